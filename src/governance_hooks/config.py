@@ -1,0 +1,124 @@
+"""Configuration: the ``[tool.governance-hooks]`` table of ``pyproject.toml``.
+
+Layout::
+
+    [tool.governance-hooks]
+    fail-on = "error"                 # optional default for --fail-on
+    [tool.governance-hooks.codeowners]
+    ignore = ["codeowners/unowned-file"]
+    ...
+
+Command-line flags override the file. Each check validates its own sub-table;
+this module only finds, parses and splits the document.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional
+
+from .errors import ToolError
+from .rules import CHECKS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on older interpreters only
+    import tomli as tomllib
+
+TABLE = "governance-hooks"
+#: Top-level keys allowed besides the per-check sub-tables.
+GLOBAL_KEYS = {"fail-on", "checks", "run"}
+
+
+@dataclass
+class Config:
+    """Parsed configuration.
+
+    Attributes:
+        source: the file it came from, or ``None`` when defaults are used.
+        settings: the top-level keys (``fail-on``, ``checks``, ``run``).
+        checks: one dict per check sub-table (missing ones are ``{}``).
+    """
+
+    source: Optional[Path] = None
+    settings: Dict[str, Any] = field(default_factory=dict)
+    checks: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+
+    def for_check(self, check: str) -> Dict[str, Any]:
+        """The sub-table for ``check`` (an empty dict if absent)."""
+        return self.checks.get(check, {})
+
+    def ignored(self, check: str) -> List[str]:
+        """Rule ids (or ``fnmatch`` globs such as ``redos/*``) the user ignores for ``check``."""
+        value = self.for_check(check).get("ignore", [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ToolError(f"{self.source}: [tool.{TABLE}.{check}] ignore must be a list of rule ids")
+        return value
+
+
+def load(path: Optional[Path], root: Path) -> Config:
+    """Load configuration.
+
+    Args:
+        path: an explicit ``--config`` file (a ``pyproject.toml`` or any TOML file
+            holding ``[tool.governance-hooks]``, or the table's keys at top level).
+            ``None`` means ``<root>/pyproject.toml`` if it exists.
+        root: the repository root.
+
+    Raises:
+        ToolError: unreadable file, invalid TOML, or an unknown sub-table.
+    """
+    explicit = path is not None
+    if path is None:
+        path = root / "pyproject.toml"
+        if not path.is_file():
+            return Config()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ToolError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    try:
+        document = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ToolError(f"{path}: configuration is not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ToolError(f"{path}: invalid TOML: {exc}") from None
+    table = document.get("tool", {}).get(TABLE)
+    if table is None:
+        if not explicit:
+            return Config(source=None)
+        table = document
+    if not isinstance(table, dict):
+        raise ToolError(f"{path}: [tool.{TABLE}] must be a table")
+    settings: Dict[str, Any] = {}
+    checks: Dict[str, Dict[str, Any]] = {}
+    for key, value in table.items():
+        if key in CHECKS:
+            if not isinstance(value, dict):
+                raise ToolError(f"{path}: [tool.{TABLE}.{key}] must be a table")
+            checks[key] = value
+        elif key in GLOBAL_KEYS:
+            settings[key] = value
+        else:
+            known = ", ".join(sorted(set(CHECKS) | GLOBAL_KEYS))
+            raise ToolError(f"{path}: unknown key {key!r} in [tool.{TABLE}] (known: {known})")
+    return Config(source=path, settings=settings, checks=checks)
+
+
+def matches_any(rule_id: str, patterns: Iterable[str]) -> bool:
+    """True if ``rule_id`` equals or ``fnmatch``-matches one of ``patterns``."""
+    return any(rule_id == p or fnmatch.fnmatchcase(rule_id, p) for p in patterns)
+
+
+def require_keys(check: str, table: Dict[str, Any], allowed: Iterable[str], source: Optional[Path]) -> None:
+    """Raise :class:`ToolError` if ``table`` has a key outside ``allowed`` (``ignore`` is always allowed)."""
+    allowed = set(allowed) | {"ignore"}
+    for key in table:
+        if key not in allowed:
+            raise ToolError(
+                f"{source or 'configuration'}: unknown key {key!r} in [tool.{TABLE}.{check}] "
+                f"(known: {', '.join(sorted(allowed))})"
+            )

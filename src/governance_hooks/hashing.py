@@ -1,0 +1,71 @@
+"""sha256 of files, and Git LFS pointer files (spec: git-lfs docs/spec.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+CHUNK = 1 << 20  # 1 MiB reads: large enough to keep hashlib (which releases the GIL) busy
+
+#: An LFS pointer is a tiny text file; the spec caps it well below this.
+LFS_POINTER_MAX = 1024
+_LFS_RE = re.compile(
+    rb"\Aversion https://git-lfs\.github\.com/spec/v1\n"
+    rb"(?:[a-z0-9.-]+ [^\n]*\n)*?"
+    rb"oid sha256:(?P<oid>[0-9a-f]{64})\n"
+    rb"size (?P<size>0|[1-9][0-9]*)\n"
+    rb"(?:[a-z0-9.-]+ [^\n]*\n)*\Z"
+)
+
+
+@dataclass(frozen=True)
+class LfsPointer:
+    """A parsed Git LFS pointer: the sha256 and size (bytes) of the real object."""
+
+    oid: str
+    size: int
+
+
+def sha256_file(path: Path) -> str:
+    """Lowercase hex sha256 of the file's bytes, streamed in 1 MiB chunks.
+
+    Raises:
+        OSError: when the file cannot be read.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb", buffering=0) as handle:
+        buf = bytearray(CHUNK)
+        view = memoryview(buf)
+        while True:
+            n = handle.readinto(buf)
+            if not n:
+                break
+            digest.update(view[:n])
+    return digest.hexdigest()
+
+
+def parse_lfs_pointer(data: bytes) -> Optional[LfsPointer]:
+    """Parse ``data`` as an LFS pointer file; ``None`` if it is not one.
+
+    Accepts the v1 format: ``version`` line first, ``oid sha256:<64 hex>`` and
+    ``size <int>`` lines, keys sorted, LF line endings, at most 1024 bytes.
+    """
+    if len(data) > LFS_POINTER_MAX:
+        return None
+    match = _LFS_RE.match(data)
+    if match is None:
+        return None
+    return LfsPointer(oid=match.group("oid").decode("ascii"), size=int(match.group("size")))
+
+
+def read_lfs_pointer(path: Path) -> Optional[LfsPointer]:
+    """Read ``path`` and parse it as an LFS pointer if it is small enough to be one."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(LFS_POINTER_MAX + 1)
+    except OSError:
+        return None
+    return parse_lfs_pointer(data)

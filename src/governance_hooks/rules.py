@@ -1,0 +1,95 @@
+"""The one rule registry: every rule id, its default severity, summary and help.
+
+Each check package declares its rules in ``governance_hooks/<check>/rules.py``
+as a tuple ``RULES`` of :class:`Rule`. That module must stay cheap to import
+(no heavy dependencies): ``--list-rules`` and the SARIF ``rules`` array read it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Dict, Iterable, Tuple
+
+from .findings import Severity
+
+#: Every check, in the order ``governance-hooks run`` executes them.
+CHECKS: Tuple[str, ...] = ("codeowners", "redos", "metrics", "policy", "manifest", "checkpoint", "semgrep")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's metadata.
+
+    Attributes:
+        id: ``<check>/<kebab-name>``; stable, users suppress by it.
+        severity: the default severity of its findings.
+        summary: one line, shown by ``--list-rules`` and as SARIF ``shortDescription``.
+        help: a paragraph: why it matters, how to fix it, where the rule comes from.
+    """
+
+    id: str
+    severity: Severity
+    summary: str
+    help: str = ""
+
+    @property
+    def check(self) -> str:
+        return self.id.split("/", 1)[0]
+
+
+def internal_error_rule(check: str) -> Rule:
+    """The rule under which ``governance-hooks run`` reports a check that crashed."""
+    return Rule(
+        f"{check}/internal-error",
+        Severity.ERROR,
+        f"The {check} check failed with an internal error and could not finish.",
+        "The check raised an unexpected exception. Re-run with --debug for the traceback and report it.",
+    )
+
+
+def rules_of(check: str) -> Tuple[Rule, ...]:
+    """Rules declared by one check, plus its ``internal-error`` rule.
+
+    Raises:
+        KeyError: if ``check`` is not in :data:`CHECKS`.
+    """
+    if check not in CHECKS:
+        raise KeyError(check)
+    try:
+        module = importlib.import_module(f"governance_hooks.{check}.rules")
+    except ModuleNotFoundError:
+        declared: Tuple[Rule, ...] = ()
+    else:
+        declared = tuple(module.RULES)
+    return declared + (internal_error_rule(check),)
+
+
+def all_rules() -> Dict[str, Rule]:
+    """Every registered rule keyed by id, in check order then declaration order."""
+    registry: Dict[str, Rule] = {}
+    for check in CHECKS:
+        for rule in rules_of(check):
+            if rule.id in registry:
+                raise RuntimeError(f"rule id registered twice: {rule.id}")
+            registry[rule.id] = rule
+    return registry
+
+
+def lookup(rule_id: str, registry: Dict[str, Rule] | None = None) -> Rule:
+    """The rule for ``rule_id``; an unregistered id gets a placeholder (never fails)."""
+    registry = registry if registry is not None else all_rules()
+    rule = registry.get(rule_id)
+    if rule is None:
+        rule = Rule(rule_id, Severity.WARNING, rule_id)
+    return rule
+
+
+def validate_ids(ids: Iterable[str]) -> None:
+    """Raise ``ValueError`` naming the first id that is not ``<check>/<kebab-name>``."""
+    import re
+
+    pattern = re.compile(r"^[a-z]+/[a-z0-9]+(?:-[a-z0-9]+)*$")
+    for rule_id in ids:
+        if not pattern.match(rule_id):
+            raise ValueError(f"malformed rule id: {rule_id!r}")

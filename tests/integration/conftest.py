@@ -1,0 +1,66 @@
+"""Drive the real pre-commit framework against a snapshot of this checkout.
+
+The snapshot (the working tree as it is, committed into a temporary repository)
+is made once per session, and ``PRE_COMMIT_HOME`` is shared, so pre-commit
+builds the hook environment once however many tests call ``try_repo``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..conftest import PROJECT, git
+
+IGNORED = shutil.ignore_patterns(".git", ".venv", ".ci-venv", "__pycache__", "*.egg-info", ".pytest_cache", ".hypothesis", "build", "dist")
+
+
+def _pre_commit() -> list:
+    if shutil.which("pre-commit") is None and subprocess.run(
+        [sys.executable, "-c", "import pre_commit"], capture_output=True
+    ).returncode != 0:
+        pytest.skip("pre-commit is not installed (it is in the test extra)")
+    return [sys.executable, "-m", "pre_commit"]
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory) -> Path:
+    """A committed copy of this checkout's working tree, for ``pre-commit try-repo``."""
+    snap = tmp_path_factory.mktemp("hook-repo") / "governance-hooks"
+    shutil.copytree(PROJECT, snap, ignore=IGNORED, symlinks=True)
+    git(snap, "init", "-q", "-b", "main")
+    git(snap, "add", "-A")
+    git(snap, "commit", "-q", "-m", "snapshot")
+    return snap
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def try_repo(hook_repo, pre_commit_home):
+    """``try_repo(target_repo, hook_id, *extra) -> CompletedProcess`` (text, combined output)."""
+    command = _pre_commit()
+
+    def _run(target: Path, hook_id: str, *extra: str) -> subprocess.CompletedProcess:
+        env = {
+            **os.environ,
+            "PRE_COMMIT_HOME": str(pre_commit_home),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "NO_COLOR": "1",
+        }
+        env.pop("VIRTUAL_ENV", None)
+        return subprocess.run(
+            [*command, "try-repo", str(hook_repo), hook_id, "--all-files", "--color", "never", *extra],
+            cwd=target, env=env, capture_output=True, text=True, timeout=1200,
+        )
+
+    return _run
