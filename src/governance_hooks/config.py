@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
 from .errors import ToolError
-from .rules import CHECKS
+from . import rules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -96,14 +96,14 @@ def load(path: Optional[Path], root: Path) -> Config:
     settings: Dict[str, Any] = {}
     checks: Dict[str, Dict[str, Any]] = {}
     for key, value in table.items():
-        if key in CHECKS:
+        if key in rules.CHECKS:
             if not isinstance(value, dict):
                 raise ToolError(f"{path}: [tool.{TABLE}.{key}] must be a table")
             checks[key] = value
         elif key in GLOBAL_KEYS:
             settings[key] = value
         else:
-            known = ", ".join(sorted(set(CHECKS) | GLOBAL_KEYS))
+            known = ", ".join(sorted(set(rules.CHECKS) | GLOBAL_KEYS))
             raise ToolError(f"{path}: unknown key {key!r} in [tool.{TABLE}] (known: {known})")
     return Config(source=path, settings=settings, checks=checks)
 
