@@ -69,9 +69,13 @@ class CheckResult:
             into the report's ``summary[check]`` beside the severity counts.
         inputs: the files read, relative to the root (for the audit report).
         skipped: a reason when the check did not run (e.g. ``semgrep not installed``).
+        replaces_report: the command already wrote the output the user asked
+            for to ``ctx.stdout`` (``codeowners --who``, ``manifest build``), so
+            the CLI prints no report; the exit code still follows the findings.
     """
 
     findings: List[Finding] = field(default_factory=list)
     stats: Dict[str, Any] = field(default_factory=dict)
     inputs: List[str] = field(default_factory=list)
     skipped: Optional[str] = None
+    replaces_report: bool = False

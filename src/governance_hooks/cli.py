@@ -223,7 +223,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command in PIPELINE_COMMANDS:
             return module.main(args, root=root, config=config, fail_on=fail_on, stdout=stdout, stderr=stderr)
         ctx = Context(root=root, config=config, check=args.command, stdout=stdout, stderr=stderr, debug=args.debug)
-        summary, findings, _ = run_check(args.command, args, ctx)
+        summary, findings, outcome = run_check(args.command, args, ctx)
+        if outcome.replaces_report and summary.status != "error":
+            return exit_code(findings, fail_on)
         report = Report(findings=findings, checks=[summary], version=__version__, root=str(root))
         emit(report, args, stdout)
         if summary.status == "error":

@@ -17,7 +17,7 @@ FINDINGS = [
 
 
 def add_arguments(parser):
-    parser.add_argument("--mode", choices=("findings", "clean", "notes", "crash", "usage"), default="findings")
+    parser.add_argument("--mode", choices=("findings", "clean", "notes", "crash", "usage", "query"), default="findings")
 
 
 def run(args, ctx):
@@ -25,6 +25,9 @@ def run(args, ctx):
         raise ZeroDivisionError("division by zero in fake")
     if args.mode == "usage":
         raise ToolError("policy.yaml:3: unknown key 'alow'")
+    if args.mode == "query":
+        ctx.stdout.write("owners of x.py: @a\n")
+        return CheckResult(findings=[FINDINGS[1]], replaces_report=True)
     if args.mode == "clean":
         return CheckResult(stats={"scanned": 2})
     if args.mode == "notes":

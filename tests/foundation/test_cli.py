@@ -163,3 +163,9 @@ def test_every_registered_rule_id_is_well_formed():
     validate_ids(registry)
     for rule in registry.values():
         assert rule.summary.strip(), rule.id
+
+
+def test_query_output_replaces_the_report(fake_cli, tmp_path, capsys):
+    assert fake_cli(["fake", "--repo", str(tmp_path), "--mode", "query"]) == 0
+    assert capsys.readouterr().out == "owners of x.py: @a\n"
+    assert fake_cli(["fake", "--repo", str(tmp_path), "--mode", "query", "--fail-on", "warning"]) == 1

@@ -1,0 +1,655 @@
+"""A symbolic pickle machine: learn every global and call of a pickle stream without unpickling.
+
+The simulation follows ``pickle._Unpickler`` opcode by opcode over
+``pickletools.genops``: it keeps the stack, the mark stack and the memo, but the
+values it pushes are inert stand-ins (:class:`GlobalRef` for an imported global,
+:class:`Obj` for the result of a call). Nothing is imported and nothing is
+called. It records
+
+* every global: GLOBAL, STACK_GLOBAL (module and name resolved through the memo),
+  INST, and EXT1/2/4 codes looked up in ``copyreg``'s extension registry;
+* every call: REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ, and BUILD (``__setstate__``),
+  whether or not its result is used later;
+* whether ``torch.load(weights_only=True)`` would accept the stream (its opcode
+  subset, its allowlist, and its rules for BUILD, APPEND, SETITEM, BINPERSID).
+
+It fails closed: truncation, unknown opcodes, stack or mark underflow, a memo key
+never stored, frames that lie about their length (PEP 3154), and exceeded budgets
+raise :class:`PickleFault` or :class:`BudgetExceeded` with the byte offset.
+
+Source of the semantics: CPython ``Lib/pickle.py`` (``_Unpickler.load_*``),
+``Lib/pickletools.py`` (opcode table), PEP 307 (protocol 2), PEP 3154 (protocol 4,
+framing), PEP 574 (protocol 5).
+"""
+
+from __future__ import annotations
+
+import pickletools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from .allowlist import Allowlist, danger, normalise
+
+#: Longest str kept verbatim on the simulated stack; longer ones become :class:`Opaque`.
+MAX_KEPT_STR = 4096
+#: How many weights_only violations to keep as evidence.
+MAX_REASONS = 5
+
+
+class PickleFault(Exception):
+    """The stream is not a pickle a real unpickler would finish: a ``malformed-pickle`` finding."""
+
+    def __init__(self, offset: int, message: str):
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+        self.partial: Optional["StreamResult"] = None
+
+
+class BudgetExceeded(Exception):
+    """A work budget ran out: an ``analysis-incomplete`` finding."""
+
+    def __init__(self, offset: int, message: str):
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+        self.partial: Optional["StreamResult"] = None
+
+
+@dataclass
+class GlobalUse:
+    """One import of a global by the stream.
+
+    Attributes:
+        module, name: after Python 2 normalisation; ``name`` may be dotted (attribute traversal).
+        raw: the names as written in the stream.
+        opcode: GLOBAL, STACK_GLOBAL, INST, EXT1, EXT2 or EXT4.
+        offset: byte offset of the opcode in the buffer being scanned.
+        ext_code: for EXT opcodes, the extension code (``module`` is empty when unregistered).
+    """
+
+    module: str
+    name: str
+    raw: Tuple[str, str]
+    opcode: str
+    offset: int
+    ext_code: Optional[int] = None
+
+    @property
+    def qualified(self) -> str:
+        if self.ext_code is not None and not self.module:
+            return f"<extension code {self.ext_code}>"
+        return f"{self.module}.{self.name}"
+
+
+@dataclass
+class CallUse:
+    """One call the unpickler would make: the callee (a global, or a computed value) and where."""
+
+    opcode: str
+    offset: int
+    callee: Optional[GlobalUse]
+    description: str
+
+
+class GlobalRef:
+    """Stand-in for an imported global on the simulated stack."""
+
+    __slots__ = ("use",)
+
+    def __init__(self, use: GlobalUse):
+        self.use = use
+
+
+class Obj:
+    """Stand-in for the result of a call (or an instance being built)."""
+
+    __slots__ = ("creator", "args", "state", "offset")
+
+    def __init__(self, creator: Any, args: Any, offset: int):
+        self.creator = creator
+        self.args = args
+        self.state = None
+        self.offset = offset
+
+
+class Opaque:
+    """A value the simulation does not keep (long strings, buffers, persistent objects)."""
+
+    __slots__ = ("kind", "detail")
+
+    def __init__(self, kind: str, detail: Any = None):
+        self.kind = kind
+        self.detail = detail
+
+
+class _Mark:
+    __slots__ = ()
+
+
+@dataclass
+class StreamResult:
+    """What one pickle stream (PROTO ... STOP) does when loaded.
+
+    Offsets are byte offsets in the scanned buffer.
+    """
+
+    start: int
+    end: int = 0
+    protocol: int = 0
+    globals: List[GlobalUse] = field(default_factory=list)
+    calls: List[CallUse] = field(default_factory=list)
+    mutations: List[CallUse] = field(default_factory=list)
+    persistent_ids: List[Any] = field(default_factory=list)
+    weights_only_reasons: List[str] = field(default_factory=list)
+    skipped_bytes: int = 0
+    nested: List["StreamResult"] = field(default_factory=list)
+    value: Any = None
+    opcodes: int = 0
+    #: A speculative reading that did not parse: only its code-execution globals are reported.
+    only_dangerous: bool = False
+
+    def weights_only_violation(self, reason: str) -> None:
+        if len(self.weights_only_reasons) < MAX_REASONS and reason not in self.weights_only_reasons:
+            self.weights_only_reasons.append(reason)
+
+    def all_streams(self):
+        yield self
+        for inner in self.nested:
+            yield from inner.all_streams()
+
+
+@dataclass
+class Budget:
+    """Work limits shared by every stream of one file.
+
+    Attributes:
+        max_opcodes: opcodes simulated in total across the file.
+        max_memo: memo entries per stream.
+        max_stack: simulated stack depth plus marks.
+    """
+
+    max_opcodes: int = 5_000_000
+    max_memo: int = 1_000_000
+    max_stack: int = 1_000_000
+    used: int = 0
+
+
+_PUSH_ARG = frozenset({
+    "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT",
+    "STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "SHORT_BINUNICODE", "BINUNICODE",
+    "BINUNICODE8", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
+})
+
+#: The joblib placeholder whose BUILD makes joblib read array bytes that follow it.
+JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, GlobalRef):
+        return value.use.qualified
+    if isinstance(value, Obj):
+        inner = _describe(value.creator)
+        return f"<result of {inner}>"
+    if isinstance(value, Opaque):
+        return f"<{value.kind}>"
+    return f"<{type(value).__name__}>"
+
+
+def _global_of(value: Any) -> Optional[GlobalUse]:
+    return value.use if isinstance(value, GlobalRef) else None
+
+
+class Simulator:
+    """Simulate pickle streams in one buffer.
+
+    Args:
+        buf: an object with C-level ``read``, ``readline``, ``seek``, ``tell`` (``mmap`` or ``BytesIO``).
+        size: the number of bytes in ``buf``.
+        allowlist: the allowlist (for the weights_only verdict and joblib handling).
+        budget: shared work budget.
+        joblib: handle joblib's ``NumpyArrayWrapper`` (skip or parse the array data that follows it).
+    """
+
+    def __init__(self, buf, size: int, allowlist: Allowlist, budget: Budget, joblib: bool = True):
+        self.buf = buf
+        self.size = size
+        self.allowlist = allowlist
+        self.budget = budget
+        self.joblib = joblib
+
+    # -- reading -----------------------------------------------------------------
+    def _raw(self, start: int, end: int) -> bytes:
+        here = self.buf.tell()
+        self.buf.seek(start)
+        data = self.buf.read(end - start)
+        self.buf.seek(here)
+        return data
+
+    def run(self, start: int, *, joblib: Optional[bool] = None) -> StreamResult:
+        """Simulate one stream starting at ``start``; return its result (``end`` is after STOP).
+
+        Raises:
+            PickleFault: the stream is malformed (the offset says where).
+            BudgetExceeded: a budget ran out.
+        """
+        use_joblib = self.joblib if joblib is None else joblib
+        result = StreamResult(start=start)
+        stack: List[Any] = []
+        metastack: List[List[Any]] = []
+        memo: Dict[int, Any] = {}
+        frame_end: Optional[int] = None
+        last_end = start
+        budget = self.budget
+        wo = self.allowlist
+        self.buf.seek(start)
+        ops = pickletools.genops(self.buf)
+        pos = start
+        try:
+            for opcode, arg, pos in ops:
+                end = self.buf.tell()
+                name = opcode.name
+                budget.used += 1
+                result.opcodes += 1
+                if budget.used > budget.max_opcodes:
+                    raise BudgetExceeded(pos, f"more than {budget.max_opcodes} opcodes simulated")
+                # PEP 3154 framing: a frame must not be cut by an opcode, nor start inside another.
+                if frame_end is not None:
+                    if pos < frame_end < end and name != "FRAME":
+                        raise PickleFault(pos, f"{name} at offset {pos} crosses the end of the frame at {frame_end}")
+                    if pos >= frame_end:
+                        frame_end = None
+                if name not in wo.weights_only_opcodes:
+                    result.weights_only_violation(f"opcode {name} at offset {pos}")
+                if name in _PUSH_ARG:
+                    if isinstance(arg, str) and len(arg) > MAX_KEPT_STR:
+                        arg = Opaque("str", len(arg))
+                    elif isinstance(arg, (bytes, bytearray)) and len(arg) > MAX_KEPT_STR:
+                        arg = Opaque("bytes", len(arg))
+                    stack.append(arg)
+                elif name == "FRAME":
+                    if frame_end is not None and pos < frame_end:
+                        raise PickleFault(pos, f"a new frame starts at offset {pos} inside the frame ending at {frame_end}")
+                    if arg > self.size - end:
+                        raise PickleFault(pos, f"frame at offset {pos} claims {arg} bytes but only {self.size - end} remain")
+                    frame_end = end + arg
+                elif name == "PROTO":
+                    if arg > 5:
+                        raise PickleFault(pos, f"unsupported pickle protocol {arg}")
+                    result.protocol = arg
+                elif name == "STOP":
+                    if not stack:
+                        raise PickleFault(pos, "STOP with an empty stack")
+                    if frame_end is not None and frame_end > end:
+                        raise PickleFault(pos, f"the frame claims {frame_end - end} bytes past STOP at offset {pos}")
+                    result.value = stack.pop()
+                    result.end = end
+                    return result
+                elif name in ("NONE", "NEWTRUE", "NEWFALSE"):
+                    stack.append(None if name == "NONE" else name == "NEWTRUE")
+                elif name == "EMPTY_LIST":
+                    stack.append([])
+                elif name == "EMPTY_DICT":
+                    stack.append({})
+                elif name == "EMPTY_TUPLE":
+                    stack.append(())
+                elif name == "EMPTY_SET":
+                    stack.append(Opaque("set", []))
+                elif name == "MARK":
+                    metastack.append(stack)
+                    stack = []
+                    if len(metastack) > budget.max_stack:
+                        raise BudgetExceeded(pos, f"more than {budget.max_stack} nested marks")
+                elif name in ("TUPLE", "LIST", "FROZENSET", "DICT", "POP_MARK"):
+                    items = stack
+                    if not metastack:
+                        raise PickleFault(pos, f"{name} at offset {pos} without a MARK")
+                    stack = metastack.pop()
+                    if name == "TUPLE":
+                        stack.append(tuple(items))
+                    elif name == "LIST":
+                        stack.append(items)
+                    elif name == "FROZENSET":
+                        stack.append(Opaque("frozenset", items))
+                    elif name == "DICT":
+                        stack.append(self._dict_from(items, pos))
+                elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+                    n = int(name[-1])
+                    self._need(stack, n, pos, name)
+                    items = tuple(stack[-n:])
+                    del stack[-n:]
+                    stack.append(items)
+                elif name == "POP":
+                    if stack:
+                        stack.pop()
+                    elif metastack:  # pickle.py: POP on an empty stack after MARK pops the mark
+                        stack = metastack.pop()
+                    else:
+                        raise PickleFault(pos, "POP on an empty stack")
+                elif name == "DUP":
+                    self._need(stack, 1, pos, name)
+                    stack.append(stack[-1])
+                elif name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
+                    self._need(stack, 1, pos, name)
+                    key = len(memo) if name == "MEMOIZE" else arg
+                    if name == "PUT" and not isinstance(key, int):
+                        raise PickleFault(pos, f"PUT key {key!r} is not an integer")
+                    if key < 0:
+                        raise PickleFault(pos, "negative memo key")
+                    memo[key] = stack[-1]
+                    if len(memo) > budget.max_memo:
+                        raise BudgetExceeded(pos, f"more than {budget.max_memo} memo entries")
+                elif name in ("GET", "BINGET", "LONG_BINGET"):
+                    if arg not in memo:
+                        raise PickleFault(pos, f"memo key {arg} at offset {pos} was never stored")
+                    stack.append(memo[arg])
+                elif name == "APPEND":
+                    self._need(stack, 2, pos, name)
+                    item = stack.pop()
+                    self._append(stack[-1], [item], name, pos, result)
+                elif name in ("APPENDS", "ADDITEMS"):
+                    if not metastack:
+                        raise PickleFault(pos, f"{name} at offset {pos} without a MARK")
+                    items, stack = stack, metastack.pop()
+                    self._need(stack, 1, pos, name)
+                    self._append(stack[-1], items, name, pos, result)
+                elif name == "SETITEM":
+                    self._need(stack, 3, pos, name)
+                    value = stack.pop()
+                    key = stack.pop()
+                    self._setitems(stack[-1], [key, value], name, pos, result)
+                elif name == "SETITEMS":
+                    if not metastack:
+                        raise PickleFault(pos, f"{name} at offset {pos} without a MARK")
+                    items, stack = stack, metastack.pop()
+                    self._need(stack, 1, pos, name)
+                    if len(items) % 2:
+                        raise PickleFault(pos, "SETITEMS with an odd number of items")
+                    self._setitems(stack[-1], items, name, pos, result)
+                elif name in ("GLOBAL", "INST"):
+                    module, qualname = self._global_lines(pos, end, name)
+                    use = self._record_global(result, module, qualname, name, pos)
+                    ref = GlobalRef(use)
+                    if name == "GLOBAL":
+                        stack.append(ref)
+                    else:
+                        if not metastack:
+                            raise PickleFault(pos, "INST without a MARK")
+                        args, stack = stack, metastack.pop()
+                        self._call(result, ref, tuple(args), name, pos)
+                        stack.append(Obj(ref, tuple(args), pos))
+                elif name == "STACK_GLOBAL":
+                    self._need(stack, 2, pos, name)
+                    qualname = stack.pop()
+                    module = stack.pop()
+                    if type(module) is not str or type(qualname) is not str:
+                        raise PickleFault(pos, f"STACK_GLOBAL at offset {pos} needs two str, got "
+                                               f"{_describe(module)} and {_describe(qualname)}")
+                    use = self._record_global(result, module, qualname, name, pos)
+                    stack.append(GlobalRef(use))
+                elif name in ("EXT1", "EXT2", "EXT4"):
+                    stack.append(GlobalRef(self._record_ext(result, arg, name, pos)))
+                elif name == "REDUCE":
+                    self._need(stack, 2, pos, name)
+                    args = stack.pop()
+                    func = stack[-1]
+                    self._call(result, func, args, name, pos)
+                    stack[-1] = Obj(func, args, pos)
+                elif name == "NEWOBJ":
+                    self._need(stack, 2, pos, name)
+                    args = stack.pop()
+                    cls = stack.pop()
+                    self._call(result, cls, args, name, pos)
+                    stack.append(Obj(cls, args, pos))
+                elif name == "NEWOBJ_EX":
+                    self._need(stack, 3, pos, name)
+                    stack.pop()  # kwargs
+                    args = stack.pop()
+                    cls = stack.pop()
+                    self._call(result, cls, args, name, pos)
+                    stack.append(Obj(cls, args, pos))
+                elif name == "OBJ":
+                    if not metastack:
+                        raise PickleFault(pos, "OBJ without a MARK")
+                    args, stack = stack, metastack.pop()
+                    if not args:
+                        raise PickleFault(pos, "OBJ without a class")
+                    cls = args[0]
+                    self._call(result, cls, tuple(args[1:]), name, pos)
+                    stack.append(Obj(cls, tuple(args[1:]), pos))
+                elif name == "BUILD":
+                    self._need(stack, 2, pos, name)
+                    state = stack.pop()
+                    inst = stack[-1]
+                    self._build(result, inst, state, pos)
+                    if use_joblib and isinstance(inst, Obj) and _global_of(inst.creator) is not None \
+                            and (_global_of(inst.creator).module, _global_of(inst.creator).name) == JOBLIB_WRAPPER:
+                        if frame_end is not None and frame_end > end:
+                            raise PickleFault(pos, "joblib array data announced inside a pickle frame")
+                        stack[-1] = self._joblib_array(result, inst, end)
+                        pos = end
+                elif name in ("PERSID", "BINPERSID"):
+                    if name == "BINPERSID":
+                        self._need(stack, 1, pos, name)
+                        pid = stack.pop()
+                    else:
+                        pid = arg
+                    result.persistent_ids.append(pid)
+                    if name == "BINPERSID":
+                        ok = type(pid) is int or (type(pid) is tuple and (not pid or pid[0] in ("storage", b"storage")))
+                        if not ok:
+                            result.weights_only_violation(f"persistent id {_describe(pid)} at offset {pos} is not a storage")
+                    stack.append(Opaque("persistent", pid))
+                elif name == "NEXT_BUFFER":
+                    stack.append(Opaque("buffer"))
+                elif name == "READONLY_BUFFER":
+                    self._need(stack, 1, pos, name)
+                else:  # pragma: no cover - genops only yields opcodes of its table
+                    raise PickleFault(pos, f"opcode {name} is not supported")
+                if len(stack) > budget.max_stack:
+                    raise BudgetExceeded(pos, f"simulated stack deeper than {budget.max_stack}")
+                last_end = end
+        except (PickleFault, BudgetExceeded) as exc:
+            exc.partial = result
+            raise
+        except (ValueError, UnicodeDecodeError, OverflowError) as exc:
+            text = str(exc)
+            if "pickle exhausted" in text:
+                fault = PickleFault(last_end, f"the stream ends at offset {self.size} before STOP")
+            elif "opcode" in text and "unknown" in text:
+                fault = PickleFault(self.buf.tell() - 1, f"unknown opcode {text.rsplit(' ', 1)[-1]} at offset {self.buf.tell() - 1}")
+            else:
+                fault = PickleFault(last_end, f"the opcode at offset {last_end} is truncated or invalid: {text}")
+            fault.partial = result
+            raise fault from None
+        fault = PickleFault(last_end, "the stream ends before STOP")  # pragma: no cover
+        fault.partial = result
+        raise fault
+
+    # -- helpers -----------------------------------------------------------------
+    @staticmethod
+    def _need(stack: List[Any], n: int, pos: int, name: str) -> None:
+        if len(stack) < n:
+            raise PickleFault(pos, f"{name} at offset {pos} needs {n} stack items, found {len(stack)}")
+
+    def _global_lines(self, pos: int, end: int, name: str) -> Tuple[str, str]:
+        raw = self._raw(pos + 1, end)
+        lines = raw.split(b"\n")
+        if len(lines) != 3 or lines[2] != b"":
+            raise PickleFault(pos, f"{name} at offset {pos} is not two newline-terminated names")
+        try:
+            return lines[0].decode("utf-8"), lines[1].decode("utf-8")
+        except UnicodeDecodeError:
+            raise PickleFault(pos, f"{name} at offset {pos} names are not UTF-8") from None
+
+    def _record_global(self, result: StreamResult, module: str, qualname: str, opcode: str, pos: int) -> GlobalUse:
+        norm_module, norm_name = normalise(module, qualname)
+        use = GlobalUse(norm_module, norm_name, (module, qualname), opcode, pos)
+        result.globals.append(use)
+        if norm_module.split(".", 1)[0] in self.allowlist.weights_only_blocked:
+            result.weights_only_violation(f"{use.qualified} (module {norm_module} is blocked)")
+        elif use.qualified not in self.allowlist.weights_only:
+            result.weights_only_violation(f"global {use.qualified} at offset {pos}")
+        return use
+
+    def _record_ext(self, result: StreamResult, code: int, opcode: str, pos: int) -> GlobalUse:
+        import copyreg
+
+        key = copyreg._inverted_registry.get(code)  # the stdlib registry; empty unless a library registered codes
+        if key is None:
+            use = GlobalUse("", "", ("", ""), opcode, pos, ext_code=code)
+            result.globals.append(use)
+            result.weights_only_violation(f"extension code {code} at offset {pos}")
+            return use
+        module, qualname = key
+        use = self._record_global(result, module, qualname, opcode, pos)
+        use.ext_code = code
+        return use
+
+    def _call(self, result: StreamResult, callee: Any, args: Any, opcode: str, pos: int) -> None:
+        use = _global_of(callee)
+        result.calls.append(CallUse(opcode, pos, use, _describe(callee)))
+        if use is None or use.qualified not in self.allowlist.weights_only:
+            result.weights_only_violation(f"{opcode} of {_describe(callee)} at offset {pos}")
+
+    def _build(self, result: StreamResult, inst: Any, state: Any, pos: int) -> None:
+        if isinstance(inst, GlobalRef):
+            # BUILD on a class or function object sets attributes on it: a global mutation.
+            result.mutations.append(CallUse("BUILD", pos, inst.use, inst.use.qualified))
+            result.weights_only_violation(f"BUILD on global {inst.use.qualified} at offset {pos}")
+            return
+        if isinstance(inst, Obj):
+            inst.state = state
+            use = _global_of(inst.creator)
+            result.calls.append(CallUse("BUILD", pos, use, f"{_describe(inst.creator)}.__setstate__"))
+            if use is None or use.qualified not in self.allowlist.weights_only:
+                result.weights_only_violation(f"BUILD of {_describe(inst)} at offset {pos}")
+            return
+        # BUILD on a plain value: pickle.py fails (no __setstate__, no __dict__); nothing is called.
+        result.weights_only_violation(f"BUILD of {_describe(inst)} at offset {pos}")
+
+    def _append(self, target: Any, items: List[Any], opcode: str, pos: int, result: StreamResult) -> None:
+        if isinstance(target, list):
+            target.extend(items)
+            return
+        if isinstance(target, Opaque) and target.kind == "set" and opcode == "ADDITEMS":
+            target.detail.extend(items)
+            return
+        if isinstance(target, Obj):
+            # pickle.py calls the object's own append/extend/add: a call on an imported class.
+            use = _global_of(target.creator)
+            result.calls.append(CallUse(opcode, pos, use, f"{_describe(target.creator)}.append"))
+        result.weights_only_violation(f"{opcode} to {_describe(target)} at offset {pos}")
+
+    def _setitems(self, target: Any, items: List[Any], opcode: str, pos: int, result: StreamResult) -> None:
+        if isinstance(target, dict):
+            for i in range(0, len(items), 2):
+                key = items[i]
+                try:
+                    target[key] = items[i + 1]
+                except TypeError:
+                    raise PickleFault(pos, f"{opcode} at offset {pos} uses an unhashable key {_describe(key)}") from None
+            return
+        if isinstance(target, Obj):
+            use = _global_of(target.creator)
+            result.calls.append(CallUse(opcode, pos, use, f"{_describe(target.creator)}.__setitem__"))
+            if use is not None and use.qualified in ("collections.OrderedDict", "collections.Counter"):
+                return
+        result.weights_only_violation(f"{opcode} into {_describe(target)} at offset {pos}")
+
+    @staticmethod
+    def _dict_from(items: List[Any], pos: int) -> dict:
+        if len(items) % 2:
+            raise PickleFault(pos, "DICT with an odd number of items")
+        out = {}
+        for i in range(0, len(items), 2):
+            try:
+                out[items[i]] = items[i + 1]
+            except TypeError:
+                raise PickleFault(pos, f"DICT at offset {pos} uses an unhashable key") from None
+        return out
+
+    # -- joblib --------------------------------------------------------------------
+    def _joblib_array(self, result: StreamResult, wrapper: Obj, end: int) -> Obj:
+        """Account for the array bytes joblib writes right after a ``NumpyArrayWrapper`` BUILD.
+
+        Source: joblib/numpy_pickle.py ``NumpyArrayWrapper.write_array``/``read_array``:
+        optional 1-byte padding length plus padding (alignment), then either the raw
+        array (count x itemsize bytes) or, for object dtypes, a nested pickle stream.
+        """
+        state = wrapper.state
+        if not isinstance(state, dict):
+            raise PickleFault(end, "joblib NumpyArrayWrapper state is not a dict")
+        shape = state.get("shape")
+        dtype = state.get("dtype")
+        if not isinstance(shape, tuple) or not all(type(d) is int and d >= 0 for d in shape):
+            raise PickleFault(end, f"joblib array shape {_describe(shape)} is not a tuple of sizes")
+        descr, itemsize, has_object = _dtype_info(dtype)
+        if descr is None:
+            raise BudgetExceeded(end, f"joblib array dtype {_describe(dtype)} cannot be sized without NumPy")
+        count = 1
+        for d in shape:
+            count *= d
+        if has_object:
+            inner = self.run(end, joblib=False)
+            result.nested.append(inner)
+            return Obj(wrapper.creator, None, end)
+        here = end
+        if state.get("numpy_array_alignment_bytes") is not None:
+            if here >= self.size:
+                raise PickleFault(here, "joblib array padding byte is missing")
+            pad = self._raw(here, here + 1)[0]
+            here += 1 + pad
+        nbytes = count * itemsize
+        if here + nbytes > self.size:
+            raise PickleFault(end, f"joblib array of {nbytes} bytes at offset {here} runs past the end of the data")
+        result.skipped_bytes += here + nbytes - end
+        self.buf.seek(here + nbytes)
+        return Obj(wrapper.creator, None, end)
+
+
+_DTYPE_SIZES = {"b": 1, "?": 1, "i": None, "u": None, "f": None, "c": None, "M": None, "m": None,
+                "S": None, "a": None, "V": None, "U": None, "O": None}
+
+
+def _dtype_info(dtype: Any) -> Tuple[Optional[str], int, bool]:
+    """``(descr, itemsize, has_object)`` of a simulated ``numpy.dtype(descr, align, copy)`` call.
+
+    Returns ``(None, 0, False)`` when the dtype is not a plain ``numpy.dtype`` call with a
+    descriptor string NumPy's pickling would write (``'<f4'`` style without byte order).
+    """
+    if not isinstance(dtype, Obj) or not isinstance(dtype.args, tuple) or not dtype.args:
+        return None, 0, False
+    use = _global_of(dtype.creator)
+    if use is None or (use.module, use.name) != ("numpy", "dtype"):
+        return None, 0, False
+    descr = dtype.args[0]
+    if not isinstance(descr, str) or not descr:
+        return None, 0, False
+    kind, digits = descr[0], descr[1:]
+    state = dtype.state if isinstance(dtype.state, tuple) else ()
+    fields = state[4] if len(state) > 4 else None
+    elsize = state[5] if len(state) > 5 and type(state[5]) is int and state[5] > 0 else None
+    if kind == "O":
+        return descr, 8, True
+    if kind == "V" and fields:
+        if not isinstance(fields, dict):
+            return None, 0, False
+        for value in fields.values():
+            sub = value[0] if isinstance(value, tuple) and value else None
+            sub_descr, _, sub_object = _dtype_info(sub)
+            if sub_descr is None or sub_object:
+                return None, 0, False
+        return (descr, elsize, False) if elsize else (None, 0, False)
+    if kind not in _DTYPE_SIZES or (digits and not digits.isdigit()):
+        return None, 0, False
+    if elsize:
+        return descr, elsize, False
+    if kind in ("b", "?") and not digits:
+        return descr, 1, False
+    if not digits:
+        return None, 0, False
+    size = int(digits)
+    if kind == "U":
+        size *= 4
+    return descr, size, False

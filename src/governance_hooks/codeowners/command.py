@@ -1,0 +1,240 @@
+"""``governance-hooks codeowners``: the command adapter of the CODEOWNERS check.
+
+Reads the CODEOWNERS file and the file list, runs the pure analysis
+(:mod:`.analysis`) and returns findings; ``--who`` answers ownership queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import List, Optional
+
+from ..check import CheckResult, Context
+from ..config import require_keys
+from ..errors import ToolError
+from ..repo import relative_posix
+
+HELP = "Validate CODEOWNERS (GitHub or GitLab semantics): syntax, dead, duplicate and shadowed rules, unowned files."
+
+CONFIG_KEYS = ("dialect", "require-owner", "known-owners", "online", "api-url")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of this check (the common ones come from the CLI)."""
+    parser.add_argument("codeowners", nargs="?", metavar="CODEOWNERS", type=Path,
+                        help="the CODEOWNERS file to check (default: the one GitHub uses: .github/, root, docs/)")
+    parser.add_argument("--files-from", metavar="FILE", type=Path,
+                        help="read the tracked files from FILE, one repo-relative path per line "
+                             "(default: git ls-files, or a walk outside git)")
+    parser.add_argument("--dialect", choices=("auto", "github", "gitlab"), default=None,
+                        help="CODEOWNERS dialect (default: auto, GitLab when a [Section] header appears)")
+    parser.add_argument("--require-owner", nargs="*", metavar="GLOB", default=None,
+                        help="report every file without a code owner (only files matching the GLOBs, "
+                             "CODEOWNERS pattern syntax, when given)")
+    parser.add_argument("--online", action="store_true", default=None,
+                        help="verify users and teams with the GitHub REST API (token from GITHUB_TOKEN)")
+    parser.add_argument("--api-url", metavar="URL", default=None,
+                        help="GitHub REST API base URL for --online (default: $GITHUB_API_URL or https://api.github.com)")
+    parser.add_argument("--who", nargs="+", metavar="PATH", default=None,
+                        help="print the owners of each PATH and the line that decided, instead of validating")
+
+
+def _options(ctx: Context) -> dict:
+    table = dict(ctx.options)
+    require_keys("codeowners", table, CONFIG_KEYS, ctx.config.source)
+    source = ctx.config.source or "configuration"
+    dialect = table.get("dialect", "auto")
+    if dialect not in ("auto", "github", "gitlab"):
+        raise ToolError(f"{source}: [tool.governance-hooks.codeowners] dialect must be auto, github or gitlab")
+    require = table.get("require-owner", False)
+    if not (isinstance(require, bool) or (isinstance(require, list) and all(isinstance(g, str) for g in require))):
+        raise ToolError(f"{source}: [tool.governance-hooks.codeowners] require-owner must be true/false or a list of globs")
+    known = table.get("known-owners")
+    if known is not None and not (isinstance(known, list) and all(isinstance(o, str) for o in known)):
+        raise ToolError(f"{source}: [tool.governance-hooks.codeowners] known-owners must be a list of owners")
+    for key in ("online",):
+        if not isinstance(table.get(key, False), bool):
+            raise ToolError(f"{source}: [tool.governance-hooks.codeowners] {key} must be true or false")
+    if not isinstance(table.get("api-url", ""), str):
+        raise ToolError(f"{source}: [tool.governance-hooks.codeowners] api-url must be a string")
+    return table
+
+
+def read_file_list(path: Path) -> List[str]:
+    """Repo-relative POSIX paths from ``path``, one per line (``./`` and ``\\r`` stripped, blanks skipped).
+
+    Raises:
+        ToolError: unreadable file.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ToolError(f"{path}: cannot read --files-from: {exc.strerror or exc}") from None
+    text = data.decode("utf-8", "surrogateescape")
+    files = []
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        while line.startswith("./"):
+            line = line[2:]
+        if line:
+            files.append(line)
+    return files
+
+
+def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
+    """Check the repository's CODEOWNERS (or answer ``--who``).
+
+    Raises:
+        ToolError: bad configuration, an unreadable file list or CODEOWNERS, ``--online`` without a token.
+    """
+    from ..findings import Location
+    from .analysis import Options, analyze, finding, unknown_owner_findings, iter_owners
+    from .locate import MAX_BYTES, locate
+    from .parser import decode, parse
+
+    table = _options(ctx)
+    dialect = args.dialect or table.get("dialect", "auto")
+    root = ctx.root
+    result = CheckResult()
+
+    if args.files_from is not None:
+        files = read_file_list(args.files_from)
+    else:
+        from ..repo import list_files
+
+        files = list_files(root)
+
+    if args.codeowners is not None:
+        target = args.codeowners if args.codeowners.is_absolute() else Path.cwd() / args.codeowners
+        if not target.is_file():
+            raise ToolError(f"{args.codeowners}: no such CODEOWNERS file")
+        rel = relative_posix(target, root)
+    else:
+        located = locate(root, dialect)
+        for dead in located.dead:
+            result.findings.append(finding(
+                "codeowners/multiple-files",
+                f"{'GitLab' if located.host == 'gitlab' else 'GitHub'} uses `{located.in_effect}`; this CODEOWNERS "
+                "file is ignored", dead, evidence={"in_effect": located.in_effect},
+                suggestion=f"merge its rules into {located.in_effect} and delete it"))
+        if located.in_effect is None:
+            result.findings.append(finding(
+                "codeowners/missing-file", "no CODEOWNERS file in .github/, the root or docs/", "",
+                suggestion="add .github/CODEOWNERS"))
+            result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
+            return result
+        rel = located.in_effect
+        target = root / rel
+        if located.host == "gitlab" and dialect == "auto":
+            dialect = "gitlab"
+    result.inputs = [rel]
+
+    try:
+        size = target.stat().st_size
+        if size >= MAX_BYTES:
+            result.findings.append(finding(
+                "codeowners/file-too-large",
+                f"the file is {size:,} bytes; GitHub ignores CODEOWNERS files of 3 MB ({MAX_BYTES:,} bytes) or more, "
+                "so no code owner is requested", rel))
+            result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
+            return result
+        data = target.read_bytes()
+    except OSError as exc:
+        raise ToolError(f"{rel}: cannot read: {exc.strerror or exc}") from None
+
+    text, issues = decode(data)
+    if text is None:
+        from .analysis import issue_findings
+
+        result.findings.extend(issue_findings(issues, rel))
+        result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
+        return result
+    model = parse(text, dialect, issues)
+
+    if args.who is not None:
+        return _who(args, ctx, model, result)
+
+    require = args.require_owner
+    if require is None:
+        configured = table.get("require-owner", False)
+        require = (list(configured) if isinstance(configured, list) else []) if configured else None
+    options = Options(require_owner=require, restrict_to=ctx.changed_files, known_owners=table.get("known-owners"))
+    analysis = analyze(model, files, rel, options)
+    result.findings.extend(analysis.findings)
+    result.stats = dict(analysis.stats)
+
+    online = args.online if args.online is not None else table.get("online", False)
+    if online:
+        result.findings.extend(_online(args, table, model, rel))
+    return result
+
+
+def _online(args, table, model, rel):
+    from .analysis import finding, iter_owners, unknown_owner_findings
+    from .verify import DEFAULT_API, verify_owners
+
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    if not token:
+        raise ToolError("--online needs a GitHub token in the GITHUB_TOKEN environment variable")
+    api = args.api_url or table.get("api-url") or os.environ.get("GITHUB_API_URL") or DEFAULT_API
+    if not api.startswith(("https://", "http://")):
+        raise ToolError(f"--api-url {api!r} is not an http(s) URL")
+    verification = verify_owners(iter_owners(model), token, api)
+    findings = unknown_owner_findings(model, rel, set(), "does not exist on GitHub (REST API answered 404)",
+                                      unknown=verification.unknown)
+    if verification.errors:
+        findings.append(finding(
+            "codeowners/analysis-incomplete",
+            f"online owner verification incomplete ({verification.checked} checked): {verification.errors[0]}"
+            + (f" (and {len(verification.errors) - 1} more)" if len(verification.errors) > 1 else ""),
+            rel))
+    return findings
+
+
+def _normalise(path: str, root: Path) -> str:
+    candidate = Path(path)
+    if candidate.is_absolute():
+        path = relative_posix(candidate, root)
+    path = path.replace(os.sep, "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path.rstrip("/")
+
+
+def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
+    """Answer ``--who``: owners and deciding line of each path (text lines or a JSON list)."""
+    from .ownership import Ownership
+
+    ownership = Ownership(model)
+    answers = []
+    for raw in args.who:
+        path = _normalise(raw, ctx.root)
+        decision = ownership.resolve(path)
+        entry = {"path": path, "owners": decision.owners, "line": decision.line}
+        if model.dialect == "gitlab":
+            entry["lines"] = [r.line for r in decision.rules]
+        answers.append(entry)
+    result.stats = {"paths": len(answers)}
+    if args.format == "json":
+        if "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {}):
+            ctx.stdout.write(json.dumps(answers, ensure_ascii=False, indent=2) + "\n")
+            result.replaces_report = True  # type: ignore[attr-defined]
+        else:
+            result.stats["who"] = answers  # lands in the JSON report's summary
+        return result
+    for entry, raw in zip(answers, args.who):
+        ctx.stdout.write(_who_line(entry, ownership) + "\n")
+    return result
+
+
+def _who_line(entry: dict, ownership) -> str:
+    path, owners, line = entry["path"], entry["owners"], entry["line"]
+    if line is None:
+        return f"{path}: no owners (no rule matches)"
+    where = ", ".join(f"line {n}" for n in entry.get("lines", [line]))
+    if not owners:
+        return f"{path}: no owners ({where} matches it and lists no owners)"
+    return f"{path}: {' '.join(owners)} ({where})"

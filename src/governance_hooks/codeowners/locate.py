@@ -1,0 +1,52 @@
+"""Where the CODEOWNERS file is (GitHub Docs, "About code owners", "CODEOWNERS file location").
+
+GitHub reads ``.github/CODEOWNERS``, then ``CODEOWNERS``, then ``docs/CODEOWNERS``
+and uses the first that exists; GitLab reads ``CODEOWNERS``, ``docs/CODEOWNERS``,
+then ``.gitlab/CODEOWNERS``. Files in the other locations are dead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional
+
+GITHUB_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+GITLAB_LOCATIONS = ("CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+#: GitHub ignores a CODEOWNERS file of this size or more.
+MAX_BYTES = 3 * 1024 * 1024
+
+
+@dataclass
+class Located:
+    """The file in effect (``None`` when there is none), the dead ones, and the host whose order applied."""
+
+    in_effect: Optional[str]
+    dead: List[str] = field(default_factory=list)
+    host: str = "github"
+
+
+def locate(root: Path, dialect: str = "auto") -> Located:
+    """Resolve the CODEOWNERS file of the repository at ``root``.
+
+    Args:
+        root: the repository root.
+        dialect: ``github`` or ``gitlab`` pick that host's search order; ``auto``
+            uses GitHub's, falling back to ``.gitlab/CODEOWNERS`` when GitHub finds none.
+
+    Returns:
+        Repo-relative POSIX paths of the file in effect and of the dead files
+        (other locations of the same host that exist).
+    """
+    def present(order):
+        return [rel for rel in order if (root / rel).is_file()]
+
+    if dialect == "gitlab":
+        found, host = present(GITLAB_LOCATIONS), "gitlab"
+    else:
+        found, host = present(GITHUB_LOCATIONS), "github"
+        if not found and dialect == "auto":
+            found, host = present((".gitlab/CODEOWNERS",)), "gitlab"
+    if not found:
+        return Located(None, [], host)
+    return Located(found[0], found[1:], host)

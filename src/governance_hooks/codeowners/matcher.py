@@ -1,0 +1,218 @@
+"""Match many CODEOWNERS patterns against many paths in one pass.
+
+Following codeowners-rs (hmarr), every pattern is compiled once into a trie
+(an NFA) over path segments: literal segments are dictionary lookups, ``p*``
+and ``*s`` segments are ``startswith``/``endswith`` tests bucketed by their
+first or last character, other globs fall back to a compiled test, and ``**``
+is a state that loops on any segment. Matching a path walks its segments, so
+the work per path is proportional to its depth and to the number of live
+states, not to the number of rules. States reached after a directory are
+cached, so files of the same directory share the walk of their parent.
+
+Rule ids are the positions of the patterns in the list given to
+:class:`Matcher`; with patterns in file order, "last matching rule wins" is
+"highest id wins".
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+from .patterns import ANY, LIT, PREFIX, STAR2, SUFFIX, CompiledPattern, Segment
+
+
+class _Node:
+    __slots__ = ("lit", "prefix", "suffix", "other", "star", "is_star", "file_terms", "dir_terms",
+                 "file_best", "dir_best", "glob_index")
+
+    def __init__(self, is_star: bool = False) -> None:
+        self.lit: Dict[str, "_Node"] = {}
+        self.prefix: Dict[str, List[Tuple[Segment, "_Node"]]] = {}
+        self.suffix: Dict[str, List[Tuple[Segment, "_Node"]]] = {}
+        self.other: List[Tuple[Segment, "_Node"]] = []
+        self.glob_index: Dict[Tuple[int, str], "_Node"] = {}
+        self.star: "_Node | None" = None
+        self.is_star = is_star
+        self.file_terms: List[int] = []
+        self.dir_terms: List[int] = []
+        self.file_best = -1
+        self.dir_best = -1
+
+    def child(self, seg: Segment) -> "_Node":
+        if seg.kind == STAR2:
+            if self.star is None:
+                self.star = _Node(is_star=True)
+            return self.star
+        if seg.kind == LIT:
+            node = self.lit.get(seg.a)
+            if node is None:
+                node = self.lit[seg.a] = _Node()
+            return node
+        key = (seg.kind, seg.source)
+        node = self.glob_index.get(key)
+        if node is None:
+            node = self.glob_index[key] = _Node()
+            if seg.kind == PREFIX:
+                self.prefix.setdefault(seg.a[0], []).append((seg, node))
+            elif seg.kind == SUFFIX:
+                self.suffix.setdefault(seg.b[-1], []).append((seg, node))
+            else:
+                self.other.append((seg, node))
+        return node
+
+
+_State = Tuple[Tuple[_Node, ...], Tuple[int, ...], int]
+
+
+class Matcher:
+    """All patterns of a CODEOWNERS file compiled into one segment trie.
+
+    Args:
+        patterns: compiled patterns; a pattern's id is its position. ``None``
+            entries (skipped lines) take an id but never match.
+    """
+
+    def __init__(self, patterns: Sequence["CompiledPattern | None"]) -> None:
+        self.root = _Node()
+        self.size = len(patterns)
+        for rule_id, pattern in enumerate(patterns):
+            if pattern is None:
+                continue
+            node = self.root
+            for seg in pattern.segments:
+                node = node.child(seg)
+            if not pattern.dir_only:
+                node.file_terms.append(rule_id)
+                node.file_best = rule_id
+            if not pattern.no_subdirs:
+                node.dir_terms.append(rule_id)
+                node.dir_best = rule_id
+        start = self._close([self.root])
+        self._dirs: Dict[str, _State] = {"": (start, (), -1)}
+        self._finals: Dict[str, tuple] = {}
+
+    @staticmethod
+    def _close(nodes: Iterable[_Node]) -> Tuple[_Node, ...]:
+        out: Dict[int, _Node] = {}
+        for node in nodes:
+            out[id(node)] = node
+            if node.star is not None:
+                out[id(node.star)] = node.star
+        return tuple(out.values())
+
+    @staticmethod
+    def _step(states: Tuple[_Node, ...], name: str) -> Tuple[_Node, ...]:
+        """The states after consuming one segment ``name`` (epsilon-closed over ``**``)."""
+        out: Dict[int, _Node] = {}
+        first = name[:1]
+        last = name[-1:]
+        for node in states:
+            if node.is_star:
+                out[id(node)] = node
+            child = node.lit.get(name)
+            if child is not None:
+                out[id(child)] = child
+                if child.star is not None:
+                    out[id(child.star)] = child.star
+            if node.prefix:
+                for seg, child in node.prefix.get(first, ()):
+                    if name.startswith(seg.a):
+                        out[id(child)] = child
+                        if child.star is not None:
+                            out[id(child.star)] = child.star
+            if node.suffix:
+                for seg, child in node.suffix.get(last, ()):
+                    if name.endswith(seg.b):
+                        out[id(child)] = child
+                        if child.star is not None:
+                            out[id(child.star)] = child.star
+            for seg, child in node.other:
+                if seg.kind == ANY or seg.match(name):
+                    out[id(child)] = child
+                    if child.star is not None:
+                        out[id(child.star)] = child.star
+        return tuple(out.values())
+
+    def _dir(self, directory: str) -> _State:
+        """``(states, ancestor rule ids, best ancestor id)`` after walking ``directory`` (cached)."""
+        cached = self._dirs.get(directory)
+        if cached is not None:
+            return cached
+        pending = []  # ancestors not cached yet, deepest first (iterative: paths may be very deep)
+        current = directory
+        while current not in self._dirs:
+            pending.append(current)
+            current = current.rpartition("/")[0]
+        states, anc, best = self._dirs[current]
+        for path in reversed(pending):
+            states = self._step(states, path.rpartition("/")[2])
+            hits = [rule for node in states for rule in node.dir_terms]
+            if hits:
+                seen = set(anc)  # an unanchored pattern can match at several depths
+                anc = anc + tuple(dict.fromkeys(r for r in hits if r not in seen))
+                best = max(best, max(node.dir_best for node in states))
+            self._dirs[path] = (states, anc, best)
+        return self._dirs[directory]
+
+    def matches(self, path: str) -> List[int]:
+        """Ids of every pattern matching the repo-relative POSIX ``path``, each once (unordered)."""
+        directory, _, name = path.rpartition("/")
+        states, anc, _ = self._dir(directory)
+        final = self._step(states, name)
+        extra = [rule for node in final for rule in node.file_terms]
+        if not extra:
+            return list(anc)
+        return list(dict.fromkeys(anc + tuple(extra)))
+
+    def last_match(self, path: str) -> int:
+        """Id of the last (highest-id) pattern matching ``path``; ``-1`` when none matches."""
+        directory, _, name = path.rpartition("/")
+        table = self._finals.get(directory)
+        if table is None:
+            table = self._final_table(directory)
+        best, small, big, globs = table
+        hit = small.get(name, -1)
+        if hit > best:
+            best = hit
+        for names in big:
+            node = names.get(name)
+            if node is not None and node.file_best > best:
+                best = node.file_best
+        for seg, rule_id in globs:  # sorted by id, highest first: the first match is the best
+            if rule_id <= best:
+                break
+            if seg.match(name):
+                best = rule_id
+                break
+        return best
+
+    def _final_table(self, directory: str) -> tuple:
+        """What the last segment of a file in ``directory`` can still match, flattened once per directory.
+
+        ``(best ancestor id, {name: id} for small literal tables, [large literal tables],
+        [(glob segment, id)] highest id first)``; entries that cannot beat the
+        ancestor's best are dropped. Star states add nothing here: ``**`` never ends a pattern.
+        """
+        states, _, best = self._dir(directory)
+        small: Dict[str, int] = {}
+        big: List[Dict[str, _Node]] = []
+        globs: List[Tuple[Segment, int]] = []
+        for node in states:
+            if len(node.lit) > 64:
+                big.append(node.lit)  # shared, not copied: a hostile file can have 50,000 of them
+            else:
+                for name, child in node.lit.items():
+                    if child.file_best > best and child.file_best > small.get(name, -1):
+                        small[name] = child.file_best
+            for seg, child in node.other + [pair for pairs in node.prefix.values() for pair in pairs] + \
+                    [pair for pairs in node.suffix.values() for pair in pairs]:
+                if child.file_best > best:
+                    globs.append((seg, child.file_best))
+        globs.sort(key=lambda pair: -pair[1])
+        table = (best, small, big, globs)
+        self._finals[directory] = table
+        return table
+
+    def directory_hits(self, directory: str) -> Tuple[int, ...]:
+        """Ids of patterns that match ``directory`` itself as a directory (all files below it)."""
+        return self._dir(directory)[1]

@@ -1,0 +1,269 @@
+"""Parse CODEOWNERS bytes into the typed model (:mod:`.model`), collecting syntax issues.
+
+Line syntax (GitHub Docs, "About code owners"; GitLab Docs, "Syntax of
+CODEOWNERS file"): blank lines and lines starting with ``#`` are ignored; a
+rule is a pattern followed by owners separated by spaces or tabs; ``#`` at the
+start of a token begins an inline comment; ``\\`` escapes the next character
+(``\\ `` for a space, ``\\#``); CRLF line ends and a UTF-8 BOM are accepted.
+GitLab adds section headers ``^[Name][N] @default-owners``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, List, Optional, Tuple
+
+from .model import EMAIL, INVALID, ROLE, TEAM, USER, CodeownersFile, Issue, Owner, Rule, Section, Span
+from .patterns import PatternError, compile_pattern, shorten
+
+_GITHUB_USER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+_GITHUB_TEAM = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_GITLAB_USER = re.compile(r"@[A-Za-z0-9_.][A-Za-z0-9_.-]*")
+_GITLAB_GROUP = re.compile(r"@[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+")
+_GITLAB_ROLE = re.compile(r"@@(?:developer|maintainer|owner)s?", re.IGNORECASE)
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
+#: A token: runs of non-blank characters where a backslash escapes the next one (``\\ ``).
+_TOKEN = re.compile(r"(?:[^ \t\\]|\\.|\\$)+")
+#: A GitLab section header: optional ``^``, ``[Name]``, optional ``[N]``, then owners.
+SECTION_HEADER = re.compile(r"[ \t]*(\^)?\[([^\]]*)\](?:\[([^\]]*)\])?(?=[ \t]|$)")
+
+BOM = "\ufeff"
+
+
+def decode(data: bytes) -> Tuple[Optional[str], List[Issue]]:
+    """Decode CODEOWNERS bytes.
+
+    Returns:
+        ``(text, issues)``: ``text`` is ``None`` for a binary file (a NUL byte);
+        invalid UTF-8 is reported on its first line and replaced with U+FFFD.
+    """
+    issues: List[Issue] = []
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        issues.append(Issue("codeowners/invalid-encoding",
+                            f"the file is binary (NUL byte on line {line}); it cannot be read as CODEOWNERS rules",
+                            Span(line, 1, 1)))
+        return None, issues
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad_lines = []
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                bad_lines.append(number)
+        more = f" (and {len(bad_lines) - 1} more lines)" if len(bad_lines) > 1 else ""
+        issues.append(Issue("codeowners/invalid-encoding",
+                            f"invalid UTF-8 on line {bad_lines[0]} at byte {exc.start}{more}; "
+                            "the bytes were read as U+FFFD and that line will not match as intended",
+                            Span(bad_lines[0], 1, 1)))
+        text = data.decode("utf-8", "replace")
+    if text.startswith(BOM):
+        text = text[1:]
+    return text, issues
+
+
+def split_lines(text: str) -> List[str]:
+    """Lines as git and GitHub count them: split on ``\\n`` only, one trailing ``\\r`` removed."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def tokenize(line: str, start: int = 0) -> List[Tuple[str, int]]:
+    """Whitespace-separated tokens of ``line`` from offset ``start``, as ``(text, offset)``.
+
+    A ``\\`` keeps the next character in the token (escapes stay in the text);
+    a ``#`` at the start of a token ends the line (inline comment).
+    """
+    tokens: List[Tuple[str, int]] = []
+    for match in _TOKEN.finditer(line, start):
+        text = match.group()
+        if text.startswith("#"):
+            break
+        tokens.append((text, match.start()))
+    return tokens
+
+
+def detect_dialect(lines: Iterable[str]) -> str:
+    """``gitlab`` when any line is a section header, else ``github``."""
+    for line in lines:
+        match = SECTION_HEADER.match(line)
+        if match and match.group(2).strip():
+            return "gitlab"
+    return "github"
+
+
+def classify_owner(token: str, dialect: str) -> str:
+    """The owner kind of ``token`` (``user``, ``team``, ``email``, ``role`` or ``invalid``)."""
+    if dialect == "gitlab":
+        if _GITLAB_ROLE.fullmatch(token):
+            return ROLE
+        if _GITLAB_GROUP.fullmatch(token):
+            return TEAM
+        if _GITLAB_USER.fullmatch(token):
+            return USER
+    else:
+        if _GITHUB_TEAM.fullmatch(token):
+            return TEAM
+        if _GITHUB_USER.fullmatch(token):
+            return USER
+    if _EMAIL.fullmatch(token):
+        return EMAIL
+    return INVALID
+
+
+def _split_run_together(token: str, dialect: str) -> Optional[List[str]]:
+    """``["@a", "@b"]`` for ``@a@b`` or ``@a,@b`` when every part is a valid owner, else ``None``."""
+    if re.search(r"[,;]", token):
+        parts = [p for p in re.split(r"[,;]+", token) if p]
+    elif token.startswith("@") and "@" in token.lstrip("@"):
+        parts = re.findall(r"@+[^@]*", token)
+    else:
+        return None
+    if len(parts) >= 2 and all(classify_owner(p, dialect) != INVALID for p in parts):
+        return parts
+    return None
+
+
+def _owner_problem(token: str, dialect: str) -> Tuple[str, str, Optional[str]]:
+    """``(rule_id, message, suggestion)`` for an invalid owner token."""
+    parts = _split_run_together(token, dialect)
+    if parts:
+        return ("codeowners/run-together-owners",
+                f"owners `{shorten(token)}` are run together; GitHub reads them as one invalid owner and skips the line",
+                " ".join(parts))
+    if dialect != "gitlab" and token.startswith("@@"):
+        return ("codeowners/invalid-owner",
+                f"`{shorten(token)}` is a GitLab role; GitHub owners are `@user`, `@org/team` or an email, so GitHub skips the line",
+                None)
+    if dialect != "gitlab" and token.startswith("@") and token.count("/") > 1:
+        return ("codeowners/invalid-owner",
+                f"`{shorten(token)}` looks like a nested GitLab group; GitHub teams are `@org/team`, so GitHub skips the line",
+                None)
+    if not token.startswith("@") and classify_owner("@" + token, dialect) != INVALID:
+        return ("codeowners/invalid-owner",
+                f"owner `{shorten(token)}` lacks its `@`; it is not a user, team or email, so the line is skipped",
+                "@" + token)
+    if token.endswith("/") or "*" in token or token.startswith(("/", ".")):
+        hint = "it looks like a second pattern; a rule has exactly one pattern, so"
+    else:
+        hint = "owners are `@user`, `@org/team` or an email address;"
+    return ("codeowners/invalid-owner", f"`{shorten(token)}` is not a valid owner: {hint} the line is skipped", None)
+
+
+def _owners(tokens: List[Tuple[str, int]], number: int, dialect: str, issues: List[Issue]) -> List[Owner]:
+    owners: List[Owner] = []
+    for text, offset in tokens:
+        span = Span(number, offset + 1, offset + 1 + len(text))
+        kind = classify_owner(text, dialect)
+        if kind == INVALID:
+            rule_id, message, suggestion = _owner_problem(text, dialect)
+            issues.append(Issue(rule_id, message, span, suggestion))
+        owners.append(Owner(text, kind, span))
+    return owners
+
+
+def parse(text: str, dialect: str = "auto", issues: Optional[List[Issue]] = None) -> CodeownersFile:
+    """Parse decoded CODEOWNERS text.
+
+    Args:
+        text: the file's text (BOM already removed, see :func:`decode`).
+        dialect: ``github``, ``gitlab`` or ``auto`` (GitLab when a section header appears).
+        issues: issues found earlier (decoding), kept first.
+
+    Returns:
+        The model; syntax problems are in ``.issues`` and rules GitHub would skip
+        are flagged ``skipped``. Never raises for bad content.
+    """
+    if text.startswith(BOM):
+        text = text[1:]
+    lines = split_lines(text)
+    if dialect == "auto":
+        dialect = detect_dialect(lines)
+    result = CodeownersFile(dialect=dialect, lines=lines, issues=list(issues or []))
+    section: Optional[Section] = Section("", 0) if dialect == "gitlab" else None
+    for number, line in enumerate(lines, start=1):
+        if dialect == "gitlab":
+            header = SECTION_HEADER.match(line)
+            if header:
+                section = _section(header, line, number, result.issues)
+                result.sections.append(section)
+                continue
+        tokens = tokenize(line)
+        if not tokens:
+            continue
+        rule = _rule(tokens, line, number, dialect, section, len(result.rules), result.issues)
+        result.rules.append(rule)
+    return result
+
+
+def _section(header: "re.Match[str]", line: str, number: int, issues: List[Issue]) -> Section:
+    optional = header.group(1) is not None
+    name = header.group(2).strip()
+    count_text = header.group(3)
+    approvals: Optional[int] = None
+    if not name:
+        issues.append(Issue("codeowners/invalid-section", "a section header needs a name between the brackets",
+                            Span(number, header.start(2), header.end(2) + 2)))
+    if count_text is not None:
+        if count_text.strip().isdigit() and int(count_text) >= 1:
+            approvals = int(count_text)
+        else:
+            issues.append(Issue("codeowners/invalid-section",
+                                f"the approval count `[{shorten(count_text, 20)}]` must be a whole number of at least 1",
+                                Span(number, header.start(3), header.end(3) + 2), "[1]"))
+    owners = _owners(tokenize(line, header.end()), number, "gitlab", issues)
+    valid = tuple(o for o in owners if o.kind != INVALID)
+    return Section(name=name, line=number, optional=optional, approvals=approvals, default_owners=valid)
+
+
+def _rule(tokens: List[Tuple[str, int]], line: str, number: int, dialect: str, section: Optional[Section],
+          index: int, issues: List[Issue]) -> Rule:
+    pattern, offset = tokens[0]
+    span = Span(number, offset + 1, offset + 1 + len(pattern))
+    rule = Rule(index=index, line=number, pattern=pattern, pattern_span=span, section=section, text=line)
+    rest = tokens[1:]
+    if pattern in ("-", "+", "\u2022"):
+        body = " ".join(t for t, _ in rest)
+        issues.append(Issue("codeowners/markdown-bullet",
+                            f"the line starts with a Markdown bullet `{pattern}`, so `{pattern}` is the pattern "
+                            "and the rest is read as owners",
+                            span, body or None))
+        rule.skipped = True
+        return rule
+    if pattern.startswith("@") and classify_owner(pattern, dialect) != INVALID:
+        owners = " ".join(t for t, _ in tokens)
+        issues.append(Issue("codeowners/owner-only-line",
+                            f"the line has no pattern: `{shorten(pattern)}` is read as a file pattern, so "
+                            f"{'nobody is assigned' if not rest else 'the owners after it own nothing'}",
+                            span, f"* {owners}"))
+        rule.skipped = True
+        return rule
+    rule.owners = _owners(rest, number, dialect, issues)
+    if any(o.kind == INVALID for o in rule.owners):
+        rule.skipped = True
+    if dialect != "gitlab" and SECTION_HEADER.match(line) and SECTION_HEADER.match(line).group(2).strip():
+        issues.append(Issue("codeowners/invalid-pattern",
+                            "GitLab section headers are not supported by GitHub; GitHub skips the line",
+                            span, "check with --dialect gitlab if this file is for GitLab"))
+        rule.skipped = True
+        return rule
+    try:
+        compiled = compile_pattern(pattern, dialect)
+    except PatternError as exc:
+        col = offset + 1 + exc.offset
+        issues.append(Issue("codeowners/invalid-pattern",
+                            f"pattern `{shorten(pattern)}`: {exc.reason}; "
+                            f"{'GitLab' if dialect == 'gitlab' else 'GitHub'} skips the line",
+                            Span(number, col, offset + 1 + len(pattern)), exc.suggestion))
+        rule.skipped = True
+        return rule
+    rule.exclusion = compiled.exclusion
+    rule.compiled = compiled
+    return rule

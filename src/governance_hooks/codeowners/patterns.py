@@ -1,0 +1,369 @@
+"""CODEOWNERS patterns: validation and compilation into path-segment matchers.
+
+Semantics follow GitHub's documentation ("About code owners", "CODEOWNERS
+syntax") and the reference behaviour of hmarr/codeowners:
+
+* patterns are gitignore-like and case-sensitive; ``*`` and ``?`` never match ``/``;
+* a leading ``/`` anchors at the root; a pattern with no ``/`` except a trailing
+  one matches at any depth;
+* ``**`` as a whole segment matches zero or more directories;
+* a pattern matches a path or any of its ancestor directories (``docs`` owns
+  ``docs/a/b.md``); a trailing ``/`` matches directories only;
+* a pattern ending in ``/*`` matches direct children only (unlike gitignore);
+* GitHub rejects ``!`` negation, ``[...]`` character ranges and ``***``; GitLab
+  (``File.fnmatch`` with FNM_PATHNAME | FNM_DOTMATCH) accepts ranges and uses
+  ``!`` for exclusions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Tuple, Union
+
+#: Segment kinds.
+LIT, ANY, PREFIX, SUFFIX, AFFIX, GLOB, STAR2 = range(7)
+
+_DISPLAY = 80
+
+
+def shorten(text: str, limit: int = _DISPLAY) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (for messages)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class PatternError(ValueError):
+    """A pattern GitHub (or GitLab) rejects.
+
+    Attributes:
+        reason: what is wrong, one sentence.
+        offset: 0-based character offset in the pattern text of the culprit.
+        suggestion: a replacement or advice, when one exists.
+    """
+
+    def __init__(self, reason: str, offset: int = 0, suggestion: Optional[str] = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.offset = offset
+        self.suggestion = suggestion
+
+
+class Segment:
+    """One path segment of a pattern.
+
+    ``kind`` is one of LIT, ANY, PREFIX, SUFFIX, AFFIX, GLOB, STAR2; ``source`` is a
+    canonical text (identical segments share trie nodes); ``a``/``b`` are the
+    literal parts for the fast paths; ``test`` is the fallback predicate.
+    """
+
+    __slots__ = ("kind", "source", "a", "b", "test")
+
+    def __init__(self, kind: int, source: str, a: str = "", b: str = "", test=None) -> None:
+        self.kind, self.source, self.a, self.b, self.test = kind, source, a, b, test
+
+    def __repr__(self) -> str:
+        return f"Segment({self.kind}, {self.source!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Segment) and (self.kind, self.source) == (other.kind, other.source)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.source))
+
+    def match(self, name: str) -> bool:
+        kind = self.kind
+        if kind == LIT:
+            return name == self.a
+        if kind == ANY:
+            return True
+        if kind == PREFIX:
+            return name.startswith(self.a)
+        if kind == SUFFIX:
+            return name.endswith(self.b)
+        if kind == AFFIX:
+            return len(name) >= len(self.a) + len(self.b) and name.startswith(self.a) and name.endswith(self.b)
+        return bool(self.test(name))  # GLOB
+
+
+STAR2_SEGMENT = Segment(STAR2, "**")
+ANY_SEGMENT = Segment(ANY, "*")
+
+
+@dataclass
+class CompiledPattern:
+    """A pattern ready for the matcher.
+
+    Attributes:
+        segments: segment matchers from the root; unanchored patterns start with ``**``.
+        dir_only: a trailing ``/`` (or ``/**``): only paths below a matching directory match.
+        no_subdirs: ends with ``/*``: only direct children match, never deeper paths.
+        exclusion: a GitLab ``!`` exclusion.
+    """
+
+    segments: Tuple[Segment, ...]
+    dir_only: bool = False
+    no_subdirs: bool = False
+    exclusion: bool = False
+
+    @property
+    def key(self) -> tuple:
+        """Equal keys mean the same set of matched paths (used for duplicates)."""
+        return (self.exclusion, tuple((s.kind, s.source) for s in self.segments), self.dir_only, self.no_subdirs)
+
+    @property
+    def is_catch_all(self) -> bool:
+        """True for ``*``, ``**``, ``/**`` and ``**/*``: every path matches."""
+        return (
+            not self.exclusion and not self.dir_only and not self.no_subdirs
+            and len(self.segments) == 2 and self.segments[0].kind == STAR2 and self.segments[1].kind == ANY
+        )
+
+    @property
+    def slashless(self) -> bool:
+        """Matches at any depth (starts with ``**``)."""
+        return bool(self.segments) and self.segments[0].kind == STAR2
+
+
+# One lexical item of a segment: a literal character, "*", "?" or a character class.
+_Item = Union[Tuple[str, str], Tuple[str]]
+
+
+def _lex(pattern: str, dialect: str) -> List[Tuple[str, str, int]]:
+    """Split ``pattern`` into ``(kind, text, offset)`` items: ``c`` literal, ``*``, ``?``, ``/``, ``[`` class.
+
+    Raises:
+        PatternError: dangling escape, unsupported or unterminated character class.
+    """
+    items: List[Tuple[str, str, int]] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            if i + 1 >= n:
+                raise PatternError("the pattern ends with a lone backslash (a dangling escape)", i,
+                                   "remove the trailing `\\`")
+            items.append(("c", pattern[i + 1], i))
+            i += 2
+            continue
+        if ch in "[]":
+            if dialect == "github":
+                raise PatternError(
+                    "character ranges `[...]` are not supported by GitHub CODEOWNERS", i,
+                    "write one rule per alternative, or escape a literal bracket as `\\[`",
+                )
+            if ch == "]":
+                raise PatternError("unmatched `]`", i, "escape a literal bracket as `\\]`")
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                raise PatternError("unterminated character class `[`", i, "close it with `]` or escape it as `\\[`")
+            body = pattern[i + 1:end]
+            if "/" in body:
+                raise PatternError("a character class cannot contain `/`", i)
+            items.append(("[", body, i))
+            i = end + 1
+            continue
+        if ch in "*?/":
+            items.append((ch, ch, i))
+        else:
+            items.append(("c", ch, i))
+        i += 1
+    return items
+
+
+def _segment(items: List[Tuple[str, str, int]]) -> Segment:
+    """Build the matcher of one segment from its lexical items (no ``/`` inside)."""
+    kinds = [k for k, _, _ in items]
+    if kinds == ["*", "*"]:
+        return STAR2_SEGMENT
+    if all(k == "c" for k in kinds):
+        text = "".join(t for _, t, _ in items)
+        return Segment(LIT, text, a=text)
+    source = "".join(_source(k, t) for k, t, _ in items)
+    stars = kinds.count("*")
+    if "?" not in kinds and "[" not in kinds:
+        first = kinds.index("*")
+        last = len(kinds) - 1 - kinds[::-1].index("*")
+        head = "".join(t for _, t, _ in items[:first])
+        tail = "".join(t for _, t, _ in items[last + 1:])
+        if stars == 1 or all(k == "*" for k in kinds[first:last + 1]):
+            if not head and not tail:
+                return ANY_SEGMENT
+            if not tail:
+                return Segment(PREFIX, source, a=head)
+            if not head:
+                return Segment(SUFFIX, source, b=tail)
+            return Segment(AFFIX, source, a=head, b=tail)
+    if stars <= 2:
+        regex = re.compile("".join(_regex(k, t) for k, t, _ in items), re.DOTALL)
+        return Segment(GLOB, source, test=regex.fullmatch)
+    # Many stars: a backtracking regex could take polynomial time of high degree;
+    # the two-pointer wildcard match is O(len(pattern) * len(name)) at worst.
+    compiled = [(k, re.compile(_regex(k, t)).fullmatch if k == "[" else t) for k, t, _ in items]
+    return Segment(GLOB, source, test=lambda name, c=compiled: _wildmatch(c, name))
+
+
+def _source(kind: str, text: str) -> str:
+    if kind == "c":
+        return "\\" + text if text in "*?[]\\ #!" else text
+    if kind == "[":
+        return f"[{text}]"
+    return text
+
+
+def _regex(kind: str, text: str) -> str:
+    if kind == "*":
+        return "[^/]*"
+    if kind == "?":
+        return "[^/]"
+    if kind == "[":
+        body = text
+        if body.startswith("!"):  # fnmatch negation, as in shell globs
+            body = "^" + body[1:]
+        return "[" + body.replace("\\", "\\\\") + "]"
+    return re.escape(text)
+
+
+def _wildmatch(items, name: str) -> bool:
+    """Greedy wildcard match with one backtrack point (``*`` over any run of characters)."""
+    p = s = 0
+    star_p, star_s = -1, 0
+    np, ns = len(items), len(name)
+    while s < ns:
+        if p < np:
+            kind, value = items[p]
+            if kind == "*":
+                star_p, star_s = p, s
+                p += 1
+                continue
+            if (kind == "?") or (kind == "c" and value == name[s]) or (kind == "[" and value(name[s])):
+                p += 1
+                s += 1
+                continue
+        if star_p < 0:
+            return False
+        p = star_p + 1
+        star_s += 1
+        s = star_s
+    while p < np and items[p][0] == "*":
+        p += 1
+    return p == np
+
+
+def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
+    """Validate and compile one pattern (as written, escapes included).
+
+    Args:
+        pattern: the pattern token; ``\\ `` and ``\\#`` escapes are honoured.
+        dialect: ``github`` or ``gitlab``.
+
+    Returns:
+        The compiled pattern.
+
+    Raises:
+        PatternError: when GitHub (or GitLab) would reject the pattern; the error
+            carries the offending offset and a suggestion.
+    """
+    exclusion = False
+    text = pattern
+    if text.startswith("!"):
+        if dialect != "gitlab":
+            raise PatternError(
+                "`!` negation is not supported by GitHub CODEOWNERS", 0,
+                "to exempt files, add a later rule with the same pattern and no owners",
+            )
+        exclusion = True
+        text = text[1:]
+        if not text:
+            raise PatternError("an exclusion needs a pattern after `!`", 0)
+    if dialect == "github" and text.startswith("\\#"):
+        raise PatternError(
+            "GitHub does not support escaping a leading `#` with `\\`", 0,
+            "match the file with a wildcard instead, e.g. `?name`",
+        )
+    if text == "/":
+        raise PatternError("a lone `/` is not a valid pattern", 0, "use `*` to match every file")
+    star_run = re.search(r"(?<!\\)\*{3,}", text)
+    if star_run:
+        raise PatternError("`***` is not a valid wildcard", star_run.start() + (len(pattern) - len(text)),
+                           "use `**` to match any number of directories")
+    shift = len(pattern) - len(text)
+    if not _SPECIAL.search(text) and "//" not in text and text not in ("", "/"):
+        return _compile_literal(text, exclusion)
+    items = _lex(text, dialect)
+    # Split on unescaped "/".
+    segments_items: List[List[Tuple[str, str, int]]] = [[]]
+    for item in items:
+        if item[0] == "/":
+            segments_items.append([])
+        else:
+            segments_items[-1].append(item)
+    anchored = False
+    if not segments_items[0] and len(segments_items) > 1:  # leading "/"
+        segments_items.pop(0)
+        anchored = True
+    dir_only = False
+    if len(segments_items) > 1 and not segments_items[-1]:  # trailing "/"
+        segments_items.pop()
+        dir_only = True
+    for seg in segments_items:
+        if not seg:
+            where = next((off for k, _, off in items if k == "/"), 0)
+            raise PatternError("empty path segment (`//`)", where + shift, "remove the doubled `/`")
+    if len(segments_items) > 1:
+        anchored = True  # a slash at the start or in the middle anchors (gitignore)
+    no_subdirs = (len(segments_items) > 1 or anchored) and [k for k, _, _ in segments_items[-1]] == ["*"] and not dir_only
+    segments = [_segment(seg) for seg in segments_items]
+    # Collapse runs of "**"; a trailing "**" means "everything below" (a directory rule).
+    collapsed: List[Segment] = []
+    for seg in segments:
+        if seg.kind == STAR2 and collapsed and collapsed[-1].kind == STAR2:
+            continue
+        collapsed.append(seg)
+    if len(collapsed) > 1 and collapsed[-1].kind == STAR2:
+        collapsed.pop()
+        dir_only = True
+    if collapsed == [STAR2_SEGMENT]:
+        collapsed = [ANY_SEGMENT]
+        anchored = False
+        dir_only = False
+    if not anchored and collapsed[0].kind != STAR2:
+        collapsed.insert(0, STAR2_SEGMENT)
+    return CompiledPattern(tuple(collapsed), dir_only=dir_only, no_subdirs=no_subdirs, exclusion=exclusion)
+
+
+_SPECIAL = re.compile(r"[\\\[\]*?]")
+
+
+def _compile_literal(text: str, exclusion: bool) -> CompiledPattern:
+    """Fast path for patterns without wildcards or escapes (most real rules)."""
+    anchored = text.startswith("/")
+    body = text.strip("/")
+    dir_only = text.endswith("/") and len(text) > 1
+    parts = body.split("/")
+    if len(parts) > 1:
+        anchored = True
+    segments = [Segment(LIT, part, a=part) for part in parts]
+    if not anchored:
+        segments.insert(0, STAR2_SEGMENT)
+    return CompiledPattern(tuple(segments), dir_only=dir_only, no_subdirs=False, exclusion=exclusion)
+
+
+def matches(compiled: CompiledPattern, path: str) -> bool:
+    """Whether ``compiled`` matches the repo-relative POSIX ``path`` (slow reference check, one pattern)."""
+    parts = path.split("/")
+    segs = compiled.segments
+    m = len(parts)
+
+    def walk(si: int, pi: int) -> bool:
+        if si == len(segs):
+            if pi == m:
+                return not compiled.dir_only
+            return not compiled.no_subdirs
+        seg = segs[si]
+        if seg.kind == STAR2:
+            return any(walk(si + 1, k) for k in range(pi, m))
+        if pi >= m or not seg.match(parts[pi]):
+            return False
+        return walk(si + 1, pi + 1)
+
+    return walk(0, 0)

@@ -1,0 +1,126 @@
+"""Rule ids of the CODEOWNERS check (cheap to import: ``--list-rules`` and SARIF read it)."""
+
+from __future__ import annotations
+
+from ..findings import Severity
+from ..rules import Rule
+
+_GITHUB_DOCS = "GitHub Docs, 'About code owners'"
+_GITLAB_DOCS = "GitLab Docs, 'Syntax of CODEOWNERS file'"
+
+RULES = (
+    Rule(
+        "codeowners/invalid-pattern", Severity.ERROR,
+        "A pattern uses syntax GitHub does not support, so GitHub skips the line.",
+        "GitHub reads CODEOWNERS patterns like .gitignore patterns but rejects negation (`!`), character "
+        "ranges (`[...]`), `***`, a lone `/` and an escaped leading `#`; a line with invalid syntax is "
+        f"skipped and its owners are never requested. Fix the pattern as suggested. Source: {_GITHUB_DOCS}.",
+    ),
+    Rule(
+        "codeowners/invalid-owner", Severity.ERROR,
+        "An owner is not `@user`, `@org/team` or an email address, so GitHub skips the line.",
+        "Owners must be a user (`@octocat`), a team (`@org/team`) or an email address; GitLab also allows "
+        "nested groups and roles (`@@maintainer`). A line with an invalid owner is skipped, so none of its "
+        f"owners is requested. Source: {_GITHUB_DOCS}; {_GITLAB_DOCS}.",
+    ),
+    Rule(
+        "codeowners/run-together-owners", Severity.ERROR,
+        "Two owners are written without a space between them (`@a@b`).",
+        "Owners are separated by whitespace; `@alice@bob` or `@alice,@bob` is one invalid token, so the "
+        "line is skipped and neither owner is requested. Put a space between the owners.",
+    ),
+    Rule(
+        "codeowners/owner-only-line", Severity.ERROR,
+        "The line holds only an owner, which GitHub reads as a file pattern that owns nothing.",
+        "The first token of a line is always the pattern. A line such as `@org/team` (usually a "
+        "forgotten `*`) is a rule for files literally named `@org/team`, so nobody is assigned. "
+        "Write `* @org/team` for a default owner, or add the missing pattern.",
+    ),
+    Rule(
+        "codeowners/markdown-bullet", Severity.ERROR,
+        "The line starts like a Markdown bullet (`- @team`), so `-` is taken as the pattern.",
+        "CODEOWNERS is not Markdown: in `- docs/ @team` the pattern is `-` and `docs/` is read as an "
+        "owner. Remove the bullet.",
+    ),
+    Rule(
+        "codeowners/owner-less-rule", Severity.NOTE,
+        "A rule has no owners: files it matches are left without code owners.",
+        "A pattern without owners is valid and is the documented way to exempt files from an earlier "
+        "rule (GitHub has no negation). It is reported as a note so that an accidental omission is seen.",
+    ),
+    Rule(
+        "codeowners/invalid-section", Severity.ERROR,
+        "A GitLab section header is malformed (empty name or a bad approval count).",
+        "GitLab section headers are `[Name]`, `^[Name]` (optional) or `[Name][N]` with N >= 1, followed "
+        f"by optional default owners. Source: {_GITLAB_DOCS}, 'Sections'.",
+    ),
+    Rule(
+        "codeowners/invalid-encoding", Severity.ERROR,
+        "The CODEOWNERS file is binary or not valid UTF-8.",
+        "CODEOWNERS must be UTF-8 text. A NUL byte means the file is binary and cannot be read as rules; "
+        "an invalid byte sequence corrupts the line it is on.",
+    ),
+    Rule(
+        "codeowners/file-too-large", Severity.ERROR,
+        "The CODEOWNERS file is 3 MB or larger, so GitHub ignores it entirely.",
+        f"GitHub does not load CODEOWNERS files of 3 MB or more: no code owner is requested at all. "
+        f"Use wildcard patterns to shrink it. Source: {_GITHUB_DOCS}, 'CODEOWNERS file size'.",
+    ),
+    Rule(
+        "codeowners/multiple-files", Severity.WARNING,
+        "More than one CODEOWNERS file exists; only the first location is used.",
+        "GitHub reads `.github/CODEOWNERS`, then `CODEOWNERS`, then `docs/CODEOWNERS` and uses the first "
+        "one found (GitLab: `CODEOWNERS`, `docs/`, `.gitlab/`). The others are dead and drift silently. "
+        "Delete them or merge their rules into the one in effect.",
+    ),
+    Rule(
+        "codeowners/missing-file", Severity.NOTE,
+        "No CODEOWNERS file was found in any location GitHub reads.",
+        "Without a CODEOWNERS file no reviewer is requested automatically. Add `.github/CODEOWNERS`.",
+    ),
+    Rule(
+        "codeowners/unmatched-pattern", Severity.WARNING,
+        "A pattern matches no tracked file.",
+        "The rule can never assign an owner: the path was renamed or deleted, or the pattern has a typo "
+        "(slash-less patterns were searched at every depth). Fix the pattern or delete the line.",
+    ),
+    Rule(
+        "codeowners/duplicate-pattern", Severity.WARNING,
+        "The same pattern appears again later; the earlier line is dead.",
+        "The last matching rule wins and owners are never merged across lines, so of two identical "
+        "patterns only the later one has any effect. Merge the owners into one line.",
+    ),
+    Rule(
+        "codeowners/shadowed-rule", Severity.WARNING,
+        "Every file this rule matches is matched again by a later rule, so it never decides an owner.",
+        "The last matching rule wins. Computed on the tracked files: the rule matches files, but for each "
+        "of them a later line takes precedence, so its owners are never requested. Reorder the rules "
+        "(specific after general) or delete the dead one.",
+    ),
+    Rule(
+        "codeowners/late-catch-all", Severity.ERROR,
+        "A catch-all `*` comes after specific rules and overrides all of them.",
+        "Because the last matching rule wins, a `*` rule placed after other rules takes every file away "
+        "from them. A default owner belongs on the first rule of the file.",
+    ),
+    Rule(
+        "codeowners/unowned-file", Severity.ERROR,
+        "A file required to have an owner (--require-owner) has none.",
+        "Coverage is opt-in: with `--require-owner [GLOB...]` (or `require-owner` in the configuration) "
+        "every tracked file matching the globs must have at least one code owner. The number of unowned "
+        "files is always in the summary.",
+    ),
+    Rule(
+        "codeowners/unknown-owner", Severity.ERROR,
+        "An owner is not in the known-owners list or does not exist on GitHub.",
+        "Offline, owners are checked against `known-owners` in the configuration (case-insensitive); with "
+        "`--online`, users and teams are looked up through the GitHub REST API (`GET /users/{name}`, "
+        "`GET /orgs/{org}/teams/{slug}`). GitHub silently ignores owners that do not exist.",
+    ),
+    Rule(
+        "codeowners/analysis-incomplete", Severity.WARNING,
+        "Part of the analysis was skipped because a budget was exceeded or a lookup failed.",
+        "Dead-rule analysis has a budget on the number of (file, rule) matches, and online verification "
+        "needs the network; when either gives out, the affected findings are missing, not wrong.",
+    ),
+)

@@ -1,0 +1,34 @@
+import yaml
+from yaml import CSafeLoader, SafeLoader
+
+
+def read_config(path, text):
+    with open(path) as handle:
+        # ruleid: yaml-unsafe-load
+        config = yaml.load(handle)
+    # ruleid: yaml-unsafe-load
+    config = yaml.load(text, Loader=yaml.Loader)
+    # ruleid: yaml-unsafe-load
+    config = yaml.load(text, yaml.FullLoader)
+    # ruleid: yaml-unsafe-load
+    docs = list(yaml.load_all(text, Loader=yaml.UnsafeLoader))
+    # ruleid: yaml-unsafe-load
+    config = yaml.unsafe_load(text)
+    # ruleid: yaml-unsafe-load
+    config = yaml.full_load(text)
+    return config, docs
+
+
+def read_config_safely(path, text):
+    with open(path) as handle:
+        # ok: yaml-unsafe-load
+        config = yaml.safe_load(handle)
+    # ok: yaml-unsafe-load
+    config = yaml.load(text, Loader=yaml.SafeLoader)
+    # ok: yaml-unsafe-load
+    config = yaml.load(text, Loader=CSafeLoader)
+    # ok: yaml-unsafe-load
+    docs = list(yaml.load_all(text, SafeLoader))
+    # ok: yaml-unsafe-load
+    config = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return config, docs

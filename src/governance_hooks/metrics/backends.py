@@ -1,0 +1,485 @@
+"""Two JSON Schema backends that report the same errors the same way.
+
+* ``jsonschema`` (Python): the reference, always installed.
+* ``jsonschema-rs`` (Rust, the ``fast`` extra): used when importable.
+
+Both turn each error into a :class:`SchemaIssue` ``(json_path, schema_path,
+keyword, message)``. Known differences between the libraries and how they are
+neutralised:
+
+* regular expressions: ``jsonschema`` uses Python's ``re`` (``$`` also matches
+  before a final newline, ``\\d``/``\\w`` are Unicode-aware) while
+  ``jsonschema-rs`` follows ECMA-262 as the JSON Schema spec asks
+  (Validation 2020-12 §6.3.3). The reference backend validates against a copy
+  of the schema whose patterns are translated to ECMA-262 meaning
+  (:func:`ecma_to_python`); schema paths still show the original patterns;
+* schema paths: through a ``$ref`` ``jsonschema`` drops the ``$ref`` step while
+  ``jsonschema-rs`` reports the location inside the target. Both are reported
+  as the absolute keyword location (``#/$defs/pos/minimum``, prefixed with the
+  file name for another document);
+* messages: worded by :func:`.messages.describe`, never taken from a library;
+* ``type`` lists: ``jsonschema-rs`` sorts them; both are sorted;
+* NaN/Infinity, integers beyond 64 bits, lone surrogates: ``jsonschema-rs``
+  turns NaN into ``null``. Such values only come from the slow parser, and the
+  scanner sends those records to the reference backend whichever is chosen;
+* ``format``: an annotation only, in both (no format assertion);
+* nesting: records deeper than :data:`MAX_DEPTH` are not validated by either
+  (``metrics/analysis-incomplete``).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from itertools import compress
+from operator import not_
+from typing import Any, Container, Dict, List, NamedTuple, Optional, Tuple
+
+from ..errors import ToolError
+from .messages import describe
+from .paths import json_path, json_pointer
+from .schema_loader import SchemaBundle
+
+#: Records nested deeper than this are not validated (both backends).
+MAX_DEPTH = 256
+
+DIALECT_URI = {
+    "draft-07": "http://json-schema.org/draft-07/schema#",
+    "2019-09": "https://json-schema.org/draft/2019-09/schema",
+    "2020-12": "https://json-schema.org/draft/2020-12/schema",
+}
+BACKENDS = ("auto", "jsonschema", "jsonschema-rs")
+
+
+class SchemaIssue(NamedTuple):
+    """One schema error in one record."""
+
+    json_path: str
+    schema_path: str
+    keyword: str
+    message: str
+
+
+class TooDeep(Exception):
+    """A record is nested deeper than :data:`MAX_DEPTH`."""
+
+
+def depth_of(value: Any) -> int:
+    """Nesting depth: 0 for a scalar, 1 for ``{}``/``[]``, +1 per level (iterative)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in item if isinstance(v, (dict, list)))
+    return deepest
+
+
+# --------------------------------------------------------------------------- regex
+
+_SHORTHAND_OUT = {"d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]"}
+_SHORTHAND_IN = {"d": "0-9", "w": "A-Za-z0-9_"}
+
+
+def ecma_to_python(pattern: str) -> str:
+    """Rewrite an ECMA-262 regex so Python's ``re`` gives it the same meaning.
+
+    ``$`` (outside a class) becomes ``\\Z`` (end of string only); ``\\d``,
+    ``\\D``, ``\\w``, ``\\W`` become ASCII classes. Everything else is kept.
+    """
+    out: List[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = pattern[i + 1]
+            if in_class and nxt in _SHORTHAND_IN:
+                out.append(_SHORTHAND_IN[nxt])
+            elif not in_class and nxt in _SHORTHAND_OUT:
+                out.append(_SHORTHAND_OUT[nxt])
+            else:
+                out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            i += 1
+            if i < n and pattern[i] == "^":
+                out.append("^")
+                i += 1
+            if i < n and pattern[i] == "]":  # a literal ] first in a class
+                out.append("\\]")
+                i += 1
+            continue
+        elif ch == "$":
+            out.append(r"\Z")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+_MAP_OF_SCHEMAS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_ONE_SCHEMA = ("not", "if", "then", "else", "additionalProperties", "unevaluatedProperties",
+               "unevaluatedItems", "contains", "propertyNames", "contentSchema", "additionalItems")
+_LIST_OR_SCHEMA = ("items", "prefixItems", "allOf", "anyOf", "oneOf")
+
+
+class _Translation:
+    """A copy of a bundle with ECMA patterns translated, and where each subschema came from."""
+
+    def __init__(self, bundle: SchemaBundle):
+        self.origin: Dict[int, Tuple[str, Tuple[Any, ...]]] = {}
+        self.original_pattern: Dict[str, str] = {}
+        self.documents = {uri: self._copy(doc, uri, ()) for uri, doc in bundle.documents.items()}
+
+    def _pattern(self, pattern: str) -> str:
+        translated = ecma_to_python(pattern)
+        self.original_pattern[translated] = pattern
+        return translated
+
+    def _copy(self, node: Any, uri: str, tokens: Tuple[Any, ...]) -> Any:
+        if not isinstance(node, dict):
+            return node
+        out: Dict[str, Any] = {}
+        for key, value in node.items():
+            here = tokens + (key,)
+            if key in _MAP_OF_SCHEMAS and isinstance(value, dict):
+                sub = {}
+                for name, schema in value.items():
+                    new_name = self._pattern(name) if key == "patternProperties" else name
+                    sub[new_name] = self._copy(schema, uri, here + (name,))
+                out[key] = sub
+            elif key in _ONE_SCHEMA:
+                out[key] = self._copy(value, uri, here)
+            elif key in _LIST_OR_SCHEMA:
+                if isinstance(value, list):
+                    out[key] = [self._copy(v, uri, here + (i,)) for i, v in enumerate(value)]
+                else:
+                    out[key] = self._copy(value, uri, here)
+            elif key == "dependencies" and isinstance(value, dict):
+                out[key] = {n: self._copy(s, uri, here + (n,)) for n, s in value.items()}
+            elif key == "pattern" and isinstance(value, str):
+                out[key] = self._pattern(value)
+            else:
+                out[key] = value
+        self.origin[id(out)] = (uri, tokens)
+        return out
+
+
+# --------------------------------------------------------------------------- backends
+
+class Backend:
+    """Common interface: ``check(records) -> [(index, issues)]`` for invalid records only.
+
+    ``issues`` is a sorted list of :class:`SchemaIssue`, or :class:`TooDeep`
+    when the record was not validated.
+    """
+
+    name = "?"
+
+    def __init__(self, bundle: SchemaBundle):
+        self.bundle = bundle
+
+    def _where(self, uri: str, tokens) -> str:
+        name = self.bundle.names.get(uri, uri)
+        return f"{name}#{json_pointer(tokens)}"
+
+    def check(self, records: List[Any], skip: Container[int] = ()) -> List[Tuple[int, Any]]:  # pragma: no cover
+        """Validate ``records`` except the indices in ``skip``; return ``(index, outcome)`` for bad ones."""
+        raise NotImplementedError
+
+    def issues(self, record: Any) -> List[SchemaIssue]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class ReferenceBackend(Backend):
+    """Validation with the ``jsonschema`` library (the reference)."""
+
+    name = "jsonschema"
+
+    def __init__(self, bundle: SchemaBundle):
+        super().__init__(bundle)
+        from referencing import Registry, Resource
+        from referencing.jsonschema import specification_with
+        from jsonschema_specifications import REGISTRY as METASCHEMAS
+
+        from .schema_loader import validator_class
+
+        self._translation = _Translation(bundle)
+        default_spec = specification_with(DIALECT_URI[bundle.dialect])
+        resources = [
+            (uri, Resource.from_contents(doc, default_specification=default_spec))
+            for uri, doc in self._translation.documents.items()
+        ]
+        registry = METASCHEMAS.with_resources(resources).crawl()
+        cls = validator_class(bundle.dialect)
+        self._validator = cls(self._translation.documents[bundle.root_uri], registry=registry)
+
+    def check(self, records: List[Any], skip: Container[int] = ()) -> List[Tuple[int, Any]]:
+        bad: List[Tuple[int, Any]] = []
+        for index, record in enumerate(records):
+            if index in skip:
+                continue
+            if type(record) is not dict:
+                bad.append((index, []))  # reported as not-an-object, whatever the schema says
+                continue
+            try:
+                found = self.issues(record)
+            except TooDeep as exc:
+                bad.append((index, exc))
+                continue
+            if found:
+                bad.append((index, found))
+        return bad
+
+    def issues(self, record: Any) -> List[SchemaIssue]:
+        """Every schema error of ``record``, sorted.
+
+        Raises:
+            TooDeep: nesting deeper than :data:`MAX_DEPTH`.
+        """
+        depth = depth_of(record)
+        if depth > MAX_DEPTH:
+            raise TooDeep(depth)
+        if depth > 40:  # jsonschema recurses ~8 Python frames per level
+            old = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(old, 2000 + 40 * depth))
+            try:
+                errors = list(self._validator.iter_errors(record))
+            except RecursionError:
+                raise TooDeep(depth) from None
+            finally:
+                sys.setrecursionlimit(old)
+        else:
+            errors = list(self._validator.iter_errors(record))
+        required_seen: Dict[Tuple[str, str], int] = {}
+        out = []
+        for error in errors:
+            out.extend(self._normalise(error, required_seen))
+        return sorted(set(out))
+
+    def _normalise(self, error, required_seen) -> List[SchemaIssue]:
+        keyword = error.validator if error.validator is not None else "false"
+        instance = error.instance
+        tokens = list(error.absolute_path)
+        where = self._location(error, keyword, tokens)
+        value = error.validator_value
+        detail: Dict[str, Any] = {}
+        if keyword == "type":
+            detail["types"] = sorted(value) if isinstance(value, list) else [value]
+        elif keyword == "required":
+            missing = [p for p in value if isinstance(instance, dict) and p not in instance]
+            key = (json_path(tokens), where)
+            index = required_seen.get(key, 0)
+            required_seen[key] = index + 1
+            detail["property"] = missing[index] if index < len(missing) else None
+        elif keyword == "additionalProperties" and isinstance(instance, dict) and isinstance(error.schema, dict):
+            props = error.schema.get("properties", {})
+            patterns = error.schema.get("patternProperties", {})
+            detail["unexpected"] = [
+                k for k in instance
+                if k not in props and not any(re.search(p, k) for p in patterns)
+            ]
+        elif keyword == "pattern":
+            detail["pattern"] = self._translation.original_pattern.get(value, value)
+        elif keyword == "enum":
+            detail["options"] = value
+        elif keyword == "const":
+            detail["expected"] = value
+        else:
+            detail["limit"] = value
+        path = json_path(tokens)
+        return [SchemaIssue(path, where, keyword, describe(keyword, instance, detail))]
+
+    def _location(self, error, keyword: str, instance_tokens: List[Any]) -> str:
+        schema = error.schema
+        if isinstance(schema, dict):
+            origin = self._translation.origin.get(id(schema))
+            if origin is not None:
+                uri, tokens = origin
+                return self._where(uri, tokens + (keyword,))
+        # A false subschema: jsonschema reports the keyword holding it, not the member.
+        tokens = [self._translation.original_pattern.get(t, t) if isinstance(t, str) else t
+                  for t in error.absolute_schema_path]
+        node: Any = self.bundle.root
+        for t in tokens:
+            node = node.get(t) if isinstance(node, dict) else (node[t] if isinstance(node, list) and isinstance(t, int) and t < len(node) else None)
+        if isinstance(node, dict) and instance_tokens and instance_tokens[-1] in node and tokens and tokens[-1] == "properties":
+            tokens.append(instance_tokens[-1])
+        return self._where(self.bundle.root_uri, tokens)
+
+
+def _refuse_retrieval(uri: str):
+    raise ValueError(f"remote $ref {uri!r} refused: schemas are never fetched")
+
+
+class FastBackend(Backend):
+    """Validation with ``jsonschema-rs``: ``is_valid`` on a whole batch, errors only for invalid records."""
+
+    name = "jsonschema-rs"
+
+    def __init__(self, bundle: SchemaBundle):
+        super().__init__(bundle)
+        import jsonschema_rs
+
+        cls = {
+            "draft-07": jsonschema_rs.Draft7Validator,
+            "2019-09": jsonschema_rs.Draft201909Validator,
+            "2020-12": jsonschema_rs.Draft202012Validator,
+        }[bundle.dialect]
+        others = [(uri, doc) for uri, doc in bundle.documents.items() if uri != bundle.root_uri]
+        kwargs = dict(validate_formats=False, retriever=_refuse_retrieval)
+        try:
+            registry = jsonschema_rs.Registry(others, retriever=_refuse_retrieval) if others else None
+            self._validator = cls(bundle.root, registry=registry, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the library raises ValueError or its own types
+            raise ToolError(f"{bundle.label}: jsonschema-rs rejects the schema: {str(exc).splitlines()[0]}") from None
+        self._batch = None
+        self._invalid_last_batch = False
+        self._is_record_valid = self._validator.is_valid
+        if isinstance(bundle.root, dict):
+            try:
+                batch_registry = jsonschema_rs.Registry(list(bundle.documents.items()), retriever=_refuse_retrieval)
+                wrapper = {"$schema": DIALECT_URI[bundle.dialect], "type": "array", "items": {"allOf": [{"type": "object"}, {"$ref": bundle.root_uri}]}}
+                self._batch = cls(wrapper, registry=batch_registry, **kwargs)
+                one = {"$schema": DIALECT_URI[bundle.dialect], "allOf": [{"type": "object"}, {"$ref": bundle.root_uri}]}
+                self._is_record_valid = cls(one, registry=batch_registry, **kwargs).is_valid
+            except Exception:  # noqa: BLE001 - batching is an optimisation only
+                self._batch = None
+
+    def check(self, records: List[Any], skip: Container[int] = ()) -> List[Tuple[int, Any]]:
+        if self._batch is not None and not self._invalid_last_batch:
+            batch = records
+            if skip:
+                batch = records.copy()
+                for index in sorted(skip, reverse=True):
+                    del batch[index]
+            try:
+                if self._batch.is_valid(batch):
+                    return []
+            except ValueError:
+                pass  # a record the library cannot convert; find it one by one
+        # One C-level map over the records; a ValueError (nesting beyond the
+        # library's limit) marks that record and the map resumes after it.
+        flags: List[Any] = []
+        it = iter(records)
+        while True:
+            try:
+                flags.extend(map(self._is_record_valid, it))
+                break
+            except ValueError:
+                flags.append(None)
+        bad: List[Tuple[int, Any]] = []
+        for index in compress(range(len(flags)), map(not_, flags)):
+            if index in skip:
+                continue
+            record = records[index]
+            if type(record) is not dict:
+                bad.append((index, []))  # reported as not-an-object, whatever the schema says
+                continue
+            try:
+                found = self.issues(record)
+            except TooDeep as exc:
+                bad.append((index, exc))
+                continue
+            if found:
+                bad.append((index, found))
+        self._invalid_last_batch = bool(bad)
+        return bad
+
+    def issues(self, record: Any) -> List[SchemaIssue]:
+        """Every schema error of ``record``, sorted.
+
+        Raises:
+            TooDeep: nesting deeper than :data:`MAX_DEPTH` (or beyond the library's limit).
+        """
+        depth = depth_of(record)
+        if depth > MAX_DEPTH:
+            raise TooDeep(depth)
+        try:
+            errors = list(self._validator.iter_errors(record))
+        except ValueError:
+            raise TooDeep(depth) from None
+        return sorted({self._normalise(e) for e in errors})
+
+    def _normalise(self, error) -> SchemaIssue:
+        kind = error.kind
+        name = kind.name
+        schema_tokens = list(error.schema_path)
+        keyword = "false" if name == "falseSchema" else (str(schema_tokens[-1]) if schema_tokens else name)
+        facts = kind.as_dict()
+        detail: Dict[str, Any] = {}
+        if keyword == "type":
+            detail["types"] = sorted(facts.get("types", ()))
+        elif keyword == "required":
+            detail["property"] = facts.get("property")
+        elif keyword == "additionalProperties":
+            detail["unexpected"] = list(facts.get("unexpected", ()))
+        elif keyword == "pattern":
+            detail["pattern"] = facts.get("pattern")
+        elif keyword == "enum":
+            detail["options"] = facts.get("options")
+        elif keyword == "const":
+            detail["expected"] = facts.get("expected_value")
+        elif "limit" in facts:
+            detail["limit"] = facts["limit"]
+        uri = self._document_of(schema_tokens)
+        return SchemaIssue(json_path(list(error.instance_path)), self._where(uri, schema_tokens), keyword,
+                           describe(keyword, error.instance, detail))
+
+    def _document_of(self, tokens: List[Any]) -> str:
+        """The document in which the schema path exists (root first).
+
+        ``jsonschema-rs`` gives the location inside the ``$ref`` target without
+        naming the document; with one document (the usual case) it is the root.
+        """
+        if len(self.bundle.documents) == 1:
+            return self.bundle.root_uri
+        for uri in [self.bundle.root_uri] + [u for u in self.bundle.documents if u != self.bundle.root_uri]:
+            node: Any = self.bundle.documents[uri]
+            ok = True
+            for t in tokens[:-1]:
+                if isinstance(node, dict) and t in node:
+                    node = node[t]
+                elif isinstance(node, list) and isinstance(t, int) and t < len(node):
+                    node = node[t]
+                else:
+                    ok = False
+                    break
+            if ok:
+                return uri
+        return self.bundle.root_uri
+
+
+def fast_available() -> bool:
+    """True if ``jsonschema-rs`` can be imported."""
+    try:
+        import jsonschema_rs  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def make_backend(bundle: SchemaBundle, name: str = "auto") -> Backend:
+    """The backend called ``name`` (``auto``: ``jsonschema-rs`` when installed, else ``jsonschema``).
+
+    Raises:
+        ToolError: ``jsonschema-rs`` asked for but not installed, or it rejects the schema.
+    """
+    if name not in BACKENDS:
+        raise ToolError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
+    if name == "jsonschema" or (name == "auto" and not fast_available()):
+        return ReferenceBackend(bundle)
+    if not fast_available():
+        raise ToolError("backend jsonschema-rs is not installed (pip install 'governance-hooks[fast]')")
+    return FastBackend(bundle)

@@ -1,0 +1,179 @@
+"""``governance-hooks metrics [FILES...]``: the CLI adapter of the metrics NDJSON check.
+
+Without FILES it checks every ``*.ndjson``, ``*.jsonl`` (and ``.gz``) file of
+the repository (``ctx.changed_files`` when set). Options come from
+``[tool.governance-hooks.metrics]`` and are overridden by flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from ..check import CheckResult, Context
+from ..errors import ToolError
+
+HELP = "Validate metrics NDJSON/JSON Lines logs (also .gz) line by line against a JSON Schema."
+
+SUFFIXES = (".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")
+CONFIG_KEYS = (
+    "schema", "schemas", "backend", "max-errors", "allow-nan", "allow-blank-lines", "cross-checks",
+    "timestamp-keys", "jobs", "max-line-bytes", "max-decompressed-bytes", "exclude",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the metrics subcommand (the common ones come from the CLI)."""
+    parser.add_argument("files", nargs="*", metavar="FILES",
+                        help="NDJSON/JSON Lines files or folders (default: every *.ndjson, *.jsonl and .gz form in the repository)")
+    parser.add_argument("--schema", metavar="FILE", type=Path,
+                        help="JSON Schema (draft-07, 2019-09 or 2020-12) for every file, overriding the configuration "
+                             "(default: the shipped Metrics NDJSON v0.3 schema)")
+    parser.add_argument("--backend", choices=("auto", "jsonschema", "jsonschema-rs"), default=None,
+                        help="validation library (default auto: jsonschema-rs when installed)")
+    parser.add_argument("--max-errors", metavar="N", type=int, default=None,
+                        help="list at most N findings per file, then count the rest (default 100; 0 = all)")
+    parser.add_argument("--allow-nan", action="store_true", default=None,
+                        help="accept NaN, Infinity and -Infinity literals as numbers")
+    parser.add_argument("--allow-blank-lines", action="store_true", default=None,
+                        help="accept empty and whitespace-only lines")
+    parser.add_argument("--cross-check", metavar="NAME", action="append", default=None,
+                        choices=("types", "steps", "timestamps", "finite", "all"),
+                        help="opt-in check across lines: types, steps, timestamps, finite, or all (repeatable)")
+    parser.add_argument("--timestamp-key", metavar="KEY", action="append", default=None,
+                        help="key holding a timestamp for --cross-check timestamps (repeatable; default: timestamp, time)")
+    parser.add_argument("--jobs", metavar="N", type=int, default=None,
+                        help="worker processes for large inputs (default: the usable cores)")
+
+
+def _option(args_value: Any, table: Dict[str, Any], key: str, kind, default, source) -> Any:
+    if args_value is not None:
+        return args_value
+    if key not in table:
+        return default
+    value = table[key]
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ToolError(f"{source}: [tool.governance-hooks.metrics] {key} must be a non-negative integer")
+    if kind is bool and not isinstance(value, bool):
+        raise ToolError(f"{source}: [tool.governance-hooks.metrics] {key} must be true or false")
+    if kind is str and not isinstance(value, str):
+        raise ToolError(f"{source}: [tool.governance-hooks.metrics] {key} must be a string")
+    if kind is list and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise ToolError(f"{source}: [tool.governance-hooks.metrics] {key} must be a list of strings")
+    return value
+
+
+def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
+    """Check the requested (or discovered) logs; see :func:`governance_hooks.metrics.engine.run`.
+
+    Raises:
+        ToolError: bad configuration, schema (unreadable, invalid, remote ``$ref``) or arguments.
+    """
+    from ..config import require_keys
+    from . import engine
+    from .crossline import CHECKS
+    from .globs import compile_glob
+    from .scan import ScanOptions
+    from .schema_loader import load_default, load_schema
+
+    table = ctx.options
+    source = ctx.config.source or "configuration"
+    require_keys("metrics", table, CONFIG_KEYS, ctx.config.source)
+    base = ctx.config.source.parent if ctx.config.source else ctx.root
+
+    cross = _option(args.cross_check, table, "cross-checks", list, [], source)
+    if "all" in cross:
+        cross = list(CHECKS)
+    unknown = sorted(set(cross) - set(CHECKS))
+    if unknown:
+        raise ToolError(f"{source}: unknown cross-checks {', '.join(unknown)} (known: {', '.join(CHECKS)}, all)")
+    max_errors = _option(args.max_errors, table, "max-errors", int, 100, source)
+    if max_errors < 0:
+        raise ToolError("--max-errors must be 0 (no cap) or a positive number")
+    jobs = _option(args.jobs, table, "jobs", int, 0, source) or engine.default_jobs()
+    if jobs < 1:
+        raise ToolError("--jobs must be at least 1")
+    backend = _option(args.backend, table, "backend", str, "auto", source)
+    options = ScanOptions(
+        allow_nan=bool(_option(args.allow_nan, table, "allow-nan", bool, False, source)),
+        allow_blank_lines=bool(_option(args.allow_blank_lines, table, "allow-blank-lines", bool, False, source)),
+        max_errors=max_errors,
+        cross_checks=tuple(dict.fromkeys(cross)),
+        timestamp_keys=tuple(_option(args.timestamp_key, table, "timestamp-keys", list, ["timestamp", "time"], source)),
+        max_line_bytes=_option(None, table, "max-line-bytes", int, 16 << 20, source) or (16 << 20),
+        max_decompressed_bytes=_option(None, table, "max-decompressed-bytes", int, 16 << 30, source) or (16 << 30),
+    )
+
+    # Schemas: --schema wins; else the first matching glob of `schemas`; else `schema`; else the builtin.
+    bundles: Dict[str, Any] = {}
+    mapping: List = []
+    if args.schema is not None:
+        bundles["cli"] = load_schema(args.schema)
+        fallback = "cli"
+    else:
+        schemas = table.get("schemas", {})
+        if not isinstance(schemas, dict) or not all(isinstance(v, str) for v in schemas.values()):
+            raise ToolError(f"{source}: [tool.governance-hooks.metrics] schemas must map globs to schema paths")
+        for glob, schema_path in schemas.items():
+            try:
+                mapping.append((compile_glob(glob), schema_path))
+            except ValueError as exc:
+                raise ToolError(f"{source}: schemas: bad glob {glob!r}: {exc}") from None
+        fallback = _option(None, table, "schema", str, "", source) or "builtin"
+
+    targets_paths = _discover(args.files, ctx, _option(None, table, "exclude", list, [], source))
+    targets = []
+    from .engine import Target
+    from ..repo import relative_posix
+
+    for path in targets_paths:
+        rel = relative_posix(path, ctx.root)
+        key = fallback
+        for pattern, schema_path in mapping:
+            if pattern.match(rel):
+                key = schema_path
+                break
+        if key not in bundles:
+            if key == "builtin":
+                bundles[key] = load_default()
+            else:
+                bundles[key] = load_schema(base / key, label=key)
+        targets.append(Target(path, rel, key))
+    if not targets:
+        return CheckResult(findings=[], stats={"files": 0, "lines": 0}, inputs=[])
+    outcome = engine.run(targets, bundles, backend, options, jobs)
+    stats = {"files": outcome.files, "lines": outcome.lines, "backend": outcome.backend}
+    return CheckResult(findings=outcome.findings, stats=stats, inputs=[t.rel for t in targets])
+
+
+def _discover(files: List[str], ctx: Context, exclude: List[str]) -> List[Path]:
+    """The files to check, as absolute paths, sorted and without duplicates."""
+    from ..repo import list_files
+    from .globs import compile_glob
+
+    excluded = [compile_glob(g) for g in exclude]
+
+    def keep(rel: str) -> bool:
+        return rel.endswith(SUFFIXES) and not any(p.match(rel) for p in excluded)
+
+    found: List[Path] = []
+    if not files:
+        names = list_files(ctx.root)
+        if ctx.changed_files is not None:
+            changed = set(ctx.changed_files)
+            names = [n for n in names if n in changed]
+        found = [ctx.root / n for n in names if keep(n)]
+    else:
+        for name in files:
+            path = Path(name)
+            if not path.is_absolute():
+                path = Path.cwd() / path
+            if path.is_dir():
+                for rel in list_files(path):
+                    if keep(rel):
+                        found.append(path / rel)
+            else:
+                found.append(path)  # named explicitly: checked whatever its suffix
+    unique = {p.resolve() if p.exists() else p: None for p in found}
+    return sorted(unique)

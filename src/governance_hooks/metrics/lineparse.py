@@ -1,0 +1,181 @@
+"""Exact diagnosis of one NDJSON line: the slow path behind the orjson fast path.
+
+Called only for lines the fast path could not take as they are (a syntax
+error, invalid UTF-8, ``NaN``, a blank line, deep nesting) or that may hold a
+duplicate key. It reports positions as 1-based *character* columns of the
+line (after the line's ``\\r`` and, on line 1, the BOM are removed).
+
+Rules implemented: RFC 8259 §2 (JSON text), §4 (names SHOULD be unique), §6
+(no literal for non-finite numbers), §8.1 (UTF-8).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, List, Optional, Tuple
+
+from .paths import json_path
+
+#: Tokens that matter for structure: strings (whole), brackets, colon, comma,
+#: and the non-standard number literals. Numbers, ``true``, ``false`` and
+#: ``null`` are skipped by ``finditer``; they do not change structure.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|-?Infinity|NaN', re.DOTALL)
+_WS = " \t\r\n"
+
+
+@dataclass
+class Problem:
+    """One finding-to-be inside a line: rule id, 1-based column, message, JSON path."""
+
+    rule_id: str
+    column: Optional[int]
+    message: str
+    json_path: Optional[str] = None
+
+
+@dataclass
+class LineDiagnosis:
+    """What the slow path learnt about a line.
+
+    Attributes:
+        value: the parsed value (``None`` when it could not be parsed; see ``parsed``).
+        parsed: the line is a JSON text (possibly with ``NaN`` literals).
+        problems: reading problems (syntax, encoding, NaN literals, duplicate keys).
+        incomplete: a budget stopped the parse (nesting too deep); not a syntax error.
+    """
+
+    value: Any = None
+    parsed: bool = False
+    problems: List[Problem] = field(default_factory=list)
+    incomplete: Optional[str] = None
+
+
+def _char_column(raw: bytes, byte_offset: int) -> int:
+    """1-based character column of ``byte_offset`` in ``raw`` (invalid bytes count as one)."""
+    return len(raw[:byte_offset].decode("utf-8", "replace")) + 1
+
+
+def _reject_constant(name: str):
+    raise ValueError(name)
+
+
+def diagnose(raw: bytes, allow_nan: bool) -> LineDiagnosis:
+    """Parse ``raw`` (one line, no ``\\n``) with exact diagnostics.
+
+    Returns a :class:`LineDiagnosis`; never raises for any input bytes.
+    ``NaN``/``Infinity``/``-Infinity`` parse to floats and are reported as
+    ``metrics/non-standard-number`` unless ``allow_nan``. Duplicate keys are
+    reported as ``metrics/duplicate-key`` with the column of the repeated name.
+    """
+    result = LineDiagnosis()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        col = _char_column(raw, exc.start)
+        result.problems.append(Problem(
+            "metrics/invalid-utf8", col,
+            f"invalid UTF-8 byte 0x{raw[exc.start]:02x} at column {col}",
+        ))
+        return result
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        result.incomplete = "nesting too deep to parse"
+        return result
+    except json.JSONDecodeError as exc:
+        result.problems.append(_syntax_problem(text, exc))
+        return result
+    except ValueError as exc:  # pragma: no cover - json raises JSONDecodeError for text input
+        result.problems.append(Problem("metrics/invalid-json", 1, f"invalid JSON: {exc}"))
+        return result
+    result.value = value
+    result.parsed = True
+    scan_tokens(text, result, allow_nan)
+    return result
+
+
+def _syntax_problem(text: str, exc: json.JSONDecodeError) -> Problem:
+    column = exc.colno
+    msg = exc.msg
+    if msg == "Extra data":
+        msg = "extra data after the JSON value (two records on one line?)"
+    elif msg == "Expecting value" and exc.pos >= len(text.rstrip(_WS)):
+        msg = "unexpected end of line (truncated record?)"
+    elif msg.startswith("Unterminated string"):
+        msg = "unterminated string (truncated record?)"
+    elif msg.startswith("Unexpected UTF-8 BOM"):
+        msg = "byte order mark inside the file (only allowed, and still discouraged, at its start)"
+    return Problem("metrics/invalid-json", column, f"invalid JSON: {msg} at column {column}")
+
+
+def scan_tokens(text: str, result: LineDiagnosis, allow_nan: bool) -> None:
+    """Find duplicate keys and non-standard number literals in a line that parsed.
+
+    An iterative token walk (no recursion, so any nesting depth is safe) that
+    tracks the JSON path of each container; appends :class:`Problem` s to ``result``.
+    """
+    # Stack entries: [kind, keys_seen_or_None, current_key_or_index, pending_key]
+    stack: List[list] = []
+    last_string: Optional[Tuple[str, int]] = None
+    for match in _TOKEN.finditer(text):
+        tok = match.group()
+        first = tok[0]
+        if first == '"':
+            last_string = (tok, match.start())
+            continue
+        if first == ":":
+            if stack and stack[-1][0] == "{" and last_string is not None:
+                name = json.loads(last_string[0])
+                frame = stack[-1]
+                if name in frame[1]:
+                    col = last_string[1] + 1
+                    where = json_path(_path_of(stack[:-1]))
+                    result.problems.append(Problem(
+                        "metrics/duplicate-key", col,
+                        f"duplicate key {name!r} in {where} at column {col} (readers disagree on which value wins)",
+                        json_path(_path_of(stack[:-1]) + [name]),
+                    ))
+                else:
+                    frame[1].add(name)
+                frame[2] = name
+            last_string = None
+            continue
+        last_string = None
+        if first in "{[":
+            stack.append([first, set() if first == "{" else None, None if first == "{" else 0])
+        elif first in "}]":
+            if stack:
+                stack.pop()
+        elif first == ",":
+            if stack and stack[-1][0] == "[":
+                stack[-1][2] += 1
+        elif not allow_nan:  # NaN / Infinity / -Infinity outside a string
+            col = match.start() + 1
+            path = json_path(_path_of(stack))
+            result.problems.append(Problem(
+                "metrics/non-standard-number", col,
+                f"{tok} at {path} (column {col}) is not JSON; write null or a string, or use --allow-nan",
+                path,
+            ))
+
+
+def _path_of(stack: List[list]) -> list:
+    return [frame[2] for frame in stack if frame[2] is not None]
+
+
+def has_non_finite(value: Any) -> bool:
+    """True if a non-finite float occurs anywhere in ``value`` (iterative walk)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

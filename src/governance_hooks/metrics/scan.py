@@ -1,0 +1,293 @@
+"""Check one file, or one segment of a file: read, parse, validate, report.
+
+Fast path, per block of ~1 MiB: ``orjson.loads`` on each line; one
+``orjson.dumps`` of the block's records whose colon count, compared with the
+raw bytes', proves that no object had a duplicate key (a dropped duplicate
+removes its ``:`` from the re-serialised text, and a ``:`` is never escaped by
+orjson); one batch ``is_valid`` call. Only lines that fail one of these go
+through the exact slow path (:mod:`.lineparse`) and the full error listing.
+Every line is validated; the shortcut only decides which lines need words.
+"""
+
+from __future__ import annotations
+
+import gc
+from itertools import compress, repeat
+from operator import ne
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ..findings import Finding, Location, Severity
+from .backends import MAX_DEPTH, Backend, ReferenceBackend, SchemaIssue, TooDeep, depth_of
+from .crossline import CrossLineChecker
+from .lineparse import diagnose, has_non_finite, scan_tokens, LineDiagnosis
+from .reader import BudgetExceeded, ReadFailure, TooLong, read_blocks
+
+try:  # the fast parser is optional (the ``fast`` extra)
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised where orjson is absent
+    _orjson = None
+
+SEVERITY = {
+    "metrics/invalid-json": Severity.ERROR,
+    "metrics/not-an-object": Severity.ERROR,
+    "metrics/invalid-utf8": Severity.ERROR,
+    "metrics/blank-line": Severity.WARNING,
+    "metrics/byte-order-mark": Severity.WARNING,
+    "metrics/non-standard-number": Severity.ERROR,
+    "metrics/duplicate-key": Severity.WARNING,
+    "metrics/schema-violation": Severity.ERROR,
+    "metrics/metric-type-changed": Severity.WARNING,
+    "metrics/step-backwards": Severity.WARNING,
+    "metrics/invalid-timestamp": Severity.WARNING,
+    "metrics/timestamp-backwards": Severity.WARNING,
+    "metrics/non-finite-number": Severity.WARNING,
+    "metrics/unreadable-file": Severity.ERROR,
+    "metrics/analysis-incomplete": Severity.WARNING,
+    "metrics/errors-truncated": Severity.NOTE,
+}
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How lines are read and judged (all picklable, sent to worker processes)."""
+
+    allow_nan: bool = False
+    allow_blank_lines: bool = False
+    max_errors: int = 100
+    cross_checks: Tuple[str, ...] = ()
+    timestamp_keys: Tuple[str, ...] = ("timestamp", "time")
+    max_line_bytes: int = 16 << 20
+    max_decompressed_bytes: int = 16 << 30
+    block_size: int = 1 << 20
+
+
+@dataclass
+class ScanResult:
+    """What scanning one file or segment produced.
+
+    ``findings`` holds at most ``max_errors`` findings (0 = no cap) in line
+    order; ``overflow`` counts the ones dropped; ``lines`` is the number of
+    lines read.
+    """
+
+    findings: List[Finding] = field(default_factory=list)
+    overflow: int = 0
+    lines: int = 0
+
+
+class _Sink:
+    """Collects a block's findings, then keeps the first ``cap`` of the file in line order."""
+
+    def __init__(self, rel: str, cap: int):
+        self.rel = rel
+        self.cap = cap
+        self.result = ScanResult()
+        self._block: List[tuple] = []
+
+    def add(self, rule_id: str, line: Optional[int], column: Optional[int], message: str,
+            evidence: Optional[Dict[str, Any]] = None, identity: Optional[str] = None) -> None:
+        self._block.append((line or 0, column or 0, rule_id, message, line, column, evidence, identity))
+
+    def flush(self) -> None:
+        result = self.result
+        for _, _, rule_id, message, line, column, evidence, identity in sorted(self._block, key=lambda t: t[:4]):
+            if self.cap and len(result.findings) >= self.cap:
+                result.overflow += 1
+                continue
+            result.findings.append(Finding(
+                rule_id, SEVERITY[rule_id], message, Location(self.rel, line, column),
+                evidence=evidence, identity=identity,
+            ))
+        self._block = []
+
+
+class FileScanner:
+    """Scan files with one schema backend (and the reference backend for odd records)."""
+
+    def __init__(self, backend: Backend, options: ScanOptions, reference: Optional[Backend] = None):
+        self.backend = backend
+        self.options = options
+        self._dups_last_block = False
+        self._reference = reference if reference is not None else (backend if isinstance(backend, ReferenceBackend) else None)
+
+    @property
+    def reference(self) -> Backend:
+        """The reference backend, built on first use (records the fast backend cannot take)."""
+        if self._reference is None:
+            self._reference = ReferenceBackend(self.backend.bundle)
+        return self._reference
+
+    def scan(self, path: Path, rel: str, start: int = 0, end: Optional[int] = None) -> ScanResult:
+        """Check ``path`` (or its byte segment ``start..end``); findings use paths ``rel``.
+
+        Line numbers are relative to ``start`` (1 for the segment's first line).
+        Never raises for the content of the file; read errors become findings.
+        """
+        opts = self.options
+        sink = _Sink(rel, opts.max_errors)
+        cross = CrossLineChecker(opts.cross_checks, opts.timestamp_keys) if opts.cross_checks else None
+        bom: list = []
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # records are acyclic; collection passes only cost time here
+        lines_read = 0
+        try:
+            for block in read_blocks(
+                path, start=start, end=end, block_size=opts.block_size,
+                max_line_bytes=opts.max_line_bytes, max_decompressed_bytes=opts.max_decompressed_bytes, bom=bom,
+            ):
+                if bom and block.first_line == 1:
+                    sink.add("metrics/byte-order-mark", 1, 1,
+                             "file starts with a UTF-8 byte order mark (RFC 8259 §8.1: must not be added)")
+                self._scan_block(block.lines, block.buffer, block.first_line, sink, cross)
+                sink.flush()
+                lines_read = block.first_line + len(block.lines) - 1
+        except ReadFailure as exc:
+            where = exc.line or None
+            sink.add("metrics/unreadable-file", where, None,
+                     f"cannot read the file{'' if not exc.line else f' after line {exc.line}'}: {exc}")
+        except BudgetExceeded as exc:
+            sink.add("metrics/analysis-incomplete", exc.line or None, None,
+                     f"stopped after line {exc.line}: {exc} (max-decompressed-bytes)")
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        sink.flush()
+        sink.result.lines = lines_read
+        return sink.result
+
+    # ------------------------------------------------------------------ blocks
+
+    def _scan_block(self, lines: List[Any], buffer: Optional[bytes], first: int, sink: _Sink,
+                    cross: Optional[CrossLineChecker]) -> None:
+        opts = self.options
+        records: List[Any] = []
+        slow: List[int] = []
+        if _orjson is not None:
+            # One C-level map; a line orjson refuses (JSONDecodeError, or TypeError
+            # for a TooLong placeholder) stops it, is marked, and the map resumes.
+            it = iter(lines)
+            loads = _orjson.loads
+            while True:
+                try:
+                    records.extend(map(loads, it))
+                    break
+                except Exception:  # noqa: BLE001
+                    slow.append(len(records))
+                    records.append(None)
+        else:
+            records = [None] * len(lines)
+            slow = list(range(len(lines)))
+
+        # Lines the fast parser refused: exact diagnosis. Their records (if any)
+        # are validated by the reference backend.
+        odd: Dict[int, Any] = {}
+        skip = set(slow)
+        for i in slow:
+            raw = lines[i]
+            line_no = first + i
+            if isinstance(raw, TooLong):
+                sink.add("metrics/analysis-incomplete", line_no, None,
+                         f"line is {int(raw)} bytes long, more than max-line-bytes ({opts.max_line_bytes}); not checked")
+                continue
+            if not raw.strip(b" \t\r"):
+                if not opts.allow_blank_lines:
+                    sink.add("metrics/blank-line", line_no, 1, "blank line (JSON Lines has no empty records)")
+                continue
+            diag = diagnose(raw, opts.allow_nan)
+            for problem in diag.problems:
+                sink.add(problem.rule_id, line_no, problem.column, problem.message,
+                         {"json_path": problem.json_path} if problem.json_path else None,
+                         identity=f"{problem.rule_id}:{problem.message.split(' at column')[0]}")
+            if diag.incomplete:
+                sink.add("metrics/analysis-incomplete", line_no, None, f"{diag.incomplete}; not checked")
+            elif diag.parsed:
+                odd[i] = diag.value
+
+        # Duplicate keys among fast-parsed lines (slow-path lines were scanned above).
+        if _orjson is not None and len(skip) < len(lines):
+            self._find_duplicates(lines, buffer, records, skip, first, sink)
+
+        # Validation: every parsed record (the refused lines' slots hold None and are skipped).
+        for i, outcome in self.backend.check(records, skip) if len(skip) < len(records) else ():
+            self._report(first + i, records[i], outcome, sink)
+        for i, value in odd.items():
+            try:
+                outcome = self.reference.issues(value) if isinstance(value, dict) else []
+            except TooDeep as exc:
+                outcome = exc
+            self._report(first + i, value, outcome, sink)
+
+        if cross is not None:
+            for i, record in enumerate(records):
+                if i in skip:
+                    if i not in odd:
+                        continue
+                    record = odd[i]
+                if isinstance(record, dict):
+                    for rule_id, message, path in cross.feed(first + i, record):
+                        sink.add(rule_id, first + i, None, message, {"json_path": path},
+                                 identity=f"{rule_id}:{path}:{message.split(' (line')[0]}")
+
+    def _report(self, line_no: int, record: Any, outcome: Any, sink: _Sink) -> None:
+        if not isinstance(record, dict):
+            sink.add("metrics/not-an-object", line_no, 1,
+                     f"line is {_json_kind(record)}, not a JSON object (one record per line)")
+            return
+        if isinstance(outcome, TooDeep):
+            sink.add("metrics/analysis-incomplete", line_no, None,
+                     f"record is nested {outcome.args[0] if outcome.args else 'too'} levels deep, "
+                     f"more than {MAX_DEPTH}; not validated")
+            return
+        for issue in outcome:
+            sink.add("metrics/schema-violation", line_no, None,
+                     f"{issue.json_path}: {issue.message} [schema {issue.schema_path}]",
+                     {"json_path": issue.json_path, "schema_path": issue.schema_path, "keyword": issue.keyword},
+                     identity=f"{issue.json_path}|{issue.schema_path}|{issue.message}")
+
+    def _find_duplicates(self, lines: List[Any], buffer: Optional[bytes], records: List[Any],
+                         skip: set, first: int, sink: _Sink) -> None:
+        dumps = _orjson.dumps
+        kept = records  # refused lines hold None: no colon
+        if buffer is not None and b"\\u003" not in buffer and not self._dups_last_block:
+            # One dumps for the block: equal colon counts prove there is no duplicate.
+            raw_colons = buffer.count(b":") - sum(lines[i].count(b":") for i in skip if isinstance(lines[i], bytes))
+            try:
+                if dumps(kept).count(b":") == raw_colons:
+                    return
+            except TypeError:  # orjson's encode error (nesting beyond its writer's limit)
+                pass
+        # Line by line (C-level maps); lines whose counts differ are scanned exactly.
+        if buffer is not None:
+            raw_counts = list(map(bytes.count, lines, repeat(b":")))
+        else:
+            raw_counts = [l.count(b":") if isinstance(l, bytes) else 0 for l in lines]
+        for i in skip:
+            raw_counts[i] = 0
+        dumped: List[Any] = []
+        it = iter(kept)
+        while True:
+            try:
+                dumped.extend(map(bytes.count, map(dumps, it), repeat(b":")))
+                break
+            except TypeError:
+                dumped.append(-1)  # unknown: scan the tokens
+        suspects = list(compress(range(len(lines)), map(ne, raw_counts, dumped)))
+        if buffer is None or b"\\u003" in buffer:
+            suspects = sorted(set(suspects) | {i for i, l in enumerate(lines)
+                                               if i not in skip and isinstance(l, bytes) and b"\\u003" in l})
+        self._dups_last_block = bool(suspects)
+        for i in suspects:
+            diag = LineDiagnosis()
+            scan_tokens(lines[i].decode("utf-8"), diag, allow_nan=True)
+            for problem in diag.problems:
+                sink.add(problem.rule_id, first + i, problem.column, problem.message,
+                         {"json_path": problem.json_path},
+                         identity=f"{problem.rule_id}:{problem.message.split(' at column')[0]}")
+
+
+def _json_kind(value: Any) -> str:
+    from .messages import json_type
+
+    return json_type(value)

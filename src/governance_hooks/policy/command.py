@@ -1,0 +1,92 @@
+"""``governance-hooks policy [FILES...]``: the command adapter of the policy check."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..check import CheckResult, Context
+from ..config import require_keys
+from ..errors import ToolError
+
+HELP = ("Prove the network, tracking and admin policy with z3 (.governance/policy.yaml, .governance/*.smt2) "
+        "and check the repository's endpoints against it.")
+CONFIG_KEYS = ("policy", "smt", "rlimit", "allow-unknown", "conformance")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="*", metavar="FILE", type=Path,
+                        help="policy files (.yaml/.yml or .smt2); default: the repository's policy, its .smt2 files "
+                             "and the conformance scan")
+    base = parser.add_mutually_exclusive_group()
+    base.add_argument("--base", metavar="FILE", type=Path, help="no new access: compare with this base policy file")
+    base.add_argument("--base-ref", metavar="REV", help="no new access: compare with the policy at git revision REV")
+    parser.add_argument("--allow-unknown", action="store_true", default=None,
+                        help="report invariants z3 cannot decide within the limit as warnings, not errors")
+    parser.add_argument("--rlimit", type=int, metavar="N", help="z3 resource limit per query (default 20000000)")
+    parser.add_argument("--no-conformance", action="store_true", help="skip the repository conformance scan")
+
+
+def _options(ctx: Context):
+    table = ctx.options
+    require_keys("policy", table, CONFIG_KEYS, ctx.config.source)
+    where = f"{ctx.config.source}: [tool.governance-hooks.policy]"
+    policy = table.get("policy", None)
+    if policy is not None and not isinstance(policy, str):
+        raise ToolError(f"{where} policy must be a path")
+    smt = table.get("smt", None)
+    if smt is not None and (not isinstance(smt, list) or not all(isinstance(s, str) for s in smt)):
+        raise ToolError(f"{where} smt must be a list of glob patterns")
+    rlimit = table.get("rlimit", 20_000_000)
+    if isinstance(rlimit, bool) or not isinstance(rlimit, int) or rlimit <= 0:
+        raise ToolError(f"{where} rlimit must be a positive integer")
+    for key in ("allow-unknown", "conformance"):
+        if key in table and not isinstance(table[key], bool):
+            raise ToolError(f"{where} {key} must be true or false")
+    return policy, smt, rlimit, table.get("allow-unknown", False), table.get("conformance", True)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
+    """Build the plan from arguments and configuration, and execute it.
+
+    Raises:
+        ToolError: bad arguments or configuration, or a policy error (exit 2).
+    """
+    from .runner import DEFAULT_POLICY, DEFAULT_SMT_GLOB, Plan, execute
+
+    policy_opt, smt_opt, rlimit, allow_unknown, scan = _options(ctx)
+    if args.rlimit is not None:
+        if args.rlimit <= 0:
+            raise ToolError("--rlimit must be a positive integer")
+        rlimit = args.rlimit
+    if args.allow_unknown:
+        allow_unknown = True
+    root = ctx.root
+    plan = Plan(root=root, base_file=args.base, base_ref=args.base_ref, rlimit=rlimit, allow_unknown=allow_unknown)
+    if args.files:
+        for path in args.files:
+            full = path if path.is_absolute() else (Path.cwd() / path)
+            if not full.is_file():
+                raise ToolError(f"{path}: no such file")
+            if path.suffix in (".yaml", ".yml"):
+                plan.policies.append(full)
+            elif path.suffix == ".smt2":
+                plan.smt_files.append(full)
+            else:
+                raise ToolError(f"{path}: not a policy file (expected .yaml, .yml or .smt2)")
+    else:
+        default = root / (policy_opt or DEFAULT_POLICY)
+        if default.is_file():
+            plan.policies.append(default)
+        elif policy_opt is not None:
+            raise ToolError(f"{ctx.config.source}: [tool.governance-hooks.policy] policy {policy_opt!r} does not exist")
+        for pattern in (smt_opt if smt_opt is not None else [DEFAULT_SMT_GLOB]):
+            plan.smt_files.extend(sorted(p for p in root.glob(pattern) if p.is_file()))
+        if scan and not args.no_conformance and plan.policies:
+            from ..repo import list_files
+
+            plan.conformance_files = list(ctx.changed_files) if ctx.changed_files is not None else list_files(root)
+        if not plan.policies and not plan.smt_files:
+            reason = f"no policy file ({policy_opt or DEFAULT_POLICY})"
+            return CheckResult(stats={"policy": "absent"}, skipped=reason)
+    return execute(plan)

@@ -1,0 +1,336 @@
+"""The z3 encoding of requests and policies over a finite universe.
+
+A symbolic egress request is ``tool`` (index into the tool universe),
+``kind`` (0 name, 1 IPv4, 2 IPv6), ``host`` (a host class, see
+:class:`~.hosts.HostUniverse`), ``ip4``/``ip6`` (32/128-bit vectors), ``port``
+(16-bit, 1..65535), ``scheme`` (index) and one Boolean per flag. A symbolic
+admin request is ``op`` (index), ``opt_in``, ``approvals`` (integer 0..1001),
+``approver_is_author`` and ``env`` (index; the last index is "none or unlisted").
+
+Every set of values a policy names becomes a disjunction of intervals, so a
+rule is a small conjunction of bit-vector comparisons. This module builds
+terms only; :mod:`.prove` asks the questions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import model as m
+from .hosts import HostUniverse, normalize_host
+
+NAME, IPV4, IPV6 = 0, 1, 2
+MAX_APPROVALS = 1001
+
+
+def _intervals(indices: Iterable[int]) -> List[Tuple[int, int]]:
+    """Sorted, merged inclusive intervals covering ``indices``."""
+    out: List[List[int]] = []
+    for i in sorted(set(indices)):
+        if out and out[-1][1] + 1 >= i:
+            out[-1][1] = max(out[-1][1], i)
+        else:
+            out.append([i, i])
+    return [(a, b) for a, b in out]
+
+
+def _width(n: int) -> int:
+    return max(1, (max(n, 1) - 1).bit_length())
+
+
+class Universe:
+    """The finite value sets shared by one or more policies (a policy and its base)."""
+
+    def __init__(self, policies: Sequence[m.Policy]):
+        self.tools = tuple(sorted(set().union(*(p.tools for p in policies))))
+        self.flags = tuple(sorted(set().union(*(p.flags for p in policies))))
+        self.schemes = tuple(sorted(set().union(*(p.schemes for p in policies))))
+        patterns = []
+        for p in policies:
+            for item in (*[e.match for e in p.allowlist], *[r.match for r in p.egress], *[c.match for c in p.contracts]):
+                patterns.extend(item.hosts or ())
+            if p.tracking is not None:
+                from .hosts import parse_host_pattern
+
+                for endpoint in p.tracking.endpoints:
+                    patterns.append(parse_host_pattern(endpoint.host))
+        self.hosts = HostUniverse(patterns)
+        ops: Dict[str, str] = {}
+        envs = set()
+        for p in policies:
+            for op in p.operations:
+                ops.setdefault(op.id, op.cls)
+            for g in p.grants:
+                envs |= set(g.environments or ())
+            if p.gates is not None:
+                envs |= set(p.gates.protected_environments)
+        self.operations = tuple(sorted(ops))
+        self.environments = tuple(sorted(envs))  # index len(...) is "none"
+        self.tool_index = {t: i for i, t in enumerate(self.tools)}
+        self.scheme_index = {s: i for i, s in enumerate(self.schemes)}
+        self.op_index = {o: i for i, o in enumerate(self.operations)}
+        self.env_index = {e: i for i, e in enumerate(self.environments)}
+
+
+class Encoder:
+    """Symbolic request variables and term builders, in one z3 context."""
+
+    def __init__(self, universe: Universe, ctx):
+        import z3
+
+        self.z3 = z3
+        self.u = universe
+        self.ctx = ctx
+        u = universe
+        self.w_tool = _width(len(u.tools))
+        self.w_host = _width(len(u.hosts))
+        self.w_scheme = _width(len(u.schemes))
+        self.tool = z3.BitVec("tool", self.w_tool, ctx)
+        self.kind = z3.BitVec("kind", 2, ctx)
+        self.host = z3.BitVec("host", self.w_host, ctx)
+        self.ip4 = z3.BitVec("ip4", 32, ctx)
+        self.ip6 = z3.BitVec("ip6", 128, ctx)
+        self.port = z3.BitVec("port", 16, ctx)
+        self.scheme = z3.BitVec("scheme", self.w_scheme, ctx)
+        self.flag = {f: z3.Bool(f"flag.{f}", ctx) for f in u.flags}
+        self.w_op = _width(len(u.operations))
+        self.w_env = _width(len(u.environments) + 1)
+        self.op = z3.BitVec("op", self.w_op, ctx)
+        self.opt_in = z3.Bool("opt_in", ctx)
+        self.approvals = z3.Int("approvals", ctx)
+        self.author = z3.Bool("approver_is_author", ctx)
+        self.env = z3.BitVec("env", self.w_env, ctx)
+        self.true = z3.BoolVal(True, ctx)
+        self.false = z3.BoolVal(False, ctx)
+
+    # -- helpers -------------------------------------------------------------
+    def all_of(self, parts: Sequence) -> object:
+        parts = list(parts)
+        if not parts:
+            return self.true
+        return parts[0] if len(parts) == 1 else self.z3.And(*parts)
+
+    def any_of(self, parts: Sequence) -> object:
+        parts = list(parts)
+        if not parts:
+            return self.false
+        return parts[0] if len(parts) == 1 else self.z3.Or(*parts)
+
+    def in_intervals(self, var, intervals: Sequence[Tuple[int, int]]) -> object:
+        z3 = self.z3
+        w = var.size()
+        parts = []
+        for lo, hi in intervals:
+            if lo == hi:
+                parts.append(var == z3.BitVecVal(lo, w, self.ctx))
+            else:
+                parts.append(z3.And(z3.ULE(z3.BitVecVal(lo, w, self.ctx), var), z3.ULE(var, z3.BitVecVal(hi, w, self.ctx))))
+        return self.any_of(parts)
+
+    def bv(self, value: int, width: int):
+        return self.z3.BitVecVal(value, width, self.ctx)
+
+    # -- egress --------------------------------------------------------------
+    def domain(self) -> object:
+        """Constraints every egress request satisfies (value ranges, unused fields pinned)."""
+        z3, u = self.z3, self.u
+        return self.all_of([
+            z3.ULE(self.tool, self.bv(len(u.tools) - 1, self.w_tool)),
+            z3.ULE(self.host, self.bv(len(u.hosts) - 1, self.w_host)),
+            z3.ULE(self.scheme, self.bv(len(u.schemes) - 1, self.w_scheme)),
+            z3.ULE(self.kind, self.bv(IPV6, 2)),
+            self.port != self.bv(0, 16),
+            z3.Implies(self.kind != self.bv(NAME, 2), self.host == self.bv(u.hosts.other, self.w_host)),
+            z3.Implies(self.kind != self.bv(IPV4, 2), self.ip4 == self.bv(0, 32)),
+            z3.Implies(self.kind != self.bv(IPV6, 2), self.ip6 == self.bv(0, 128)),
+        ])
+
+    def hosts_term(self, patterns: Sequence[m.HostPattern]) -> object:
+        z3 = self.z3
+        names = [self.u.hosts.interval(p) for p in patterns if p.kind in ("exact", "wildcard")]
+        parts = []
+        if names:
+            parts.append(z3.And(self.kind == self.bv(NAME, 2), self.in_intervals(self.host, _intervals_of_ranges(names))))
+        for family, var, kind, bits in (("cidr4", self.ip4, IPV4, 32), ("cidr6", self.ip6, IPV6, 128)):
+            nets = [p for p in patterns if p.kind == family]
+            if not nets:
+                continue
+            alts = []
+            for p in nets:
+                if p.prefix == 0:
+                    alts.append(self.true)
+                else:
+                    alts.append(z3.Extract(bits - 1, bits - p.prefix, var) == self.bv(p.network >> (bits - p.prefix), p.prefix))
+            parts.append(z3.And(self.kind == self.bv(kind, 2), self.any_of(alts)))
+        return self.any_of(parts)
+
+    def match(self, match: m.Match) -> object:
+        """The term that holds exactly for the requests ``match`` selects."""
+        z3, u = self.z3, self.u
+        parts = []
+        if match.tools is not None:
+            parts.append(self.in_intervals(self.tool, _intervals(u.tool_index[t] for t in match.tools)))
+        if match.schemes is not None:
+            parts.append(self.in_intervals(self.scheme, _intervals(u.scheme_index[s] for s in match.schemes)))
+        if match.ports is not None:
+            parts.append(self.in_intervals(self.port, _intervals_of_ranges([(p.lo, p.hi) for p in match.ports])))
+        for flag, value in match.when:
+            parts.append(self.flag[flag] if value else z3.Not(self.flag[flag]))
+        if match.hosts is not None:
+            parts.append(self.hosts_term(match.hosts))
+        return self.all_of(parts)
+
+    def request(self, request: m.Request) -> object:
+        """The term that pins the symbolic request to a concrete one.
+
+        Raises:
+            KeyError: a tool, scheme or flag outside the universe.
+        """
+        u = self.u
+        parts = [
+            self.tool == self.bv(u.tool_index[request.tool], self.w_tool),
+            self.scheme == self.bv(u.scheme_index[request.scheme], self.w_scheme),
+            self.port == self.bv(request.port, 16),
+        ]
+        kind = m.destination_kind(request.host)
+        if kind == "name":
+            parts += [self.kind == self.bv(NAME, 2), self.host == self.bv(u.hosts.classify(request.host), self.w_host)]
+        elif kind == "ipv4":
+            parts += [self.kind == self.bv(IPV4, 2), self.ip4 == self.bv(int(ipaddress.ip_address(request.host)), 32)]
+        else:
+            parts += [self.kind == self.bv(IPV6, 2), self.ip6 == self.bv(int(ipaddress.ip_address(request.host)), 128)]
+        given = dict(request.flags)
+        for flag, var in self.flag.items():
+            parts.append(var if given.get(flag, False) else self.z3.Not(var))
+        return self.all_of(parts)
+
+    def decode(self, model) -> m.Request:
+        """The concrete request a model assigns (host classes become their representatives)."""
+        val = lambda t: model.eval(t, model_completion=True)  # noqa: E731
+        u = self.u
+        kind = val(self.kind).as_long()
+        if kind == IPV4:
+            host = str(ipaddress.IPv4Address(val(self.ip4).as_long()))
+        elif kind == IPV6:
+            host = str(ipaddress.IPv6Address(val(self.ip6).as_long()))
+        else:
+            host = normalize_host(u.hosts.representatives[val(self.host).as_long()])
+        flags = tuple((f, self.z3.is_true(val(var))) for f, var in sorted(self.flag.items()))
+        return m.Request(
+            u.tools[val(self.tool).as_long()], host, val(self.port).as_long(), u.schemes[val(self.scheme).as_long()], flags,
+        )
+
+    # -- admin ---------------------------------------------------------------
+    def admin_domain(self) -> object:
+        z3, u = self.z3, self.u
+        return self.all_of([
+            z3.ULE(self.op, self.bv(max(len(u.operations) - 1, 0), self.w_op)),
+            z3.ULE(self.env, self.bv(len(u.environments), self.w_env)),
+            self.approvals >= 0,
+            self.approvals <= MAX_APPROVALS,
+        ])
+
+    def env_in(self, names: Iterable[str]) -> object:
+        return self.in_intervals(self.env, _intervals(self.u.env_index[n] for n in names))
+
+    def op_in(self, names: Iterable[str]) -> object:
+        return self.in_intervals(self.op, _intervals(self.u.op_index[n] for n in names))
+
+    def grant(self, grant: m.Grant) -> object:
+        """The term for "``grant`` permits the symbolic admin request"."""
+        z3 = self.z3
+        parts = [self.op_in(grant.operations)]
+        if grant.opt_in:
+            parts.append(self.opt_in)
+        if grant.min_approvals:
+            parts.append(self.approvals >= grant.min_approvals)
+        if grant.approver_not_author:
+            parts.append(z3.Not(self.author))
+        if grant.environments is not None:
+            parts.append(self.env_in(grant.environments))
+        return self.all_of(parts)
+
+    def gates(self, gates: m.Gates) -> object:
+        z3 = self.z3
+        parts = []
+        if gates.opt_in:
+            parts.append(self.opt_in)
+        if gates.min_approvals:
+            parts.append(self.approvals >= gates.min_approvals)
+        if gates.approver_not_author:
+            parts.append(z3.Not(self.author))
+        if gates.protected_environments:
+            parts.append(self.env_in(gates.protected_environments))
+        return self.all_of(parts)
+
+    def decode_admin(self, model) -> m.AdminRequest:
+        val = lambda t: model.eval(t, model_completion=True)  # noqa: E731
+        env = val(self.env).as_long()
+        return m.AdminRequest(
+            self.u.operations[val(self.op).as_long()],
+            self.z3.is_true(val(self.opt_in)),
+            val(self.approvals).as_long(),
+            self.z3.is_true(val(self.author)),
+            self.u.environments[env] if env < len(self.u.environments) else None,
+        )
+
+
+def _intervals_of_ranges(ranges: Iterable[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    out: List[List[int]] = []
+    for lo, hi in sorted(ranges):
+        if out and out[-1][1] + 1 >= lo:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(a, b) for a, b in out]
+
+
+class PolicyTerms:
+    """One policy's rule literals and decision terms, defined on an :class:`Encoder`.
+
+    Attributes:
+        match: one Boolean literal per egress rule, defined equal to its match term.
+        allowed: the decision term (see :mod:`.evaluate` for the semantics).
+        within: "the destination is in the allowlist".
+        definitions: the defining equations; assert them once on a solver.
+    """
+
+    def __init__(self, enc: Encoder, policy: m.Policy, tag: str):
+        z3 = enc.z3
+        self.policy = policy
+        self.enc = enc
+        ctx = enc.ctx
+        self.definitions: List[object] = []
+        self.match = [z3.Bool(f"{tag}.rule{i}", ctx) for i in range(len(policy.egress))]
+        for lit, rule in zip(self.match, policy.egress):
+            self.definitions.append(lit == enc.match(rule.match))
+        self.allow_ids = [i for i, r in enumerate(policy.egress) if r.effect == m.ALLOW]
+        self.deny_ids = [i for i, r in enumerate(policy.egress) if r.effect == m.DENY]
+        if policy.semantics == m.FIRST_MATCH:
+            n = len(policy.egress)
+            # prefix[i]: no rule before i matches; suffix[i]: rules i.. allow (first match among them).
+            self.prefix = [z3.Bool(f"{tag}.none_before{i}", ctx) for i in range(n + 1)]
+            self.suffix = [z3.Bool(f"{tag}.allow_from{i}", ctx) for i in range(n + 1)]
+            self.definitions.append(self.prefix[0] == enc.true)
+            self.definitions.append(self.suffix[n] == enc.false)
+            for i, rule in enumerate(policy.egress):
+                self.definitions.append(self.prefix[i + 1] == z3.And(self.prefix[i], z3.Not(self.match[i])))
+                if rule.effect == m.ALLOW:
+                    self.definitions.append(self.suffix[i] == z3.Or(self.match[i], self.suffix[i + 1]))
+                else:
+                    self.definitions.append(self.suffix[i] == z3.And(z3.Not(self.match[i]), self.suffix[i + 1]))
+            self.allowed = self.suffix[0]
+        else:
+            self.any_allow = z3.Bool(f"{tag}.any_allow", ctx)
+            self.any_deny = z3.Bool(f"{tag}.any_deny", ctx)
+            self.definitions.append(self.any_allow == enc.any_of([self.match[i] for i in self.allow_ids]))
+            self.definitions.append(self.any_deny == enc.any_of([self.match[i] for i in self.deny_ids]))
+            self.allowed = z3.And(self.any_allow, z3.Not(self.any_deny))
+        self.within = enc.any_of([enc.match(e.match) for e in policy.allowlist])
+        # admin
+        self.grant = [enc.grant(g) for g in policy.grants] if enc.u.operations else []
+        self.permitted = enc.any_of(self.grant)
+        self.read_only = enc.any_of([t for t, g in zip(self.grant, policy.grants) if g.mode == m.READ_ONLY])
+        admin_ops = [op.id for op in policy.operations if op.cls == m.ADMIN]
+        self.is_admin = enc.op_in(admin_ops) if admin_ops else enc.false

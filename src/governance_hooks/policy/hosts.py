@@ -1,0 +1,198 @@
+"""Destinations: host patterns, request hosts, and the finite host universe.
+
+A policy names finitely many DNS patterns (exact names and ``*.suffix``
+wildcards). Two host names that match exactly the same patterns are
+indistinguishable to the policy, so the symbolic encoding ranges over one
+*class* per exact name, one per wildcard (its names matched by no longer
+pattern) and one ``other`` class matching nothing. Ordering the classes by
+their labels read right to left (``com.example.api``) makes every pattern an
+interval of class indices, so a pattern is two bit-vector comparisons.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+import re
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .model import HostPattern
+
+_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+
+
+def _check_name(name: str) -> Optional[str]:
+    """The reason ``name`` is not a valid lower-case DNS name, or ``None``."""
+    if not name:
+        return "empty host name"
+    if len(name) > 253:
+        return "host name longer than 253 characters"
+    for label in name.split("."):
+        if not _LABEL.match(label):
+            return f"invalid DNS label {label!r}"
+    return None
+
+
+def parse_host_pattern(text: object) -> HostPattern:
+    """Parse ``*``, ``name``, ``*.suffix``, an IP address or a CIDR.
+
+    Raises:
+        ValueError: with the reason (bad CIDR, host bits set, misplaced ``*``, bad label).
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"host must be a string, not {type(text).__name__}")
+    raw = text.strip()
+    if raw == "*":
+        return HostPattern(text, "any")
+    if "/" in raw:
+        try:
+            net = ipaddress.ip_network(raw, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"bad CIDR {raw!r}: {exc}") from None
+        return HostPattern(text, "cidr4" if net.version == 4 else "cidr6", network=int(net.network_address), prefix=net.prefixlen)
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        pass
+    else:
+        bits = 32 if address.version == 4 else 128
+        return HostPattern(text, "cidr4" if bits == 32 else "cidr6", network=int(address), prefix=bits)
+    name = raw.lower().rstrip(".")
+    if name.startswith("*."):
+        suffix = name[2:]
+        if "*" in suffix:
+            raise ValueError(f"bad host {raw!r}: '*' is allowed only as the whole first label")
+        reason = _check_name(suffix)
+        if reason:
+            raise ValueError(f"bad host {raw!r}: {reason}")
+        return HostPattern(text, "wildcard", name=suffix)
+    if "*" in name:
+        raise ValueError(f"bad host {raw!r}: '*' is allowed only as the whole first label ('*.example.com')")
+    reason = _check_name(name)
+    if reason:
+        raise ValueError(f"bad host {raw!r}: {reason}")
+    return HostPattern(text, "exact", name=name)
+
+
+def normalize_host(text: str) -> str:
+    """Canonical request host: an IP in ``ipaddress`` text, or a lower-case name without trailing dot.
+
+    Raises:
+        ValueError: when ``text`` is neither an address nor a valid DNS name.
+    """
+    raw = text.strip().strip("[]")
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        pass
+    name = raw.lower().rstrip(".")
+    reason = _check_name(name)
+    if reason:
+        raise ValueError(reason)
+    return name
+
+
+def _key(name: str) -> Tuple[str, ...]:
+    return tuple(reversed(name.split(".")))
+
+
+class HostUniverse:
+    """The host classes of a set of patterns, ordered so every pattern is an interval.
+
+    Attributes:
+        representatives: one concrete host name per class index (for witnesses).
+        other: the index of the class that matches no DNS pattern.
+    """
+
+    def __init__(self, patterns: Iterable[HostPattern]):
+        exact = sorted({p.name for p in patterns if p.kind == "exact"})
+        suffixes = sorted({p.name for p in patterns if p.kind == "wildcard"}, key=_key)
+        self._exact = set(exact)
+        self._suffixes = suffixes
+        last_labels = {name.rsplit(".", 1)[-1] for name in list(exact) + suffixes}
+        tld = next(t for t in _fresh("example", "invalid", "test") if t not in last_labels)
+        entries: List[Tuple[Tuple[str, ...], str, str]] = []  # (key, kind, name)
+        entries += [(_key(n), "exact", n) for n in exact]
+        entries += [(_key(s) + ("*",), "wildcard", s) for s in suffixes]
+        entries.append(((tld, "*"), "other", tld))
+        entries.sort(key=lambda e: e[0])
+        self.keys = [e[0] for e in entries]
+        self._index_exact: Dict[str, int] = {}
+        self._index_suffix: Dict[str, int] = {}
+        self.representatives: List[str] = []
+        for index, (_, kind, name) in enumerate(entries):
+            if kind == "exact":
+                self._index_exact[name] = index
+                self.representatives.append(name)
+            elif kind == "wildcard":
+                self._index_suffix[name] = index
+                label = next(l for l in _fresh("host", "node", "svc") if f"{l}.{name}" not in self._exact)
+                self.representatives.append(f"{label}.{name}")
+            else:
+                self.other = index
+                self.representatives.append(f"unlisted.{tld}")
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def interval(self, pattern: HostPattern) -> Tuple[int, int]:
+        """Class indices ``lo..hi`` (inclusive) a DNS pattern (exact or wildcard) matches."""
+        if pattern.kind == "exact":
+            i = self._index_exact[pattern.name]
+            return i, i
+        prefix = _key(pattern.name)
+        lo = bisect.bisect_right(self.keys, prefix)  # first key longer than the bare suffix
+        hi = bisect.bisect_left(self.keys, prefix + ("\U0010ffff",)) - 1
+        return lo, hi
+
+    def classify(self, name: str) -> int:
+        """The class index of a normalised DNS name."""
+        if name in self._index_exact:
+            return self._index_exact[name]
+        best = None
+        for suffix in self._suffixes:
+            if name.endswith("." + suffix) and (best is None or len(suffix) > len(best)):
+                best = suffix
+        return self._index_suffix[best] if best is not None else self.other
+
+
+def _fresh(*bases: str):
+    for base in bases:
+        yield base
+    n = 2
+    while True:
+        for base in bases:
+            yield f"{base}{n}"
+        n += 1
+
+
+def host_matches(pattern: HostPattern, host: str) -> bool:
+    """Plain semantics of one pattern on a normalised request host (no classes)."""
+    if pattern.kind == "any":
+        return True
+    if pattern.kind in ("exact", "wildcard"):
+        if host[:1].isdigit() or ":" in host:
+            try:
+                ipaddress.ip_address(host)
+                return False
+            except ValueError:
+                pass
+        return host == pattern.name if pattern.kind == "exact" else host.endswith("." + pattern.name)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    bits = 32 if address.version == 4 else 128
+    if (pattern.kind == "cidr4") != (bits == 32):
+        return False
+    shift = bits - pattern.prefix
+    return int(address) >> shift == pattern.network >> shift
+
+
+def patterns_of(items: Sequence) -> List[HostPattern]:
+    """Every host pattern in a sequence of ``Match`` objects."""
+    out: List[HostPattern] = []
+    for match in items:
+        if match.hosts:
+            out.extend(match.hosts)
+    return out

@@ -1,0 +1,292 @@
+"""The typed policy model: what ``parse`` produces and every later stage reads.
+
+Every element keeps the 1-based ``line`` it was written on, so findings can
+point at the rule that causes them. See ``docs/policy.md`` for the language.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Mapping, Optional, Tuple
+
+#: Tools every policy may name without declaring them.
+BUILTIN_TOOLS: Tuple[str, ...] = (
+    "conda", "curl", "docker", "gh", "git", "hf_hub", "mlflow", "pip", "python", "uv", "wandb", "wget",
+)
+#: Flags every policy may use without declaring them.
+BUILTIN_FLAGS: Tuple[str, ...] = ("offline", "tracking_opt_in")
+#: URL schemes every policy may name without declaring them.
+BUILTIN_SCHEMES: Tuple[str, ...] = ("ftp", "gs", "git", "grpc", "http", "https", "s3", "ssh")
+#: Default port of a scheme, used when a URL has none.
+DEFAULT_PORTS: Dict[str, int] = {"http": 80, "https": 443, "ssh": 22, "git": 9418, "ftp": 21, "grpc": 80, "s3": 443, "gs": 443}
+
+ALLOW, DENY = "allow", "deny"
+DENY_OVERRIDES, FIRST_MATCH = "deny-overrides", "first-match"
+ADMIN, READ_ONLY = "admin", "read-only"
+
+#: Boolean invariants, all enabled unless the policy turns them off.
+BOOLEAN_INVARIANTS: Tuple[str, ...] = (
+    "egress-within-allowlist",
+    "offline-no-egress",
+    "tracking-requires-opt-in",
+    "tracking-endpoints-allowed",
+    "admin-gated",
+    "readonly-admin-exclusive",
+    "no-shadowed-rules",
+    "no-redundant-rules",
+    "no-conflicts",
+)
+
+
+@dataclass(frozen=True)
+class HostPattern:
+    """One destination pattern.
+
+    ``kind`` is ``any`` (``*``: every host and address), ``exact`` (a DNS
+    name), ``wildcard`` (``*.suffix``: one or more labels before ``suffix``,
+    never ``suffix`` itself), ``cidr4`` or ``cidr6`` (a network; a bare
+    address is a /32 or /128).
+    """
+
+    text: str
+    kind: str
+    name: str = ""
+    network: int = 0
+    prefix: int = 0
+
+    @property
+    def bits(self) -> int:
+        return 32 if self.kind == "cidr4" else 128
+
+
+@dataclass(frozen=True)
+class PortRange:
+    """Ports ``lo..hi`` inclusive, 1 <= lo <= hi <= 65535."""
+
+    lo: int
+    hi: int
+
+    def __str__(self) -> str:
+        return str(self.lo) if self.lo == self.hi else f"{self.lo}-{self.hi}"
+
+
+@dataclass(frozen=True)
+class Match:
+    """A set of egress requests: the product of its fields; ``None`` means any value."""
+
+    tools: Optional[FrozenSet[str]] = None
+    hosts: Optional[Tuple[HostPattern, ...]] = None
+    ports: Optional[Tuple[PortRange, ...]] = None
+    schemes: Optional[FrozenSet[str]] = None
+    when: Tuple[Tuple[str, bool], ...] = ()
+
+    def describe(self) -> str:
+        parts = []
+        if self.tools is not None:
+            parts.append("tools " + ",".join(sorted(self.tools)))
+        if self.hosts is not None:
+            parts.append("hosts " + ",".join(h.text for h in self.hosts))
+        if self.ports is not None:
+            parts.append("ports " + ",".join(str(p) for p in self.ports))
+        if self.schemes is not None:
+            parts.append("schemes " + ",".join(sorted(self.schemes)))
+        if self.when:
+            parts.append("when " + ",".join(f"{k}={str(v).lower()}" for k, v in self.when))
+        return "; ".join(parts) or "every request"
+
+
+@dataclass(frozen=True)
+class EgressRule:
+    """An egress rule: ``effect`` (allow/deny) on the requests ``match`` selects."""
+
+    id: str
+    effect: str
+    match: Match
+    line: int
+    index: int
+
+
+@dataclass(frozen=True)
+class AllowEntry:
+    """One allowlist entry: destinations (hosts, ports, schemes) egress may reach."""
+
+    match: Match
+    line: int
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A must-allow or must-deny contract over the requests ``match`` selects."""
+
+    id: str
+    kind: str
+    match: Match
+    line: int
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An operation that admin grants refer to; ``cls`` is ``admin`` or ``read-only``."""
+
+    id: str
+    cls: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Permission to perform ``operations`` when every requirement holds.
+
+    ``mode`` ``read-only`` grants perform the operation as a read-only action;
+    ``admin`` grants as an admin action. ``environments`` ``None`` means any.
+    """
+
+    id: str
+    operations: FrozenSet[str]
+    mode: str
+    opt_in: bool
+    min_approvals: int
+    approver_not_author: bool
+    environments: Optional[FrozenSet[str]]
+    line: int
+
+
+@dataclass(frozen=True)
+class Gates:
+    """What every admin operation must require (the ``admin-gated`` invariant)."""
+
+    opt_in: bool = True
+    min_approvals: int = 1
+    approver_not_author: bool = True
+    protected_environments: FrozenSet[str] = frozenset()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TrackingEndpoint:
+    """A remote tracking endpoint the policy lists (MLflow URI or W&B base URL)."""
+
+    tool: str
+    url: str
+    scheme: str
+    host: str
+    port: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Experiment-tracking rules.
+
+    Attributes:
+        tools: tools that are trackers (egress for them needs ``opt_in_flag``).
+        opt_in_flag: the flag that records the user's opt-in.
+        endpoints: remote MLflow URIs and W&B base URLs allowed.
+        wandb_mode: W&B mode a repository may configure by default (offline or disabled).
+    """
+
+    tools: FrozenSet[str] = frozenset({"mlflow", "wandb"})
+    opt_in_flag: str = "tracking_opt_in"
+    endpoints: Tuple[TrackingEndpoint, ...] = ()
+    wandb_mode: str = "offline"
+    line: int = 0
+
+
+@dataclass
+class Policy:
+    """A parsed policy file.
+
+    Attributes:
+        path: the file, POSIX relative to the repository root (finding paths).
+        semantics: ``deny-overrides`` (allowed iff an allow rule and no deny rule
+            matches) or ``first-match`` (the first matching rule decides); both
+            deny by default.
+        tools, flags, schemes: the finite universes (built-ins plus declared).
+        invariants: enabled boolean invariants, each with the line that set it.
+    """
+
+    path: str
+    semantics: str = DENY_OVERRIDES
+    tools: Tuple[str, ...] = BUILTIN_TOOLS
+    flags: Tuple[str, ...] = BUILTIN_FLAGS
+    schemes: Tuple[str, ...] = BUILTIN_SCHEMES
+    allowlist: Tuple[AllowEntry, ...] = ()
+    egress: Tuple[EgressRule, ...] = ()
+    tracking: Optional[Tracking] = None
+    operations: Tuple[Operation, ...] = ()
+    grants: Tuple[Grant, ...] = ()
+    gates: Optional[Gates] = None
+    invariants: Dict[str, int] = field(default_factory=dict)
+    contracts: Tuple[Contract, ...] = ()
+    line: int = 1
+
+    def rule(self, rule_id: str) -> EgressRule:
+        for r in self.egress:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    def operation(self, op_id: str) -> Operation:
+        for op in self.operations:
+            if op.id == op_id:
+                return op
+        raise KeyError(op_id)
+
+
+def destination_kind(host: str) -> str:
+    """``ipv4``, ``ipv6`` or ``name`` for a request destination."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "name"
+    return "ipv4" if address.version == 4 else "ipv6"
+
+
+@dataclass(frozen=True)
+class Request:
+    """A concrete egress request: a tool reaching ``scheme://host:port`` with flags.
+
+    ``host`` is a lower-case DNS name or an IP address in canonical text;
+    ``flags`` holds every flag of the universe.
+    """
+
+    tool: str
+    host: str
+    port: int
+    scheme: str
+    flags: Tuple[Tuple[str, bool], ...]
+
+    def flag(self, name: str) -> bool:
+        return dict(self.flags).get(name, False)
+
+    def url(self) -> str:
+        host = f"[{self.host}]" if destination_kind(self.host) == "ipv6" else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    def describe(self) -> str:
+        flags = " ".join(f"{k}={str(v).lower()}" for k, v in self.flags)
+        return f"{self.tool} -> {self.url()}" + (f" ({flags})" if flags else "")
+
+    def to_dict(self) -> Dict[str, object]:
+        return {"tool": self.tool, "host": self.host, "port": self.port, "scheme": self.scheme, "flags": dict(self.flags)}
+
+
+@dataclass(frozen=True)
+class AdminRequest:
+    """A concrete admin-operation request; ``environment`` ``None`` means none or unlisted."""
+
+    operation: str
+    opt_in: bool
+    approvals: int
+    approver_is_author: bool
+    environment: Optional[str]
+
+    def describe(self) -> str:
+        env = self.environment if self.environment is not None else "(none)"
+        return (f"{self.operation} with opt_in={str(self.opt_in).lower()}, approvals={self.approvals}, "
+                f"approver_is_author={str(self.approver_is_author).lower()}, environment={env}")
+
+    def to_dict(self) -> Mapping[str, object]:
+        return {"operation": self.operation, "opt_in": self.opt_in, "approvals": self.approvals,
+                "approver_is_author": self.approver_is_author, "environment": self.environment}

@@ -1,0 +1,575 @@
+"""Check a policy's invariants with z3: one satisfiability query per invariant.
+
+For each invariant the query asks for a request that violates it: ``unsat``
+proves the invariant, ``sat`` yields a witness (made readable by
+:mod:`.witness`) that is replayed through :mod:`.evaluate` before it becomes a
+finding, and ``unknown`` (resource limit) is a ``policy/analysis-incomplete``
+finding. Every check runs in a fresh z3 context with a fixed seed and an
+``rlimit`` budget per query. Rule anomalies (shadowing, redundancy,
+conflicts) follow Al-Shaer and Hamed, "Discovery of policy anomalies in
+distributed firewalls" (INFOCOM 2004); the proof style follows Backes et al.,
+"Semantic-based automated reasoning for AWS access policies using SMT" (Zelkova, FMCAD 2018).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+from ..findings import Finding, Location, Severity
+from . import evaluate as ev
+from . import model as m
+from .encode import Encoder, PolicyTerms, Universe
+from .overlap import overlaps
+from .rules import RULES
+from .witness import refine_admin, refine_egress
+
+_SEVERITY = {r.id: r.severity for r in RULES}
+
+
+@dataclass
+class ProveOptions:
+    """Budgets and switches.
+
+    Attributes:
+        rlimit: z3 resource limit per query (deterministic, unlike wall time).
+        seed: z3 random seed.
+        allow_unknown: report undecided invariants as warnings instead of errors.
+        max_pair_checks: budget of solver queries spent on rule-conflict pairs.
+        max_witnesses: most findings per violated invariant (one per offending rule).
+    """
+
+    rlimit: int = 20_000_000
+    seed: int = 0
+    allow_unknown: bool = False
+    max_pair_checks: int = 3000
+    max_witnesses: int = 20
+
+
+@dataclass
+class ProveResult:
+    findings: List[Finding] = field(default_factory=list)
+    proved: int = 0
+    violated: int = 0
+    unknown: int = 0
+
+    def stats(self) -> Dict[str, int]:
+        return {"invariants_proved": self.proved, "invariants_violated": self.violated, "invariants_unknown": self.unknown}
+
+
+class Prover:
+    """All queries about one policy (and optionally its base) in one z3 context."""
+
+    def __init__(self, policy: m.Policy, options: Optional[ProveOptions] = None, base: Optional[m.Policy] = None):
+        import z3
+
+        self.z3 = z3
+        self.policy = policy
+        self.base = base
+        self.opts = options or ProveOptions()
+        self.ctx = z3.Context()
+        self.universe = Universe([policy] + ([base] if base is not None else []))
+        self.enc = Encoder(self.universe, self.ctx)
+        self.terms = PolicyTerms(self.enc, policy, "new")
+        self.base_terms = PolicyTerms(self.enc, base, "base") if base is not None else None
+        self.solver = z3.Solver(ctx=self.ctx)
+        self.solver.set("random_seed", self.opts.seed)
+        self.solver.set("rlimit", self.opts.rlimit)
+        self.solver.add(self.enc.domain())
+        self.solver.add(*self.terms.definitions)
+        if self.base_terms is not None:
+            self.solver.add(*self.base_terms.definitions)
+        if self.universe.operations:
+            self.solver.add(self.enc.admin_domain())
+        self.result = ProveResult()
+        self.tracking = policy.tracking or m.Tracking()
+
+    # -- plumbing --------------------------------------------------------------
+    def _query(self, constraints: Sequence, assumptions: Sequence = ()):
+        """``(status, model)``; the model is taken inside the scope of ``constraints``."""
+        z3 = self.z3
+        self.solver.push()
+        try:
+            self.solver.add(*constraints)
+            status = self.solver.check(*assumptions)
+            return status, (self.solver.model() if status == z3.sat else None)
+        finally:
+            self.solver.pop()
+
+    def _egress_witness(self, constraints: Sequence, assumptions: Sequence = ()):
+        """``(status, Request | None)`` with a refined witness for a sat egress query."""
+        z3 = self.z3
+        self.solver.push()
+        try:
+            self.solver.add(*constraints)
+            status = self.solver.check(*assumptions)
+            if status != z3.sat:
+                return status, None
+            model = refine_egress(self.solver, self.enc, assumptions, self.solver.model())
+            return status, self.enc.decode(model)
+        finally:
+            self.solver.pop()
+
+    def _admin_witness(self, constraints: Sequence):
+        z3 = self.z3
+        self.solver.push()
+        try:
+            self.solver.add(*constraints)
+            status = self.solver.check()
+            if status != z3.sat:
+                return status, None
+            model = refine_admin(self.solver, self.enc, (), self.solver.model())
+            return status, self.enc.decode_admin(model)
+        finally:
+            self.solver.pop()
+
+    def _finding(self, rule_id: str, message: str, line: int, evidence: Optional[dict] = None,
+                 identity: Optional[str] = None, path: Optional[str] = None) -> None:
+        self.result.findings.append(Finding(
+            rule_id, _SEVERITY[rule_id], message, Location(path or self.policy.path, line),
+            evidence=evidence, identity=identity,
+        ))
+
+    def _tally(self, status, what: str, line: int) -> bool:
+        """Count a query's status; record unknowns. True when the status is sat."""
+        z3 = self.z3
+        if status == z3.unsat:
+            self.result.proved += 1
+            return False
+        if status == z3.sat:
+            self.result.violated += 1
+            return True
+        self.result.unknown += 1
+        reason = self.solver.reason_unknown() or "unknown"
+        severity = Severity.WARNING if self.opts.allow_unknown else Severity.ERROR
+        self.result.findings.append(Finding(
+            "policy/analysis-incomplete", severity,
+            f"could not decide {what} within rlimit {self.opts.rlimit} ({reason})",
+            Location(self.policy.path, line), identity=f"unknown:{what}",
+        ))
+        return False
+
+    def _mismatch(self, what: str, detail: str) -> ev.SemanticsMismatch:
+        return ev.SemanticsMismatch(
+            f"{self.policy.path}: internal error: solver and evaluator disagree on {what}: {detail}"
+        )
+
+    def _rules_evidence(self, ids: Sequence[str], policy: Optional[m.Policy] = None) -> List[dict]:
+        policy = policy or self.policy
+        return [{"id": i, "path": policy.path, "line": policy.rule(i).line} for i in ids]
+
+    def _explain(self, decision: ev.Decision) -> str:
+        if not decision.rules:
+            return "the default deny"
+        return ", ".join(f"rule '{i}' (line {self.policy.rule(i).line})" for i in decision.rules)
+
+    # -- invariants ------------------------------------------------------------
+    def run(self) -> ProveResult:
+        """Check every enabled invariant (and no-new-access when a base is given)."""
+        inv = self.policy.invariants
+        if "egress-within-allowlist" in inv:
+            self.egress_within_allowlist(inv["egress-within-allowlist"])
+        if "offline-no-egress" in inv:
+            self.offline_no_egress(inv["offline-no-egress"])
+        if "tracking-requires-opt-in" in inv:
+            self.tracking_requires_opt_in(inv["tracking-requires-opt-in"])
+        if "tracking-endpoints-allowed" in inv:
+            self.tracking_endpoints_allowed()
+        for contract in self.policy.contracts:
+            self.contract(contract)
+        if self.universe.operations:
+            if "admin-gated" in inv:
+                self.admin_gated(inv["admin-gated"])
+            if "readonly-admin-exclusive" in inv:
+                self.readonly_admin_exclusive(inv["readonly-admin-exclusive"])
+        shadowed = self.shadowed_and_redundant("no-shadowed-rules" in inv, "no-redundant-rules" in inv,
+                                               "no-conflicts" in inv)
+        if "no-conflicts" in inv:
+            self.conflicts(shadowed)
+        for name, rule_id in (("no-shadowed-rules", "policy/shadowed-rule"), ("no-redundant-rules", "policy/redundant-rule"),
+                              ("no-conflicts", "policy/rule-conflict")):
+            if name in inv and self.policy.egress:
+                if any(f.rule_id == rule_id for f in self.result.findings):
+                    self.result.violated += 1
+                else:
+                    self.result.proved += 1
+        if self.base_terms is not None:
+            self.no_new_access()
+        return self.result
+
+    def _decisive(self, index: int) -> List:
+        """Assumption literals meaning "allow rule ``index`` decides the request"."""
+        t = self.terms
+        if self.policy.semantics == m.FIRST_MATCH:
+            return [t.match[index], t.prefix[index]]
+        return [t.match[index], self.z3.Not(t.any_deny)]
+
+    def _allowed_violation(self, invariant: str, rule_id: str, line: int, extra, describe) -> None:
+        """Ask for an allowed request satisfying ``extra``; on sat, name every allow rule responsible.
+
+        A proved invariant costs one query. When it is violated, each allow
+        rule is asked in turn (assumptions on the shared encoding) whether it
+        decides some violating request, so every offending rule gets its own
+        finding and witness (up to ``max_witnesses``).
+        """
+        z3, t = self.z3, self.terms
+        status, _ = self._query([t.allowed, extra])
+        if not self._tally(status, invariant, line):
+            return
+        reported = 0
+        for index in t.allow_ids:
+            if reported >= self.opts.max_witnesses:
+                break
+            rule = self.policy.egress[index]
+            status, request = self._egress_witness([extra], self._decisive(index))
+            if status != z3.sat:
+                continue
+            decision = ev.decide(self.policy, request)
+            if not decision.allowed or rule.id not in decision.rules:
+                raise self._mismatch(invariant, f"{request.describe()} is not allowed by rule '{rule.id}' when evaluated")
+            self._check_replay(invariant, request)
+            reported += 1
+            self._finding(rule_id, describe(request, ev.Decision(True, (rule.id,))), rule.line,
+                          {"invariant": invariant, "witness": request.to_dict(), "rules": self._rules_evidence([rule.id])},
+                          identity=f"{invariant}:{rule.id}")
+
+    def _check_replay(self, invariant: str, request: m.Request) -> None:
+        """Replay the invariant-specific part of a witness through the evaluator."""
+        ok = True
+        if invariant == "egress-within-allowlist":
+            ok = not ev.within_allowlist(self.policy, request)
+        elif invariant == "offline-no-egress":
+            ok = request.flag("offline")
+        elif invariant == "tracking-requires-opt-in":
+            ok = request.tool in self.tracking.tools and not request.flag(self.tracking.opt_in_flag)
+        if not ok:
+            raise self._mismatch(invariant, f"witness {request.describe()} does not violate it when evaluated")
+
+    def egress_within_allowlist(self, line: int) -> None:
+        self._allowed_violation(
+            "egress-within-allowlist", "policy/egress-outside-allowlist", line, self.z3.Not(self.terms.within),
+            lambda r, d: f"{self._explain(d)} allows {r.describe()}, outside the allowlist",
+        )
+
+    def offline_no_egress(self, line: int) -> None:
+        offline = self.enc.flag["offline"]
+        self._allowed_violation(
+            "offline-no-egress", "policy/offline-egress", line, offline,
+            lambda r, d: f"{self._explain(d)} allows {r.describe()} although offline is set",
+        )
+
+    def tracking_requires_opt_in(self, line: int) -> None:
+        tools = sorted(self.tracking.tools & set(self.universe.tools))
+        if not tools:
+            return
+        z3 = self.z3
+        is_tracker = self.enc.any_of([self.enc.tool == self.enc.bv(self.universe.tool_index[t], self.enc.w_tool) for t in tools])
+        flag = self.enc.flag[self.tracking.opt_in_flag]
+        self._allowed_violation(
+            "tracking-requires-opt-in", "policy/tracking-without-opt-in", line, z3.And(is_tracker, z3.Not(flag)),
+            lambda r, d: f"{self._explain(d)} allows tracking {r.describe()} without {self.tracking.opt_in_flag}",
+        )
+
+    def tracking_endpoints_allowed(self) -> None:
+        z3, enc, t = self.z3, self.enc, self.terms
+        for endpoint in self.tracking.endpoints:
+            flags = {f: False for f in self.universe.flags}
+            flags[self.tracking.opt_in_flag] = True
+            request = m.Request(endpoint.tool, endpoint.host, endpoint.port, endpoint.scheme, tuple(sorted(flags.items())))
+            # Only offline and the opt-in are fixed; other flags may take any value.
+            fixed = [z3.Not(enc.flag["offline"]), enc.flag[self.tracking.opt_in_flag]]
+            core = [enc.tool == enc.bv(self.universe.tool_index[endpoint.tool], enc.w_tool)]
+            core.append(_destination(enc, request))
+            core += [enc.port == enc.bv(endpoint.port, 16),
+                     enc.scheme == enc.bv(self.universe.scheme_index[endpoint.scheme], enc.w_scheme)]
+            status, _ = self._query(core + fixed + [t.allowed, t.within])
+            what = f"tracking endpoint {endpoint.url}"
+            if status == z3.sat:
+                self.result.proved += 1
+                continue
+            if status != z3.unsat:
+                self._tally(status, what, endpoint.line)
+                continue
+            self.result.violated += 1
+            decision = ev.decide(self.policy, request)
+            inside = ev.within_allowlist(self.policy, request)
+            if decision.allowed and inside:
+                raise self._mismatch(what, f"{request.describe()} is allowed and inside the allowlist when evaluated")
+            reason = f"denied by {self._explain(decision)}" if not decision.allowed else "outside the allowlist"
+            self._finding("policy/tracking-endpoint-denied",
+                          f"{endpoint.tool} endpoint {endpoint.url} is listed under tracking but {request.describe()} is {reason}",
+                          endpoint.line, {"witness": request.to_dict()}, identity=f"endpoint:{endpoint.url}")
+
+    def contract(self, contract: m.Contract) -> None:
+        z3, t = self.z3, self.terms
+        covered = self.enc.match(contract.match)
+        must_allow = contract.kind == "must-allow"
+        status, request = self._egress_witness([covered, z3.Not(t.allowed) if must_allow else t.allowed])
+        what = f"{contract.kind} contract '{contract.id}'"
+        if not self._tally(status, what, contract.line):
+            return
+        decision = ev.decide(self.policy, request)
+        if not ev.matches(contract.match, request) or decision.allowed == must_allow:
+            raise self._mismatch(what, f"witness {request.describe()} satisfies the contract when evaluated")
+        verdict = "denied" if must_allow else "allowed"
+        rule_id = "policy/must-allow-violated" if must_allow else "policy/must-deny-violated"
+        self._finding(rule_id, f"{what} fails: {request.describe()} is {verdict} by {self._explain(decision)}",
+                      contract.line,
+                      {"invariant": contract.kind, "contract": contract.id, "witness": request.to_dict(),
+                       "rules": self._rules_evidence(decision.rules)},
+                      identity=f"{contract.kind}:{contract.id}")
+
+    def admin_gated(self, line: int) -> None:
+        """Every admin operation gated: one query; on sat, one witness per offending grant."""
+        z3, t = self.z3, self.terms
+        gates = self.policy.gates or m.Gates()
+        ungated = z3.Not(self.enc.gates(gates))
+        status, _ = self._query([t.permitted, t.is_admin, ungated])
+        if not self._tally(status, "admin-gated", line):
+            return
+        for grant, term in zip(self.policy.grants, t.grant):
+            status, request = self._admin_witness([term, t.is_admin, ungated])
+            if status != z3.sat:
+                continue
+            decision = ev.admin_decide(self.policy, request)
+            if grant.id not in decision.grants or not decision.admin or ev.gates_hold(gates, request):
+                raise self._mismatch("admin-gated", f"witness {request.describe()} is gated when evaluated")
+            missing = _missing_gates(gates, request)
+            self._finding("policy/admin-ungated",
+                          f"grant '{grant.id}' permits admin operation {request.describe()}; missing gate: {missing}",
+                          grant.line,
+                          {"invariant": "admin-gated", "witness": dict(request.to_dict()), "grant": grant.id},
+                          identity=f"admin-gated:{grant.id}")
+
+    def readonly_admin_exclusive(self, line: int) -> None:
+        t = self.terms
+        status, request = self._admin_witness([t.permitted, t.read_only, t.is_admin])
+        if not self._tally(status, "readonly-admin-exclusive", line):
+            return
+        decision = ev.admin_decide(self.policy, request)
+        if not (decision.read_only and decision.admin):
+            raise self._mismatch("readonly-admin-exclusive", f"witness {request.describe()} is not both when evaluated")
+        grant = next(g for g in self.policy.grants if g.id in decision.grants and g.mode == m.READ_ONLY)
+        self._finding("policy/readonly-admin-overlap",
+                      f"read-only grant '{grant.id}' permits admin operation '{request.operation}', "
+                      f"so {request.describe()} is both a read-only and an admin action",
+                      grant.line, {"invariant": "readonly-admin-exclusive", "witness": dict(request.to_dict())},
+                      identity=f"readonly-admin:{grant.id}")
+
+    # -- rule anomalies --------------------------------------------------------
+    def shadowed_and_redundant(self, want_shadow: bool, want_redundant: bool, want_set: bool = False) -> set:
+        """Report shadowed and redundant rules; returns the indices of shadowed rules."""
+        if not (want_shadow or want_redundant or want_set) or not self.policy.egress:
+            return set()
+        if self.policy.semantics == m.FIRST_MATCH:
+            return self._anomalies_first_match(want_shadow, want_redundant)
+        return self._anomalies_deny_overrides(want_shadow, want_redundant)
+
+    def _anomalies_first_match(self, want_shadow: bool, want_redundant: bool) -> set:
+        z3, t, rules = self.z3, self.terms, self.policy.egress
+        shadowed = set()
+        for i, rule in enumerate(rules):
+            status = self.solver.check(t.match[i], t.prefix[i])
+            if status == z3.unsat:
+                shadowed.add(i)
+                if want_shadow:
+                    covering = self._cover(t.match[i], [t.match[j] for j in range(i)])
+                    self._report_shadow(rule, [rules[j] for j in covering], "earlier")
+                continue
+            if status != z3.sat:
+                self._tally(status, f"shadowing of rule '{rule.id}'", rule.line)
+                continue
+            if not want_redundant:
+                continue
+            differs = z3.Not(t.suffix[i + 1]) if rule.effect == m.ALLOW else t.suffix[i + 1]
+            status = self.solver.check(t.match[i], t.prefix[i], differs)
+            if status == z3.unsat:
+                self._report_redundant(rule, "every request it decides gets the same decision from the rules after it"
+                                       " or the default deny")
+            elif status != z3.sat:
+                self._tally(status, f"redundancy of rule '{rule.id}'", rule.line)
+        return shadowed
+
+    def _anomalies_deny_overrides(self, want_shadow: bool, want_redundant: bool) -> set:
+        z3, t, rules = self.z3, self.terms, self.policy.egress
+        shadowed = set()
+        one_allow = z3.Bool("at_most_one_allow", self.ctx)
+        one_deny = z3.Bool("at_most_one_deny", self.ctx)
+        if len(t.allow_ids) > 1:
+            self.solver.add(z3.Implies(one_allow, z3.AtMost(*[t.match[i] for i in t.allow_ids], 1)))
+        if len(t.deny_ids) > 1:
+            self.solver.add(z3.Implies(one_deny, z3.AtMost(*[t.match[i] for i in t.deny_ids], 1)))
+        for i in t.allow_ids:
+            rule = rules[i]
+            status = self.solver.check(t.match[i], z3.Not(t.any_deny))
+            if status == z3.unsat:
+                shadowed.add(i)
+                if want_shadow:
+                    covering = self._cover(t.match[i], [t.match[j] for j in t.deny_ids])
+                    self._report_shadow(rule, [rules[t.deny_ids[k]] for k in covering], "deny")
+                continue
+            if status != z3.sat:
+                self._tally(status, f"shadowing of rule '{rule.id}'", rule.line)
+                continue
+            if want_redundant:
+                status = self.solver.check(t.match[i], z3.Not(t.any_deny), one_allow)
+                if status == z3.unsat:
+                    self._report_redundant(rule, "every request it allows is also allowed by another allow rule")
+                elif status != z3.sat:
+                    self._tally(status, f"redundancy of rule '{rule.id}'", rule.line)
+        if want_redundant:
+            for i in t.deny_ids:
+                rule = rules[i]
+                status = self.solver.check(t.match[i], t.any_allow, one_deny)
+                if status == z3.unsat:
+                    alone = self.solver.check(t.match[i], t.any_allow) == z3.unsat
+                    why = ("it overlaps no allow rule, so the default deny already denies what it matches" if alone
+                           else "every allowed request it matches is also denied by another deny rule")
+                    self._report_redundant(rule, why)
+                elif status != z3.sat:
+                    self._tally(status, f"redundancy of rule '{rule.id}'", rule.line)
+        return shadowed
+
+    def _cover(self, target, others: List) -> List[int]:
+        """Indices into ``others`` of a small set of rules whose union covers ``target`` (an unsat core)."""
+        z3 = self.z3
+        assumptions = [z3.Not(o) for o in others]
+        if self.solver.check(target, *assumptions) != z3.unsat:
+            return list(range(len(others)))
+        core_ids = {c.get_id() for c in self.solver.unsat_core()}
+        chosen = [k for k, a in enumerate(assumptions) if a.get_id() in core_ids]
+        if len(chosen) <= 12:  # deletion-minimise small cores
+            for k in list(chosen):
+                trial = [c for c in chosen if c != k]
+                if self.solver.check(target, *[assumptions[c] for c in trial]) == z3.unsat:
+                    chosen = trial
+        return chosen
+
+    def _report_shadow(self, rule: m.EgressRule, covering: List[m.EgressRule], how: str) -> None:
+        # Replay: a request the rule matches must be decided by a covering rule, not by it.
+        status, request = self._egress_witness([self.terms.match[rule.index]])
+        if status == self.z3.sat:
+            decision = ev.decide(self.policy, request)
+            if rule.id in decision.rules and (self.policy.semantics == m.FIRST_MATCH or rule.effect == m.ALLOW):
+                raise self._mismatch(f"shadowing of rule '{rule.id}'", f"{request.describe()} is decided by it")
+        names = ", ".join(f"'{r.id}' (line {r.line})" for r in covering)
+        if how == "deny":
+            message = f"allow rule '{rule.id}' never allows anything: every request it matches is denied by {names}"
+        else:
+            message = f"rule '{rule.id}' never applies: every request it matches is decided first by {names}"
+        self._finding("policy/shadowed-rule", message, rule.line,
+                      {"rule": rule.id, "shadowed_by": [r.id for r in covering]}, identity=f"shadowed:{rule.id}")
+
+    def _report_redundant(self, rule: m.EgressRule, why: str) -> None:
+        self._finding("policy/redundant-rule", f"rule '{rule.id}' is redundant: {why}", rule.line,
+                      {"rule": rule.id}, identity=f"redundant:{rule.id}")
+
+    def conflicts(self, shadowed: set) -> None:
+        """Allow/deny pairs that overlap with neither containing the other (correlation anomaly)."""
+        z3, t, rules = self.z3, self.terms, self.policy.egress
+        budget = self.opts.max_pair_checks
+        hosts = self.universe.hosts
+        skipped = 0
+        for j, later in enumerate(rules):
+            if j in shadowed:
+                continue
+            for i in range(j):
+                earlier = rules[i]
+                if earlier.effect == later.effect or i in shadowed:
+                    continue
+                if not overlaps(earlier.match, later.match, hosts):
+                    continue
+                if budget <= 0:
+                    skipped += 1
+                    continue
+                budget -= 2
+                a, b = t.match[i], t.match[j]
+                if self.solver.check(a, z3.Not(b)) != z3.sat or self.solver.check(b, z3.Not(a)) != z3.sat:
+                    continue  # one contains the other: shadowing or an intended exception
+                status, request = self._egress_witness([], [a, b])
+                if status != z3.sat:
+                    continue
+                if not (ev.matches(earlier.match, request) and ev.matches(later.match, request)):
+                    raise self._mismatch(f"conflict of '{earlier.id}' and '{later.id}'", f"{request.describe()} does not match both")
+                decision = ev.decide(self.policy, request)
+                outcome = "allows" if decision.allowed else "denies"
+                how = "rule order" if self.policy.semantics == m.FIRST_MATCH else "deny-overrides"
+                self._finding("policy/rule-conflict",
+                              f"rules '{earlier.id}' ({earlier.effect}, line {earlier.line}) and '{later.id}' "
+                              f"({later.effect}, line {later.line}) overlap without one containing the other: "
+                              f"{request.describe()} matches both and {how} {outcome} it",
+                              later.line,
+                              {"rules": self._rules_evidence([earlier.id, later.id]), "witness": request.to_dict()},
+                              identity=f"conflict:{earlier.id}:{later.id}")
+        if skipped:
+            self.result.findings.append(Finding(
+                "policy/analysis-incomplete", Severity.WARNING,
+                f"conflict search stopped after {self.opts.max_pair_checks} solver queries; {skipped} overlapping rule pairs unchecked",
+                Location(self.policy.path, self.policy.line), identity="conflicts-budget",
+            ))
+
+    # -- no new access -----------------------------------------------------------
+    def no_new_access(self) -> None:
+        z3, new, old = self.z3, self.terms, self.base_terms
+        base = self.base
+        status, request = self._egress_witness([new.allowed, z3.Not(old.allowed)])
+        if self._tally(status, "no-new-access", self.policy.line):
+            now, before = ev.decide(self.policy, request), ev.decide(base, request)
+            if not now.allowed or before.allowed:
+                raise self._mismatch("no-new-access", f"{request.describe()}: new {now.allowed}, base {before.allowed}")
+            rule = self.policy.rule(now.rules[0])
+            self._finding("policy/new-access",
+                          f"the policy now allows {request.describe()} via {self._explain(now)}; "
+                          f"the base policy ({base.path}) denied it",
+                          rule.line, {"witness": request.to_dict(), "rules": self._rules_evidence(now.rules)},
+                          identity=f"new-access:{','.join(now.rules)}")
+        if self.universe.operations:
+            status, admin = self._admin_witness([new.permitted, z3.Not(old.permitted)])
+            if self._tally(status, "no-new-access (admin)", self.policy.line):
+                now, before = ev.admin_decide(self.policy, admin), ev.admin_decide(base, admin)
+                if not now.permitted or before.permitted:
+                    raise self._mismatch("no-new-access (admin)", admin.describe())
+                grant = next(g for g in self.policy.grants if g.id == now.grants[0])
+                self._finding("policy/new-access",
+                              f"grant '{grant.id}' now permits {admin.describe()}; the base policy ({base.path}) did not",
+                              grant.line, {"witness": dict(admin.to_dict()), "grants": list(now.grants)},
+                              identity=f"new-access-admin:{','.join(now.grants)}")
+
+
+def _destination(enc: Encoder, request: m.Request):
+    """The term pinning only the destination of ``request``."""
+    import ipaddress
+
+    from .encode import IPV4, IPV6, NAME
+
+    kind = m.destination_kind(request.host)
+    if kind == "name":
+        return enc.all_of([enc.kind == enc.bv(NAME, 2), enc.host == enc.bv(enc.u.hosts.classify(request.host), enc.w_host)])
+    if kind == "ipv4":
+        return enc.all_of([enc.kind == enc.bv(IPV4, 2), enc.ip4 == enc.bv(int(ipaddress.ip_address(request.host)), 32)])
+    return enc.all_of([enc.kind == enc.bv(IPV6, 2), enc.ip6 == enc.bv(int(ipaddress.ip_address(request.host)), 128)])
+
+
+def _missing_gates(gates: m.Gates, request: m.AdminRequest) -> str:
+    missing = []
+    if gates.opt_in and not request.opt_in:
+        missing.append("opt-in")
+    if request.approvals < gates.min_approvals:
+        missing.append(f"{gates.min_approvals} approval(s)")
+    if gates.approver_not_author and request.approver_is_author:
+        missing.append("approver other than the author")
+    if gates.protected_environments and request.environment not in gates.protected_environments:
+        missing.append("protected environment (" + ", ".join(sorted(gates.protected_environments)) + ")")
+    return ", ".join(missing)
+
+
+def prove(policy: m.Policy, options: Optional[ProveOptions] = None, base: Optional[m.Policy] = None) -> ProveResult:
+    """Check every enabled invariant of ``policy`` (and no-new-access against ``base``).
+
+    Returns:
+        findings plus counts of proved / violated / unknown queries.
+
+    Raises:
+        SemanticsMismatch: a witness the evaluator does not confirm (exit 2).
+    """
+    return Prover(policy, options, base).run()

@@ -1,0 +1,166 @@
+"""Orchestration of the policy check: read files, prove, scan, run SMT files.
+
+Pure with respect to the terminal: no printing, no exits, no argv. The
+command adapter (:mod:`.command`) turns arguments and configuration into a
+:class:`Plan` and calls :func:`execute`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from ..check import CheckResult
+from ..errors import ToolError
+from ..findings import Finding
+from ..repo import relative_posix
+from ..suppression import is_suppressed
+from . import model as m
+
+DEFAULT_POLICY = ".governance/policy.yaml"
+DEFAULT_SMT_GLOB = ".governance/*.smt2"
+
+
+@dataclass
+class Plan:
+    """What to check.
+
+    Attributes:
+        root: repository root.
+        policies: YAML policy files (absolute).
+        smt_files: SMT-LIB2 files (absolute).
+        conformance_files: repo-relative files to scan, or ``None`` for no scan.
+        base_file / base_ref: the base policy for no-new-access (at most one).
+    """
+
+    root: Path
+    policies: List[Path] = field(default_factory=list)
+    smt_files: List[Path] = field(default_factory=list)
+    conformance_files: Optional[List[str]] = None
+    base_file: Optional[Path] = None
+    base_ref: Optional[str] = None
+    rlimit: int = 20_000_000
+    allow_unknown: bool = False
+
+
+def read_text(path: Path, what: str) -> str:
+    """Decode a policy file as UTF-8 (a BOM is allowed).
+
+    Raises:
+        ToolError: unreadable, or not UTF-8.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ToolError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ToolError(f"{path}: {what} is not valid UTF-8 (byte {exc.start})") from None
+
+
+def load_policy_file(path: Path, root: Path) -> m.Policy:
+    from .parse import load_policy
+
+    rel = relative_posix(path, root)
+    return load_policy(read_text(path, "policy"), rel, rel)
+
+
+def load_base(plan: Plan, policy_path: Path) -> Optional[m.Policy]:
+    """The base policy from ``--base FILE`` or ``git show REV:path``; ``None`` if absent at REV.
+
+    Raises:
+        ToolError: unreadable file, unknown revision, or an invalid base policy.
+    """
+    from .parse import load_policy
+
+    if plan.base_file is not None:
+        return load_policy(read_text(plan.base_file, "base policy"), str(plan.base_file), str(plan.base_file))
+    if plan.base_ref is None:
+        return None
+    rel = relative_posix(policy_path, plan.root)
+    spec = f"{plan.base_ref}:./{rel}"
+    try:
+        verify = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{plan.base_ref}^{{commit}}"],
+                                cwd=plan.root, capture_output=True, timeout=60)
+        if verify.returncode != 0:
+            raise ToolError(f"--base-ref {plan.base_ref}: not a commit in {plan.root}")
+        shown = subprocess.run(["git", "show", spec], cwd=plan.root, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ToolError(f"--base-ref {plan.base_ref}: cannot run git: {exc}") from None
+    if shown.returncode != 0:
+        return None  # the policy is new at this revision
+    try:
+        text = shown.stdout.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ToolError(f"{plan.base_ref}:{rel}: base policy is not valid UTF-8") from None
+    return load_policy(text, f"{plan.base_ref}:{rel}", f"{plan.base_ref}:{rel}")
+
+
+def execute(plan: Plan) -> CheckResult:
+    """Run the plan.
+
+    Raises:
+        ToolError: a policy error (exit 2), including a solver/evaluator disagreement.
+    """
+    from .conformance import conformance
+    from .prove import ProveOptions, prove
+    from .smtlib import SmtOptions, check_smt
+
+    findings: List[Finding] = []
+    stats: Dict[str, object] = {}
+    inputs: List[str] = []
+    policies = [(p, load_policy_file(p, plan.root)) for p in plan.policies]
+    if (plan.base_file or plan.base_ref) and len(policies) != 1:
+        raise ToolError("--base/--base-ref compare exactly one YAML policy")
+    proved = violated = unknown = rules = 0
+    for path, policy in policies:
+        inputs.append(policy.path)
+        base = load_base(plan, path)
+        if plan.base_ref is not None and base is None:
+            stats["base"] = f"absent at {plan.base_ref}"
+        result = prove(policy, ProveOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown), base)
+        findings.extend(result.findings)
+        proved, violated, unknown = proved + result.proved, violated + result.violated, unknown + result.unknown
+        rules += len(policy.egress)
+    if policies:
+        stats.update({"policies": len(policies), "rules": rules, "invariants_proved": proved,
+                      "invariants_violated": violated, "invariants_unknown": unknown})
+    if plan.conformance_files is not None and policies:
+        policy = policies[0][1]
+        hits, scanned = conformance(policy, plan.root, plan.conformance_files, skip={policy.path})
+        findings.extend(hits)
+        stats["endpoints_scanned"] = scanned
+    outcomes: Dict[str, int] = {}
+    for path in plan.smt_files:
+        rel = relative_posix(path, plan.root)
+        inputs.append(rel)
+        text = read_text(path, "SMT-LIB2 file")
+        found, outcome = check_smt(text, rel, SmtOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown))
+        findings.extend(found)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if plan.smt_files:
+        stats["smt_files"] = len(plan.smt_files)
+        stats.update({f"smt_{k.replace('-', '_')}": v for k, v in sorted(outcomes.items())})
+    return CheckResult(findings=drop_suppressed(findings, plan.root), stats=stats, inputs=inputs)
+
+
+def drop_suppressed(findings: List[Finding], root: Path) -> List[Finding]:
+    """Drop findings whose line carries ``governance: ignore[rule-id]`` (YAML, .env, Python and SMT comments)."""
+    cache: Dict[str, List[str]] = {}
+    kept = []
+    for f in findings:
+        line = f.location.line
+        if line and f.location.path and ":" not in f.location.path:
+            if f.location.path not in cache:
+                try:
+                    cache[f.location.path] = (root / f.location.path).read_text("utf-8", errors="replace").splitlines()
+                except OSError:
+                    cache[f.location.path] = []
+            lines = cache[f.location.path]
+            if 0 < line <= len(lines) and is_suppressed(f.rule_id, lines[line - 1]):
+                continue
+        kept.append(f)
+    return kept

@@ -1,0 +1,265 @@
+"""Raw SMT-LIB2 policy files (expert mode), run under a strict command subset.
+
+A file states its expected result with ``(set-info :status sat|unsat)``.
+This module tokenises and parses the S-expressions itself (SMT-LIB 2.6 §3.1
+lexicon: comments, string literals, ``|quoted|`` symbols), refuses every
+command outside :data:`ALLOWED`, bounds size, token count and nesting, and
+only then hands the accepted declarations and assertions to z3 in a fresh
+context with a fixed seed and an ``rlimit``. Mismatches are reported with the
+model (expected unsat, got sat) or the unsat core over ``:named`` assertions
+(expected sat, got unsat).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple, Union
+
+from ..findings import Finding, Location, Severity
+
+#: Commands that are run. Everything else (include, set-option, push, pop,
+#: reset, get-*, eval, echo, exit, define-fun-rec, z3 extensions) is refused.
+ALLOWED = frozenset({
+    "set-logic", "set-info", "declare-const", "declare-fun", "declare-sort",
+    "define-fun", "define-sort", "define-const", "assert", "check-sat",
+})
+MAX_BYTES = 1024 * 1024
+MAX_TOKENS = 200_000
+MAX_DEPTH = 128
+MAX_MODEL_ENTRIES = 40
+
+
+class SmtSyntaxError(Exception):
+    """Malformed S-expressions; ``line`` is 1-based."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class Atom:
+    text: str
+    line: int
+
+
+@dataclass
+class SList:
+    items: List[Union["SList", Atom]] = field(default_factory=list)
+    line: int = 0
+    start: int = 0
+    end: int = 0
+
+
+def parse_sexprs(text: str) -> List[SList]:
+    """Top-level S-expressions of ``text`` with lines and character spans.
+
+    Raises:
+        SmtSyntaxError: unbalanced parentheses, unterminated literal, a bare
+            top-level atom, or a token/nesting limit exceeded.
+    """
+    top: List[SList] = []
+    stack: List[SList] = []
+    i, n, line, tokens = 0, len(text), 1, 0
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+            i += 1
+            continue
+        if c in " \t\r\f\v":
+            i += 1
+            continue
+        if c == ";":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        tokens += 1
+        if tokens > MAX_TOKENS:
+            raise SmtSyntaxError(f"more than {MAX_TOKENS} tokens", line)
+        if c == "(":
+            if len(stack) >= MAX_DEPTH:
+                raise SmtSyntaxError(f"nested deeper than {MAX_DEPTH}", line)
+            stack.append(SList(line=line, start=i))
+            i += 1
+            continue
+        if c == ")":
+            if not stack:
+                raise SmtSyntaxError("unbalanced ')'", line)
+            done = stack.pop()
+            done.end = i + 1
+            if stack:
+                stack[-1].items.append(done)
+            else:
+                top.append(done)
+            i += 1
+            continue
+        start, start_line = i, line
+        if c == '"':
+            i += 1
+            while True:
+                if i >= n:
+                    raise SmtSyntaxError("unterminated string literal", start_line)
+                if text[i] == '"':
+                    if i + 1 < n and text[i + 1] == '"':
+                        i += 2
+                        continue
+                    i += 1
+                    break
+                if text[i] == "\n":
+                    line += 1
+                i += 1
+        elif c == "|":
+            j = text.find("|", i + 1)
+            if j < 0:
+                raise SmtSyntaxError("unterminated |quoted symbol|", start_line)
+            line += text.count("\n", i, j)
+            i = j + 1
+        else:
+            while i < n and text[i] not in " \t\r\n\f\v();\"|":
+                i += 1
+        atom = Atom(text[start:i], start_line)
+        if not stack:
+            raise SmtSyntaxError(f"unexpected {atom.text!r} outside a command", start_line)
+        stack[-1].items.append(atom)
+    if stack:
+        raise SmtSyntaxError("unbalanced '(' (file ends inside a command)", stack[-1].line)
+    return top
+
+
+@dataclass
+class SmtOptions:
+    rlimit: int = 20_000_000
+    seed: int = 0
+    allow_unknown: bool = False
+
+
+def _head(cmd: SList) -> Optional[str]:
+    return cmd.items[0].text if cmd.items and isinstance(cmd.items[0], Atom) else None
+
+
+def _named(cmd: SList) -> Optional[str]:
+    """The ``:named`` label of ``(assert (! e ... :named n ...))``, if any."""
+    if len(cmd.items) != 2 or not isinstance(cmd.items[1], SList):
+        return None
+    inner = cmd.items[1].items
+    if not inner or not isinstance(inner[0], Atom) or inner[0].text != "!":
+        return None
+    for k in range(2, len(inner) - 1):
+        if isinstance(inner[k], Atom) and inner[k].text == ":named" and isinstance(inner[k + 1], Atom):
+            return inner[k + 1].text.strip("|")
+    return None
+
+
+def check_smt(text: str, path: str, options: Optional[SmtOptions] = None) -> Tuple[List[Finding], str]:
+    """Run one SMT-LIB2 policy file.
+
+    Args:
+        text: the file's text.
+        path: repository-relative POSIX path for findings.
+
+    Returns:
+        ``(findings, outcome)`` where ``outcome`` is ``as-expected``,
+        ``unexpected``, ``unknown``, ``refused`` or ``invalid``.
+    """
+    opts = options or SmtOptions()
+
+    def finding(rule: str, message: str, line: Optional[int], evidence=None, severity=Severity.ERROR) -> Finding:
+        return Finding(rule, severity, message, Location(path, line), evidence=evidence, identity=f"{rule}:{message[:80]}")
+
+    if len(text) > MAX_BYTES:
+        return [finding("policy/smt-refused", f"file larger than {MAX_BYTES} bytes is not run", 1)], "refused"
+    if "\x00" in text:
+        return [finding("policy/smt-invalid", "file contains NUL bytes (not SMT-LIB2 text)", 1)], "invalid"
+    try:
+        commands = parse_sexprs(text)
+    except SmtSyntaxError as exc:
+        rule = "policy/smt-refused" if "more than" in str(exc) or "deeper" in str(exc) else "policy/smt-invalid"
+        return [finding(rule, str(exc), exc.line)], "refused" if rule.endswith("refused") else "invalid"
+
+    expected: Optional[str] = None
+    status_line: Optional[int] = None
+    check_line: Optional[int] = None
+    kept: List[SList] = []
+    refused: List[Finding] = []
+    for index, cmd in enumerate(commands):
+        head = _head(cmd)
+        if head is None:
+            return [finding("policy/smt-invalid", "a command must start with its name", cmd.line)], "invalid"
+        if head not in ALLOWED:
+            refused.append(finding("policy/smt-refused", f"command '{head}' is not allowed (allowed: {', '.join(sorted(ALLOWED))})", cmd.line))
+            continue
+        if check_line is not None:
+            refused.append(finding("policy/smt-refused", f"'{head}' after check-sat: one check-sat, as the last command", cmd.line))
+            continue
+        if head == "check-sat":
+            check_line = cmd.line
+        elif head == "set-info":
+            if len(cmd.items) >= 2 and isinstance(cmd.items[1], Atom) and cmd.items[1].text == ":status":
+                value = cmd.items[2].text if len(cmd.items) == 3 and isinstance(cmd.items[2], Atom) else None
+                if value not in ("sat", "unsat"):
+                    return [finding("policy/smt-invalid", "(set-info :status ...) must be sat or unsat", cmd.line)], "invalid"
+                expected, status_line = value, cmd.line
+        elif head != "set-logic":
+            kept.append(cmd)
+    if refused:
+        return refused, "refused"
+    if expected is None:
+        return [finding("policy/smt-invalid", "no expected result: add (set-info :status sat) or (set-info :status unsat)", 1)], "invalid"
+
+    import z3
+
+    ctx = z3.Context()
+    asserts = [c for c in kept if _head(c) == "assert"]
+    program = "\n".join(text[c.start:c.end] for c in kept)
+    try:
+        formulas = z3.parse_smt2_string(program, ctx=ctx)
+    except z3.Z3Exception as exc:
+        reason = str(exc.value if hasattr(exc, "value") else exc)
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        reason = " ".join(reason.split())[:300]
+        return [finding("policy/smt-invalid", f"z3 rejected the file: {reason}", 1)], "invalid"
+    if len(formulas) != len(asserts):
+        return [finding("policy/smt-invalid", f"parsed {len(formulas)} assertions, expected {len(asserts)}", 1)], "invalid"
+    solver = z3.Solver(ctx=ctx)
+    solver.set("random_seed", opts.seed)
+    solver.set("rlimit", opts.rlimit)
+    trackers = {}
+    tracker_names = set()
+    for cmd, formula in zip(asserts, formulas):
+        name = _named(cmd)
+        if name is None:
+            solver.add(formula)
+        else:
+            label = z3.FreshBool("core", ctx)
+            trackers[label.get_id()] = (name, cmd.line)
+            tracker_names.add(str(label))
+            solver.assert_and_track(formula, label)
+    result = solver.check()
+    where = check_line or status_line
+    if result == z3.unknown:
+        severity = Severity.WARNING if opts.allow_unknown else Severity.ERROR
+        return [finding("policy/analysis-incomplete", f"z3 could not decide the file within rlimit {opts.rlimit} "
+                        f"({solver.reason_unknown()}); expected {expected}", where, severity=severity)], "unknown"
+    got = "sat" if result == z3.sat else "unsat"
+    if got == expected:
+        return [], "as-expected"
+    if got == "sat":
+        model = solver.model()
+        entries = sorted((str(d.name()), model[d].sexpr()) for d in model.decls()
+                         if d.arity() == 0 and str(d.name()) not in tracker_names)
+        shown = ", ".join(f"{k}={v}" for k, v in entries[:MAX_MODEL_ENTRIES])
+        more = "" if len(entries) <= MAX_MODEL_ENTRIES else f" (+{len(entries) - MAX_MODEL_ENTRIES} more)"
+        return [finding("policy/smt-unexpected-result", f"expected unsat but z3 found a model: {shown or '(empty)'}{more}",
+                        where, {"expected": expected, "result": got,
+                                "model": dict(entries[:MAX_MODEL_ENTRIES])})], "unexpected"
+    core = [trackers[c.get_id()] for c in solver.unsat_core() if c.get_id() in trackers]
+    core.sort(key=lambda item: item[1])
+    if core:
+        text_core = ", ".join(f"{name} (line {line})" for name, line in core)
+        message = f"expected sat but the assertions are unsatisfiable; unsat core: {text_core}"
+    else:
+        message = "expected sat but the assertions are unsatisfiable (name assertions with :named for an unsat core)"
+    return [finding("policy/smt-unexpected-result", message, where,
+                    {"expected": expected, "result": got, "unsat_core": [n for n, _ in core]})], "unexpected"

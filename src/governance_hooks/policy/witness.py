@@ -1,0 +1,124 @@
+"""Readable, deterministic witnesses.
+
+A raw z3 model is whatever the search found. :class:`Refiner` narrows it by
+adding preferences one at a time and keeping each that stays satisfiable:
+flags false, a DNS name before an address, the lowest tool/host/address,
+``https`` before ``http``, port 443 then 80 then the lowest. The result does
+not depend on solver heuristics, so tests can assert exact witnesses.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from .encode import IPV4, IPV6, NAME, MAX_APPROVALS, Encoder
+
+
+class Refiner:
+    """Adds preferences to a solver inside one push scope; :meth:`model` then :meth:`close`."""
+
+    def __init__(self, solver, assumptions: Sequence = ()):
+        import z3
+
+        self.z3 = z3
+        self.solver = solver
+        self.assumptions = list(assumptions)
+        self.solver.push()
+
+    def prefer(self, term) -> bool:
+        """Add ``term`` for good if still satisfiable."""
+        self.solver.push()
+        self.solver.add(term)
+        ok = self.solver.check(*self.assumptions) == self.z3.sat
+        self.solver.pop()
+        if ok:
+            self.solver.add(term)
+        return ok
+
+    def minimize_bv(self, var, start_hi: int) -> None:
+        """Pin bit-vector ``var`` to its least satisfiable value (unsigned), by bisection."""
+        z3, w = self.z3, var.size()
+        lo, hi = 0, start_hi
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.prefer_probe(z3.ULE(var, z3.BitVecVal(mid, w, var.ctx))):
+                hi = mid
+            else:
+                lo = mid + 1
+        self.prefer(var == z3.BitVecVal(lo, w, var.ctx))
+
+    def minimize_int(self, var, hi: int) -> None:
+        lo = 0
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.prefer_probe(var <= mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        self.prefer(var == lo)
+
+    def prefer_probe(self, term) -> bool:
+        """Would ``term`` stay satisfiable? (not kept)"""
+        self.solver.push()
+        self.solver.add(term)
+        ok = self.solver.check(*self.assumptions) == self.z3.sat
+        self.solver.pop()
+        return ok
+
+    def model(self):
+        """The model after all preferences (``None`` if the solver now gives up)."""
+        if self.solver.check(*self.assumptions) != self.z3.sat:
+            return None
+        return self.solver.model()
+
+    def close(self) -> None:
+        self.solver.pop()
+
+
+def _value(model, term) -> int:
+    return model.eval(term, model_completion=True).as_long()
+
+
+def refine_egress(solver, enc: Encoder, assumptions: Sequence, model):
+    """A minimal readable model of the current egress query (``model`` is a first sat model)."""
+    z3 = enc.z3
+    ref = Refiner(solver, assumptions)
+    try:
+        for _, var in sorted(enc.flag.items()):
+            ref.prefer(z3.Not(var))
+        kind = NAME if ref.prefer(enc.kind == enc.bv(NAME, 2)) else (
+            IPV4 if ref.prefer(enc.kind == enc.bv(IPV4, 2)) else IPV6)
+        current = ref.model() or model
+        ref.minimize_bv(enc.tool, _value(current, enc.tool))
+        if kind == NAME:
+            ref.minimize_bv(enc.host, _value(ref.model() or current, enc.host))
+        elif kind == IPV4:
+            ref.minimize_bv(enc.ip4, _value(ref.model() or current, enc.ip4))
+        else:
+            ref.minimize_bv(enc.ip6, _value(ref.model() or current, enc.ip6))
+        for scheme in ("https", "http"):
+            if scheme in enc.u.scheme_index and ref.prefer(enc.scheme == enc.bv(enc.u.scheme_index[scheme], enc.w_scheme)):
+                break
+        else:
+            ref.minimize_bv(enc.scheme, _value(ref.model() or current, enc.scheme))
+        if not (ref.prefer(enc.port == enc.bv(443, 16)) or ref.prefer(enc.port == enc.bv(80, 16))):
+            ref.minimize_bv(enc.port, _value(ref.model() or current, enc.port))
+        return ref.model() or model
+    finally:
+        ref.close()
+
+
+def refine_admin(solver, enc: Encoder, assumptions: Sequence, model):
+    """A minimal readable model of the current admin query."""
+    z3 = enc.z3
+    ref = Refiner(solver, assumptions)
+    try:
+        ref.prefer(z3.Not(enc.opt_in))
+        ref.prefer(z3.Not(enc.author))
+        ref.minimize_int(enc.approvals, MAX_APPROVALS)
+        if not ref.prefer(enc.env == enc.bv(len(enc.u.environments), enc.w_env)):
+            ref.minimize_bv(enc.env, _value(ref.model() or model, enc.env))
+        ref.minimize_bv(enc.op, _value(ref.model() or model, enc.op))
+        return ref.model() or model
+    finally:
+        ref.close()

@@ -1,0 +1,202 @@
+"""Character classes with Python ``re`` semantics, as sorted disjoint intervals.
+
+A class is a tuple of inclusive ``(lo, hi)`` code-point intervals.  ``\\d \\w \\s``
+are Unicode for str patterns and ASCII for bytes patterns or ``re.ASCII``;
+the Unicode sets are computed by the running interpreter's own ``re`` once
+(so they follow its Unicode database).  IGNORECASE closes a class under
+CPython's simple case folding plus the extra equivalences of
+``re._casefix`` (e.g. ``k``, ``K`` and KELVIN SIGN U+212A).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from bisect import bisect_right
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+Interval = Tuple[int, int]
+CharSet = Tuple[Interval, ...]
+
+MAX_UNICODE = 0x10FFFF
+MAX_BYTE = 0xFF
+EMPTY: CharSet = ()
+
+
+def normalize(intervals: Iterable[Interval]) -> CharSet:
+    """Sort and merge overlapping or adjacent intervals."""
+    out: List[List[int]] = []
+    for lo, hi in sorted(intervals):
+        if lo > hi:
+            continue
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1][1] = hi
+        else:
+            out.append([lo, hi])
+    return tuple((a, b) for a, b in out)
+
+
+def union(*sets: CharSet) -> CharSet:
+    return normalize(iv for s in sets for iv in s)
+
+
+def complement(s: CharSet, top: int) -> CharSet:
+    """Code points in ``0..top`` that are not in ``s``."""
+    out: List[Interval] = []
+    start = 0
+    for lo, hi in s:
+        if lo > top:
+            break
+        if lo > start:
+            out.append((start, lo - 1))
+        start = max(start, hi + 1)
+    if start <= top:
+        out.append((start, top))
+    return tuple(out)
+
+
+def intersect(a: CharSet, b: CharSet) -> CharSet:
+    out: List[Interval] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo = max(a[i][0], b[j][0])
+        hi = min(a[i][1], b[j][1])
+        if lo <= hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return tuple(out)
+
+
+def contains(s: CharSet, cp: int) -> bool:
+    idx = bisect_right(s, (cp, MAX_UNICODE + 1)) - 1
+    return idx >= 0 and s[idx][0] <= cp <= s[idx][1]
+
+
+def single(cp: int) -> CharSet:
+    return ((cp, cp),)
+
+
+@functools.lru_cache(maxsize=None)
+def _all_chars() -> str:
+    return "".join(map(chr, range(MAX_UNICODE + 1)))
+
+
+@functools.lru_cache(maxsize=None)
+def _unicode_category(regex: str) -> CharSet:
+    """The code points the running ``re`` matches with ``regex`` (one char class), as intervals."""
+    return tuple((m.start(), m.end() - 1) for m in re.finditer(regex + "+", _all_chars()))
+
+
+_ASCII_DIGIT: CharSet = ((0x30, 0x39),)
+_ASCII_WORD: CharSet = normalize([(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)])
+_ASCII_SPACE: CharSet = normalize([(0x09, 0x0D), (0x20, 0x20)])
+
+
+def category(name: str, unicode: bool, top: int) -> CharSet:
+    """The class of an sre category name such as ``CATEGORY_DIGIT`` or ``CATEGORY_NOT_WORD``."""
+    negated = "_NOT_" in name
+    base = name.replace("CATEGORY_", "").replace("NOT_", "").replace("UNI_", "").replace("LOC_", "")
+    if base == "LINEBREAK":
+        cs: CharSet = ((0x0A, 0x0A),)
+    elif unicode:
+        cs = _unicode_category({"DIGIT": r"\d", "WORD": r"\w", "SPACE": r"\s"}[base])
+    else:
+        cs = {"DIGIT": _ASCII_DIGIT, "WORD": _ASCII_WORD, "SPACE": _ASCII_SPACE}[base]
+    cs = intersect(cs, ((0, top),))
+    return complement(cs, top) if negated else cs
+
+
+@functools.lru_cache(maxsize=None)
+def _unicode_case_classes() -> Tuple[Tuple[int, ...], Dict[int, Tuple[int, ...]]]:
+    """Sorted cased code points and, for each, its IGNORECASE equivalence class.
+
+    Two characters match each other under ``re.I`` when their simple lower
+    cases are equal, or related by ``re._casefix`` (CPython's ``_sre`` compares
+    ``lower(ch)`` against the folded pattern).
+    """
+    from _sre import unicode_tolower  # the exact folding _sre uses
+
+    from .sre_compat import EXTRA_CASES
+
+    groups: Dict[int, set] = {}
+    for cp in range(MAX_UNICODE + 1):
+        lo = unicode_tolower(cp)
+        if lo != cp:
+            groups.setdefault(lo, {lo}).add(cp)
+    for lo, others in EXTRA_CASES.items():
+        merged = set(groups.get(lo, {lo}))
+        for other in others:
+            merged |= groups.get(other, {other})
+        for member in list(merged):
+            groups[unicode_tolower(member)] = merged
+    classes: Dict[int, Tuple[int, ...]] = {}
+    for members in groups.values():
+        frozen = tuple(sorted(members))
+        for cp in frozen:
+            classes[cp] = tuple(sorted(set(classes.get(cp, ())) | set(frozen)))
+    return tuple(sorted(classes)), classes
+
+
+def _ascii_case_classes() -> Tuple[Tuple[int, ...], Dict[int, Tuple[int, ...]]]:
+    classes = {}
+    for cp in range(0x41, 0x5B):
+        classes[cp] = classes[cp + 32] = (cp, cp + 32)
+    return tuple(sorted(classes)), classes
+
+
+def fold_closure(cs: CharSet, unicode: bool) -> CharSet:
+    """``cs`` closed under IGNORECASE equivalence (Unicode or ASCII folding)."""
+    cased, classes = _unicode_case_classes() if unicode else _ascii_case_classes()
+    extra: List[Interval] = []
+    for lo, hi in cs:
+        start = bisect_right(cased, lo - 1)
+        stop = bisect_right(cased, hi)
+        for cp in cased[start:stop]:
+            extra.extend((m, m) for m in classes[cp])
+    return union(cs, tuple(extra)) if extra else cs
+
+
+def partition(sets: Sequence[CharSet], top: int) -> List[CharSet]:
+    """The coarsest partition of ``0..top`` such that every set is a union of blocks.
+
+    Returns the blocks (each a CharSet); code points in no set form one block.
+    """
+    points = {0, top + 1}
+    for s in sets:
+        for lo, hi in s:
+            points.add(lo)
+            points.add(hi + 1)
+    bounds = sorted(p for p in points if p <= top + 1)
+    signatures: Dict[Tuple[int, ...], List[Interval]] = {}
+    # membership signature of each elementary interval, by sweeping each set once
+    elementary = [(bounds[i], bounds[i + 1] - 1) for i in range(len(bounds) - 1)]
+    member: List[List[int]] = [[] for _ in elementary]
+    for index, s in enumerate(sets):
+        k = 0
+        for lo, hi in s:
+            k = bisect_right(bounds, lo) - 1
+            while k < len(elementary) and elementary[k][1] <= hi:
+                member[k].append(index)
+                k += 1
+    for iv, sig in zip(elementary, member):
+        signatures.setdefault(tuple(sig), []).append(iv)
+    return [normalize(ivs) for ivs in signatures.values()]
+
+
+_PREFERRED = "abcxyz0123456789ABC_-.!@ \t<>/=:;,'\"#$%&()*+?[]^{|}~`\\\n\r"
+
+
+def representative(cs: CharSet) -> int:
+    """A readable member of a non-empty ``cs`` (prefers ASCII letters, digits, punctuation)."""
+    for ch in _PREFERRED:
+        if contains(cs, ord(ch)):
+            return ord(ch)
+    for lo, hi in cs:
+        for cp in range(lo, min(hi, lo + 64) + 1):
+            if chr(cp).isprintable() and not 0xD800 <= cp <= 0xDFFF:
+                return cp
+    return cs[0][0]

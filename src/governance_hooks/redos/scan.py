@@ -1,0 +1,307 @@
+"""Files -> regex sites -> verdicts -> confirmed findings (no printing, no exiting)."""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .. import suppression
+from ..findings import Finding, Location, Severity
+from . import extract_data, extract_python
+from .ambiguity import Budget
+from .analyze import Verdict, analyze
+from .confirm import Confirmer, Measurement, report_n
+from .rules import EXPONENTIAL, INCOMPLETE, INVALID, POLYNOMIAL
+from .sites import RegexSite, SourceProblem
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+SEVERITY_ORDER = {"exponential": 100}
+
+
+@dataclass
+class Options:
+    """Settings of one scan (``[tool.governance-hooks.redos]`` keys in brackets).
+
+    Attributes:
+        min_degree: smallest polynomial degree reported [``min-degree``], >= 2.
+        confirm: time the real engine [``confirm``].
+        confirm_timeout: seconds per regex for confirmation [``confirm-timeout``].
+        confirm_target: stop growing n once a run takes this long [``confirm-target``].
+        analysis_timeout: seconds of static analysis per regex [``analysis-timeout``].
+        max_states: NFA state budget per regex [``max-states``].
+        workers: confirmation child processes [``workers``].
+        schemas: globs of JSON Schema files [``schemas``].
+        data_keys: keys whose string values are regexes in YAML/JSON [``data-keys``].
+        data_files: globs of YAML/JSON files searched for ``data_keys`` [``data-files``].
+        lexer_tokens: read Pygments-style ``tokens`` tables [``lexer-tokens``].
+        exclude: globs of paths not scanned [``exclude``].
+    """
+
+    min_degree: int = 2
+    confirm: bool = True
+    confirm_timeout: float = 3.0
+    confirm_target: float = 0.1
+    analysis_timeout: float = 3.0
+    max_states: int = 5000
+    workers: int = 2
+    schemas: Tuple[str, ...] = ("*.schema.json",)
+    data_keys: Tuple[str, ...] = ()
+    data_files: Tuple[str, ...] = ()
+    lexer_tokens: bool = True
+    exclude: Tuple[str, ...] = ()
+
+
+@dataclass
+class ScanResult:
+    findings: List[Finding] = field(default_factory=list)
+    stats: Dict[str, object] = field(default_factory=dict)
+    inputs: List[str] = field(default_factory=list)
+
+
+def _matches(path: str, globs: Iterable[str]) -> bool:
+    name = PurePosixPath(path).name
+    return any(fnmatch.fnmatchcase(path, g) or fnmatch.fnmatchcase(name, g) for g in globs)
+
+
+def classify(path: str, options: Options, explicit: bool) -> Optional[str]:
+    """``python``, ``schema``, ``json`` (maybe a schema), ``yaml`` or None (not scanned)."""
+    if _matches(path, options.exclude):
+        return None
+    lower = path.lower()
+    if lower.endswith(PYTHON_SUFFIXES):
+        return "python"
+    if _matches(path, options.schemas):
+        return "schema"
+    if options.data_keys and _matches(path, options.data_files):
+        return "yaml" if lower.endswith((".yaml", ".yml")) else "json"
+    if explicit and lower.endswith(".json"):
+        return "json"  # a JSON file handed over by pre-commit: a schema only if it says so
+    return None
+
+
+def extract_file(path: str, data: bytes, kind: str, options: Options) -> Tuple[List[RegexSite], List[SourceProblem]]:
+    """Dispatch one file to its extractor."""
+    if kind == "python":
+        sites, problems = extract_python.extract(path, data)
+        if not options.lexer_tokens:
+            sites = [s for s in sites if not all(c.startswith("lexer ") for c in s.calls)]
+        return sites, problems
+    if kind == "yaml":
+        return extract_data.extract_yaml(path, data, options.data_keys)
+    return extract_data.extract_json(path, data, schema=kind == "schema", keys=options.data_keys)
+
+
+def _rank(verdict: Verdict) -> int:
+    if verdict.kind == "exponential":
+        return 1000
+    if verdict.kind == "polynomial":
+        return verdict.degree or 2
+    return 0
+
+
+class Scanner:
+    """Analyses sites with a per-(pattern, flags, kind) cache and confirms the vulnerable ones."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.cache: Dict[tuple, Verdict] = {}
+        self.internal_errors = 0
+
+    def verdict(self, pattern, flags: int, kind: str) -> Verdict:
+        key = (type(pattern), pattern, flags, kind)
+        got = self.cache.get(key)
+        if got is None:
+            budget = Budget(deadline=time.monotonic() + self.options.analysis_timeout)
+            try:
+                got = analyze(pattern, flags, kind, budget, self.options.max_states)
+            except Exception as exc:  # noqa: BLE001 - one odd regex must not stop the scan
+                self.internal_errors += 1
+                got = Verdict("incomplete", reason=f"analysis failed: {type(exc).__name__}: {exc}"[:200])
+            self.cache[key] = got
+        return got
+
+    def worst(self, site: RegexSite) -> Tuple[str, Verdict]:
+        """The call kind with the worst verdict for this site (search first on ties)."""
+        best: Optional[Tuple[str, Verdict]] = None
+        for kind in sorted(site.kinds, key=lambda k: (k != "search", k)):
+            v = self.verdict(site.pattern, site.flags, kind)
+            if v.kind in ("invalid", "incomplete"):
+                return kind, v
+            if best is None or _rank(v) > _rank(best[1]):
+                best = (kind, v)
+        assert best is not None
+        return best
+
+
+def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = False,
+         progress: Optional[Callable[[int, int], None]] = None) -> ScanResult:
+    """Scan repository-relative ``paths`` under ``root``.
+
+    Args:
+        explicit: the paths were named by the user or pre-commit (JSON files
+            are then inspected for ``$schema``).
+        progress: called as ``progress(done, total)`` while analysing sites.
+
+    Returns:
+        Findings, stats (files, patterns, counts by class, seconds) and the inputs read.
+    """
+    started = time.monotonic()
+    result = ScanResult()
+    sites: List[RegexSite] = []
+    lines_of: Dict[str, List[str]] = {}
+    for rel in paths:
+        kind = classify(rel, options, explicit)
+        if kind is None:
+            continue
+        full = root / rel
+        try:
+            data = full.read_bytes()
+        except OSError as exc:
+            result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"cannot read file: {exc.strerror or exc}")))
+            continue
+        result.inputs.append(rel)
+        found, problems = extract_file(rel, data, kind, options)
+        result.findings.extend(_problem_finding(p) for p in problems)
+        if found:
+            lines_of[rel] = extract_python.source_lines(data) if kind == "python" else \
+                data.decode("utf-8", "replace").splitlines()
+        sites.extend(found)
+    scanner = Scanner(options)
+    judged: List[Tuple[RegexSite, str, Verdict]] = []
+    for index, site in enumerate(sites):
+        kind, verdict = scanner.worst(site)
+        judged.append((site, kind, verdict))
+        if progress is not None:
+            progress(index + 1, len(sites))
+    # confirm each distinct vulnerable (pattern, flags, kind) once
+    to_confirm: Dict[tuple, Tuple[object, int, str, Verdict]] = {}
+    for site, kind, verdict in judged:
+        if verdict.vulnerable and (verdict.kind == "exponential" or (verdict.degree or 0) >= options.min_degree):
+            to_confirm.setdefault((type(site.pattern), site.pattern, site.flags, kind), (site.pattern, site.flags, kind, verdict))
+    measurements: Dict[tuple, Measurement] = {}
+    if options.confirm and to_confirm:
+        with Confirmer(options.confirm_timeout, options.confirm_target, options.workers) as confirmer:
+            keys = list(to_confirm)
+            for key, m in zip(keys, confirmer.confirm_all([to_confirm[k] for k in keys])):
+                measurements[key] = m
+    counts = {"exponential": 0, "polynomial": 0, "unconfirmed": 0, "invalid": 0, "incomplete": 0, "safe": 0}
+    for site, kind, verdict in judged:
+        finding = site_finding(site, kind, verdict, measurements.get((type(site.pattern), site.pattern, site.flags, kind)),
+                               options)
+        if finding is None:
+            counts["safe" if verdict.kind in ("safe", "polynomial") else verdict.kind] += 1
+            continue
+        key = {EXPONENTIAL: "exponential", POLYNOMIAL: "polynomial", INVALID: "invalid", INCOMPLETE: "incomplete"}[finding.rule_id]
+        counts[key] += 1
+        if finding.evidence and finding.evidence.get("confirmed") is False:
+            counts["unconfirmed"] += 1
+        if _suppressed(finding.rule_id, site, lines_of.get(site.path, [])):
+            continue
+        result.findings.append(finding)
+    result.stats = {"files": len(result.inputs), "patterns": len(sites), **counts,
+                    "internal_errors": scanner.internal_errors, "seconds": round(time.monotonic() - started, 2)}
+    return result
+
+
+def _suppressed(rule_id: str, site: RegexSite, lines: List[str]) -> bool:
+    last = max(site.line, site.end_line or site.line)
+    return any(suppression.is_suppressed(rule_id, lines[i - 1]) for i in range(site.line, last + 1) if 0 < i <= len(lines))
+
+
+def _problem_finding(problem: SourceProblem) -> Finding:
+    return Finding(INCOMPLETE, Severity.NOTE, problem.reason, Location(problem.path, problem.line, problem.column),
+                   identity=f"{INCOMPLETE}:{problem.reason}")
+
+
+def _short(pattern, limit: int = 80) -> str:
+    text = repr(pattern)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _lower(severity: Severity) -> Severity:
+    return Severity(max(int(Severity.NOTE), int(severity) - 1))
+
+
+def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Optional[Measurement],
+                 options: Options) -> Optional[Finding]:
+    """The finding for one analysed site, or None when it is safe (or below ``min-degree``)."""
+    location = Location(site.path, site.line, site.column, site.end_line if site.end_line != site.line else None)
+    call = ", ".join(site.calls[:3]) or site.module
+    pattern_text = _short(site.pattern)
+    base_identity = f"{site.pattern!r}:{site.flags}:{kind}"
+    if verdict.kind == "invalid":
+        if site.module == "regex":
+            return Finding(INCOMPLETE, Severity.NOTE,
+                           f"regex-module pattern {pattern_text} uses syntax the re parser rejects ({verdict.reason}); not analysed",
+                           location, identity=f"{INCOMPLETE}:{base_identity}")
+        return Finding(INVALID, Severity.ERROR, f"pattern {pattern_text} does not compile: {verdict.reason}", location,
+                       evidence={"pattern": site.pattern, "flags": site.flags, "error": verdict.reason},
+                       identity=f"{INVALID}:{base_identity}")
+    if verdict.kind == "incomplete":
+        return Finding(INCOMPLETE, Severity.NOTE, f"pattern {pattern_text} not fully analysed: {verdict.reason}", location,
+                       evidence={"pattern": site.pattern, "flags": site.flags, "reason": verdict.reason},
+                       identity=f"{INCOMPLETE}:{base_identity}")
+    if not verdict.vulnerable:
+        return None
+    exponential = verdict.kind == "exponential"
+    degree = verdict.degree or 0
+    if not exponential and degree < options.min_degree:
+        return None
+    attack = verdict.attack
+    assert attack is not None
+    suffix = measurement.suffix if measurement is not None and measurement.suffix is not None else None
+    confirmed = bool(measurement and measurement.confirmed)
+    effective = degree
+    if not exponential and confirmed and measurement.growth is not None and measurement.growth < degree - 0.6:
+        effective = max(2, int(measurement.growth + 0.4))
+        if effective < options.min_degree:
+            return None
+    n = report_n(measurement, exponential, verdict.max_pumps) if measurement else (30 if exponential else 30000)
+    expression = attack.expression(n, suffix)
+    if exponential:
+        rule, severity = EXPONENTIAL, Severity.ERROR
+        complexity = "exponential"
+        head = f"exponential backtracking (EDA) in {call}"
+    else:
+        rule = POLYNOMIAL
+        severity = Severity.ERROR if effective >= 3 else Severity.WARNING
+        complexity = f"O(n^{effective})"
+        head = f"polynomial backtracking {complexity} in {call}"
+        if effective != degree:
+            head += f" (analysis bound O(n^{degree}))"
+    if measurement is None:
+        status = "static analysis only: confirmation disabled"
+    elif confirmed:
+        last = measurement.largest
+        if last is None:
+            status = "confirmed: the engine did not finish even the smallest subject"
+        elif exponential:
+            growth = f"x{measurement.growth:.1f} per pump, " if measurement.growth else ""
+            status = f"confirmed: {growth}{last[1]:.2f} s at n={last[0]}" + (" before the time budget ran out" if measurement.timed_out else "")
+        else:
+            status = f"confirmed: measured O(n^{measurement.growth:.1f}), {last[1]:.2f} s at n={last[0]}"
+    else:
+        severity = _lower(severity)
+        last = measurement.largest
+        why = "no failing suffix made the engine reject" if measurement.suffix is None else \
+            (f"{last[1]:.3f} s at n={last[0]}" if last else "no timing")
+        status = f"unconfirmed: the engine did not slow down ({why})"
+    message = f"{head}: {pattern_text}; attack {expression} ({status})"
+    if site.note:
+        message += f"; {site.note}"
+    evidence = {
+        "pattern": site.pattern, "flags": site.flags, "kind": kind, "calls": site.calls,
+        "complexity": complexity, "attack": expression, "confirmed": confirmed,
+        "samples": [list(s) for s in measurement.samples] if measurement else [],
+        "growth": round(measurement.growth, 3) if measurement and measurement.growth else None,
+        "seconds": round(measurement.largest[1], 4) if measurement and measurement.largest else None,
+        "n": measurement.largest[0] if measurement and measurement.largest else None,
+        "approximations": list(verdict.approximations),
+    }
+    from .suggest import suggest
+
+    return Finding(rule, severity, message, location, suggestion=suggest(site.pattern, site.flags, kind, verdict),
+                   evidence=evidence, identity=f"{rule}:{base_identity}")

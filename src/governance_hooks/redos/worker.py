@@ -1,0 +1,104 @@
+"""Child process that times the real ``re`` on attack subjects.
+
+Run as a script (``python -I worker.py``) so it imports nothing but the
+standard library.  One JSON request per stdin line; replies are streamed one
+JSON object per line so the parent keeps partial measurements when it kills
+this process on timeout:
+
+request  ``{"pattern": {"s"|"b": text}, "flags": int, "kind": "match"|"fullmatch"|"search",
+           "segments": [[{"s"|"b": text}, pumped], ...], "suffixes": [{"s"|"b": text}, ...],
+           "exponential": bool, "target": seconds, "max_n": int}``
+replies  ``{"suffix": index}`` (or ``{"suffix": null}`` when every suffix matched),
+         then ``{"n": n, "t": seconds}`` per measurement, then ``{"done": true}``;
+         ``{"error": text}`` when the pattern does not compile.
+"""
+
+import json
+import re
+import sys
+import time
+
+
+def _decode(item):
+    return item["s"] if "s" in item else item["b"].encode("latin-1")
+
+
+def _subject(segments, suffix, n):
+    parts = [text * n if pumped else text for text, pumped in segments]
+    empty = suffix[:0]
+    return empty.join(parts) + suffix, len(empty.join(parts))
+
+
+def _fails(method, kind, subject, pumped_end):
+    found = method(subject)
+    if found is None:
+        return True
+    # search pays for every failed start before the leftmost match
+    return kind == "search" and found.start() >= pumped_end
+
+
+def handle(request, out):
+    try:
+        compiled = re.compile(_decode(request["pattern"]), request["flags"])
+    except Exception as exc:  # noqa: BLE001 - report any compile failure as data
+        out({"error": f"{type(exc).__name__}: {exc}"})
+        return
+    kind = request["kind"]
+    method = getattr(compiled, kind)
+    segments = [(_decode(text), pumped) for text, pumped in request["segments"]]
+    chosen = None
+    for index, suffix in enumerate(request["suffixes"]):
+        suffix = _decode(suffix)
+        if all(_fails(method, kind, *_subject(segments, suffix, n)) for n in (1, 2, 3)):
+            chosen = suffix
+            out({"suffix": index})
+            break
+    if chosen is None:
+        out({"suffix": None})
+        out({"done": True})
+        return
+    target = request["target"]
+    max_n = request["max_n"]
+    n = 2 if request["exponential"] else 64
+    while n <= max_n:
+        subject, _ = _subject(segments, chosen, n)
+        start = time.perf_counter()
+        method(subject)
+        elapsed = time.perf_counter() - start
+        out({"n": n, "t": elapsed})
+        if elapsed >= target:
+            break
+        if request["exponential"]:
+            n += 1 if elapsed > target / 64 else 2
+        else:
+            n *= 2
+    out({"done": True})
+
+
+def main():
+    try:  # keep a runaway subject from exhausting the machine's memory
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    except (ImportError, ValueError, OSError):
+        pass
+
+    def out(obj):
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            handle(json.loads(line), out)
+        except MemoryError:
+            out({"error": "MemoryError"})
+            out({"done": True})
+        except Exception as exc:  # noqa: BLE001 - never die on one bad request
+            out({"error": f"{type(exc).__name__}: {exc}"})
+            out({"done": True})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""GitLab dialect: sections, optional sections, approval counts, default owners, roles, exclusions."""
+
+from __future__ import annotations
+
+from governance_hooks.codeowners.model import ROLE
+
+from .helpers import brief, findings, model_of, owners
+
+TEXT = """\
+* @general
+
+[Documentation][2] @docs-team
+docs/
+README.md @tech-writer
+
+^[Database] @database-team
+model/db/
+config/db/database-setup.md @docs-team
+
+[Ruby]
+*.rb @ruby-devs
+!/config/*
+
+[documentation]
+*.txt
+"""
+
+
+def test_auto_dialect_detects_sections():
+    model = model_of(TEXT)
+    assert model.dialect == "gitlab"
+    assert [(s.name, s.line, s.optional, s.approvals, [o.text for o in s.default_owners]) for s in model.sections] == [
+        ("Documentation", 3, False, 2, ["@docs-team"]),
+        ("Database", 7, True, None, ["@database-team"]),
+        ("Ruby", 11, False, None, []),
+        ("documentation", 15, False, None, []),
+    ]
+
+
+def test_owners_add_up_across_sections_and_defaults_apply():
+    assert owners(TEXT, "docs/guide.md") == (["@general", "@docs-team"], 4)
+    assert owners(TEXT, "README.md") == (["@general", "@tech-writer"], 5)
+    assert owners(TEXT, "config/db/database-setup.md") == (["@general", "@docs-team"], 9)
+    assert owners(TEXT, "app/models/user.rb") == (["@general", "@ruby-devs"], 12)
+
+
+def test_exclusion_removes_the_path_from_its_section_only():
+    assert owners(TEXT, "config/boot.rb") == (["@general"], 1)
+
+
+def test_sections_with_the_same_name_are_combined_case_insensitively():
+    # `[documentation]` continues `[Documentation]`, so for docs/notes.txt line 16 (no owners, and
+    # no default owners on its own header) beats line 4 in the same section: @docs-team is not added.
+    assert owners(TEXT, "docs/notes.txt") == (["@general"], 16)
+    assert owners(TEXT, "docs/notes.md") == (["@general", "@docs-team"], 4)
+
+
+def test_role_owners_are_valid_in_gitlab():
+    model = model_of("[Config]\n/config/ @@maintainer @group/sub/team\n")
+    assert [o.kind for o in model.rules[0].owners] == [ROLE, "team"]
+    assert findings("[Config]\n/config/ @@maintainers @group/sub/team\n", ["config/a"]) == []
+
+
+def test_same_pattern_in_different_sections_is_not_a_duplicate():
+    text = "[A] @a\nsrc/\n[B] @b\nsrc/\n"
+    assert findings(text, ["src/x.py"]) == []
+    assert owners(text, "src/x.py") == (["@a", "@b"], 4)
+
+
+def test_duplicate_within_a_section():
+    found = findings("[A] @a\nsrc/\nsrc/ @c\n", ["src/x.py"])
+    assert brief(found) == [("codeowners/duplicate-pattern", 2, 1)]
+    assert "in section [A]" in found[0].message
+
+
+def test_shadowing_is_per_section():
+    found = findings("[A] @a\n/src/lib/\n/src/\n[B] @b\n/src/lib/\n", ["src/lib/x.py", "src/y.py"])
+    assert brief(found) == [("codeowners/shadowed-rule", 2, 1)]
+
+
+def test_invalid_sections():
+    found = findings("[] @a\n*\n[Docs][x] @d\ndocs/\n", ["docs/a"], dialect="gitlab")
+    assert brief(found) == [("codeowners/invalid-section", 1, 1), ("codeowners/invalid-section", 3, 7)]
+
+
+def test_owner_less_rule_in_a_section_without_defaults_is_noted():
+    found = findings("[A]\nsrc/\n", ["src/a"])
+    assert brief(found) == [("codeowners/owner-less-rule", 2, 1)]
+
+
+def test_character_classes_are_allowed_in_gitlab():
+    assert owners("[A]\n/src/[ab].c @x\n", "src/a.c", "gitlab") == (["@x"], 2)
+    assert owners("[A]\n/src/[ab].c @x\n", "src/c.c", "gitlab") == ([], None)
+
+
+def test_exclusion_unmatched_is_reported():
+    found = findings("[A] @a\nsrc/\n!/src/missing.py\n", ["src/x.py"])
+    assert brief(found) == [("codeowners/unmatched-pattern", 3, 1)]

@@ -1,0 +1,104 @@
+"""Policy language: every error is a ToolError naming file, line and reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance_hooks.errors import ToolError
+from governance_hooks.policy.model import HostPattern, PortRange
+from governance_hooks.policy.parse import load_policy
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(ToolError) as info:
+        load_policy(text, "policy.yaml")
+    return str(info.value)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "policy.yaml:1: the policy is empty"),
+    ("- 1\n", "policy.yaml:1: the policy must be a mapping"),
+    ("semantics: first-match\n", "policy.yaml:1: missing 'version: 1'"),
+    ("version: 2\n", "policy.yaml:1: unsupported policy version 2 (expected 1)"),
+    ("version: 1\nsemantics: last-match\n", "policy.yaml:2: semantics must be deny-overrides or first-match"),
+    ("version: 1\negres: []\n",
+     "policy.yaml:2: unknown key 'egres' in the policy (known: version, semantics, tools, flags, schemes, allowlist, "
+     "egress, tracking, admin, invariants)"),
+    ("version: 1\negress:\n  - id: a\n    effect: allow\n    hosts: 10.0.0.1/8\n",
+     "policy.yaml:5: bad CIDR '10.0.0.1/8': 10.0.0.1/8 has host bits set"),
+    ("version: 1\negress:\n  - id: a\n    effect: allow\n    hosts: 300.0.0.0/8\n",
+     "policy.yaml:5: bad CIDR '300.0.0.0/8': '300.0.0.0/8' does not appear to be an IPv4 or IPv6 network"),
+    ("version: 1\negress:\n  - id: a\n    effect: allow\n    ports: [443, 70000]\n",
+     "policy.yaml:5: port 70000 out of range 1-65535"),
+    ("version: 1\negress:\n  - id: a\n    effect: allow\n    ports:\n      - 0\n", "policy.yaml:6: port 0 out of range 1-65535"),
+    ("version: 1\negress:\n  - id: a\n    effect: allow\n    ports: '900-80'\n", "policy.yaml:5: empty port range '900-80'"),
+    ("version: 1\negress:\n  - id: a\n    effect: allow\n    tools: [pip, npm]\n",
+     "policy.yaml:5: unknown tool 'npm' (declare it under 'tools:'; known: conda, curl, docker, gh, git, hf_hub, mlflow, "
+     "pip, python, uv, wandb, wget)"),
+    ("version: 1\negress:\n  - id: a\n    effect: allow\n    when: {airgapped: true}\n",
+     "policy.yaml:5: unknown key 'airgapped' in when (known: offline, tracking_opt_in)"),
+    ("version: 1\negress:\n  - id: a\n    effect: allow\n    hosts: 'api.*.example.com'\n",
+     "policy.yaml:5: bad host 'api.*.example.com': '*' is allowed only as the whole first label ('*.example.com')"),
+    ("version: 1\negress:\n  - {id: a, effect: allow}\n  - {id: a, effect: deny}\n",
+     "policy.yaml:4: duplicate rule id 'a' (first on line 3)"),
+    ("version: 1\negress:\n  - {id: a, effect: permit}\n", "policy.yaml:3: rule a: effect must be allow or deny"),
+    ("version: 1\nversion: 1\n", "policy.yaml:2: invalid YAML: duplicate key 'version'"),
+    ("version: 1\nx: &a [1]\ny: *a\n", "policy.yaml:3: invalid YAML: aliases (*name) are not allowed in a policy"),
+    ("version: 1\negress: [\n", "policy.yaml:3: invalid YAML: while parsing a flow node expected the node content, but found '<stream end>'"),
+    ("version: 1\nadmin:\n  grants:\n    - {id: g, operations: deploy}\n",
+     "policy.yaml:4: grant g: unknown operation 'deploy' (declare it under admin.operations)"),
+    ("version: 1\ninvariants:\n  no-cycles: true\n",
+     "policy.yaml:3: unknown key 'no-cycles' in invariants (known: egress-within-allowlist, offline-no-egress, "
+     "tracking-requires-opt-in, tracking-endpoints-allowed, admin-gated, readonly-admin-exclusive, no-shadowed-rules, "
+     "no-redundant-rules, no-conflicts, must-allow, must-deny)"),
+    ("version: 1\ntracking:\n  wandb: {mode: online}\n",
+     "policy.yaml:3: tracking.wandb.mode must be offline or disabled (online needs the opt-in)"),
+    ("version: 1\ntracking:\n  mlflow:\n    allowed_uris: ['https://x.example.com:99999']\n",
+     "policy.yaml:4: 'https://x.example.com:99999' has a bad port"),
+])
+def test_policy_errors_name_file_line_and_reason(text, message):
+    assert error_of(text) == message
+
+
+def test_valid_policy_model():
+    text = """\
+version: 1
+tools: [npm]
+flags: [airgapped]
+egress:
+  - id: npm
+    effect: allow
+    tools: npm
+    hosts: ["*.npmjs.org", 2001:db8::/32, 192.0.2.7]
+    ports: [443, "8000-8080"]
+    when: {airgapped: false}
+"""
+    policy = load_policy(text, "p.yaml")
+    assert "npm" in policy.tools and "airgapped" in policy.flags
+    rule = policy.egress[0]
+    assert (rule.id, rule.effect, rule.line, rule.index) == ("npm", "allow", 5, 0)
+    assert rule.match.tools == frozenset({"npm"})
+    assert rule.match.hosts == (
+        HostPattern("*.npmjs.org", "wildcard", name="npmjs.org"),
+        HostPattern("2001:db8::/32", "cidr6", network=0x20010DB8 << 96, prefix=32),
+        HostPattern("192.0.2.7", "cidr4", network=0xC0000207, prefix=32),
+    )
+    assert rule.match.ports == (PortRange(443, 443), PortRange(8000, 8080))
+    assert rule.match.when == (("airgapped", False),)
+    assert set(policy.invariants) == {
+        "egress-within-allowlist", "offline-no-egress", "tracking-requires-opt-in", "tracking-endpoints-allowed",
+        "admin-gated", "readonly-admin-exclusive", "no-shadowed-rules", "no-redundant-rules", "no-conflicts",
+    }
+
+
+def test_star_means_any_host_and_any_port():
+    policy = load_policy("version: 1\negress:\n  - {id: a, effect: allow, hosts: '*', ports: '*'}\n", "p.yaml")
+    assert policy.egress[0].match.hosts is None and policy.egress[0].match.ports is None
+
+
+def test_demo_policy_parses():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "demo-repo" / ".governance" / "policy.yaml"
+    policy = load_policy(path.read_text(encoding="utf-8"), ".governance/policy.yaml")
+    assert [r.id for r in policy.egress] == ["pip-index", "artifact-cache", "git-clone", "hf-models", "mlflow-internal", "wandb-cloud"]
