@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -234,3 +233,35 @@ def test_default_run_is_offline(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
     (tmp_path / "CODEOWNERS").write_text("* @a\n")
     assert run(capsys, "--repo", str(tmp_path))[0] == 0
+
+
+def test_bad_require_owner_glob_exits_2(tmp_path, capsys):
+    (tmp_path / "CODEOWNERS").write_text("* @a\n")
+    code, _, err = run(capsys, "--repo", str(tmp_path), "--require-owner", "src/[abc")
+    assert code == 2
+    assert err.strip() == "governance-hooks: error: --require-owner 'src/[abc': unterminated character class `[`"
+
+
+def test_symlinked_codeowners_outside_the_repository_is_refused(tmp_path, capsys):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("* @a\n")
+    repo = tmp_path / "repo"
+    (repo / ".github").mkdir(parents=True)
+    (repo / ".github" / "CODEOWNERS").symlink_to(outside)
+    code, _, err = run(capsys, "--repo", str(repo))
+    assert code == 2
+    assert "points outside the repository" in err
+
+
+def test_gitlab_location_order(make_repo, capsys):
+    repo = make_repo({
+        "CODEOWNERS": "[Core] @core\nsrc/\n",
+        ".gitlab/CODEOWNERS": "* @old\n",
+        ".github/CODEOWNERS": "* @github-only\n",
+        "src/a.py": "",
+    })
+    code, out, _ = run(capsys, "--repo", str(repo), "--dialect", "gitlab", "--format", "json")
+    report = json.loads(out)
+    assert [(f["rule_id"], f["path"], f["message"]) for f in report["findings"]] == [
+        ("codeowners/multiple-files", ".gitlab/CODEOWNERS", "GitLab uses `CODEOWNERS`; this CODEOWNERS file is ignored")]
+    assert report["summary"]["codeowners"]["dialect"] == "gitlab"

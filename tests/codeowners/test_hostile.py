@@ -96,3 +96,12 @@ def test_deeply_nested_path(tmp_path, capsys):
 def test_odd_fragments_never_crash(tmp_path, capsys, data):
     code, report, _, _ = check(tmp_path, capsys, data)
     assert code in (0, 1)
+
+
+def test_pattern_over_the_length_budget_is_reported_not_compiled(tmp_path, capsys):
+    data = ("*a" * 1_400_000 + " @x\n* @y\n").encode()  # 2.8 MB: under GitHub's 3 MB limit
+    code, report, _, elapsed = check(tmp_path, capsys, data)
+    assert code == 0
+    assert [(f["rule_id"], f["line"]) for f in report["findings"]] == [("codeowners/analysis-incomplete", 1)]
+    assert report["findings"][0]["message"].startswith("the pattern is 2,800,000 characters long")
+    assert elapsed < 10

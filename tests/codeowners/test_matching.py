@@ -89,6 +89,11 @@ def test_owner_kinds_team_and_email():
     assert owners("* @org/team-a dev@example.com\n", "x") == (["@org/team-a", "dev@example.com"], 1)
 
 
+def test_trailing_double_star_slash_means_directories_below():
+    assert owners("/a/**/ @d\n", "a/x") == ([], None)          # a file directly in a/ is not a directory
+    assert owners("/a/**/ @d\n", "a/x/y") == (["@d"], 1)
+
+
 def test_double_star_alone_and_trailing():
     assert owners("** @all\n", "a/b/c") == (["@all"], 1)
     assert owners("/a/** @a\n", "a/b/c") == (["@a"], 1)
@@ -112,3 +117,9 @@ def test_trie_matcher_agrees_with_reference_and_pypi_codeowners(pattern):
         expected = regex.search(path) is not None
         assert matches(compiled, path) is expected, path
         assert (matcher.matches(path) == [0]) is expected, path
+
+
+def test_escaped_brackets_are_literal_on_github():
+    text = "docs/\\[draft\\].md @drafts\n"
+    assert owners(text, "docs/[draft].md", "github") == (["@drafts"], 1)
+    assert owners(text, "docs/d.md", "github") == ([], None)

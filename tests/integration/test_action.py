@@ -13,7 +13,8 @@ What is simulated, and how (everything else is the real thing):
 * ``GITHUB_ACTION_PATH`` is a copy of this checkout. The install step really
   creates a virtual environment and ``pip install``s that copy into it; to
   stay offline and fast, ``PIP_NO_INDEX=1`` and ``PIP_NO_BUILD_ISOLATION=0``
-  are set and ``PYTHONPATH`` holds a view of this environment's
+  are set (when this environment has the build backend; see
+  :func:`offline_build_env`) and ``PYTHONPATH`` holds a view of this environment's
   site-packages *without* governance_hooks, so dependencies resolve from it
   while the code that runs is the freshly installed copy (asserted below).
 * The inputs are the ``with:`` of the governance step of
@@ -114,9 +115,8 @@ class SimulatedRunner:
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_CONFIG_GLOBAL": os.devnull,
             "PYTHONPATH": str(self.pythonpath),
-            "PIP_NO_INDEX": "1",
-            "PIP_NO_BUILD_ISOLATION": "0",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            **offline_build_env(),
         }
 
     def run(self, action: Dict[str, Any], given: Dict[str, str]) -> Dict[str, str]:
@@ -163,6 +163,28 @@ class SimulatedRunner:
         assert files["env"].read_text() == "" and files["path"].read_text() == "", "the Action must not alter the job's environment"
         if proc.returncode != 0:
             self.exit_code, self.failed_step = proc.returncode, step_id
+
+
+def offline_build_env() -> Dict[str, str]:
+    """pip settings for an offline build, when this environment has the build backend.
+
+    The project builds with ``setuptools>=68`` (and ``wheel`` before setuptools
+    70.1 bundled ``bdist_wheel``). With them importable from the dependency
+    view, pip builds without isolation and without an index; otherwise pip
+    fetches the backend from the package index as it would on a runner.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    def at_least(name: str, wanted: tuple) -> bool:
+        try:
+            parts = tuple(int(p) for p in re.findall(r"\d+", version(name))[:3])
+        except PackageNotFoundError:
+            return False
+        return parts >= wanted
+
+    if at_least("setuptools", (70, 1)) or (at_least("setuptools", (68,)) and at_least("wheel", (0,))):
+        return {"PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0"}
+    return {}
 
 
 @pytest.fixture(scope="module")
@@ -214,12 +236,13 @@ def _files() -> Dict[str, str]:
     return files
 
 
-def _run(action_checkout, runner_temp, view, tmp_path, workspace, github, extra_inputs=None):
+def _run(action_checkout, runner_temp, view, tmp_path, workspace, github, extra_inputs=None, example=True):
+    """Run the Action with the example workflow's inputs (``example=False``: only ``extra_inputs``)."""
     action = yaml.safe_load((action_checkout / "action.yml").read_text(encoding="utf-8"))
-    given = {k: str(v) for k, v in (governance_step(example_workflow()).get("with") or {}).items()}
+    given = {k: str(v) for k, v in (governance_step(example_workflow()).get("with") or {}).items()} if example else {}
     given.update(extra_inputs or {})
     work = tmp_path / "steps"
-    work.mkdir()
+    work.mkdir(parents=True)
     runner = SimulatedRunner(action_checkout, workspace, runner_temp, work, github, view)
     outputs = runner.run(action, given)
     installed = subprocess.run(
@@ -363,3 +386,53 @@ def test_no_expression_inside_any_run_script():
             s for job in document["jobs"].values() for s in job["steps"]]
         for step in steps:
             assert "${{" not in step.get("run", ""), f"{path.name}: {step.get('name')}"
+
+
+def test_self_test_workflow_on_the_demo_repository(action_checkout, runner_temp, dependency_view, tmp_path):
+    """The self-test job of .github/workflows/self-test.yml, both steps, with ./ as this checkout."""
+    workflow = yaml.safe_load((PROJECT / ".github" / "workflows" / "self-test.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["action"]["steps"]
+    demo = next(s for s in steps if s.get("id") == "demo")
+    assert demo["uses"] == "./" and demo["continue-on-error"] is True
+    workspace = tmp_path / "workspace"
+    shutil.copytree(PROJECT / "examples" / "demo-repo", workspace / "examples" / "demo-repo")
+    git(workspace, "init", "-q", "-b", "main")
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-q", "-m", "demo")
+    github = {"event_name": "push", "sha": git(workspace, "rev-parse", "HEAD").strip(), "event": {}}
+    runner, outputs = _run(action_checkout, runner_temp, dependency_view, tmp_path, workspace, github,
+                           {k: str(v) for k, v in demo["with"].items()}, example=False)
+    assert runner.failed_step == "run", runner.describe()
+    # Annotation paths are relative to the repository, not to the checked sub-folder.
+    annotations = _annotations(runner.stdout["run"])
+    assert annotations and all("file=examples/demo-repo/" in a for a in annotations if " file=" in a)
+
+    verify = steps[-1]
+    contexts = {"steps": {"demo": {"outcome": "failure", "outputs": outputs}}}
+    env = {**runner.base_env(), **{k: evaluate(v, contexts) for k, v in verify["env"].items()}}
+    script = tmp_path / "verify.sh"
+    script.write_text(verify["run"], encoding="utf-8")
+    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+                            cwd=workspace, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"outcome=failure findings={outputs['findings']} errors={outputs['errors']}")
+
+
+def test_a_tool_failure_is_exit_2_with_an_error_annotation_and_empty_outputs(
+    action_checkout, runner_temp, dependency_view, tmp_path, make_repo,
+):
+    workspace = make_repo({"CODEOWNERS": "* @acme/platform\n"}, name="workspace")
+    github = {"event_name": "push", "sha": git(workspace, "rev-parse", "HEAD").strip(), "event": {}}
+    runner, outputs = _run(action_checkout, runner_temp, dependency_view, tmp_path, workspace, github,
+                           {"baseline": "no-such-baseline.json", "extra-args": "--fail-on 'warning'"})
+    assert (runner.failed_step, runner.exit_code) == ("run", 2), runner.describe()
+    assert outputs == {"findings": "", "errors": "", "sarif-file": "", "report-file": ""}
+    assert runner.steps["run"]["outputs"]["exit-code"] == "2"
+    assert "governance-hooks: error: no-such-baseline.json: baseline not found" in runner.steps["run"]["stderr"]
+    assert runner.stdout["run"].splitlines() == [
+        "::error title=governance-hooks::governance-hooks could not finish (exit 2); see the log above"]
+
+    runner, outputs = _run(action_checkout, runner_temp, dependency_view, tmp_path / "again", workspace, github,
+                           {"extra-args": "--checks 'codeowners"})
+    assert (runner.failed_step, runner.exit_code) == ("run", 2)
+    assert "extra-args: No closing quotation" in runner.steps["run"]["stderr"]

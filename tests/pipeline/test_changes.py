@@ -80,3 +80,17 @@ def test_staged_lists_the_index_without_deletions(pr_repo):
     (root / "c.txt").write_text("and again, unstaged\n")
     assert changes.staged(root) == ["c.txt", "d.txt"]
     assert changes.unstaged_among(root, ["c.txt", "d.txt"]) == ["c.txt"]
+
+
+def test_discoverable_includes_untracked_files_but_not_ignored_ones(pr_repo):
+    root, _ = pr_repo
+    (root / ".gitignore").write_text("*.log\n")
+    (root / "CODEOWNERS").write_text("* @a\n")
+    (root / "x.log").write_text("x\n")
+    assert changes.discoverable(root) == [".gitignore", "CODEOWNERS", "a.txt", "c.txt", "sub/s.txt"]
+
+
+def test_discoverable_outside_git_walks_the_folder(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "m.ndjson").write_text("{}\n")
+    assert changes.discoverable(tmp_path) == ["d/m.ndjson"]

@@ -170,3 +170,35 @@ def test_unwritable_sarif_is_exit_2_with_one_line(make_repo, fake_checks, capsys
     assert cli.main(["run", str(root), "--sarif", str(tmp_path / "missing" / "x.sarif")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("governance-hooks: error: ") and "cannot write SARIF" in err[0]
+
+
+def test_huge_run_keeps_the_summary_within_githubs_limit_and_sarif_complete(make_repo, fake_checks, capsys, tmp_path):
+    fake_checks({"codeowners": marker_check("codeowners", ".own")})
+    lines = "".join(f"BAD:{i:05d}{'x' * 400}\n" for i in range(3000))
+    root = _repo(make_repo, {"big.own": lines})
+    sarif, summary = tmp_path / "o.sarif", tmp_path / "summary.md"
+    assert cli.main(["run", str(root), "--format", "github", "--sarif", str(sarif), "--summary", str(summary)]) == 1
+    assert len(capsys.readouterr().out.splitlines()) == 3000
+    text = summary.read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) <= 1024 * 1024
+    assert "2990 errors are listed here but not annotated" in text
+    listed = text.count("| `big.own:")
+    assert 0 < listed < 3000
+    assert text.rstrip().endswith(f"{3000 - listed} more findings not listed; see the SARIF or JSON report.")
+    assert len(json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]) == 3000
+
+
+def test_a_check_whose_parser_needs_arguments_is_an_error_not_a_crash(make_repo, fake_checks, capsys, monkeypatch):
+    import sys
+
+    fake_checks({"codeowners": marker_check("codeowners", ".own"), "manifest": marker_check("manifest", ".own")})
+    module = sys.modules["governance_hooks.manifest.command"]
+    monkeypatch.setattr(module, "add_arguments", lambda parser: parser.add_argument("dataset"))
+    root = _repo(make_repo)
+    assert cli.main(["run", str(root), "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)["summary"]
+    assert summary["manifest"]["status"] == "error"
+    assert summary["manifest"]["reason"] == "governance-hooks manifest: error: the following arguments are required: dataset"
+    assert summary["codeowners"]["status"] == "fail"
+    assert "usage:" not in captured.err

@@ -30,10 +30,10 @@ def test_discovery_on_a_typical_ml_repository():
 
 
 def test_discovery_on_an_empty_repository_names_what_is_missing():
-    assert _skips(selection.select(None, Config(), lambda: ["README.md", "docs/CODEOWNERS.md"])) == {
-        "codeowners": "no CODEOWNERS file", "redos": "no Python files",
+    assert _skips(selection.select(None, Config(), lambda: ["README.md", "docs/CODEOWNERS.md", "a.sha256sum.txt"])) == {
+        "codeowners": "no CODEOWNERS file", "redos": "no Python or JSON Schema files",
         "metrics": "no *.ndjson or *.jsonl files", "policy": "no .governance/policy.yaml",
-        "manifest": "no manifest.json", "checkpoint": "no checkpoint or pickle files",
+        "manifest": "no dataset manifest (manifest.json, SHA256SUMS, *.sha256sum)", "checkpoint": "no checkpoint or pickle files",
         "semgrep": "not available in this installation",
     }
 
@@ -69,6 +69,16 @@ def test_check_list_parsing_orders_and_validates():
     assert selection.parse_check_list("semgrep, codeowners", "--checks") == ["codeowners", "semgrep"]
     with pytest.raises(ToolError, match="--checks: unknown check ''"):
         selection.parse_check_list("redos,", "--checks")
+
+
+@pytest.mark.parametrize("path, check", [
+    ("data/SHA256SUMS", "manifest"), ("shards.sha256sum", "manifest"), ("schemas/event.json", "redos"),
+    ("stubs/x.pyi", "semgrep"), (".gitlab/CODEOWNERS", "codeowners"), (".governance/policy.smt2", "policy"),
+    ("logs/a.jsonl.gz", "metrics"), ("m/model.safetensors", "checkpoint"),
+])
+def test_each_kind_of_file_enables_its_check(path, check, monkeypatch):
+    monkeypatch.setattr(selection, "available", lambda c: True)
+    assert _skips(selection.select(None, Config(), lambda: [path]))[check] is None
 
 
 def test_every_check_has_a_discovery_rule():

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="treat this pickle global as safe (repeatable; adds to allow-globals in the configuration)",
     )
     parser.add_argument("--max-opcodes", type=int, default=None, metavar="N",
-                        help="pickle opcodes simulated per file before analysis-incomplete (default 5000000)")
+                        help="pickle opcodes simulated per file before analysis-incomplete (default 2000000)")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> CheckResult:

@@ -389,13 +389,13 @@ def check_index(path: Path, doc: Document, root: Path, digests: Digests, problem
                                     line, col, f"{base}/sha256", {"recorded": sha, "actual": actual, "path": rel, "lfs": lfs}))
     if mode is not None:
         for (i, prev), (j, cur) in zip(metrics, metrics[1:]):
-            worse = cur < prev if mode == "max" else cur > prev
-            if worse:
+            better = cur > prev if mode == "max" else cur < prev
+            if better:
                 line, col = doc.where(f"/entries/{j}/metric")
                 order = "descending" if mode == "max" else "ascending"
                 problems.append(Problem(rules.INDEX_ORDER, path,
-                                        f"/entries/{j}/metric {cur!r} is better than /entries/{i}/metric {prev!r}: "
-                                        f"mode {mode} needs {order} order, best first",
+                                        f"/entries/{j}/metric {cur!r} is better than /entries/{i}/metric {prev!r} "
+                                        f"but listed after it: mode {mode} needs {order} order, best first",
                                         line, col, f"/entries/{j}/metric", {"mode": mode, "previous": prev, "metric": cur}))
     if top_k is not None and len(entries) > top_k:
         line, col = doc.where(f"/entries/{top_k}")

@@ -148,6 +148,8 @@ class StreamResult:
     opcodes: int = 0
     #: A speculative reading that did not parse: only its code-execution globals are reported.
     only_dangerous: bool = False
+    #: Non-fatal faults ``(offset, message)`` of a stream that did reach STOP.
+    problems: List[Tuple[int, str]] = field(default_factory=list)
 
     def weights_only_violation(self, reason: str) -> None:
         if len(self.weights_only_reasons) < MAX_REASONS and reason not in self.weights_only_reasons:
@@ -169,7 +171,7 @@ class Budget:
         max_stack: simulated stack depth plus marks.
     """
 
-    max_opcodes: int = 5_000_000
+    max_opcodes: int = 2_000_000
     max_memo: int = 1_000_000
     max_stack: int = 1_000_000
     used: int = 0
@@ -281,7 +283,9 @@ class Simulator:
                     if not stack:
                         raise PickleFault(pos, "STOP with an empty stack")
                     if frame_end is not None and frame_end > end:
-                        raise PickleFault(pos, f"the frame claims {frame_end - end} bytes past STOP at offset {pos}")
+                        # The stream itself is complete; the bytes the frame claims past STOP are what a
+                        # following load would read, so the caller reports this and scans on from STOP.
+                        result.problems.append((pos, f"the frame claims {frame_end - end} bytes past STOP at offset {pos}"))
                     result.value = stack.pop()
                     result.end = end
                     return result
@@ -457,7 +461,9 @@ class Simulator:
             if "pickle exhausted" in text:
                 fault = PickleFault(last_end, f"the stream ends at offset {self.size} before STOP")
             elif "opcode" in text and "unknown" in text:
-                fault = PickleFault(self.buf.tell() - 1, f"unknown opcode {text.rsplit(' ', 1)[-1]} at offset {self.buf.tell() - 1}")
+                at = self.buf.tell() - 1
+                code = text.split("opcode ", 1)[1].rsplit(" unknown", 1)[0]
+                fault = PickleFault(at, f"unknown opcode {code} at offset {at}")
             else:
                 fault = PickleFault(last_end, f"the opcode at offset {last_end} is truncated or invalid: {text}")
             fault.partial = result

@@ -40,8 +40,8 @@ class Settings:
     """
 
     allow_globals: List[Tuple[str, str]] = field(default_factory=list)
-    max_opcodes: int = 5_000_000
-    max_decompressed: int = 1 << 30
+    max_opcodes: int = 2_000_000
+    max_decompressed: int = 512 << 20
     extensions: Tuple[str, ...] = DEFAULT_EXTENSIONS
     exclude: Tuple[str, ...] = ()
 

@@ -52,8 +52,8 @@ class ScanOptions:
     """
 
     allowlist: Allowlist
-    max_opcodes: int = 5_000_000
-    max_decompressed: int = 1 << 30
+    max_opcodes: int = 2_000_000
+    max_decompressed: int = 512 << 20
 
 
 @dataclass
@@ -109,8 +109,8 @@ class _Scanner:
             self.issue(rules.ANALYSIS_INCOMPLETE, f"{where}: scan stopped at offset {exc.offset}: {exc.message}",
                        where=where, offset=exc.offset)
         else:
-            self.issue(rules.MALFORMED_PICKLE, f"{where}: {exc.message} (offset {exc.offset})",
-                       where=where, offset=exc.offset)
+            text = exc.message if "offset" in exc.message else f"{exc.message} at offset {exc.offset}"
+            self.issue(rules.MALFORMED_PICKLE, f"{where}: {text}", where=where, offset=exc.offset)
 
     # -- pickle streams ----------------------------------------------------------
     def pickles(self, reader, buf, size: int, start: int, where: str, *, speculative: bool,
@@ -149,6 +149,8 @@ class _Scanner:
                 return streams, offset
             streams.append(stream)
             self.result.streams.append((label, stream))
+            for at, message in stream.problems:
+                self.issue(rules.MALFORMED_PICKLE, f"{label}: {message}", where=label, offset=at)
             if stream.skipped_bytes:
                 # pickle.load (not joblib.load) reads the array bytes as opcodes: scan that reading too.
                 try:
@@ -224,7 +226,7 @@ class _Scanner:
         try:
             members = zipcheck.read_members(fileobj, buf, size)
         except zipcheck.ZipProblem as exc:
-            self.issue(rules.UNREADABLE_CONTAINER, f"{where}: {exc}", where=where)
+            self.issue(rules.UNREADABLE_CONTAINER, f"{where}{exc}", where=where or None)
             return None
         names = [m.name for m in members]
         torch_pickle = next((n for n in names if n == "data.pkl" or n.endswith("/data.pkl")), None)

@@ -17,25 +17,16 @@ from .patterns import compile_pattern, PatternError, shorten
 #: Budget on (file, matching rule) pairs examined for dead-rule analysis.
 MATCH_BUDGET = 5_000_000
 
-_SEVERITY = {
-    "codeowners/invalid-pattern": Severity.ERROR,
-    "codeowners/invalid-owner": Severity.ERROR,
-    "codeowners/run-together-owners": Severity.ERROR,
-    "codeowners/owner-only-line": Severity.ERROR,
-    "codeowners/markdown-bullet": Severity.ERROR,
-    "codeowners/invalid-section": Severity.ERROR,
-    "codeowners/invalid-encoding": Severity.ERROR,
-}
+_SEVERITIES: Dict[str, Severity] = {}
 
 
 def severity_of(rule_id: str) -> Severity:
-    """The registered default severity of ``rule_id``."""
-    from .rules import RULES
+    """The registered default severity of ``rule_id`` (see :mod:`.rules`)."""
+    if not _SEVERITIES:
+        from .rules import RULES
 
-    for rule in RULES:
-        if rule.id == rule_id:
-            return rule.severity
-    return _SEVERITY.get(rule_id, Severity.WARNING)
+        _SEVERITIES.update({rule.id: rule.severity for rule in RULES})
+    return _SEVERITIES.get(rule_id, Severity.WARNING)
 
 
 def finding(rule_id: str, message: str, path: str, span: Optional[Span] = None, *,
@@ -117,6 +108,7 @@ def analyze(model: CodeownersFile, files: Sequence[str], path: str, options: Opt
     budget = MATCH_BUDGET
     complete = True
     matcher = ownership.matcher
+    owner_texts = ownership.owner_texts
     for file in files:
         if complete:
             ids = matcher.matches(file)
@@ -134,7 +126,7 @@ def analyze(model: CodeownersFile, files: Sequence[str], path: str, options: Opt
         owned = False
         for rule_id in deciding:
             decided[rule_id] += 1
-            if rules[rule_id].effective_owners():
+            if owner_texts[rule_id]:
                 owned = True
         if not owned:
             unowned.append(file)
@@ -165,12 +157,11 @@ def _suppressed(f: Finding, lines: List[str]) -> bool:
 
 def _duplicates(active: List[Rule], path: str, findings: List[Finding]) -> set:
     """Flag every rule whose pattern (same section) appears again later; returns their indexes."""
-    last: Dict[tuple, Rule] = {}
-    for rule in active:
-        last[(_section_key(rule), rule.compiled.key)] = rule
+    keys = [(_section_key(rule), rule.compiled.key) for rule in active]
+    last: Dict[tuple, Rule] = dict(zip(keys, active))
     dead = set()
-    for rule in active:
-        winner = last[(_section_key(rule), rule.compiled.key)]
+    for rule, key in zip(active, keys):
+        winner = last[key]
         if winner is not rule:
             dead.add(rule.index)
             where = f" in section [{rule.section.name}]" if rule.section is not None and rule.section.name else ""

@@ -10,12 +10,12 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 from ..check import CheckResult, Context
 from ..config import require_keys
 from ..errors import ToolError
-from ..repo import relative_posix
+from ..repo import is_within, relative_posix
 
 HELP = "Validate CODEOWNERS (GitHub or GitLab semantics): syntax, dead, duplicate and shadowed rules, unowned files."
 
@@ -90,8 +90,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     Raises:
         ToolError: bad configuration, an unreadable file list or CODEOWNERS, ``--online`` without a token.
     """
-    from ..findings import Location
-    from .analysis import Options, analyze, finding, unknown_owner_findings, iter_owners
+    from .analysis import Options, analyze, finding
     from .locate import MAX_BYTES, locate
     from .parser import decode, parse
 
@@ -128,6 +127,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             return result
         rel = located.in_effect
         target = root / rel
+        if not is_within(target, root):
+            raise ToolError(f"{rel}: is a symbolic link that points outside the repository; refusing to read it")
         if located.host == "gitlab" and dialect == "auto":
             dialect = "gitlab"
     result.inputs = [rel]
@@ -161,6 +162,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     if require is None:
         configured = table.get("require-owner", False)
         require = (list(configured) if isinstance(configured, list) else []) if configured else None
+    _check_globs(require or [])
     options = Options(require_owner=require, restrict_to=ctx.changed_files, known_owners=table.get("known-owners"))
     analysis = analyze(model, files, rel, options)
     result.findings.extend(analysis.findings)
@@ -170,6 +172,19 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     if online:
         result.findings.extend(_online(args, table, model, rel))
     return result
+
+
+def _check_globs(globs: List[str]) -> None:
+    """Raise ToolError for a --require-owner glob that is not a valid pattern."""
+    from .patterns import PatternError, compile_pattern
+
+    for glob in globs:
+        try:
+            compile_pattern(glob, "gitlab")
+        except PatternError as exc:
+            raise ToolError(f"--require-owner {glob!r}: {exc.reason}") from None
+        if glob.startswith("!"):
+            raise ToolError(f"--require-owner {glob!r}: negation is not supported in coverage globs")
 
 
 def _online(args, table, model, rel):
@@ -209,6 +224,7 @@ def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
     from .ownership import Ownership
 
     ownership = Ownership(model)
+    result.findings = []  # a query: only the answers, not the validation findings
     answers = []
     for raw in args.who:
         path = _normalise(raw, ctx.root)

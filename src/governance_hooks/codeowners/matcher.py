@@ -26,15 +26,16 @@ class _Node:
                  "file_best", "dir_best", "glob_index")
 
     def __init__(self, is_star: bool = False) -> None:
-        self.lit: Dict[str, "_Node"] = {}
-        self.prefix: Dict[str, List[Tuple[Segment, "_Node"]]] = {}
-        self.suffix: Dict[str, List[Tuple[Segment, "_Node"]]] = {}
-        self.other: List[Tuple[Segment, "_Node"]] = []
-        self.glob_index: Dict[Tuple[int, str], "_Node"] = {}
+        # Shared empty containers until the first child: tries of big files have many leaves.
+        self.lit: Dict[str, "_Node"] = _EMPTY_DICT
+        self.prefix: Dict[str, List[Tuple[Segment, "_Node"]]] = _EMPTY_DICT
+        self.suffix: Dict[str, List[Tuple[Segment, "_Node"]]] = _EMPTY_DICT
+        self.other: List[Tuple[Segment, "_Node"]] = _EMPTY_LIST
+        self.glob_index: Dict[Tuple[int, str], "_Node"] = _EMPTY_DICT
         self.star: "_Node | None" = None
         self.is_star = is_star
-        self.file_terms: List[int] = []
-        self.dir_terms: List[int] = []
+        self.file_terms: List[int] = _EMPTY_LIST
+        self.dir_terms: List[int] = _EMPTY_LIST
         self.file_best = -1
         self.dir_best = -1
 
@@ -46,11 +47,15 @@ class _Node:
         if seg.kind == LIT:
             node = self.lit.get(seg.a)
             if node is None:
+                if self.lit is _EMPTY_DICT:
+                    self.lit = {}
                 node = self.lit[seg.a] = _Node()
             return node
         key = (seg.kind, seg.source)
         node = self.glob_index.get(key)
         if node is None:
+            if self.glob_index is _EMPTY_DICT:
+                self.glob_index, self.prefix, self.suffix, self.other = {}, {}, {}, []
             node = self.glob_index[key] = _Node()
             if seg.kind == PREFIX:
                 self.prefix.setdefault(seg.a[0], []).append((seg, node))
@@ -60,7 +65,21 @@ class _Node:
                 self.other.append((seg, node))
         return node
 
+    def add_terminal(self, rule_id: int, dir_only: bool, no_subdirs: bool) -> None:
+        if not dir_only:
+            if self.file_terms is _EMPTY_LIST:
+                self.file_terms = []
+            self.file_terms.append(rule_id)
+            self.file_best = rule_id
+        if not no_subdirs:
+            if self.dir_terms is _EMPTY_LIST:
+                self.dir_terms = []
+            self.dir_terms.append(rule_id)
+            self.dir_best = rule_id
 
+
+_EMPTY_DICT: dict = {}
+_EMPTY_LIST: list = []
 _State = Tuple[Tuple[_Node, ...], Tuple[int, ...], int]
 
 
@@ -81,12 +100,7 @@ class Matcher:
             node = self.root
             for seg in pattern.segments:
                 node = node.child(seg)
-            if not pattern.dir_only:
-                node.file_terms.append(rule_id)
-                node.file_best = rule_id
-            if not pattern.no_subdirs:
-                node.dir_terms.append(rule_id)
-                node.dir_best = rule_id
+            node.add_terminal(rule_id, pattern.dir_only, pattern.no_subdirs)
         start = self._close([self.root])
         self._dirs: Dict[str, _State] = {"": (start, (), -1)}
         self._finals: Dict[str, tuple] = {}

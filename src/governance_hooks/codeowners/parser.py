@@ -10,6 +10,7 @@ GitLab adds section headers ``^[Name][N] @default-owners``.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable, List, Optional, Tuple
 
@@ -27,10 +28,13 @@ _EMAIL = re.compile(
 )
 #: A token: runs of non-blank characters where a backslash escapes the next one (``\\ ``).
 _TOKEN = re.compile(r"(?:[^ \t\\]|\\.|\\$)+")
+_PLAIN_TOKEN = re.compile(r"[^ \t]+")
 #: A GitLab section header: optional ``^``, ``[Name]``, optional ``[N]``, then owners.
 SECTION_HEADER = re.compile(r"[ \t]*(\^)?\[([^\]]*)\](?:\[([^\]]*)\])?(?=[ \t]|$)")
 
 BOM = "\ufeff"
+#: Longer patterns are not compiled (a budget: real patterns are well under 1,000 characters).
+MAX_PATTERN_CHARS = 131_072
 
 
 def decode(data: bytes) -> Tuple[Optional[str], List[Issue]]:
@@ -81,6 +85,8 @@ def tokenize(line: str, start: int = 0) -> List[Tuple[str, int]]:
     A ``\\`` keeps the next character in the token (escapes stay in the text);
     a ``#`` at the start of a token ends the line (inline comment).
     """
+    if "\\" not in line and "#" not in line:
+        return [(m.group(), m.start()) for m in _PLAIN_TOKEN.finditer(line, start)]
     tokens: List[Tuple[str, int]] = []
     for match in _TOKEN.finditer(line, start):
         text = match.group()
@@ -99,6 +105,7 @@ def detect_dialect(lines: Iterable[str]) -> str:
     return "github"
 
 
+@functools.lru_cache(maxsize=4096)  # real files repeat the same few teams hundreds of times
 def classify_owner(token: str, dialect: str) -> str:
     """The owner kind of ``token`` (``user``, ``team``, ``email``, ``role`` or ``invalid``)."""
     if dialect == "gitlab":
@@ -223,6 +230,11 @@ def _section(header: "re.Match[str]", line: str, number: int, issues: List[Issue
     return Section(name=name, line=number, optional=optional, approvals=approvals, default_owners=valid)
 
 
+def _looks_like_section(line: str) -> bool:
+    match = SECTION_HEADER.match(line)
+    return bool(match and match.group(2).strip())
+
+
 def _rule(tokens: List[Tuple[str, int]], line: str, number: int, dialect: str, section: Optional[Section],
           index: int, issues: List[Issue]) -> Rule:
     pattern, offset = tokens[0]
@@ -248,10 +260,16 @@ def _rule(tokens: List[Tuple[str, int]], line: str, number: int, dialect: str, s
     rule.owners = _owners(rest, number, dialect, issues)
     if any(o.kind == INVALID for o in rule.owners):
         rule.skipped = True
-    if dialect != "gitlab" and SECTION_HEADER.match(line) and SECTION_HEADER.match(line).group(2).strip():
+    if dialect != "gitlab" and pattern.startswith(("[", "^[")) and _looks_like_section(line):
         issues.append(Issue("codeowners/invalid-pattern",
                             "GitLab section headers are not supported by GitHub; GitHub skips the line",
                             span, "check with --dialect gitlab if this file is for GitLab"))
+        rule.skipped = True
+        return rule
+    if len(pattern) > MAX_PATTERN_CHARS:
+        issues.append(Issue("codeowners/analysis-incomplete",
+                            f"the pattern is {len(pattern):,} characters long, over the {MAX_PATTERN_CHARS:,}-character "
+                            "analysis budget; it was not matched against any file", span))
         rule.skipped = True
         return rule
     try:

@@ -199,7 +199,10 @@ def _segment(items: List[Tuple[str, str, int]]) -> Segment:
     # Many stars: a backtracking regex could take polynomial time of high degree;
     # the two-pointer wildcard match is O(len(pattern) * len(name)) at worst.
     compiled = [(k, re.compile(_regex(k, t)).fullmatch if k == "[" else t) for k, t, _ in items]
-    return Segment(GLOB, source, test=lambda name, c=compiled: _wildmatch(c, name))
+    # A name shorter than the characters the pattern needs cannot match: this bounds the
+    # quadratic worst case by the name's length, whatever the (possibly hostile) pattern.
+    needed = len(items) - stars
+    return Segment(GLOB, source, test=lambda name, c=compiled: len(name) >= needed and _wildmatch(c, name))
 
 
 def _source(kind: str, text: str) -> str:
@@ -319,7 +322,11 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
         if seg.kind == STAR2 and collapsed and collapsed[-1].kind == STAR2:
             continue
         collapsed.append(seg)
-    if len(collapsed) > 1 and collapsed[-1].kind == STAR2:
+    if collapsed[-1].kind == STAR2 and dir_only:
+        # `x/**/`: a directory at any depth below x (gitignore), i.e. `x/**/*/`.
+        collapsed.append(ANY_SEGMENT)
+    elif len(collapsed) > 1 and collapsed[-1].kind == STAR2:
+        # `x/**`: everything below x, the same as `x/`.
         collapsed.pop()
         dir_only = True
     if collapsed == [STAR2_SEGMENT]:

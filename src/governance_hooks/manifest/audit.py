@@ -69,16 +69,22 @@ class AuditOptions:
 
 @dataclass
 class Audit:
+    """The verdicts that need attention (ok shards are only counted, in ``stats["ok"]``)."""
+
     verdicts: List[Verdict]
     stats: Dict[str, int]
     tree: Tree
 
 
+#: Shared marker for a shard that matches: ok shards are counted, not listed (a manifest may have millions).
+_OK = Verdict(OK, "")
+
+
 def _judge(entry: Entry, sha: str, size: int, head: Optional[bytes]) -> Verdict:
     """Compare one file's sha256, size and (for small files) LFS pointer with its entry."""
-    expected = {"expected_sha256": entry.sha256, "expected_size": entry.size}
     if sha == entry.sha256 and (entry.size is None or size == entry.size):
-        return Verdict(OK, entry.path, entry)
+        return _OK
+    expected = {"expected_sha256": entry.sha256, "expected_size": entry.size}
     pointer = parse_lfs_pointer(head) if head is not None else None
     if pointer is not None:
         evidence = {**expected, "lfs_oid": pointer.oid, "lfs_size": pointer.size}
@@ -127,15 +133,19 @@ def run_audit(manifest: Manifest, root: str, options: AuditOptions) -> Audit:
     pending: Dict[object, Entry] = {}
     missing: List[Entry] = []
     cache = options.cache
+    safe: List[str] = []
+    ok = 0
     for entry in unique:
         reason = unsafe_reason(entry.path)
         if reason is not None:
             if structural:
                 verdicts.append(Verdict(UNSAFE, entry.path, entry, reason))
             continue
+        safe.append(entry.path)
         st = tree.files.get(entry.path)
+        open_path = None  # resolved only if the file must be read
         if st is not None:
-            open_path = tree.open_path(entry.path)
+            pass
         elif entry.path in tree.escaping:
             if structural:
                 verdicts.append(Verdict(UNSAFE, entry.path, entry,
@@ -173,10 +183,14 @@ def run_audit(manifest: Manifest, root: str, options: AuditOptions) -> Audit:
             continue
         cached = cache.get(entry.path, st)
         if cached is not None and (cached == entry.sha256 or not small):
-            verdicts.append(_judge(entry, cached, st.st_size, None))
+            verdict = _judge(entry, cached, st.st_size, None)
+            if verdict is _OK:
+                ok += 1
+            else:
+                verdicts.append(verdict)
             continue
         key = ("entry", entry.path)
-        to_hash.append((key, open_path, st.st_size))
+        to_hash.append((key, open_path or tree.open_path(entry.path), st.st_size))
         pending[key] = entry
 
     # Unlisted files: new ones, and the candidates a missing shard may have moved to.
@@ -219,7 +233,11 @@ def run_audit(manifest: Manifest, root: str, options: AuditOptions) -> Audit:
         if digest.sha256 is None:
             verdicts.append(Verdict(UNREADABLE, entry.path, entry, f"cannot be read: {digest.error}"))
         else:
-            verdicts.append(_judge(entry, digest.sha256, digest.stat.st_size, digest.head))
+            verdict = _judge(entry, digest.sha256, digest.stat.st_size, digest.head)
+            if verdict is _OK:
+                ok += 1
+            else:
+                verdicts.append(verdict)
 
     if structural:
         verdicts.extend(_moves(missing, candidates, tree, digests, cache))
@@ -227,7 +245,6 @@ def run_audit(manifest: Manifest, root: str, options: AuditOptions) -> Audit:
         for rel in unlisted:
             if rel not in moved_to:
                 verdicts.append(Verdict(NEW, rel, None, "", {"size": tree.files[rel].st_size}))
-        safe = [e.path for e in unique if unsafe_reason(e.path) is None]
         new = [v.path for v in verdicts if v.kind == NEW]
         for group in collisions(safe + new):
             entry = next((first[p] for p in group if p in first), None)
@@ -236,6 +253,7 @@ def run_audit(manifest: Manifest, root: str, options: AuditOptions) -> Audit:
     cache.save(tree.files.keys())
     for v in verdicts:
         stats[v.kind] += 1
+    stats[OK] = ok
     stats["files_hashed"] = sum(1 for d in digests.values() if d.sha256 is not None)
     stats["bytes_hashed"] = stats_hashed
     stats["cache_hits"] = cache.hits

@@ -149,6 +149,8 @@ class StatCache:
         if self.file is None:
             return
         keep = set(present)
+        if not self._dirty and self._entries.keys() <= keep:
+            return  # nothing new, nothing to prune (loaded entries were filtered when written)
         trusted_before = self.started_ns - RACY_WINDOW_NS
         entries = {rel: rec for rel, rec in self._entries.items()
                    if rel in keep and isinstance(rec, list) and len(rec) == 5

@@ -110,10 +110,12 @@ class Settings:
         if not isinstance(exclude, list) or not all(isinstance(p, str) for p in exclude):
             raise ToolError(f"{where} exclude must be a list of gitignore patterns")
         self.exclude: List[str] = list(exclude) + list(getattr(args, "exclude", None) or [])
-        jobs = getattr(args, "jobs", None) or options.get("jobs")
+        cli_jobs = getattr(args, "jobs", None)
+        if cli_jobs is not None and cli_jobs < 1:
+            raise ToolError(f"--jobs {cli_jobs}: must be a positive integer")
+        jobs = cli_jobs if cli_jobs is not None else options.get("jobs")
         if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
-            raise ToolError(f"{where} jobs must be a positive integer" if getattr(args, "jobs", None) is None
-                            else "--jobs must be a positive integer")
+            raise ToolError(f"{where} jobs must be a positive integer")
         self.jobs: Optional[int] = jobs
         cache = options.get("cache", True)
         if not isinstance(cache, bool):
@@ -131,6 +133,10 @@ class Settings:
     def excluder(self):
         from .exclude import Excluder
 
+        import importlib.util
+
+        if importlib.util.find_spec("pathspec") is None:  # a missing dependency is not a pattern error
+            raise ToolError("manifest: the 'pathspec' package is required (pip install 'pathspec>=0.12')")
         try:
             return Excluder(self.exclude)
         except Exception as exc:  # pathspec raises several types for bad patterns

@@ -70,31 +70,42 @@ def hash_file(path: str) -> Digest:
         before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode):
             return Digest(None, error="not a regular file")
-        if hasattr(os, "posix_fadvise"):
+        if before.st_size >= LARGE and _fadvise is not None:
             try:
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
+                _fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)  # ask for aggressive read-ahead
             except OSError:
                 pass
         digest = hashlib.sha256()
         buf = _buffer()
+        buffers = [buf]
+        total = 0
         head = None
-        with open(fd, "rb", buffering=0, closefd=False) as handle:
-            while True:
-                n = handle.readinto(buf)
-                if not n:
-                    break
-                if head is None and n <= 1024:
-                    head = bytes(buf[:n])
-                elif head is not None:
-                    head = b""  # more data followed: not a small file after all
-                digest.update(buf[:n])
+        while True:
+            n = _readinto(fd, buffers)
+            if not n:
+                break
+            if not total and n <= 1024:
+                head = bytes(buf[:n])
+            digest.update(buf[:n])
+            total += n
         after = os.fstat(fd)
     except OSError as exc:
         return Digest(None, error=exc.strerror or str(exc))
     finally:
         os.close(fd)
-    stable = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
-    return Digest(digest.hexdigest(), stat=before, stable=stable, head=head or None)
+    stable = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns) and total == before.st_size
+    return Digest(digest.hexdigest(), stat=before, stable=stable, head=head if total <= 1024 else None)
+
+
+def _readv_fallback(fd: int, buffers) -> int:
+    """``os.readv`` for platforms without it (Windows): one read into the first buffer."""
+    data = os.read(fd, len(buffers[0]))
+    buffers[0][: len(data)] = data
+    return len(data)
+
+
+_readinto = getattr(os, "readv", None) or _readv_fallback
+_fadvise = getattr(os, "posix_fadvise", None)
 
 
 def default_workers() -> int:

@@ -178,9 +178,18 @@ def _check_duplicates(obj: dict, pointer: str, problems: List[Problem]) -> None:
                                 f"{pointer}/{escape_token(key)}"))
 
 
+_SHARD_KEYSET = frozenset(SHARD_KEYS)
+
+
 def _shard(item: Any, index: int, manifest: Manifest) -> Optional[Entry]:
-    problems = manifest.problems
     pointer = f"/shards/{index}"
+    # Fast path for the well-formed shard (the common case in large manifests).
+    if type(item) is dict and item.keys() == _SHARD_KEYSET:
+        path, size, sha = item["path"], item["size"], item["sha256"]
+        if type(path) is str and type(size) is int and size >= 0 and type(sha) is str and _HEX64.match(sha):
+            manifest.listed.add(path)
+            return Entry(path=path, sha256=sha, size=size, index=index, pointer=pointer)
+    problems = manifest.problems
     if not isinstance(item, dict):
         problems.append(Problem(f"a shard must be an object, not {_type_name(item)}", pointer))
         return None

@@ -25,20 +25,21 @@ def unsafe_reason(path: str) -> Optional[str]:
         return "is empty"
     if "\0" in path:
         return "contains a NUL byte"
-    try:
-        path.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return "is not valid Unicode (a lone surrogate), so it names no file"
-    if path.startswith("/"):
+    if not path.isascii():
+        try:
+            path.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return "is not valid Unicode (a lone surrogate), so it names no file"
+    if path[0] == "/":
         return "is absolute"
     if _DRIVE.match(path):
         return "starts with a drive letter"
     if "\\" in path:
         return "contains a backslash (a Windows separator)"
-    parts = path.split("/")
-    if ".." in parts:
+    framed = f"/{path}/"
+    if "/../" in framed:
         return "contains '..' (leaves the dataset root)"
-    if any(part in ("", ".") for part in parts):
+    if "/./" in framed or "//" in framed:
         return "is not canonical (empty or '.' segment, or a trailing '/')"
     return None
 
@@ -50,6 +51,8 @@ def caseless_key(path: str) -> str:
     normalising file systems (APFS, HFS+, NTFS with default settings): NFC and
     NFD spellings of "é", or "Data.BIN" and "data.bin".
     """
+    if path.isascii():
+        return path.lower()  # NFD is the identity on ASCII, and casefold() is lower() there
     return unicodedata.normalize("NFD", unicodedata.normalize("NFD", path).casefold())
 
 

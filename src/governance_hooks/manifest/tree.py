@@ -7,6 +7,7 @@ root it stands for its target, outside it is recorded as escaping.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -104,8 +105,8 @@ def _symlink(tree: Tree, rel: str, path: str, skip_dir) -> None:
         return
     try:
         st = os.stat(target)
-    except OSError:
-        tree.odd[rel] = "is a dangling symlink"
+    except OSError as exc:
+        tree.odd[rel] = "is a symlink loop" if exc.errno == errno.ELOOP else "is a dangling symlink"
         return
     if stat.S_ISREG(st.st_mode):
         tree.files[rel] = st
@@ -123,14 +124,18 @@ def locate(root: str, rel: str):
     ``rel`` must already have passed :func:`.paths.unsafe_reason`.
     """
     joined = os.path.join(root, rel)
-    if not os.path.lexists(joined):
-        return "missing", None, None
+    # realpath first: a path through a symlinked folder that leaves the root is unsafe
+    # whether or not the file exists out there.
     target = os.path.realpath(joined)
     if not within(target, root):
         return "escaping", target, None
+    if not os.path.lexists(joined):
+        return "missing", None, None
     try:
         st = os.stat(target)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "odd", "is a symlink loop", None
         if not os.path.exists(joined):
             return "odd", "is a dangling symlink", None
         return "odd", f"cannot be inspected: {exc.strerror or exc}", None

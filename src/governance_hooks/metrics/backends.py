@@ -140,6 +140,9 @@ class _Translation:
     def __init__(self, bundle: SchemaBundle):
         self.origin: Dict[int, Tuple[str, Tuple[Any, ...]]] = {}
         self.original_pattern: Dict[str, str] = {}
+        #: ids of ``{"not": {}}`` stand-ins for ``false`` subschemas: jsonschema
+        #: loses the member name and instance path of a false subschema's error.
+        self.false_ids: set = set()
         self.documents = {uri: self._copy(doc, uri, ()) for uri, doc in bundle.documents.items()}
 
     def _pattern(self, pattern: str) -> str:
@@ -147,7 +150,12 @@ class _Translation:
         self.original_pattern[translated] = pattern
         return translated
 
-    def _copy(self, node: Any, uri: str, tokens: Tuple[Any, ...]) -> Any:
+    def _copy(self, node: Any, uri: str, tokens: Tuple[Any, ...], as_false: bool = False) -> Any:
+        if node is False and as_false:
+            stand_in: Dict[str, Any] = {"not": {}}
+            self.origin[id(stand_in)] = (uri, tokens)
+            self.false_ids.add(id(stand_in))
+            return stand_in
         if not isinstance(node, dict):
             return node
         out: Dict[str, Any] = {}
@@ -157,13 +165,14 @@ class _Translation:
                 sub = {}
                 for name, schema in value.items():
                     new_name = self._pattern(name) if key == "patternProperties" else name
-                    sub[new_name] = self._copy(schema, uri, here + (name,))
+                    sub[new_name] = self._copy(schema, uri, here + (name,), as_false=True)
                 out[key] = sub
             elif key in _ONE_SCHEMA:
-                out[key] = self._copy(value, uri, here)
+                out[key] = self._copy(value, uri, here, as_false=key in ("not", "if", "then", "else"))
             elif key in _LIST_OR_SCHEMA:
                 if isinstance(value, list):
-                    out[key] = [self._copy(v, uri, here + (i,)) for i, v in enumerate(value)]
+                    out[key] = [self._copy(v, uri, here + (i,), as_false=key != "prefixItems")
+                                for i, v in enumerate(value)]
                 else:
                     out[key] = self._copy(value, uri, here)
             elif key == "dependencies" and isinstance(value, dict):
@@ -200,6 +209,13 @@ class Backend:
 
     def issues(self, record: Any) -> List[SchemaIssue]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def valid_despite_odd_values(self, record: Any) -> bool:
+        """True when ``record`` (holding NaN, infinities or lone surrogates) is surely valid.
+
+        ``False`` means "not shown valid": the caller asks the reference backend.
+        """
+        return False
 
 
 class ReferenceBackend(Backend):
@@ -272,6 +288,10 @@ class ReferenceBackend(Backend):
         keyword = error.validator if error.validator is not None else "false"
         instance = error.instance
         tokens = list(error.absolute_path)
+        if keyword == "not" and id(error.schema) in self._translation.false_ids:
+            uri, schema_tokens = self._translation.origin[id(error.schema)]
+            return [SchemaIssue(json_path(tokens), self._where(uri, schema_tokens), "false",
+                                describe("false", instance, {}))]
         where = self._location(error, keyword, tokens)
         value = error.validator_value
         detail: Dict[str, Any] = {}
@@ -344,6 +364,7 @@ class FastBackend(Backend):
             self._validator = cls(bundle.root, registry=registry, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the library raises ValueError or its own types
             raise ToolError(f"{bundle.label}: jsonschema-rs rejects the schema: {str(exc).splitlines()[0]}") from None
+        self._nan_safe = not any(_keys_anywhere(doc, _VALUE_KEYWORDS) for doc in bundle.documents.values())
         self._batch = None
         self._invalid_last_batch = False
         self._is_record_valid = self._validator.is_valid
@@ -397,19 +418,38 @@ class FastBackend(Backend):
         self._invalid_last_batch = bool(bad)
         return bad
 
+    def valid_despite_odd_values(self, record: Any) -> bool:
+        """Validity of a record with non-finite numbers, without the reference backend.
+
+        ``jsonschema-rs`` reads NaN as null, so each non-finite number is replaced
+        by 0.5, which every ``type`` judges as the reference judges NaN and
+        infinities (a number, not an integer). That is exact only for schemas
+        without keywords that compare number values (:data:`_VALUE_KEYWORDS`);
+        for others, for lone surrogates, and for invalid records, the answer is
+        ``False`` and the reference decides and words the errors.
+        """
+        if not self._nan_safe:
+            return False
+        stand_in = _replace_non_finite(record)
+        if stand_in is None:
+            return False
+        try:
+            return bool(self._is_record_valid(stand_in))
+        except ValueError:
+            return False
+
     def issues(self, record: Any) -> List[SchemaIssue]:
         """Every schema error of ``record``, sorted.
 
+        The scanner has already set aside records deeper than :data:`MAX_DEPTH`.
+
         Raises:
-            TooDeep: nesting deeper than :data:`MAX_DEPTH` (or beyond the library's limit).
+            TooDeep: nesting beyond the library's limit.
         """
-        depth = depth_of(record)
-        if depth > MAX_DEPTH:
-            raise TooDeep(depth)
         try:
             errors = list(self._validator.iter_errors(record))
-        except ValueError:
-            raise TooDeep(depth) from None
+        except ValueError:  # the library's recursion limit when building an error's instance
+            raise TooDeep(depth_of(record)) from None
         return sorted({self._normalise(e) for e in errors})
 
     def _normalise(self, error) -> SchemaIssue:
@@ -459,6 +499,55 @@ class FastBackend(Backend):
             if ok:
                 return uri
         return self.bundle.root_uri
+
+
+#: Keywords whose outcome depends on a number's value (not only on its type).
+_VALUE_KEYWORDS = frozenset({
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "enum", "const", "uniqueItems",
+})
+
+
+def _keys_anywhere(node: Any, keys: frozenset) -> bool:
+    """True if any object under ``node`` has one of ``keys`` (conservative: property names count too)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if keys.intersection(item):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _replace_non_finite(value: Any) -> Any:
+    """A copy with NaN/infinities replaced by 0.5; ``None`` for lone surrogates or excessive depth."""
+    def copy(item: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _GiveUp
+        if isinstance(item, float):
+            return item if item - item == 0.0 else 0.5
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _GiveUp from None
+            return item
+        if isinstance(item, dict):
+            return {copy(k, depth): copy(v, depth + 1) for k, v in item.items()}
+        if isinstance(item, list):
+            return [copy(v, depth + 1) for v in item]
+        return item
+
+    try:
+        return copy(value, 1)
+    except (_GiveUp, RecursionError):
+        return None
+
+
+class _GiveUp(Exception):
+    pass
 
 
 def fast_available() -> bool:

@@ -8,11 +8,13 @@ the repository (``ctx.changed_files`` when set). Options come from
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from ..check import CheckResult, Context
 from ..errors import ToolError
+from ..findings import Finding, Location, Severity
 
 HELP = "Validate metrics NDJSON/JSON Lines logs (also .gz) line by line against a JSON Schema."
 
@@ -124,11 +126,20 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
 
     targets_paths = _discover(args.files, ctx, _option(None, table, "exclude", list, [], source))
     targets = []
+    refused: List[Finding] = []
     from .engine import Target
-    from ..repo import relative_posix
+    from ..repo import is_within, relative_posix
 
     for path in targets_paths:
         rel = relative_posix(path, ctx.root)
+        problem = None
+        if path.is_symlink() and not is_within(path, ctx.root):
+            problem = "symbolic link to a file outside the repository; not followed"
+        elif path.exists() and not path.is_file():
+            problem = "not a regular file; not read"
+        if problem is not None:
+            refused.append(Finding("metrics/unreadable-file", Severity.ERROR, problem, Location(rel)))
+            continue
         key = fallback
         for pattern, schema_path in mapping:
             if pattern.match(rel):
@@ -141,10 +152,10 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                 bundles[key] = load_schema(base / key, label=key)
         targets.append(Target(path, rel, key))
     if not targets:
-        return CheckResult(findings=[], stats={"files": 0, "lines": 0}, inputs=[])
+        return CheckResult(findings=refused, stats={"files": 0, "lines": 0}, inputs=[])
     outcome = engine.run(targets, bundles, backend, options, jobs)
     stats = {"files": outcome.files, "lines": outcome.lines, "backend": outcome.backend}
-    return CheckResult(findings=outcome.findings, stats=stats, inputs=[t.rel for t in targets])
+    return CheckResult(findings=refused + outcome.findings, stats=stats, inputs=[t.rel for t in targets])
 
 
 def _discover(files: List[str], ctx: Context, exclude: List[str]) -> List[Path]:
@@ -169,11 +180,11 @@ def _discover(files: List[str], ctx: Context, exclude: List[str]) -> List[Path]:
             path = Path(name)
             if not path.is_absolute():
                 path = Path.cwd() / path
-            if path.is_dir():
-                for rel in list_files(path):
-                    if keep(rel):
-                        found.append(path / rel)
+            if path.is_dir():  # a folder named explicitly: every log in it, tracked or not
+                for folder, dirs, names in os.walk(path):
+                    dirs[:] = sorted(d for d in dirs if d != ".git")
+                    found.extend(Path(folder) / n for n in names if keep(n))
             else:
                 found.append(path)  # named explicitly: checked whatever its suffix
-    unique = {p.resolve() if p.exists() else p: None for p in found}
+    unique = {Path(os.path.abspath(p)): None for p in found}  # symlinks kept as links: checked by the caller
     return sorted(unique)

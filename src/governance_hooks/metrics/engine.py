@@ -24,9 +24,9 @@ from .reader import is_gzip, segment_bounds
 from .scan import SEVERITY, FileScanner, ScanOptions, ScanResult
 from .schema_loader import SchemaBundle
 
-SPLIT_BYTES = 48 << 20
-SEGMENT_BYTES = 32 << 20
-PARALLEL_MIN_BYTES = 24 << 20
+SPLIT_BYTES = 16 << 20
+SEGMENT_BYTES = 16 << 20
+PARALLEL_MIN_BYTES = 8 << 20
 
 
 @dataclass(frozen=True)

@@ -100,14 +100,15 @@ def diagnose(raw: bytes, allow_nan: bool) -> LineDiagnosis:
 def _syntax_problem(text: str, exc: json.JSONDecodeError) -> Problem:
     column = exc.colno
     msg = exc.msg
+    at_end = exc.pos >= len(text.rstrip(_WS))
     if msg == "Extra data":
         msg = "extra data after the JSON value (two records on one line?)"
-    elif msg == "Expecting value" and exc.pos >= len(text.rstrip(_WS)):
-        msg = "unexpected end of line (truncated record?)"
     elif msg.startswith("Unterminated string"):
         msg = "unterminated string (truncated record?)"
     elif msg.startswith("Unexpected UTF-8 BOM"):
         msg = "byte order mark inside the file (only allowed, and still discouraged, at its start)"
+    elif at_end:
+        msg = f"unexpected end of line, {msg[0].lower()}{msg[1:]} (truncated record?)"
     return Problem("metrics/invalid-json", column, f"invalid JSON: {msg} at column {column}")
 
 
@@ -128,7 +129,8 @@ def scan_tokens(text: str, result: LineDiagnosis, allow_nan: bool) -> None:
             continue
         if first == ":":
             if stack and stack[-1][0] == "{" and last_string is not None:
-                name = json.loads(last_string[0])
+                raw_name = last_string[0]
+                name = json.loads(raw_name) if "\\" in raw_name else raw_name[1:-1]
                 frame = stack[-1]
                 if name in frame[1]:
                     col = last_string[1] + 1

@@ -12,7 +12,7 @@ Every line is validated; the shortcut only decides which lines need words.
 from __future__ import annotations
 
 import gc
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 from operator import ne
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +28,9 @@ try:  # the fast parser is optional (the ``fast`` extra)
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised where orjson is absent
     _orjson = None
+
+#: Lines per chunk when a block's colon counts differ (a duplicate somewhere in it).
+DUP_CHUNK = 16
 
 SEVERITY = {
     "metrics/invalid-json": Severity.ERROR,
@@ -207,12 +210,21 @@ class FileScanner:
 
         # Duplicate keys among fast-parsed lines (slow-path lines were scanned above).
         if _orjson is not None and len(skip) < len(lines):
-            self._find_duplicates(lines, buffer, records, skip, first, sink)
+            # Records orjson could not write back are deeper than its limit (253):
+            # measure them, and leave those beyond MAX_DEPTH unvalidated, whatever
+            # the backend (the libraries' own limits differ).
+            for i in self._find_duplicates(lines, buffer, records, skip, first, sink):
+                depth = depth_of(records[i])
+                if depth > MAX_DEPTH:
+                    self._report(first + i, records[i], TooDeep(depth), sink)
+                    skip.add(i)
 
         # Validation: every parsed record (the refused lines' slots hold None and are skipped).
         for i, outcome in self.backend.check(records, skip) if len(skip) < len(records) else ():
             self._report(first + i, records[i], outcome, sink)
         for i, value in odd.items():
+            if isinstance(value, dict) and self.backend.valid_despite_odd_values(value):
+                continue
             try:
                 outcome = self.reference.issues(value) if isinstance(value, dict) else []
             except TooDeep as exc:
@@ -247,7 +259,8 @@ class FileScanner:
                      identity=f"{issue.json_path}|{issue.schema_path}|{issue.message}")
 
     def _find_duplicates(self, lines: List[Any], buffer: Optional[bytes], records: List[Any],
-                         skip: set, first: int, sink: _Sink) -> None:
+                         skip: set, first: int, sink: _Sink) -> List[int]:
+        """Report duplicate keys of the fast-parsed lines; return the indices orjson could not re-serialise."""
         dumps = _orjson.dumps
         kept = records  # refused lines hold None: no colon
         if buffer is not None and b"\\u003" not in buffer and not self._dups_last_block:
@@ -255,7 +268,7 @@ class FileScanner:
             raw_colons = buffer.count(b":") - sum(lines[i].count(b":") for i in skip if isinstance(lines[i], bytes))
             try:
                 if dumps(kept).count(b":") == raw_colons:
-                    return
+                    return []
             except TypeError:  # orjson's encode error (nesting beyond its writer's limit)
                 pass
         # Line by line (C-level maps); lines whose counts differ are scanned exactly.
@@ -265,19 +278,29 @@ class FileScanner:
             raw_counts = [l.count(b":") if isinstance(l, bytes) else 0 for l in lines]
         for i in skip:
             raw_counts[i] = 0
-        dumped: List[Any] = []
-        it = iter(kept)
-        while True:
+        # Chunks of DUP_CHUNK lines first: only chunks whose counts differ are written line by line.
+        n = len(lines)
+        cumulative = list(accumulate(raw_counts, initial=0))
+        starts = range(0, n, DUP_CHUNK)
+        dumped: List[Any] = raw_counts.copy()  # equal by default: chunks that match need no more work
+        for start in starts:
+            stop = min(start + DUP_CHUNK, n)
             try:
-                dumped.extend(map(bytes.count, map(dumps, it), repeat(b":")))
-                break
+                if dumps(kept[start:stop]).count(b":") == cumulative[stop] - cumulative[start]:
+                    continue
             except TypeError:
-                dumped.append(-1)  # unknown: scan the tokens
+                pass
+            for i in range(start, stop):
+                try:
+                    dumped[i] = dumps(kept[i]).count(b":")
+                except TypeError:
+                    dumped[i] = -1  # unknown (deeper than orjson writes): scan the tokens
         suspects = list(compress(range(len(lines)), map(ne, raw_counts, dumped)))
         if buffer is None or b"\\u003" in buffer:
             suspects = sorted(set(suspects) | {i for i, l in enumerate(lines)
                                                if i not in skip and isinstance(l, bytes) and b"\\u003" in l})
         self._dups_last_block = bool(suspects)
+        unwritable = [i for i in compress(range(len(dumped)), map((-1).__eq__, dumped))] if -1 in dumped else []
         for i in suspects:
             diag = LineDiagnosis()
             scan_tokens(lines[i].decode("utf-8"), diag, allow_nan=True)
@@ -285,6 +308,7 @@ class FileScanner:
                 sink.add(problem.rule_id, first + i, problem.column, problem.message,
                          {"json_path": problem.json_path},
                          identity=f"{problem.rule_id}:{problem.message.split(' at column')[0]}")
+        return unwritable
 
 
 def _json_kind(value: Any) -> str:

@@ -202,8 +202,9 @@ def load_schema(path: Path, label: Optional[str] = None) -> SchemaBundle:
                 continue
             local = _local_path(target, folder, alias_base)
             if local is None:
+                resolved = "" if target == urldefrag(ref)[0] else f" ({target})"
                 raise ToolError(
-                    f"{label}: remote $ref {ref!r} ({target}) refused: schemas are never fetched; "
+                    f"{label}: remote $ref {ref!r}{resolved} refused: schemas are never fetched; "
                     f"save it beside the schema and refer to it by a relative path"
                 )
             if not _is_within(local, folder):

@@ -4,14 +4,15 @@ Two renderings of one document, both byte-reproducible: the same tree,
 configuration and tool version give identical bytes. Nothing depends on the
 clock, the machine or the absolute checkout path; a timestamp appears only
 when ``SOURCE_DATE_EPOCH`` is set (reproducible-builds.org specification),
-and then it is that instant in UTC.
+and then it is that instant in UTC. Checks' free-form ``stats`` are left out:
+some are run-dependent (cache hits, bytes hashed).
 
 JSON shape (``format`` 1)::
 
     {"tool", "format", "version", "generated_at" (null unless SOURCE_DATE_EPOCH),
      "git": {"commit", "dirty"}, "config": {"path", "sha256"}, "fail_on",
      "scope": {"changed_since", "staged", "changed_files", "baseline"},
-     "checks": [{"check", "status", "reason", "counts", "baselined", "stats",
+     "checks": [{"check", "status", "reason", "counts", "baselined",
                  "inputs": [{"path", "size", "sha256"}]}],
      "totals": {"error", "warning", "note"}}
 """
@@ -138,7 +139,6 @@ def build(
             "reason": o.summary.reason,
             "counts": dict(o.summary.counts),
             "baselined": o.baselined,
-            "stats": {k: v for k, v in sorted(o.summary.stats.items()) if k != "baselined"},
             "inputs": [hasher.describe(rel) for rel in o.inputs],
         })
     return {
@@ -163,6 +163,10 @@ def render_json(document: Mapping[str, Any]) -> str:
 def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _scope_line(scope: Mapping[str, Any]) -> str:
@@ -209,7 +213,7 @@ def render_markdown(document: Mapping[str, Any]) -> str:
             f"| {c['baselined']} | {len(c['inputs'])} | {_cell(c['reason'])} |"
         )
     totals = document["totals"]
-    lines += ["", f"Totals: {totals['error']} errors, {totals['warning']} warnings, {totals['note']} notes.", ""]
+    lines += ["", "Totals: " + ", ".join(_plural(totals[k], k) for k in ("error", "warning", "note")) + ".", ""]
     with_inputs = [c for c in document["checks"] if c["inputs"]]
     if with_inputs:
         lines += ["## Inputs", ""]

@@ -10,8 +10,8 @@ the others still ran and are reported).
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, TextIO
@@ -21,6 +21,7 @@ from ..config import Config, load as load_config
 from ..errors import ToolError
 from ..findings import Finding, Severity
 from ..report import Report, render
+from ..repo import relative_posix
 from . import baseline as baseline_file
 from .engine import CheckOutcome, run_checks, settle
 from .selection import parse_check_list, select
@@ -145,13 +146,12 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
             shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
             stderr.write(f"governance-hooks: note: checked the working-tree version of files with unstaged changes: {shown}\n")
     accepted_path = _baseline_path(args, config, root)
-    accepted = None
+    accepted: Optional[Counter] = None
     if accepted_path is not None:
         # Writing a new baseline: a missing old one is simply empty.
         creating = getattr(args, "write_baseline", None) is not None and not Path(accepted_path).exists()
         accepted = Counter() if creating else baseline_file.load(accepted_path)
-    if accepted_path is not None:
-        scope["baseline"] = str(args.baseline) if args.baseline is not None else relative_to_root(accepted_path, root)
+        scope["baseline"] = str(args.baseline) if args.baseline is not None else relative_posix(accepted_path, root)
 
     selections = select(requested, config, lambda: changes.discoverable(root))
     outcomes = run_checks(
@@ -167,12 +167,6 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
     return PipelineResult(root, config, fail_on, outcomes, report, scope)
 
 
-def relative_to_root(path: Path, root: Path) -> str:
-    from ..repo import relative_posix
-
-    return relative_posix(path, root)
-
-
 def github_paths(report: Report, root: Path) -> Report:
     """``report`` with paths relative to the git top level instead of ``root``.
 
@@ -183,7 +177,7 @@ def github_paths(report: Report, root: Path) -> Report:
     """
     from dataclasses import replace
 
-    from ..repo import git_toplevel, relative_posix
+    from ..repo import git_toplevel
 
     top = git_toplevel(root)
     if top is None:

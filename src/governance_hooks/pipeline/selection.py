@@ -26,9 +26,11 @@ from ..rules import CHECKS
 
 _CODEOWNERS = {".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"}
 _PYTHON = re.compile(r"\.pyi?$")
+_PYTHON_OR_JSON = re.compile(r"\.(pyi?|json)$")
 _METRICS = re.compile(r"\.(ndjson|jsonl)(\.gz)?$")
 _POLICY = re.compile(r"^\.governance/[^/]+\.(ya?ml|smt2)$")
-_MANIFEST = re.compile(r"(^|/)manifest\.json$")
+# As governance_hooks.manifest.discover: manifest.json, SHA256SUMS, NAME.sha256sum.
+_MANIFEST = re.compile(r"(^|/)(manifest\.json|SHA256SUMS|[^/]+\.sha256sum)$")
 _CHECKPOINT = re.compile(r"\.(pt|pth|ckpt|bin|pkl|pickle|joblib|npy|npz|safetensors)$")
 
 
@@ -39,10 +41,10 @@ def _first(pattern: "re.Pattern[str]") -> Callable[[Sequence[str]], bool]:
 #: Per check: (does the file list hold its inputs?, what is missing when not).
 DISCOVERY: Dict[str, tuple] = {
     "codeowners": (lambda files: any(f in _CODEOWNERS for f in files), "no CODEOWNERS file"),
-    "redos": (_first(_PYTHON), "no Python files"),
+    "redos": (_first(_PYTHON_OR_JSON), "no Python or JSON Schema files"),
     "metrics": (_first(_METRICS), "no *.ndjson or *.jsonl files"),
     "policy": (_first(_POLICY), "no .governance/policy.yaml"),
-    "manifest": (_first(_MANIFEST), "no manifest.json"),
+    "manifest": (_first(_MANIFEST), "no dataset manifest (manifest.json, SHA256SUMS, *.sha256sum)"),
     "checkpoint": (_first(_CHECKPOINT), "no checkpoint or pickle files"),
     "semgrep": (_first(_PYTHON), "no Python files"),
 }

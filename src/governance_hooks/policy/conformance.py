@@ -134,7 +134,12 @@ def _is_environ(node: ast.AST) -> bool:
             and isinstance(node.value, ast.Name) and node.value.id == "os")
 
 
-def scan_python(text: str, path: str) -> Iterator[Setting]:
+def scan_python(text: str, path: str) -> List[Setting]:
+    """Literal tracking settings in Python source, in line order (unparsable source yields none)."""
+    return sorted(_scan_python(text, path), key=lambda s: (s.line, s.column or 0))
+
+
+def _scan_python(text: str, path: str) -> Iterator[Setting]:
     try:
         tree = ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -4,7 +4,7 @@ A symbolic egress request is ``tool`` (index into the tool universe),
 ``kind`` (0 name, 1 IPv4, 2 IPv6), ``host`` (a host class, see
 :class:`~.hosts.HostUniverse`), ``ip4``/``ip6`` (32/128-bit vectors), ``port``
 (16-bit, 1..65535), ``scheme`` (index) and one Boolean per flag. A symbolic
-admin request is ``op`` (index), ``opt_in``, ``approvals`` (integer 0..1001),
+admin request is ``op`` (index), ``opt_in``, ``approvals`` (11-bit, 0..1001),
 ``approver_is_author`` and ``env`` (index; the last index is "none or unlisted").
 
 Every set of values a policy names becomes a disjunction of intervals, so a
@@ -22,6 +22,7 @@ from .hosts import HostUniverse, normalize_host
 
 NAME, IPV4, IPV6 = 0, 1, 2
 MAX_APPROVALS = 1001
+APPROVAL_BITS = 11
 
 
 def _intervals(indices: Iterable[int]) -> List[Tuple[int, int]]:
@@ -98,7 +99,7 @@ class Encoder:
         self.w_env = _width(len(u.environments) + 1)
         self.op = z3.BitVec("op", self.w_op, ctx)
         self.opt_in = z3.Bool("opt_in", ctx)
-        self.approvals = z3.Int("approvals", ctx)
+        self.approvals = z3.BitVec("approvals", APPROVAL_BITS, ctx)
         self.author = z3.Bool("approver_is_author", ctx)
         self.env = z3.BitVec("env", self.w_env, ctx)
         self.true = z3.BoolVal(True, ctx)
@@ -140,7 +141,7 @@ class Encoder:
             z3.ULE(self.host, self.bv(len(u.hosts) - 1, self.w_host)),
             z3.ULE(self.scheme, self.bv(len(u.schemes) - 1, self.w_scheme)),
             z3.ULE(self.kind, self.bv(IPV6, 2)),
-            self.port != self.bv(0, 16),
+            z3.Not(self.port == self.bv(0, 16)),
             z3.Implies(self.kind != self.bv(NAME, 2), self.host == self.bv(u.hosts.other, self.w_host)),
             z3.Implies(self.kind != self.bv(IPV4, 2), self.ip4 == self.bv(0, 32)),
             z3.Implies(self.kind != self.bv(IPV6, 2), self.ip6 == self.bv(0, 128)),
@@ -227,8 +228,7 @@ class Encoder:
         return self.all_of([
             z3.ULE(self.op, self.bv(max(len(u.operations) - 1, 0), self.w_op)),
             z3.ULE(self.env, self.bv(len(u.environments), self.w_env)),
-            self.approvals >= 0,
-            self.approvals <= MAX_APPROVALS,
+            z3.ULE(self.approvals, self.bv(MAX_APPROVALS, APPROVAL_BITS)),
         ])
 
     def env_in(self, names: Iterable[str]) -> object:
@@ -244,7 +244,7 @@ class Encoder:
         if grant.opt_in:
             parts.append(self.opt_in)
         if grant.min_approvals:
-            parts.append(self.approvals >= grant.min_approvals)
+            parts.append(z3.UGE(self.approvals, self.bv(grant.min_approvals, APPROVAL_BITS)))
         if grant.approver_not_author:
             parts.append(z3.Not(self.author))
         if grant.environments is not None:
@@ -257,7 +257,7 @@ class Encoder:
         if gates.opt_in:
             parts.append(self.opt_in)
         if gates.min_approvals:
-            parts.append(self.approvals >= gates.min_approvals)
+            parts.append(z3.UGE(self.approvals, self.bv(gates.min_approvals, APPROVAL_BITS)))
         if gates.approver_not_author:
             parts.append(z3.Not(self.author))
         if gates.protected_environments:

@@ -20,7 +20,7 @@ from ..findings import Finding, Location, Severity
 from . import evaluate as ev
 from . import model as m
 from .encode import Encoder, PolicyTerms, Universe
-from .overlap import overlaps
+from .overlap import OverlapIndex
 from .rules import RULES
 from .witness import refine_admin, refine_egress
 
@@ -72,7 +72,9 @@ class Prover:
         self.enc = Encoder(self.universe, self.ctx)
         self.terms = PolicyTerms(self.enc, policy, "new")
         self.base_terms = PolicyTerms(self.enc, base, "base") if base is not None else None
-        self.solver = z3.Solver(ctx=self.ctx)
+        # Everything is bit-vectors and Booleans: the QF_BV solver bit-blasts to an
+        # incremental SAT solver, which answers assumption queries fast.
+        self.solver = z3.SolverFor("QF_BV", ctx=self.ctx)
         self.solver.set("random_seed", self.opts.seed)
         self.solver.set("rlimit", self.opts.rlimit)
         self.solver.add(self.enc.domain())
@@ -82,6 +84,7 @@ class Prover:
         if self.universe.operations:
             self.solver.add(self.enc.admin_domain())
         self.result = ProveResult()
+        self._nb: Optional[List[List[int]]] = None
         self.tracking = policy.tracking or m.Tracking()
 
     # -- plumbing --------------------------------------------------------------
@@ -204,34 +207,44 @@ class Prover:
             return [t.match[index], t.prefix[index]]
         return [t.match[index], self.z3.Not(t.any_deny)]
 
-    def _allowed_violation(self, invariant: str, rule_id: str, line: int, extra, describe) -> None:
-        """Ask for an allowed request satisfying ``extra``; on sat, name every allow rule responsible.
+    def _decides(self, index: int):
+        """The term "egress rule ``index`` decides the request" (first-match: first match; else: matches)."""
+        t = self.terms
+        if self.policy.semantics == m.FIRST_MATCH:
+            return self.z3.And(t.match[index], t.prefix[index])
+        return t.match[index]
 
-        A proved invariant costs one query. When it is violated, each allow
-        rule is asked in turn (assumptions on the shared encoding) whether it
-        decides some violating request, so every offending rule gets its own
-        finding and witness (up to ``max_witnesses``).
+    def _allowed_violation(self, invariant: str, rule_id: str, line: int, extra, describe) -> None:
+        """Ask for an allowed request satisfying ``extra``; on sat, name the allow rules responsible.
+
+        A proved invariant costs one query. On a violation, the rules that
+        allowed the witness are reported and blocked, and the query repeats,
+        so each offending rule is named once (up to ``max_witnesses``). With
+        first-match the blocked regions (where a rule decides) are disjoint,
+        so no offending rule is missed; with deny-overrides a rule whose only
+        violations are also allowed by an already reported rule shows up on
+        the next run, after the reported one is fixed.
         """
         z3, t = self.z3, self.terms
         status, _ = self._query([t.allowed, extra])
         if not self._tally(status, invariant, line):
             return
-        reported = 0
-        for index in t.allow_ids:
-            if reported >= self.opts.max_witnesses:
-                break
-            rule = self.policy.egress[index]
-            status, request = self._egress_witness([extra], self._decisive(index))
+        blocked: List = []
+        for _ in range(self.opts.max_witnesses):
+            status, request = self._egress_witness([t.allowed, extra] + blocked)
             if status != z3.sat:
-                continue
+                return
             decision = ev.decide(self.policy, request)
-            if not decision.allowed or rule.id not in decision.rules:
-                raise self._mismatch(invariant, f"{request.describe()} is not allowed by rule '{rule.id}' when evaluated")
+            if not decision.allowed:
+                raise self._mismatch(invariant, f"{request.describe()} is denied by the evaluator")
             self._check_replay(invariant, request)
-            reported += 1
-            self._finding(rule_id, describe(request, ev.Decision(True, (rule.id,))), rule.line,
-                          {"invariant": invariant, "witness": request.to_dict(), "rules": self._rules_evidence([rule.id])},
-                          identity=f"{invariant}:{rule.id}")
+            for rule_name in decision.rules:
+                rule = self.policy.rule(rule_name)
+                self._finding(rule_id, describe(request, ev.Decision(True, (rule.id,))), rule.line,
+                              {"invariant": invariant, "witness": request.to_dict(),
+                               "rules": self._rules_evidence([rule.id])},
+                              identity=f"{invariant}:{rule.id}")
+                blocked.append(z3.Not(self._decides(rule.index)))
 
     def _check_replay(self, invariant: str, request: m.Request) -> None:
         """Replay the invariant-specific part of a witness through the evaluator."""
@@ -357,8 +370,21 @@ class Prover:
                       identity=f"readonly-admin:{grant.id}")
 
     # -- rule anomalies --------------------------------------------------------
+    def _neighbours(self) -> List[List[int]]:
+        """For each egress rule, the other rules it overlaps (exact, see :mod:`.overlap`)."""
+        if self._nb is None:
+            u = self.universe
+            index = OverlapIndex(u.hosts, u.tool_index, u.scheme_index, {f: k for k, f in enumerate(u.flags)})
+            self._nb = index.neighbours([r.match for r in self.policy.egress])
+        return self._nb
+
     def shadowed_and_redundant(self, want_shadow: bool, want_redundant: bool, want_set: bool = False) -> set:
-        """Report shadowed and redundant rules; returns the indices of shadowed rules."""
+        """Report shadowed and redundant rules; returns the indices of shadowed rules.
+
+        Only overlapping rules can shadow a rule or make it redundant, so each
+        query assumes the negation of the overlapping rules' literals only,
+        and a rule overlapping nothing needs no query at all.
+        """
         if not (want_shadow or want_redundant or want_set) or not self.policy.egress:
             return set()
         if self.policy.semantics == m.FIRST_MATCH:
@@ -367,22 +393,31 @@ class Prover:
 
     def _anomalies_first_match(self, want_shadow: bool, want_redundant: bool) -> set:
         z3, t, rules = self.z3, self.terms, self.policy.egress
+        nb = self._neighbours()
         shadowed = set()
         for i, rule in enumerate(rules):
-            status = self.solver.check(t.match[i], t.prefix[i])
-            if status == z3.unsat:
-                shadowed.add(i)
-                if want_shadow:
-                    covering = self._cover(t.match[i], [t.match[j] for j in range(i)])
-                    self._report_shadow(rule, [rules[j] for j in covering], "earlier")
-                continue
-            if status != z3.sat:
-                self._tally(status, f"shadowing of rule '{rule.id}'", rule.line)
-                continue
+            earlier = [j for j in nb[i] if j < i]
+            if earlier:
+                status = self.solver.check(t.match[i], *[z3.Not(t.match[j]) for j in earlier])
+                if status == z3.unsat:
+                    shadowed.add(i)
+                    if want_shadow:
+                        covering = self._cover(t.match[i], [t.match[j] for j in earlier])
+                        self._report_shadow(rule, [rules[earlier[k]] for k in covering], "earlier")
+                    continue
+                if status != z3.sat:
+                    self._tally(status, f"shadowing of rule '{rule.id}'", rule.line)
+                    continue
             if not want_redundant:
                 continue
+            if not any(j > i for j in nb[i]):
+                # Nothing after it overlaps: without it, its requests fall to the default deny.
+                if rule.effect == m.DENY:
+                    self._report_redundant(rule, "nothing after it overlaps it, so the default deny already denies "
+                                                 "every request it decides")
+                continue
             differs = z3.Not(t.suffix[i + 1]) if rule.effect == m.ALLOW else t.suffix[i + 1]
-            status = self.solver.check(t.match[i], t.prefix[i], differs)
+            status = self.solver.check(t.match[i], *[z3.Not(t.match[j]) for j in earlier], differs)
             if status == z3.unsat:
                 self._report_redundant(rule, "every request it decides gets the same decision from the rules after it"
                                        " or the default deny")
@@ -392,27 +427,26 @@ class Prover:
 
     def _anomalies_deny_overrides(self, want_shadow: bool, want_redundant: bool) -> set:
         z3, t, rules = self.z3, self.terms, self.policy.egress
+        nb = self._neighbours()
         shadowed = set()
-        one_allow = z3.Bool("at_most_one_allow", self.ctx)
-        one_deny = z3.Bool("at_most_one_deny", self.ctx)
-        if len(t.allow_ids) > 1:
-            self.solver.add(z3.Implies(one_allow, z3.AtMost(*[t.match[i] for i in t.allow_ids], 1)))
-        if len(t.deny_ids) > 1:
-            self.solver.add(z3.Implies(one_deny, z3.AtMost(*[t.match[i] for i in t.deny_ids], 1)))
         for i in t.allow_ids:
             rule = rules[i]
-            status = self.solver.check(t.match[i], z3.Not(t.any_deny))
-            if status == z3.unsat:
-                shadowed.add(i)
-                if want_shadow:
-                    covering = self._cover(t.match[i], [t.match[j] for j in t.deny_ids])
-                    self._report_shadow(rule, [rules[t.deny_ids[k]] for k in covering], "deny")
-                continue
-            if status != z3.sat:
-                self._tally(status, f"shadowing of rule '{rule.id}'", rule.line)
-                continue
-            if want_redundant:
-                status = self.solver.check(t.match[i], z3.Not(t.any_deny), one_allow)
+            denies = [j for j in nb[i] if rules[j].effect == m.DENY]
+            allows = [j for j in nb[i] if rules[j].effect == m.ALLOW]
+            no_deny = [z3.Not(t.match[j]) for j in denies]
+            if denies:
+                status = self.solver.check(t.match[i], *no_deny)
+                if status == z3.unsat:
+                    shadowed.add(i)
+                    if want_shadow:
+                        covering = self._cover(t.match[i], [t.match[j] for j in denies])
+                        self._report_shadow(rule, [rules[denies[k]] for k in covering], "deny")
+                    continue
+                if status != z3.sat:
+                    self._tally(status, f"shadowing of rule '{rule.id}'", rule.line)
+                    continue
+            if want_redundant and allows:
+                status = self.solver.check(t.match[i], *no_deny, *[z3.Not(t.match[j]) for j in allows])
                 if status == z3.unsat:
                     self._report_redundant(rule, "every request it allows is also allowed by another allow rule")
                 elif status != z3.sat:
@@ -420,12 +454,14 @@ class Prover:
         if want_redundant:
             for i in t.deny_ids:
                 rule = rules[i]
-                status = self.solver.check(t.match[i], t.any_allow, one_deny)
+                allows = [j for j in nb[i] if rules[j].effect == m.ALLOW]
+                if not allows:
+                    self._report_redundant(rule, "it overlaps no allow rule, so the default deny already denies what it matches")
+                    continue
+                others = [z3.Not(t.match[j]) for j in nb[i] if rules[j].effect == m.DENY]
+                status = self.solver.check(t.match[i], t.any_allow, *others)
                 if status == z3.unsat:
-                    alone = self.solver.check(t.match[i], t.any_allow) == z3.unsat
-                    why = ("it overlaps no allow rule, so the default deny already denies what it matches" if alone
-                           else "every allowed request it matches is also denied by another deny rule")
-                    self._report_redundant(rule, why)
+                    self._report_redundant(rule, "every allowed request it matches is also denied by another deny rule")
                 elif status != z3.sat:
                     self._tally(status, f"redundancy of rule '{rule.id}'", rule.line)
         return shadowed
@@ -468,16 +504,16 @@ class Prover:
         """Allow/deny pairs that overlap with neither containing the other (correlation anomaly)."""
         z3, t, rules = self.z3, self.terms, self.policy.egress
         budget = self.opts.max_pair_checks
-        hosts = self.universe.hosts
         skipped = 0
+        nb = self._neighbours()
         for j, later in enumerate(rules):
             if j in shadowed:
                 continue
-            for i in range(j):
+            for i in nb[j]:
+                if i >= j:
+                    break
                 earlier = rules[i]
                 if earlier.effect == later.effect or i in shadowed:
-                    continue
-                if not overlaps(earlier.match, later.match, hosts):
                     continue
                 if budget <= 0:
                     skipped += 1

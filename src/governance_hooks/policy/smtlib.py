@@ -12,6 +12,7 @@ model (expected unsat, got sat) or the unsat core over ``:named`` assertions
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
@@ -151,6 +152,14 @@ def _named(cmd: SList) -> Optional[str]:
     return None
 
 
+def _blank_except(text: str, kept: List[SList]) -> str:
+    """``text`` with everything outside the ``kept`` commands blanked, newlines preserved."""
+    out = [ch if ch == "\n" else " " for ch in text]
+    for cmd in kept:
+        out[cmd.start:cmd.end] = text[cmd.start:cmd.end]
+    return "".join(out)
+
+
 def check_smt(text: str, path: str, options: Optional[SmtOptions] = None) -> Tuple[List[Finding], str]:
     """Run one SMT-LIB2 policy file.
 
@@ -211,15 +220,18 @@ def check_smt(text: str, path: str, options: Optional[SmtOptions] = None) -> Tup
 
     ctx = z3.Context()
     asserts = [c for c in kept if _head(c) == "assert"]
-    program = "\n".join(text[c.start:c.end] for c in kept)
+    program = _blank_except(text, kept)  # same line numbers as the file, for z3's messages
     try:
         formulas = z3.parse_smt2_string(program, ctx=ctx)
     except z3.Z3Exception as exc:
-        reason = str(exc.value if hasattr(exc, "value") else exc)
+        reason = getattr(exc, "value", exc)
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        reason = " ".join(reason.split())[:300]
-        return [finding("policy/smt-invalid", f"z3 rejected the file: {reason}", 1)], "invalid"
+        reason = " ".join(str(reason).split())
+        located = re.search(r'\(error "line (\d+) column \d+: (.*)"\)', reason)
+        line = int(located.group(1)) if located else 1
+        reason = located.group(2) if located else reason
+        return [finding("policy/smt-invalid", f"z3 rejected the file: {reason[:300]}", line)], "invalid"
     if len(formulas) != len(asserts):
         return [finding("policy/smt-invalid", f"parsed {len(formulas)} assertions, expected {len(asserts)}", 1)], "invalid"
     solver = z3.Solver(ctx=ctx)

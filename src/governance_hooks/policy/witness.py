@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .encode import IPV4, IPV6, NAME, MAX_APPROVALS, Encoder
+from .encode import IPV4, IPV6, NAME, Encoder
 
 
 class Refiner:
@@ -46,16 +46,6 @@ class Refiner:
             else:
                 lo = mid + 1
         self.prefer(var == z3.BitVecVal(lo, w, var.ctx))
-
-    def minimize_int(self, var, hi: int) -> None:
-        lo = 0
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.prefer_probe(var <= mid):
-                hi = mid
-            else:
-                lo = mid + 1
-        self.prefer(var == lo)
 
     def prefer_probe(self, term) -> bool:
         """Would ``term`` stay satisfiable? (not kept)"""
@@ -115,7 +105,7 @@ def refine_admin(solver, enc: Encoder, assumptions: Sequence, model):
     try:
         ref.prefer(z3.Not(enc.opt_in))
         ref.prefer(z3.Not(enc.author))
-        ref.minimize_int(enc.approvals, MAX_APPROVALS)
+        ref.minimize_bv(enc.approvals, _value(model, enc.approvals))
         if not ref.prefer(enc.env == enc.bv(len(enc.u.environments), enc.w_env)):
             ref.minimize_bv(enc.env, _value(ref.model() or model, enc.env))
         ref.minimize_bv(enc.op, _value(ref.model() or model, enc.op))

@@ -48,16 +48,17 @@ class MarkedList(list):
 def _loader_class():
     import yaml
     from yaml.constructor import ConstructorError
-    from yaml.events import AliasEvent
 
-    class MarkedLoader(yaml.SafeLoader):
-        """SafeLoader that records node lines and refuses aliases and duplicate keys."""
+    base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader  # libyaml when present: same nodes, 10x faster
 
-        def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
-            if self.check_event(AliasEvent):
-                event = self.peek_event()
-                raise ConstructorError(None, None, "aliases (*name) are not allowed in a policy", event.start_mark)
-            return super().compose_node(parent, index)
+    class MarkedLoader(base):
+        """Safe loader that records node lines and refuses aliases, merge keys and duplicate keys."""
+
+        def _child(self, node, where):
+            # A node constructed twice is an alias (*name) of an anchored node.
+            if node in self.constructed_objects or node in self.constructing_nodes:
+                raise ConstructorError(None, None, "aliases (*name) are not allowed in a policy", where)
+            return self.construct_object(node, deep=True)
 
         def construct_mapping(self, node, deep=False):
             if not isinstance(node, yaml.MappingNode):
@@ -67,14 +68,14 @@ def _loader_class():
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise ConstructorError(None, None, "merge keys (<<) are not allowed in a policy", key_node.start_mark)
-                key = self.construct_object(key_node, deep=True)
+                key = self._child(key_node, key_node.start_mark)
                 try:
                     hash(key)
                 except TypeError:
                     raise ConstructorError(None, None, "a mapping key must be a scalar", key_node.start_mark) from None
                 if key in result:
                     raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-                result[key] = self.construct_object(value_node, deep=True)
+                result[key] = self._child(value_node, key_node.start_mark)
                 result.key_lines[key] = key_node.start_mark.line + 1
                 result.value_lines[key] = value_node.start_mark.line + 1
             return result
@@ -83,7 +84,7 @@ def _loader_class():
             result = MarkedList()
             result.line = node.start_mark.line + 1
             for child in node.value:
-                result.append(self.construct_object(child, deep=True))
+                result.append(self._child(child, node.start_mark))
                 result.item_lines.append(child.start_mark.line + 1)
             return result
 

@@ -32,6 +32,7 @@ from . import charsets as cs_mod
 from .nfa import NFA, BudgetExceeded, Char, Eps
 
 ACCEPT = -1
+ACCEPT_EOL = -2  # accepting only at the end or before a final newline ($ without MULTILINE)
 
 
 @dataclass
@@ -61,8 +62,9 @@ class Automaton:
     Attributes:
         blocks: partition of the alphabet; bit ``i`` of a mask is ``blocks[i]``.
         trans: key state -> list of ``(target, mask, count)`` (count capped at 2).
-        accept: key state -> ``(next_mask, end_ok)``: accepting here if the next
-            character is in ``next_mask``, or at the end of the subject if ``end_ok``.
+        accept: key state -> ``(next_mask, eol)``: accepting here at the end of
+            the subject, or if the next character is in ``next_mask``, or (``eol``)
+            if the next character is a final newline.
         start: the initial key state.
     """
 
@@ -72,7 +74,8 @@ class Automaton:
     start: int
     full: int
     top: int
-    scan: Optional[int] = None  # the search prefix's state: "a start at position > 0"
+    scan: Optional[frozenset] = None  # the search prefix's states: "a start at position > 0"
+    scan_blocks: Optional[list] = None  # (class of the preceding character, state)
     #: transitions before pruning, for simulating the real matcher (see prune_accepting)
     sim_trans: Optional[Dict[int, List[Tuple[int, int, int]]]] = None
     _block_cache: Dict[int, int] = field(default_factory=dict)
@@ -100,14 +103,20 @@ def add_search_prefix(nfa: NFA) -> None:
     """Model ``search``: the engine retries the pattern at every start position."""
     top = nfa.top
     old_start = nfa.start
+    behind = [e.guard[1] for edges in nfa.edges for e in edges
+              if isinstance(e, Eps) and e.guard and e.guard[0] == "behind"]
+    # one "after a start" state per class of preceding character that a lookbehind can tell apart
+    blocks = cs_mod.partition(behind, top) if behind else [((0, top),)]
     initial = nfa.new_state()
     scan = nfa.new_state()
-    after = nfa.new_state()
     nfa.edges[initial] = [Eps(old_start), Eps(scan)]
-    nfa.edges[scan] = [Char(((0, top),), after)]
-    nfa.edges[after] = [Eps(old_start), Eps(scan)]
+    nfa.scan_states = []
+    for block in blocks:
+        after = nfa.new_state()
+        nfa.edges[scan].append(Char(block, after))
+        nfa.edges[after] = [Eps(old_start), Eps(scan)]
+        nfa.scan_states.append((block, after))
     nfa.start = initial
-    nfa.scan_state = after
 
 
 def eliminate_epsilons(nfa: NFA, budget: Budget) -> Automaton:
@@ -117,10 +126,10 @@ def eliminate_epsilons(nfa: NFA, budget: Budget) -> Automaton:
         BudgetExceeded: more closure steps than ``budget.closure_steps``.
     """
     sets = [e.charset for edges in nfa.edges for e in edges if isinstance(e, Char)]
-    sets += [e.guard[1] for edges in nfa.edges for e in edges if isinstance(e, Eps) and e.guard and e.guard[0] == "restrict"]
-    blocks = cs_mod.partition(sets, nfa.top)
+    sets += [e.guard[1] for edges in nfa.edges for e in edges
+             if isinstance(e, Eps) and e.guard and e.guard[0] in ("restrict", "eol", "behind")]
+    blocks, mask_cache = cs_mod.partition_with_masks(sets, nfa.top)
     full = (1 << len(blocks)) - 1
-    mask_cache: Dict[cs_mod.CharSet, int] = {}
 
     def mask(charset: cs_mod.CharSet) -> int:
         m = mask_cache.get(charset)
@@ -142,11 +151,20 @@ def eliminate_epsilons(nfa: NFA, budget: Budget) -> Automaton:
         return got
 
     steps = [0]
-    memo: Dict[Tuple[int, frozenset, bool], Dict[Tuple[int, int], Tuple[int, int]]] = {}
+    memo: Dict[tuple, Dict[Tuple[int, int], Tuple[int, int]]] = {}
+    incoming_of: Dict[int, int] = {}
+    for edges in nfa.edges:
+        for e in edges:
+            if isinstance(e, Char):
+                incoming_of[e.target] = incoming_of.get(e.target, 0) | mask(e.charset)
 
-    def reach(node: int, allowed: frozenset, at_start: bool) -> Dict[Tuple[int, int], Tuple[int, int]]:
-        """(edge uid, mask) -> (target, count) over epsilon paths from ``node``."""
-        key = (node, allowed, at_start)
+    def reach(node: int, allowed: frozenset, at_start: bool, incoming: int) -> Dict[Tuple[int, int], Tuple[int, int]]:
+        """(edge uid, mask) -> (target, count) over epsilon paths from ``node``.
+
+        ``incoming`` is the mask of the character read just before (0 at the start),
+        used by one-character lookbehinds.
+        """
+        key = (node, allowed, at_start, incoming)
         got = memo.get(key)
         if got is not None:
             return got
@@ -157,7 +175,7 @@ def eliminate_epsilons(nfa: NFA, budget: Budget) -> Automaton:
         out: Dict[Tuple[int, int], Tuple[int, int]] = {}
 
         def add(uid: int, m: int, target: int, count: int) -> None:
-            if m == 0 and uid != ACCEPT:
+            if m == 0 and uid >= 0:
                 return
             k = (uid, m)
             old = out.get(k)
@@ -175,13 +193,29 @@ def eliminate_epsilons(nfa: NFA, budget: Budget) -> Automaton:
                     continue  # an empty iteration: CPython's MAX_UNTIL stops here
                 next_allowed = allowed - {edge.loop}
             guard_mask = full
+            eol = False
             if edge.guard is not None:
-                if edge.guard[0] == "bos":
+                kind = edge.guard[0]
+                if kind == "bos":
                     if not at_start:
+                        continue
+                elif kind == "behind":
+                    inside = mask(edge.guard[1])
+                    positive = edge.guard[2]
+                    if at_start or not incoming:
+                        if positive:
+                            continue  # nothing before position 0
+                    elif positive and not incoming & inside:
+                        continue
+                    elif not positive and not incoming & ~inside:
                         continue
                 else:
                     guard_mask = mask(edge.guard[1])
-            for (uid, m), (target, count) in reach(edge.target, next_allowed, at_start).items():
+                    eol = kind == "eol"
+            for (uid, m), (target, count) in reach(edge.target, next_allowed, at_start, incoming).items():
+                if uid == ACCEPT and eol:
+                    add(ACCEPT_EOL, 0, ACCEPT, count)
+                    continue
                 add(uid, m & guard_mask, target, count)
         memo[key] = out
         return out
@@ -195,13 +229,16 @@ def eliminate_epsilons(nfa: NFA, budget: Budget) -> Automaton:
     try:
         while todo:
             q = todo.pop()
-            result = reach(q, loops_containing(q), q == nfa.start)
+            result = reach(q, loops_containing(q), q == nfa.start, incoming_of.get(q, 0))
             moves: List[Tuple[int, int, int]] = []
-            acc_mask, acc_end = 0, False
+            acc_mask, acc_end, acc_eol = 0, False, False
             for (uid, m), (target, count) in result.items():
                 if uid == ACCEPT:
                     acc_mask |= m
                     acc_end = True
+                    continue
+                if uid == ACCEPT_EOL:
+                    acc_eol = acc_end = True
                     continue
                 moves.append((target, m, count))
                 if target not in seen:
@@ -209,10 +246,12 @@ def eliminate_epsilons(nfa: NFA, budget: Budget) -> Automaton:
                     todo.append(target)
             trans[q] = moves
             if acc_end:
-                accept[q] = (acc_mask, True)
+                accept[q] = (acc_mask, acc_eol)
     finally:
         sys.setrecursionlimit(old_limit)
-    return Automaton(blocks, trans, accept, nfa.start, full, nfa.top, getattr(nfa, "scan_state", None))
+    scan_states = getattr(nfa, "scan_states", None)
+    return Automaton(blocks, trans, accept, nfa.start, full, nfa.top,
+                     frozenset(st for _b, st in scan_states) if scan_states else None, scan_states)
 
 
 # -- graph helpers ---------------------------------------------------------------
@@ -536,7 +575,7 @@ def prune_accepting(auto: Automaton) -> None:
     can pass through it; ambiguity behind it is never paid for
     (``.*.*=.*`` is quadratic, not cubic: after ``=`` the match succeeds).
     """
-    sure = {q for q, (m, end_ok) in auto.accept.items() if end_ok and m == auto.full}
+    sure = {q for q, (m, _eol) in auto.accept.items() if m == auto.full}
     if not sure:
         return
     auto.sim_trans = dict(auto.trans)
@@ -560,14 +599,19 @@ def rejects(auto: Automaton, text: Sequence[int], fullmatch: bool, starts: int =
     """
     if auto.scan is None:
         return _rejects_from(auto, auto.start, text, 0, fullmatch)
-    return all(_rejects_from(auto, auto.start if i == 0 else auto.scan, text, i, fullmatch)
+    def start_state(i: int) -> int:
+        if i == 0:
+            return auto.start
+        return next(st for block, st in auto.scan_blocks if cs_mod.contains(block, text[i - 1]))
+
+    return all(_rejects_from(auto, start_state(i), text, i, fullmatch)
                for i in range(min(starts, len(text)) + 1))
 
 
 def _rejects_from(auto: Automaton, state: int, text: Sequence[int], begin: int, fullmatch: bool) -> bool:
     """Anchored simulation from ``state`` at position ``begin`` (the search scan loop is not followed)."""
     current = {state}
-    scan = auto.scan
+    scan = auto.scan or frozenset()
     trans = auto.sim_trans if auto.sim_trans is not None else auto.trans
     n = len(text)
     for i in range(begin, n + 1):
@@ -578,9 +622,9 @@ def _rejects_from(auto: Automaton, state: int, text: Sequence[int], begin: int, 
             acc = auto.accept.get(q)
             if acc is None:
                 continue
-            if i == n or (not fullmatch and acc[0] & nxt_mask):
+            if i == n or (not fullmatch and (acc[0] & nxt_mask or (acc[1] and i == n - 1 and text[i] == 0x0A))):
                 return False
         if i == n:
             break
-        current = {t for q in current for t, m, _c in trans.get(q, ()) if m & nxt_mask and t != scan}
+        current = {t for q in current for t, m, _c in trans.get(q, ()) if m & nxt_mask and t not in scan}
     return True

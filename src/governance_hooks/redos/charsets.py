@@ -96,6 +96,7 @@ _ASCII_WORD: CharSet = normalize([(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x6
 _ASCII_SPACE: CharSet = normalize([(0x09, 0x0D), (0x20, 0x20)])
 
 
+@functools.lru_cache(maxsize=256)
 def category(name: str, unicode: bool, top: int) -> CharSet:
     """The class of an sre category name such as ``CATEGORY_DIGIT`` or ``CATEGORY_NOT_WORD``."""
     negated = "_NOT_" in name
@@ -148,6 +149,7 @@ def _ascii_case_classes() -> Tuple[Tuple[int, ...], Dict[int, Tuple[int, ...]]]:
     return tuple(sorted(classes)), classes
 
 
+@functools.lru_cache(maxsize=4096)
 def fold_closure(cs: CharSet, unicode: bool) -> CharSet:
     """``cs`` closed under IGNORECASE equivalence (Unicode or ASCII folding)."""
     cased, classes = _unicode_case_classes() if unicode else _ascii_case_classes()
@@ -165,26 +167,45 @@ def partition(sets: Sequence[CharSet], top: int) -> List[CharSet]:
 
     Returns the blocks (each a CharSet); code points in no set form one block.
     """
-    points = {0, top + 1}
-    for s in sets:
+    return partition_with_masks(sets, top)[0]
+
+
+def partition_with_masks(sets: Sequence[CharSet], top: int) -> Tuple[List[CharSet], Dict[CharSet, int]]:
+    """Blocks of the coarsest partition and, for each input set, the bitmask of its blocks.
+
+    One sweep over the interval end points; the membership signature of a
+    stretch of code points is a bitmask over the (deduplicated) input sets.
+    """
+    unique = list(dict.fromkeys(sets))
+    events: Dict[int, int] = {}
+    for index, s in enumerate(unique):
+        bit = 1 << index
         for lo, hi in s:
-            points.add(lo)
-            points.add(hi + 1)
-    bounds = sorted(p for p in points if p <= top + 1)
-    signatures: Dict[Tuple[int, ...], List[Interval]] = {}
-    # membership signature of each elementary interval, by sweeping each set once
-    elementary = [(bounds[i], bounds[i + 1] - 1) for i in range(len(bounds) - 1)]
-    member: List[List[int]] = [[] for _ in elementary]
-    for index, s in enumerate(sets):
-        k = 0
-        for lo, hi in s:
-            k = bisect_right(bounds, lo) - 1
-            while k < len(elementary) and elementary[k][1] <= hi:
-                member[k].append(index)
-                k += 1
-    for iv, sig in zip(elementary, member):
-        signatures.setdefault(tuple(sig), []).append(iv)
-    return [normalize(ivs) for ivs in signatures.values()]
+            if lo > top:
+                break
+            events[lo] = events.get(lo, 0) ^ bit
+            if hi + 1 <= top:
+                events[hi + 1] = events.get(hi + 1, 0) ^ bit
+    points = sorted(events)
+    if not points or points[0] != 0:
+        points.insert(0, 0)
+    groups: Dict[int, List[Interval]] = {}
+    active = 0
+    for i, point in enumerate(points):
+        active ^= events.get(point, 0)
+        end = points[i + 1] - 1 if i + 1 < len(points) else top
+        groups.setdefault(active, []).append((point, end))
+    blocks: List[CharSet] = []
+    masks: Dict[CharSet, int] = {s: 0 for s in unique}
+    for b, (signature, intervals) in enumerate(groups.items()):
+        blocks.append(normalize(intervals))
+        index = 0
+        while signature:
+            if signature & 1:
+                masks[unique[index]] |= 1 << b
+            signature >>= 1
+            index += 1
+    return blocks, masks
 
 
 _PREFERRED = "abcxyz0123456789ABC_-.!@ \t<>/=:;,'\"#$%&()*+?[]^{|}~`\\\n\r"

@@ -213,13 +213,21 @@ def judge(replies: List[dict], timed_out: bool, attack: Attack, exponential: boo
             or (timed_out and len(usable) >= 1)
         )
     else:
-        if len(usable) >= 2:
-            (n1, t1), (n2, t2) = usable[-2], usable[-1]
-            if n2 > n1 and t1 > 0:
-                result.growth = math.log(t2 / t1) / math.log(n2 / n1)
+        result.growth = fitted_exponent([(n, t) for n, t in usable if t > 1e-3] or usable)
         result.confirmed = (result.growth is not None and result.growth >= MIN_POLY_EXPONENT
                             and (timed_out or samples[-1][1] >= 0.01))
     return result
+
+
+def fitted_exponent(samples: List[Tuple[int, float]]) -> Optional[float]:
+    """Least-squares slope of log(seconds) on log(n) over the last three samples (None if < 2)."""
+    points = [(math.log(n), math.log(t)) for n, t in samples if t > 0][-3:]
+    if len(points) < 2:
+        return None
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    spread = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / spread if spread else None
 
 
 def report_n(measurement: Measurement, exponential: bool, max_pumps: Optional[int], seconds: float = 10.0) -> int:

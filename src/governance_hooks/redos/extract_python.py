@@ -321,7 +321,7 @@ class _Extractor(ast.NodeVisitor):
             display = f"{key}.{method} (line {call.lineno})"
             if display not in site.calls:
                 site.calls.append(display)
-        for site in list(self.compiled.values()) + self.anonymous_compiled:
+        for site in list(self.sites.values()):
             if not site.kinds:
                 site.kinds.add("search")
                 site.calls.append(f"{site.module}.compile")

@@ -40,6 +40,10 @@ EXACT_REPEAT_LIMIT = 12
 ATOMIC_DFA_LIMIT = 128
 
 
+#: Character classes by (opcode, argument, relevant flags, bytes?): the same classes recur a lot.
+_CLASS_CACHE: Dict[tuple, CharSet] = {}
+
+
 class BudgetExceeded(Exception):
     """The automaton grew past its state budget (the caller reports analysis-incomplete)."""
 
@@ -77,7 +81,7 @@ class NFA:
     loop_body: Dict[int, Tuple[int, int]] = field(default_factory=dict)
     approximations: Set[str] = field(default_factory=set)
     max_pumps: Optional[int] = None
-    scan_state: Optional[int] = None
+    scan_states: Optional[list] = None
 
     def new_state(self) -> int:
         self.edges.append([])
@@ -118,6 +122,17 @@ class _Builder:
         return charset
 
     def class_of(self, op, av, flags: int) -> CharSet:
+        key = (op, tuple(av) if isinstance(av, list) else av,
+               flags & (FLAG_IGNORECASE | FLAG_DOTALL | FLAG_ASCII | FLAG_LOCALE | FLAG_UNICODE), self.is_bytes)
+        got = _CLASS_CACHE.get(key)
+        if got is None:
+            got = self._class_of(op, av, flags)
+            if len(_CLASS_CACHE) > 20000:
+                _CLASS_CACHE.clear()
+            _CLASS_CACHE[key] = got
+        return got
+
+    def _class_of(self, op, av, flags: int) -> CharSet:
         top = self.nfa.top
         if op is OP["LITERAL"]:
             return self.fold(cs_mod.single(av), flags)
@@ -177,9 +192,20 @@ class _Builder:
         if op is OP["AT"]:
             return self.at(str(av), flags, cur)
         if op in (OP["ASSERT"], OP["ASSERT_NOT"]):
-            self.nfa.approximations.add("lookaround")
+            direction, body = av
             nxt = self.state()
-            self.eps(cur, nxt)
+            single = self.single_class(body, flags)
+            positive = op is OP["ASSERT"]
+            if single is None:
+                self.nfa.approximations.add("lookaround")
+                self.eps(cur, nxt)
+            elif direction == 1:
+                # one-character lookahead: constrains the next character exactly
+                # (a positive one also fails at the end: over-approximated as passing)
+                allowed = single if positive else cs_mod.complement(single, self.nfa.top)
+                self.eps(cur, nxt, ("restrict", allowed))
+            else:
+                self.eps(cur, nxt, ("behind", single, positive))
             return nxt
         if op is OP["GROUPREF"]:
             return self.backref(av, cur)
@@ -194,6 +220,17 @@ class _Builder:
             return end
         raise BudgetExceeded(f"unsupported regex construct {op}")
 
+    def single_class(self, items, flags: int) -> Optional[CharSet]:
+        """The class of a lookaround body that is exactly one character, else None."""
+        items = list(items)
+        while len(items) == 1 and items[0][0] is OP["SUBPATTERN"]:
+            _group, add_flags, del_flags, sub = items[0][1]
+            flags = (flags | add_flags) & ~del_flags
+            items = list(sub)
+        if len(items) == 1 and items[0][0] in (OP["LITERAL"], OP["NOT_LITERAL"], OP["ANY"], OP["IN"]):
+            return self.class_of(items[0][0], items[0][1], flags)
+        return None
+
     def at(self, name: str, flags: int, cur: int) -> int:
         nxt = self.state()
         top = self.nfa.top
@@ -202,8 +239,10 @@ class _Builder:
         elif name == "AT_END_STRING":
             self.eps(cur, nxt, ("restrict", cs_mod.EMPTY))
         elif name == "AT_END":
-            # $ matches at the end and before a newline (the final one without MULTILINE)
-            self.eps(cur, nxt, ("restrict", cs_mod.single(0x0A)))
+            # $ matches at the end and before a newline: any newline under MULTILINE,
+            # only the final one otherwise (so a newline is never a failing suffix)
+            kind = "restrict" if flags & FLAG_MULTILINE else "eol"
+            self.eps(cur, nxt, (kind, cs_mod.single(0x0A)))
         else:  # ^ under MULTILINE, \b, \B: pass (over-approximation)
             if name in ("AT_BOUNDARY", "AT_NON_BOUNDARY", "AT_UNI_BOUNDARY", "AT_UNI_NON_BOUNDARY",
                         "AT_LOC_BOUNDARY", "AT_LOC_NON_BOUNDARY"):

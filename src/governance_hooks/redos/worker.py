@@ -7,7 +7,8 @@ this process on timeout:
 
 request  ``{"pattern": {"s"|"b": text}, "flags": int, "kind": "match"|"fullmatch"|"search",
            "segments": [[{"s"|"b": text}, pumped], ...], "suffixes": [{"s"|"b": text}, ...],
-           "exponential": bool, "target": seconds, "max_n": int}``
+           "exponential": bool, "target": seconds, "max_n": int,
+           optional "start_n": int, "check_suffix": bool (default true), "repeat": int}``
 replies  ``{"suffix": index}`` (or ``{"suffix": null}`` when every suffix matched),
          then ``{"n": n, "t": seconds}`` per measurement, then ``{"done": true}``;
          ``{"error": text}`` when the pattern does not compile.
@@ -47,7 +48,10 @@ def handle(request, out):
     method = getattr(compiled, kind)
     segments = [(_decode(text), pumped) for text, pumped in request["segments"]]
     chosen = None
-    for index, suffix in enumerate(request["suffixes"]):
+    if not request.get("check_suffix", True):  # time the subject as given (corpus label checks)
+        chosen = _decode(request["suffixes"][0])
+        out({"suffix": 0})
+    for index, suffix in enumerate(request["suffixes"] if chosen is None else []):
         suffix = _decode(suffix)
         if all(_fails(method, kind, *_subject(segments, suffix, n)) for n in (1, 2, 3)):
             chosen = suffix
@@ -59,12 +63,14 @@ def handle(request, out):
         return
     target = request["target"]
     max_n = request["max_n"]
-    n = 2 if request["exponential"] else 64
+    n = request.get("start_n") or (2 if request["exponential"] else 64)
     while n <= max_n:
         subject, _ = _subject(segments, chosen, n)
-        start = time.perf_counter()
-        method(subject)
-        elapsed = time.perf_counter() - start
+        elapsed = float("inf")
+        for _ in range(request.get("repeat", 1)):  # the minimum filters out noise from other load
+            start = time.perf_counter()
+            method(subject)
+            elapsed = min(elapsed, time.perf_counter() - start)
         out({"n": n, "t": elapsed})
         if elapsed >= target:
             break
