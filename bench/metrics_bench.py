@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -128,16 +127,16 @@ def ensure(lines: int) -> Path:
 
 
 def run_measured(cmd, cwd=None):
-    """Run ``cmd``; return (seconds, peak RSS in MiB of that child, CompletedProcess)."""
+    """Run ``cmd``; return (wall seconds, CPU seconds of it and its workers, peak RSS MiB of the largest process, rc, stderr tail)."""
     wrapper = (
         "import resource,subprocess,sys,time,json;"
         "t=time.perf_counter();p=subprocess.run(sys.argv[1:],capture_output=True);"
-        "d=time.perf_counter()-t;"
-        "print(json.dumps([d,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,p.returncode,p.stderr.decode()[-300:]]))"
+        "d=time.perf_counter()-t;u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(json.dumps([d,u.ru_utime+u.ru_stime,u.ru_maxrss,p.returncode,p.stderr.decode()[-300:]]))"
     )
     out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, cwd=cwd)
-    seconds, rss_kib, rc, err = json.loads(out.stdout.strip().splitlines()[-1])
-    return seconds, rss_kib / 1024, rc, err
+    seconds, cpu, rss_kib, rc, err = json.loads(out.stdout.strip().splitlines()[-1])
+    return seconds, cpu, rss_kib / 1024, rc, err
 
 
 def ours(path: Path, backend: str, jobs: int):
@@ -147,15 +146,15 @@ def ours(path: Path, backend: str, jobs: int):
     return run_measured(cmd)
 
 
-def plain_loop(path: Path, sample: int) -> float:
-    """Seconds per line of json.loads + jsonschema iter_errors on the first ``sample`` lines."""
+def plain_loop(path: Path, sample: int):
+    """(wall, CPU) seconds per line of json.loads + jsonschema iter_errors on the first ``sample`` lines."""
     import jsonschema
 
     schema = json.loads(SCHEMA.read_text())
     validator = jsonschema.Draft202012Validator(schema)
     with open(path, "rb") as handle:
         lines = [next(handle) for _ in range(sample)]
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for raw in lines:
         try:
             value = json.loads(raw)
@@ -163,14 +162,14 @@ def plain_loop(path: Path, sample: int) -> float:
             continue
         for _ in validator.iter_errors(value):
             pass
-    return (time.perf_counter() - t) / sample
+    return (time.perf_counter() - t) / sample, (time.process_time() - c) / sample
 
 
-def check_jsonschema(path: Path, sample: int) -> float:
-    """Seconds per record for check-jsonschema fed one record per .json file."""
+def check_jsonschema(path: Path, sample: int):
+    """(wall, CPU) seconds per record for check-jsonschema fed one record per .json file."""
     exe = shutil.which("check-jsonschema")
     if exe is None:
-        return float("nan")
+        return float("nan"), float("nan")
     with tempfile.TemporaryDirectory() as tmp:
         files = []
         with open(path, "rb") as handle:
@@ -178,9 +177,8 @@ def check_jsonschema(path: Path, sample: int) -> float:
                 target = Path(tmp) / f"r{i:06d}.json"
                 target.write_bytes(next(handle))
                 files.append(str(target))
-        t = time.perf_counter()
-        subprocess.run([exe, "--schemafile", str(SCHEMA), *files], capture_output=True)
-        return (time.perf_counter() - t) / sample
+        seconds, cpu, _, _, _ = run_measured([exe, "--schemafile", str(SCHEMA), *files])
+        return seconds / sample, cpu / sample
 
 
 def main(argv=None) -> int:
@@ -199,32 +197,36 @@ def main(argv=None) -> int:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; our check uses --jobs {jobs}\n")
     rows = []
     for backend in ("jsonschema-rs", "jsonschema"):
-        secs, rss, rc, err = ours(big, backend, jobs)
+        secs, cpu, rss, rc, err = ours(big, backend, jobs)
         if rc not in (0, 1):
             print(f"{backend}: failed rc={rc}: {err}")
             continue
-        rows.append((f"governance-hooks metrics --backend {backend}", args.lines / secs, secs, rss, "whole file, start-up included"))
-    per_line = plain_loop(big, args.sample)
-    rows.append(("plain loop json.loads + jsonschema", 1 / per_line, per_line * args.lines, float("nan"),
+        rows.append((f"governance-hooks metrics --backend {backend}", args.lines / secs, args.lines / cpu, secs, rss,
+                     "whole file, start-up included"))
+    wall, cpu = plain_loop(big, args.sample)
+    rows.append(("plain loop json.loads + jsonschema", 1 / wall, 1 / cpu, wall * args.lines, float("nan"),
                  f"measured on {args.sample:,} lines, extrapolated"))
-    per_record = check_jsonschema(big, args.cj_sample)
-    rows.append(("check-jsonschema (one file per record)", 1 / per_record, per_record * args.lines, float("nan"),
+    plain_rate = 1 / wall
+    wall, cpu = check_jsonschema(big, args.cj_sample)
+    rows.append(("check-jsonschema (one file per record)", 1 / wall, 1 / cpu, wall * args.lines, float("nan"),
                  f"measured on {args.cj_sample:,} records, extrapolated"))
-    print(f"{'tool':<48} {'lines/s':>12} {'time (s)':>9} {'peak RSS':>9}  note")
-    for name, rate, secs, rss, note in rows:
+    print(f"{'tool':<48} {'lines/s':>11} {'lines/CPU-s':>12} {'time (s)':>9} {'peak RSS':>9}  note")
+    for name, rate, cpu_rate, secs, rss, note in rows:
         rss_text = f"{rss:.0f} MiB" if rss == rss else "-"
-        print(f"{name:<48} {rate:>12,.0f} {secs:>9.2f} {rss_text:>9}  {note}")
+        print(f"{name:<48} {rate:>11,.0f} {cpu_rate:>12,.0f} {secs:>9.2f} {rss_text:>9}  {note}")
     fast = next((r for r in rows if "jsonschema-rs" in r[0]), None)
     if fast:
-        print(f"\nfast backend vs plain loop: {fast[1] * per_line:.1f}x; vs check-jsonschema: {fast[1] * per_record:.0f}x")
+        print(f"\nfast backend vs plain loop: {fast[1] / plain_rate:.1f}x (wall); vs check-jsonschema: {fast[1] / rows[-1][1]:.0f}x")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     if not args.quick:
         small_lines = args.lines // 4
         small = ensure(small_lines)
         print("\nmemory flat in file size (fast backend, peak RSS of the whole command):")
         for path, n in ((small, small_lines), (big, args.lines)):
-            for j in (1, jobs):
-                secs, rss, rc, err = ours(path, "jsonschema-rs", j)
-                print(f"  {n:>9,} lines ({path.stat().st_size / 1e6:5.0f} MB) --jobs {j}: peak RSS {rss:6.1f} MiB, {n / secs:,.0f} lines/s")
+            for j in sorted({1, jobs}):
+                secs, cpu, rss, rc, err = ours(path, "jsonschema-rs", j)
+                print(f"  {n:>9,} lines ({path.stat().st_size / 1e6:5.0f} MB) --jobs {j}: peak RSS {rss:6.1f} MiB "
+                      f"(largest process), {n / secs:,.0f} lines/s")
     return 0
 
 

@@ -182,3 +182,15 @@ def test_changed_checkpoint_pulls_in_its_records(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, found = findings(tmp_path, capsys, "run/model.pt")
     assert (code, [f[:2] for f in found]) == (1, [("digest-mismatch", "run/metadata.json")])
+
+
+def test_lfs_pointer_in_index_is_compared_by_oid_and_size(tmp_path, capsys):
+    pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{H_STATE}\nsize {len(STATE)}\n".encode()
+    write(tmp_path, {"ckpts/e1/model.pt": pointer, "ckpts/index.json": index([
+        {"path": "e1/model.pt", "metric": 0.5, "created_at": 1, "sha256": H_STATE, "size": len(STATE) + 1}])})
+    assert findings(tmp_path, capsys) == (1, [
+        ("lfs-not-scanned", "ckpts/e1/model.pt", None, None,
+         f"Git LFS pointer (oid {H_STATE[:12]}…, {len(STATE)} bytes): the content is not in the working tree and was not scanned"),
+        ("digest-mismatch", "ckpts/index.json", 12, 15,
+         f"/entries/0/size is {len(STATE) + 1} bytes but its Git LFS pointer says {len(STATE)} (e1/model.pt)"),
+    ])

@@ -265,3 +265,9 @@ def test_gitlab_location_order(make_repo, capsys):
     assert [(f["rule_id"], f["path"], f["message"]) for f in report["findings"]] == [
         ("codeowners/multiple-files", ".gitlab/CODEOWNERS", "GitLab uses `CODEOWNERS`; this CODEOWNERS file is ignored")]
     assert report["summary"]["codeowners"]["dialect"] == "gitlab"
+
+
+def test_who_without_any_codeowners_file(tmp_path, capsys):
+    code, out, _ = run(capsys, "--repo", str(tmp_path), "--who", "src/a.py")
+    assert code == 0
+    assert out.splitlines()[0] == "src/a.py: no owners (no rule matches)"

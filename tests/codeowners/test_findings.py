@@ -16,6 +16,7 @@ FILES = ["README.md", "docs/a.md", "docs/b/c.md", "src/app.py", "src/lib/util.py
     ("/", 1, "use `*`"),
     ("\\#notes", 1, "wildcard"),
     ("a//b", 2, "doubled"),
+    ("/src/lib//x.py", 9, "doubled"),
 ])
 def test_invalid_patterns(pattern, column, suggestion_part):
     found = findings(f"{pattern} @a\n", FILES, dialect="github")

@@ -96,3 +96,11 @@ def test_character_classes_are_allowed_in_gitlab():
 def test_exclusion_unmatched_is_reported():
     found = findings("[A] @a\nsrc/\n!/src/missing.py\n", ["src/x.py"])
     assert brief(found) == [("codeowners/unmatched-pattern", 3, 1)]
+
+
+def test_inline_comments_are_flagged_in_gitlab_only():
+    text = "[Docs] @docs # section for the docs\ndocs/ @a # ask @b first\n"
+    found = findings(text, ["docs/x.md"])
+    assert brief(found) == [("codeowners/inline-comment", 1, 14), ("codeowners/inline-comment", 2, 10)]
+    assert found[1].message == "GitLab does not support inline comments: `@b` in this comment would be parsed as owner(s)"
+    assert findings("docs/ @a # ask @b first\n", ["docs/x.md"], dialect="github") == []

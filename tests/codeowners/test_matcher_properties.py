@@ -39,3 +39,4 @@ def test_trie_agrees_with_reference(pattern_texts, path_list):
         expected = sorted(i for i, c in enumerate(compiled) if c is not None and matches(c, path))
         assert sorted(matcher.matches(path)) == expected, (pattern_texts, path)
         assert matcher.last_match(path) == (expected[-1] if expected else -1), (pattern_texts, path)
+    assert matcher.last_matches(path_list) == [matcher.last_match(p) for p in path_list]

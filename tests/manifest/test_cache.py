@@ -85,7 +85,8 @@ def test_no_cache_neither_reads_nor_writes(tmp_path, run_cli, private_cache):
     run_cli("manifest", "verify", manifest, "--repo", tmp_path, "--no-cache")
     assert not private_cache.exists()
     run_cli("manifest", "verify", manifest, "--repo", tmp_path)
-    assert len(list((private_cache / "manifest").iterdir())) == 1
+    names = sorted(p.name.split(".", 1)[1] for p in (private_cache / "manifest").iterdir())
+    assert names == ["clean.json", "json"]  # the stat cache and the clean-tree snapshot
     result = run_cli("manifest", "verify", manifest, "--repo", tmp_path, "--no-cache", "--format", "json")
     assert (result.stats["cache_hits"], result.stats["files_hashed"]) == (0, 1)
 
@@ -118,3 +119,41 @@ def test_user_cache_dir_outside_git(tmp_path, monkeypatch):
     assert git_dir_of(str(tmp_path / "plain")) is None
     file = cache_file_for(str(tmp_path / "plain"))
     assert file.parent == tmp_path / "xdg" / "governance-hooks" / "manifest"
+
+
+def test_clean_tree_snapshot_skips_parsing_until_anything_changes(tmp_path, run_cli, monkeypatch):
+    ds = tmp_path / "ds"
+    files = {f"part-{i}.bin": bytes([i]) * 2000 for i in range(5)}
+    write_files(ds, files)
+    manifest = write_manifest(ds / "manifest.json", [shard(p, d) for p, d in files.items()])
+    args = ("manifest", "verify", manifest, "--repo", tmp_path, "--format", "json")
+    assert run_cli(*args).stats["files_hashed"] == 5  # clean, settled: the snapshot is recorded
+
+    import governance_hooks.manifest.parse_json as parse_json
+
+    def no_parse(*_):
+        raise AssertionError("parsed although the snapshot matched")
+
+    monkeypatch.setattr(parse_json, "parse_manifest_json", no_parse)
+    fast = run_cli(*args)
+    assert (fast.code, fast.findings) == (0, [])
+    assert {k: fast.stats[k] for k in ("manifests", "shards", "ok", "files_hashed", "cache_hits")} == \
+        {"manifests": 1, "shards": 5, "ok": 5, "files_hashed": 0, "cache_hits": 5}
+    monkeypatch.undo()
+    monkeypatch.setenv("GOVERNANCE_HOOKS_CACHE_DIR", str(tmp_path / "stat-cache"))
+
+    (ds / "part-3.bin").write_bytes(b"x" * 2000)  # same size; the snapshot no longer matches
+    changed = run_cli(*args)
+    assert [(f["rule_id"], f["line"]) for f in changed.findings] == [("manifest/changed-shard", 21)]
+    (ds / "part-3.bin").write_bytes(bytes([3]) * 2000)
+    (ds / "new.bin").write_bytes(b"n")
+    assert [f["rule_id"] for f in run_cli(*args).findings] == ["manifest/new-file"]
+
+
+def test_no_snapshot_for_racy_files_or_shard_jobs(tmp_path, run_cli, private_cache):
+    ds = tmp_path / "ds"
+    write_files(ds, {"fresh.bin": b"f"}, old=False)
+    manifest = write_manifest(ds / "manifest.json", [shard("fresh.bin", b"f")])
+    run_cli("manifest", "verify", manifest, "--repo", tmp_path)
+    run_cli("manifest", "verify", manifest, "--repo", tmp_path, "--shard", "1/1")
+    assert [p.name for p in (private_cache / "manifest").iterdir() if p.name.endswith(".clean.json")] == []

@@ -196,3 +196,14 @@ def test_symlink_out_of_the_repository_and_special_files_are_not_read(make_repo,
         ("link.ndjson", "metrics/unreadable-file", "symbolic link to a file outside the repository; not followed"),
         ("pipe.ndjson", "metrics/unreadable-file", "not a regular file; not read"),
     ]
+
+
+def test_exclude_globs_skip_discovered_files(make_repo, capsys):
+    root = make_repo({
+        "pyproject.toml": '[tool.governance-hooks.metrics]\nexclude = ["fixtures/**"]\n',
+        "fixtures/broken.ndjson": "{not json\n",
+        "runs/m.ndjson": BAD,
+    })
+    code, out, _ = _run(capsys, "--repo", str(root), "--format", "json")
+    assert code == 1
+    assert {f["path"] for f in json.loads(out)["findings"]} == {"runs/m.ndjson"}

@@ -30,6 +30,12 @@ def test_default_schema_is_2020_12_and_matches_the_design():
     assert (default_schema_path().parent / "README.md").is_file()
 
 
+def test_default_schema_passes_the_full_load_and_metaschema_check():
+    full = load_schema(default_schema_path())
+    assert full.documents[full.root_uri] == load_default().root
+    assert full.dialect == "2020-12"
+
+
 @pytest.mark.parametrize("name, dialect", [
     ("draft7.schema.json", "draft-07"),
     ("draft2019.schema.json", "2019-09"),

@@ -145,3 +145,35 @@ def test_solver_and_evaluator_agree_on_admin(policy):
     if status == z3.sat:
         decision = ev.admin_decide(policy, witness)
         assert decision.permitted and decision.admin and not ev.gates_hold(policy.gates, witness)
+
+
+ANOMALIES = {"no-shadowed-rules": 1, "no-redundant-rules": 1, "no-conflicts": 1}
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(policies(), st.lists(requests, min_size=40, max_size=40))
+def test_reported_anomalies_hold_on_sampled_requests(policy, sample):
+    import dataclasses
+
+    from governance_hooks.policy.prove import prove
+
+    policy = dataclasses.replace(policy, invariants=dict(ANOMALIES))
+    found = prove(policy).findings
+    shadowed = {f.evidence["rule"] for f in found if f.rule_id == "policy/shadowed-rule"}
+    redundant = {f.evidence["rule"] for f in found if f.rule_id == "policy/redundant-rule"}
+    for request in sample:
+        decision = ev.decide(policy, request)
+        if policy.semantics == m.FIRST_MATCH:
+            assert not (set(decision.rules) & shadowed), (request, decision)
+        elif decision.allowed:
+            assert not (set(decision.rules) & shadowed), (request, decision)
+    for rule_id in redundant:
+        without = dataclasses.replace(policy, egress=tuple(
+            dataclasses.replace(r, index=k) for k, r in enumerate(r for r in policy.egress if r.id != rule_id)))
+        for request in sample:
+            assert ev.decide(without, request).allowed == ev.decide(policy, request).allowed, (rule_id, request)
+    for f in found:
+        if f.rule_id == "policy/rule-conflict":
+            first, second = (policy.rule(r["id"]) for r in f.evidence["rules"])
+            witness = m.Request(**{**f.evidence["witness"], "flags": tuple(sorted(f.evidence["witness"]["flags"].items()))})
+            assert ev.matches(first.match, witness) and ev.matches(second.match, witness)

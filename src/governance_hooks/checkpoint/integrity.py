@@ -193,6 +193,7 @@ def check_v1_metadata(path: Path, doc: Document, root: Path, checkpoint_candidat
     except OSError as exc:
         problems.append(Problem(rules.MISSING_FILE, path, f"cannot read checkpoint {target.name}: {exc.strerror or exc}"))
         return
+    _check_size(problems, path, doc, "", meta, size, lfs, target.name)
     if actual != recorded:
         line, col = doc.where("/sha256")
         source = "its Git LFS pointer oid" if lfs else "a fresh hash of"
@@ -200,6 +201,22 @@ def check_v1_metadata(path: Path, doc: Document, root: Path, checkpoint_candidat
             rules.DIGEST_MISMATCH, path,
             f"/sha256 is {recorded[:12]}… but {source} {target.name} is {actual[:12]}…",
             line, col, "/sha256", {"recorded": recorded, "actual": actual, "checkpoint": target.name, "lfs": lfs}))
+
+
+def _check_size(problems: List[Problem], path: Path, doc: Document, base: str, record: dict, size: int,
+                lfs: bool, name: str) -> None:
+    """An optional ``size`` (bytes) beside a digest must match the file, or the LFS pointer's size."""
+    if "size" not in record:
+        return
+    recorded = record["size"]
+    pointer = f"{base}/size"
+    if type(recorded) is not int or recorded < 0:
+        _bad(problems, path, doc, pointer, "size must be a non-negative integer (bytes)")
+    elif recorded != size:
+        line, col = doc.where(pointer)
+        source = "its Git LFS pointer says" if lfs else "the file has"
+        problems.append(Problem(rules.DIGEST_MISMATCH, path, f"{pointer} is {recorded} bytes but {source} {size} ({name})",
+                                line, col, pointer, {"recorded_size": recorded, "actual_size": size, "lfs": lfs}))
 
 
 def read_state_sha256(path: Path) -> Tuple[Optional[str], Optional[str]]:
@@ -377,10 +394,11 @@ def check_index(path: Path, doc: Document, root: Path, digests: Digests, problem
         if sha is None:
             continue
         try:
-            actual, _, lfs = digests.digest(target)
+            actual, size, lfs = digests.digest(target)
         except OSError as exc:
             problems.append(Problem(rules.MISSING_FILE, path, f"{base}/path {rel!r} cannot be read: {exc.strerror or exc}"))
             continue
+        _check_size(problems, path, doc, base, entry, size, lfs, rel)
         if actual != sha:
             line, col = doc.where(f"{base}/sha256")
             source = "its Git LFS pointer oid" if lfs else "a fresh hash"

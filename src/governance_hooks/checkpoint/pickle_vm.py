@@ -183,6 +183,9 @@ _PUSH_ARG = frozenset({
     "BINUNICODE8", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
 })
 
+_MEMO_PUT = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"})
+_MEMO_GET = frozenset({"GET", "BINGET", "LONG_BINGET"})
+
 #: The joblib placeholder whose BUILD makes joblib read array bytes that follow it.
 JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 
@@ -243,67 +246,55 @@ class Simulator:
         frame_end: Optional[int] = None
         last_end = start
         budget = self.budget
-        wo = self.allowlist
+        wo_opcodes = self.allowlist.weights_only_opcodes
+        max_opcodes, max_stack, max_memo = budget.max_opcodes, budget.max_stack, budget.max_memo
+        used = first_used = budget.used
+        tell = self.buf.tell
         self.buf.seek(start)
         ops = pickletools.genops(self.buf)
         pos = start
         try:
             for opcode, arg, pos in ops:
-                end = self.buf.tell()
+                end = tell()
                 name = opcode.name
-                budget.used += 1
-                result.opcodes += 1
-                if budget.used > budget.max_opcodes:
-                    raise BudgetExceeded(pos, f"more than {budget.max_opcodes} opcodes simulated")
+                used += 1
+                if used > max_opcodes:
+                    raise BudgetExceeded(pos, f"more than {max_opcodes} opcodes simulated")
                 # PEP 3154 framing: a frame must not be cut by an opcode, nor start inside another.
                 if frame_end is not None:
                     if pos < frame_end < end and name != "FRAME":
                         raise PickleFault(pos, f"{name} at offset {pos} crosses the end of the frame at {frame_end}")
                     if pos >= frame_end:
                         frame_end = None
-                if name not in wo.weights_only_opcodes:
+                if name not in wo_opcodes:
                     result.weights_only_violation(f"opcode {name} at offset {pos}")
                 if name in _PUSH_ARG:
-                    if isinstance(arg, str) and len(arg) > MAX_KEPT_STR:
-                        arg = Opaque("str", len(arg))
-                    elif isinstance(arg, (bytes, bytearray)) and len(arg) > MAX_KEPT_STR:
-                        arg = Opaque("bytes", len(arg))
+                    kind = type(arg)
+                    if (kind is str or kind is bytes or kind is bytearray) and len(arg) > MAX_KEPT_STR:
+                        arg = Opaque("str" if kind is str else "bytes", len(arg))
                     stack.append(arg)
-                elif name == "FRAME":
-                    if frame_end is not None and pos < frame_end:
-                        raise PickleFault(pos, f"a new frame starts at offset {pos} inside the frame ending at {frame_end}")
-                    if arg > self.size - end:
-                        raise PickleFault(pos, f"frame at offset {pos} claims {arg} bytes but only {self.size - end} remain")
-                    frame_end = end + arg
-                elif name == "PROTO":
-                    if arg > 5:
-                        raise PickleFault(pos, f"unsupported pickle protocol {arg}")
-                    result.protocol = arg
-                elif name == "STOP":
+                elif name in _MEMO_PUT:
                     if not stack:
-                        raise PickleFault(pos, "STOP with an empty stack")
-                    if frame_end is not None and frame_end > end:
-                        # The stream itself is complete; the bytes the frame claims past STOP are what a
-                        # following load would read, so the caller reports this and scans on from STOP.
-                        result.problems.append((pos, f"the frame claims {frame_end - end} bytes past STOP at offset {pos}"))
-                    result.value = stack.pop()
-                    result.end = end
-                    return result
-                elif name in ("NONE", "NEWTRUE", "NEWFALSE"):
-                    stack.append(None if name == "NONE" else name == "NEWTRUE")
-                elif name == "EMPTY_LIST":
-                    stack.append([])
-                elif name == "EMPTY_DICT":
-                    stack.append({})
-                elif name == "EMPTY_TUPLE":
-                    stack.append(())
-                elif name == "EMPTY_SET":
-                    stack.append(Opaque("set", []))
+                        raise PickleFault(pos, f"{name} at offset {pos} needs 1 stack items, found 0")
+                    key = len(memo) if name == "MEMOIZE" else arg
+                    if type(key) is bool:  # genops reads "00"/"01" as booleans; pickle.py uses int()
+                        key = int(key)
+                    if type(key) is not int:
+                        raise PickleFault(pos, f"PUT key {key!r} is not an integer")
+                    if key < 0:
+                        raise PickleFault(pos, "negative memo key")
+                    memo[key] = stack[-1]
+                    if len(memo) > max_memo:
+                        raise BudgetExceeded(pos, f"more than {max_memo} memo entries")
+                elif name in _MEMO_GET:
+                    if arg not in memo:
+                        raise PickleFault(pos, f"memo key {arg} at offset {pos} was never stored")
+                    stack.append(memo[arg])
                 elif name == "MARK":
                     metastack.append(stack)
                     stack = []
-                    if len(metastack) > budget.max_stack:
-                        raise BudgetExceeded(pos, f"more than {budget.max_stack} nested marks")
+                    if len(metastack) > max_stack:
+                        raise BudgetExceeded(pos, f"more than {max_stack} nested marks")
                 elif name in ("TUPLE", "LIST", "FROZENSET", "DICT", "POP_MARK"):
                     items = stack
                     if not metastack:
@@ -323,45 +314,24 @@ class Simulator:
                     items = tuple(stack[-n:])
                     del stack[-n:]
                     stack.append(items)
-                elif name == "POP":
-                    if stack:
-                        stack.pop()
-                    elif metastack:  # pickle.py: POP on an empty stack after MARK pops the mark
-                        stack = metastack.pop()
-                    else:
-                        raise PickleFault(pos, "POP on an empty stack")
-                elif name == "DUP":
-                    self._need(stack, 1, pos, name)
-                    stack.append(stack[-1])
-                elif name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
-                    self._need(stack, 1, pos, name)
-                    key = len(memo) if name == "MEMOIZE" else arg
-                    if name == "PUT" and not isinstance(key, int):
-                        raise PickleFault(pos, f"PUT key {key!r} is not an integer")
-                    if key < 0:
-                        raise PickleFault(pos, "negative memo key")
-                    memo[key] = stack[-1]
-                    if len(memo) > budget.max_memo:
-                        raise BudgetExceeded(pos, f"more than {budget.max_memo} memo entries")
-                elif name in ("GET", "BINGET", "LONG_BINGET"):
-                    if arg not in memo:
-                        raise PickleFault(pos, f"memo key {arg} at offset {pos} was never stored")
-                    stack.append(memo[arg])
-                elif name == "APPEND":
+                elif name == "REDUCE":
                     self._need(stack, 2, pos, name)
-                    item = stack.pop()
-                    self._append(stack[-1], [item], name, pos, result)
-                elif name in ("APPENDS", "ADDITEMS"):
-                    if not metastack:
-                        raise PickleFault(pos, f"{name} at offset {pos} without a MARK")
-                    items, stack = stack, metastack.pop()
-                    self._need(stack, 1, pos, name)
-                    self._append(stack[-1], items, name, pos, result)
-                elif name == "SETITEM":
-                    self._need(stack, 3, pos, name)
-                    value = stack.pop()
-                    key = stack.pop()
-                    self._setitems(stack[-1], [key, value], name, pos, result)
+                    args = stack.pop()
+                    func = stack[-1]
+                    self._call(result, func, args, name, pos)
+                    stack[-1] = Obj(func, args, pos)
+                elif name in ("PERSID", "BINPERSID"):
+                    if name == "BINPERSID":
+                        self._need(stack, 1, pos, name)
+                        pid = stack.pop()
+                    else:
+                        pid = arg
+                    result.persistent_ids.append(pid)
+                    if name == "BINPERSID":
+                        ok = type(pid) is int or (type(pid) is tuple and (not pid or pid[0] in ("storage", b"storage")))
+                        if not ok:
+                            result.weights_only_violation(f"persistent id {_describe(pid)} at offset {pos} is not a storage")
+                    stack.append(Opaque("persistent", pid))
                 elif name == "SETITEMS":
                     if not metastack:
                         raise PickleFault(pos, f"{name} at offset {pos} without a MARK")
@@ -370,6 +340,20 @@ class Simulator:
                     if len(items) % 2:
                         raise PickleFault(pos, "SETITEMS with an odd number of items")
                     self._setitems(stack[-1], items, name, pos, result)
+                elif name in ("APPENDS", "ADDITEMS"):
+                    if not metastack:
+                        raise PickleFault(pos, f"{name} at offset {pos} without a MARK")
+                    items, stack = stack, metastack.pop()
+                    self._need(stack, 1, pos, name)
+                    self._append(stack[-1], items, name, pos, result)
+                elif name in ("NONE", "NEWTRUE", "NEWFALSE"):
+                    stack.append(None if name == "NONE" else name == "NEWTRUE")
+                elif name == "EMPTY_TUPLE":
+                    stack.append(())
+                elif name == "EMPTY_DICT":
+                    stack.append({})
+                elif name == "EMPTY_LIST":
+                    stack.append([])
                 elif name in ("GLOBAL", "INST"):
                     module, qualname = self._global_lines(pos, end, name)
                     use = self._record_global(result, module, qualname, name, pos)
@@ -391,20 +375,70 @@ class Simulator:
                                                f"{_describe(module)} and {_describe(qualname)}")
                     use = self._record_global(result, module, qualname, name, pos)
                     stack.append(GlobalRef(use))
-                elif name in ("EXT1", "EXT2", "EXT4"):
-                    stack.append(GlobalRef(self._record_ext(result, arg, name, pos)))
-                elif name == "REDUCE":
+                elif name == "BUILD":
                     self._need(stack, 2, pos, name)
-                    args = stack.pop()
-                    func = stack[-1]
-                    self._call(result, func, args, name, pos)
-                    stack[-1] = Obj(func, args, pos)
+                    state = stack.pop()
+                    inst = stack[-1]
+                    self._build(result, inst, state, pos)
+                    if use_joblib and isinstance(inst, Obj) and _global_of(inst.creator) is not None \
+                            and (_global_of(inst.creator).module, _global_of(inst.creator).name) == JOBLIB_WRAPPER:
+                        if frame_end is not None and frame_end > end:
+                            raise PickleFault(pos, "joblib array data announced inside a pickle frame")
+                        budget.used = used  # a nested object-array stream shares the budget
+                        stack[-1] = self._joblib_array(result, inst, end)
+                        used = budget.used
+                        pos = end
                 elif name == "NEWOBJ":
                     self._need(stack, 2, pos, name)
                     args = stack.pop()
                     cls = stack.pop()
                     self._call(result, cls, args, name, pos)
                     stack.append(Obj(cls, args, pos))
+                elif name == "FRAME":
+                    if frame_end is not None and pos < frame_end:
+                        raise PickleFault(pos, f"a new frame starts at offset {pos} inside the frame ending at {frame_end}")
+                    if arg > self.size - end:
+                        raise PickleFault(pos, f"frame at offset {pos} claims {arg} bytes but only {self.size - end} remain")
+                    frame_end = end + arg
+                elif name == "STOP":
+                    if not stack:
+                        raise PickleFault(pos, "STOP with an empty stack")
+                    if frame_end is not None and frame_end > end:
+                        # The stream itself is complete; the bytes the frame claims past STOP are what a
+                        # following load would read, so the caller reports this and scans on from STOP.
+                        result.problems.append((pos, f"the frame claims {frame_end - end} bytes past STOP at offset {pos}"))
+                    result.value = stack.pop()
+                    result.end = end
+                    result.opcodes = used - first_used
+                    budget.used = used
+                    return result
+                elif name == "PROTO":
+                    if arg > 5:
+                        raise PickleFault(pos, f"unsupported pickle protocol {arg}")
+                    result.protocol = arg
+                elif name == "EMPTY_SET":
+                    stack.append(Opaque("set", []))
+                elif name == "POP":
+                    if stack:
+                        stack.pop()
+                    elif metastack:  # pickle.py: POP on an empty stack after MARK pops the mark
+                        stack = metastack.pop()
+                    else:
+                        raise PickleFault(pos, "POP on an empty stack")
+                elif name == "DUP":
+                    self._need(stack, 1, pos, name)
+                    stack.append(stack[-1])
+                elif name == "APPEND":
+                    self._need(stack, 2, pos, name)
+                    item = stack.pop()
+                    self._append(stack[-1], [item], name, pos, result)
+                elif name == "SETITEM":
+                    self._need(stack, 3, pos, name)
+                    value = stack.pop()
+                    key = stack.pop()
+                    self._setitems(stack[-1], [key, value], name, pos, result)
+                elif name in ("EXT1", "EXT2", "EXT4"):
+                    stack.append(GlobalRef(self._record_ext(result, arg, name, pos)))
                 elif name == "NEWOBJ_EX":
                     self._need(stack, 3, pos, name)
                     stack.pop()  # kwargs
@@ -421,42 +455,21 @@ class Simulator:
                     cls = args[0]
                     self._call(result, cls, tuple(args[1:]), name, pos)
                     stack.append(Obj(cls, tuple(args[1:]), pos))
-                elif name == "BUILD":
-                    self._need(stack, 2, pos, name)
-                    state = stack.pop()
-                    inst = stack[-1]
-                    self._build(result, inst, state, pos)
-                    if use_joblib and isinstance(inst, Obj) and _global_of(inst.creator) is not None \
-                            and (_global_of(inst.creator).module, _global_of(inst.creator).name) == JOBLIB_WRAPPER:
-                        if frame_end is not None and frame_end > end:
-                            raise PickleFault(pos, "joblib array data announced inside a pickle frame")
-                        stack[-1] = self._joblib_array(result, inst, end)
-                        pos = end
-                elif name in ("PERSID", "BINPERSID"):
-                    if name == "BINPERSID":
-                        self._need(stack, 1, pos, name)
-                        pid = stack.pop()
-                    else:
-                        pid = arg
-                    result.persistent_ids.append(pid)
-                    if name == "BINPERSID":
-                        ok = type(pid) is int or (type(pid) is tuple and (not pid or pid[0] in ("storage", b"storage")))
-                        if not ok:
-                            result.weights_only_violation(f"persistent id {_describe(pid)} at offset {pos} is not a storage")
-                    stack.append(Opaque("persistent", pid))
                 elif name == "NEXT_BUFFER":
                     stack.append(Opaque("buffer"))
                 elif name == "READONLY_BUFFER":
                     self._need(stack, 1, pos, name)
                 else:  # pragma: no cover - genops only yields opcodes of its table
                     raise PickleFault(pos, f"opcode {name} is not supported")
-                if len(stack) > budget.max_stack:
-                    raise BudgetExceeded(pos, f"simulated stack deeper than {budget.max_stack}")
+                if len(stack) > max_stack:
+                    raise BudgetExceeded(pos, f"simulated stack deeper than {max_stack}")
                 last_end = end
         except (PickleFault, BudgetExceeded) as exc:
+            budget.used = used
             exc.partial = result
             raise
         except (ValueError, UnicodeDecodeError, OverflowError) as exc:
+            budget.used = used
             text = str(exc)
             if "pickle exhausted" in text:
                 fault = PickleFault(last_end, f"the stream ends at offset {self.size} before STOP")
@@ -493,7 +506,8 @@ class Simulator:
         use = GlobalUse(norm_module, norm_name, (module, qualname), opcode, pos)
         result.globals.append(use)
         if norm_module.split(".", 1)[0] in self.allowlist.weights_only_blocked:
-            result.weights_only_violation(f"{use.qualified} (module {norm_module} is blocked)")
+            result.weights_only_violation(f"global {use.qualified} at offset {pos} is in the blocked module "
+                                          f"{norm_module.split('.', 1)[0]}")
         elif use.qualified not in self.allowlist.weights_only:
             result.weights_only_violation(f"global {use.qualified} at offset {pos}")
         return use

@@ -248,11 +248,30 @@ class _Scanner:
             if member.data_start < 0:
                 continue
             named_pickle = member.name.endswith((".pkl", ".pickle"))
-            is_npy = member.name.endswith(".npy")
-            head = bytes(buf[member.data_start:member.data_start + 8]) if member.method == 0 else b""
-            looks = member.method != 0 or _looks_like_pickle(head) or head.startswith(formats.NPY_MAGIC)
+            try:
+                head = zipcheck.member_prefix(buf, member, 16)
+            except zipcheck.ZipProblem as exc:
+                self.issue(rules.UNREADABLE_CONTAINER, f"{label}: {exc}", where=label, member=member.name)
+                continue
+            is_npy = head.startswith(formats.NPY_MAGIC)
+            looks = _looks_like_pickle(head[:8])
+            if member.name.endswith(".npy") and not is_npy:
+                self.issue(rules.UNREADABLE_CONTAINER, f"{label}: the member is not a .npy file", where=label,
+                           member=member.name)
             if not (named_pickle or is_npy or looks):
                 continue  # tensor bytes: never unpickled by any loader, not read (throughput)
+            if is_npy and not named_pickle:
+                # Only object arrays hold a pickle; other arrays are sized from the header without inflating them.
+                prefix = zipcheck.member_prefix(buf, member, formats.NPY_MAX_HEADER + 12)
+                try:
+                    header = formats.parse_npy_header(prefix, len(prefix))
+                except formats.FormatProblem as exc:
+                    self.issue(rules.UNREADABLE_CONTAINER, f"{label}: {exc}", where=label, member=member.name)
+                    continue
+                if not header.has_object:
+                    self.result.formats.append("npy")
+                    self.npy_size(header, member.size, f"{label}: ")
+                    continue
             try:
                 data = zipcheck.member_bytes(buf, member, self.options.max_decompressed)
             except OverflowError as exc:
@@ -261,13 +280,12 @@ class _Scanner:
             except zipcheck.ZipProblem as exc:
                 self.issue(rules.UNREADABLE_CONTAINER, f"{label}: {exc}", where=label, member=member.name)
                 continue
-            if (named_pickle or is_npy or _looks_like_pickle(data[:8]) or data.startswith(formats.NPY_MAGIC)) \
-                    and not zipcheck.crc_ok(member, data):
+            if not zipcheck.crc_ok(member, data):
                 self.issue(rules.UNREADABLE_CONTAINER, f"{label}: CRC-32 or size does not match the central directory",
                            where=label, member=member.name)
-            if data.startswith(formats.NPY_MAGIC):
+            if is_npy:
                 self.npy(io.BytesIO(data), data, len(data), label + ": ")
-            elif named_pickle or _looks_like_pickle(data[:8]):
+            else:
                 streams, _ = self.pickles(io.BytesIO(data), data, len(data), 0, label, speculative=not named_pickle,
                                           legacy_ok=False)
                 if member.name == torch_pickle:
@@ -287,6 +305,10 @@ class _Scanner:
             self.pickles(fileobj, buf, size, header.data_start, f"{where}object array data", speculative=False,
                          legacy_ok=False)
             return
+        self.npy_size(header, size, where)
+
+    def npy_size(self, header: formats.NpyHeader, size: int, where: str) -> None:
+        """The data of a non-object ``.npy`` of ``size`` bytes must be exactly shape x itemsize."""
         itemsize = formats.descr_itemsize(header.descr)
         count = 1
         for d in header.shape:

@@ -153,6 +153,23 @@ def member_bytes(buf, member: Member, max_bytes: int) -> bytes:
     raise ZipProblem(f"compression method {member.method} is not supported")
 
 
+def member_prefix(buf, member: Member, n: int) -> bytes:
+    """The first ``n`` uncompressed bytes of a member (for sniffing), without inflating the rest.
+
+    Raises:
+        ZipProblem: unsupported method or corrupt deflate data.
+    """
+    if member.method == zipfile.ZIP_STORED:
+        return bytes(buf[member.data_start:member.data_start + min(n, member.compressed_size)])
+    if member.method == zipfile.ZIP_DEFLATED:
+        raw = buf[member.data_start:member.data_start + member.compressed_size]
+        try:
+            return zlib.decompressobj(-15).decompress(raw, n)
+        except zlib.error as exc:
+            raise ZipProblem(f"corrupt deflate data: {exc}") from None
+    raise ZipProblem(f"compression method {member.method} is not supported")
+
+
 def crc_ok(member: Member, data: bytes) -> bool:
     """True when ``data`` has the CRC-32 and size the central directory records."""
     return len(data) == member.size and (zlib.crc32(data) & 0xFFFFFFFF) == member.crc

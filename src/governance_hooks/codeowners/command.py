@@ -99,18 +99,22 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     root = ctx.root
     result = CheckResult()
 
-    if args.files_from is not None:
-        files = read_file_list(args.files_from)
-    else:
-        from ..repo import list_files
+    files: List[str] = []
+    if args.who is None:  # --who answers from the rules alone; no need to list the tree
+        if args.files_from is not None:
+            files = read_file_list(args.files_from)
+        else:
+            from ..repo import list_files
 
-        files = list_files(root)
+            files = list_files(root)
 
     if args.codeowners is not None:
         target = args.codeowners if args.codeowners.is_absolute() else Path.cwd() / args.codeowners
         if not target.is_file():
             raise ToolError(f"{args.codeowners}: no such CODEOWNERS file")
         rel = relative_posix(target, root)
+        if dialect == "auto" and rel.startswith(".gitlab/"):
+            dialect = "gitlab"
     else:
         located = locate(root, dialect)
         for dead in located.dead:
@@ -120,9 +124,12 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                 "file is ignored", dead, evidence={"in_effect": located.in_effect},
                 suggestion=f"merge its rules into {located.in_effect} and delete it"))
         if located.in_effect is None:
+            if args.who is not None:
+                return _who(args, ctx, parse("", dialect if dialect != "auto" else "github"), result)
+            places = ".github/, the root or docs/" if located.host == "github" else "the root, docs/ or .gitlab/"
             result.findings.append(finding(
-                "codeowners/missing-file", "no CODEOWNERS file in .github/, the root or docs/", "",
-                suggestion="add .github/CODEOWNERS"))
+                "codeowners/missing-file", f"no CODEOWNERS file in {places}", "",
+                suggestion="add .github/CODEOWNERS" if located.host == "github" else "add CODEOWNERS"))
             result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
             return result
         rel = located.in_effect

@@ -23,7 +23,7 @@ from .patterns import ANY, LIT, PREFIX, STAR2, SUFFIX, CompiledPattern, Segment
 
 class _Node:
     __slots__ = ("lit", "prefix", "suffix", "other", "star", "is_star", "file_terms", "dir_terms",
-                 "file_best", "dir_best", "glob_index")
+                 "file_best", "dir_best", "glob_index", "_file_lit", "_file_globs")
 
     def __init__(self, is_star: bool = False) -> None:
         # Shared empty containers until the first child: tries of big files have many leaves.
@@ -38,6 +38,24 @@ class _Node:
         self.dir_terms: List[int] = _EMPTY_LIST
         self.file_best = -1
         self.dir_best = -1
+        self._file_lit: "Dict[str, int] | None" = None
+        self._file_globs: "List[Tuple[Segment, int]] | None" = None
+
+    def file_lit(self) -> Dict[str, int]:
+        """``{name: best rule id}`` of literal children that end a pattern (computed once)."""
+        if self._file_lit is None:
+            self._file_lit = {name: c.file_best for name, c in self.lit.items() if c.file_best >= 0}
+        return self._file_lit
+
+    def file_globs(self) -> List[Tuple[Segment, int]]:
+        """``(segment, best rule id)`` of glob children that end a pattern (computed once)."""
+        if self._file_globs is None:
+            pairs = list(self.other)
+            for bucket in (self.prefix, self.suffix):
+                for group in bucket.values():
+                    pairs.extend(group)
+            self._file_globs = [(seg, c.file_best) for seg, c in pairs if c.file_best >= 0]
+        return self._file_globs
 
     def child(self, seg: Segment) -> "_Node":
         if seg.kind == STAR2:
@@ -189,9 +207,9 @@ class Matcher:
         if hit > best:
             best = hit
         for names in big:
-            node = names.get(name)
-            if node is not None and node.file_best > best:
-                best = node.file_best
+            hit = names.get(name, -1)
+            if hit > best:
+                best = hit
         for seg, rule_id in globs:  # sorted by id, highest first: the first match is the best
             if rule_id <= best:
                 break
@@ -199,6 +217,41 @@ class Matcher:
                 best = rule_id
                 break
         return best
+
+    def last_matches(self, paths: Iterable[str]) -> List[int]:
+        """:meth:`last_match` of each path, in order (a tight loop that reuses the table of
+        consecutive paths in the same directory, as in sorted ``git ls-files`` output)."""
+        finals = self._finals
+        out: List[int] = []
+        append = out.append
+        current = None
+        base = -1
+        small: Dict[str, int] = {}
+        big: List[Dict[str, int]] = []
+        globs: List[Tuple[Segment, int]] = []
+        for path in paths:
+            directory, _, name = path.rpartition("/")
+            if directory != current:
+                table = finals.get(directory)
+                if table is None:
+                    table = self._final_table(directory)
+                base, small, big, globs = table
+                current = directory
+            best = small.get(name, -1)
+            if best < base:
+                best = base
+            for names in big:
+                hit = names.get(name, -1)
+                if hit > best:
+                    best = hit
+            for seg, rule_id in globs:
+                if rule_id <= best:
+                    break
+                if seg.match(name):
+                    best = rule_id
+                    break
+            append(best)
+        return out
 
     def _final_table(self, directory: str) -> tuple:
         """What the last segment of a file in ``directory`` can still match, flattened once per directory.
@@ -209,19 +262,18 @@ class Matcher:
         """
         states, _, best = self._dir(directory)
         small: Dict[str, int] = {}
-        big: List[Dict[str, _Node]] = []
+        big: List[Dict[str, int]] = []
         globs: List[Tuple[Segment, int]] = []
         for node in states:
-            if len(node.lit) > 64:
-                big.append(node.lit)  # shared, not copied: a hostile file can have 50,000 of them
+            names = node.file_lit() if node.lit else _EMPTY_DICT
+            if len(names) > 64:
+                big.append(names)  # shared, not copied: a hostile file can have 50,000 of them
             else:
-                for name, child in node.lit.items():
-                    if child.file_best > best and child.file_best > small.get(name, -1):
-                        small[name] = child.file_best
-            for seg, child in node.other + [pair for pairs in node.prefix.values() for pair in pairs] + \
-                    [pair for pairs in node.suffix.values() for pair in pairs]:
-                if child.file_best > best:
-                    globs.append((seg, child.file_best))
+                for name, rule_id in names.items():
+                    if rule_id > best and rule_id > small.get(name, -1):
+                        small[name] = rule_id
+            if node.glob_index:
+                globs.extend(pair for pair in node.file_globs() if pair[1] > best)
         globs.sort(key=lambda pair: -pair[1])
         table = (best, small, big, globs)
         self._finals[directory] = table

@@ -105,10 +105,9 @@ class Ownership:
                 decision = self.resolve(path)
                 out.append((tuple(decision.owners), decision.line))
             return out
-        last_match = self.matcher.last_match
         answers = [(self.owner_texts[i], self.rules[i].line) for i in range(len(self.rules))]
-        none = ((), None)
-        return [answers[best] if best >= 0 else none for best in map(last_match, paths)]
+        answers.append(((), None))  # index -1: no rule matches
+        return [answers[best] for best in self.matcher.last_matches(paths)]
 
     def owner_line(self, path: str) -> int:
         """GitHub fast path: the 1-based line of the deciding rule, or 0 when none matches."""

@@ -96,6 +96,36 @@ def tokenize(line: str, start: int = 0) -> List[Tuple[str, int]]:
     return tokens
 
 
+def inline_comment(line: str) -> Optional[Tuple[int, List[str]]]:
+    """``(offset, owner-like words)`` of an inline comment after a token, or ``None``."""
+    if "#" not in line:
+        return None
+    seen_token = False
+    for match in _TOKEN.finditer(line):
+        if match.group().startswith("#"):
+            if not seen_token:
+                return None  # a comment line, not an inline comment
+            rest = line[match.start() + 1:].split()
+            return match.start(), [w for w in rest if w.startswith("@") or _EMAIL.fullmatch(w)]
+        seen_token = True
+    return None
+
+
+def _gitlab_inline_comment(line: str, number: int, issues: List[Issue]) -> None:
+    """GitLab does not support inline comments and parses owners written in them."""
+    found = inline_comment(line)
+    if found is None:
+        return
+    offset, owners = found
+    if owners:
+        message = (f"GitLab does not support inline comments: {', '.join(f'`{shorten(o, 40)}`' for o in owners[:3])} "
+                   "in this comment would be parsed as owner(s)")
+    else:
+        message = "GitLab does not support inline comments; put the comment on its own line"
+    issues.append(Issue("codeowners/inline-comment", message, Span(number, offset + 1, len(line) + 1),
+                        "move the comment to a line of its own"))
+
+
 def detect_dialect(lines: Iterable[str]) -> str:
     """``gitlab`` when any line is a section header, else ``github``."""
     for line in lines:
@@ -199,12 +229,15 @@ def parse(text: str, dialect: str = "auto", issues: Optional[List[Issue]] = None
         if dialect == "gitlab":
             header = SECTION_HEADER.match(line)
             if header:
+                _gitlab_inline_comment(line, number, result.issues)
                 section = _section(header, line, number, result.issues)
                 result.sections.append(section)
                 continue
         tokens = tokenize(line)
         if not tokens:
             continue
+        if dialect == "gitlab":
+            _gitlab_inline_comment(line, number, result.issues)
         rule = _rule(tokens, line, number, dialect, section, len(result.rules), result.issues)
         result.rules.append(rule)
     return result

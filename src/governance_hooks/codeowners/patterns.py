@@ -285,13 +285,13 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
         )
     if text == "/":
         raise PatternError("a lone `/` is not a valid pattern", 0, "use `*` to match every file")
-    star_run = re.search(r"(?<!\\)\*{3,}", text)
-    if star_run:
-        raise PatternError("`***` is not a valid wildcard", star_run.start() + (len(pattern) - len(text)),
-                           "use `**` to match any number of directories")
+    if "//" not in text and not _SPECIAL.search(text):
+        return _compile_literal(text, exclusion)  # most real rules: no wildcard, no escape
     shift = len(pattern) - len(text)
-    if not _SPECIAL.search(text) and "//" not in text and text not in ("", "/"):
-        return _compile_literal(text, exclusion)
+    star_run = _STAR_RUN.search(text)
+    if star_run:
+        raise PatternError("`***` is not a valid wildcard", star_run.start() + shift,
+                           "use `**` to match any number of directories")
     items = _lex(text, dialect)
     # Split on unescaped "/".
     segments_items: List[List[Tuple[str, str, int]]] = [[]]
@@ -310,7 +310,7 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
         dir_only = True
     for seg in segments_items:
         if not seg:
-            where = next((off for k, _, off in items if k == "/"), 0)
+            where = max(text.find("//"), 0)
             raise PatternError("empty path segment (`//`)", where + shift, "remove the doubled `/`")
     if len(segments_items) > 1:
         anchored = True  # a slash at the start or in the middle anchors (gitignore)
@@ -339,6 +339,7 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
 
 
 _SPECIAL = re.compile(r"[\\\[\]*?]")
+_STAR_RUN = re.compile(r"(?<!\\)\*{3,}")
 
 
 def _compile_literal(text: str, exclusion: bool) -> CompiledPattern:

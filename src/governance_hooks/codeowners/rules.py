@@ -55,6 +55,13 @@ RULES = (
         f"by optional default owners. Source: {_GITLAB_DOCS}, 'Sections'.",
     ),
     Rule(
+        "codeowners/inline-comment", Severity.WARNING,
+        "GitLab does not support inline comments; owners written in them are parsed as owners.",
+        "GitHub ends a rule at ` #`, but GitLab documents inline comments as unsupported: the words after "
+        "`#` stay on the rule line and any `@mention` or email among them becomes an owner. Move the "
+        f"comment to its own line. Source: {_GITLAB_DOCS}, 'Comments'.",
+    ),
+    Rule(
         "codeowners/invalid-encoding", Severity.ERROR,
         "The CODEOWNERS file is binary or not valid UTF-8.",
         "CODEOWNERS must be UTF-8 text. A NUL byte means the file is binary and cannot be read as rules; "

@@ -8,12 +8,14 @@ the stat cache cannot vouch for.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 from ..hashing import LFS_POINTER_MAX, parse_lfs_pointer
-from .cache import StatCache
+from .cache import StatCache, all_settled, tree_signature
 from .exclude import Excluder
 from .hasher import Digest, hash_many
 from .model import Entry, Manifest
@@ -97,16 +99,22 @@ def _judge(entry: Entry, sha: str, size: int, head: Optional[bytes]) -> Verdict:
     return Verdict(CHANGED, entry.path, entry, "sha256", evidence)
 
 
-def run_audit(manifest: Manifest, root: str, options: AuditOptions) -> Audit:
+def run_audit(manifest: Manifest, root: str, options: AuditOptions, tree: Optional[Tree] = None,
+              snapshot_key: Optional[str] = None) -> Audit:
     """Audit ``manifest`` against the dataset rooted at the real path ``root``.
 
     With ``options.shard = (k, n)`` only the shards assigned to job ``k`` are
     hashed; the tree-wide verdicts (missing, moved, new, duplicate, unsafe,
     collision) come from job 1 only, so the n reports merge without repeats.
     Never raises for I/O problems: they become ``unreadable`` verdicts.
+
+    ``tree`` is a walk already made by the caller (see :func:`walk_for`). With
+    ``snapshot_key`` (the manifest's bytes and the options, see
+    :func:`snapshot_key`), a clean audit is recorded as a clean-tree snapshot.
     """
-    manifest_rel = _rel_inside(str(manifest.path), root)
-    tree = walk(root, skip_dir=options.excluder.folder, skip={manifest_rel} if manifest_rel else set())
+    if tree is None:
+        tree = walk_for(manifest, root, options.excluder)
+    located = False
     structural = options.shard is None or options.shard[0] == 1
     verdicts: List[Verdict] = []
     stats = {k: 0 for k in KINDS}
@@ -156,6 +164,7 @@ def run_audit(manifest: Manifest, root: str, options: AuditOptions) -> Audit:
             odd = tree.odd.get(entry.path)
             if odd is None:
                 kind, info, st = locate(root, entry.path)
+                located = True
                 if kind == "missing":
                     missing.append(entry)
                     continue
@@ -182,7 +191,10 @@ def run_audit(manifest: Manifest, root: str, options: AuditOptions) -> Audit:
                                      "actual_size": st.st_size}))
             continue
         cached = cache.get(entry.path, st)
-        if cached is not None and (cached == entry.sha256 or not small):
+        if cached == entry.sha256 and (entry.size is None or st.st_size == entry.size):
+            ok += 1  # the common case, inlined: a manifest may list millions of shards
+            continue
+        if cached is not None and not small:
             verdict = _judge(entry, cached, st.st_size, None)
             if verdict is _OK:
                 ok += 1
@@ -251,6 +263,10 @@ def run_audit(manifest: Manifest, root: str, options: AuditOptions) -> Audit:
             verdicts.append(Verdict(COLLISION, group[0], entry, "", {"paths": group}))
 
     cache.save(tree.files.keys())
+    if (snapshot_key is not None and options.shard is None and not verdicts and not manifest.problems
+            and not located and not tree.escaping and not tree.odd and all_settled(tree.files, cache.started_ns)):
+        cache.record_snapshot(os.path.realpath(manifest.path), snapshot_key, tree_signature(tree.files),
+                              len(manifest.entries))
     for v in verdicts:
         stats[v.kind] += 1
     stats[OK] = ok
@@ -295,6 +311,38 @@ def _moves(missing: List[Entry], candidates: List[str], tree: Tree, digests: Dic
             out.append(Verdict(MOVED, entry.path, entry, "",
                                {"moved_to": target, "expected_sha256": entry.sha256, "expected_size": entry.size}))
     return out
+
+
+def walk_for(manifest: Manifest, root: str, excluder: Excluder) -> Tree:
+    """Walk the dataset root of ``manifest`` (the manifest itself left out)."""
+    manifest_rel = _rel_inside(str(manifest.path), root)
+    return walk(root, skip_dir=excluder.folder, skip={manifest_rel} if manifest_rel else set())
+
+
+def snapshot_key(data: bytes, manifest: str, excluder: Excluder, covers_folder: bool) -> str:
+    """What a clean-tree snapshot depends on besides the tree: the manifest's bytes and the options."""
+    return json.dumps([hashlib.sha256(data).hexdigest(), manifest, list(excluder.patterns), covers_folder])
+
+
+def try_snapshot(data: bytes, manifest_path: str, root: str, excluder: Excluder, covers_folder: bool,
+                 cache: StatCache) -> Tuple[Optional[int], Optional[Tree], Optional[str]]:
+    """Check a recorded clean-tree snapshot: ``(shards, tree, key)``.
+
+    ``shards`` is the number of shards when the manifest bytes, the options and
+    every file's (size, mtime, ctime, inode) are exactly those of a previous
+    clean audit (so nothing needs parsing or hashing), else ``None``; ``tree``
+    is the walk made for the comparison (reusable by :func:`run_audit`) or ``None``.
+    """
+    real = os.path.realpath(manifest_path)
+    key = snapshot_key(data, real, excluder, covers_folder)
+    record = cache.snapshot(real)
+    if record is None or record["key"] != key:
+        return None, None, key
+    manifest_rel = _rel_inside(manifest_path, root)
+    tree = walk(root, skip_dir=excluder.folder, skip={manifest_rel} if manifest_rel else set())
+    if tree.escaping or tree.odd or tree_signature(tree.files) != record["tree"]:
+        return None, tree, key
+    return record["shards"], tree, key
 
 
 def _disk_size(tree: Tree, rel: str) -> int:

@@ -93,11 +93,10 @@ class StatCache:
         self.root = root
         self.started_ns = time.time_ns()
         self._entries: Dict[str, list] = {}
+        self._loaded = file is None
         self._trusted_before_ns = 0
         self._dirty = False
         self.hits = 0
-        if file is not None:
-            self._load()
 
     @classmethod
     def open(cls, root: str, enabled: bool = True) -> "StatCache":
@@ -109,6 +108,8 @@ class StatCache:
         return self.file is not None
 
     def _load(self) -> None:
+        """Read the entries on first use (a matching clean-tree snapshot never needs them)."""
+        self._loaded = True
         assert self.file is not None
         try:
             document = json.loads(self.file.read_bytes())
@@ -123,10 +124,12 @@ class StatCache:
 
     def get(self, rel: str, st: os.stat_result) -> Optional[str]:
         """The cached sha256 of ``rel`` if its stat is unchanged and not racy; else ``None``."""
+        if not self._loaded:
+            self._load()
         record = self._entries.get(rel)
-        if (record is None or not isinstance(record, list) or len(record) != 5
-                or record[:4] != _key(st) or st.st_mtime_ns >= self._trusted_before_ns
-                or not isinstance(record[4], str)):
+        if (type(record) is not list or len(record) != 5 or record[0] != st.st_size
+                or record[1] != st.st_mtime_ns or record[2] != st.st_ctime_ns or record[3] != st.st_ino
+                or st.st_mtime_ns >= self._trusted_before_ns or type(record[4]) is not str):
             return None
         self.hits += 1
         return record[4]
@@ -135,6 +138,8 @@ class StatCache:
         """Remember the sha256 of ``rel`` as read with stat ``st`` (taken before reading)."""
         if self.file is None:
             return
+        if not self._loaded:
+            self._load()
         record = _key(st) + [sha256]
         if self._entries.get(rel) != record:
             self._entries[rel] = record
@@ -146,7 +151,7 @@ class StatCache:
         Failures (read-only folder, full disk) are ignored: the cache is an
         optimisation, never a reason to fail a check.
         """
-        if self.file is None:
+        if self.file is None or not self._loaded:
             return
         keep = set(present)
         if not self._dirty and self._entries.keys() <= keep:
@@ -166,3 +171,58 @@ class StatCache:
             return
         self._entries = entries
         self._dirty = False
+
+    # -- clean-tree snapshots ---------------------------------------------------------------------------
+
+    def _snapshot_file(self, manifest: str) -> Path:
+        assert self.file is not None
+        name = hashlib.sha256(f"{self.root}\0{manifest}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return self.file.parent / f"{name}.clean.json"
+
+    def snapshot(self, manifest: str) -> Optional[dict]:
+        """The clean-tree snapshot recorded for the manifest at real path ``manifest``, if any."""
+        if self.file is None:
+            return None
+        try:
+            document = json.loads(self._snapshot_file(manifest).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not (isinstance(document, dict) and document.get("version") == VERSION
+                and isinstance(document.get("shards"), int) and isinstance(document.get("tree"), str)
+                and isinstance(document.get("key"), str)):
+            return None
+        return document
+
+    def record_snapshot(self, manifest: str, key: Optional[str], tree: Optional[str], shards: int) -> None:
+        """Record (or, with ``key=None``, forget) that the manifest verified clean against this tree.
+
+        Only called for audits with no finding at all, over files whose mtimes
+        are outside the racy window, so the snapshot never vouches for a file
+        that could have changed unseen.
+        """
+        if self.file is None:
+            return
+        path = self._snapshot_file(manifest)
+        try:
+            if key is None:
+                path.unlink()
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            document = {"version": VERSION, "key": key, "tree": tree, "shards": shards}
+            write_atomic(path, json.dumps(document, sort_keys=True).encode("ascii"))
+        except (OSError, ValueError):
+            return
+
+
+def tree_signature(files: Dict[str, os.stat_result]) -> str:
+    """sha256 over every (path, size, mtime_ns, ctime_ns, inode) of a walk, in path order."""
+    rows = [(rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) for rel, st in files.items()]
+    rows.sort()
+    # repr() is unambiguous for str and int (and escapes lone surrogates), and runs in C.
+    return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
+
+
+def all_settled(files: Dict[str, os.stat_result], started_ns: int) -> bool:
+    """True when every file's mtime is older than ``started_ns`` less the racy window."""
+    limit = started_ns - RACY_WINDOW_NS
+    return all(st.st_mtime_ns < limit for st in files.values())

@@ -191,19 +191,18 @@ class Progress:
 # ---------------------------------------------------------------------------------------------- verify
 
 
-def _read_manifest(path: Path, sums: Optional[bool], covers: bool):
+def _parse_manifest(data: bytes, path: Path, covers: bool):
+    """Parse ``data`` as a sha256sum file (by name: SHA256SUMS*, *.sha256sum) or as JSON (.json); else sniff."""
     from .discover import is_sums_name
     from .parse_json import parse_manifest_json
     from .parse_sums import parse_sha256sums
 
-    data = path.read_bytes()
-    if sums is None:
-        if is_sums_name(path.name):
-            sums = True
-        elif path.suffix.lower() == ".json":
-            sums = False
-        else:  # an unusual name: sniff
-            sums = not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
+    if is_sums_name(path.name):
+        sums = True
+    elif path.suffix.lower() == ".json":
+        sums = False
+    else:  # an unusual name: sniff
+        sums = not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
     if sums:
         return parse_sha256sums(data, path, covers_folder=covers)
     return parse_manifest_json(data, path)
@@ -213,7 +212,7 @@ def verify_one(ctx: Context, settings: Settings, manifest_path: Path, dataset_ro
                explicit: bool, stats: Dict[str, int]) -> List[Finding]:
     """Verify one manifest; ``explicit`` manifests are reported even when they are not recognised."""
     from ..repo import relative_posix
-    from .audit import AuditOptions, run_audit
+    from .audit import AuditOptions, run_audit, try_snapshot
     from .cache import StatCache
     from .discover import covers_folder
     from .verdicts import findings_for, printable, problem_findings
@@ -228,25 +227,37 @@ def verify_one(ctx: Context, settings: Settings, manifest_path: Path, dataset_ro
         return [Finding("manifest/analysis-incomplete", Severity.WARNING,
                         f"manifest not verified: {size} bytes exceeds max-manifest-bytes "
                         f"({settings.max_manifest_bytes})", Location(rel))]
+    covers = covers_folder(manifest_path.name)
     try:
-        manifest = _read_manifest(manifest_path, None, covers_folder(manifest_path.name))
+        data = manifest_path.read_bytes()
     except OSError as exc:
         return [Finding("manifest/unreadable-file", Severity.ERROR,
                         f"manifest cannot be read: {exc.strerror or exc}", Location(rel))]
-    if not manifest.recognised and not explicit:
-        return []  # a manifest.json of something else (a web app, a browser extension)
-    stats["manifests"] += 1
-    if not manifest.usable:
-        return problem_findings(manifest, ctx.root)
     root_path = dataset_root if dataset_root is not None else manifest_path.parent
     root = os.path.realpath(root_path)
     if not os.path.isdir(root):
         raise ToolError(f"{root_path}: dataset root is not a folder")
     cache = StatCache.open(root, enabled=settings.cache)
+    excluder = settings.excluder()
+    tree = key = None
+    if cache.enabled and settings.shard is None:
+        shards, tree, key = try_snapshot(data, str(manifest_path), root, excluder, covers, cache)
+        if shards is not None:  # byte-identical manifest, identical tree: the last clean audit stands
+            stats["manifests"] += 1
+            stats["shards"] += shards
+            stats["ok"] += shards
+            stats["cache_hits"] += shards
+            return []
+    manifest = _parse_manifest(data, manifest_path, covers)
+    if not manifest.recognised and not explicit:
+        return []  # a manifest.json of something else (a web app, a browser extension)
+    stats["manifests"] += 1
+    if not manifest.usable:
+        return problem_findings(manifest, ctx.root)
     progress = Progress(ctx, rel)
     try:
-        audit = run_audit(manifest, root, AuditOptions(settings.excluder(), cache, settings.jobs,
-                                                       settings.shard, progress))
+        audit = run_audit(manifest, root, AuditOptions(excluder, cache, settings.jobs, settings.shard, progress),
+                          tree=tree, snapshot_key=key)
     finally:
         progress.close()
     stats["shards"] += len(manifest.entries)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Set, Tuple
+from typing import Callable, List, NamedTuple, Optional, Set, Tuple
 
 #: Manifest formats: the JSON dataset manifest v1.0 and GNU coreutils ``sha256sum`` lines.
 JSON = "json"
@@ -13,9 +13,8 @@ SHA256SUMS = "sha256sums"
 Position = Tuple[Optional[int], Optional[int]]
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One shard listed in a manifest.
+class Entry(NamedTuple):
+    """One shard listed in a manifest (a named tuple: manifests can list millions).
 
     Attributes:
         path: the shard path as listed (relative POSIX, not yet checked for safety).

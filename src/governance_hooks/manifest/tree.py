@@ -36,7 +36,7 @@ class Tree:
 
     def open_path(self, rel: str) -> str:
         """The absolute path to open for a file of :attr:`files`."""
-        return self.real.get(rel) or os.path.join(self.root, rel)
+        return self.real.get(rel) or f"{self.root}{os.sep}{rel}"
 
 
 def within(path: str, root: str) -> bool:

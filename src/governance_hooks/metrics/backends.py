@@ -33,7 +33,7 @@ import re
 import sys
 from itertools import compress
 from operator import not_
-from typing import Any, Container, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Container, Dict, List, NamedTuple, Tuple
 
 from ..errors import ToolError
 from .messages import describe
@@ -225,7 +225,7 @@ class ReferenceBackend(Backend):
 
     def __init__(self, bundle: SchemaBundle):
         super().__init__(bundle)
-        from referencing import Registry, Resource
+        from referencing import Resource
         from referencing.jsonschema import specification_with
         from jsonschema_specifications import REGISTRY as METASCHEMAS
 
@@ -450,9 +450,9 @@ class FastBackend(Backend):
             errors = list(self._validator.iter_errors(record))
         except ValueError:  # the library's recursion limit when building an error's instance
             raise TooDeep(depth_of(record)) from None
-        return sorted({self._normalise(e) for e in errors})
+        return sorted({self._normalise(e, record) for e in errors})
 
-    def _normalise(self, error) -> SchemaIssue:
+    def _normalise(self, error, record: Any) -> SchemaIssue:
         kind = error.kind
         name = kind.name
         schema_tokens = list(error.schema_path)
@@ -474,8 +474,27 @@ class FastBackend(Backend):
         elif "limit" in facts:
             detail["limit"] = facts["limit"]
         uri = self._document_of(schema_tokens)
-        return SchemaIssue(json_path(list(error.instance_path)), self._where(uri, schema_tokens), keyword,
-                           describe(keyword, error.instance, detail))
+        return SchemaIssue(json_path(self._typed_path(record, error.instance_path)), self._where(uri, schema_tokens),
+                           keyword, describe(keyword, error.instance, detail))
+
+    @staticmethod
+    def _typed_path(record: Any, tokens) -> List[Any]:
+        """The instance path with member names as strings and array indices as ints.
+
+        ``jsonschema-rs`` reports a member named ``"0"`` as the integer 0; walking
+        the record tells a name from an index.
+        """
+        out: List[Any] = []
+        node = record
+        for token in tokens:
+            if isinstance(node, list):
+                token = int(token)
+                node = node[token] if 0 <= token < len(node) else None
+            else:
+                token = str(token)
+                node = node.get(token) if isinstance(node, dict) else None
+            out.append(token)
+        return out
 
     def _document_of(self, tokens: List[Any]) -> str:
         """The document in which the schema path exists (root first).
@@ -553,10 +572,10 @@ class _GiveUp(Exception):
 def fast_available() -> bool:
     """True if ``jsonschema-rs`` can be imported."""
     try:
-        import jsonschema_rs  # noqa: F401
+        import jsonschema_rs
     except ImportError:
         return False
-    return True
+    return bool(jsonschema_rs.validator_for)
 
 
 def make_backend(bundle: SchemaBundle, name: str = "auto") -> Backend:

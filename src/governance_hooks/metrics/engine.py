@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..findings import Finding, Location, Severity
+from ..findings import Finding, Location
 from .backends import Backend, make_backend
 from .reader import is_gzip, segment_bounds
 from .scan import SEVERITY, FileScanner, ScanOptions, ScanResult

@@ -12,7 +12,6 @@ Rules implemented: RFC 8259 §2 (JSON text), §4 (names SHOULD be unique), §6
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Tuple
@@ -166,18 +165,3 @@ def scan_tokens(text: str, result: LineDiagnosis, allow_nan: bool) -> None:
 
 def _path_of(stack: List[list]) -> list:
     return [frame[2] for frame in stack if frame[2] is not None]
-
-
-def has_non_finite(value: Any) -> bool:
-    """True if a non-finite float occurs anywhere in ``value`` (iterative walk)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float):
-            if not math.isfinite(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False

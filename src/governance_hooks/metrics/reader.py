@@ -128,6 +128,17 @@ def read_blocks(
                 raise BudgetExceeded(f"more than {max_decompressed_bytes} bytes of data", line_no - 1)
             if first:
                 first = False
+                while len(data) < len(BOM) and (remaining is None or remaining > 0):
+                    try:
+                        more = handle.read(len(BOM) - len(data))  # tiny reads must not split the BOM
+                    except (OSError, EOFError, zlib.error) as exc:
+                        raise ReadFailure(_describe_read_error(exc, path), 0) from None
+                    if not more:
+                        break
+                    data += more
+                    total += len(more)
+                    if remaining is not None:
+                        remaining -= len(more)
                 if data.startswith(BOM):
                     data = data[len(BOM):]
                     if bom is not None:

@@ -14,14 +14,14 @@ from __future__ import annotations
 import gc
 from itertools import accumulate, compress, repeat
 from operator import ne
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..findings import Finding, Location, Severity
-from .backends import MAX_DEPTH, Backend, ReferenceBackend, SchemaIssue, TooDeep, depth_of
+from .backends import MAX_DEPTH, Backend, ReferenceBackend, TooDeep, depth_of
 from .crossline import CrossLineChecker
-from .lineparse import diagnose, has_non_finite, scan_tokens, LineDiagnosis
+from .lineparse import LineDiagnosis, diagnose, scan_tokens
 from .reader import BudgetExceeded, ReadFailure, TooLong, read_blocks
 
 try:  # the fast parser is optional (the ``fast`` extra)
@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - exercised where orjson is absent
     _orjson = None
 
 #: Lines per chunk when a block's colon counts differ (a duplicate somewhere in it).
-DUP_CHUNK = 16
+DUP_CHUNK = 32
 
 SEVERITY = {
     "metrics/invalid-json": Severity.ERROR,

@@ -75,13 +75,17 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             else:
                 raise ToolError(f"{path}: not a policy file (expected .yaml, .yml or .smt2)")
     else:
+        from ..repo import is_within
+
         default = root / (policy_opt or DEFAULT_POLICY)
+        if policy_opt is not None and not is_within(default, root):
+            raise ToolError(f"{ctx.config.source}: [tool.governance-hooks.policy] policy {policy_opt!r} is outside the repository")
         if default.is_file():
             plan.policies.append(default)
         elif policy_opt is not None:
             raise ToolError(f"{ctx.config.source}: [tool.governance-hooks.policy] policy {policy_opt!r} does not exist")
         for pattern in (smt_opt if smt_opt is not None else [DEFAULT_SMT_GLOB]):
-            plan.smt_files.extend(sorted(p for p in root.glob(pattern) if p.is_file()))
+            plan.smt_files.extend(sorted(p for p in root.glob(pattern) if p.is_file() and is_within(p, root)))
         if scan and not args.no_conformance and plan.policies:
             from ..repo import list_files
 

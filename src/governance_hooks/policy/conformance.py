@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from ..errors import ToolError
 from ..findings import Finding, Location, Severity
+from ..repo import is_within
 from . import evaluate as ev
 from . import model as m
 from .parse import is_local_tracking_uri, parse_endpoint_url
@@ -171,7 +172,7 @@ def scan_file(root: Path, path: str) -> List[Setting]:
     """Settings configured in one repository file (unreadable or huge files yield none)."""
     full = root / path
     try:
-        if not full.is_file() or full.stat().st_size > MAX_SCAN_BYTES:
+        if not full.is_file() or not is_within(full, root) or full.stat().st_size > MAX_SCAN_BYTES:
             return []
         text = full.read_bytes().decode("utf-8-sig", errors="replace")
     except OSError:

@@ -104,19 +104,28 @@ class Encoder:
         self.env = z3.BitVec("env", self.w_env, ctx)
         self.true = z3.BoolVal(True, ctx)
         self.false = z3.BoolVal(False, ctx)
+        # Rules share field values (the same ports, tools, hosts): build each term once.
+        self._cache: Dict[tuple, object] = {}
 
     # -- helpers -------------------------------------------------------------
+    def _nary(self, make, parts: List) -> object:
+        # Direct C API call: z3.And/z3.Or re-check and coerce every argument, which
+        # dominates encoding time for policies of a thousand rules.
+        z3 = self.z3
+        array = (z3.Ast * len(parts))(*[p.as_ast() for p in parts])
+        return z3.BoolRef(make(self.ctx.ref(), len(parts), array), self.ctx)
+
     def all_of(self, parts: Sequence) -> object:
         parts = list(parts)
         if not parts:
             return self.true
-        return parts[0] if len(parts) == 1 else self.z3.And(*parts)
+        return parts[0] if len(parts) == 1 else self._nary(self.z3.z3core.Z3_mk_and, parts)
 
     def any_of(self, parts: Sequence) -> object:
         parts = list(parts)
         if not parts:
             return self.false
-        return parts[0] if len(parts) == 1 else self.z3.Or(*parts)
+        return parts[0] if len(parts) == 1 else self._nary(self.z3.z3core.Z3_mk_or, parts)
 
     def in_intervals(self, var, intervals: Sequence[Tuple[int, int]]) -> object:
         z3 = self.z3
@@ -124,13 +133,27 @@ class Encoder:
         parts = []
         for lo, hi in intervals:
             if lo == hi:
-                parts.append(var == z3.BitVecVal(lo, w, self.ctx))
+                parts.append(var == self.bv(lo, w))
+            elif lo == 0:
+                parts.append(z3.ULE(var, self.bv(hi, w)))
+            elif hi == (1 << w) - 1:
+                parts.append(z3.ULE(self.bv(lo, w), var))
             else:
-                parts.append(z3.And(z3.ULE(z3.BitVecVal(lo, w, self.ctx), var), z3.ULE(var, z3.BitVecVal(hi, w, self.ctx))))
+                parts.append(self.all_of([z3.ULE(self.bv(lo, w), var), z3.ULE(var, self.bv(hi, w))]))
         return self.any_of(parts)
 
     def bv(self, value: int, width: int):
-        return self.z3.BitVecVal(value, width, self.ctx)
+        key = ("bv", value, width)
+        term = self._cache.get(key)
+        if term is None:
+            term = self._cache[key] = self.z3.BitVecVal(value, width, self.ctx)
+        return term
+
+    def _cached(self, key: tuple, build):
+        term = self._cache.get(key)
+        if term is None:
+            term = self._cache[key] = build()
+        return term
 
     # -- egress --------------------------------------------------------------
     def domain(self) -> object:
@@ -168,18 +191,24 @@ class Encoder:
 
     def match(self, match: m.Match) -> object:
         """The term that holds exactly for the requests ``match`` selects."""
+        return self._cached(("match", match), lambda: self._match(match))
+
+    def _match(self, match: m.Match) -> object:
         z3, u = self.z3, self.u
         parts = []
         if match.tools is not None:
-            parts.append(self.in_intervals(self.tool, _intervals(u.tool_index[t] for t in match.tools)))
+            parts.append(self._cached(("tools", match.tools), lambda: self.in_intervals(
+                self.tool, _intervals(u.tool_index[t] for t in match.tools))))
         if match.schemes is not None:
-            parts.append(self.in_intervals(self.scheme, _intervals(u.scheme_index[s] for s in match.schemes)))
+            parts.append(self._cached(("schemes", match.schemes), lambda: self.in_intervals(
+                self.scheme, _intervals(u.scheme_index[s] for s in match.schemes))))
         if match.ports is not None:
-            parts.append(self.in_intervals(self.port, _intervals_of_ranges([(p.lo, p.hi) for p in match.ports])))
+            parts.append(self._cached(("ports", match.ports), lambda: self.in_intervals(
+                self.port, _intervals_of_ranges([(p.lo, p.hi) for p in match.ports]))))
         for flag, value in match.when:
-            parts.append(self.flag[flag] if value else z3.Not(self.flag[flag]))
+            parts.append(self.flag[flag] if value else self._cached(("not", flag), lambda: z3.Not(self.flag[flag])))
         if match.hosts is not None:
-            parts.append(self.hosts_term(match.hosts))
+            parts.append(self._cached(("hosts", match.hosts), lambda: self.hosts_term(match.hosts)))
         return self.all_of(parts)
 
     def request(self, request: m.Request) -> object:

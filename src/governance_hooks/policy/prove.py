@@ -43,7 +43,7 @@ class ProveOptions:
     seed: int = 0
     allow_unknown: bool = False
     max_pair_checks: int = 3000
-    max_witnesses: int = 20
+    max_witnesses: int = 10
 
 
 @dataclass
@@ -483,8 +483,9 @@ class Prover:
 
     def _report_shadow(self, rule: m.EgressRule, covering: List[m.EgressRule], how: str) -> None:
         # Replay: a request the rule matches must be decided by a covering rule, not by it.
-        status, request = self._egress_witness([self.terms.match[rule.index]])
+        status, model = self._query([self.terms.match[rule.index]])
         if status == self.z3.sat:
+            request = self.enc.decode(model)
             decision = ev.decide(self.policy, request)
             if rule.id in decision.rules and (self.policy.semantics == m.FIRST_MATCH or rule.effect == m.ALLOW):
                 raise self._mismatch(f"shadowing of rule '{rule.id}'", f"{request.describe()} is decided by it")

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 
 from ..check import CheckResult
 from ..errors import ToolError
-from ..findings import Finding
+from ..findings import Finding, Location, Severity
 from ..repo import relative_posix
 from ..suppression import is_suppressed
 from . import model as m
@@ -45,27 +45,28 @@ class Plan:
     allow_unknown: bool = False
 
 
-def read_text(path: Path, what: str) -> str:
-    """Decode a policy file as UTF-8 (a BOM is allowed).
+def read_text(path: Path, what: str, shown: Optional[str] = None) -> str:
+    """Decode a policy file as UTF-8 (a BOM is allowed); ``shown`` names it in errors.
 
     Raises:
         ToolError: unreadable, or not UTF-8.
     """
+    shown = shown or str(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ToolError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+        raise ToolError(f"{shown}: cannot read {what}: {exc.strerror or exc}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ToolError(f"{path}: {what} is not valid UTF-8 (byte {exc.start})") from None
+        raise ToolError(f"{shown}: {what} is not valid UTF-8 (byte {exc.start})") from None
 
 
 def load_policy_file(path: Path, root: Path) -> m.Policy:
     from .parse import load_policy
 
     rel = relative_posix(path, root)
-    return load_policy(read_text(path, "policy"), rel, rel)
+    return load_policy(read_text(path, "policy", rel), rel, rel)
 
 
 def load_base(plan: Plan, policy_path: Path) -> Optional[m.Policy]:
@@ -137,8 +138,17 @@ def execute(plan: Plan) -> CheckResult:
     for path in plan.smt_files:
         rel = relative_posix(path, plan.root)
         inputs.append(rel)
-        text = read_text(path, "SMT-LIB2 file")
-        found, outcome = check_smt(text, rel, SmtOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown))
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ToolError(f"{rel}: cannot read SMT-LIB2 file: {exc.strerror or exc}") from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            found, outcome = [Finding("policy/smt-invalid", Severity.ERROR, f"not valid UTF-8 (byte {exc.start})",
+                                      Location(rel, 1), identity="utf-8")], "invalid"
+        else:
+            found, outcome = check_smt(text, rel, SmtOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown))
         findings.extend(found)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     if plan.smt_files:

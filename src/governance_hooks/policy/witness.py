@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .encode import IPV4, IPV6, NAME, Encoder
+from .encode import IPV4, IPV6, MAX_APPROVALS, NAME, Encoder
 
 
 class Refiner:
@@ -70,7 +70,11 @@ def _value(model, term) -> int:
 
 
 def refine_egress(solver, enc: Encoder, assumptions: Sequence, model):
-    """A minimal readable model of the current egress query (``model`` is a first sat model)."""
+    """A minimal readable model of the current egress query (``model`` is a first sat model).
+
+    Bisection starts from each field's full range rather than from the
+    current model, because fetching a model costs more than a few checks.
+    """
     z3 = enc.z3
     ref = Refiner(solver, assumptions)
     try:
@@ -78,21 +82,20 @@ def refine_egress(solver, enc: Encoder, assumptions: Sequence, model):
             ref.prefer(z3.Not(var))
         kind = NAME if ref.prefer(enc.kind == enc.bv(NAME, 2)) else (
             IPV4 if ref.prefer(enc.kind == enc.bv(IPV4, 2)) else IPV6)
-        current = ref.model() or model
-        ref.minimize_bv(enc.tool, _value(current, enc.tool))
+        ref.minimize_bv(enc.tool, len(enc.u.tools) - 1)
         if kind == NAME:
-            ref.minimize_bv(enc.host, _value(ref.model() or current, enc.host))
+            ref.minimize_bv(enc.host, len(enc.u.hosts) - 1)
         elif kind == IPV4:
-            ref.minimize_bv(enc.ip4, _value(ref.model() or current, enc.ip4))
+            ref.minimize_bv(enc.ip4, (1 << 32) - 1)
         else:
-            ref.minimize_bv(enc.ip6, _value(ref.model() or current, enc.ip6))
+            ref.minimize_bv(enc.ip6, (1 << 128) - 1)
         for scheme in ("https", "http"):
             if scheme in enc.u.scheme_index and ref.prefer(enc.scheme == enc.bv(enc.u.scheme_index[scheme], enc.w_scheme)):
                 break
         else:
-            ref.minimize_bv(enc.scheme, _value(ref.model() or current, enc.scheme))
+            ref.minimize_bv(enc.scheme, len(enc.u.schemes) - 1)
         if not (ref.prefer(enc.port == enc.bv(443, 16)) or ref.prefer(enc.port == enc.bv(80, 16))):
-            ref.minimize_bv(enc.port, _value(ref.model() or current, enc.port))
+            ref.minimize_bv(enc.port, 65535)
         return ref.model() or model
     finally:
         ref.close()
@@ -105,10 +108,10 @@ def refine_admin(solver, enc: Encoder, assumptions: Sequence, model):
     try:
         ref.prefer(z3.Not(enc.opt_in))
         ref.prefer(z3.Not(enc.author))
-        ref.minimize_bv(enc.approvals, _value(model, enc.approvals))
+        ref.minimize_bv(enc.approvals, MAX_APPROVALS)
         if not ref.prefer(enc.env == enc.bv(len(enc.u.environments), enc.w_env)):
-            ref.minimize_bv(enc.env, _value(ref.model() or model, enc.env))
-        ref.minimize_bv(enc.op, _value(ref.model() or model, enc.op))
+            ref.minimize_bv(enc.env, len(enc.u.environments))
+        ref.minimize_bv(enc.op, max(len(enc.u.operations) - 1, 0))
         return ref.model() or model
     finally:
         ref.close()

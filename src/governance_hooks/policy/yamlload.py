@@ -56,7 +56,7 @@ def _loader_class():
 
         def _child(self, node, where):
             # A node constructed twice is an alias (*name) of an anchored node.
-            if node in self.constructed_objects or node in self.constructing_nodes:
+            if node in self.constructed_objects or node in self.recursive_objects:
                 raise ConstructorError(None, None, "aliases (*name) are not allowed in a policy", where)
             return self.construct_object(node, deep=True)
 

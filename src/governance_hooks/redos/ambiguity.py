@@ -202,8 +202,9 @@ def eliminate_epsilons(nfa: NFA, budget: Budget) -> Automaton:
                 elif kind == "behind":
                     inside = mask(edge.guard[1])
                     positive = edge.guard[2]
+                    start_ok = len(edge.guard) > 3 and edge.guard[3]  # ^ under MULTILINE
                     if at_start or not incoming:
-                        if positive:
+                        if positive and not start_ok:
                             continue  # nothing before position 0
                     elif positive and not incoming & inside:
                         continue

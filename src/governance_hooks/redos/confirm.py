@@ -50,6 +50,7 @@ class Measurement:
     growth: Optional[float] = None
     timed_out: bool = False
     error: Optional[str] = None
+    stuck_at: Optional[int] = None  # the n whose run was killed at the time budget
 
     @property
     def largest(self) -> Optional[Tuple[int, float]]:
@@ -77,18 +78,29 @@ class _Worker:
         return self.proc
 
     def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self._close_pipes()
         self.proc = None
 
+    def _close_pipes(self) -> None:
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is not None:
             try:
                 self.proc.stdin.close()
                 self.proc.wait(timeout=2)
             except (OSError, subprocess.TimeoutExpired):
                 self.kill()
+                return
+            self._close_pipes()
         self.proc = None
 
     def request(self, payload: dict, timeout: float) -> Tuple[List[dict], bool]:
@@ -173,6 +185,7 @@ class Confirmer:
             "segments": [[_enc(text), pumped] for text, pumped in attack.segments],
             "suffixes": [_enc(s) for s in attack.suffixes],
             "exponential": exponential, "target": self.target, "max_n": max_n,
+            "start_n": 2 if exponential else 8,
         }
         replies, timed_out = self._worker().request(payload, self.timeout)
         return judge(replies, timed_out, attack, exponential, verdict.degree or 0)
@@ -190,12 +203,15 @@ class Confirmer:
 def judge(replies: List[dict], timed_out: bool, attack: Attack, exponential: bool, degree: int) -> Measurement:
     """Turn the worker's replies into a :class:`Measurement`."""
     samples = [(r["n"], r["t"]) for r in replies if "n" in r]
+    trying = [r["trying"] for r in replies if "trying" in r]
     errors = [r["error"] for r in replies if "error" in r]
     suffix_reply = next((r for r in replies if "suffix" in r), None)
     suffix = None
     if suffix_reply is not None and suffix_reply["suffix"] is not None:
         suffix = attack.suffixes[suffix_reply["suffix"]]
     result = Measurement(False, samples, suffix, None, timed_out, errors[0] if errors else None)
+    if timed_out and trying and (not samples or trying[-1] > samples[-1][0]):
+        result.stuck_at = trying[-1]
     if suffix is None:
         if timed_out and suffix_reply is None:
             # even the tiny suffix probe did not finish: the engine is stuck at small n
@@ -203,10 +219,14 @@ def judge(replies: List[dict], timed_out: bool, attack: Attack, exponential: boo
         return result
     usable = [(n, t) for n, t in samples if t > 2e-4]
     if exponential:
-        if len(usable) >= 2:
-            (n1, t1), (n2, t2) = usable[-2], usable[-1]
-            if n2 > n1 and t1 > 0:
-                result.growth = (t2 / t1) ** (1.0 / (n2 - n1))
+        points = [(n, math.log(t)) for n, t in usable][-3:]
+        if len(points) >= 2:
+            mx = sum(x for x, _ in points) / len(points)
+            my = sum(y for _, y in points) / len(points)
+            spread = sum((x - mx) ** 2 for x, _ in points)
+            if spread:
+                # least-squares slope of log(seconds) on n: the time ratio per pump
+                result.growth = math.exp(sum((x - mx) * (y - my) for x, y in points) / spread)
         reached = bool(samples) and samples[-1][1] >= 0.0  # any sample counts with growth
         result.confirmed = reached and (
             (result.growth is not None and result.growth >= MIN_EXP_RATIO and (timed_out or samples[-1][1] >= 0.01))
@@ -216,6 +236,9 @@ def judge(replies: List[dict], timed_out: bool, attack: Attack, exponential: boo
         result.growth = fitted_exponent([(n, t) for n, t in usable if t > 1e-3] or usable)
         result.confirmed = (result.growth is not None and result.growth >= MIN_POLY_EXPONENT
                             and (timed_out or samples[-1][1] >= 0.01))
+        if result.stuck_at is not None and result.stuck_at <= 256:
+            # a few hundred pumps already outlast the time budget: super-linear beyond doubt
+            result.confirmed = True
     return result
 
 

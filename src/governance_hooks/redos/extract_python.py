@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from typing import Dict, List, Optional, Tuple, Union
 
 from .sites import RegexSite, SourceProblem
@@ -126,10 +127,10 @@ class _Extractor(ast.NodeVisitor):
 
     def add_site(self, pattern_node: ast.AST, flags: int, kind: Optional[str], call: str, module: str,
                  note: str = "") -> Optional[RegexSite]:
-        value = literal_value(pattern_node, self.scoped_constants())
+        where = self.literal_node(pattern_node) or pattern_node
+        value = literal_value(where, self.scoped_constants())
         if value is None:
             return None
-        where = self.literal_node(pattern_node) or pattern_node
         key = (where.lineno, where.col_offset, repr((value, flags)))
         site = self.sites.get(key)
         if site is None:
@@ -341,7 +342,9 @@ def extract(path: str, data: bytes) -> Tuple[List[RegexSite], List[SourceProblem
         problem and no sites; never raises for any input.
     """
     try:
-        tree = ast.parse(data, filename=path)
+        with warnings.catch_warnings():  # invalid escapes in the scanned file are its business
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data, filename=path)
     except SyntaxError as exc:
         reason = exc.msg or "syntax error"
         if "codec" in reason or "unicode" in reason.lower() or "encoding" in reason.lower():

@@ -194,8 +194,14 @@ class _Builder:
         if op in (OP["ASSERT"], OP["ASSERT_NOT"]):
             direction, body = av
             nxt = self.state()
-            single = self.single_class(body, flags)
             positive = op is OP["ASSERT"]
+            single = self.single_class(body, flags)
+            if single is None and positive:
+                # a fixed run of one-character items: its first (lookahead) or last
+                # (lookbehind) character is a necessary condition
+                single = self.edge_class(body, flags, first=direction == 1)
+                if single is not None:
+                    self.nfa.approximations.add("lookaround")
             if single is None:
                 self.nfa.approximations.add("lookaround")
                 self.eps(cur, nxt)
@@ -231,11 +237,24 @@ class _Builder:
             return self.class_of(items[0][0], items[0][1], flags)
         return None
 
+    def edge_class(self, items, flags: int, first: bool) -> Optional[CharSet]:
+        """Class of the first/last item when it is a single character (None otherwise)."""
+        items = list(items)
+        if not items:
+            return None
+        op, av = items[0] if first else items[-1]
+        if op in (OP["LITERAL"], OP["NOT_LITERAL"], OP["ANY"], OP["IN"]):
+            return self.class_of(op, av, flags)
+        return None
+
     def at(self, name: str, flags: int, cur: int) -> int:
         nxt = self.state()
         top = self.nfa.top
         if name in ("AT_BEGINNING_STRING",) or (name == "AT_BEGINNING" and not flags & FLAG_MULTILINE):
             self.eps(cur, nxt, ("bos",))
+        elif name == "AT_BEGINNING":
+            # ^ under MULTILINE: at the start, or right after a newline
+            self.eps(cur, nxt, ("behind", cs_mod.single(0x0A), True, True))
         elif name == "AT_END_STRING":
             self.eps(cur, nxt, ("restrict", cs_mod.EMPTY))
         elif name == "AT_END":
@@ -268,7 +287,7 @@ class _Builder:
     def repeat(self, av, flags: int, cur: int) -> int:
         lo, hi, body = av
         bound = lo if hi == MAXREPEAT else hi
-        if bound > EXACT_REPEAT_LIMIT:
+        if bound * _size(body) > 400 or (bound > EXACT_REPEAT_LIMIT and _size(body) > 4):
             # large counts behave like an unbounded loop for backtracking purposes
             self.nfa.approximations.add("large-repeat")
             if hi != MAXREPEAT:
@@ -333,6 +352,26 @@ class _Builder:
                 guard = ("restrict", cs_mod.complement(out_union, self.nfa.top)) if out_union else None
                 self.eps(src, exit_, guard)
         return exit_
+
+
+def _size(items, depth: int = 0) -> int:
+    """Rough number of states one copy of ``items`` needs (for the repeat expansion budget)."""
+    total = 0
+    for op, av in items:
+        if op in (OP["MAX_REPEAT"], OP["MIN_REPEAT"]) or (POSSESSIVE_REPEAT is not None and op is POSSESSIVE_REPEAT):
+            lo, hi, body = av
+            total += 2 + _size(body, depth + 1) * max(1, min(lo if hi == MAXREPEAT else hi, 50))
+        elif op is OP["SUBPATTERN"]:
+            total += _size(av[3], depth + 1)
+        elif op is OP["BRANCH"]:
+            total += 2 + sum(_size(alt, depth + 1) for alt in av[1])
+        elif ATOMIC_GROUP is not None and op is ATOMIC_GROUP:
+            total += 2 + _size(av, depth + 1)
+        else:
+            total += 1
+        if total > 100_000:
+            break
+    return total
 
 
 def _closure(nfa: NFA, states, fragment: range) -> frozenset:

@@ -276,7 +276,9 @@ def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Opti
         status = "static analysis only: confirmation disabled"
     elif confirmed:
         last = measurement.largest
-        if last is None:
+        if measurement.stuck_at is not None and (last is None or measurement.growth is None):
+            status = f"confirmed: the engine did not finish n={measurement.stuck_at} within {options.confirm_timeout:g} s"
+        elif last is None:
             status = "confirmed: the engine did not finish even the smallest subject"
         elif exponential:
             growth = f"x{measurement.growth:.1f} per pump, " if measurement.growth else ""

@@ -53,4 +53,8 @@ def parse(pattern, flags: int):
         re.error: the pattern does not compile (the message is CPython's).
         RecursionError: nesting deeper than the parser's recursion allows.
     """
-    return parser.parse(pattern, flags)
+    import warnings
+
+    with warnings.catch_warnings():  # FutureWarning/DeprecationWarning about the scanned pattern
+        warnings.simplefilter("ignore")
+        return parser.parse(pattern, flags)

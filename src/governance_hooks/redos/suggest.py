@@ -255,8 +255,11 @@ def _samples(pattern, items, verdict: Verdict) -> list:
 def _same_matches(original, candidate, flags: int, samples: list) -> bool:
     """Both patterns fullmatch and match (same span) the same samples (tiny strings: no blow-up)."""
     import re
+    import warnings
 
-    a, b = re.compile(original, flags), re.compile(candidate, flags)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = re.compile(original, flags), re.compile(candidate, flags)
     for s in samples:
         if bool(a.fullmatch(s)) != bool(b.fullmatch(s)):
             return False

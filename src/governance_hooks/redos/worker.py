@@ -66,6 +66,7 @@ def handle(request, out):
     n = request.get("start_n") or (2 if request["exponential"] else 64)
     while n <= max_n:
         subject, _ = _subject(segments, chosen, n)
+        out({"trying": n})
         elapsed = float("inf")
         for _ in range(request.get("repeat", 1)):  # the minimum filters out noise from other load
             start = time.perf_counter()

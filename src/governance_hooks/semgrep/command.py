@@ -1,0 +1,169 @@
+"""``governance-hooks semgrep``: run the governance Semgrep rule pack offline.
+
+Selects the Python files (:mod:`.targets`), adds rules generated from the
+repository's migration map (:mod:`.migrations`), runs Semgrep (:mod:`.runner`)
+and maps its JSON to findings (:mod:`.results`). Without Semgrep installed the
+check is skipped with a reason, never failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List
+
+from ..check import CheckResult, Context
+from ..config import TABLE, require_keys
+from ..errors import ToolError
+
+HELP = ("Run the governance Semgrep rule pack offline: unsafe deserialisation, yaml.load, shell and eval "
+        "injection, network calls without timeout, online tracking, non-atomic checkpoint writes, deprecated imports.")
+
+CONFIG_KEYS = ("migrations", "exclude", "timeout", "budget", "max-file-bytes", "jobs")
+NOT_INSTALLED = "semgrep is not installed (pip install governance-hooks[semgrep])"
+
+#: Defaults: Semgrep's per-file-and-rule timeout (s), the run's wall-clock budget (s), the file size limit.
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_BUDGET = 600.0
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of this check (the common ones come from the CLI)."""
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                        help="Python files or folders to scan (default: every Python file the repository tracks)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help=f"Semgrep's time limit per file and rule (default: {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                        help=f"wall-clock limit for the whole scan (default: {DEFAULT_BUDGET:g})")
+
+
+def _number(table: Dict[str, Any], key: str, default: float, where: str, integer: bool = False) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or (integer and not isinstance(value, int)):
+        kind = "a positive integer" if integer else "a positive number"
+        raise ToolError(f"{where} {key} must be {kind}")
+    return value
+
+
+def options(ctx: Context) -> Dict[str, Any]:
+    """This check's validated ``[tool.governance-hooks.semgrep]`` table with defaults filled in.
+
+    Raises:
+        ToolError: an unknown key or a value of the wrong type.
+    """
+    table = dict(ctx.options)
+    require_keys("semgrep", table, CONFIG_KEYS, ctx.config.source)
+    where = f"{ctx.config.source or 'configuration'}: [tool.{TABLE}.semgrep]"
+    exclude = table.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(g, str) and g for g in exclude):
+        raise ToolError(f"{where} exclude must be a list of globs")
+    jobs = table.get("jobs")
+    return {
+        "migrations": table.get("migrations", {}),
+        "exclude": exclude,
+        "timeout": _number(table, "timeout", DEFAULT_TIMEOUT, where),
+        "budget": _number(table, "budget", DEFAULT_BUDGET, where),
+        "max-file-bytes": int(_number(table, "max-file-bytes", DEFAULT_MAX_FILE_BYTES, where, integer=True)),
+        "jobs": int(_number(table, "jobs", 1, where, integer=True)) if jobs is not None else None,
+        "where": where,
+    }
+
+
+def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
+    """Scan the selected Python files with the rule pack.
+
+    Raises:
+        ToolError: bad configuration or arguments, a missing rule pack, or Semgrep failing to run.
+    """
+    from .migrations import rules_from_config
+    from .pack import pack_dir
+    from .results import error_findings, incomplete, to_findings
+    from .runner import SemgrepFailed, find_semgrep, scan
+    from .targets import select
+
+    opts = options(ctx)
+    timeout = args.timeout if args.timeout is not None else opts["timeout"]
+    budget = args.budget if args.budget is not None else opts["budget"]
+    if timeout <= 0 or budget <= 0:
+        raise ToolError("--timeout and --budget must be positive")
+    try:
+        configured = rules_from_config(opts["migrations"], opts["where"])
+    except ValueError as exc:
+        raise ToolError(str(exc)) from None
+    pack = pack_dir()
+
+    with tempfile.TemporaryDirectory(prefix="governance-semgrep-") as scratch:
+        scratch_dir = Path(scratch)
+        targets = select(ctx.root, args.files, None if args.files else ctx.changed_files,
+                         opts["exclude"], opts["max-file-bytes"], scratch_dir / "aliases")
+        result = CheckResult(inputs=sorted(targets.display.values()))
+        result.findings += [incomplete(path, f"{size} bytes is over max-file-bytes = {opts['max-file-bytes']}")
+                            for path, size in targets.too_large]
+        result.stats = {"files": len(targets.semgrep_paths), "too_large": len(targets.too_large)}
+        if not targets.semgrep_paths:
+            return result
+        executable = find_semgrep()
+        if executable is None:
+            return CheckResult(inputs=result.inputs, stats=result.stats, skipped=NOT_INSTALLED)
+        configs: List[Path] = [pack]
+        if configured:
+            configs.append(_write_rules(scratch_dir / "migrations.yaml", configured))
+        state = scratch_dir / "state"
+        state.mkdir()
+        try:
+            output = scan(executable, configs, targets.semgrep_paths, ctx.root, state,
+                          per_file_timeout=timeout, budget=budget, jobs=opts["jobs"])
+        except SemgrepFailed as exc:
+            raise ToolError(f"{pack}: {exc}") from None
+
+        def display(path: str) -> str:
+            return targets.display.get(path) or targets.display.get(_normal(path)) or _normal(path)
+
+        lines = _LineCache(ctx.root)
+        findings, suppressed = to_findings(output.results, display, lambda p, n: lines.get(p, n))
+        result.findings += findings
+        result.findings += error_findings(output.errors, display)
+        result.findings += [incomplete(display(p), f"the scan's {budget:g} s budget ran out")
+                            for p in output.unfinished]
+        result.stats.update(suppressed=suppressed, semgrep_version=output.version,
+                            rules=_rule_count(pack) + len(configured))
+    return result
+
+
+def _write_rules(path: Path, rules: List[Dict[str, Any]]) -> Path:
+    import yaml
+
+    path.write_text(yaml.safe_dump({"rules": rules}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _rule_count(pack: Path) -> int:
+    from .pack import load_rules
+
+    return len(load_rules(pack))
+
+
+def _normal(path: str) -> str:
+    import os
+
+    return Path(os.path.normpath(path)).as_posix()
+
+
+class _LineCache:
+    """Lines of scanned files, read once each (UTF-8 with surrogate escapes; BOM dropped)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: Dict[str, List[str]] = {}
+
+    def get(self, path: str, line: int) -> str:
+        if path not in self.files:
+            try:
+                data = (self.root / path).read_bytes()
+            except OSError:
+                data = b""
+            self.files[path] = data.decode("utf-8-sig", "surrogateescape").splitlines()
+        lines = self.files[path]
+        return lines[line - 1] if 0 < line <= len(lines) else ""

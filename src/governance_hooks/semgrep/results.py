@@ -1,0 +1,132 @@
+"""Semgrep's JSON results as :class:`~governance_hooks.findings.Finding` objects (pure; no I/O).
+
+Semgrep reports ``check_id`` prefixed with the dotted folder of its config
+(``work.repo.semgrep_rules.yaml-unsafe-load``); our rule id is the last
+component, unless the rule's ``metadata.governance-rule`` names the id several
+Semgrep rules share (the per-migration ``deprecated-import-*`` rules). Lines and
+columns are Semgrep's: 1-based, the end column just past the match (as SARIF).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from ..findings import Finding, Location, Severity
+from ..suppression import is_suppressed
+
+CHECK = "semgrep"
+INCOMPLETE = f"{CHECK}/analysis-incomplete"
+
+#: Semgrep severities (legacy and the newer CVSS-like words) to SARIF levels.
+_SEVERITY = {
+    "ERROR": Severity.ERROR, "CRITICAL": Severity.ERROR, "HIGH": Severity.ERROR,
+    "WARNING": Severity.WARNING, "MEDIUM": Severity.WARNING,
+    "INFO": Severity.NOTE, "LOW": Severity.NOTE, "EXPERIMENT": Severity.NOTE, "INVENTORY": Severity.NOTE,
+}
+
+#: Semgrep rule ids of rules generated from the repository's migration map.
+CONFIGURED_PREFIX = "deprecated-import-config-"
+
+
+def semgrep_rule_id(check_id: str) -> str:
+    """The rule's own id: the last dotted component of Semgrep's ``check_id``."""
+    return check_id.rsplit(".", 1)[-1]
+
+
+def governance_rule_id(check_id: str, metadata: Optional[Mapping[str, Any]]) -> str:
+    """``semgrep/<rule>`` for a Semgrep result (see the module docstring)."""
+    shared = (metadata or {}).get("governance-rule")
+    name = shared if isinstance(shared, str) and shared else semgrep_rule_id(check_id)
+    return f"{CHECK}/{name}"
+
+
+def severity_of(word: Any) -> Severity:
+    """The SARIF level for a Semgrep severity word (unknown words: warning)."""
+    return _SEVERITY.get(str(word).upper(), Severity.WARNING)
+
+
+def to_findings(
+    results: Iterable[Mapping[str, Any]],
+    display_path: Callable[[str], str],
+    line_text: Callable[[str, int], str],
+) -> Tuple[List[Finding], int]:
+    """Findings for Semgrep ``results``, dropping inline-suppressed and duplicate ones.
+
+    Args:
+        results: Semgrep JSON ``results`` entries.
+        display_path: Semgrep's ``path`` -> the repo-relative POSIX path to report.
+        line_text: (Semgrep path, 1-based line) -> that line's text ("" if unknown);
+            used for ``governance: ignore[...]`` markers and the finding identity.
+
+    Returns:
+        ``(findings, suppressed_count)``. Two results of one id at one span are
+        one finding; a rule from the repository's migration map wins over the
+        built-in one for the same import.
+    """
+    ordered = sorted(results, key=lambda r: not semgrep_rule_id(str(r.get("check_id", ""))).startswith(CONFIGURED_PREFIX))
+    seen = set()
+    findings: List[Finding] = []
+    suppressed = 0
+    for result in ordered:
+        check_id = str(result.get("check_id", ""))
+        extra = result.get("extra") or {}
+        metadata = extra.get("metadata") or {}
+        rule_id = governance_rule_id(check_id, metadata)
+        raw_path = str(result.get("path", ""))
+        start = result.get("start") or {}
+        end = result.get("end") or {}
+        line, column = _int(start.get("line")), _int(start.get("col"))
+        key = (rule_id, raw_path, line, column, _int(end.get("line")), _int(end.get("col")))
+        if key in seen:
+            continue
+        seen.add(key)
+        text = line_text(raw_path, line) if line else ""
+        if is_suppressed(rule_id, text):
+            suppressed += 1
+            continue
+        replacement = metadata.get("replacement")
+        findings.append(Finding(
+            rule_id=rule_id,
+            severity=severity_of(extra.get("severity")),
+            message=_squash(str(extra.get("message") or rule_id)),
+            location=Location(display_path(raw_path), line, column, _int(end.get("line")), _int(end.get("col"))),
+            suggestion=f"Use {replacement} instead." if isinstance(replacement, str) else None,
+            evidence={"semgrep_rule": semgrep_rule_id(check_id), "code": _squash(text)[:200]},
+            identity=f"{semgrep_rule_id(check_id)}:{_squash(text)}",
+        ))
+    return findings, suppressed
+
+
+def incomplete(path: str, reason: str, line: Optional[int] = None) -> Finding:
+    """A ``semgrep/analysis-incomplete`` finding: ``path`` was not (fully) analysed because of ``reason``."""
+    return Finding(
+        INCOMPLETE, Severity.WARNING,
+        f"Semgrep could not fully analyse this file ({reason}); findings in it may be missing.",
+        Location(path, line),
+        identity=reason,
+    )
+
+
+def error_findings(errors: Iterable[Mapping[str, Any]], display_path: Callable[[str], str]) -> List[Finding]:
+    """One ``analysis-incomplete`` finding per file Semgrep reported errors for (types joined)."""
+    reasons: Dict[str, List[str]] = {}
+    for error in errors:
+        path = str(error.get("path") or "")
+        kind = str(error.get("type") or "error")
+        if isinstance(error.get("type"), list):  # some versions report ["PartialParsing", [...]]
+            kind = str(error["type"][0])
+        rule = error.get("rule_id")
+        reason = f"{kind} in rule {semgrep_rule_id(str(rule))}" if rule else kind
+        reasons.setdefault(path, [])
+        if reason not in reasons[path]:
+            reasons[path].append(reason)
+    return [incomplete(display_path(path), "; ".join(found)) for path, found in sorted(reasons.items())]
+
+
+def _int(value: Any) -> Optional[int]:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

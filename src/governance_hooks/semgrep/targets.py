@@ -1,0 +1,142 @@
+"""Which files the Semgrep check scans, and under which names Semgrep sees them.
+
+With no paths: every Python file the repository tracks (``git ls-files``, or a
+walk outside git), restricted to ``changed_files`` when the pipeline gives them.
+With paths (the pre-commit hook passes the staged Python files): those files,
+and the Python files under any folder given. ``exclude`` globs apply to both.
+
+Semgrep picks the language by file extension, so a Python script without one
+(``#!/usr/bin/env python3``, which pre-commit's ``types: [python]`` passes) is
+copied under a ``.py`` name into the run's temporary folder and reported under
+its own path.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..errors import ToolError
+from ..repo import is_within, list_files, relative_posix
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+_SHEBANG = re.compile(rb"^#![^\n]*\bpython[0-9.]*\b")
+
+
+@dataclass
+class Targets:
+    """The files of one scan.
+
+    Attributes:
+        semgrep_paths: what to pass to Semgrep (relative to the root, or absolute).
+        display: Semgrep path -> the repo-relative POSIX path findings report.
+        too_large: (display path, size in bytes) of files over the size limit.
+        not_python: explicit paths skipped because they are not Python.
+    """
+
+    semgrep_paths: List[str] = field(default_factory=list)
+    display: Dict[str, str] = field(default_factory=dict)
+    too_large: List[Tuple[str, int]] = field(default_factory=list)
+    not_python: List[str] = field(default_factory=list)
+
+
+def excluded(path: str, patterns: Sequence[str]) -> bool:
+    """True if the repo-relative ``path`` matches a glob of ``patterns`` (``*`` crosses ``/``),
+    or lies under a folder a pattern names (``examples`` or ``examples/``)."""
+    for pattern in patterns:
+        folder = pattern.rstrip("/")
+        if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, folder + "/*"):
+            return True
+    return False
+
+
+def is_python(path: Path) -> bool:
+    """A ``.py``/``.pyi`` file, or an extensionless file whose first line is a Python shebang."""
+    if path.suffix in PYTHON_SUFFIXES:
+        return True
+    if path.suffix:
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return bool(_SHEBANG.match(handle.read(256)))
+    except OSError:
+        return False
+
+
+def select(
+    root: Path,
+    paths: Sequence[Path],
+    changed_files: Optional[Sequence[str]],
+    exclude: Sequence[str],
+    max_bytes: int,
+    alias_dir: Path,
+) -> Targets:
+    """The scan's targets (see the module docstring).
+
+    Args:
+        root: repository root (absolute).
+        paths: explicit files or folders (relative to the current folder); empty for the whole repository.
+        changed_files: repo-relative paths to restrict a whole-repository scan to (``None``: all).
+        exclude: globs over repo-relative POSIX paths.
+        max_bytes: files larger than this are not scanned (reported as too large).
+        alias_dir: where extensionless Python scripts get their ``.py`` copies.
+
+    Raises:
+        ToolError: an explicit path that does not exist.
+    """
+    chosen: List[Tuple[Path, str]] = []  # (absolute path, display path)
+    if paths:
+        tracked: Optional[List[str]] = None
+        for given in paths:
+            absolute = Path(os.path.abspath(given))
+            if absolute.is_dir():
+                tracked = tracked if tracked is not None else list_files(root)
+                prefix = relative_posix(absolute, root).rstrip("/") + "/"
+                prefix = "" if prefix in ("./", "/") else prefix
+                chosen += [(root / rel, rel) for rel in tracked
+                           if rel.startswith(prefix) and rel.endswith(PYTHON_SUFFIXES)]
+            elif absolute.is_file():
+                chosen.append((absolute, relative_posix(absolute, root)))
+            else:
+                raise ToolError(f"{given}: no such file or folder")
+    else:
+        wanted = set(changed_files) if changed_files is not None else None
+        for rel in list_files(root):
+            if not rel.endswith(PYTHON_SUFFIXES) or (wanted is not None and rel not in wanted):
+                continue
+            absolute = root / rel
+            # git lists deleted files until staged; a symlink may point out of the repository.
+            if absolute.is_file() and is_within(absolute, root):
+                chosen.append((absolute, rel))
+
+    targets = Targets()
+    seen = set()
+    for absolute, shown in chosen:
+        if shown in seen or excluded(shown, exclude):
+            continue
+        seen.add(shown)
+        if not is_python(absolute):
+            targets.not_python.append(shown)
+            continue
+        try:
+            size = absolute.stat().st_size
+        except OSError:
+            continue
+        if size > max_bytes:
+            targets.too_large.append((shown, size))
+            continue
+        if absolute.suffix in PYTHON_SUFFIXES:
+            semgrep_path = shown if is_within(absolute, root) and not shown.startswith("../") else str(absolute)
+        else:
+            alias = alias_dir / str(len(targets.semgrep_paths)) / (absolute.name + ".py")
+            alias.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(absolute, alias)
+            semgrep_path = str(alias)
+        targets.semgrep_paths.append(semgrep_path)
+        targets.display[semgrep_path] = shown
+    return targets

@@ -1,0 +1,141 @@
+"""``governance-hooks semgrep`` end to end: configuration, Semgrep offline, findings, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from governance_hooks import cli
+from governance_hooks.check import Context
+from governance_hooks.config import load as load_config
+from governance_hooks.semgrep import command
+
+PYPROJECT = """\
+[tool.governance-hooks.semgrep]
+exclude = ["vendor"]
+migrations = {"acme.tokenization" = "acme_text.tokenizers"}
+"""
+
+TRAIN = """\
+import pickle
+import torch
+
+def resume(path, blob):
+    state = torch.load(path)
+    cache = pickle.loads(blob)  # governance: ignore[semgrep/pickle-load-untrusted]
+    return state, cache
+"""
+
+CLEAN = """\
+import torch
+
+def resume(path):
+    return torch.load(path, weights_only=True)
+"""
+
+LEGACY = """\
+from acme.tokenization import WordPiece
+from distutils.util import strtobool
+"""
+
+
+@pytest.fixture
+def repo(make_repo):
+    return make_repo({
+        "pyproject.toml": PYPROJECT,
+        "src/train.py": TRAIN,
+        "src/clean.py": CLEAN,
+        "src/legacy.py": LEGACY,
+        "vendor/third_party.py": "import pickle\npickle.loads(data)\n",
+        "README.md": "torch.load(x)\n",
+    })
+
+
+def run_json(capsys, *argv):
+    code = cli.main(["semgrep", "--format", "json", *argv])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out) if captured.out else None, captured.err
+
+
+def test_whole_repository_offline_with_migrations_exclude_and_suppression(repo, capsys, monkeypatch, tmp_path, semgrep_exe):
+    # No network and no writable HOME: Semgrep must neither need nor try them.
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(proxy, "http://127.0.0.1:9")
+    code, report, err = run_json(capsys, "--repo", str(repo))
+    assert (code, err) == (1, "")
+    assert [(f["rule_id"], f["severity"], f["path"], f["line"], f["column"], f["end_line"], f["end_column"])
+            for f in report["findings"]] == [
+        ("semgrep/deprecated-import", "warning", "src/legacy.py", 1, 1, 1, 40),
+        ("semgrep/deprecated-import", "warning", "src/legacy.py", 2, 1, 2, 37),
+        ("semgrep/torch-load-without-weights-only", "error", "src/train.py", 5, 13, 5, 29),
+    ]
+    first, second, third = report["findings"]
+    assert first["message"] == "`acme.tokenization` is a deprecated import path; use acme_text.tokenizers instead."
+    assert first["suggestion"] == "Use acme_text.tokenizers instead."
+    assert second["suggestion"] == "Use setuptools or packaging instead."
+    assert third["evidence"] == {"semgrep_rule": "torch-load-without-weights-only", "code": "state = torch.load(path)"}
+    summary = report["summary"]["semgrep"]
+    assert {k: summary[k] for k in ("error", "warning", "note", "files", "suppressed", "rules", "status")} == {
+        "error": 1, "warning": 2, "note": 0, "files": 3, "suppressed": 1, "rules": 16, "status": "fail",
+    }
+    assert os.listdir(home) == []
+
+
+def test_pipeline_restriction_to_changed_files(repo, semgrep_exe):
+    config = load_config(None, repo)
+    args = cli.build_parser().parse_args(["semgrep"])
+    ctx = Context(root=repo, config=config, check="semgrep", changed_files=["src/clean.py", "README.md"])
+    result = command.run(args, ctx)
+    assert (result.findings, result.inputs, result.stats["files"], result.skipped) == ([], ["src/clean.py"], 1, None)
+
+
+def test_budget_exhausted_reports_every_unscanned_file(repo, capsys, semgrep_exe):
+    code, report, _ = run_json(capsys, "--repo", str(repo), "--budget", "0.01")
+    assert code == 0
+    assert [(f["rule_id"], f["path"], f["message"]) for f in report["findings"]] == [
+        ("semgrep/analysis-incomplete", path,
+         "Semgrep could not fully analyse this file (the scan's 0.01 s budget ran out); findings in it may be missing.")
+        for path in ("src/clean.py", "src/legacy.py", "src/train.py")
+    ]
+
+
+def test_without_semgrep_the_check_is_skipped_with_the_reason(repo, capsys, monkeypatch):
+    monkeypatch.setattr("governance_hooks.semgrep.runner.find_semgrep", lambda: None)
+    code, report, _ = run_json(capsys, "--repo", str(repo))
+    assert code == 0 and report["findings"] == []
+    assert report["summary"]["semgrep"]["status"] == "skipped"
+    assert report["summary"]["semgrep"]["reason"] == "semgrep is not installed (pip install governance-hooks[semgrep])"
+
+
+def test_a_semgrep_that_fails_is_exit_2_with_one_line(repo, capsys, monkeypatch, tmp_path):
+    fake = tmp_path / "semgrep"
+    fake.write_text("#!/bin/sh\necho 'Fatal error: out of cheese' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr("governance_hooks.semgrep.runner.find_semgrep", lambda: str(fake))
+    code = cli.main(["semgrep", "--repo", str(repo)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.endswith(": semgrep failed: Fatal error: out of cheese\n") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("table, problem", [
+    ('exclude = "vendor"', "[tool.governance-hooks.semgrep] exclude must be a list of globs"),
+    ("timeout = 0", "[tool.governance-hooks.semgrep] timeout must be a positive number"),
+    ("max-file-bytes = 1.5", "[tool.governance-hooks.semgrep] max-file-bytes must be a positive integer"),
+    ('migrations = {"acme tokenization" = "x"}',
+     "[tool.governance-hooks.semgrep] migrations: 'acme tokenization' is not a dotted module path"),
+    ("rules = []", "unknown key 'rules' in [tool.governance-hooks.semgrep] "
+                   "(known: budget, exclude, ignore, jobs, max-file-bytes, migrations, timeout)"),
+])
+def test_bad_configuration_is_exit_2_naming_the_file(make_repo, capsys, table, problem):
+    repo = make_repo({"pyproject.toml": f"[tool.governance-hooks.semgrep]\n{table}\n", "a.py": "x = 1\n"})
+    code = cli.main(["semgrep", "--repo", str(repo)])
+    assert (code, capsys.readouterr().err) == (2, f"governance-hooks: error: {repo / 'pyproject.toml'}: {problem}\n")
