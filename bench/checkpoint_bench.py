@@ -14,7 +14,6 @@ hostile file: picklescan and fickling are static scanners too.
 from __future__ import annotations
 
 import argparse
-import io
 import subprocess
 import sys
 import time

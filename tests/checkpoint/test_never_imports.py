@@ -13,13 +13,11 @@ Two independent witnesses:
 from __future__ import annotations
 
 import bz2
-import io
 import json
 import shutil
 import subprocess
 import sys
 import textwrap
-import zipfile
 from pathlib import Path
 
 from governance_hooks.cli import main

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import lzma
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -55,3 +56,20 @@ def test_odd_files(tmp_path):
         "deep.pkl": ["analysis-incomplete"],  # 100 000 marks exceed the 50 000-opcode budget
         "huge_len.pkl": ["malformed-pickle"],
     }
+
+
+def test_deeply_nested_tuple_used_as_a_key_does_not_crash():
+    # Hashing a 1 000 000-deep tuple overflows the C stack; the simulator never hashes it.
+    data = lzma.compress(b"\x80\x02}N" + b"\x85" * 1_000_000 + b"Ns.", format=lzma.FORMAT_XZ)
+    assert scan_bytes(data, ScanOptions(default_allowlist())).issues == []
+
+
+def test_call_explosion_is_one_finding_per_kind():
+    data = b"\x80\x02cos\nsystem\n" + b")R" * 100_000 + b"."
+    result = scan_bytes(data, ScanOptions(default_allowlist()))
+    assert [(i.rule_id, i.message) for i in result.issues] == [
+        ("checkpoint/code-execution", "pickle: os.system executes code on load (module os runs commands, code or I/O): "
+                                      "GLOBAL at offset 2; called by REDUCE at offset 14"),
+        ("checkpoint/unsafe-global", "pickle: REDUCE at offset 16 calls <result of os.system>, which is not an imported "
+                                     "global (and 99998 more calls on computed values)"),
+    ]

@@ -17,8 +17,6 @@ import pytest
 
 from ..conftest import PROJECT, git
 
-IGNORED = shutil.ignore_patterns(".git", ".venv", ".ci-venv", "__pycache__", "*.egg-info", ".pytest_cache", ".hypothesis", "build", "dist")
-
 
 def _pre_commit() -> list:
     if shutil.which("pre-commit") is None and subprocess.run(
@@ -30,9 +28,23 @@ def _pre_commit() -> list:
 
 @pytest.fixture(scope="session")
 def hook_repo(tmp_path_factory) -> Path:
-    """A committed copy of this checkout's working tree, for ``pre-commit try-repo``."""
+    """A committed copy of this checkout's working tree, for ``pre-commit try-repo``.
+
+    Copies what a clone would hold (tracked files plus untracked, not ignored
+    ones), so caches and virtual environments never enter the snapshot.
+    """
     snap = tmp_path_factory.mktemp("hook-repo") / "governance-hooks"
-    shutil.copytree(PROJECT, snap, ignore=IGNORED, symlinks=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=PROJECT, capture_output=True, check=True,
+    ).stdout.decode("utf-8", "surrogateescape").split("\0")
+    for rel in filter(None, listed):
+        source = PROJECT / rel
+        if not source.exists() and not source.is_symlink():
+            continue  # deleted in the working tree, not yet in the index
+        target = snap / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
     git(snap, "init", "-q", "-b", "main")
     git(snap, "add", "-A")
     git(snap, "commit", "-q", "-m", "snapshot")

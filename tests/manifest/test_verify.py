@@ -227,3 +227,44 @@ def test_shard_jobs_split_the_hashing_and_job_1_reports_the_tree(tmp_path, run_c
     # Job 1: s5, s2, s1 and new.bin (a candidate for the missing shard's move); job 2: s4, s3, s0.
     assert [r.stats["files_hashed"] for r in reports] == [4, 3]
     assert [r.stats["ok"] for r in reports] == [3, 2]
+
+
+def test_unlistable_folder_and_unreadable_shard_are_findings(tmp_path, run_cli, monkeypatch):
+    ds = tmp_path / "ds"
+    write_files(ds, {"locked/x.bin": b"x", "a.bin": b"a"})
+    write_manifest(ds / "manifest.json", [shard("a.bin", b"a")])
+    import governance_hooks.manifest.hasher as hasher
+    import governance_hooks.manifest.tree as tree
+
+    real_scandir, real_open = os.scandir, os.open
+
+    def scandir(path):
+        if str(path).rstrip("/").endswith("/locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    def open_(path, *args, **kwargs):
+        if str(path).endswith("/a.bin"):
+            raise OSError(5, "Input/output error")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(tree.os, "scandir", scandir)
+    monkeypatch.setattr(hasher.os, "open", open_)
+    result = run_cli("manifest", "verify", ds / "manifest.json", "--repo", tmp_path, "--format", "json")
+    assert result.brief() == [
+        ("manifest/unreadable-file", "ds/locked", None, 'folder "locked" cannot be listed: Permission denied'),
+        ("manifest/unreadable-file", "ds/manifest.json", 6, 'shard "a.bin" cannot be read: Input/output error'),
+    ]
+
+
+def test_sha256sum_escaped_names_reach_the_right_files(tmp_path, run_cli):
+    ds = tmp_path / "odd"
+    write_files(ds, {"new\nline.bin": b"n", "tab\there.bin": b"t"})
+    (ds / "SHA256SUMS").write_bytes(
+        f"\\{sha(b'n')}  new\\nline.bin\n{sha(b't')}  tab\there.bin\n\\{sha(b'w')}  win\\\\dows.bin\n".encode())
+    result = run_cli("manifest", "verify", ds / "SHA256SUMS", "--repo", tmp_path, "--format", "json")
+    assert result.brief() == [
+        ("manifest/unsafe-path", "odd/SHA256SUMS", 3,
+         'path "win\\\\dows.bin" contains a backslash (a Windows separator); it was not opened'),
+    ]
+    assert result.stats["ok"] == 2

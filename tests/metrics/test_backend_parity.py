@@ -84,24 +84,26 @@ PP = "#/patternProperties/^[A-Za-z0-9_.:-]+$/type"
 def test_builtin_schema_findings_on_the_edge_lines(corpus, backend):
     result = scan_file(corpus, backend, max_errors=0)
     findings = [row for row in _full(result) if row[0] <= len(EDGE_LINES)]
-    assert [(r[0], r[2], r[3], r[4]) for r in findings] == [
-        (2, "metrics/schema-violation", "$.epoch", "#/properties/epoch/type"),
-        (2, "metrics/schema-violation", "$.epoch", PP),
-        (3, "metrics/schema-violation", "$.epoch", "#/properties/epoch/type"),
-        (3, "metrics/schema-violation", "$.epoch", PP),
-        (3, "metrics/schema-violation", "$.x", PP),
-        (4, "metrics/schema-violation", "$.epoch", "#/properties/epoch/pattern"),   # "12\n"
-        (5, "metrics/schema-violation", "$.epoch", "#/properties/epoch/pattern"),   # Arabic-Indic digit
+    assert [(r[0], r[1], r[2], r[3], r[4]) for r in findings] == [
+        (2, 2, "metrics/schema-violation", "$.epoch", "#/properties/epoch/type"),
+        (2, 2, "metrics/schema-violation", "$.epoch", PP),
+        (3, 2, "metrics/schema-violation", "$.epoch", "#/properties/epoch/type"),
+        (3, 2, "metrics/schema-violation", "$.epoch", PP),
+        (3, 17, "metrics/schema-violation", "$.x", PP),
+        (4, 2, "metrics/schema-violation", "$.epoch", "#/properties/epoch/pattern"),   # "12\n"
+        (5, 2, "metrics/schema-violation", "$.epoch", "#/properties/epoch/pattern"),   # Arabic-Indic digit
         # line 6: 3.0 is an integer, 1e400 a (non-finite) number: valid
-        (7, "metrics/schema-violation", "$.b", PP),
-        (7, "metrics/non-standard-number", "$.loss", None),
-        (7, "metrics/non-standard-number", "$.acc", None),
+        (7, 22, "metrics/non-standard-number", "$.loss", None),
+        (7, 34, "metrics/non-standard-number", "$.acc", None),
+        (7, 44, "metrics/schema-violation", "$.b", PP),
         # line 8: "key\n" does not match the key pattern (ECMA-262 "$"), so it is unconstrained
-        (8, "metrics/schema-violation", "$['ok.key:1-2_x']", PP),
-        (12, "metrics/schema-violation", "$", "#/required"),
-        (13, "metrics/not-an-object", None, None),
-        (14, "metrics/schema-violation", "$.a", PP),
-        (14, "metrics/duplicate-key", "$.a", None),
+        (8, 29, "metrics/schema-violation", "$['ok.key:1-2_x']", PP),
+        (12, 1, "metrics/schema-violation", "$", "#/required"),
+        (13, 1, "metrics/not-an-object", None, None),
+        (14, 22, "metrics/duplicate-key", "$.a", None),
+        (14, 22, "metrics/schema-violation", "$.a", PP),   # the last "a" (true) is the value kept
     ]
     assert findings[0][5] == "$.epoch: true is a boolean; expected integer or string [schema #/properties/epoch/type]"
     assert findings[11][5] == "$: missing required key 'epoch' [schema #/required]"
+    assert findings[14][5] == ("$.a: true is a boolean; expected number, object or string "
+                               "[schema #/patternProperties/^[A-Za-z0-9_.:-]+$/type]")

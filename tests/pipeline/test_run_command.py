@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
 
 from governance_hooks import cli
-from governance_hooks.pipeline import run_command
 
 from ..conftest import git
 from .conftest import crashing, marker_check, misconfigured, seen, skipping

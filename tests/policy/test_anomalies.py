@@ -132,3 +132,21 @@ egress:
                           .replace("no-conflicts: false", "no-conflicts: true")))
     assert result.findings == []
     assert (result.proved, result.violated) == (3, 0)
+
+
+def test_anomaly_budget_is_a_warning_not_a_hang():
+    text = """\
+version: 1
+egress:
+  - {id: a, effect: allow, ports: 443}
+  - {id: b, effect: allow, ports: 443}
+""" + only("no-shadowed-rules").replace("no-redundant-rules: false", "no-redundant-rules: true")
+    found = findings(text, max_anomaly_rules=1)
+    assert [(f.rule_id, f.severity.label, f.message) for f in found] == [(
+        "policy/analysis-incomplete", "warning",
+        "rule anomalies (shadowing, redundancy, conflicts) are checked for at most 1 egress rules; this policy has 2",
+    )]
+    # Of two duplicates only the later one is reported: deleting every reported rule keeps every decision.
+    assert [f.message for f in findings(text)] == [
+        "rule 'b' is redundant: every request it allows is also allowed by another allow rule",
+    ]

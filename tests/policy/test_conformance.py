@@ -41,6 +41,8 @@ def test_scanners_find_settings_at_exact_lines():
                 "          WANDB_BASE_URL: https://wandb.example.com\n")
     assert sorted((s.key, s.value, s.line) for s in scan_yaml(workflow, ".github/workflows/t.yml")) == [
         ("WANDB_BASE_URL", "https://wandb.example.com", 11), ("WANDB_MODE", "online", 6)]
+    k8s = "spec:\n  containers:\n    - env:\n        - name: WANDB_MODE\n          value: online\n        - name: OTHER\n          value: x\n"
+    assert [(s.key, s.value, s.line) for s in scan_yaml(k8s, "deploy.yaml")] == [("WANDB_MODE", "online", 5)]
     compose = "services:\n  app:\n    environment:\n      - MLFLOW_TRACKING_URI=http://mlflow:5000\n---\nx: 1\n"
     assert [(s.value, s.line) for s in scan_yaml(compose, "compose.yaml")] == [("http://mlflow:5000", 4)]
     code = ("import mlflow, os, wandb\nmlflow.set_tracking_uri(\n    'https://m.example.com')\n"
@@ -70,12 +72,13 @@ def test_conformance_reports_each_violation_at_its_line(make_repo):
         "train.py": "import mlflow\nmlflow.set_tracking_uri('https://mlflow.internal.example.com')\n",
         "notes.md": "MLFLOW_TRACKING_URI=http://ignored.example.com\n",
         "ok.py": "x = 1  # governance: ignore\n",
+        "local.env": "MLFLOW_TRACKING_URI=http://localhost:5000\nWANDB_BASE_URL=http://127.0.0.1:8080\n",
     })
     import subprocess
 
     files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
     found, scanned = conformance(POLICY, root, files)
-    assert scanned == 9
+    assert scanned == 11
     assert sorted((f.location.path, f.location.line, f.rule_id, f.message) for f in found) == [
         (".env", 1, "policy/endpoint-not-allowed",
          "MLFLOW_TRACKING_URI http://mlflow.example.com:5000 is not listed under tracking.mlflow.allowed_uris"),

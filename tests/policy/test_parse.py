@@ -121,3 +121,8 @@ def test_bom_and_crlf_keep_line_numbers():
         load_policy(text.lstrip("\ufeff"), "policy.yaml")
     policy = load_policy(text.replace("ports: 0", "ports: 1"), "policy.yaml")
     assert [r.line for r in policy.egress] == [3, 4]
+
+
+def test_rule_count_budget():
+    rules = "".join(f"  - {{id: r{i}, effect: allow, ports: {i % 60000 + 1}}}\n" for i in range(10_001))
+    assert error_of("version: 1\negress:\n" + rules) == "policy.yaml:3: 10001 egress rules; at most 10000 are checked"

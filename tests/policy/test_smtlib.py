@@ -157,3 +157,18 @@ def test_demo_smt_file_is_as_expected():
 
     path = Path(__file__).resolve().parents[2] / "examples" / "demo-repo" / ".governance" / "admissible.smt2"
     assert check_smt(path.read_text(encoding="utf-8"), ".governance/admissible.smt2") == ([], "as-expected")
+
+
+def test_inputs_that_make_z3_ignore_its_limits_are_stopped_by_the_worker():
+    # Chained bvmul definitions keep z3's rewriter busy past rlimit and timeout (and can crash it in
+    # process); the worker's wall-clock limit turns that into an undecided result, never a hang.
+    lines = ["(set-info :status sat)", "(declare-const y (_ BitVec 64))", "(define-fun f0 () (_ BitVec 64) y)"]
+    lines += [f"(define-fun f{i} () (_ BitVec 64) (bvmul f{i - 1} f{i - 1}))" for i in range(1, 120)]
+    lines += ["(assert (= f119 #x0000000000000001))", "(check-sat)"]
+    start = time.monotonic()
+    found, outcome = run("\n".join(lines), timeout=3)
+    assert time.monotonic() - start < 15
+    assert outcome == "unknown"
+    assert found[0].rule_id == "policy/analysis-incomplete"
+    assert found[0].location.line == 124
+    assert "z3 did not finish within 3 s" in found[0].message or "stopped abnormally" in found[0].message

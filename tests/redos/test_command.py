@@ -102,3 +102,16 @@ def test_missing_file_argument_exits_2(make_repo, capsys):
     root = make_repo({"a.py": SAFE})
     assert main(["redos", "--repo", str(root), "nope.py"]) == 2
     assert "nope.py: no such file" in capsys.readouterr().err
+
+
+def test_hostile_sources_do_not_crash_the_check(make_repo, capsys):
+    root = make_repo({
+        "nested.py": "x = " + "(" * 5000 + ")" * 5000 + "\n",
+        "huge.py": "import re\nre.search(r'" + "(a|b)" * 3000 + "$', s)\nre.match(r'" + "(" * 3000 + "a" + ")" * 3000 + "', s)\n",
+        "count.py": "import re\nre.match(r'(?:a{1000}){1000}$', s)\n",
+    })
+    code, report = _run(root, "--no-confirm", "--analysis-timeout", "2", capsys=capsys)
+    assert code == 0
+    rules = sorted((f["path"], f["rule_id"]) for f in report["findings"])
+    assert ("nested.py", "redos/analysis-incomplete") in rules
+    assert report["summary"]["redos"]["internal_errors"] == 0

@@ -120,3 +120,15 @@ def test_bom_crlf_and_coding_cookie():
 def test_non_literal_patterns_are_skipped():
     sites, problems = extract("m.py", b"import re\nre.search(p, s)\nre.search(f'{p}', s)\nre.search(p + 'x', s)\n")
     assert sites == [] and problems == []
+
+
+def test_local_compiled_names_do_not_leak_between_functions():
+    src = b"""import re
+def a(s):
+    pattern = re.compile(r'(a+)+$')
+    return pattern.fullmatch(s)
+def b(s, pattern):
+    return pattern.search(s)
+"""
+    sites, _ = extract("m.py", src)
+    assert [(s.line, s.kinds, s.calls) for s in sites] == [(3, {"fullmatch"}, ["pattern.fullmatch (line 4)"])]

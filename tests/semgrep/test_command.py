@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 
 import pytest
 
@@ -12,6 +13,9 @@ from governance_hooks import cli
 from governance_hooks.check import Context
 from governance_hooks.config import load as load_config
 from governance_hooks.semgrep import command
+from governance_hooks.semgrep.pack import pack_dir
+
+from .proxy import PROXY_VARIABLES, ProxyRecorder
 
 PYPROJECT = """\
 [tool.governance-hooks.semgrep]
@@ -61,15 +65,19 @@ def run_json(capsys, *argv):
 
 
 def test_whole_repository_offline_with_migrations_exclude_and_suppression(repo, capsys, monkeypatch, tmp_path, semgrep_exe):
-    # No network and no writable HOME: Semgrep must neither need nor try them.
+    # Every request would go through a recording proxy, and HOME is read-only: Semgrep must use neither.
     home = tmp_path / "home"
     home.mkdir()
     home.chmod(stat.S_IRUSR | stat.S_IXUSR)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.setenv(proxy, "http://127.0.0.1:9")
-    code, report, err = run_json(capsys, "--repo", str(repo))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with ProxyRecorder() as proxy:
+        for variable in PROXY_VARIABLES:
+            monkeypatch.setenv(variable, proxy.url)
+        code, report, err = run_json(capsys, "--repo", str(repo))
+    assert proxy.requests == []
     assert (code, err) == (1, "")
     assert [(f["rule_id"], f["severity"], f["path"], f["line"], f["column"], f["end_line"], f["end_column"])
             for f in report["findings"]] == [
@@ -83,18 +91,42 @@ def test_whole_repository_offline_with_migrations_exclude_and_suppression(repo, 
     assert second["suggestion"] == "Use setuptools or packaging instead."
     assert third["evidence"] == {"semgrep_rule": "torch-load-without-weights-only", "code": "state = torch.load(path)"}
     summary = report["summary"]["semgrep"]
-    assert {k: summary[k] for k in ("error", "warning", "note", "files", "suppressed", "rules", "status")} == {
-        "error": 1, "warning": 2, "note": 0, "files": 3, "suppressed": 1, "rules": 16, "status": "fail",
+    assert {k: summary[k] for k in ("error", "warning", "note", "files", "suppressed", "rules")} == {
+        "error": 1, "warning": 2, "note": 0, "files": 3, "suppressed": 1, "rules": 16,
     }
     assert os.listdir(home) == []
 
 
-def test_pipeline_restriction_to_changed_files(repo, semgrep_exe):
+def test_pipeline_restriction_and_the_offline_command_line(repo, monkeypatch, tmp_path):
+    """A stand-in semgrep records its argv and environment: offline flags, our pack, only the changed file."""
+    record = tmp_path / "record.json"
+    fake = tmp_path / "semgrep"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        f"open({str(record)!r}, 'w').write(json.dumps({{'argv': sys.argv[1:], 'env': dict(os.environ)}}))\n"
+        "print(json.dumps({'version': '9.9.9', 'results': [], 'errors': [], 'paths': {'scanned': sys.argv[-1:]}}))\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr("governance_hooks.semgrep.runner.find_semgrep", lambda: str(fake))
+    monkeypatch.setenv("SEMGREP_APP_TOKEN", "secret")
     config = load_config(None, repo)
     args = cli.build_parser().parse_args(["semgrep"])
     ctx = Context(root=repo, config=config, check="semgrep", changed_files=["src/clean.py", "README.md"])
     result = command.run(args, ctx)
     assert (result.findings, result.inputs, result.stats["files"], result.skipped) == ([], ["src/clean.py"], 1, None)
+    seen = json.loads(record.read_text())
+    argv, env = seen["argv"], seen["env"]
+    pack, generated = argv[argv.index("--config") + 1], argv[len(argv) - argv[::-1].index("--config")]
+    assert argv[:argv.index("--config")] == [
+        "scan", "--json", "--quiet", "--metrics=off", "--disable-version-check", "--no-git-ignore",
+        "--timeout", "10", "--timeout-threshold", "3",
+    ]
+    assert argv[-2:] == ["--", "src/clean.py"]
+    assert pack == str(pack_dir()) and generated.endswith("migrations.yaml")
+    assert (env["SEMGREP_ENABLE_VERSION_CHECK"], env["SEMGREP_SEND_METRICS"]) == ("0", "off")
+    assert "SEMGREP_APP_TOKEN" not in env
+    assert result.stats["semgrep_version"] == "9.9.9"
 
 
 def test_budget_exhausted_reports_every_unscanned_file(repo, capsys, semgrep_exe):

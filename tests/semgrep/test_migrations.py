@@ -19,15 +19,15 @@ def test_rule_ids_are_kebab_case_and_configured_ones_are_prefixed():
 
 
 @pytest.mark.parametrize("table, message", [
-    ({"acme tokenization": "x"}, "pyproject.toml: migrations: 'acme tokenization' is not a dotted module path"),
-    ({"acme.": "x"}, "pyproject.toml: migrations: 'acme.' is not a dotted module path"),
-    ({"acme.tok": 3}, "pyproject.toml: migrations.acme.tok must be a string (the module to import instead)"),
-    ({"acme.tok": "a\nb"}, "pyproject.toml: migrations: the replacement for 'acme.tok' must be one non-empty line"),
-    (["acme.tok"], 'pyproject.toml: migrations must be a table of "old.module" = "new.module"'),
+    ({"acme tokenization": "x"}, "T migrations: 'acme tokenization' is not a dotted module path"),
+    ({"acme.": "x"}, "T migrations: 'acme.' is not a dotted module path"),
+    ({"acme.tok": 3}, "T migrations.acme.tok must be a string (the module to import instead)"),
+    ({"acme.tok": "a\nb"}, "T migrations: the replacement for 'acme.tok' must be one non-empty line"),
+    (["acme.tok"], 'T migrations must be a table of "old.module" = "new.module"'),
 ])
 def test_bad_entries_are_rejected_with_the_entry_named(table, message):
     with pytest.raises(ValueError) as caught:
-        rules_from_config(table, "pyproject.toml")
+        rules_from_config(table, "T")
     assert str(caught.value) == message
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -56,23 +55,10 @@ def test_semgrep_test_passes_on_every_rule(semgrep_exe, tmp_path):
     assert report["config_missing_tests"] == [] and report["config_with_errors"] == []
     assert sorted(checks) == sorted(rule["id"] for rule in load_rules(PACK))
     assert {rule: check["passed"] for rule, check in checks.items()} == {rule: True for rule in checks}
-
-
-def test_semgrep_test_fails_when_an_ok_case_is_relabelled(semgrep_exe, tmp_path):
-    """The harness above can fail: one `# ok:` turned into `# ruleid:` must be reported."""
-    folder = tmp_path / "pack"
-    folder.mkdir()
-    shutil.copy(PACK / "eval-exec-non-literal.yaml", folder)
-    target = (PACK / "eval-exec-non-literal.py").read_text(encoding="utf-8")
-    target = target.replace("# ok: eval-exec-non-literal\n    milestones", "# ruleid: eval-exec-non-literal\n    milestones")
-    (folder / "eval-exec-non-literal.py").write_text(target, encoding="utf-8")
-    outcome = semgrep_test(semgrep_exe, folder, tmp_path)
-    (result,) = outcome["report"]["results"].values()
-    check = result["checks"]["eval-exec-non-literal"]
-    (matches,) = check["matches"].values()
-    assert outcome["returncode"] != 0 and check["passed"] is False
-    assert matches["expected_lines"] == [7, 9, 11, 13, 21]
-    assert matches["reported_lines"] == [7, 9, 11, 13]
+    # Not vacuous: Semgrep compared the annotated lines with the lines it matched.
+    for rule, check in checks.items():
+        (lines,) = check["matches"].values()
+        assert len(lines["expected_lines"]) >= 2 and lines["reported_lines"] == lines["expected_lines"], rule
 
 
 @pytest.mark.parametrize("rule_file", rule_files(PACK), ids=lambda p: p.stem)

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import pickletools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from .allowlist import Allowlist, danger, normalise
+from .allowlist import Allowlist, normalise
 
 #: Longest str kept verbatim on the simulated stack; longer ones become :class:`Opaque`.
 MAX_KEPT_STR = 4096
@@ -191,14 +191,45 @@ JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 
 
 def _describe(value: Any) -> str:
+    """A short name for a stack value; iterative, since results of results can nest arbitrarily deep."""
+    depth = 0
+    while isinstance(value, Obj) and depth < 3:
+        value, depth = value.creator, depth + 1
     if isinstance(value, GlobalRef):
-        return value.use.qualified
-    if isinstance(value, Obj):
-        inner = _describe(value.creator)
-        return f"<result of {inner}>"
-    if isinstance(value, Opaque):
-        return f"<{value.kind}>"
-    return f"<{type(value).__name__}>"
+        inner = value.use.qualified
+    elif isinstance(value, Opaque):
+        inner = f"<{value.kind}>"
+    elif isinstance(value, Obj):
+        inner = "<...>"
+    else:
+        inner = f"<{type(value).__name__}>"
+    for _ in range(depth):
+        inner = f"<result of {inner}>"
+    return inner
+
+
+class _Key:
+    """A dict key standing for a non-scalar value, compared by identity.
+
+    Hashing a crafted, deeply nested tuple recurses in C without a limit and can
+    crash the interpreter, so only scalars are used as real keys.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+_SCALAR_KEYS = (str, int, float, bool, bytes, type(None))
+
+
+def _dict_key(key: Any, opcode: str, pos: int) -> Any:
+    if type(key) in _SCALAR_KEYS:
+        return key
+    if isinstance(key, (list, dict)):
+        raise PickleFault(pos, f"{opcode} at offset {pos} uses an unhashable key {_describe(key)}")
+    return _Key(key)
 
 
 def _global_of(value: Any) -> Optional[GlobalUse]:
@@ -564,11 +595,7 @@ class Simulator:
     def _setitems(self, target: Any, items: List[Any], opcode: str, pos: int, result: StreamResult) -> None:
         if isinstance(target, dict):
             for i in range(0, len(items), 2):
-                key = items[i]
-                try:
-                    target[key] = items[i + 1]
-                except TypeError:
-                    raise PickleFault(pos, f"{opcode} at offset {pos} uses an unhashable key {_describe(key)}") from None
+                target[_dict_key(items[i], opcode, pos)] = items[i + 1]
             return
         if isinstance(target, Obj):
             use = _global_of(target.creator)
@@ -583,10 +610,7 @@ class Simulator:
             raise PickleFault(pos, "DICT with an odd number of items")
         out = {}
         for i in range(0, len(items), 2):
-            try:
-                out[items[i]] = items[i + 1]
-            except TypeError:
-                raise PickleFault(pos, f"DICT at offset {pos} uses an unhashable key") from None
+            out[_dict_key(items[i], "DICT", pos)] = items[i + 1]
         return out
 
     # -- joblib --------------------------------------------------------------------
@@ -628,18 +652,18 @@ class Simulator:
         return Obj(wrapper.creator, None, end)
 
 
-_DTYPE_SIZES = {"b": 1, "?": 1, "i": None, "u": None, "f": None, "c": None, "M": None, "m": None,
-                "S": None, "a": None, "V": None, "U": None, "O": None}
+#: NumPy dtype kind letters whose descriptor digits give the item size (``U`` in 4-byte code points).
+_DTYPE_KINDS = frozenset("b?iufcMmSaVUO")
 
 
-def _dtype_info(dtype: Any) -> Tuple[Optional[str], int, bool]:
+def _dtype_info(dtype: Any, depth: int = 0) -> Tuple[Optional[str], int, bool]:
     """``(descr, itemsize, has_object)`` of a simulated ``numpy.dtype(descr, align, copy)`` call.
 
     Returns ``(None, 0, False)`` when the dtype is not a plain ``numpy.dtype`` call with a
     descriptor string NumPy's pickling would write (``'<f4'`` style without byte order).
     """
-    if not isinstance(dtype, Obj) or not isinstance(dtype.args, tuple) or not dtype.args:
-        return None, 0, False
+    if depth > 32 or not isinstance(dtype, Obj) or not isinstance(dtype.args, tuple) or not dtype.args:
+        return None, 0, False  # (nested field dtypes can be made cyclic through the memo)
     use = _global_of(dtype.creator)
     if use is None or (use.module, use.name) != ("numpy", "dtype"):
         return None, 0, False
@@ -657,11 +681,11 @@ def _dtype_info(dtype: Any) -> Tuple[Optional[str], int, bool]:
             return None, 0, False
         for value in fields.values():
             sub = value[0] if isinstance(value, tuple) and value else None
-            sub_descr, _, sub_object = _dtype_info(sub)
+            sub_descr, _, sub_object = _dtype_info(sub, depth + 1)
             if sub_descr is None or sub_object:
                 return None, 0, False
         return (descr, elsize, False) if elsize else (None, 0, False)
-    if kind not in _DTYPE_SIZES or (digits and not digits.isdigit()):
+    if kind not in _DTYPE_KINDS or (digits and not digits.isdigit()):
         return None, 0, False
     if elsize:
         return descr, elsize, False

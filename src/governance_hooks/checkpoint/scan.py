@@ -28,7 +28,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import formats, rules, safetensors_check, zipcheck
 from .allowlist import Allowlist, danger
-from .pickle_vm import Budget, BudgetExceeded, GlobalRef, Opaque, PickleFault, Simulator, StreamResult
+from .pickle_vm import Budget, BudgetExceeded, GlobalRef, PickleFault, Simulator, StreamResult
 
 #: The first pickle of a legacy (pre-1.6) torch.save file is this number.
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
@@ -262,10 +262,10 @@ class _Scanner:
                 continue  # tensor bytes: never unpickled by any loader, not read (throughput)
             if is_npy and not named_pickle:
                 # Only object arrays hold a pickle; other arrays are sized from the header without inflating them.
-                prefix = zipcheck.member_prefix(buf, member, formats.NPY_MAX_HEADER + 12)
                 try:
+                    prefix = zipcheck.member_prefix(buf, member, formats.NPY_MAX_HEADER + 12)
                     header = formats.parse_npy_header(prefix, len(prefix))
-                except formats.FormatProblem as exc:
+                except (formats.FormatProblem, zipcheck.ZipProblem) as exc:
                     self.issue(rules.UNREADABLE_CONTAINER, f"{label}: {exc}", where=label, member=member.name)
                     continue
                 if not header.has_object:
@@ -407,11 +407,13 @@ class _Scanner:
             imports = ", ".join(f"{u.opcode} at offset {u.offset}" for u in uses[:3]) + (
                 f" and {len(uses) - 3} more" if len(uses) > 3 else "")
             called = calls_by_global.get(qualified, [])
-            call_text = f"; called by {', '.join(called[:3])}" if called else ""
+            call_text = (f"; called by {', '.join(called[:3])}" + (f" and {len(called) - 3} more" if len(called) > 3 else "")
+                         if called else "")
             raw = "" if first.raw == (first.module, first.name) or first.ext_code is not None else \
                 f" (written as {first.raw[0]}.{first.raw[1]})"
             evidence = dict(where=where, global_name=qualified, module=first.module, name=first.name,
-                            offsets=[u.offset for u in uses], calls=called, opcode=first.opcode)
+                            offsets=[u.offset for u in uses[:20]], imports=len(uses), calls=called[:20],
+                            call_count=len(called), opcode=first.opcode)
             reason = None if first.ext_code is not None else danger(first.module, first.name)
             if stream.only_dangerous and reason is None:
                 continue
@@ -426,12 +428,15 @@ class _Scanner:
             else:
                 self.issue(rules.UNSAFE_GLOBAL,
                            f"{where}: {qualified}{raw} is not on the allowlist: {imports}{call_text}", **evidence)
-        for call in ([] if stream.only_dangerous else stream.calls):
-            if call.callee is None:
-                self.issue(rules.UNSAFE_GLOBAL,
-                           f"{where}: {call.opcode} at offset {call.offset} calls {call.description}, "
-                           f"which is not an imported global",
-                           where=where, offsets=[call.offset], opcode=call.opcode, global_name=call.description)
+        computed = [] if stream.only_dangerous else [c for c in stream.calls if c.callee is None]
+        if computed:
+            first = computed[0]
+            more = f" (and {len(computed) - 1} more calls on computed values)" if len(computed) > 1 else ""
+            self.issue(rules.UNSAFE_GLOBAL,
+                       f"{where}: {first.opcode} at offset {first.offset} calls {first.description}, "
+                       f"which is not an imported global{more}",
+                       where=where, offsets=[c.offset for c in computed[:20]], opcode=first.opcode,
+                       global_name=first.description, count=len(computed))
         for mutation in stream.mutations:
             self.issue(rules.CODE_EXECUTION,
                        f"{where}: BUILD at offset {mutation.offset} sets attributes on the global {mutation.description}, "

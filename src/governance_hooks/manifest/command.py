@@ -348,6 +348,10 @@ def build(args: argparse.Namespace, ctx: Context, settings: Settings) -> CheckRe
     out: Path = getattr(args, "manifest_out", None) or (root_arg / "manifest.json")
     if out.is_dir():
         raise ToolError(f"{out}: is a folder, not a manifest file")
+    from .discover import is_sums_name
+
+    if is_sums_name(out.name):
+        raise ToolError(f"{out}: build writes JSON manifests (v1.0); choose a name such as manifest.json")
     shown_out = printable(str(out))
     old = None
     if args.update:

@@ -74,7 +74,7 @@ def walk(root: str, skip_dir: Optional[Callable[[str], bool]] = None, skip: Set[
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
-            tree.odd[prefix.rstrip("/") or "."] = f"folder cannot be listed: {exc.strerror or exc}"
+            tree.odd[prefix.rstrip("/") or "."] = f"cannot be listed: {exc.strerror or exc}"
             continue
         for entry in entries:
             rel = prefix + entry.name

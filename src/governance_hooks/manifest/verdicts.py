@@ -87,7 +87,10 @@ def _message(v: Verdict, manifest_rel: str) -> str:
         return f"shard {p} is listed again (entry {v.entry.index + 1}, first at entry {e['first_index'] + 1}) {how}"
     if v.kind == UNREADABLE:
         what = "shard" if v.entry is not None else "file"
-        return f"{what} {p} {v.detail if v.detail.startswith(('is ', 'cannot', 'folder')) else 'cannot be read: ' + v.detail}"
+        if v.detail.startswith("cannot be listed"):
+            what = "folder"
+        detail = v.detail if v.detail.startswith(("is ", "cannot ")) else f"cannot be read: {v.detail}"
+        return f"{what} {p} {detail}"
     if v.kind == POINTER:
         return (f"shard {p} is a Git LFS pointer to the listed object (oid and size match); "
                 f"its content was not verified (run `git lfs pull`)")

@@ -19,9 +19,15 @@ neutralised:
   file name for another document);
 * messages: worded by :func:`.messages.describe`, never taken from a library;
 * ``type`` lists: ``jsonschema-rs`` sorts them; both are sorted;
-* NaN/Infinity, integers beyond 64 bits, lone surrogates: ``jsonschema-rs``
-  turns NaN into ``null``. Such values only come from the slow parser, and the
-  scanner sends those records to the reference backend whichever is chosen;
+* NaN/Infinity and lone surrogates: ``jsonschema-rs`` turns NaN into ``null``.
+  Such values only come from the slow parser; the scanner has their records
+  validated by the reference backend, except that a schema without
+  value-comparing keywords lets ``jsonschema-rs`` judge a copy with 0.5 in
+  place of each non-finite number (:meth:`FastBackend.valid_despite_odd_values`);
+* member names that look like numbers: ``jsonschema-rs`` reports ``"0"`` as
+  the integer 0 in instance paths; the record tells names from indices;
+* ``false`` subschemas: ``jsonschema`` loses the member name of their errors;
+  the reference validates with ``{"not": {}}`` stand-ins reported as ``false``;
 * ``format``: an annotation only, in both (no format assertion);
 * nesting: records deeper than :data:`MAX_DEPTH` are not validated by either
   (``metrics/analysis-incomplete``).
@@ -58,6 +64,7 @@ class SchemaIssue(NamedTuple):
     schema_path: str
     keyword: str
     message: str
+    tokens: Tuple[Any, ...] = ()  # the JSON path as member names (str) and indices (int)
 
 
 class TooDeep(Exception):
@@ -291,7 +298,7 @@ class ReferenceBackend(Backend):
         if keyword == "not" and id(error.schema) in self._translation.false_ids:
             uri, schema_tokens = self._translation.origin[id(error.schema)]
             return [SchemaIssue(json_path(tokens), self._where(uri, schema_tokens), "false",
-                                describe("false", instance, {}))]
+                                describe("false", instance, {}), tuple(tokens))]
         where = self._location(error, keyword, tokens)
         value = error.validator_value
         detail: Dict[str, Any] = {}
@@ -319,7 +326,7 @@ class ReferenceBackend(Backend):
         else:
             detail["limit"] = value
         path = json_path(tokens)
-        return [SchemaIssue(path, where, keyword, describe(keyword, instance, detail))]
+        return [SchemaIssue(path, where, keyword, describe(keyword, instance, detail), tuple(tokens))]
 
     def _location(self, error, keyword: str, instance_tokens: List[Any]) -> str:
         schema = error.schema
@@ -474,8 +481,9 @@ class FastBackend(Backend):
         elif "limit" in facts:
             detail["limit"] = facts["limit"]
         uri = self._document_of(schema_tokens)
-        return SchemaIssue(json_path(self._typed_path(record, error.instance_path)), self._where(uri, schema_tokens),
-                           keyword, describe(keyword, error.instance, detail))
+        tokens = self._typed_path(record, error.instance_path)
+        return SchemaIssue(json_path(tokens), self._where(uri, schema_tokens),
+                           keyword, describe(keyword, error.instance, detail), tuple(tokens))
 
     @staticmethod
     def _typed_path(record: Any, tokens) -> List[Any]:

@@ -98,7 +98,7 @@ def _counter(value: Any) -> Optional[float]:
 class CrossLineChecker:
     """Per-file state of the opt-in cross-line checks.
 
-    ``feed(line, record)`` yields ``(rule_id, message, json_path)`` for one
+    ``feed(line, record)`` yields ``(rule_id, message, path_tokens)`` for one
     record (a dict), in file order.
     """
 
@@ -112,7 +112,7 @@ class CrossLineChecker:
         self._counters: Dict[Tuple[Any, str], Tuple[float, int]] = {}
         self._times: Dict[Any, Tuple[float, int]] = {}
 
-    def feed(self, line: int, record: Dict[str, Any]) -> Iterator[Tuple[str, str, str]]:
+    def feed(self, line: int, record: Dict[str, Any]) -> Iterator[Tuple[str, str, Tuple[Any, ...]]]:
         run = record.get("run_id")
         run = run if isinstance(run, (str, int)) and not isinstance(run, bool) else None
         run_text = f" of run {run!r}" if run is not None else ""
@@ -130,7 +130,7 @@ class CrossLineChecker:
                 if previous is not None and value < previous[0]:
                     yield ("metrics/step-backwards",
                            f"{key} goes back from {show(previous[0])} (line {previous[1]}) to {show(record[key])}{run_text}",
-                           json_path([key]))
+                           (key,))
                 if previous is not None or len(self._counters) < MAX_TRACKED:
                     self._counters[slot] = (value, line)
         if "timestamps" in self.checks:
@@ -146,22 +146,22 @@ class CrossLineChecker:
                 if instant is None:
                     yield ("metrics/invalid-timestamp",
                            f"{key} {show(raw)} is not an RFC 3339 date-time (e.g. 2024-05-01T12:00:00Z) or epoch seconds",
-                           json_path([key]))
+                           (key,))
                     continue
                 slot = (run, key)
                 previous = self._times.get(slot)
                 if previous is not None and instant < previous[0]:
                     yield ("metrics/timestamp-backwards",
                            f"{key} {show(raw)} is earlier than the previous one (line {previous[1]}){run_text}",
-                           json_path([key]))
+                           (key,))
                 if previous is not None or len(self._times) < MAX_TRACKED:
                     self._times[slot] = (instant, line)
         if "finite" in self.checks:
             for path, value in _non_finite(record):
                 yield ("metrics/non-finite-number", f"{json_path(path)} is {value!r} (diverged or overflowed)",
-                       json_path(path))
+                       tuple(path))
 
-    def _check_types(self, line: int, record: Dict[str, Any]) -> Iterator[Tuple[str, str, str]]:
+    def _check_types(self, line: int, record: Dict[str, Any]) -> Iterator[Tuple[str, str, Tuple[Any, ...]]]:
         stack: List[Tuple[Tuple[Any, ...], Dict[str, Any]]] = [((), record)]
         while stack:
             prefix, obj = stack.pop()
@@ -176,7 +176,7 @@ class CrossLineChecker:
                     yield ("metrics/metric-type-changed",
                            f"{json_path(path)} is {'an' if kind[0] in 'aeiou' else 'a'} {kind} here but was "
                            f"{'an' if previous[0][0] in 'aeiou' else 'a'} {previous[0]} (line {previous[1]})",
-                           json_path(path))
+                           path)
                     self._types[path] = (kind, line)
                 if kind == "object" and len(path) < MAX_TYPE_DEPTH:
                     stack.append((path, value))

@@ -165,3 +165,55 @@ def scan_tokens(text: str, result: LineDiagnosis, allow_nan: bool) -> None:
 
 def _path_of(stack: List[list]) -> list:
     return [frame[2] for frame in stack if frame[2] is not None]
+
+
+def value_column(text: str, target: List[Any]) -> Optional[int]:
+    """1-based column where the value at JSON path ``target`` starts in ``text``.
+
+    For an object member the column of its name is given (``"loss": true``
+    points at ``"loss"``; with duplicate names, the last one, whose value the
+    parsers keep); for an array element, its first character; ``1`` for the
+    root; ``None`` when the path is not found. Same iterative token walk as
+    :func:`scan_tokens`.
+    """
+    if not target:
+        return 1
+    found: Optional[int] = None
+    stack: List[list] = []
+    last_string: Optional[Tuple[str, int]] = None
+    depth = len(target)
+    for match in _TOKEN.finditer(text):
+        tok = match.group()
+        first = tok[0]
+        if first == '"':
+            last_string = (tok, match.start())
+            continue
+        if first == ":":
+            if stack and stack[-1][0] == "{" and last_string is not None:
+                raw_name = last_string[0]
+                name = json.loads(raw_name) if "\\" in raw_name else raw_name[1:-1]
+                stack[-1][2] = name
+                if len(stack) == depth and _path_of(stack) == target:
+                    found = last_string[1] + 1
+            last_string = None
+            continue
+        last_string = None
+        if first in "{[":
+            stack.append([first, None, None if first == "{" else 0])
+            if first == "[" and len(stack) == depth and _path_of(stack) == target:
+                found = _next_value_column(text, match.end())
+        elif first in "}]":
+            if stack:
+                stack.pop()
+        elif first == ",":
+            if stack and stack[-1][0] == "[":
+                stack[-1][2] += 1
+                if len(stack) == depth and _path_of(stack) == target:
+                    found = _next_value_column(text, match.end())
+    return found
+
+
+def _next_value_column(text: str, position: int) -> int:
+    while position < len(text) and text[position] in _WS:
+        position += 1
+    return position + 1

@@ -21,7 +21,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..findings import Finding, Location, Severity
 from .backends import MAX_DEPTH, Backend, ReferenceBackend, TooDeep, depth_of
 from .crossline import CrossLineChecker
-from .lineparse import LineDiagnosis, diagnose, scan_tokens
+from .lineparse import LineDiagnosis, diagnose, scan_tokens, value_column
+from .paths import json_path
 from .reader import BudgetExceeded, ReadFailure, TooLong, read_blocks
 
 try:  # the fast parser is optional (the ``fast`` extra)
@@ -88,6 +89,11 @@ class _Sink:
         self.cap = cap
         self.result = ScanResult()
         self._block: List[tuple] = []
+
+    @property
+    def full(self) -> bool:
+        """True when every further finding of this file will only be counted."""
+        return bool(self.cap) and len(self.result.findings) >= self.cap
 
     def add(self, rule_id: str, line: Optional[int], column: Optional[int], message: str,
             evidence: Optional[Dict[str, Any]] = None, identity: Optional[str] = None) -> None:
@@ -221,7 +227,7 @@ class FileScanner:
 
         # Validation: every parsed record (the refused lines' slots hold None and are skipped).
         for i, outcome in self.backend.check(records, skip) if len(skip) < len(records) else ():
-            self._report(first + i, records[i], outcome, sink)
+            self._report(first + i, records[i], outcome, sink, lines[i])
         for i, value in odd.items():
             if isinstance(value, dict) and self.backend.valid_despite_odd_values(value):
                 continue
@@ -229,7 +235,7 @@ class FileScanner:
                 outcome = self.reference.issues(value) if isinstance(value, dict) else []
             except TooDeep as exc:
                 outcome = exc
-            self._report(first + i, value, outcome, sink)
+            self._report(first + i, value, outcome, sink, lines[i])
 
         if cross is not None:
             for i, record in enumerate(records):
@@ -238,11 +244,19 @@ class FileScanner:
                         continue
                     record = odd[i]
                 if isinstance(record, dict):
-                    for rule_id, message, path in cross.feed(first + i, record):
-                        sink.add(rule_id, first + i, None, message, {"json_path": path},
-                                 identity=f"{rule_id}:{path}:{message.split(' (line')[0]}")
+                    for rule_id, message, tokens in cross.feed(first + i, record):
+                        path = json_path(tokens)
+                        sink.add(rule_id, first + i, self._column(sink, lines[i], tokens), message,
+                                 {"json_path": path}, identity=f"{rule_id}:{path}:{message.split(' (line')[0]}")
 
-    def _report(self, line_no: int, record: Any, outcome: Any, sink: _Sink) -> None:
+    @staticmethod
+    def _column(sink: _Sink, raw: Any, tokens) -> Optional[int]:
+        """Column of the value at ``tokens`` in the line; only for findings that will be listed."""
+        if sink.full or not isinstance(raw, bytes):
+            return None
+        return value_column(raw.decode("utf-8", "replace"), list(tokens))
+
+    def _report(self, line_no: int, record: Any, outcome: Any, sink: _Sink, raw: Any = None) -> None:
         if not isinstance(record, dict):
             sink.add("metrics/not-an-object", line_no, 1,
                      f"line is {_json_kind(record)}, not a JSON object (one record per line)")
@@ -253,7 +267,7 @@ class FileScanner:
                      f"more than {MAX_DEPTH}; not validated")
             return
         for issue in outcome:
-            sink.add("metrics/schema-violation", line_no, None,
+            sink.add("metrics/schema-violation", line_no, self._column(sink, raw, issue.tokens),
                      f"{issue.json_path}: {issue.message} [schema {issue.schema_path}]",
                      {"json_path": issue.json_path, "schema_path": issue.schema_path, "keyword": issue.keyword},
                      identity=f"{issue.json_path}|{issue.schema_path}|{issue.message}")

@@ -11,7 +11,7 @@ from ..errors import ToolError
 
 HELP = ("Prove the network, tracking and admin policy with z3 (.governance/policy.yaml, .governance/*.smt2) "
         "and check the repository's endpoints against it.")
-CONFIG_KEYS = ("policy", "smt", "rlimit", "allow-unknown", "conformance")
+CONFIG_KEYS = ("policy", "smt", "rlimit", "smt-timeout", "allow-unknown", "conformance")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,10 +40,13 @@ def _options(ctx: Context):
     rlimit = table.get("rlimit", 20_000_000)
     if isinstance(rlimit, bool) or not isinstance(rlimit, int) or rlimit <= 0:
         raise ToolError(f"{where} rlimit must be a positive integer")
+    timeout = table.get("smt-timeout", 30)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
+        raise ToolError(f"{where} smt-timeout must be a number of seconds (0-3600]")
     for key in ("allow-unknown", "conformance"):
         if key in table and not isinstance(table[key], bool):
             raise ToolError(f"{where} {key} must be true or false")
-    return policy, smt, rlimit, table.get("allow-unknown", False), table.get("conformance", True)
+    return policy, smt, rlimit, timeout, table.get("allow-unknown", False), table.get("conformance", True)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
@@ -54,7 +57,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     """
     from .runner import DEFAULT_POLICY, DEFAULT_SMT_GLOB, Plan, execute
 
-    policy_opt, smt_opt, rlimit, allow_unknown, scan = _options(ctx)
+    policy_opt, smt_opt, rlimit, timeout, allow_unknown, scan = _options(ctx)
     if args.rlimit is not None:
         if args.rlimit <= 0:
             raise ToolError("--rlimit must be a positive integer")
@@ -62,7 +65,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     if args.allow_unknown:
         allow_unknown = True
     root = ctx.root
-    plan = Plan(root=root, base_file=args.base, base_ref=args.base_ref, rlimit=rlimit, allow_unknown=allow_unknown)
+    plan = Plan(root=root, base_file=args.base, base_ref=args.base_ref, rlimit=rlimit, allow_unknown=allow_unknown,
+                smt_timeout=float(timeout))
     if args.files:
         for path in args.files:
             full = path if path.is_absolute() else (Path.cwd() / path)

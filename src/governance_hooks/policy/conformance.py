@@ -9,8 +9,10 @@ Sources scanned (each hit keeps its file and 1-based line):
   ``os.environ["KEY"] = "..."`` and ``os.environ.setdefault("KEY", "...")``;
 * pip requirements files: ``--index-url`` / ``-i`` / ``--extra-index-url``.
 
-Keys: ``MLFLOW_TRACKING_URI``, ``WANDB_MODE``, ``WANDB_BASE_URL``. Values that
-are not literals (``${VAR}``, ``${{ expr }}``) are skipped. Each endpoint is
+Keys: ``MLFLOW_TRACKING_URI``, ``WANDB_MODE``, ``WANDB_BASE_URL`` (also as
+Kubernetes-style ``{name: KEY, value: ...}`` items). Values that are not
+literals (``${VAR}``, ``${{ expr }}``) are skipped, and so are servers on the
+machine itself (``localhost``, loopback addresses): they involve no egress. Each endpoint is
 evaluated with the plain semantics of :mod:`.evaluate` as an online,
 opted-in request.
 """
@@ -18,6 +20,7 @@ opted-in request.
 from __future__ import annotations
 
 import ast
+import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -107,6 +110,11 @@ def scan_yaml(text: str, path: str) -> Iterator[Setting]:
     while stack:
         node = stack.pop()
         if isinstance(node, MarkedDict):
+            name, value = node.get("name"), node.get("value")
+            if name in KEYS and isinstance(value, str):  # Kubernetes-style env: [{name: K, value: V}]
+                literal = _literal(value)
+                if literal is not None:
+                    yield Setting(name, literal, path, node.value_lines["value"])
             for key, value in node.items():
                 if key in KEYS and isinstance(value, str):
                     literal = _literal(value)
@@ -190,6 +198,20 @@ def scan_file(root: Path, path: str) -> List[Setting]:
     return []
 
 
+def _is_loopback(url: str) -> bool:
+    """True for URLs whose host is ``localhost`` or a loopback address (no egress)."""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _request(policy: m.Policy, tool: str, url: str, opted_in: bool) -> m.Request:
     scheme, host, port = parse_endpoint_url(url)
     tracking = policy.tracking or m.Tracking()
@@ -230,6 +252,8 @@ def check_settings(policy: m.Policy, settings: Iterable[Setting]) -> List[Findin
         tool = {"MLFLOW_TRACKING_URI": "mlflow", "WANDB_BASE_URL": "wandb", "index-url": "pip"}[s.key]
         if tool == "mlflow" and is_local_tracking_uri(s.value):
             continue
+        if _is_loopback(s.value):
+            continue  # a server on this machine: no egress
         if tool not in policy.tools:
             continue
         try:

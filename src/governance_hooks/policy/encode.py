@@ -15,7 +15,7 @@ terms only; :mod:`.prove` asks the questions.
 from __future__ import annotations
 
 import ipaddress
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from . import model as m
 from .hosts import HostUniverse, normalize_host

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from .model import HostPattern
 
@@ -187,12 +187,3 @@ def host_matches(pattern: HostPattern, host: str) -> bool:
         return False
     shift = bits - pattern.prefix
     return int(address) >> shift == pattern.network >> shift
-
-
-def patterns_of(items: Sequence) -> List[HostPattern]:
-    """Every host pattern in a sequence of ``Match`` objects."""
-    out: List[HostPattern] = []
-    for match in items:
-        if match.hosts:
-            out.extend(match.hosts)
-    return out

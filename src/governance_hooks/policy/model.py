@@ -222,10 +222,15 @@ class Policy:
     line: int = 1
 
     def rule(self, rule_id: str) -> EgressRule:
-        for r in self.egress:
-            if r.id == rule_id:
-                return r
-        raise KeyError(rule_id)
+        """The egress rule with ``rule_id``.
+
+        Raises:
+            KeyError: no such rule.
+        """
+        index = self.__dict__.get("_rule_index")
+        if index is None or len(index) != len(self.egress):
+            index = self.__dict__["_rule_index"] = {r.id: r for r in self.egress}
+        return index[rule_id]
 
     def operation(self, op_id: str) -> Operation:
         for op in self.operations:

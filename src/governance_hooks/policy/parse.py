@@ -21,6 +21,8 @@ _WORD = re.compile(r"^[a-z][a-z0-9_+.-]{0,63}$")
 
 TOP_KEYS = ("version", "semantics", "tools", "flags", "schemes", "allowlist", "egress", "tracking", "admin", "invariants")
 MATCH_KEYS = ("tools", "hosts", "ports", "schemes", "when")
+#: Most egress rules, allowlist entries and contracts a policy may have (a budget, not a style rule).
+MAX_RULES = 10_000
 
 
 class _Reader:
@@ -107,6 +109,8 @@ def build_policy(document: Any, source: str, path: str) -> m.Policy:
 
     if "allowlist" in doc:
         entries = r.seq(doc["allowlist"], doc.value_lines["allowlist"], "allowlist")
+        if len(entries) > MAX_RULES:
+            raise r.fail(entries.line, f"{len(entries)} allowlist entries; at most {MAX_RULES} are checked")
         allow = []
         for i, entry in enumerate(entries):
             line = entries.line_of(i)
@@ -138,6 +142,8 @@ def _universe(r: _Reader, doc: MarkedDict, key: str, builtin: Tuple[str, ...]) -
 
 def _egress(r: _Reader, doc: MarkedDict, universe) -> Tuple[m.EgressRule, ...]:
     rules = r.seq(doc["egress"], doc.value_lines["egress"], "egress")
+    if len(rules) > MAX_RULES:
+        raise r.fail(rules.line, f"{len(rules)} egress rules; at most {MAX_RULES} are checked")
     out: List[m.EgressRule] = []
     seen: Dict[str, int] = {}
     for i, raw in enumerate(rules):

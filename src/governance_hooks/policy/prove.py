@@ -37,6 +37,7 @@ class ProveOptions:
         allow_unknown: report undecided invariants as warnings instead of errors.
         max_pair_checks: budget of solver queries spent on rule-conflict pairs.
         max_witnesses: most findings per violated invariant (one per offending rule).
+        max_anomaly_rules: largest rule set checked for anomalies (pairwise overlap is quadratic).
     """
 
     rlimit: int = 20_000_000
@@ -44,6 +45,7 @@ class ProveOptions:
     allow_unknown: bool = False
     max_pair_checks: int = 3000
     max_witnesses: int = 10
+    max_anomaly_rules: int = 5000
 
 
 @dataclass
@@ -198,14 +200,8 @@ class Prover:
                     self.result.proved += 1
         if self.base_terms is not None:
             self.no_new_access()
+        self.result.findings.sort(key=Finding.sort_key)
         return self.result
-
-    def _decisive(self, index: int) -> List:
-        """Assumption literals meaning "allow rule ``index`` decides the request"."""
-        t = self.terms
-        if self.policy.semantics == m.FIRST_MATCH:
-            return [t.match[index], t.prefix[index]]
-        return [t.match[index], self.z3.Not(t.any_deny)]
 
     def _decides(self, index: int):
         """The term "egress rule ``index`` decides the request" (first-match: first match; else: matches)."""
@@ -387,57 +383,93 @@ class Prover:
         """
         if not (want_shadow or want_redundant or want_set) or not self.policy.egress:
             return set()
+        if len(self.policy.egress) > self.opts.max_anomaly_rules:
+            self.result.findings.append(Finding(
+                "policy/analysis-incomplete", Severity.WARNING,
+                f"rule anomalies (shadowing, redundancy, conflicts) are checked for at most "
+                f"{self.opts.max_anomaly_rules} egress rules; this policy has {len(self.policy.egress)}",
+                Location(self.policy.path, self.policy.line), identity="anomalies-budget",
+            ))
+            self._nb = [[] for _ in self.policy.egress]
+            return set()
         if self.policy.semantics == m.FIRST_MATCH:
             return self._anomalies_first_match(want_shadow, want_redundant)
         return self._anomalies_deny_overrides(want_shadow, want_redundant)
 
     def _anomalies_first_match(self, want_shadow: bool, want_redundant: bool) -> set:
+        """Shadowing and redundancy under first-match, in one pass from the last rule to the first.
+
+        A rule found shadowed or redundant counts as removed for the rules
+        before it, so the reported rules can all be deleted together and the
+        policy keeps every decision (two duplicates: only the later one is
+        reported). ``tail`` is the decision of the kept rules after the
+        current one, extended one literal per kept rule.
+        """
         z3, t, rules = self.z3, self.terms, self.policy.egress
         nb = self._neighbours()
-        shadowed = set()
-        for i, rule in enumerate(rules):
+        shadowed: set = set()
+        removed: set = set()
+        tail = None  # None: no kept rule after this one (the default deny)
+        for i in range(len(rules) - 1, -1, -1):
+            rule = rules[i]
             earlier = [j for j in nb[i] if j < i]
+            no_earlier = [z3.Not(t.match[j]) for j in earlier]
             if earlier:
-                status = self.solver.check(t.match[i], *[z3.Not(t.match[j]) for j in earlier])
+                status = self.solver.check(t.match[i], *no_earlier)
                 if status == z3.unsat:
                     shadowed.add(i)
+                    removed.add(i)
                     if want_shadow:
                         covering = self._cover(t.match[i], [t.match[j] for j in earlier])
                         self._report_shadow(rule, [rules[earlier[k]] for k in covering], "earlier")
                     continue
                 if status != z3.sat:
                     self._tally(status, f"shadowing of rule '{rule.id}'", rule.line)
-                    continue
-            if not want_redundant:
+            redundant = False
+            if want_redundant:
+                if not any(j > i and j not in removed for j in nb[i]):
+                    redundant = rule.effect == m.DENY  # its requests fall to the default deny without it
+                    why = "nothing after it overlaps it, so the default deny already denies every request it decides"
+                else:
+                    differs = z3.Not(tail) if rule.effect == m.ALLOW else tail
+                    status = self.solver.check(t.match[i], *no_earlier, differs)
+                    redundant = status == z3.unsat
+                    why = "every request it decides gets the same decision from the rules after it or the default deny"
+                    if status not in (z3.sat, z3.unsat):
+                        self._tally(status, f"redundancy of rule '{rule.id}'", rule.line)
+            if redundant:
+                removed.add(i)
+                self._report_redundant(rule, why)
                 continue
-            if not any(j > i for j in nb[i]):
-                # Nothing after it overlaps: without it, its requests fall to the default deny.
-                if rule.effect == m.DENY:
-                    self._report_redundant(rule, "nothing after it overlaps it, so the default deny already denies "
-                                                 "every request it decides")
-                continue
-            differs = z3.Not(t.suffix[i + 1]) if rule.effect == m.ALLOW else t.suffix[i + 1]
-            status = self.solver.check(t.match[i], *[z3.Not(t.match[j]) for j in earlier], differs)
-            if status == z3.unsat:
-                self._report_redundant(rule, "every request it decides gets the same decision from the rules after it"
-                                       " or the default deny")
-            elif status != z3.sat:
-                self._tally(status, f"redundancy of rule '{rule.id}'", rule.line)
+            kept = z3.Bool(f"kept_from{i}", self.ctx)
+            after = tail if tail is not None else self.enc.false
+            if rule.effect == m.ALLOW:
+                self.solver.add(kept == z3.Or(t.match[i], after))
+            else:
+                self.solver.add(kept == z3.And(z3.Not(t.match[i]), after))
+            tail = kept
         return shadowed
 
     def _anomalies_deny_overrides(self, want_shadow: bool, want_redundant: bool) -> set:
+        """Shadowing and redundancy under deny-overrides, removing as it goes (see the first-match pass).
+
+        Allow rules are visited last to first, then deny rules; a rule found
+        shadowed or redundant no longer counts for the rules visited after it.
+        """
         z3, t, rules = self.z3, self.terms, self.policy.egress
         nb = self._neighbours()
-        shadowed = set()
-        for i in t.allow_ids:
+        shadowed: set = set()
+        removed: set = set()
+        for i in reversed(t.allow_ids):
             rule = rules[i]
             denies = [j for j in nb[i] if rules[j].effect == m.DENY]
-            allows = [j for j in nb[i] if rules[j].effect == m.ALLOW]
+            allows = [j for j in nb[i] if rules[j].effect == m.ALLOW and j not in removed]
             no_deny = [z3.Not(t.match[j]) for j in denies]
             if denies:
                 status = self.solver.check(t.match[i], *no_deny)
                 if status == z3.unsat:
                     shadowed.add(i)
+                    removed.add(i)
                     if want_shadow:
                         covering = self._cover(t.match[i], [t.match[j] for j in denies])
                         self._report_shadow(rule, [rules[denies[k]] for k in covering], "deny")
@@ -448,19 +480,25 @@ class Prover:
             if want_redundant and allows:
                 status = self.solver.check(t.match[i], *no_deny, *[z3.Not(t.match[j]) for j in allows])
                 if status == z3.unsat:
+                    removed.add(i)
                     self._report_redundant(rule, "every request it allows is also allowed by another allow rule")
                 elif status != z3.sat:
                     self._tally(status, f"redundancy of rule '{rule.id}'", rule.line)
         if want_redundant:
-            for i in t.deny_ids:
+            for i in reversed(t.deny_ids):
                 rule = rules[i]
-                allows = [j for j in nb[i] if rules[j].effect == m.ALLOW]
+                allows = [j for j in nb[i] if rules[j].effect == m.ALLOW and j not in removed]
                 if not allows:
+                    removed.add(i)
                     self._report_redundant(rule, "it overlaps no allow rule, so the default deny already denies what it matches")
                     continue
-                others = [z3.Not(t.match[j]) for j in nb[i] if rules[j].effect == m.DENY]
-                status = self.solver.check(t.match[i], t.any_allow, *others)
+                others = [z3.Not(t.match[j]) for j in nb[i] if rules[j].effect == m.DENY and j not in removed]
+                self.solver.push()
+                self.solver.add(self.enc.any_of([t.match[j] for j in allows]))
+                status = self.solver.check(t.match[i], *others)
+                self.solver.pop()
                 if status == z3.unsat:
+                    removed.add(i)
                     self._report_redundant(rule, "every allowed request it matches is also denied by another deny rule")
                 elif status != z3.sat:
                     self._tally(status, f"redundancy of rule '{rule.id}'", rule.line)

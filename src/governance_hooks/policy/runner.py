@@ -43,6 +43,7 @@ class Plan:
     base_ref: Optional[str] = None
     rlimit: int = 20_000_000
     allow_unknown: bool = False
+    smt_timeout: float = 30.0
 
 
 def read_text(path: Path, what: str, shown: Optional[str] = None) -> str:
@@ -148,7 +149,8 @@ def execute(plan: Plan) -> CheckResult:
             found, outcome = [Finding("policy/smt-invalid", Severity.ERROR, f"not valid UTF-8 (byte {exc.start})",
                                       Location(rel, 1), identity="utf-8")], "invalid"
         else:
-            found, outcome = check_smt(text, rel, SmtOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown))
+            found, outcome = check_smt(text, rel, SmtOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown,
+                                                                   timeout=plan.smt_timeout))
         findings.extend(found)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     if plan.smt_files:

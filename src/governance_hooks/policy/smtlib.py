@@ -1,6 +1,8 @@
 """Raw SMT-LIB2 policy files (expert mode), run under a strict command subset.
 
 A file states its expected result with ``(set-info :status sat|unsat)``.
+z3 runs in a child process (:mod:`.smt_worker`) under CPU, memory and
+wall-clock limits, because some inputs make z3 ignore ``rlimit`` or crash.
 This module tokenises and parses the S-expressions itself (SMT-LIB 2.6 §3.1
 lexicon: comments, string literals, ``|quoted|`` symbols), refuses every
 command outside :data:`ALLOWED`, bounds size, token count and nesting, and
@@ -130,9 +132,12 @@ def parse_sexprs(text: str) -> List[SList]:
 
 @dataclass
 class SmtOptions:
+    """Limits: ``rlimit`` per check, ``timeout`` seconds of wall clock for the worker process."""
+
     rlimit: int = 20_000_000
     seed: int = 0
     allow_unknown: bool = False
+    timeout: float = 30.0
 
 
 def _head(cmd: SList) -> Optional[str]:
@@ -216,62 +221,68 @@ def check_smt(text: str, path: str, options: Optional[SmtOptions] = None) -> Tup
     if expected is None:
         return [finding("policy/smt-invalid", "no expected result: add (set-info :status sat) or (set-info :status unsat)", 1)], "invalid"
 
-    import z3
-
-    ctx = z3.Context()
     asserts = [c for c in kept if _head(c) == "assert"]
-    program = _blank_except(text, kept)  # same line numbers as the file, for z3's messages
-    try:
-        formulas = z3.parse_smt2_string(program, ctx=ctx)
-    except z3.Z3Exception as exc:
-        reason = getattr(exc, "value", exc)
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        reason = " ".join(str(reason).split())
+    named = [(k, _named(c)) for k, c in enumerate(asserts) if _named(c) is not None]
+    where = check_line or status_line
+    answer = _run_worker({
+        "program": _blank_except(text, kept),  # same line numbers as the file, for z3's messages
+        "assertions": len(asserts),
+        "named": named,
+        "rlimit": opts.rlimit,
+        "seed": opts.seed,
+        "cpu_seconds": int(opts.timeout) + 2,
+    }, opts.timeout)
+    result = answer.get("result")
+    if result == "error":
+        reason = str(answer.get("reason", ""))
         located = re.search(r'\(error "line (\d+) column \d+: (.*)"\)', reason)
         line = int(located.group(1)) if located else 1
         reason = located.group(2) if located else reason
         return [finding("policy/smt-invalid", f"z3 rejected the file: {reason[:300]}", line)], "invalid"
-    if len(formulas) != len(asserts):
-        return [finding("policy/smt-invalid", f"parsed {len(formulas)} assertions, expected {len(asserts)}", 1)], "invalid"
-    solver = z3.Solver(ctx=ctx)
-    solver.set("random_seed", opts.seed)
-    solver.set("rlimit", opts.rlimit)
-    trackers = {}
-    tracker_names = set()
-    for cmd, formula in zip(asserts, formulas):
-        name = _named(cmd)
-        if name is None:
-            solver.add(formula)
-        else:
-            label = z3.FreshBool("core", ctx)
-            trackers[label.get_id()] = (name, cmd.line)
-            tracker_names.add(str(label))
-            solver.assert_and_track(formula, label)
-    result = solver.check()
-    where = check_line or status_line
-    if result == z3.unknown:
+    if result not in ("sat", "unsat"):
         severity = Severity.WARNING if opts.allow_unknown else Severity.ERROR
-        return [finding("policy/analysis-incomplete", f"z3 could not decide the file within rlimit {opts.rlimit} "
-                        f"({solver.reason_unknown()}); expected {expected}", where, severity=severity)], "unknown"
-    got = "sat" if result == z3.sat else "unsat"
-    if got == expected:
+        return [finding("policy/analysis-incomplete", f"z3 could not decide the file within its limits "
+                        f"(rlimit {opts.rlimit}, {opts.timeout:g} s): {answer.get('reason', 'unknown')}; expected {expected}",
+                        where, severity=severity)], "unknown"
+    if result == expected:
         return [], "as-expected"
-    if got == "sat":
-        model = solver.model()
-        entries = sorted((str(d.name()), model[d].sexpr()) for d in model.decls()
-                         if d.arity() == 0 and str(d.name()) not in tracker_names)
+    if result == "sat":
+        entries = [tuple(e) for e in answer.get("model", [])]
         shown = ", ".join(f"{k}={v}" for k, v in entries[:MAX_MODEL_ENTRIES])
         more = "" if len(entries) <= MAX_MODEL_ENTRIES else f" (+{len(entries) - MAX_MODEL_ENTRIES} more)"
         return [finding("policy/smt-unexpected-result", f"expected unsat but z3 found a model: {shown or '(empty)'}{more}",
-                        where, {"expected": expected, "result": got,
+                        where, {"expected": expected, "result": result,
                                 "model": dict(entries[:MAX_MODEL_ENTRIES])})], "unexpected"
-    core = [trackers[c.get_id()] for c in solver.unsat_core() if c.get_id() in trackers]
-    core.sort(key=lambda item: item[1])
+    names = dict(named)
+    core = sorted(((names[k], asserts[k].line) for k in answer.get("core", []) if k in names), key=lambda item: item[1])
     if core:
         text_core = ", ".join(f"{name} (line {line})" for name, line in core)
         message = f"expected sat but the assertions are unsatisfiable; unsat core: {text_core}"
     else:
         message = "expected sat but the assertions are unsatisfiable (name assertions with :named for an unsat core)"
     return [finding("policy/smt-unexpected-result", message, where,
-                    {"expected": expected, "result": got, "unsat_core": [n for n, _ in core]})], "unexpected"
+                    {"expected": expected, "result": result, "unsat_core": [n for n, _ in core]})], "unexpected"
+
+
+def _run_worker(request: dict, timeout: float) -> dict:
+    """Run :mod:`.smt_worker` in a child process; a timeout or crash becomes ``result: unknown``."""
+    import json
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "governance_hooks.policy.smt_worker"],
+            input=json.dumps(request), capture_output=True, text=True, timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"result": "unknown", "reason": f"z3 did not finish within {timeout:g} s"}
+    except OSError as exc:
+        return {"result": "unknown", "reason": f"cannot start the z3 worker: {exc}"}
+    if done.returncode != 0:
+        how = f"signal {-done.returncode}" if done.returncode < 0 else f"exit status {done.returncode}"
+        return {"result": "unknown", "reason": f"z3 stopped abnormally ({how})"}
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return {"result": "unknown", "reason": "no answer from the z3 worker"}

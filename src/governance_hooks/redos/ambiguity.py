@@ -348,6 +348,7 @@ def find_eda(auto: Automaton, budget: Budget) -> Iterator[Witness]:
         BudgetExceeded: the product automaton is larger than ``budget.product_nodes``.
     """
     trans = auto.trans
+    scan = auto.scan or frozenset()
     succ_cache: Dict[Tuple[int, int], List[Tuple[Tuple[int, int], int, bool]]] = {}
 
     def pair_succ(node: Tuple[int, int]):
@@ -366,6 +367,10 @@ def find_eda(auto: Automaton, budget: Budget) -> Iterator[Witness]:
                     continue
                 m = m1 & m2
                 if not m:
+                    continue
+                if scan and (t1 in scan) != (t2 in scan):
+                    # the search loop is deterministic and never re-entered from the
+                    # pattern: a pair mixing it with a pattern state lies on no cycle
                     continue
                 divergent = p == q and t1 == t2 and (i != j or c1 >= 2)
                 nxt = (t1, t2) if t1 <= t2 else (t2, t1)

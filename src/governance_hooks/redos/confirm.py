@@ -217,40 +217,25 @@ def judge(replies: List[dict], timed_out: bool, attack: Attack, exponential: boo
             # even the tiny suffix probe did not finish: the engine is stuck at small n
             result.confirmed = True
         return result
-    usable = [(n, t) for n, t in samples if t > 2e-4]
+    # growth end to end over every run long enough to time (> 0.1 ms): the widest span of n
+    # is the most robust against one run disturbed by other load
+    usable = [(n, t) for n, t in samples if t > 1e-4]
+    if len(usable) >= 2 and usable[-1][0] > usable[0][0]:
+        (n1, t1), (n2, t2) = usable[0], usable[-1]
+        if exponential:
+            result.growth = (t2 / t1) ** (1.0 / (n2 - n1))
+        else:
+            result.growth = math.log(t2 / t1) / math.log(n2 / n1)
+    reached = bool(samples) and (samples[-1][1] >= 0.01 or timed_out)
     if exponential:
-        points = [(n, math.log(t)) for n, t in usable][-3:]
-        if len(points) >= 2:
-            mx = sum(x for x, _ in points) / len(points)
-            my = sum(y for _, y in points) / len(points)
-            spread = sum((x - mx) ** 2 for x, _ in points)
-            if spread:
-                # least-squares slope of log(seconds) on n: the time ratio per pump
-                result.growth = math.exp(sum((x - mx) * (y - my) for x, y in points) / spread)
-        reached = bool(samples) and samples[-1][1] >= 0.0  # any sample counts with growth
-        result.confirmed = reached and (
-            (result.growth is not None and result.growth >= MIN_EXP_RATIO and (timed_out or samples[-1][1] >= 0.01))
-            or (timed_out and len(usable) >= 1)
-        )
+        result.confirmed = (reached and result.growth is not None and result.growth >= MIN_EXP_RATIO) or \
+            (timed_out and len(usable) >= 1)
     else:
-        result.growth = fitted_exponent([(n, t) for n, t in usable if t > 1e-3] or usable)
-        result.confirmed = (result.growth is not None and result.growth >= MIN_POLY_EXPONENT
-                            and (timed_out or samples[-1][1] >= 0.01))
+        result.confirmed = reached and result.growth is not None and result.growth >= MIN_POLY_EXPONENT
         if result.stuck_at is not None and result.stuck_at <= 256:
             # a few hundred pumps already outlast the time budget: super-linear beyond doubt
             result.confirmed = True
     return result
-
-
-def fitted_exponent(samples: List[Tuple[int, float]]) -> Optional[float]:
-    """Least-squares slope of log(seconds) on log(n) over the last three samples (None if < 2)."""
-    points = [(math.log(n), math.log(t)) for n, t in samples if t > 0][-3:]
-    if len(points) < 2:
-        return None
-    mx = sum(x for x, _ in points) / len(points)
-    my = sum(y for _, y in points) / len(points)
-    spread = sum((x - mx) ** 2 for x, _ in points)
-    return sum((x - mx) * (y - my) for x, y in points) / spread if spread else None
 
 
 def report_n(measurement: Measurement, exponential: bool, max_pumps: Optional[int], seconds: float = 10.0) -> int:

@@ -74,8 +74,9 @@ class _Extractor(ast.NodeVisitor):
         self.class_constants: Dict[str, Dict[str, ast.AST]] = {}
         self.sites: Dict[Tuple[int, int, str], RegexSite] = {}
         self.compiled: Dict[str, RegexSite] = {}   # "NAME" / "self.x" / "Cls.NAME" -> site
-        self.pending: List[Tuple[str, str, ast.AST, bool]] = []  # (key, method, call, in_loop)
+        self.pending: List[Tuple[List[str], str, ast.AST, bool]] = []  # (keys, method, call, in_loop)
         self.class_stack: List[str] = []
+        self.func_stack: List[str] = []
         self.loop_depth = 0
 
     # -- helpers -------------------------------------------------------------
@@ -166,7 +167,11 @@ class _Extractor(ast.NodeVisitor):
 
     def target_key(self, node: ast.AST) -> Optional[str]:
         if isinstance(node, ast.Name):
-            return f"{self.class_stack[-1]}.{node.id}" if self.class_stack and self._in_class_body else node.id
+            if self.class_stack and self._in_class_body:
+                return f"{self.class_stack[-1]}.{node.id}"
+            if self.func_stack:
+                return f"{self.func_stack[-1]}::{node.id}"  # a local: not visible in other functions
+            return node.id
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if node.value.id in ("self", "cls") and self.class_stack:
                 return f"{self.class_stack[-1]}.{node.attr}"
@@ -211,7 +216,10 @@ class _Extractor(ast.NodeVisitor):
     def visit_FunctionDef(self, node) -> None:
         outer = self._in_class_body
         self._in_class_body = False
+        parent = self.func_stack[-1] + "." if self.func_stack else (self.class_stack[-1] + "." if self.class_stack else "")
+        self.func_stack.append(f"{parent}{node.name}@{node.lineno}")
         self.generic_visit(node)
+        self.func_stack.pop()
         self._in_class_body = outer
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -230,9 +238,7 @@ class _Extractor(ast.NodeVisitor):
                         flags = self.flags_value(self.argument(value, 1, "flags"))
                         site = self.add_site(pattern, flags, None, f"{resolved[0]}.compile", resolved[0])
                         if site is not None:
-                            self.compiled[key] = site
-                            if isinstance(target, ast.Name):
-                                self.compiled.setdefault(target.id, site)
+                            self.compiled.setdefault(key, site)
                 self.visit_call_arguments(value)
                 return
         self.generic_visit(node)
@@ -283,9 +289,10 @@ class _Extractor(ast.NodeVisitor):
                     return
             key = self.target_key(receiver) if not isinstance(receiver, ast.Call) else None
             if key is not None:
-                self.pending.append((key, node.func.attr, node, in_loop))
-                if isinstance(receiver, ast.Name):
-                    self.pending.append((receiver.id, node.func.attr, node, in_loop))
+                keys = [key]
+                if isinstance(receiver, ast.Name) and key != receiver.id:
+                    keys.append(receiver.id)  # a module-level name seen from a function
+                self.pending.append((keys, node.func.attr, node, in_loop))
         self.generic_visit(node)
 
     @staticmethod
@@ -313,13 +320,14 @@ class _Extractor(ast.NodeVisitor):
     anonymous_compiled: List[RegexSite]
 
     def finish(self) -> List[RegexSite]:
-        for key, method, call, in_loop in self.pending:
-            site = self.compiled.get(key)
-            if site is None:
+        for keys, method, call, in_loop in self.pending:
+            key = next((k for k in keys if k in self.compiled), None)
+            if key is None:
                 continue
+            site = self.compiled[key]
             kind = self.method_kind(method, call, in_loop)
             site.kinds.add(kind)
-            display = f"{key}.{method} (line {call.lineno})"
+            display = f"{key.split('::')[-1]}.{method} (line {call.lineno})"
             if display not in site.calls:
                 site.calls.append(display)
         for site in list(self.sites.values()):

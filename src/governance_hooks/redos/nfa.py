@@ -249,7 +249,6 @@ class _Builder:
 
     def at(self, name: str, flags: int, cur: int) -> int:
         nxt = self.state()
-        top = self.nfa.top
         if name in ("AT_BEGINNING_STRING",) or (name == "AT_BEGINNING" and not flags & FLAG_MULTILINE):
             self.eps(cur, nxt, ("bos",))
         elif name == "AT_BEGINNING":
@@ -267,7 +266,6 @@ class _Builder:
                         "AT_LOC_BOUNDARY", "AT_LOC_NON_BOUNDARY"):
                 self.nfa.approximations.add("word-boundary")
             self.eps(cur, nxt)
-        del top
         return nxt
 
     def backref(self, group: int, cur: int) -> int:
@@ -290,9 +288,13 @@ class _Builder:
         if bound * _size(body) > 400 or (bound > EXACT_REPEAT_LIMIT and _size(body) > 4):
             # large counts behave like an unbounded loop for backtracking purposes
             self.nfa.approximations.add("large-repeat")
-            if hi != MAXREPEAT:
-                self.nfa.max_pumps = hi if self.nfa.max_pumps is None else min(self.nfa.max_pumps, hi)
-            lo, hi = min(lo, 2), MAXREPEAT
+            if lo == hi:
+                # an exact count makes no choice: a few copies keep it deterministic
+                lo = hi = min(lo, 3)
+            else:
+                if hi != MAXREPEAT:
+                    self.nfa.max_pumps = hi if self.nfa.max_pumps is None else min(self.nfa.max_pumps, hi)
+                lo, hi = min(lo, 2), MAXREPEAT
         for _ in range(lo):
             cur = self.seq(body, flags, cur)
         if hi == MAXREPEAT:

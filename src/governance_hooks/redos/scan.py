@@ -18,7 +18,6 @@ from .rules import EXPONENTIAL, INCOMPLETE, INVALID, POLYNOMIAL
 from .sites import RegexSite, SourceProblem
 
 PYTHON_SUFFIXES = (".py", ".pyi")
-SEVERITY_ORDER = {"exponential": 100}
 
 
 @dataclass
@@ -296,7 +295,7 @@ def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Opti
         message += f"; {site.note}"
     evidence = {
         "pattern": site.pattern, "flags": site.flags, "kind": kind, "calls": site.calls,
-        "complexity": complexity, "attack": expression, "confirmed": confirmed,
+        "complexity": complexity, "attack": expression, "confirmed": confirmed if measurement is not None else None,
         "samples": [list(s) for s in measurement.samples] if measurement else [],
         "growth": round(measurement.growth, 3) if measurement and measurement.growth else None,
         "seconds": round(measurement.largest[1], 4) if measurement and measurement.largest else None,

@@ -96,9 +96,8 @@ def unparse(items, names: dict) -> str:
             lo, hi, sub = av
             body = unparse(sub, names)
             if not (len(sub) == 1 and sub[0][0] in (OP["LITERAL"], OP["NOT_LITERAL"], OP["ANY"], OP["IN"],
-                                                     OP["SUBPATTERN"], OP["BRANCH"])) or \
-                    (len(sub) == 1 and sub[0][0] is OP["SUBPATTERN"] and False):
-                body = f"(?:{body})"
+                                                     OP["SUBPATTERN"], OP["BRANCH"])):
+                body = f"(?:{body})"  # a quantifier applies to one item
             if (lo, hi) == (0, MAXREPEAT):
                 q = "*"
             elif (lo, hi) == (1, MAXREPEAT):
@@ -230,20 +229,13 @@ def _samples(pattern, items, verdict: Verdict) -> list:
         for suffix in attack.suffixes[:1]:
             chars.update(suffix)
 
-    def walk(sub):
-        for op, av in sub:
-            if op is OP["LITERAL"]:
-                chars.add(bytes([av]) if isinstance(pattern, bytes) else chr(av))
-            elif isinstance(av, (list, tuple)):
-                for part in av:
-                    if isinstance(part, list) or hasattr(part, "data"):
-                        walk(part)
-                    elif isinstance(part, (list, tuple)) and part and isinstance(part[0], list):
-                        for alt in part:
-                            walk(alt)
-                if op is OP["BRANCH"]:
-                    for alt in av[1]:
-                        walk(alt)
+    def walk(node):
+        """Collect LITERAL characters anywhere in the (nested) tree."""
+        if isinstance(node, tuple) and len(node) == 2 and node[0] is OP["LITERAL"]:
+            chars.add(bytes([node[1]]) if isinstance(pattern, bytes) else chr(node[1]))
+        elif isinstance(node, (list, tuple)) or hasattr(node, "data"):
+            for part in (node.data if hasattr(node, "data") else node):
+                walk(part)
 
     walk(items)
     alphabet = sorted(c if isinstance(c, (str, bytes)) else (bytes([c]) if isinstance(pattern, bytes) else chr(c))

@@ -90,19 +90,19 @@ def rules_from_config(migrations: Mapping[str, Any], where: str) -> List[Dict[st
 
     Args:
         migrations: the parsed TOML table (old dotted path -> replacement text).
-        where: how to name the table in errors (file and table name).
+        where: how to name the table in errors, e.g. ``"pyproject.toml: [tool.governance-hooks.semgrep]"``.
 
     Raises:
         ValueError: naming ``where`` and the bad entry when an entry is invalid.
     """
     if not isinstance(migrations, Mapping):
-        raise ValueError(f"{where}: migrations must be a table of \"old.module\" = \"new.module\"")
+        raise ValueError(f"{where} migrations must be a table of \"old.module\" = \"new.module\"")
     rules = []
     for old, new in migrations.items():
         if not isinstance(new, str):
-            raise ValueError(f"{where}: migrations.{old} must be a string (the module to import instead)")
+            raise ValueError(f"{where} migrations.{old} must be a string (the module to import instead)")
         try:
             rules.append(migration_rule(old, new, rule_id_for(old, prefix=f"{GOVERNANCE_RULE}-config")))
         except ValueError as exc:
-            raise ValueError(f"{where}: migrations: {exc}") from None
+            raise ValueError(f"{where} migrations: {exc}") from None
     return rules
