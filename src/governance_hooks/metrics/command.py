@@ -153,9 +153,28 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         targets.append(Target(path, rel, key))
     if not targets:
         return CheckResult(findings=refused, stats={"files": 0, "lines": 0}, inputs=[])
-    outcome = engine.run(targets, bundles, backend, options, jobs)
+    outcome = _run_with_progress(engine, targets, bundles, backend, options, jobs, ctx)
     stats = {"files": outcome.files, "lines": outcome.lines, "backend": outcome.backend}
     return CheckResult(findings=refused + outcome.findings, stats=stats, inputs=[t.rel for t in targets])
+
+
+#: Inputs at least this large get a progress bar when stderr is a terminal.
+PROGRESS_MIN_BYTES = 64 << 20
+
+
+def _run_with_progress(engine, targets, bundles, backend, options, jobs, ctx: Context):
+    total = 0
+    for t in targets:
+        try:
+            total += t.path.stat().st_size
+        except OSError:
+            pass
+    if not ctx.interactive or total < PROGRESS_MIN_BYTES:
+        return engine.run(targets, bundles, backend, options, jobs)
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="B", unit_scale=True, desc="metrics", file=ctx.stderr, leave=False) as bar:
+        return engine.run(targets, bundles, backend, options, jobs, progress=bar.update)
 
 
 def _discover(files: List[str], ctx: Context, exclude: List[str]) -> List[Path]:

@@ -16,7 +16,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..findings import Finding, Location
 from .backends import Backend, make_backend
@@ -112,8 +112,11 @@ def plan(targets: Sequence[Target], jobs: int, split: bool) -> List[List[_Task]]
 
 
 def run(targets: Sequence[Target], bundles: Dict[str, SchemaBundle], backend_name: str,
-        options: ScanOptions, jobs: int) -> RunOutcome:
+        options: ScanOptions, jobs: int, progress: Optional[Callable[[int], None]] = None) -> RunOutcome:
     """Check every target and return findings in file then line order.
+
+    ``progress``, when given, is called with the number of bytes of each task
+    (file or segment) as it completes.
 
     Raises:
         ToolError: a backend cannot be built for a schema (bad backend name,
@@ -136,12 +139,28 @@ def run(targets: Sequence[Target], bundles: Dict[str, SchemaBundle], backend_nam
                                  initargs=(bundles, backend_name, options)) as pool:
             for part in pool.map(_run_tasks, groups):
                 results.extend(part)
+                _report_progress(progress, part)
     else:
         _WORKER.update(bundles=bundles, backend=backend_name, options=options,
                        scanners={k: FileScanner(b, options) for k, b in probes.items()})
         for group in groups:
-            results.extend(_run_tasks(group))
+            part = _run_tasks(group)
+            results.extend(part)
+            _report_progress(progress, part)
     return _merge(targets, results, options, backend_label)
+
+
+def _report_progress(progress: Optional[Callable[[int], None]], part: List[Tuple[_Task, ScanResult]]) -> None:
+    if progress is None:
+        return
+    for task, _ in part:
+        if task.end is not None:
+            progress(task.end - task.start)
+        else:
+            try:
+                progress(task.target.path.stat().st_size)
+            except OSError:
+                pass
 
 
 def _merge(targets: Sequence[Target], results: List[Tuple[_Task, ScanResult]], options: ScanOptions,
