@@ -1,6 +1,9 @@
 #!/usr/bin/env python
 """Confirm every label of tests/redos/corpus.tsv by timing CPython's real ``re``.
 
+Times are CPU seconds of the child (``time.process_time``), so other load on
+the machine does not bend the curves.
+
 For each row the attack ``prefix + pump * n + suffix`` written in the corpus
 (independent of the analysis) is run on growing n in a child process that is
 killed on timeout:

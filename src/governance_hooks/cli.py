@@ -114,10 +114,13 @@ def apply_ignores(check: str, findings: List[Finding], config: Config) -> List[F
     return [f for f in findings if not matches_any(f.rule_id, patterns)]
 
 
-def run_check(name: str, args: argparse.Namespace, ctx: Context) -> Tuple[CheckSummary, List[Finding], CheckResult]:
+def run_check(
+    name: str, args: argparse.Namespace, ctx: Context, fail_on: Severity = Severity.ERROR,
+) -> Tuple[CheckSummary, List[Finding], CheckResult]:
     """Run one check, apply ignores, and summarise it.
 
-    An unexpected exception becomes a ``<check>/internal-error`` finding and an
+    The summary's status is ``fail`` when a finding reaches ``fail_on``, else
+    ``pass`` (or ``skipped`` with the check's reason). An unexpected exception becomes a ``<check>/internal-error`` finding and an
     ``error`` status (the caller turns that into exit 2); :class:`ToolError`
     propagates.
     """
@@ -143,7 +146,8 @@ def run_check(name: str, args: argparse.Namespace, ctx: Context) -> Tuple[CheckS
     if outcome.skipped:
         summary = CheckSummary(name, count_by_severity(findings), outcome.stats, "skipped", outcome.skipped)
     else:
-        summary = CheckSummary(name, count_by_severity(findings), outcome.stats)
+        status = "fail" if exit_code(findings, fail_on) else "pass"
+        summary = CheckSummary(name, count_by_severity(findings), outcome.stats, status)
     return summary, findings, outcome
 
 
@@ -223,7 +227,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command in PIPELINE_COMMANDS:
             return module.main(args, root=root, config=config, fail_on=fail_on, stdout=stdout, stderr=stderr)
         ctx = Context(root=root, config=config, check=args.command, stdout=stdout, stderr=stderr, debug=args.debug)
-        summary, findings, outcome = run_check(args.command, args, ctx)
+        summary, findings, outcome = run_check(args.command, args, ctx, fail_on)
         if outcome.replaces_report and summary.status != "error":
             return exit_code(findings, fail_on)
         report = Report(findings=findings, checks=[summary], version=__version__, root=str(root))

@@ -189,3 +189,14 @@ def test_danger_and_specs():
     assert parse_global_spec("sklearn.linear_model:LogisticRegression") == ("sklearn.linear_model", "LogisticRegression")
     assert parse_global_spec("bad spec here") is None
     assert parse_global_spec("nocolon") is None
+
+
+def test_shipped_allowlist_is_torch_weights_only_allowlist():
+    torch = pytest.importorskip("torch")
+    if not torch.__version__.startswith("2.13"):
+        pytest.skip(f"allowlist.json was generated from torch 2.13, this is {torch.__version__}")
+    from torch import _weights_only_unpickler as wo
+
+    assert ALLOW.weights_only == frozenset(wo._get_allowed_globals())
+    assert ALLOW.weights_only_blocked == frozenset(wo._blocklisted_modules)
+    assert len(ALLOW.weights_only_opcodes) == 34

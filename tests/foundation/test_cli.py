@@ -60,6 +60,7 @@ def test_config_ignore_drops_rule(fake_cli, tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert [f["rule_id"] for f in doc["findings"]] == ["fake/note-thing", "fake/odd-thing"]
     assert doc["summary"]["fake"]["error"] == 0
+    assert doc["summary"]["fake"]["status"] == "pass"
 
 
 def test_explicit_config_file(fake_cli, tmp_path, capsys):
@@ -80,7 +81,7 @@ def test_json_document_shape(fake_cli, tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["tool"] == "governance-hooks"
     assert doc["version"] == __version__
-    assert doc["summary"] == {"fake": {"error": 1, "warning": 1, "note": 1, "scanned": 2, "status": "pass"}}
+    assert doc["summary"] == {"fake": {"error": 1, "warning": 1, "note": 1, "scanned": 2, "status": "fail"}}
     first = doc["findings"][-1]
     assert first == {
         "rule_id": "fake/bad-thing", "severity": "error", "message": "bad thing, with 100% certainty: yes",
@@ -97,7 +98,7 @@ def test_output_file_and_summary(fake_cli, tmp_path, capsys):
     assert capsys.readouterr().out == ""
     assert json.loads(out.read_text())["summary"]["fake"]["error"] == 1
     md = summary.read_text()
-    assert "| fake | pass | 1 | 1 | 1 |" in md
+    assert "| fake | fail | 1 | 1 | 1 |" in md
     assert "| `src/a,b.py:3` | `fake/bad-thing` | bad thing, with 100% certainty: yes Suggestion: remove it |" in md
 
 

@@ -40,3 +40,10 @@ def test_codeowners_hook_sees_the_whole_tree():
     hook = next(h for h in _manifest() if h["id"] == "codeowners")
     assert hook["pass_filenames"] is False
     assert hook["always_run"] is True
+
+
+def test_readme_rule_tables_match_the_registry():
+    from governance_hooks.rules_doc import replace_section
+
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    assert replace_section(readme) == readme, "run: python -m governance_hooks.rules_doc README.md"

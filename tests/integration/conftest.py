@@ -26,14 +26,12 @@ def _pre_commit() -> list:
     return [sys.executable, "-m", "pre_commit"]
 
 
-@pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory) -> Path:
-    """A committed copy of this checkout's working tree, for ``pre-commit try-repo``.
+def copy_checkout(dest: Path) -> Path:
+    """Copy what a clone of this checkout would hold into ``dest``.
 
-    Copies what a clone would hold (tracked files plus untracked, not ignored
-    ones), so caches and virtual environments never enter the snapshot.
+    That is the tracked files plus untracked ones git does not ignore, as they
+    are in the working tree: no virtual environments, caches or build output.
     """
-    snap = tmp_path_factory.mktemp("hook-repo") / "governance-hooks"
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=PROJECT, capture_output=True, check=True,
@@ -42,9 +40,21 @@ def hook_repo(tmp_path_factory) -> Path:
         source = PROJECT / rel
         if not source.exists() and not source.is_symlink():
             continue  # deleted in the working tree, not yet in the index
-        target = snap / rel
+        target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target, follow_symlinks=False)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory) -> Path:
+    """A committed copy of this checkout's working tree, for ``pre-commit try-repo``.
+
+    Copies what a clone would hold (tracked files plus untracked, not ignored
+    ones), so caches and virtual environments never enter the snapshot.
+    """
+    snap = tmp_path_factory.mktemp("hook-repo") / "governance-hooks"
+    copy_checkout(snap)
     git(snap, "init", "-q", "-b", "main")
     git(snap, "add", "-A")
     git(snap, "commit", "-q", "-m", "snapshot")

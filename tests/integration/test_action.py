@@ -38,7 +38,7 @@ import pytest
 import yaml
 
 from ..conftest import PROJECT, git
-from .conftest import IGNORED
+from .conftest import copy_checkout
 
 pytestmark = pytest.mark.integration
 
@@ -213,20 +213,7 @@ def governance_step(workflow: Dict[str, Any]) -> Dict[str, Any]:
 @pytest.fixture(scope="module")
 def action_checkout(tmp_path_factory) -> Path:
     """A copy of this checkout, as the runner downloads the Action's repository at its ref."""
-    path = tmp_path_factory.mktemp("action") / "governance-hooks"
-    try:
-        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                                cwd=PROJECT, capture_output=True, check=True).stdout.decode().split("\0")
-    except (OSError, subprocess.CalledProcessError):  # not a git checkout: copy the tree
-        shutil.copytree(PROJECT, path, ignore=IGNORED, symlinks=True)
-        return path
-    # What a clone holds: tracked and not-ignored files (no virtualenvs, no benchmark caches).
-    for rel in filter(None, listed):
-        source = PROJECT / rel
-        if source.is_file():
-            (path / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, path / rel)
-    return path
+    return copy_checkout(tmp_path_factory.mktemp("action") / "governance-hooks")
 
 
 @pytest.fixture(scope="module")

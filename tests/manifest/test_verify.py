@@ -268,3 +268,17 @@ def test_sha256sum_escaped_names_reach_the_right_files(tmp_path, run_cli):
          'path "win\\\\dows.bin" contains a backslash (a Windows separator); it was not opened'),
     ]
     assert result.stats["ok"] == 2
+
+
+def test_renamed_folder_of_many_shards_is_all_moves(tmp_path, run_cli):
+    """Moves are matched by content index: thousands of renames (many identical, even empty) stay linear."""
+    ds = tmp_path / "ds"
+    files = {f"old/part-{i:05d}.bin": (b"" if i % 3 == 0 else f"{i % 7}".encode()) for i in range(1500)}
+    write_files(ds, {p.replace("old/", "new/"): d for p, d in files.items()})
+    write_manifest(ds / "manifest.json", [shard(p, d) for p, d in files.items()])
+    result = run_cli("manifest", "verify", ds / "manifest.json", "--repo", tmp_path, "--format", "json")
+    moved = [f for f in result.findings if f["rule_id"] == "manifest/moved-shard"]
+    assert len(moved) == 1500 and len(result.findings) == 1500
+    assert moved[0]["evidence"]["path"] == "old/part-00000.bin"
+    assert moved[0]["evidence"]["moved_to"] == "new/part-00000.bin"  # ties go to the first path in order
+    assert moved[1]["evidence"]["moved_to"] == "new/part-00001.bin"

@@ -207,3 +207,26 @@ def test_exclude_globs_skip_discovered_files(make_repo, capsys):
     code, out, _ = _run(capsys, "--repo", str(root), "--format", "json")
     assert code == 1
     assert {f["path"] for f in json.loads(out)["findings"]} == {"runs/m.ndjson"}
+
+
+def test_progress_bar_on_a_terminal_for_large_inputs(make_repo, monkeypatch):
+    import argparse
+    import io
+
+    from governance_hooks.check import Context
+    from governance_hooks.config import Config
+    from governance_hooks.metrics import command
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    root = make_repo({"m.ndjson": GOOD})
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    args = parser.parse_args([])
+    monkeypatch.setattr(command, "PROGRESS_MIN_BYTES", 1)
+    stderr = Terminal()
+    result = command.run(args, Context(root=root, config=Config(), check="metrics", stderr=stderr))
+    assert result.findings == [] and result.stats["lines"] == 2
+    assert "metrics: 100%" in stderr.getvalue()

@@ -249,3 +249,17 @@ def test_binary_garbage_does_not_crash(tmp_path, backend):
     result = scan_bytes(tmp_path, data, backend=backend)
     assert {r[2] for r in rows(result)} <= {"metrics/invalid-utf8", "metrics/invalid-json"}
     assert [r[0] for r in rows(result)] == [1, 2, 3]
+
+
+def test_per_line_caps_bound_memory_on_hostile_lines(tmp_path, backend):
+    nan_line = b'{"epoch": 1, "v": [' + b",".join([b"NaN"] * 5000) + b"]}"
+    bad_members = b'{"epoch": 1, ' + b", ".join(b'"k%d": true' % i for i in range(5000)) + b"}"
+    result = scan_bytes(tmp_path, nan_line + b"\n" + bad_members + b"\n", backend=backend, max_errors=0)
+    counts = {}
+    for line, _, rule, _ in rows(result):
+        counts[(line, rule)] = counts.get((line, rule), 0) + 1
+    assert counts == {
+        (1, "metrics/non-standard-number"): 100,
+        (1, "metrics/schema-violation"): 1,       # "v" is an array
+        (2, "metrics/schema-violation"): 1000,
+    }

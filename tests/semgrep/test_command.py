@@ -54,6 +54,8 @@ def repo(make_repo):
         "src/clean.py": CLEAN,
         "src/legacy.py": LEGACY,
         "vendor/third_party.py": "import pickle\npickle.loads(data)\n",
+        "src/broken.py": b"import pickle\x00\npickle.loads(blob)\n",  # a NUL byte: Semgrep parses it only partly
+        "src/latin1.py": b"# caf\xe9 (Latin-1, not UTF-8)\nimport yaml\nyaml.load(text)\n",
         "README.md": "torch.load(x)\n",
     })
 
@@ -81,18 +83,22 @@ def test_whole_repository_offline_with_migrations_exclude_and_suppression(repo, 
     assert (code, err) == (1, "")
     assert [(f["rule_id"], f["severity"], f["path"], f["line"], f["column"], f["end_line"], f["end_column"])
             for f in report["findings"]] == [
+        ("semgrep/analysis-incomplete", "warning", "src/broken.py", 1, None, None, None),
+        ("semgrep/yaml-unsafe-load", "error", "src/latin1.py", 3, 1, 3, 16),
         ("semgrep/deprecated-import", "warning", "src/legacy.py", 1, 1, 1, 40),
         ("semgrep/deprecated-import", "warning", "src/legacy.py", 2, 1, 2, 37),
         ("semgrep/torch-load-without-weights-only", "error", "src/train.py", 5, 13, 5, 29),
     ]
-    first, second, third = report["findings"]
+    broken, _, first, second, third = report["findings"]
+    assert broken["message"] == (
+        "Semgrep could not fully analyse this file (PartialParsing); findings in it may be missing.")
     assert first["message"] == "`acme.tokenization` is a deprecated import path; use acme_text.tokenizers instead."
     assert first["suggestion"] == "Use acme_text.tokenizers instead."
     assert second["suggestion"] == "Use setuptools or packaging instead."
     assert third["evidence"] == {"semgrep_rule": "torch-load-without-weights-only", "code": "state = torch.load(path)"}
     summary = report["summary"]["semgrep"]
     assert {k: summary[k] for k in ("error", "warning", "note", "files", "suppressed", "rules")} == {
-        "error": 1, "warning": 2, "note": 0, "files": 3, "suppressed": 1, "rules": 16,
+        "error": 2, "warning": 3, "note": 0, "files": 5, "suppressed": 1, "rules": 16,
     }
     assert os.listdir(home) == []
 
@@ -135,7 +141,7 @@ def test_budget_exhausted_reports_every_unscanned_file(repo, capsys, semgrep_exe
     assert [(f["rule_id"], f["path"], f["message"]) for f in report["findings"]] == [
         ("semgrep/analysis-incomplete", path,
          "Semgrep could not fully analyse this file (the scan's 0.01 s budget ran out); findings in it may be missing.")
-        for path in ("src/clean.py", "src/legacy.py", "src/train.py")
+        for path in ("src/broken.py", "src/clean.py", "src/latin1.py", "src/legacy.py", "src/train.py")
     ]
 
 

@@ -66,13 +66,15 @@ def test_errors_become_one_incomplete_finding_per_file():
         {"path": "big.py", "type": "Timeout", "rule_id": "w.semgrep_rules.pickle-load-untrusted", "level": "warn"},
         {"path": "big.py", "type": "Timeout", "rule_id": "w.semgrep_rules.pickle-load-untrusted", "level": "warn"},
         {"path": "big.py", "type": "OutOfMemory", "level": "warn"},
-        {"path": "odd.py", "type": ["PartialParsing", [{"line": 3}]], "level": "warn"},
+        {"path": "odd.py", "type": ["PartialParsing", [{"path": "odd.py"}]], "level": "warn",
+         "spans": [{"file": "odd.py", "start": {"line": 3, "col": 8}, "end": {"line": 3, "col": 15}}]},
     ]
     findings = error_findings(errors, lambda p: f"repo/{p}")
-    assert [(f.rule_id, f.location.path, f.message) for f in findings] == [
-        ("semgrep/analysis-incomplete", "repo/big.py",
+    assert [(f.rule_id, f.location, f.message) for f in findings] == [
+        ("semgrep/analysis-incomplete", Location("repo/big.py"),
          "Semgrep could not fully analyse this file (Timeout in rule pickle-load-untrusted; OutOfMemory); "
          "findings in it may be missing."),
-        ("semgrep/analysis-incomplete", "repo/odd.py",
+        ("semgrep/analysis-incomplete", Location("repo/odd.py", 3),
          "Semgrep could not fully analyse this file (PartialParsing); findings in it may be missing."),
     ]
+

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Deque, Dict, List, Optional, Tuple
 
 from ..hashing import LFS_POINTER_MAX, parse_lfs_pointer
 from .cache import StatCache, all_settled, tree_signature
@@ -279,37 +280,40 @@ def run_audit(manifest: Manifest, root: str, options: AuditOptions, tree: Option
 
 def _moves(missing: List[Entry], candidates: List[str], tree: Tree, digests: Dict[object, Digest],
            cache: StatCache) -> List[Verdict]:
-    """Pair each missing entry with an unlisted file of the same sha256 and size (or an LFS pointer to it)."""
-    content: Dict[str, Tuple[Optional[str], int, Optional[bytes]]] = {}
-    for rel in candidates:
+    """Pair each missing entry with an unlisted file of the same sha256 and size (or an LFS pointer to it).
+
+    Candidates are indexed by content, so a renamed folder of n shards costs O(n), not O(n^2).
+    Each file is the target of at most one entry; ties go to the first path in sorted order.
+    """
+    by_content: Dict[Tuple[str, int], Deque[str]] = {}
+    by_sha: Dict[str, Deque[str]] = {}  # for sha256sum entries, which have no size
+    for rel in candidates:  # sorted
         digest = digests.get(("file", rel))
         st = tree.files[rel]
-        if digest is not None:
-            content[rel] = (digest.sha256, st.st_size, digest.head)
-        else:
-            content[rel] = (cache.get(rel, st), st.st_size, None)
+        sha = digest.sha256 if digest is not None else cache.get(rel, st)
+        if sha is None:
+            continue
+        keys = [(sha, st.st_size)]
+        pointer = parse_lfs_pointer(digest.head) if digest is not None and digest.head else None
+        if pointer is not None:
+            keys.append((pointer.oid, pointer.size))
+        for key in keys:
+            by_content.setdefault(key, deque()).append(rel)
+            by_sha.setdefault(key[0], deque()).append(rel)
     taken = set()
     out: List[Verdict] = []
     for entry in missing:
-        target = None
-        for rel in candidates:
-            if rel in taken:
-                continue
-            sha, size, head = content[rel]
-            if sha == entry.sha256 and (entry.size is None or size == entry.size):
-                target = rel
-                break
-            pointer = parse_lfs_pointer(head) if head else None
-            if pointer is not None and pointer.oid == entry.sha256 and (entry.size is None or pointer.size == entry.size):
-                target = rel
-                break
-        if target is None:
+        pool = by_sha.get(entry.sha256) if entry.size is None else by_content.get((entry.sha256, entry.size))
+        while pool and pool[0] in taken:
+            pool.popleft()
+        if not pool:
             out.append(Verdict(MISSING, entry.path, entry, "",
                                {"expected_sha256": entry.sha256, "expected_size": entry.size}))
-        else:
-            taken.add(target)
-            out.append(Verdict(MOVED, entry.path, entry, "",
-                               {"moved_to": target, "expected_sha256": entry.sha256, "expected_size": entry.size}))
+            continue
+        target = pool.popleft()
+        taken.add(target)
+        out.append(Verdict(MOVED, entry.path, entry, "",
+                           {"moved_to": target, "expected_sha256": entry.sha256, "expected_size": entry.size}))
     return out
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Deque, Dict, List, Optional, Tuple
 
 from ..errors import ToolError
 from ..hashing import parse_lfs_pointer
@@ -162,14 +163,14 @@ def diff(old: List[dict], new: List[dict]) -> List[Change]:
     changes: List[Change] = []
     removed = [p for p in sorted(before) if p not in after]
     added = [p for p in sorted(after) if p not in before]
-    by_content: Dict[Tuple[str, int], List[str]] = {}
+    by_content: Dict[Tuple[str, int], Deque[str]] = {}
     for p in added:
-        by_content.setdefault((after[p]["sha256"], after[p]["size"]), []).append(p)
+        by_content.setdefault((after[p]["sha256"], after[p]["size"]), deque()).append(p)
     moved_to = set()
     for p in removed:
         targets = by_content.get((before[p]["sha256"], before[p]["size"]))
         if targets:
-            target = targets.pop(0)
+            target = targets.popleft()
             moved_to.add(target)
             changes.append(Change("moved", p, before[p], after[target], target))
         else:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 import sys
-from itertools import compress
+from itertools import compress, islice
 from operator import not_
 from typing import Any, Container, Dict, List, NamedTuple, Tuple
 
@@ -48,6 +48,9 @@ from .schema_loader import SchemaBundle
 
 #: Records nested deeper than this are not validated (both backends).
 MAX_DEPTH = 256
+#: At most this many schema errors are collected per record (a hostile 16 MiB
+#: line can hold a million bad members; memory stays bounded).
+MAX_ISSUES_PER_RECORD = 1000
 
 DIALECT_URI = {
     "draft-07": "http://json-schema.org/draft-07/schema#",
@@ -278,13 +281,13 @@ class ReferenceBackend(Backend):
             old = sys.getrecursionlimit()
             sys.setrecursionlimit(max(old, 2000 + 40 * depth))
             try:
-                errors = list(self._validator.iter_errors(record))
+                errors = list(islice(self._validator.iter_errors(record), MAX_ISSUES_PER_RECORD))
             except RecursionError:
                 raise TooDeep(depth) from None
             finally:
                 sys.setrecursionlimit(old)
         else:
-            errors = list(self._validator.iter_errors(record))
+            errors = list(islice(self._validator.iter_errors(record), MAX_ISSUES_PER_RECORD))
         required_seen: Dict[Tuple[str, str], int] = {}
         out = []
         for error in errors:
@@ -454,7 +457,7 @@ class FastBackend(Backend):
             TooDeep: nesting beyond the library's limit.
         """
         try:
-            errors = list(self._validator.iter_errors(record))
+            errors = list(islice(self._validator.iter_errors(record), MAX_ISSUES_PER_RECORD))
         except ValueError:  # the library's recursion limit when building an error's instance
             raise TooDeep(depth_of(record)) from None
         return sorted({self._normalise(e, record) for e in errors})

@@ -173,7 +173,8 @@ def _run_with_progress(engine, targets, bundles, backend, options, jobs, ctx: Co
         return engine.run(targets, bundles, backend, options, jobs)
     from tqdm import tqdm
 
-    with tqdm(total=total, unit="B", unit_scale=True, desc="metrics", file=ctx.stderr, leave=False) as bar:
+    with tqdm(total=total, unit="B", unit_scale=True, desc="metrics", file=ctx.stderr, leave=False,
+              mininterval=0) as bar:  # one update per file or 16 MiB segment: draw each
         return engine.run(targets, bundles, backend, options, jobs, progress=bar.update)
 
 

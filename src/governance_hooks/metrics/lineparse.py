@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from .paths import json_path
 
@@ -23,6 +23,8 @@ from .paths import json_path
 #: ``null`` are skipped by ``finditer``; they do not change structure.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|-?Infinity|NaN', re.DOTALL)
 _WS = " \t\r\n"
+#: At most this many duplicate-key / NaN problems are reported per line.
+MAX_PROBLEMS_PER_LINE = 100
 
 
 @dataclass
@@ -117,10 +119,12 @@ def scan_tokens(text: str, result: LineDiagnosis, allow_nan: bool) -> None:
     An iterative token walk (no recursion, so any nesting depth is safe) that
     tracks the JSON path of each container; appends :class:`Problem` s to ``result``.
     """
-    # Stack entries: [kind, keys_seen_or_None, current_key_or_index, pending_key]
+    # Stack entries: [kind, keys_seen_or_None, current_key_or_index]
     stack: List[list] = []
     last_string: Optional[Tuple[str, int]] = None
     for match in _TOKEN.finditer(text):
+        if len(result.problems) >= MAX_PROBLEMS_PER_LINE:
+            break
         tok = match.group()
         first = tok[0]
         if first == '"':
@@ -168,20 +172,28 @@ def _path_of(stack: List[list]) -> list:
 
 
 def value_column(text: str, target: List[Any]) -> Optional[int]:
-    """1-based column where the value at JSON path ``target`` starts in ``text``.
+    """1-based column where the value at JSON path ``target`` starts; see :func:`value_columns`."""
+    return value_columns(text, {tuple(target)}).get(tuple(target))
+
+
+def value_columns(text: str, targets: Set[Tuple[Any, ...]]) -> Dict[Tuple[Any, ...], int]:
+    """1-based columns where the values at the JSON paths ``targets`` start in ``text``.
 
     For an object member the column of its name is given (``"loss": true``
     points at ``"loss"``; with duplicate names, the last one, whose value the
     parsers keep); for an array element, its first character; ``1`` for the
-    root; ``None`` when the path is not found. Same iterative token walk as
-    :func:`scan_tokens`.
+    root. Paths not found are absent from the result. One iterative token walk
+    (as :func:`scan_tokens`) serves every target, so a line with many findings
+    costs one pass.
     """
-    if not target:
-        return 1
-    found: Optional[int] = None
+    found: Dict[Tuple[Any, ...], int] = {}
+    if () in targets:
+        found[()] = 1
+    depths = {len(t) for t in targets if t}
+    if not depths:
+        return found
     stack: List[list] = []
     last_string: Optional[Tuple[str, int]] = None
-    depth = len(target)
     for match in _TOKEN.finditer(text):
         tok = match.group()
         first = tok[0]
@@ -191,25 +203,30 @@ def value_column(text: str, target: List[Any]) -> Optional[int]:
         if first == ":":
             if stack and stack[-1][0] == "{" and last_string is not None:
                 raw_name = last_string[0]
-                name = json.loads(raw_name) if "\\" in raw_name else raw_name[1:-1]
-                stack[-1][2] = name
-                if len(stack) == depth and _path_of(stack) == target:
-                    found = last_string[1] + 1
+                stack[-1][2] = json.loads(raw_name) if "\\" in raw_name else raw_name[1:-1]
+                if len(stack) in depths:
+                    path = tuple(_path_of(stack))
+                    if path in targets:
+                        found[path] = last_string[1] + 1
             last_string = None
             continue
         last_string = None
         if first in "{[":
             stack.append([first, None, None if first == "{" else 0])
-            if first == "[" and len(stack) == depth and _path_of(stack) == target:
-                found = _next_value_column(text, match.end())
+            if first == "[" and len(stack) in depths:
+                path = tuple(_path_of(stack))
+                if path in targets:
+                    found[path] = _next_value_column(text, match.end())
         elif first in "}]":
             if stack:
                 stack.pop()
         elif first == ",":
             if stack and stack[-1][0] == "[":
                 stack[-1][2] += 1
-                if len(stack) == depth and _path_of(stack) == target:
-                    found = _next_value_column(text, match.end())
+                if len(stack) in depths:
+                    path = tuple(_path_of(stack))
+                    if path in targets:
+                        found[path] = _next_value_column(text, match.end())
     return found
 
 

@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..findings import Finding, Location, Severity
 from .backends import MAX_DEPTH, Backend, ReferenceBackend, TooDeep, depth_of
 from .crossline import CrossLineChecker
-from .lineparse import LineDiagnosis, diagnose, scan_tokens, value_column
+from .lineparse import LineDiagnosis, diagnose, scan_tokens, value_columns
 from .paths import json_path
 from .reader import BudgetExceeded, ReadFailure, TooLong, read_blocks
 
@@ -244,17 +244,19 @@ class FileScanner:
                         continue
                     record = odd[i]
                 if isinstance(record, dict):
-                    for rule_id, message, tokens in cross.feed(first + i, record):
+                    found = list(cross.feed(first + i, record))
+                    columns = self._columns(sink, lines[i], {tokens for _, _, tokens in found}) if found else {}
+                    for rule_id, message, tokens in found:
                         path = json_path(tokens)
-                        sink.add(rule_id, first + i, self._column(sink, lines[i], tokens), message,
+                        sink.add(rule_id, first + i, columns.get(tuple(tokens)), message,
                                  {"json_path": path}, identity=f"{rule_id}:{path}:{message.split(' (line')[0]}")
 
     @staticmethod
-    def _column(sink: _Sink, raw: Any, tokens) -> Optional[int]:
-        """Column of the value at ``tokens`` in the line; only for findings that will be listed."""
+    def _columns(sink: _Sink, raw: Any, paths) -> Dict[Tuple[Any, ...], int]:
+        """Columns of the values at ``paths`` in the line; only for findings that will be listed."""
         if sink.full or not isinstance(raw, bytes):
-            return None
-        return value_column(raw.decode("utf-8", "replace"), list(tokens))
+            return {}
+        return value_columns(raw.decode("utf-8", "replace"), {tuple(p) for p in paths})
 
     def _report(self, line_no: int, record: Any, outcome: Any, sink: _Sink, raw: Any = None) -> None:
         if not isinstance(record, dict):
@@ -266,8 +268,9 @@ class FileScanner:
                      f"record is nested {outcome.args[0] if outcome.args else 'too'} levels deep, "
                      f"more than {MAX_DEPTH}; not validated")
             return
+        columns = self._columns(sink, raw, {issue.tokens for issue in outcome}) if outcome else {}
         for issue in outcome:
-            sink.add("metrics/schema-violation", line_no, self._column(sink, raw, issue.tokens),
+            sink.add("metrics/schema-violation", line_no, columns.get(tuple(issue.tokens)),
                      f"{issue.json_path}: {issue.message} [schema {issue.schema_path}]",
                      {"json_path": issue.json_path, "schema_path": issue.schema_path, "keyword": issue.keyword},
                      identity=f"{issue.json_path}|{issue.schema_path}|{issue.message}")

@@ -21,6 +21,17 @@ from .model import HostPattern
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 
 
+def _ascii(name: str) -> str:
+    """Internationalised names in their ASCII (punycode, IDNA 2003) form; others unchanged."""
+    if name.isascii():
+        return name
+    try:
+        return ".".join(label.encode("idna").decode("ascii") if label and label != "*" else label
+                        for label in name.split("."))
+    except UnicodeError:
+        return name  # rejected by _check_name with the label shown
+
+
 def _check_name(name: str) -> Optional[str]:
     """The reason ``name`` is not a valid lower-case DNS name, or ``None``."""
     if not name:
@@ -57,7 +68,7 @@ def parse_host_pattern(text: object) -> HostPattern:
     else:
         bits = 32 if address.version == 4 else 128
         return HostPattern(text, "cidr4" if bits == 32 else "cidr6", network=int(address), prefix=bits)
-    name = raw.lower().rstrip(".")
+    name = _ascii(raw.lower().rstrip("."))
     if name.startswith("*."):
         suffix = name[2:]
         if "*" in suffix:
@@ -85,7 +96,7 @@ def normalize_host(text: str) -> str:
         return str(ipaddress.ip_address(raw))
     except ValueError:
         pass
-    name = raw.lower().rstrip(".")
+    name = _ascii(raw.lower().rstrip("."))
     reason = _check_name(name)
     if reason:
         raise ValueError(reason)

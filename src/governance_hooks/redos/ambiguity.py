@@ -532,45 +532,56 @@ def _ida_pair(auto: Automaton, comp_a: List[int], comp_b: List[int], budget: Bud
     """Find p in A, q in B and w with p -w-> p, p -w-> q, q -w-> q; returns (p, q, w) or None."""
     trans = auto.trans
     in_a, in_b = set(comp_a), set(comp_b)
+    best = None
     for p in comp_a:
         for q in comp_b:
-            start = (p, p, q)
-            goal = (p, q, q)
-            parent = {start: None}
-            queue = deque([start])
-            while queue:
-                node = queue.popleft()
-                work[0] += 1
-                budget.tick()
-                if work[0] > budget.triple_nodes:
-                    raise BudgetExceeded("polynomial (IDA) search budget exhausted")
-                x, y, z = node
-                for t1, m1, _ in trans.get(x, ()):
-                    if t1 not in in_a:
+            found = _ida_search(trans, p, q, in_a, in_b, budget, work, auto)
+            if found is not None and (best is None or len(found[2]) < len(best[2])):
+                best = found
+                if len(found[2]) == 1:
+                    return best  # a one-character pump is as short as it gets
+    return best
+
+
+def _ida_search(trans, p, q, in_a, in_b, budget: Budget, work: List[int], auto: Automaton):
+    """BFS in the triple product from (p, p, q) to (p, q, q); (p, q, word) or None."""
+    start = (p, p, q)
+    goal = (p, q, q)
+    parent = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        work[0] += 1
+        budget.tick()
+        if work[0] > budget.triple_nodes:
+            raise BudgetExceeded("polynomial (IDA) search budget exhausted")
+        x, y, z = node
+        for t1, m1, _ in trans.get(x, ()):
+            if t1 not in in_a:
+                continue
+            for t3, m3, _ in trans.get(z, ()):
+                if t3 not in in_b:
+                    continue
+                m13 = m1 & m3
+                if not m13:
+                    continue
+                for t2, m2, _ in trans.get(y, ()):
+                    m = m13 & m2
+                    if not m:
                         continue
-                    for t3, m3, _ in trans.get(z, ()):
-                        if t3 not in in_b:
-                            continue
-                        m13 = m1 & m3
-                        if not m13:
-                            continue
-                        for t2, m2, _ in trans.get(y, ()):
-                            m = m13 & m2
-                            if not m:
-                                continue
-                            nxt = (t1, t2, t3)
-                            if nxt in parent:
-                                continue
-                            parent[nxt] = (node, m)
-                            if nxt == goal:
-                                word = []
-                                cur = nxt
-                                while parent[cur] is not None:
-                                    prev, mm = parent[cur]
-                                    word.append(auto.char_of(mm))
-                                    cur = prev
-                                return p, q, word[::-1]
-                            queue.append(nxt)
+                    nxt = (t1, t2, t3)
+                    if nxt in parent:
+                        continue
+                    parent[nxt] = (node, m)
+                    if nxt == goal:
+                        word = []
+                        cur = nxt
+                        while parent[cur] is not None:
+                            prev, mm = parent[cur]
+                            word.append(auto.char_of(mm))
+                            cur = prev
+                        return p, q, word[::-1]
+                    queue.append(nxt)
     return None
 
 

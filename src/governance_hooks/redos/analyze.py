@@ -41,16 +41,17 @@ class Attack:
         return (b"" if self.is_bytes else "").join(parts + [suffix])
 
     def expression(self, n: int, suffix: Optional[Pattern] = None) -> str:
-        """The subject as a Python expression, e.g. ``'a' + 'b' * 30000 + '!'``."""
+        """The subject as a Python expression, e.g. ``'a' + 'b' * 30000 + '!'`` (non-ASCII escaped)."""
         suffix = self.suffixes[0] if suffix is None else suffix
+        # ascii(): a KELVIN SIGN must not print as a plain K
         terms = []
         for text, pumped in self.segments:
             if not text:
                 continue
-            terms.append(f"{text!r} * {n}" if pumped else repr(text))
+            terms.append(f"{ascii(text)} * {n}" if pumped else ascii(text))
         if suffix:
-            terms.append(repr(suffix))
-        return " + ".join(terms) if terms else repr(suffix)
+            terms.append(ascii(suffix))
+        return " + ".join(terms) if terms else ascii(suffix)
 
 
 @dataclass
@@ -134,7 +135,17 @@ def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Option
 
 
 def _attack(auto: ambiguity.Automaton, witness: ambiguity.Witness, is_bytes: bool, fullmatch: bool) -> Optional[Attack]:
-    """Attach failure suffixes to a witness; None if every candidate is accepted."""
+    """Attach failure suffixes to a witness; None if every candidate is accepted.
+
+    A prefix that only walks the search loop (any character, then retry) is
+    dropped when the attack still fails without it: the pump alone is read by
+    that loop too.
+    """
+    if auto.scan and witness.states and witness.states[0] in auto.scan and witness.segments[0][0]:
+        shorter = ambiguity.Witness([([], False)] + list(witness.segments[1:]), witness.states)
+        found = _attack(auto, shorter, is_bytes, fullmatch)
+        if found is not None:
+            return found
     segments = [(list(text), pumped) for text, pumped in witness.segments]
     if not any(pumped and text for text, pumped in segments):
         return None

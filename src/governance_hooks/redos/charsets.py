@@ -208,7 +208,7 @@ def partition_with_masks(sets: Sequence[CharSet], top: int) -> Tuple[List[CharSe
     return blocks, masks
 
 
-_PREFERRED = "abcxyz0123456789ABC_-.!@ \t<>/=:;,'\"#$%&()*+?[]^{|}~`\\\n\r"
+_PREFERRED = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_-.!@ \t<>/=:;,'\"#$%&()*+?[]^{|}~`\\\n\r"
 
 
 def representative(cs: CharSet) -> int:

@@ -103,6 +103,8 @@ def options_from(args: argparse.Namespace, ctx: Context):
 
 def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     """Scan the named files, or every Python/JSON Schema file of the repository."""
+    from pathlib import Path
+
     from ..repo import is_within, list_files, relative_posix
     from .scan import scan
 
@@ -110,10 +112,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     if args.files:
         paths = []
         for name in args.files:
-            path = (ctx.root / name) if not name.startswith("/") else None
-            from pathlib import Path
-
-            candidate = Path(name) if path is None else path
+            # relative names are taken from the repository root (pre-commit runs there), else the cwd
+            candidate = Path(name) if Path(name).is_absolute() else ctx.root / name
             if not candidate.is_file():
                 candidate = Path(name)
             if not candidate.is_file():

@@ -281,14 +281,14 @@ def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Opti
             status = "confirmed: the engine did not finish even the smallest subject"
         elif exponential:
             growth = f"x{measurement.growth:.1f} per pump, " if measurement.growth else ""
-            status = f"confirmed: {growth}{last[1]:.2f} s at n={last[0]}" + (" before the time budget ran out" if measurement.timed_out else "")
+            status = f"confirmed: {growth}{last[1]:.2f} s CPU at n={last[0]}" + (" before the time budget ran out" if measurement.timed_out else "")
         else:
-            status = f"confirmed: measured O(n^{measurement.growth:.1f}), {last[1]:.2f} s at n={last[0]}"
+            status = f"confirmed: measured O(n^{measurement.growth:.1f}), {last[1]:.2f} s CPU at n={last[0]}"
     else:
         severity = _lower(severity)
         last = measurement.largest
         why = "no failing suffix made the engine reject" if measurement.suffix is None else \
-            (f"{last[1]:.3f} s at n={last[0]}" if last else "no timing")
+            (f"{last[1]:.3f} s CPU at n={last[0]}" if last else "no timing")
         status = f"unconfirmed: the engine did not slow down ({why})"
     message = f"{head}: {pattern_text}; attack {expression} ({status})"
     if site.note:

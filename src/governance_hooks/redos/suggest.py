@@ -32,7 +32,7 @@ def _lit(cp: int, in_class: bool = False) -> str:
         return "\\n"
     if ch == "\t":
         return "\\t"
-    if not ch.isprintable() or ch.isspace():
+    if not ch.isprintable() or ch.isspace() or cp > 0x7E:  # escaped: a KELVIN SIGN must not look like K
         return f"\\x{cp:02x}" if cp < 256 else (f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}")
     if (ch in "\\]^-[" if in_class else ch in _SPECIAL):
         return "\\" + ch

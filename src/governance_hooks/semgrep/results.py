@@ -111,17 +111,22 @@ def incomplete(path: str, reason: str, line: Optional[int] = None) -> Finding:
 def error_findings(errors: Iterable[Mapping[str, Any]], display_path: Callable[[str], str]) -> List[Finding]:
     """One ``analysis-incomplete`` finding per file Semgrep reported errors for (types joined)."""
     reasons: Dict[str, List[str]] = {}
+    first_line: Dict[str, Optional[int]] = {}
     for error in errors:
         path = str(error.get("path") or "")
         kind = str(error.get("type") or "error")
-        if isinstance(error.get("type"), list):  # some versions report ["PartialParsing", [...]]
+        if isinstance(error.get("type"), list):  # e.g. ["PartialParsing", [spans]]
             kind = str(error["type"][0])
         rule = error.get("rule_id")
         reason = f"{kind} in rule {semgrep_rule_id(str(rule))}" if rule else kind
         reasons.setdefault(path, [])
         if reason not in reasons[path]:
             reasons[path].append(reason)
-    return [incomplete(display_path(path), "; ".join(found)) for path, found in sorted(reasons.items())]
+        if first_line.get(path) is None:
+            spans = error.get("spans") or [{}]
+            first_line[path] = _int(((spans[0] or {}).get("start") or {}).get("line"))
+    return [incomplete(display_path(path), "; ".join(found), first_line.get(path))
+            for path, found in sorted(reasons.items())]
 
 
 def _int(value: Any) -> Optional[int]:
