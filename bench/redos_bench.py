@@ -61,7 +61,7 @@ def run_ours(rows, confirm: bool):
     working = None
     if confirm:
         jobs = [(row.pattern, row.flags, row.kind, v) for row, (_c, v) in zip(rows, predictions) if v.vulnerable]
-        with Confirmer(timeout=5.0, target=0.05, workers=2) as confirmer:
+        with Confirmer(timeout=5.0, target=Options().confirm_target, workers=2) as confirmer:
             results = confirmer.confirm_all(jobs)
         working = (sum(r.confirmed for r in results), len(results))
         for (pattern, _f, kind, _v), r in zip(jobs, results):

@@ -1,8 +1,11 @@
 """Drive the real pre-commit framework against a snapshot of this checkout.
 
-The snapshot (the working tree as it is, committed into a temporary repository)
-is made once per session, and ``PRE_COMMIT_HOME`` is shared, so pre-commit
-builds the hook environment once however many tests call ``try_repo``.
+The snapshot (what a clone of the working tree would hold, committed into a
+temporary repository) is made once per session. ``pre-commit try-repo`` builds
+the hook environment in a fresh store on every call (that is how try-repo
+works), so each call pays for a ``pip install`` of this package; pip's own
+cache keeps that to seconds after the first. ``PRE_COMMIT_HOME`` points at a
+temporary folder so the user's pre-commit store is never touched.
 """
 
 from __future__ import annotations

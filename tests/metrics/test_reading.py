@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 
 import pytest
 
@@ -263,3 +264,42 @@ def test_per_line_caps_bound_memory_on_hostile_lines(tmp_path, backend):
         (1, "metrics/schema-violation"): 1,       # "v" is an array
         (2, "metrics/schema-violation"): 1000,
     }
+
+
+def _has_duplicate(line: bytes) -> bool:
+    """Oracle: does any object in the line repeat a name (stdlib parser, pairs kept)?"""
+    found = []
+
+    def pairs(items):
+        names = [k for k, _ in items]
+        found.append(len(names) != len(set(names)))
+        return dict(items)
+
+    json.loads(line, object_pairs_hook=pairs)
+    return any(found)
+
+
+def test_duplicate_detection_matches_an_oracle_across_chunks(tmp_path, backend):
+    import random
+
+    rng = random.Random(7)
+    lines = []
+    for i in range(2000):
+        record = {"epoch": i, "t": "2024-05-01T12:00:00Z", "m": {"a": 1, "b": "x:y"}}
+        text = json.dumps(record)
+        kind = rng.random()
+        if kind < 0.02:
+            text = text[:-1] + ', "epoch": 3}'                       # top-level duplicate
+        elif kind < 0.04:
+            text = text.replace('"b": "x:y"', '"b": "x:y", "a": 2')  # nested duplicate
+        elif kind < 0.05:
+            text = text[:-1] + ', "q": 1, "q": "\\u003a"}'           # escaped colon hides a count
+        elif kind < 0.06:
+            text = text[:-1] + ', "c\\u003ad": 1, "c:d": 2}'         # same name, one escaped
+        lines.append(text.encode())
+    expected = [n for n, line in enumerate(lines, 1) if _has_duplicate(line)]
+    assert len(expected) > 80
+    for block_size in (1 << 20, 4096):
+        result = scan_bytes(tmp_path, b"\n".join(lines) + b"\n", backend=backend, max_errors=0, block_size=block_size)
+        found = sorted({r[0] for r in rows(result) if r[2] == "metrics/duplicate-key"})
+        assert found == expected

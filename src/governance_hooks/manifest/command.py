@@ -41,7 +41,7 @@ def _run_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--no-cache", action="store_true", default=d(False),
                         help="do not read or write the stat cache (hash every file; for CI)")
     parser.add_argument("--jobs", "-j", type=int, metavar="N", default=d(None),
-                        help="hashing threads (default: 2 x usable CPUs, at most 16)")
+                        help="hashing threads (default: one per usable CPU, at most 16)")
     parser.add_argument("--exclude", action="append", metavar="PATTERN", default=d(None),
                         help="gitignore-style pattern of files that are not data (repeatable; adds to the "
                              "defaults and the configuration)")

@@ -109,12 +109,18 @@ _fadvise = getattr(os, "posix_fadvise", None)
 
 
 def default_workers() -> int:
-    """Threads to use: twice the usable CPUs (reads overlap hashing), capped at 16."""
+    """Threads to use: one per usable CPU, capped at 16.
+
+    More threads than CPUs do not hash faster (sha256 is CPU-bound; reads are
+    overlapped by the kernel's read-ahead, asked for with ``posix_fadvise``)
+    and make the threads fight for the GIL between small files: measured on
+    10,000 small files, 4 threads on 2 CPUs cost 2-3x the CPU time of 1 or 2.
+    """
     try:
         cpus = len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return max(1, min(16, 2 * cpus))
+    return max(1, min(16, cpus))
 
 
 def _batches(items: Sequence[Tuple[Hashable, str, int]]) -> List[List[Tuple[Hashable, str, int]]]:

@@ -208,10 +208,17 @@ class Backend:
 
     def __init__(self, bundle: SchemaBundle):
         self.bundle = bundle
+        self._where_cache: Dict[Tuple[str, Tuple[Any, ...]], str] = {}
 
     def _where(self, uri: str, tokens) -> str:
-        name = self.bundle.names.get(uri, uri)
-        return f"{name}#{json_pointer(tokens)}"
+        """``name#pointer`` for a schema location (cached: the same few locations fail again and again)."""
+        key = (uri, tuple(tokens))
+        text = self._where_cache.get(key)
+        if text is None:
+            text = f"{self.bundle.names.get(uri, uri)}#{json_pointer(tokens)}"
+            if len(self._where_cache) < 10_000:
+                self._where_cache[key] = text
+        return text
 
     def check(self, records: List[Any], skip: Container[int] = ()) -> List[Tuple[int, Any]]:  # pragma: no cover
         """Validate ``records`` except the indices in ``skip``; return ``(index, outcome)`` for bad ones."""
@@ -483,7 +490,7 @@ class FastBackend(Backend):
             detail["expected"] = facts.get("expected_value")
         elif "limit" in facts:
             detail["limit"] = facts["limit"]
-        uri = self._document_of(schema_tokens)
+        uri = self.bundle.root_uri if len(self.bundle.documents) == 1 else self._document_of(schema_tokens)
         tokens = self._typed_path(record, error.instance_path)
         return SchemaIssue(json_path(tokens), self._where(uri, schema_tokens),
                            keyword, describe(keyword, error.instance, detail), tuple(tokens))

@@ -12,8 +12,7 @@ Every line is validated; the shortcut only decides which lines need words.
 from __future__ import annotations
 
 import gc
-from itertools import accumulate, compress, repeat
-from operator import ne
+from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -30,7 +29,7 @@ try:  # the fast parser is optional (the ``fast`` extra)
 except ImportError:  # pragma: no cover - exercised where orjson is absent
     _orjson = None
 
-#: Lines per chunk when a block's colon counts differ (a duplicate somewhere in it).
+#: Lines per range compared when a block's colon counts differ (a duplicate somewhere in it).
 DUP_CHUNK = 32
 
 SEVERITY = {
@@ -277,47 +276,66 @@ class FileScanner:
 
     def _find_duplicates(self, lines: List[Any], buffer: Optional[bytes], records: List[Any],
                          skip: set, first: int, sink: _Sink) -> List[int]:
-        """Report duplicate keys of the fast-parsed lines; return the indices orjson could not re-serialise."""
+        """Report duplicate keys of the fast-parsed lines; return the indices orjson could not re-serialise.
+
+        A dropped duplicate removes its ``:`` from ``orjson.dumps`` output (which
+        never escapes ``:``), so equal colon counts between the raw bytes and the
+        re-serialised records prove there is none. The block is compared whole
+        when the previous one was clean, else in ranges of ``DUP_CHUNK`` lines;
+        only lines of differing ranges are compared one by one, and only lines
+        whose counts differ (or that hold an escaped ``\\u003a``) are scanned.
+        """
         dumps = _orjson.dumps
         kept = records  # refused lines hold None: no colon
-        if buffer is not None and b"\\u003" not in buffer and not self._dups_last_block:
-            # One dumps for the block: equal colon counts prove there is no duplicate.
-            raw_colons = buffer.count(b":") - sum(lines[i].count(b":") for i in skip if isinstance(lines[i], bytes))
+        escaped = buffer is None or b"\\u003" in buffer
+        skip_colons = {i: lines[i].count(b":") for i in skip if isinstance(lines[i], bytes)}
+        if not escaped and not self._dups_last_block:
             try:
-                if dumps(kept).count(b":") == raw_colons:
+                if dumps(kept).count(b":") == buffer.count(b":") - sum(skip_colons.values()):
                     return []
             except TypeError:  # orjson's encode error (nesting beyond its writer's limit)
                 pass
-        # Line by line (C-level maps); lines whose counts differ are scanned exactly.
-        if buffer is not None:
-            raw_counts = list(map(bytes.count, lines, repeat(b":")))
-        else:
-            raw_counts = [l.count(b":") if isinstance(l, bytes) else 0 for l in lines]
-        for i in skip:
-            raw_counts[i] = 0
-        # Chunks of DUP_CHUNK lines first: only chunks whose counts differ are written line by line.
         n = len(lines)
-        cumulative = list(accumulate(raw_counts, initial=0))
-        starts = range(0, n, DUP_CHUNK)
-        dumped: List[Any] = raw_counts.copy()  # equal by default: chunks that match need no more work
-        for start in starts:
+        if buffer is not None:
+            # Byte offset of line k is prefix[k] + k (k newlines before it).
+            prefix = list(accumulate(map(len, lines), initial=0))
+            skipped_per_chunk: Dict[int, int] = {}
+            for i, count in skip_colons.items():
+                skipped_per_chunk[i // DUP_CHUNK] = skipped_per_chunk.get(i // DUP_CHUNK, 0) + count
+
+            def raw_colons(low: int, high: int) -> int:
+                return buffer.count(b":", prefix[low] + low, prefix[high] + high)
+        else:
+            cumulative = list(accumulate((l.count(b":") if isinstance(l, bytes) else 0 for l in lines), initial=0))
+            skipped_per_chunk = {}
+            for i, count in skip_colons.items():
+                skipped_per_chunk[i // DUP_CHUNK] = skipped_per_chunk.get(i // DUP_CHUNK, 0) + count
+
+            def raw_colons(low: int, high: int) -> int:
+                return cumulative[high] - cumulative[low]
+
+        suspects: List[int] = []
+        unwritable: List[int] = []
+        for chunk, start in enumerate(range(0, n, DUP_CHUNK)):
             stop = min(start + DUP_CHUNK, n)
             try:
-                if dumps(kept[start:stop]).count(b":") == cumulative[stop] - cumulative[start]:
+                if dumps(kept[start:stop]).count(b":") == raw_colons(start, stop) - skipped_per_chunk.get(chunk, 0):
                     continue
             except TypeError:
                 pass
             for i in range(start, stop):
+                if i in skip:
+                    continue
                 try:
-                    dumped[i] = dumps(kept[i]).count(b":")
+                    if dumps(kept[i]).count(b":") != lines[i].count(b":"):
+                        suspects.append(i)
                 except TypeError:
-                    dumped[i] = -1  # unknown (deeper than orjson writes): scan the tokens
-        suspects = list(compress(range(len(lines)), map(ne, raw_counts, dumped)))
-        if buffer is None or b"\\u003" in buffer:
+                    unwritable.append(i)  # deeper than orjson writes: measured by the caller
+                    suspects.append(i)
+        if escaped:
             suspects = sorted(set(suspects) | {i for i, l in enumerate(lines)
                                                if i not in skip and isinstance(l, bytes) and b"\\u003" in l})
         self._dups_last_block = bool(suspects)
-        unwritable = [i for i in compress(range(len(dumped)), map((-1).__eq__, dumped))] if -1 in dumped else []
         for i in suspects:
             diag = LineDiagnosis()
             scan_tokens(lines[i].decode("utf-8"), diag, allow_nan=True)

@@ -146,7 +146,7 @@ class Confirmer:
         workers: parallel child processes.
     """
 
-    def __init__(self, timeout: float = 3.0, target: float = 0.1, workers: int = 2) -> None:
+    def __init__(self, timeout: float = 3.0, target: float = 0.02, workers: int = 2) -> None:
         self.timeout = timeout
         self.target = target
         self.workers = max(1, workers)

@@ -42,7 +42,7 @@ class Options:
     min_degree: int = 2
     confirm: bool = True
     confirm_timeout: float = 3.0
-    confirm_target: float = 0.05
+    confirm_target: float = 0.02
     analysis_timeout: float = 3.0
     max_states: int = 5000
     workers: int = 2
