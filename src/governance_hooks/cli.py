@@ -59,8 +59,28 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser: top-level flags and one subparser per check and pipeline command."""
+#: One line per subcommand for ``governance-hooks --help``; the full
+#: description comes from the command module's ``HELP`` once it is imported.
+SUMMARIES: Dict[str, str] = {
+    "codeowners": "CODEOWNERS: GitHub/GitLab semantics, dead and shadowed rules, unowned files",
+    "redos": "regexes with catastrophic backtracking, with a confirmed attack string",
+    "metrics": "metrics NDJSON logs validated line by line against JSON Schema",
+    "policy": "prove the egress/admin/tracking policy with z3",
+    "manifest": "dataset manifests: build, or verify shards by sha256 and size",
+    "checkpoint": "checkpoint integrity and pickle safety without unpickling",
+    "semgrep": "the governance Semgrep rule pack, offline",
+    "run": "every enabled check in one pass (report, SARIF, summary, audit)",
+    "report": "the audit report: capability matrix and input hashes",
+}
+
+
+def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
+    """The full parser: top-level flags and one subparser per check and pipeline command.
+
+    With ``only``, just that command's module is imported and given its real
+    options; the others get a placeholder (enough for ``--help``). A commit
+    hook runs one check, so it should not pay for importing the rest.
+    """
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Governance checks for ML and platform repositories.",
@@ -70,15 +90,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_options()
     for name in CHECKS + tuple(PIPELINE_COMMANDS):
+        if only is not None and name != only:
+            sub.add_parser(name, help=SUMMARIES.get(name), add_help=False)
+            continue
         try:
             module = _command_module(name)
         except ModuleNotFoundError as exc:
             if not (exc.name or "").startswith("governance_hooks"):
                 raise
             continue  # a check not built into this installation
-        sp = sub.add_parser(name, parents=[parent], help=module.HELP, description=module.HELP)
+        sp = sub.add_parser(name, parents=[parent], help=SUMMARIES.get(name, module.HELP), description=module.HELP)
         module.add_arguments(sp)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> Optional[str]:
+    """The subcommand named in ``argv``: its first word that is not an option (top-level options take no value)."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word if word in SUMMARIES else None
+    return None
 
 
 def list_rules(checks: Sequence[str], out) -> None:
@@ -208,7 +241,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     debug = "--debug" in argv
     stdout, stderr = sys.stdout, sys.stderr
     try:
-        parser = build_parser()
+        parser = build_parser(only=_command_in(argv))
         args = parser.parse_args(argv)
         if args.list_rules and not args.command:
             list_rules(CHECKS, stdout)

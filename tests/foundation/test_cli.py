@@ -170,3 +170,16 @@ def test_query_output_replaces_the_report(fake_cli, tmp_path, capsys):
     assert fake_cli(["fake", "--repo", str(tmp_path), "--mode", "query"]) == 0
     assert capsys.readouterr().out == "owners of x.py: @a\n"
     assert fake_cli(["fake", "--repo", str(tmp_path), "--mode", "query", "--fail-on", "warning"]) == 1
+
+
+def test_a_hook_imports_only_its_own_check():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from governance_hooks.cli import main; "
+        "main(['codeowners', '--list-rules']); "
+        "print(sorted(m for m in sys.modules if m.endswith('.command') and m.startswith('governance_hooks')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "['governance_hooks.codeowners.command']"

@@ -110,6 +110,8 @@ def test_worktree_git_file_is_followed(tmp_path):
     (tmp_path / "wt" / "data").mkdir(parents=True)
     (tmp_path / "wt" / ".git").write_text("gitdir: ../real-git-dir\n")
     assert git_dir_of(str(tmp_path / "wt" / "data")) == tmp_path / "wt" / "../real-git-dir"
+    (tmp_path / "wt" / ".git").write_text("gitdir: /nonexistent/git/dir\n")
+    assert git_dir_of(str(tmp_path / "wt" / "data")) is None
 
 
 def test_user_cache_dir_outside_git(tmp_path, monkeypatch):

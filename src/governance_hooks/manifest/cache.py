@@ -49,7 +49,8 @@ def git_dir_of(start: str) -> Optional[Path]:
                 return None
             if text.startswith("gitdir:"):
                 target = Path(text[len("gitdir:"):].strip())
-                return target if target.is_absolute() else (folder / target)
+                target = target if target.is_absolute() else (folder / target)
+                return target if target.is_dir() else None  # never create a bogus git dir
             return None
     return None
 
@@ -166,7 +167,7 @@ class StatCache:
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             # ASCII JSON: names holding undecodable bytes (surrogate escapes) round-trip as \udcXX.
-            write_atomic(self.file, json.dumps(document, separators=(",", ":"), sort_keys=True).encode("ascii"))
+            write_atomic(self.file, json.dumps(document, separators=(",", ":")).encode("ascii"))
         except (OSError, ValueError):
             return
         self._entries = entries

@@ -75,19 +75,30 @@ def hash_file(path: str) -> Digest:
                 _fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)  # ask for aggressive read-ahead
             except OSError:
                 pass
-        digest = hashlib.sha256()
-        buf = _buffer()
-        buffers = [buf]
-        total = 0
-        head = None
-        while True:
-            n = _readinto(fd, buffers)
-            if not n:
-                break
-            if not total and n <= 1024:
-                head = bytes(buf[:n])
-            digest.update(buf[:n])
-            total += n
+        size = before.st_size
+        if size < CHUNK:
+            # Small file: one read of size+1 bytes. Getting exactly `size` bytes back means the
+            # end of the file (a regular file only reads short at its end); anything else
+            # (it grew, or a short read) continues with the loop below.
+            data = os.read(fd, size + 1)
+            digest = hashlib.sha256(data)
+            total = len(data)
+            head = data if total <= 1024 else None
+            more = total != size
+        else:
+            digest = hashlib.sha256()
+            total, head, more = 0, None, True
+        if more:
+            buf = _buffer()
+            buffers = [buf]
+            while True:
+                n = _readinto(fd, buffers)
+                if not n:
+                    break
+                if not total and n <= 1024:
+                    head = bytes(buf[:n])
+                digest.update(buf[:n])
+                total += n
         after = os.fstat(fd)
     except OSError as exc:
         return Digest(None, error=exc.strerror or str(exc))

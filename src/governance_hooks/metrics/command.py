@@ -19,6 +19,9 @@ from ..findings import Finding, Location, Severity
 HELP = "Validate metrics NDJSON/JSON Lines logs (also .gz) line by line against a JSON Schema."
 
 SUFFIXES = (".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")
+#: Bundle keys that cannot be a schema path from the configuration.
+BUILTIN_SCHEMA = "<builtin>"
+CLI_SCHEMA = "<--schema>"
 CONFIG_KEYS = (
     "schema", "schemas", "backend", "max-errors", "allow-nan", "allow-blank-lines", "cross-checks",
     "timestamp-keys", "jobs", "max-line-bytes", "max-decompressed-bytes", "exclude",
@@ -74,45 +77,21 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     """
     from ..config import require_keys
     from . import engine
-    from .crossline import CHECKS
     from .globs import compile_glob
-    from .scan import ScanOptions
     from .schema_loader import load_default, load_schema
 
     table = ctx.options
     source = ctx.config.source or "configuration"
     require_keys("metrics", table, CONFIG_KEYS, ctx.config.source)
     base = ctx.config.source.parent if ctx.config.source else ctx.root
-
-    cross = _option(args.cross_check, table, "cross-checks", list, [], source)
-    if "all" in cross:
-        cross = list(CHECKS)
-    unknown = sorted(set(cross) - set(CHECKS))
-    if unknown:
-        raise ToolError(f"{source}: unknown cross-checks {', '.join(unknown)} (known: {', '.join(CHECKS)}, all)")
-    max_errors = _option(args.max_errors, table, "max-errors", int, 100, source)
-    if max_errors < 0:
-        raise ToolError("--max-errors must be 0 (no cap) or a positive number")
-    jobs = _option(args.jobs, table, "jobs", int, 0, source) or engine.default_jobs()
-    if jobs < 1:
-        raise ToolError("--jobs must be at least 1")
-    backend = _option(args.backend, table, "backend", str, "auto", source)
-    options = ScanOptions(
-        allow_nan=bool(_option(args.allow_nan, table, "allow-nan", bool, False, source)),
-        allow_blank_lines=bool(_option(args.allow_blank_lines, table, "allow-blank-lines", bool, False, source)),
-        max_errors=max_errors,
-        cross_checks=tuple(dict.fromkeys(cross)),
-        timestamp_keys=tuple(_option(args.timestamp_key, table, "timestamp-keys", list, ["timestamp", "time"], source)),
-        max_line_bytes=_option(None, table, "max-line-bytes", int, 16 << 20, source) or (16 << 20),
-        max_decompressed_bytes=_option(None, table, "max-decompressed-bytes", int, 16 << 30, source) or (16 << 30),
-    )
+    options, backend, jobs = _scan_options(args, table, source)
 
     # Schemas: --schema wins; else the first matching glob of `schemas`; else `schema`; else the builtin.
     bundles: Dict[str, Any] = {}
     mapping: List = []
     if args.schema is not None:
-        bundles["cli"] = load_schema(args.schema)
-        fallback = "cli"
+        bundles[CLI_SCHEMA] = load_schema(args.schema)
+        fallback = CLI_SCHEMA
     else:
         schemas = table.get("schemas", {})
         if not isinstance(schemas, dict) or not all(isinstance(v, str) for v in schemas.values()):
@@ -122,7 +101,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                 mapping.append((compile_glob(glob), schema_path))
             except ValueError as exc:
                 raise ToolError(f"{source}: schemas: bad glob {glob!r}: {exc}") from None
-        fallback = _option(None, table, "schema", str, "", source) or "builtin"
+        fallback = _option(None, table, "schema", str, "", source) or BUILTIN_SCHEMA
 
     targets_paths = _discover(args.files, ctx, _option(None, table, "exclude", list, [], source))
     targets = []
@@ -146,7 +125,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                 key = schema_path
                 break
         if key not in bundles:
-            if key == "builtin":
+            if key == BUILTIN_SCHEMA:
                 bundles[key] = load_default()
             else:
                 bundles[key] = load_schema(base / key, label=key)
@@ -156,6 +135,41 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     outcome = _run_with_progress(engine, targets, bundles, backend, options, jobs, ctx)
     stats = {"files": outcome.files, "lines": outcome.lines, "backend": outcome.backend}
     return CheckResult(findings=refused + outcome.findings, stats=stats, inputs=[t.rel for t in targets])
+
+
+def _scan_options(args: argparse.Namespace, table: Dict[str, Any], source):
+    """``(ScanOptions, backend name, jobs)`` from the flags, else the table, else defaults.
+
+    Raises:
+        ToolError: a value of the wrong type or out of range.
+    """
+    from .crossline import CHECKS
+    from .engine import default_jobs
+    from .scan import ScanOptions
+
+    cross = _option(args.cross_check, table, "cross-checks", list, [], source)
+    if "all" in cross:
+        cross = list(CHECKS)
+    unknown = sorted(set(cross) - set(CHECKS))
+    if unknown:
+        raise ToolError(f"{source}: unknown cross-checks {', '.join(unknown)} (known: {', '.join(CHECKS)}, all)")
+    max_errors = _option(args.max_errors, table, "max-errors", int, 100, source)
+    if max_errors < 0:
+        raise ToolError("--max-errors must be 0 (no cap) or a positive number")
+    jobs = _option(args.jobs, table, "jobs", int, 0, source) or default_jobs()
+    if jobs < 1:
+        raise ToolError("--jobs must be at least 1")
+    backend = _option(args.backend, table, "backend", str, "auto", source)
+    options = ScanOptions(
+        allow_nan=bool(_option(args.allow_nan, table, "allow-nan", bool, False, source)),
+        allow_blank_lines=bool(_option(args.allow_blank_lines, table, "allow-blank-lines", bool, False, source)),
+        max_errors=max_errors,
+        cross_checks=tuple(dict.fromkeys(cross)),
+        timestamp_keys=tuple(_option(args.timestamp_key, table, "timestamp-keys", list, ["timestamp", "time"], source)),
+        max_line_bytes=_option(None, table, "max-line-bytes", int, 16 << 20, source) or (16 << 20),
+        max_decompressed_bytes=_option(None, table, "max-decompressed-bytes", int, 16 << 30, source) or (16 << 30),
+    )
+    return options, backend, jobs
 
 
 #: Inputs at least this large get a progress bar when stderr is a terminal.

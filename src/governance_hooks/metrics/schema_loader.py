@@ -237,7 +237,9 @@ def _local_path(uri: str, folder: Path, alias_base: Optional[str]) -> Optional[P
     """The file a ``file:`` URI (or a URI under the root's ``$id`` folder) stands for; else ``None``."""
     parsed = urlparse(uri)
     if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
-        return Path(unquote(parsed.path))
+        from urllib.request import url2pathname  # drive letters on Windows
+
+        return Path(url2pathname(parsed.path))
     if alias_base is not None and uri.startswith(alias_base):
         rest = unquote(uri[len(alias_base):])
         if rest and "?" not in rest:
