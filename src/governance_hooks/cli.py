@@ -217,7 +217,7 @@ def emit(report: Report, args: argparse.Namespace, stdout) -> None:
     if args.summary is not None:
         from .report.github import render_summary
 
-        _write(args.summary, render_summary(report), append=True)
+        _write(args.summary, render_summary(report, annotated=args.format == "github"), append=True)
 
 
 def _write(path: Path, text: str, append: bool = False) -> None:

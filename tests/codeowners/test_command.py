@@ -57,6 +57,7 @@ def test_missing_file_is_a_note(make_repo, capsys):
     report = json.loads(out)
     assert code == 0
     assert [f["rule_id"] for f in report["findings"]] == ["codeowners/missing-file"]
+    assert report["findings"][0]["message"] == "no CODEOWNERS file in .github/, the root, docs/ or .gitlab/"
     assert report["summary"]["codeowners"]["unowned_files"] == 1
 
 
@@ -268,6 +269,8 @@ def test_gitlab_location_order(make_repo, capsys):
 
 
 def test_who_without_any_codeowners_file(tmp_path, capsys):
-    code, out, _ = run(capsys, "--repo", str(tmp_path), "--who", "src/a.py")
-    assert code == 0
-    assert out.splitlines()[0] == "src/a.py: no owners (no rule matches)"
+    code, out, err = run(capsys, "--repo", str(tmp_path), "--who", "src/a.py")
+    assert code == 2
+    assert out == ""
+    assert err == (f"governance-hooks: error: {tmp_path}: no CODEOWNERS file in .github/, the root, docs/ or .gitlab/; "
+                   "--repo names the repository root\n")

@@ -46,6 +46,8 @@ def test_hidden_annotation_counts_and_summary_note():
     # Every finding is still listed, most severe first.
     assert md.count("| `x.py:") == 16
     assert md.index("### error: fake") < md.index("### warning: fake")
+    # Without annotations in the same run (e.g. --format text) there is nothing hidden to mention.
+    assert "not annotated" not in render_summary(report, annotated=False)
 
 
 def test_summary_truncates_within_limit():

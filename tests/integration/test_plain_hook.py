@@ -65,6 +65,20 @@ def test_commit_blocked_on_a_finding_and_allowed_when_clean(hooked_repo):
     assert git(hooked_repo, "status", "--porcelain") == ""
 
 
+def test_partially_staged_file_blocks_the_commit(hooked_repo):
+    """The broken version is staged, a clean one is only on disk: checking the disk would let it in."""
+    head = git(hooked_repo, "rev-parse", "HEAD")
+    (hooked_repo / "CODEOWNERS").write_text(BROKEN, encoding="utf-8")
+    git(hooked_repo, "add", "CODEOWNERS")
+    (hooked_repo / "CODEOWNERS").write_text(CLEAN, encoding="utf-8")
+    result = _commit(hooked_repo, [Path(sys.executable).parent, *_system_dirs()])
+    assert result.returncode == 1
+    assert ("governance-hooks: error: --staged: CODEOWNERS also had unstaged changes, so the files on disk "
+            "are not the ones being committed") in result.stderr
+    assert "the checks could not run (exit 2); commit blocked" in result.stderr
+    assert git(hooked_repo, "rev-parse", "HEAD") == head
+
+
 def test_extra_arguments_and_an_explicit_command(hooked_repo):
     (hooked_repo / "docs" / "new.md").write_text("new\n", encoding="utf-8")
     git(hooked_repo, "add", "docs/new.md")

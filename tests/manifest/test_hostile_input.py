@@ -10,8 +10,8 @@ from hypothesis import given, settings, strategies as st
 
 from governance_hooks.check import Context
 from governance_hooks.config import Config
+from governance_hooks.jsonpos import Locator
 from governance_hooks.manifest.command import Progress
-from governance_hooks.manifest.json_locate import Locator
 from governance_hooks.manifest.parse_json import parse_manifest_json
 from governance_hooks.manifest.parse_sums import parse_sha256sums
 

@@ -23,9 +23,12 @@ json_values = st.recursive(
 line = st.one_of(
     st.binary(max_size=40).map(lambda b: b.replace(b"\n", b" ")),
     json_values.map(lambda v: json.dumps(v).encode()),
-    st.dictionaries(st.sampled_from(["epoch", "loss", "a b", "step"]), json_values, max_size=4)
+    st.dictionaries(st.sampled_from(["epoch", "loss", "a b", "step", "run_id", "timestamp", "time"]), json_values,
+                    max_size=4)
     .map(lambda d: json.dumps(d).encode()),
-    st.sampled_from([b"", b"NaN", b'{"epoch": 1, "x": NaN}', b'{"epoch": 1, "a": 1, "a": 2}', b"\xef\xbb\xbf{}"]),
+    st.sampled_from([b"", b"NaN", b'{"epoch": 1, "x": NaN}', b'{"epoch": 1, "a": 1, "a": 2}', b"\xef\xbb\xbf{}",
+                     b'{"epoch": "3", "step": 1e999, "timestamp": "2024-02-30T00:00:00Z", "run_id": 7}',
+                     b'{"epoch": 2, "step": -Infinity, "time": 1e308, "run_id": true}']),
 )
 
 
@@ -47,3 +50,6 @@ def test_any_input_same_findings_any_block_size_and_backend(tmp_path, lines, blo
     small = FileScanner(FAST, ScanOptions(max_errors=0, block_size=block_size)).scan(path, "f")
     reference = FileScanner(REFERENCE, ScanOptions(max_errors=0, block_size=block_size)).scan(path, "f")
     assert _rows(small) == _rows(whole) == _rows(reference)
+    everything = ScanOptions(max_errors=0, block_size=block_size, allow_nan=True,
+                             cross_checks=("types", "steps", "timestamps", "finite"))
+    assert _rows(FileScanner(FAST, everything).scan(path, "f")) == _rows(FileScanner(REFERENCE, everything).scan(path, "f"))

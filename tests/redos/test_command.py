@@ -101,7 +101,15 @@ def test_bad_configuration_exits_2_with_one_line(make_repo, capsys, table, messa
 def test_missing_file_argument_exits_2(make_repo, capsys):
     root = make_repo({"a.py": SAFE})
     assert main(["redos", "--repo", str(root), "nope.py"]) == 2
-    assert "nope.py: no such file" in capsys.readouterr().err
+    assert capsys.readouterr().err == "governance-hooks: error: nope.py: no such file or folder\n"
+
+
+def test_a_folder_argument_means_the_files_under_it(make_repo, capsys):
+    root = make_repo({"pkg/clean.py": VULNERABLE, "pkg/sub/ok.py": SAFE, "other/bad.py": VULNERABLE})
+    code, report = _run(root, "pkg", "--no-confirm", capsys=capsys)
+    assert code == 1
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("pkg/clean.py", 4)]
+    assert report["summary"]["redos"]["files"] == 2
 
 
 def test_hostile_sources_do_not_crash_the_check(make_repo, capsys):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from governance_hooks.redos.extract_data import extract_json, extract_yaml, parse_json
+from governance_hooks.jsonpos import loads as parse_json
+from governance_hooks.redos.extract_data import extract_json, extract_yaml
 
 SCHEMA = b'''{
   "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -150,7 +150,7 @@ def test_without_semgrep_the_check_is_skipped_with_the_reason(repo, capsys, monk
     code, report, _ = run_json(capsys, "--repo", str(repo))
     assert code == 0 and report["findings"] == []
     assert report["summary"]["semgrep"]["status"] == "skipped"
-    assert report["summary"]["semgrep"]["reason"] == "semgrep is not installed (pip install governance-hooks[semgrep])"
+    assert report["summary"]["semgrep"]["reason"] == "semgrep is not installed: install governance-hooks with its semgrep extra, e.g. pip install -e '.[semgrep]' in a checkout"
 
 
 def test_a_semgrep_that_fails_is_exit_2_with_one_line(repo, capsys, monkeypatch, tmp_path):

@@ -26,8 +26,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .. import hashing
+from ..jsonpos import Document, JsonPositionError, parse
+from ..jsonpos import escape_token as escape  # re-exported in __all__
 from . import rules
-from .jsonpos import Document, JsonProblem, escape, parse
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 _STATE_LINE = re.compile(r"^(?P<hex>[0-9A-Fa-f]{64})(?:\s+\*?(?P<name>\S.*))?$")
@@ -89,7 +90,7 @@ def _load(path: Path, problems: List[Problem]) -> Optional[Document]:
         return None
     try:
         doc = parse(data)
-    except JsonProblem as exc:
+    except JsonPositionError as exc:
         problems.append(Problem(rules.MALFORMED_METADATA, path, f"{path.name} is not valid JSON: {exc.message}",
                                 exc.line, exc.column, ""))
         return None

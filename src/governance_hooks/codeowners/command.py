@@ -124,9 +124,13 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                 "file is ignored", dead, evidence={"in_effect": located.in_effect},
                 suggestion=f"merge its rules into {located.in_effect} and delete it"))
         if located.in_effect is None:
+            places = {
+                "github": ".github/, the root or docs/",
+                "gitlab": "the root, docs/ or .gitlab/",
+            }.get(dialect, ".github/, the root, docs/ or .gitlab/")
             if args.who is not None:
-                return _who(args, ctx, parse("", dialect if dialect != "auto" else "github"), result)
-            places = ".github/, the root or docs/" if located.host == "github" else "the root, docs/ or .gitlab/"
+                # An ownership answer without rules would read as "nobody owns it": refuse instead.
+                raise ToolError(f"{root}: no CODEOWNERS file in {places}; --repo names the repository root")
             result.findings.append(finding(
                 "codeowners/missing-file", f"no CODEOWNERS file in {places}", "",
                 suggestion="add .github/CODEOWNERS" if located.host == "github" else "add CODEOWNERS"))

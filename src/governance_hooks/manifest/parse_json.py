@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any, List, Optional
 
-from .json_locate import Locator, escape_token, line_column
+from ..jsonpos import Locator, escape_token, line_column
 from .model import JSON, Entry, Manifest, Problem
 
 SCHEMA_VERSION = "1.0"

@@ -4,26 +4,29 @@ Fast path, per block of ~1 MiB: ``orjson.loads`` on each line; one
 ``orjson.dumps`` of the block's records whose colon count, compared with the
 raw bytes', proves that no object had a duplicate key (a dropped duplicate
 removes its ``:`` from the re-serialised text, and a ``:`` is never escaped by
-orjson); one batch ``is_valid`` call. Only lines that fail one of these go
-through the exact slow path (:mod:`.lineparse`) and the full error listing.
-Every line is validated; the shortcut only decides which lines need words.
+orjson); when the counts differ, 32-line ranges, then lines, are compared.
+Then one batch ``is_valid`` call (record by record, in one C-level map, after a
+block that had invalid records). Only lines that fail one of these go through
+the exact slow path (:mod:`.lineparse`) and the full error listing. Every line
+is validated; the shortcuts only decide which lines need words.
 """
 
 from __future__ import annotations
 
 import gc
+from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, repeat
 from operator import ne
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..findings import Finding, Location, Severity
+from ..findings import Finding, Location
 from .backends import MAX_DEPTH, Backend, ReferenceBackend, TooDeep, depth_of
 from .crossline import CrossLineChecker
 from .lineparse import LineDiagnosis, diagnose, scan_tokens, value_columns
 from .paths import json_path
 from .reader import BudgetExceeded, ReadFailure, TooLong, read_blocks
+from .rules import RULES
 
 try:  # the fast parser is optional (the ``fast`` extra)
     import orjson as _orjson
@@ -33,24 +36,8 @@ except ImportError:  # pragma: no cover - exercised where orjson is absent
 #: Lines per range compared when a block's colon counts differ (a duplicate somewhere in it).
 DUP_CHUNK = 32
 
-SEVERITY = {
-    "metrics/invalid-json": Severity.ERROR,
-    "metrics/not-an-object": Severity.ERROR,
-    "metrics/invalid-utf8": Severity.ERROR,
-    "metrics/blank-line": Severity.WARNING,
-    "metrics/byte-order-mark": Severity.WARNING,
-    "metrics/non-standard-number": Severity.ERROR,
-    "metrics/duplicate-key": Severity.WARNING,
-    "metrics/schema-violation": Severity.ERROR,
-    "metrics/metric-type-changed": Severity.WARNING,
-    "metrics/step-backwards": Severity.WARNING,
-    "metrics/invalid-timestamp": Severity.WARNING,
-    "metrics/timestamp-backwards": Severity.WARNING,
-    "metrics/non-finite-number": Severity.WARNING,
-    "metrics/unreadable-file": Severity.ERROR,
-    "metrics/analysis-incomplete": Severity.WARNING,
-    "metrics/errors-truncated": Severity.NOTE,
-}
+#: Default severity of each rule, from the registry.
+SEVERITY = {rule.id: rule.severity for rule in RULES}
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def main(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Sever
 
         try:
             with open(args.summary, "a", encoding="utf-8") as handle:
-                handle.write(render_summary(result.report))
+                handle.write(render_summary(result.report, annotated=False))
         except OSError as exc:
             raise ToolError(f"{args.summary}: cannot write: {exc.strerror or exc}") from None
     if args.dir is not None:

@@ -143,8 +143,13 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
         scope.update(staged=True, changed_files=len(changed))
         dirty = changes.unstaged_among(root, changed)
         if dirty:
+            # The checks read the working tree; with unstaged edits that is not what
+            # would be committed, so a clean result would prove nothing.
             shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-            stderr.write(f"governance-hooks: note: checked the working-tree version of files with unstaged changes: {shown}\n")
+            raise ToolError(
+                f"--staged: {shown} also had unstaged changes, so the files on disk are not the ones being "
+                "committed; stage them (git add) or set them aside (git stash push --keep-index), then commit again"
+            )
     accepted_path = _baseline_path(args, config, root)
     accepted: Optional[Counter] = None
     if accepted_path is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 from ..check import CheckResult, Context
 from ..config import require_keys
@@ -111,16 +111,25 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     opts = options_from(args, ctx)
     if args.files:
         paths = []
+        repo_files: Optional[List[str]] = None
         for name in args.files:
             # relative names are taken from the repository root (pre-commit runs there), else the cwd
             candidate = Path(name) if Path(name).is_absolute() else ctx.root / name
-            if not candidate.is_file():
+            if not candidate.exists():
                 candidate = Path(name)
-            if not candidate.is_file():
-                raise ToolError(f"{name}: no such file")
+            if not candidate.exists():
+                raise ToolError(f"{name}: no such file or folder")
             if not is_within(candidate, ctx.root):
                 raise ToolError(f"{name}: outside the repository {ctx.root}")
-            paths.append(relative_posix(candidate, ctx.root))
+            rel = relative_posix(candidate, ctx.root)
+            if candidate.is_dir():
+                # A folder stands for the repository's files under it (tracked ones in git).
+                if repo_files is None:
+                    repo_files = list_files(ctx.root)
+                prefix = "" if rel in ("", ".") else rel.rstrip("/") + "/"
+                paths.extend(p for p in repo_files if p.startswith(prefix))
+            else:
+                paths.append(rel)
         explicit = True
     else:
         paths = list_files(ctx.root)

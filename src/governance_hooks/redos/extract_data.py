@@ -1,9 +1,9 @@
 """Regexes in data files: JSON Schema ``pattern``/``patternProperties`` and configured keys.
 
-JSON is parsed by a small position-keeping reader (string contents decoded by
-the standard library's own ``json.decoder.scanstring``) so each pattern gets
-the line and column of its literal.  YAML uses PyYAML's ``compose`` (safe:
-nodes only, no object construction), whose marks carry positions.
+JSON is parsed by :func:`governance_hooks.jsonpos.parse`, which keeps the line
+and column of every value and key, so each pattern gets the position of its
+literal.  YAML uses PyYAML's ``compose`` (safe: nodes only, no object
+construction), whose marks carry positions.
 
 JSON Schema validators in Python (``jsonschema``) apply ``pattern`` with
 ``re.search``, so these are analysed as search call sites.
@@ -11,129 +11,47 @@ JSON Schema validators in Python (``jsonschema``) apply ``pattern`` with
 
 from __future__ import annotations
 
-import json
-import re
-from json.decoder import scanstring
 from typing import Any, Iterable, List, Optional, Tuple
 
+from ..jsonpos import Document, JsonPositionError, Position, escape_token, parse
 from .sites import RegexSite, SourceProblem
 
 MAX_DEPTH = 400
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_WS = re.compile(r"[ \t\n\r]*")
+
+# How a malformed JSON file is described in the ``cannot parse JSON: ...`` problem.
+_REASONS = {"depth": f"nesting deeper than {MAX_DEPTH}", "end": "unexpected end of document", "key": "expected a key",
+            "colon": "expected ':'", "object": "expected ',' or '}'", "array": "expected ',' or ']'",
+            "character": "unexpected character", "extra": "trailing data"}
 
 
-class PosStr(str):
-    """A str that remembers the offset of its opening quote in the document."""
-
-    offset: int = 0
-
-
-class _Reader:
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def fail(self, message: str, pos: int) -> None:
-        raise ValueError(f"{message} at offset {pos}")
-
-    def ws(self, pos: int) -> int:
-        return _WS.match(self.text, pos).end()
-
-    def value(self, pos: int, depth: int) -> Tuple[Any, int]:
-        if depth > MAX_DEPTH:
-            self.fail("nesting deeper than %d" % MAX_DEPTH, pos)
-        pos = self.ws(pos)
-        if pos >= len(self.text):
-            self.fail("unexpected end of document", pos)
-        ch = self.text[pos]
-        if ch == '"':
-            raw, end = scanstring(self.text, pos + 1)
-            value = PosStr(raw)
-            value.offset = pos
-            return value, end
-        if ch == "{":
-            obj = {}
-            pos = self.ws(pos + 1)
-            if self.text.startswith("}", pos):
-                return obj, pos + 1
-            while True:
-                pos = self.ws(pos)
-                if not self.text.startswith('"', pos):
-                    self.fail("expected a key", pos)
-                key, pos = self.value(pos, depth + 1)
-                pos = self.ws(pos)
-                if not self.text.startswith(":", pos):
-                    self.fail("expected ':'", pos)
-                obj[key], pos = self.value(pos + 1, depth + 1)
-                pos = self.ws(pos)
-                if self.text.startswith(",", pos):
-                    pos += 1
-                    continue
-                if self.text.startswith("}", pos):
-                    return obj, pos + 1
-                self.fail("expected ',' or '}'", pos)
-        if ch == "[":
-            arr = []
-            pos = self.ws(pos + 1)
-            if self.text.startswith("]", pos):
-                return arr, pos + 1
-            while True:
-                item, pos = self.value(pos, depth + 1)
-                arr.append(item)
-                pos = self.ws(pos)
-                if self.text.startswith(",", pos):
-                    pos += 1
-                    continue
-                if self.text.startswith("]", pos):
-                    return arr, pos + 1
-                self.fail("expected ',' or ']'", pos)
-        for word, val in (("true", True), ("false", False), ("null", None)):
-            if self.text.startswith(word, pos):
-                return val, pos + len(word)
-        m = _NUMBER.match(self.text, pos)
-        if m:
-            return json.loads(m.group()), m.end()
-        self.fail("unexpected character", pos)
-        raise AssertionError  # unreachable
+def _describe(exc: JsonPositionError) -> str:
+    if exc.reason == "string":  # worded like ``json.JSONDecodeError``
+        return f"{exc.message}: line {exc.line} column {exc.column} (char {exc.offset})"
+    if exc.reason == "number":
+        return exc.message
+    return f"{_REASONS.get(exc.reason, exc.message)} at offset {exc.offset}"
 
 
-def parse_json(text: str) -> Any:
-    """Parse JSON keeping string offsets (``PosStr``).
-
-    Raises:
-        ValueError: malformed JSON or nesting deeper than ``MAX_DEPTH``.
-    """
-    reader = _Reader(text)
-    value, end = reader.value(0, 0)
-    if reader.ws(end) != len(text):
-        reader.fail("trailing data", reader.ws(end))
-    return value
-
-
-def _line_col(text: str, offset: int) -> Tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    start = text.rfind("\n", 0, offset) + 1
-    return line, offset - start + 1
-
-
-def _walk(node: Any, schema_context: bool, keys: frozenset) -> Iterable[Tuple[PosStr, str]]:
-    """Yield ``(pattern string, origin)`` pairs from a parsed JSON document."""
-    stack: List[Any] = [node]
+def _walk(document: Document, schema_context: bool, keys: frozenset) -> Iterable[Tuple[str, Position, str]]:
+    """Yield ``(pattern, (line, column) of its literal, origin)`` from a parsed JSON document."""
+    stack: List[Tuple[Any, str]] = [(document.value, "")]
     while stack:
-        item = stack.pop()
+        item, pointer = stack.pop()
         if isinstance(item, dict):
             for key, value in item.items():
+                child = f"{pointer}/{escape_token(key)}"
                 if schema_context and key == "pattern" and isinstance(value, str):
-                    yield value, "JSON Schema pattern"
+                    yield value, document.position(child), "JSON Schema pattern"
                 elif schema_context and key == "patternProperties" and isinstance(value, dict):
                     for name in value:
-                        yield name, "JSON Schema patternProperties"
+                        yield name, document.key_position(f"{child}/{escape_token(name)}"), \
+                            "JSON Schema patternProperties"
                 elif key in keys and isinstance(value, str):
-                    yield value, f"key {key!r}"
+                    yield value, document.position(child), f"key {key!r}"
                 if isinstance(value, (dict, list)):
-                    stack.append(value)
+                    stack.append((value, child))
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((value, f"{pointer}/{index}") for index, value in enumerate(item))
 
 
 def _decode(data: bytes) -> Optional[str]:
@@ -155,14 +73,13 @@ def extract_json(path: str, data: bytes, schema: bool, keys: Iterable[str] = ())
     if text is None:
         return [], [SourceProblem(path, None, None, "cannot decode JSON: not valid UTF-8")]
     try:
-        document = parse_json(text)
-    except ValueError as exc:
-        return [], [SourceProblem(path, None, None, f"cannot parse JSON: {exc}")]
-    schema = schema or (isinstance(document, dict) and "$schema" in document)
+        document = parse(text, MAX_DEPTH)
+    except JsonPositionError as exc:
+        return [], [SourceProblem(path, None, None, f"cannot parse JSON: {_describe(exc)}")]
+    schema = schema or (isinstance(document.value, dict) and "$schema" in document.value)
     sites = []
-    for value, origin in _walk(document, schema, frozenset(keys)):
-        line, column = _line_col(text, getattr(value, "offset", 0))
-        sites.append(RegexSite(path, line, column, str(value), 0, {"search"}, [origin], "json-schema" if schema else "data",
+    for value, (line, column), origin in _walk(document, schema, frozenset(keys)):
+        sites.append(RegexSite(path, line, column, value, 0, {"search"}, [origin], "json-schema" if schema else "data",
                                line))
     return sorted(sites, key=lambda s: (s.line, s.column)), []
 

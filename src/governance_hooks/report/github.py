@@ -67,11 +67,12 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
-def render_summary(report: Report, *, limit: int = SUMMARY_LIMIT) -> str:
+def render_summary(report: Report, *, limit: int = SUMMARY_LIMIT, annotated: bool = True) -> str:
     """A Markdown summary: a table of checks, then every finding, most severe first.
 
     Output is cut to ``limit`` bytes (UTF-8) at a line boundary, with a note
-    saying how many findings were left out.
+    saying how many findings were left out. With ``annotated`` (the same run
+    printed workflow annotations) it also says how many GitHub will not show.
     """
     head: List[str] = ["## governance-hooks", ""]
     head.append("| check | status | errors | warnings | notes |")
@@ -80,7 +81,7 @@ def render_summary(report: Report, *, limit: int = SUMMARY_LIMIT) -> str:
         status = c.status if not c.reason else f"{c.status} ({_cell(c.reason)})"
         head.append(f"| {c.check} | {status} | {c.counts['error']} | {c.counts['warning']} | {c.counts['note']} |")
     head.append("")
-    hidden = hidden_annotations(report)
+    hidden = hidden_annotations(report) if annotated else {}
     if hidden:
         parts = ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in hidden.items())
         head.append(

@@ -21,7 +21,7 @@ HELP = ("Run the governance Semgrep rule pack offline: unsafe deserialisation, y
         "injection, network calls without timeout, online tracking, non-atomic checkpoint writes, deprecated imports.")
 
 CONFIG_KEYS = ("migrations", "exclude", "timeout", "budget", "max-file-bytes", "jobs")
-NOT_INSTALLED = "semgrep is not installed (pip install governance-hooks[semgrep])"
+NOT_INSTALLED = "semgrep is not installed: install governance-hooks with its semgrep extra, e.g. pip install -e '.[semgrep]' in a checkout"
 
 #: Defaults: Semgrep's per-file-and-rule timeout (s), the run's wall-clock budget (s), the file size limit.
 DEFAULT_TIMEOUT = 10.0
