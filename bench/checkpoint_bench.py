@@ -14,6 +14,7 @@ hostile file: picklescan and fickling are static scanners too.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -84,7 +85,7 @@ def large_checkpoint(megabytes: int) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     per = 1 << 18  # 256 Ki float32 = 1 MiB per tensor
     state = {f"layers.{i}.weight": torch.full((per,), float(i)) for i in range(megabytes)}
-    torch.save(state, target)
+    _save_atomically(torch, state, target)
     return target
 
 
@@ -96,8 +97,15 @@ def many_tensor_checkpoint(count: int) -> Path:
     import torch
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    torch.save({f"blocks.{i}.weight": torch.full((64,), float(i)) for i in range(count)}, target)
+    _save_atomically(torch, {f"blocks.{i}.weight": torch.full((64,), float(i)) for i in range(count)}, target)
     return target
+
+
+def _save_atomically(torch, state, target: Path) -> None:
+    """The cache is reused when present, so an interrupted save must not leave a truncated file there."""
+    partial = target.with_name(target.name + ".partial")
+    torch.save(state, partial)
+    os.replace(partial, target)
 
 
 def throughput(path: Path, repeat: int) -> dict:

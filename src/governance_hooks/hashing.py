@@ -12,13 +12,10 @@ CHUNK = 1 << 20  # 1 MiB reads: large enough to keep hashlib (which releases the
 
 #: An LFS pointer is a tiny text file; the spec caps it well below this.
 LFS_POINTER_MAX = 1024
-_LFS_RE = re.compile(
-    rb"\Aversion https://git-lfs\.github\.com/spec/v1\n"
-    rb"(?:[a-z0-9.-]+ [^\n]*\n)*?"
-    rb"oid sha256:(?P<oid>[0-9a-f]{64})\n"
-    rb"size (?P<size>0|[1-9][0-9]*)\n"
-    rb"(?:[a-z0-9.-]+ [^\n]*\n)*\Z"
-)
+_LFS_VERSION = b"version https://git-lfs.github.com/spec/v1"
+_LFS_KEY = re.compile(rb"[a-z0-9.-]+")
+_LFS_OID = re.compile(rb"sha256:([0-9a-f]{64})")
+_LFS_SIZE = re.compile(rb"0|[1-9][0-9]*")
 
 
 @dataclass(frozen=True)
@@ -53,12 +50,22 @@ def parse_lfs_pointer(data: bytes) -> Optional[LfsPointer]:
     Accepts the v1 format: ``version`` line first, ``oid sha256:<64 hex>`` and
     ``size <int>`` lines, keys sorted, LF line endings, at most 1024 bytes.
     """
-    if len(data) > LFS_POINTER_MAX:
+    if len(data) > LFS_POINTER_MAX or not data.endswith(b"\n"):
         return None
-    match = _LFS_RE.match(data)
-    if match is None:
+    lines = data[:-1].split(b"\n")
+    if lines[0] != _LFS_VERSION:
         return None
-    return LfsPointer(oid=match.group("oid").decode("ascii"), size=int(match.group("size")))
+    fields = {}
+    for line in lines[1:]:  # `key value` lines, one per key (line by line: no regex backtracking)
+        key, sep, value = line.partition(b" ")
+        if not sep or key in fields or not _LFS_KEY.fullmatch(key):
+            return None
+        fields[key] = value
+    oid = _LFS_OID.fullmatch(fields.get(b"oid", b""))
+    size = _LFS_SIZE.fullmatch(fields.get(b"size", b""))
+    if oid is None or size is None:
+        return None
+    return LfsPointer(oid=oid.group(1).decode("ascii"), size=int(size.group(0)))
 
 
 def read_lfs_pointer(path: Path) -> Optional[LfsPointer]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import sys
 from json.decoder import scanstring
 from typing import Any, Dict, List, NoReturn, Optional, Tuple, Union
 
@@ -282,8 +283,11 @@ def parse(source: Union[str, bytes], max_depth: int = MAX_DEPTH) -> Document:
                 digits = match.group()
                 try:
                     value = float(digits) if "." in digits or "e" in digits or "E" in digits else int(digits)
-                except ValueError as exc:  # beyond Python's integer digit limit
-                    fail("number", str(exc), at)
+                except ValueError as exc:  # beyond Python's integer digit limit (CVE-2020-10735)
+                    line, column = line_column(text, at)
+                    raise JsonPositionError("number", f"integer of {len(digits.lstrip('-'))} digits is longer than "
+                                            f"the {sys.get_int_max_str_digits()} digits Python converts",
+                                            at, line, column) from exc
                 at = match.end()
             elif text.startswith("true", at):
                 value, at = True, at + 4

@@ -43,7 +43,7 @@ from .conftest import copy_checkout
 pytestmark = pytest.mark.integration
 
 EXAMPLE = PROJECT / "examples" / "workflows" / "governance.yml"
-_EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_EXPRESSION = re.compile(r"\$\{\{([^}$]*)\}\}")  # no braces or `$` inside the expressions simulated here
 _CONTEXT_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
 _SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
@@ -52,7 +52,7 @@ def evaluate(text: Any, contexts: Dict[str, Any]) -> str:
     """Substitute ``${{ context.path }}``; a missing property is ``''`` as in GitHub's string coercion of null."""
 
     def value_of(match: "re.Match[str]") -> str:
-        expression = match.group(1)
+        expression = match.group(1).strip()
         assert _CONTEXT_PATH.match(expression), f"expression beyond the simulated runner: {expression!r}"
         value: Any = contexts
         for part in expression.split("."):

@@ -235,7 +235,10 @@ def check_smt(text: str, path: str, options: Optional[SmtOptions] = None) -> Tup
     result = answer.get("result")
     if result == "error":
         reason = str(answer.get("reason", ""))
-        located = re.search(r'\(error "line (\d+) column \d+: (.*)"\)', reason)
+        # z3 prints one `(error "line L column C: message")` per line; match at line starts
+        # only, so a long message cannot make the search quadratic.
+        located = next(filter(None, (re.match(r'\(error "line (\d+) column \d+: (.*)"\)', part)
+                                     for part in reason.splitlines())), None)
         line = int(located.group(1)) if located else 1
         reason = located.group(2) if located else reason
         return [finding("policy/smt-invalid", f"z3 rejected the file: {reason[:300]}", line)], "invalid"

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable, List, Optional, Tuple
 
-from ..jsonpos import Document, JsonPositionError, Position, escape_token, parse
+from ..jsonpos import Document, JsonPositionError, Position, child_pointer, parse
 from .sites import RegexSite, SourceProblem
 
 MAX_DEPTH = 400
 
-# How a malformed JSON file is described in the ``cannot parse JSON: ...`` problem.
+# The wording of this check's ``cannot parse JSON: ...`` problems, kept stable for baselines and users.
 _REASONS = {"depth": f"nesting deeper than {MAX_DEPTH}", "end": "unexpected end of document", "key": "expected a key",
             "colon": "expected ':'", "object": "expected ',' or '}'", "array": "expected ',' or ']'",
             "character": "unexpected character", "extra": "trailing data"}
@@ -27,8 +27,8 @@ _REASONS = {"depth": f"nesting deeper than {MAX_DEPTH}", "end": "unexpected end 
 def _describe(exc: JsonPositionError) -> str:
     if exc.reason == "string":  # worded like ``json.JSONDecodeError``
         return f"{exc.message}: line {exc.line} column {exc.column} (char {exc.offset})"
-    if exc.reason == "number":
-        return exc.message
+    if exc.reason == "number":  # worded by ``int()`` itself
+        return str(exc.__cause__ or exc.message)
     return f"{_REASONS.get(exc.reason, exc.message)} at offset {exc.offset}"
 
 
@@ -39,19 +39,19 @@ def _walk(document: Document, schema_context: bool, keys: frozenset) -> Iterable
         item, pointer = stack.pop()
         if isinstance(item, dict):
             for key, value in item.items():
-                child = f"{pointer}/{escape_token(key)}"
+                child = child_pointer(pointer, key)
                 if schema_context and key == "pattern" and isinstance(value, str):
                     yield value, document.position(child), "JSON Schema pattern"
                 elif schema_context and key == "patternProperties" and isinstance(value, dict):
                     for name in value:
-                        yield name, document.key_position(f"{child}/{escape_token(name)}"), \
+                        yield name, document.key_position(child_pointer(child, name)), \
                             "JSON Schema patternProperties"
                 elif key in keys and isinstance(value, str):
                     yield value, document.position(child), f"key {key!r}"
                 if isinstance(value, (dict, list)):
                     stack.append((value, child))
         elif isinstance(item, list):
-            stack.extend((value, f"{pointer}/{index}") for index, value in enumerate(item))
+            stack.extend((value, child_pointer(pointer, index)) for index, value in enumerate(item))
 
 
 def _decode(data: bytes) -> Optional[str]:
