@@ -47,3 +47,13 @@ def test_readme_rule_tables_match_the_registry():
 
     readme = (PROJECT / "README.md").read_text(encoding="utf-8")
     assert replace_section(readme) == readme, "run: python -m governance_hooks.rules_doc README.md"
+
+
+def test_the_project_passes_its_own_redos_check():
+    """Our own regexes are held to the standard we sell (configuration in pyproject.toml)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "governance_hooks", "redos", "--repo", str(PROJECT), "--format", "json",
+         "src", "tests", "bench"],
+        capture_output=True, text=True, cwd=PROJECT,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr
