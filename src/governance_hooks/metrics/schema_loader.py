@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -31,6 +32,8 @@ DIALECTS = {
     "json-schema.org/draft/2020-12/schema": "2020-12",
 }
 DEFAULT_DIALECT = "2020-12"
+#: Largest schema file read (the root and every ``$ref``-loaded file); real schemas are kilobytes.
+MAX_SCHEMA_BYTES = 16 << 20
 
 
 @dataclass
@@ -97,11 +100,45 @@ def dialect_of(schema: Any, label: str) -> str:
     return DIALECTS[key]
 
 
-def _read_json(path: Path, label: str) -> Any:
+def _size_text(limit: int) -> str:
+    return f"{limit >> 20} MiB" if limit and limit % (1 << 20) == 0 else f"{limit} bytes"
+
+
+def read_schema_bytes(path: Path, label: str, limit: Optional[int] = None) -> bytes:
+    """The bytes of the schema file ``path``, refusing anything that could exhaust memory or hang.
+
+    ``path`` must be a regular file (after symbolic links) of at most ``limit``
+    bytes (default :data:`MAX_SCHEMA_BYTES`). The size is checked with
+    ``stat`` first and the read is bounded too (``/proc`` files report size 0).
+    The file is opened non-blocking, so a FIFO swapped in after the ``stat``
+    cannot hang the read.
+
+    Raises:
+        ToolError: ``"<label>: schema is not a regular file"``,
+            ``"<label>: schema is larger than 16 MiB"``, or ``cannot read schema``.
+    """
+    limit = MAX_SCHEMA_BYTES if limit is None else limit
+    too_large = ToolError(f"{label}: schema is larger than {_size_text(limit)}")
     try:
-        data = path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ToolError(f"{label}: schema is not a regular file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb", closefd=True) as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ToolError(f"{label}: schema is not a regular file")
+            if info.st_size > limit:
+                raise too_large
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise ToolError(f"{label}: cannot read schema: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise too_large
+    return data
+
+
+def _read_json(path: Path, label: str) -> Any:
+    data = read_schema_bytes(path, label)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -219,7 +256,7 @@ def load_schema(path: Path, label: Optional[str] = None) -> SchemaBundle:
                 )
             if not _is_within(local, folder):
                 raise ToolError(f"{label}: $ref {ref!r} points outside the schema's folder ({local})")
-            if not local.is_file():
+            if not os.path.exists(local):
                 raise ToolError(f"{label}: $ref {ref!r}: file not found ({local})")
             doc = _read_json(local, f"{label}: $ref {ref!r} ({local.name})")
             if not isinstance(doc, (dict, bool)):

@@ -31,6 +31,8 @@ from ..errors import ToolError
 from ..findings import Finding
 
 FORMAT = 1
+#: Largest baseline read (about a million findings); bounds memory for /dev/zero or a runaway file.
+MAX_BASELINE_BYTES = 256 << 20
 
 
 def _is_internal(f: Finding) -> bool:
@@ -44,15 +46,20 @@ def load(path: Path) -> Counter:
         ToolError: missing, unreadable or malformed file (one line naming it).
     """
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BASELINE_BYTES + 1)
     except FileNotFoundError:
         raise ToolError(f"{path}: baseline not found (create it with --write-baseline {path})") from None
     except OSError as exc:
         raise ToolError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BASELINE_BYTES:
+        raise ToolError(f"{path}: baseline is larger than {MAX_BASELINE_BYTES:,} bytes")
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ToolError(f"{path}: baseline is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ToolError(f"{path}: baseline is not valid JSON: nested too deeply") from None
     if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
         raise ToolError(f"{path}: not a governance-hooks baseline (expected an object with a \"findings\" list)")
     if document.get("format", FORMAT) != FORMAT:

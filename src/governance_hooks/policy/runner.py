@@ -46,17 +46,32 @@ class Plan:
     smt_timeout: float = 30.0
 
 
+def read_bounded(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``path``: one byte more than allowed tells "too large"
+    without reading all of a huge file or of an endless one (``/dev/zero``, whose size is 0).
+
+    Raises:
+        OSError: the file cannot be opened or read.
+    """
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
+
+
 def read_text(path: Path, what: str, shown: Optional[str] = None) -> str:
     """Decode a policy file as UTF-8 (a BOM is allowed); ``shown`` names it in errors.
 
     Raises:
         ToolError: unreadable, or not UTF-8.
     """
+    from .yamlload import MAX_BYTES
+
     shown = shown or str(path)
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_BYTES)
     except OSError as exc:
         raise ToolError(f"{shown}: cannot read {what}: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise ToolError(f"{shown}: {what} is larger than {MAX_BYTES // (1024 * 1024)} MiB")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -109,7 +124,7 @@ def execute(plan: Plan) -> CheckResult:
     """
     from .conformance import conformance
     from .prove import ProveOptions, prove
-    from .smtlib import SmtOptions, check_smt
+    from .smtlib import MAX_BYTES as SMT_MAX_BYTES, SmtOptions, check_smt
 
     findings: List[Finding] = []
     stats: Dict[str, object] = {}
@@ -140,17 +155,22 @@ def execute(plan: Plan) -> CheckResult:
         rel = relative_posix(path, plan.root)
         inputs.append(rel)
         try:
-            data = path.read_bytes()
+            data = read_bounded(path, SMT_MAX_BYTES)
         except OSError as exc:
             raise ToolError(f"{rel}: cannot read SMT-LIB2 file: {exc.strerror or exc}") from None
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            found, outcome = [Finding("policy/smt-invalid", Severity.ERROR, f"not valid UTF-8 (byte {exc.start})",
-                                      Location(rel, 1), identity="utf-8")], "invalid"
+        if len(data) > SMT_MAX_BYTES:  # the same finding check_smt gives, without decoding a huge file
+            message = f"file larger than {SMT_MAX_BYTES} bytes is not run"
+            found, outcome = [Finding("policy/smt-refused", Severity.ERROR, message, Location(rel, 1),
+                                      identity=f"policy/smt-refused:{message[:80]}")], "refused"
         else:
-            found, outcome = check_smt(text, rel, SmtOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown,
-                                                                   timeout=plan.smt_timeout))
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                found, outcome = [Finding("policy/smt-invalid", Severity.ERROR, f"not valid UTF-8 (byte {exc.start})",
+                                          Location(rel, 1), identity="utf-8")], "invalid"
+            else:
+                found, outcome = check_smt(text, rel, SmtOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown,
+                                                                       timeout=plan.smt_timeout))
         findings.extend(found)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     if plan.smt_files:
