@@ -168,10 +168,10 @@ class SimulatedRunner:
 def offline_build_env() -> Dict[str, str]:
     """pip settings for an offline build, when this environment has the build backend.
 
-    The project builds with ``setuptools>=68`` (and ``wheel`` before setuptools
-    70.1 bundled ``bdist_wheel``). With them importable from the dependency
-    view, pip builds without isolation and without an index; otherwise pip
-    fetches the backend from the package index as it would on a runner.
+    The project builds with ``setuptools>=77`` (SPDX ``license`` strings, PEP 639).
+    With it importable from the dependency view, pip builds without isolation
+    and without an index; otherwise pip fetches the backend from the package
+    index as it would on a runner.
     """
     from importlib.metadata import PackageNotFoundError, version
 
@@ -182,7 +182,7 @@ def offline_build_env() -> Dict[str, str]:
             return False
         return parts >= wanted
 
-    if at_least("setuptools", (70, 1)) or (at_least("setuptools", (68,)) and at_least("wheel", (0,))):
+    if at_least("setuptools", (77,)):
         return {"PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0"}
     return {}
 

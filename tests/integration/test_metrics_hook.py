@@ -25,7 +25,7 @@ def test_metrics_hook_passes_good_and_reports_bad(make_repo, try_repo):
         "write null or a string, or use --allow-nan"
     ) in result.stdout
     assert (
-        "runs/b/metrics.jsonl:3:14: error metrics/schema-violation $.is_best: true is a boolean; "
+        "runs/b/metrics.jsonl:3:25: error metrics/schema-violation $.is_best: true is a boolean; "
         "expected number, object or string [schema #/patternProperties/^[A-Za-z0-9_.:-]+$/type]"
     ) in result.stdout
     assert "runs/a/metrics.ndjson" not in result.stdout

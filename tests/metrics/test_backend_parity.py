@@ -32,6 +32,7 @@ EDGE_LINES = [
     b'{}',
     b'[]',
     b'{"epoch": 1, "a": 1, "a": true}',
+    b'{"epoch": ' + b"9" * 5000 + b'}',           # beyond Python's int digit limit (4300)
 ]
 
 
@@ -85,25 +86,27 @@ def test_builtin_schema_findings_on_the_edge_lines(corpus, backend):
     result = scan_file(corpus, backend, max_errors=0)
     findings = [row for row in _full(result) if row[0] <= len(EDGE_LINES)]
     assert [(r[0], r[1], r[2], r[3], r[4]) for r in findings] == [
-        (2, 2, "metrics/schema-violation", "$.epoch", "#/properties/epoch/type"),
-        (2, 2, "metrics/schema-violation", "$.epoch", PP),
-        (3, 2, "metrics/schema-violation", "$.epoch", "#/properties/epoch/type"),
-        (3, 2, "metrics/schema-violation", "$.epoch", PP),
-        (3, 17, "metrics/schema-violation", "$.x", PP),
-        (4, 2, "metrics/schema-violation", "$.epoch", "#/properties/epoch/pattern"),   # "12\n"
-        (5, 2, "metrics/schema-violation", "$.epoch", "#/properties/epoch/pattern"),   # Arabic-Indic digit
+        (2, 11, "metrics/schema-violation", "$.epoch", "#/properties/epoch/type"),
+        (2, 11, "metrics/schema-violation", "$.epoch", PP),
+        (3, 11, "metrics/schema-violation", "$.epoch", "#/properties/epoch/type"),
+        (3, 11, "metrics/schema-violation", "$.epoch", PP),
+        (3, 22, "metrics/schema-violation", "$.x", PP),
+        (4, 11, "metrics/schema-violation", "$.epoch", "#/properties/epoch/pattern"),   # "12\n"
+        (5, 11, "metrics/schema-violation", "$.epoch", "#/properties/epoch/pattern"),   # Arabic-Indic digit
         # line 6: 3.0 is an integer, 1e400 a (non-finite) number: valid
         (7, 22, "metrics/non-standard-number", "$.loss", None),
         (7, 34, "metrics/non-standard-number", "$.acc", None),
-        (7, 44, "metrics/schema-violation", "$.b", PP),
+        (7, 49, "metrics/schema-violation", "$.b", PP),
         # line 8: "key\n" does not match the key pattern (ECMA-262 "$"), so it is unconstrained
-        (8, 29, "metrics/schema-violation", "$['ok.key:1-2_x']", PP),
+        (8, 45, "metrics/schema-violation", "$['ok.key:1-2_x']", PP),
         (12, 1, "metrics/schema-violation", "$", "#/required"),
         (13, 1, "metrics/not-an-object", None, None),
-        (14, 22, "metrics/duplicate-key", "$.a", None),
-        (14, 22, "metrics/schema-violation", "$.a", PP),   # the last "a" (true) is the value kept
+        (14, 22, "metrics/duplicate-key", "$.a", None),      # the repeated name
+        (14, 27, "metrics/schema-violation", "$.a", PP),     # the value kept: the last "a"'s true
+        (15, 11, "metrics/invalid-json", None, None),
     ]
     assert findings[0][5] == "$.epoch: true is a boolean; expected integer or string [schema #/properties/epoch/type]"
     assert findings[11][5] == "$: missing required key 'epoch' [schema #/required]"
     assert findings[14][5] == ("$.a: true is a boolean; expected number, object or string "
                                "[schema #/patternProperties/^[A-Za-z0-9_.:-]+$/type]")
+    assert findings[15][5] == "invalid JSON: integer literal of 5000 digits is too long (limit 4300) at column 11"

@@ -65,7 +65,7 @@ def test_text_output_line(make_repo, capsys):
     code, out, _ = _run(capsys, "--repo", str(root))
     assert code == 1
     assert out.splitlines()[0] == (
-        "m.ndjson:1:14: error metrics/schema-violation $.loss: true is a boolean; expected number, object or string "
+        "m.ndjson:1:22: error metrics/schema-violation $.loss: true is a boolean; expected number, object or string "
         "[schema #/patternProperties/^[A-Za-z0-9_.:-]+$/type]"
     )
 

@@ -27,12 +27,12 @@ def test_metric_type_changes(tmp_path):
     )
     result = scan_bytes(tmp_path, data, cross_checks=("types",))
     assert rows(result) == [
-        (2, 31, "metrics/metric-type-changed", "$.m.acc"),
-        (3, 2, "metrics/metric-type-changed", "$.epoch"),
-        (3, 16, "metrics/metric-type-changed", "$.loss"),
-        (3, 37, "metrics/metric-type-changed", "$.m.acc"),
-        (4, 2, "metrics/metric-type-changed", "$.epoch"),
-        (4, 14, "metrics/metric-type-changed", "$.loss"),
+        (2, 38, "metrics/metric-type-changed", "$.m.acc"),
+        (3, 11, "metrics/metric-type-changed", "$.epoch"),
+        (3, 24, "metrics/metric-type-changed", "$.loss"),
+        (3, 44, "metrics/metric-type-changed", "$.m.acc"),
+        (4, 11, "metrics/metric-type-changed", "$.epoch"),
+        (4, 22, "metrics/metric-type-changed", "$.loss"),
     ]
     assert result.findings[0].message == "$.m.acc is a string here but was a number (line 1)"
 
@@ -48,8 +48,8 @@ def test_steps_going_backwards_per_run(tmp_path):
     )
     result = scan_bytes(tmp_path, data, cross_checks=("steps",))
     assert rows(result) == [
-        (4, 31, "metrics/step-backwards", "$.step"),
-        (6, 17, "metrics/step-backwards", "$.epoch"),
+        (4, 39, "metrics/step-backwards", "$.step"),
+        (6, 26, "metrics/step-backwards", "$.epoch"),
     ]
     assert result.findings[0].message == "step goes back from 10 (line 3) to 5 of run 'a'"
     assert result.findings[1].message == "epoch goes back from 1 (line 4) to 0 of run 'a'"
@@ -58,8 +58,8 @@ def test_steps_going_backwards_per_run(tmp_path):
 def test_steps_without_run_id_cover_the_whole_file(tmp_path):
     data = _lines(b'{"epoch": 3, "step": 300}', b'{"epoch": 1, "step": 100}')
     assert rows(scan_bytes(tmp_path, data, cross_checks=("steps",))) == [
-        (2, 2, "metrics/step-backwards", "$.epoch"),
-        (2, 14, "metrics/step-backwards", "$.step"),
+        (2, 11, "metrics/step-backwards", "$.epoch"),
+        (2, 22, "metrics/step-backwards", "$.step"),
     ]
 
 
@@ -74,11 +74,11 @@ def test_timestamps(tmp_path):
     )
     result = scan_bytes(tmp_path, data, cross_checks=("timestamps",))
     assert rows(result) == [
-        (2, 14, "metrics/timestamp-backwards", "$.timestamp"),
-        (3, 14, "metrics/invalid-timestamp", "$.timestamp"),
-        (4, 14, "metrics/invalid-timestamp", "$.timestamp"),
-        (6, 14, "metrics/invalid-timestamp", "$.time"),
-        (6, 14, "metrics/schema-violation", "$.time"),  # a boolean is also outside the schema
+        (2, 27, "metrics/timestamp-backwards", "$.timestamp"),
+        (3, 27, "metrics/invalid-timestamp", "$.timestamp"),
+        (4, 27, "metrics/invalid-timestamp", "$.timestamp"),
+        (6, 22, "metrics/invalid-timestamp", "$.time"),
+        (6, 22, "metrics/schema-violation", "$.time"),  # a boolean is also outside the schema
     ]
     assert result.findings[0].message == (
         'timestamp "2024-05-01T13:30:00+02:00" is earlier than the previous one (line 1)'
@@ -88,16 +88,16 @@ def test_timestamps(tmp_path):
 def test_custom_timestamp_keys(tmp_path):
     data = _lines(b'{"epoch": 1, "wall": "2024-01-01T00:00:00Z"}', b'{"epoch": 1, "wall": "2023-12-31T23:59:59Z"}')
     result = scan_bytes(tmp_path, data, cross_checks=("timestamps",), timestamp_keys=("wall",))
-    assert rows(result) == [(2, 14, "metrics/timestamp-backwards", "$.wall")]
+    assert rows(result) == [(2, 22, "metrics/timestamp-backwards", "$.wall")]
 
 
 def test_non_finite_values(tmp_path):
     data = _lines(b'{"epoch": 1, "loss": NaN, "m": {"g": [1, -Infinity]}}', b'{"epoch": 2, "big": 1e999}')
     result = scan_bytes(tmp_path, data, cross_checks=("finite",), allow_nan=True)
     assert rows(result) == [
-        (1, 14, "metrics/non-finite-number", "$.loss"),
+        (1, 22, "metrics/non-finite-number", "$.loss"),     # the value, like non-standard-number
         (1, 42, "metrics/non-finite-number", "$.m.g[1]"),   # the element itself: -Infinity
-        (2, 14, "metrics/non-finite-number", "$.big"),
+        (2, 21, "metrics/non-finite-number", "$.big"),
     ]
 
 

@@ -80,7 +80,7 @@ def test_crlf_line_endings_are_accepted_with_exact_columns(tmp_path, backend):
     data = b'{"epoch": 1}\r\n{"epoch": 2, "ok": true}\r\n{"epoch": 3,, "x": 1}\r\n'
     result = scan_bytes(tmp_path, data, backend=backend)
     assert rows(result) == [
-        (2, 14, "metrics/schema-violation", "$.ok"),   # the column of the member "ok"
+        (2, 20, "metrics/schema-violation", "$.ok"),   # the column of the value of "ok"
         (3, 13, "metrics/invalid-json", None),
     ]
 
@@ -111,7 +111,7 @@ def test_allow_nan_accepts_them_as_numbers_in_both_backends(tmp_path, backend):
     data = b'{"epoch": 1, "loss": NaN, "lr": Infinity, "bad": true}\n'
     result = scan_bytes(tmp_path, data, backend=backend, allow_nan=True)
     # NaN is a number for the schema (jsonschema-rs alone would see null): only "bad" fails.
-    assert rows(result) == [(1, 43, "metrics/schema-violation", "$.bad")]
+    assert rows(result) == [(1, 50, "metrics/schema-violation", "$.bad")]
 
 
 def test_duplicate_keys_are_warnings_with_path_and_column(tmp_path, backend):
@@ -158,7 +158,7 @@ def test_deep_nesting_is_reported_not_crashed(tmp_path, backend):
     data = b"\n".join([depth_ok, too_deep, unparsable, b'{"epoch": 4}']) + b"\n"
     result = scan_bytes(tmp_path, data, backend=backend)
     assert rows(result) == [
-        (1, 14, "metrics/schema-violation", "$.a"),
+        (1, 19, "metrics/schema-violation", "$.a"),
         (2, None, "metrics/analysis-incomplete", None),
         (3, None, "metrics/analysis-incomplete", None),
     ]
@@ -181,8 +181,8 @@ def test_lines_longer_than_the_budget_are_skipped_and_counted(tmp_path, backend)
         result = scan_bytes(tmp_path, data, backend=backend, max_line_bytes=1000, block_size=block_size)
         assert rows(result) == [
             (2, None, "metrics/analysis-incomplete", None),
-            (3, 2, "metrics/schema-violation", "$.epoch"),
-            (3, 2, "metrics/schema-violation", "$.epoch"),
+            (3, 11, "metrics/schema-violation", "$.epoch"),
+            (3, 11, "metrics/schema-violation", "$.epoch"),
             (4, None, "metrics/analysis-incomplete", None),
         ], block_size
         assert result.findings[0].message == "line is 5024 bytes long, more than max-line-bytes (1000); not checked"
@@ -192,8 +192,8 @@ def test_lines_longer_than_the_budget_are_skipped_and_counted(tmp_path, backend)
 def test_block_boundaries_do_not_change_findings(tmp_path, backend):
     lines = [b'{"epoch": %d, "loss": %s}' % (i, b"true" if i % 7 == 0 else b"0.5") for i in range(1, 200)]
     data = b"\n".join(lines) + b"\n"
-    # '{"epoch": <i>, "loss": true}': "loss" starts at column 13 + the number of digits of i
-    expected = [(i, 13 + len(str(i)), "metrics/schema-violation", "$.loss") for i in range(7, 200, 7)]
+    # '{"epoch": <i>, "loss": true}': true starts at column 21 + the number of digits of i
+    expected = [(i, 21 + len(str(i)), "metrics/schema-violation", "$.loss") for i in range(7, 200, 7)]
     for block_size in (17, 1000, 1 << 20):
         assert rows(scan_bytes(tmp_path, data, backend=backend, block_size=block_size, max_errors=0)) == expected
 
@@ -203,7 +203,7 @@ def test_gzip_is_transparent(tmp_path, backend):
     plain = rows(scan_bytes(tmp_path, data, backend=backend))
     packed = rows(scan_bytes(tmp_path, gzip.compress(data), name="m.ndjson.gz", backend=backend))
     assert plain == packed == [
-        (2, 14, "metrics/schema-violation", "$.loss"),
+        (2, 22, "metrics/schema-violation", "$.loss"),
         (3, 13, "metrics/invalid-json", None),
     ]
 

@@ -20,6 +20,8 @@ from ..repo import is_within, relative_posix
 HELP = "Validate CODEOWNERS (GitHub or GitLab semantics): syntax, dead, duplicate and shadowed rules, unowned files."
 
 CONFIG_KEYS = ("dialect", "require-owner", "known-owners", "online", "api-url")
+#: Largest --files-from list read (millions of paths); more is not a file list.
+MAX_FILE_LIST_BYTES = 256 << 20
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,12 +69,16 @@ def read_file_list(path: Path) -> List[str]:
     """Repo-relative POSIX paths from ``path``, one per line (``./`` and ``\\r`` stripped, blanks skipped).
 
     Raises:
-        ToolError: unreadable file.
+        ToolError: unreadable file, or more than ``MAX_FILE_LIST_BYTES``.
     """
     try:
-        data = path.read_bytes()
+        # Bounded: a pipe (`--files-from <(git ls-files)`) is fine, /dev/zero must not exhaust memory.
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_LIST_BYTES + 1)
     except OSError as exc:
         raise ToolError(f"{path}: cannot read --files-from: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_LIST_BYTES:
+        raise ToolError(f"{path}: --files-from is larger than {MAX_FILE_LIST_BYTES:,} bytes")
     text = data.decode("utf-8", "surrogateescape")
     files = []
     for line in text.split("\n"):

@@ -41,10 +41,17 @@ def decode(data: bytes) -> Tuple[Optional[str], List[Issue]]:
     """Decode CODEOWNERS bytes.
 
     Returns:
-        ``(text, issues)``: ``text`` is ``None`` for a binary file (a NUL byte);
+        ``(text, issues)``: ``text`` is ``None`` for a UTF-16 file (byte order mark) or a binary
+        file (a NUL byte);
         invalid UTF-8 is reported on its first line and replaced with U+FFFD.
     """
     issues: List[Issue] = []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 byte order mark (UTF-32 LE starts the same)
+        issues.append(Issue("codeowners/invalid-encoding",
+                            "the file is UTF-16 (it starts with a UTF-16 byte order mark); CODEOWNERS must be UTF-8 "
+                            "text, so its rules cannot be read: save it as UTF-8",
+                            Span(1, 1, 1)))
+        return None, issues
     if b"\0" in data:
         line = data.count(b"\n", 0, data.index(b"\0")) + 1
         issues.append(Issue("codeowners/invalid-encoding",

@@ -193,7 +193,12 @@ def _run_with_progress(engine, targets, bundles, backend, options, jobs, ctx: Co
 
 
 def _discover(files: List[str], ctx: Context, exclude: List[str]) -> List[Path]:
-    """The files to check, as absolute paths, sorted and without duplicates."""
+    """The files to check, as absolute paths, sorted and without duplicates.
+
+    Discovery (no ``files``) skips tracked files missing from the working tree;
+    a file named in ``files`` is kept even when missing, so the scan reports it
+    (``metrics/unreadable-file``).
+    """
     from ..repo import list_files
     from .globs import compile_glob
 
@@ -208,7 +213,9 @@ def _discover(files: List[str], ctx: Context, exclude: List[str]) -> List[Path]:
         if ctx.changed_files is not None:
             changed = set(ctx.changed_files)
             names = [n for n in names if n in changed]
-        found = [ctx.root / n for n in names if keep(n)]
+        # A tracked file deleted from the working tree (deletion not staged yet)
+        # has nothing to validate; lexists keeps dangling links, which are reported.
+        found = [ctx.root / n for n in names if keep(n) and os.path.lexists(ctx.root / n)]
     else:
         for name in files:
             path = Path(name)

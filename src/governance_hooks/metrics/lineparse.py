@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
 
@@ -91,8 +92,8 @@ def diagnose(raw: bytes, allow_nan: bool) -> LineDiagnosis:
     except json.JSONDecodeError as exc:
         result.problems.append(_syntax_problem(text, exc))
         return result
-    except ValueError as exc:  # pragma: no cover - json raises JSONDecodeError for text input
-        result.problems.append(Problem("metrics/invalid-json", 1, f"invalid JSON: {exc}"))
+    except ValueError:  # int() refused an integer literal longer than Python's digit limit
+        result.problems.append(_long_integer_problem(text))
         return result
     result.value = value
     result.parsed = True
@@ -113,6 +114,34 @@ def _syntax_problem(text: str, exc: json.JSONDecodeError) -> Problem:
     elif at_end:
         msg = f"unexpected end of line, {msg[0].lower()}{msg[1:]} (truncated record?)"
     return Problem("metrics/invalid-json", column, f"invalid JSON: {msg} at column {column}")
+
+
+#: Strings (skipped whole) and number literals, in document order.
+_NUMBER_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?', re.DOTALL)  # governance: ignore[redos/polynomial-backtracking]
+
+
+def _long_integer_problem(text: str) -> Problem:
+    """The finding for a line whose parse stopped at an integer literal with too many digits.
+
+    Python's ``int`` refuses to convert more than ``sys.get_int_max_str_digits()``
+    digits (4300 by default; CVE-2020-10735) and ``json`` passes that
+    ``ValueError`` through, worded for programmers. The parse stopped at the
+    first such literal, so every string before it is terminated and a token
+    walk finds it (a literal with a fraction or exponent is a float, never refused).
+    """
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    for match in _NUMBER_TOKEN.finditer(text):
+        token = match.group()
+        if token[0] == '"' or not token.lstrip("-").isdigit():
+            continue
+        digits = len(token) - (token[0] == "-")
+        if limit and digits > limit:
+            column = match.start() + 1
+            return Problem(
+                "metrics/invalid-json", column,
+                f"invalid JSON: integer literal of {digits} digits is too long (limit {limit}) at column {column}",
+            )
+    return Problem("metrics/invalid-json", 1, "invalid JSON: a number cannot be converted at column 1")  # pragma: no cover
 
 
 def scan_tokens(text: str, result: LineDiagnosis, allow_nan: bool) -> None:
@@ -181,10 +210,11 @@ def value_column(text: str, target: List[Any]) -> Optional[int]:
 def value_columns(text: str, targets: Set[Tuple[Any, ...]]) -> Dict[Tuple[Any, ...], int]:
     """1-based columns where the values at the JSON paths ``targets`` start in ``text``.
 
-    For an object member the column of its name is given (``"loss": true``
-    points at ``"loss"``; with duplicate names, the last one, whose value the
-    parsers keep); for an array element, its first character; ``1`` for the
-    root. Paths not found are absent from the result. One iterative token walk
+    The column is the value's first character, as for
+    ``metrics/non-standard-number``, so every finding about one value points at
+    the same place: ``"loss": true`` points at ``true`` (with duplicate names,
+    at the last value, the one parsers keep); an array element at its first
+    character; ``1`` for the root. Paths not found are absent from the result. One iterative token walk
     (as :func:`scan_tokens`) serves every target, so a line with many findings
     costs one pass.
     """
@@ -209,7 +239,7 @@ def value_columns(text: str, targets: Set[Tuple[Any, ...]]) -> Dict[Tuple[Any, .
                 if len(stack) in depths:
                     path = tuple(_path_of(stack))
                     if path in targets:
-                        found[path] = last_string[1] + 1
+                        found[path] = _next_value_column(text, match.end())
             last_string = None
             continue
         last_string = None

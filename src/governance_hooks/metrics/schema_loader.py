@@ -210,7 +210,8 @@ def load_schema(path: Path, label: Optional[str] = None) -> SchemaBundle:
         A :class:`SchemaBundle` whose documents are all local.
 
     Raises:
-        ToolError: unreadable or invalid JSON, unsupported ``$schema``, a remote
+        ToolError: a schema or ``$ref``-loaded file that is not a regular file or is
+            larger than :data:`MAX_SCHEMA_BYTES`; unreadable or invalid JSON, unsupported ``$schema``, a remote
             ``$ref`` (refused, never fetched), a ``$ref`` to a missing file or to a
             file outside the schema's folder, or a schema invalid against its
             metaschema (the message names the failing keyword and location).

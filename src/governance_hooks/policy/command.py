@@ -37,6 +37,10 @@ def _options(ctx: Context):
     smt = table.get("smt", None)
     if smt is not None and (not isinstance(smt, list) or not all(isinstance(s, str) for s in smt)):
         raise ToolError(f"{where} smt must be a list of glob patterns")
+    for pattern in smt or ():
+        # Path.glob refuses absolute patterns, and '..' would walk out of the repository.
+        if not pattern or pattern.startswith(("/", "\\")) or ".." in pattern.replace("\\", "/").split("/"):
+            raise ToolError(f"{where} smt pattern {pattern!r} must be a relative glob inside the repository")
     rlimit = table.get("rlimit", 20_000_000)
     if isinstance(rlimit, bool) or not isinstance(rlimit, int) or rlimit <= 0:
         raise ToolError(f"{where} rlimit must be a positive integer")
@@ -84,6 +88,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         default = root / (policy_opt or DEFAULT_POLICY)
         if policy_opt is not None and not is_within(default, root):
             raise ToolError(f"{ctx.config.source}: [tool.governance-hooks.policy] policy {policy_opt!r} is outside the repository")
+        _refuse_unusable_policy(default, policy_opt or DEFAULT_POLICY, root)
         if default.is_file():
             plan.policies.append(default)
         elif policy_opt is not None:
@@ -98,3 +103,35 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             reason = f"no policy file ({policy_opt or DEFAULT_POLICY})"
             return CheckResult(stats={"policy": "absent"}, skipped=reason)
     return execute(plan)
+
+
+def _refuse_unusable_policy(path: Path, shown: str, root: Path) -> None:
+    """Exit 2 when the policy path exists but cannot be the policy.
+
+    A FIFO, a folder, a device, a dangling or looping symbolic link, or a link out
+    of the repository must not make the check pass as "no policy" (nor be read).
+
+    Raises:
+        ToolError: ``shown: reason`` for such a path.
+    """
+    import stat
+
+    from ..repo import is_within
+
+    try:
+        link = path.lstat()
+    except OSError:
+        return  # absent: the check is skipped, as documented
+    if stat.S_ISLNK(link.st_mode):
+        try:
+            target = path.stat()
+        except OSError as exc:
+            raise ToolError(f"{shown}: the policy is a broken symbolic link ({exc.strerror or exc})") from None
+        if not is_within(path, root):
+            raise ToolError(f"{shown}: the policy is a symbolic link that points outside the repository; refusing to read it")
+        mode = target.st_mode
+    else:
+        mode = link.st_mode
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a device or special file"
+        raise ToolError(f"{shown}: the policy is {kind}, not a regular file")

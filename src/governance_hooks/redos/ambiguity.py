@@ -46,13 +46,31 @@ class Budget:
     closure_steps: int = 200_000
     product_nodes: int = 150_000
     triple_nodes: int = 300_000
+    #: stored edges of the product automaton (bounds its memory: about 150 bytes each)
+    product_edges: int = 1_000_000
+    #: elementary steps (edge pairs tried, closure entries merged, simulated moves): a
+    #: deterministic ceiling that also bounds memory, whatever the clock says
+    work_units: int = 20_000_000
     deadline: float = float("inf")
-    _ticks: int = 0
+    _work: int = 0
+    _next_check: int = 0
 
-    def tick(self) -> None:
-        self._ticks += 1
-        if self._ticks & 1023 == 0 and time.monotonic() > self.deadline:
-            raise BudgetExceeded("analysis time budget exhausted")
+    #: units of work between two reads of the clock (a few milliseconds of Python)
+    CHECK_EVERY = 2048
+
+    def tick(self, cost: int = 1) -> None:
+        """Account ``cost`` elementary steps; read the clock every :attr:`CHECK_EVERY` steps.
+
+        Raises:
+            BudgetExceeded: past ``deadline`` or past ``work_units`` steps.
+        """
+        self._work += cost
+        if self._work >= self._next_check:
+            self._next_check = self._work + self.CHECK_EVERY
+            if self._work > self.work_units:
+                raise BudgetExceeded("analysis work budget exhausted")
+            if time.monotonic() > self.deadline:
+                raise BudgetExceeded("analysis time budget exhausted")
 
 
 @dataclass
@@ -213,7 +231,9 @@ def eliminate_epsilons(nfa: NFA, budget: Budget) -> Automaton:
                 else:
                     guard_mask = mask(edge.guard[1])
                     eol = kind == "eol"
-            for (uid, m), (target, count) in reach(edge.target, next_allowed, at_start, incoming).items():
+            below = reach(edge.target, next_allowed, at_start, incoming)
+            budget.tick(len(below))  # merging is the closure's real cost (stacked stars)
+            for (uid, m), (target, count) in below.items():
                 if uid == ACCEPT and eol:
                     add(ACCEPT_EOL, 0, ACCEPT, count)
                     continue
@@ -231,6 +251,7 @@ def eliminate_epsilons(nfa: NFA, budget: Budget) -> Automaton:
         while todo:
             q = todo.pop()
             result = reach(q, loops_containing(q), q == nfa.start, incoming_of.get(q, 0))
+            budget.tick(len(result))
             moves: List[Tuple[int, int, int]] = []
             acc_mask, acc_end, acc_eol = 0, False, False
             for (uid, m), (target, count) in result.items():
@@ -350,6 +371,7 @@ def find_eda(auto: Automaton, budget: Budget) -> Iterator[Witness]:
     trans = auto.trans
     scan = auto.scan or frozenset()
     succ_cache: Dict[Tuple[int, int], List[Tuple[Tuple[int, int], int, bool]]] = {}
+    product_edges = [0]
 
     def pair_succ(node: Tuple[int, int]):
         got = succ_cache.get(node)
@@ -362,6 +384,9 @@ def find_eda(auto: Automaton, budget: Budget) -> Iterator[Witness]:
         out = []
         tp, tq = trans.get(p, ()), trans.get(q, ())
         for i, (t1, m1, c1) in enumerate(tp):
+            # one row costs |tq| steps: states with hundreds of moves make a single
+            # product node expensive, so the budget is charged per row, not per node
+            budget.tick(len(tq))
             for j, (t2, m2, c2) in enumerate(tq):
                 if p == q and j < i:
                     continue
@@ -375,6 +400,9 @@ def find_eda(auto: Automaton, budget: Budget) -> Iterator[Witness]:
                 divergent = p == q and t1 == t2 and (i != j or c1 >= 2)
                 nxt = (t1, t2) if t1 <= t2 else (t2, t1)
                 out.append((nxt, m, divergent))
+        product_edges[0] += len(out)
+        if product_edges[0] > budget.product_edges:
+            raise BudgetExceeded("product automaton budget exhausted")
         succ_cache[node] = out
         return out
 
@@ -401,6 +429,42 @@ def find_eda(auto: Automaton, budget: Budget) -> Iterator[Witness]:
             if prefix is None:
                 continue
             yield Witness([(prefix, False), (cycle, True)], (p,))
+            break
+
+
+def find_eda_local(auto: Automaton, budget: Budget) -> Iterator[Witness]:
+    """EDA witnesses from parallel edges alone, without the product automaton.
+
+    Two different moves ``p -c-> t`` (two edges with overlapping masks, or one
+    edge of multiplicity 2) with ``t`` and ``p`` in the same strongly connected
+    component give two distinct paths ``p -> p`` for one word: the divergent
+    edge of a diagonal product component (Weideman et al. 2016, EDA criterion),
+    found in time linear in the automaton.  This is what nested stars such as
+    ``((a*)*)*`` and ``(a|a)*`` produce, and it spares the quadratic product
+    (hundreds of moves per state after stacked stars) when it suffices.
+
+    Raises:
+        BudgetExceeded: past the budget's deadline or work.
+    """
+    trans = auto.trans
+    comp = strongly_connected(list(trans), lambda v: [t for t, _m, _c in trans.get(v, ())])
+    for p in sorted(trans):
+        moves = trans[p]
+        budget.tick(len(moves))
+        seen: Dict[int, int] = {}
+        for t, m, count in moves:
+            if comp.get(t) != comp.get(p):
+                continue
+            overlap = m if count >= 2 else seen.get(t, 0) & m
+            seen[t] = seen.get(t, 0) | m
+            if not overlap:
+                continue
+            inside = {v for v, c in comp.items() if c == comp[p]}
+            back = shortest_word(auto, t, p, inside)
+            prefix = shortest_word(auto, auto.start, p)
+            if back is None or prefix is None:
+                continue
+            yield Witness([(prefix, False), ([auto.char_of(overlap)] + back, True)], (p,))
             break
 
 
@@ -459,6 +523,7 @@ def find_ida(auto: Automaton, budget: Budget) -> List[Tuple[int, Witness]]:
         stack = list(members[c])
         while stack:
             v = stack.pop()
+            budget.tick(len(trans.get(v, ())))
             for t, _m, _c in trans.get(v, ()):
                 if t not in seen:
                     seen.add(t)
@@ -565,7 +630,9 @@ def _ida_search(trans, p, q, in_a, in_b, budget: Budget, work: List[int], auto: 
                 m13 = m1 & m3
                 if not m13:
                     continue
-                for t2, m2, _ in trans.get(y, ()):
+                ty = trans.get(y, ())
+                budget.tick(len(ty))
+                for t2, m2, _ in ty:
                     m = m13 & m2
                     if not m:
                         continue
@@ -573,6 +640,8 @@ def _ida_search(trans, p, q, in_a, in_b, budget: Budget, work: List[int], auto: 
                     if nxt in parent:
                         continue
                     parent[nxt] = (node, m)
+                    if len(parent) > budget.triple_nodes:
+                        raise BudgetExceeded("polynomial (IDA) search budget exhausted")
                     if nxt == goal:
                         word = []
                         cur = nxt
@@ -605,7 +674,8 @@ def prune_accepting(auto: Automaton) -> None:
 
 # -- simulation --------------------------------------------------------------------
 
-def rejects(auto: Automaton, text: Sequence[int], fullmatch: bool, starts: int = 0) -> bool:
+def rejects(auto: Automaton, text: Sequence[int], fullmatch: bool, starts: int = 0,
+            budget: Optional[Budget] = None) -> bool:
     """True if no path accepts ``text`` (any prefix for match/search, the whole for fullmatch).
 
     For a search automaton, ``starts`` is how many start positions must fail
@@ -615,17 +685,18 @@ def rejects(auto: Automaton, text: Sequence[int], fullmatch: bool, starts: int =
     ``True`` means CPython's ``re`` rejects too, up to those approximations.
     """
     if auto.scan is None:
-        return _rejects_from(auto, auto.start, text, 0, fullmatch)
+        return _rejects_from(auto, auto.start, text, 0, fullmatch, budget)
     def start_state(i: int) -> int:
         if i == 0:
             return auto.start
         return next(st for block, st in auto.scan_blocks if cs_mod.contains(block, text[i - 1]))
 
-    return all(_rejects_from(auto, start_state(i), text, i, fullmatch)
+    return all(_rejects_from(auto, start_state(i), text, i, fullmatch, budget)
                for i in range(min(starts, len(text)) + 1))
 
 
-def _rejects_from(auto: Automaton, state: int, text: Sequence[int], begin: int, fullmatch: bool) -> bool:
+def _rejects_from(auto: Automaton, state: int, text: Sequence[int], begin: int, fullmatch: bool,
+                  budget: Optional[Budget] = None) -> bool:
     """Anchored simulation from ``state`` at position ``begin`` (the search scan loop is not followed)."""
     current = {state}
     scan = auto.scan or frozenset()
@@ -643,5 +714,7 @@ def _rejects_from(auto: Automaton, state: int, text: Sequence[int], begin: int, 
                 return False
         if i == n:
             break
+        if budget is not None:
+            budget.tick(sum(len(trans.get(q, ())) for q in current))
         current = {t for q in current for t, m, _c in trans.get(q, ()) if m & nxt_mask and t not in scan}
     return True

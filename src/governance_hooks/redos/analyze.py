@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple, Union
 from . import ambiguity, nfa as nfa_mod
 from .ambiguity import Budget
 from .nfa import BudgetExceeded
-from .sre_compat import parse
+from .sre_compat import check_compiles, parse
 
 #: How a call site applies the pattern.
 MATCH, FULLMATCH, SEARCH = "match", "fullmatch", "search"
@@ -98,6 +98,7 @@ def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Option
     is_bytes = isinstance(pattern, bytes)
     try:
         tree = parse(pattern, flags)
+        check_compiles(pattern, flags)  # the compiler rejects what the parser lets through
     except re.error as exc:
         return Verdict("invalid", reason=str(exc))
     except (RecursionError, MemoryError):
@@ -113,15 +114,18 @@ def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Option
         fullmatch = kind == FULLMATCH
         if not fullmatch:
             ambiguity.prune_accepting(auto)
-        for tries, eda in enumerate(ambiguity.find_eda(auto, budget)):
-            attack = _attack(auto, eda, is_bytes, fullmatch)
-            if attack is not None:
-                return Verdict("exponential", attack=attack, approximations=approximations,
-                               max_pumps=automaton_nfa.max_pumps, pump_states=eda.states)
-            if tries >= 8:
-                break
+        # parallel edges inside a component (nested stars, (a|a)*) are EDA at linear cost;
+        # the product automaton is built only when they do not settle it
+        for finder in (ambiguity.find_eda_local, ambiguity.find_eda):
+            for tries, eda in enumerate(finder(auto, budget)):
+                attack = _attack(auto, eda, is_bytes, fullmatch, budget)
+                if attack is not None:
+                    return Verdict("exponential", attack=attack, approximations=approximations,
+                                   max_pumps=automaton_nfa.max_pumps, pump_states=eda.states)
+                if tries >= 8:
+                    break
         for degree, ida in ambiguity.find_ida(auto, budget):
-            attack = _attack(auto, ida, is_bytes, fullmatch)
+            attack = _attack(auto, ida, is_bytes, fullmatch, budget)
             if attack is not None:
                 return Verdict("polynomial", degree=degree, attack=attack, approximations=approximations,
                                max_pumps=automaton_nfa.max_pumps, pump_states=ida.states)
@@ -134,7 +138,8 @@ def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Option
         return Verdict("incomplete", reason="analysis ran out of memory")
 
 
-def _attack(auto: ambiguity.Automaton, witness: ambiguity.Witness, is_bytes: bool, fullmatch: bool) -> Optional[Attack]:
+def _attack(auto: ambiguity.Automaton, witness: ambiguity.Witness, is_bytes: bool, fullmatch: bool,
+            budget: Optional[Budget] = None) -> Optional[Attack]:
     """Attach failure suffixes to a witness; None if every candidate is accepted.
 
     A prefix that only walks the search loop (any character, then retry) is
@@ -143,7 +148,7 @@ def _attack(auto: ambiguity.Automaton, witness: ambiguity.Witness, is_bytes: boo
     """
     if auto.scan and witness.states and witness.states[0] in auto.scan and witness.segments[0][0]:
         shorter = ambiguity.Witness([([], False)] + list(witness.segments[1:]), witness.states)
-        found = _attack(auto, shorter, is_bytes, fullmatch)
+        found = _attack(auto, shorter, is_bytes, fullmatch, budget)
         if found is not None:
             return found
     segments = [(list(text), pumped) for text, pumped in witness.segments]
@@ -155,7 +160,7 @@ def _attack(auto: ambiguity.Automaton, witness: ambiguity.Witness, is_bytes: boo
     candidates += [[cp] for cp in reps if cp != ord("!")][:12]
     found: List[List[int]] = []
     for suffix in candidates:
-        if all(ambiguity.rejects(auto, _text(segments, k) + suffix, fullmatch, len(_text(segments, k)))
+        if all(ambiguity.rejects(auto, _text(segments, k) + suffix, fullmatch, len(_text(segments, k)), budget)
                for k in (1, 2, 5)):
             found.append(suffix)
             if len(found) >= 4:

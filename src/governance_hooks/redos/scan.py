@@ -107,19 +107,23 @@ class Scanner:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.cache: Dict[tuple, Verdict] = {}
+        #: seconds of static analysis spent per key: a suggestion gets what is left of the budget
+        self.spent: Dict[tuple, float] = {}
         self.internal_errors = 0
 
     def verdict(self, pattern, flags: int, kind: str) -> Verdict:
         key = (type(pattern), pattern, flags, kind)
         got = self.cache.get(key)
         if got is None:
-            budget = Budget(deadline=time.monotonic() + self.options.analysis_timeout)
+            started = time.monotonic()
+            budget = Budget(deadline=started + self.options.analysis_timeout)
             try:
                 got = analyze(pattern, flags, kind, budget, self.options.max_states)
             except Exception as exc:  # noqa: BLE001 - one odd regex must not stop the scan
                 self.internal_errors += 1
                 got = Verdict("incomplete", reason=f"analysis failed: {type(exc).__name__}: {exc}"[:200])
             self.cache[key] = got
+            self.spent[key] = time.monotonic() - started
         return got
 
     def worst(self, site: RegexSite) -> Tuple[str, Verdict]:
@@ -133,6 +137,46 @@ class Scanner:
                 best = (kind, v)
         assert best is not None
         return best
+
+
+class Suggester:
+    """Rewrites per (pattern, flags, kind), computed once.
+
+    The search for a rewrite is static analysis too: it gets what the
+    regex's analysis left of ``timeout`` seconds (``spent`` maps the same keys
+    as :attr:`Scanner.cache` to seconds used), so the static work per regex
+    stays within ``analysis-timeout``.  The equivalence probe of
+    :func:`.suggest.suggest` runs the vulnerable pattern on the real engine:
+    one child process serves every probe of a scan.  Use as a context manager
+    (the child is closed on exit).
+    """
+
+    def __init__(self, timeout: float, spent: Optional[Dict[tuple, float]] = None) -> None:
+        self.timeout = timeout
+        self.spent = spent if spent is not None else {}
+        self.cache: Dict[tuple, Optional[str]] = {}
+        self._worker = None
+
+    def __enter__(self) -> "Suggester":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+
+    def __call__(self, pattern, flags: int, kind: str, verdict: Verdict) -> Optional[str]:
+        from .confirm import _Worker
+        from .suggest import suggest
+
+        key = (type(pattern), pattern, flags, kind)
+        if key not in self.cache:
+            if self._worker is None:
+                self._worker = _Worker()
+            left = self.timeout - self.spent.get(key, 0.0)
+            self.cache[key] = suggest(pattern, flags, kind, verdict, time.monotonic() + left, self._worker) \
+                if left > 0 else None
+        return self.cache[key]
 
 
 def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = False,
@@ -187,19 +231,21 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
             for key, m in zip(keys, confirmer.confirm_all([to_confirm[k] for k in keys])):
                 measurements[key] = m
     counts = {"exponential": 0, "polynomial": 0, "unconfirmed": 0, "invalid": 0, "incomplete": 0, "safe": 0}
-    for site, kind, verdict in judged:
-        finding = site_finding(site, kind, verdict, measurements.get((type(site.pattern), site.pattern, site.flags, kind)),
-                               options)
-        if finding is None:
-            counts["safe" if verdict.kind in ("safe", "polynomial") else verdict.kind] += 1
-            continue
-        key = {EXPONENTIAL: "exponential", POLYNOMIAL: "polynomial", INVALID: "invalid", INCOMPLETE: "incomplete"}[finding.rule_id]
-        counts[key] += 1
-        if finding.evidence and finding.evidence.get("confirmed") is False:
-            counts["unconfirmed"] += 1
-        if _suppressed(finding.rule_id, site, lines_of.get(site.path, [])):
-            continue
-        result.findings.append(finding)
+    with Suggester(options.analysis_timeout, scanner.spent) as suggester:
+        for site, kind, verdict in judged:
+            finding = site_finding(site, kind, verdict,
+                                   measurements.get((type(site.pattern), site.pattern, site.flags, kind)),
+                                   options, suggester)
+            if finding is None:
+                counts["safe" if verdict.kind in ("safe", "polynomial") else verdict.kind] += 1
+                continue
+            key = {EXPONENTIAL: "exponential", POLYNOMIAL: "polynomial", INVALID: "invalid", INCOMPLETE: "incomplete"}[finding.rule_id]
+            counts[key] += 1
+            if finding.evidence and finding.evidence.get("confirmed") is False:
+                counts["unconfirmed"] += 1
+            if _suppressed(finding.rule_id, site, lines_of.get(site.path, [])):
+                continue
+            result.findings.append(finding)
     result.stats = {"files": len(result.inputs), "patterns": len(sites), **counts,
                     "internal_errors": scanner.internal_errors, "seconds": round(time.monotonic() - started, 2)}
     return result
@@ -225,8 +271,12 @@ def _lower(severity: Severity) -> Severity:
 
 
 def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Optional[Measurement],
-                 options: Options) -> Optional[Finding]:
-    """The finding for one analysed site, or None when it is safe (or below ``min-degree``)."""
+                 options: Options, suggester: Optional[Callable[..., Optional[str]]] = None) -> Optional[Finding]:
+    """The finding for one analysed site, or None when it is safe (or below ``min-degree``).
+
+    ``suggester(pattern, flags, kind, verdict)`` gives the rewrite (default:
+    :func:`.suggest.suggest` within ``options.analysis_timeout`` seconds).
+    """
     location = Location(site.path, site.line, site.column, site.end_line if site.end_line != site.line else None)
     call = ", ".join(site.calls[:3]) or site.module
     pattern_text = _short(site.pattern)
@@ -302,7 +352,11 @@ def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Opti
         "n": measurement.largest[0] if measurement and measurement.largest else None,
         "approximations": list(verdict.approximations),
     }
-    from .suggest import suggest
+    if suggester is None:
+        from .suggest import suggest
 
-    return Finding(rule, severity, message, location, suggestion=suggest(site.pattern, site.flags, kind, verdict),
+        suggestion = suggest(site.pattern, site.flags, kind, verdict, time.monotonic() + options.analysis_timeout)
+    else:
+        suggestion = suggester(site.pattern, site.flags, kind, verdict)
+    return Finding(rule, severity, message, location, suggestion=suggestion,
                    evidence=evidence, identity=f"{rule}:{base_identity}")

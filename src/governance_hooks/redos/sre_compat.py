@@ -12,9 +12,11 @@ from __future__ import annotations
 import sys
 
 if sys.version_info >= (3, 11):  # the re package was split into private modules in 3.11
+    from re import _compiler as compiler
     from re import _constants as constants
     from re import _parser as parser
 else:  # pragma: no cover - older interpreters only
+    import sre_compile as compiler  # type: ignore[no-redef]
     import sre_constants as constants  # type: ignore[no-redef]
     import sre_parse as parser  # type: ignore[no-redef]
 
@@ -58,3 +60,24 @@ def parse(pattern, flags: int):
     with warnings.catch_warnings():  # FutureWarning/DeprecationWarning about the scanned pattern
         warnings.simplefilter("ignore")
         return parser.parse(pattern, flags)
+
+
+def check_compiles(pattern, flags: int) -> None:
+    """Compile ``pattern`` with CPython's own compiler, to catch what only it rejects.
+
+    The parser accepts some patterns the compiler refuses, e.g. ``(?<=a+)b``
+    ("look-behind requires fixed-width pattern", raised by ``_compiler._compile``).
+    Compiling never runs the pattern, and counted repeats stay counts in the
+    bytecode (``a{1000000}`` is one REPEAT opcode), so this is linear in the
+    pattern.  The compiler is called directly rather than through ``re.compile``
+    so that ``re``'s module cache does not keep megabyte patterns alive.
+
+    Raises:
+        re.error: the pattern does not compile (CPython's message).
+        RecursionError, OverflowError, ValueError, TypeError: as ``re.compile`` would.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compiler.compile(pattern, flags)

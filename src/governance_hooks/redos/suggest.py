@@ -17,6 +17,7 @@ change what matches, so the text says to check that.
 from __future__ import annotations
 
 import sys
+import time
 from typing import List, Optional
 
 from .analyze import Verdict, analyze
@@ -244,27 +245,60 @@ def _samples(pattern, items, verdict: Verdict) -> list:
     return [empty.join(combo) for n in range(_SAMPLE_LENGTH + 1) for combo in itertools.product(alphabet, repeat=n)]
 
 
-def _same_matches(original, candidate, flags: int, samples: list) -> bool:
-    """Both patterns fullmatch and match (same span) the same samples (tiny strings: no blow-up)."""
-    import re
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        a, b = re.compile(original, flags), re.compile(candidate, flags)
-    for s in samples:
-        if bool(a.fullmatch(s)) != bool(b.fullmatch(s)):
-            return False
-        ma, mb = a.match(s), b.match(s)
-        if (ma and ma.span()) != (mb and mb.span()):
-            return False
-    return True
+#: seconds for the whole search when the caller gives no deadline
+DEFAULT_TIMEOUT = 3.0
+#: at most this many seconds for the equivalence probe: on ordinary patterns it takes
+#: tens of milliseconds; only a pattern hostile even on 5-character samples needs more
+PROBE_TIMEOUT = 1.0
 
 
-def suggest(pattern, flags: int, kind: str, verdict: Verdict) -> Optional[str]:
-    """A rewrite proven safe by the analysis, as advice text; None if none is found."""
+def _enc(value) -> dict:
+    return {"b": value.decode("latin-1")} if isinstance(value, bytes) else {"s": value}
+
+
+def _same_matches(original, candidate, flags: int, samples: list, timeout: float, worker=None) -> bool:
+    """Both patterns fullmatch and match (same span) the same samples, on the real ``re``.
+
+    The original is the vulnerable pattern, so even these tiny samples can take
+    it exponential time and memory: the probe runs in a child process
+    (:mod:`.worker`) that is killed after ``timeout`` seconds.  A probe that does
+    not finish, or fails, counts as "not the same" (no suggestion).
+
+    Args:
+        worker: a :class:`.confirm._Worker` to reuse; a fresh one is started and closed otherwise.
+    """
+    from .confirm import _Worker
+
+    if timeout <= 0:
+        return False
+    own = worker is None
+    worker = worker or _Worker()
+    try:
+        payload = {"same": _enc(original), "candidate": _enc(candidate), "flags": flags,
+                   "samples": [_enc(sample) for sample in samples]}
+        replies, _timed_out = worker.request(payload, timeout)
+    except OSError:
+        return False
+    finally:
+        if own:
+            worker.close()
+    return any(reply.get("same") is True for reply in replies)
+
+
+def suggest(pattern, flags: int, kind: str, verdict: Verdict, deadline: Optional[float] = None,
+            worker=None) -> Optional[str]:
+    """A rewrite proven safe by the analysis, as advice text; None if none is found.
+
+    Args:
+        deadline: ``time.monotonic()`` value bounding the whole search (candidate
+            analyses and the equivalence probe); default :data:`DEFAULT_TIMEOUT` from now.
+            Past it the answer is None.
+        worker: a :class:`.confirm._Worker` for the equivalence probe (reused across calls).
+    """
     if not verdict.vulnerable:
         return None
+    if deadline is None:
+        deadline = time.monotonic() + DEFAULT_TIMEOUT
     try:
         tree = parse(pattern, flags)
         is_bytes = isinstance(pattern, bytes)
@@ -272,13 +306,17 @@ def suggest(pattern, flags: int, kind: str, verdict: Verdict) -> Optional[str]:
         original = _render(tree, items, is_bytes, flags)
         if _dump(parse(original, flags)) != _dump(tree):
             return None
-        budget = lambda: Budget(closure_steps=50_000, product_nodes=40_000, triple_nodes=80_000)  # noqa: E731
+        budget = lambda: Budget(closure_steps=50_000, product_nodes=40_000, triple_nodes=80_000,  # noqa: E731
+                                deadline=deadline)
         samples = _samples(pattern, items, verdict)
         if POSSESSIVE_REPEAT is not None and sys.version_info >= (3, 11):
             for path in _repeats(items)[:8]:
                 candidate = _render(tree, _possessive(items, path), is_bytes, flags)
                 outcome = analyze(candidate, flags, kind, budget())
-                if not _better(verdict, outcome) or not _same_matches(pattern, candidate, flags, samples):
+                if outcome.kind == "incomplete" and time.monotonic() > deadline:
+                    return None
+                if not _better(verdict, outcome) or not _same_matches(
+                        pattern, candidate, flags, samples, min(PROBE_TIMEOUT, deadline - time.monotonic()), worker):
                     continue
                 rest = "" if outcome.kind == "safe" else "; a quadratic case remains"
                 return (f"make the quantifier possessive: {candidate!r} (Python 3.11+; it never gives "

@@ -5,6 +5,8 @@ standard library.  One JSON request per stdin line; replies are streamed one
 JSON object per line so the parent keeps partial measurements when it kills
 this process on timeout:
 
+request  ``{"same": {"s"|"b": original}, "candidate": {...}, "flags": int, "samples": [...]}``
+         (reply ``{"same": bool}``, see :func:`same_matches`), or
 request  ``{"pattern": {"s"|"b": text}, "flags": int, "kind": "match"|"fullmatch"|"search",
            "segments": [[{"s"|"b": text}, pumped], ...], "suffixes": [{"s"|"b": text}, ...],
            "exponential": bool, "target": seconds, "max_n": int,
@@ -40,7 +42,52 @@ def _fails(method, kind, subject, pumped_end):
     return kind == "search" and found.start() >= pumped_end
 
 
+#: address space for the equivalence probe: tiny subjects need little, a runaway one is stopped
+SAMPLE_MEMORY = 512 << 20
+
+
+def same_matches(request, out):
+    """Reply ``{"same": bool}``: both patterns fullmatch and match (same span) every sample.
+
+    The original pattern is the vulnerable one: even five-character samples
+    can take it exponential time (``((a*)*)*`` nested deeper), which is why
+    this runs here, under the parent's timeout and a lower memory limit.
+    """
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (min(SAMPLE_MEMORY, hard) if hard > 0 else SAMPLE_MEMORY, hard))
+    except (ImportError, ValueError, OSError):
+        soft = hard = None
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            a = re.compile(_decode(request["same"]), request["flags"])
+            b = re.compile(_decode(request["candidate"]), request["flags"])
+        same = True
+        for sample in request["samples"]:
+            s = _decode(sample)
+            if bool(a.fullmatch(s)) != bool(b.fullmatch(s)):
+                same = False
+                break
+            ma, mb = a.match(s), b.match(s)
+            if (ma and ma.span()) != (mb and mb.span()):
+                same = False
+                break
+        out({"same": same})
+        out({"done": True})
+    finally:
+        if soft is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def handle(request, out):
+    if "same" in request:
+        same_matches(request, out)
+        return
     try:
         compiled = re.compile(_decode(request["pattern"]), request["flags"])
     except Exception as exc:  # noqa: BLE001 - report any compile failure as data

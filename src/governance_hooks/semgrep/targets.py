@@ -55,6 +55,15 @@ def excluded(path: str, patterns: Sequence[str]) -> bool:
     return False
 
 
+def _utf8_name(name: str) -> bool:
+    """False for a file name holding bytes that are not UTF-8 (``os.fsdecode`` keeps them as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_python(path: Path) -> bool:
     """A ``.py``/``.pyi`` file, or an extensionless file whose first line is a Python shebang."""
     if path.suffix in PYTHON_SUFFIXES:
@@ -130,10 +139,13 @@ def select(
         if size > max_bytes:
             targets.too_large.append((shown, size))
             continue
-        if absolute.suffix in PYTHON_SUFFIXES:
+        if absolute.suffix in PYTHON_SUFFIXES and _utf8_name(str(absolute)):
             semgrep_path = shown if is_within(absolute, root) and not shown.startswith("../") else str(absolute)
         else:
-            alias = alias_dir / str(len(targets.semgrep_paths)) / (absolute.name + ".py")
+            # Semgrep finds files by extension and reads its argv as UTF-8: an extensionless script,
+            # or a name with bytes that are not UTF-8, is scanned through a copy with a plain name.
+            name = absolute.name if _utf8_name(absolute.name) else "target"
+            alias = alias_dir / str(len(targets.semgrep_paths)) / (name if name.endswith(PYTHON_SUFFIXES) else name + ".py")
             alias.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(absolute, alias)
             semgrep_path = str(alias)

@@ -1,0 +1,90 @@
+"""Hostile policy inputs: special files, endless or huge files, out-of-repository paths.
+
+Each gives one precise line and exit 2 (the policy is the check's configuration)
+or a precise finding (an .smt2 file is an input), never a skip, a hang or a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from governance_hooks.cli import main
+from governance_hooks.policy import runner
+
+from .test_command import POLICY
+
+POLICY_PATH = ".governance/policy.yaml"
+
+
+def _exit_and_err(capsys, root, *argv):
+    code = main(["policy", "--repo", str(root), *argv])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("make_special, expected", [
+    (lambda p: os.symlink("/dev/zero", p),
+     "the policy is a symbolic link that points outside the repository; refusing to read it"),
+    (lambda p: os.symlink("/etc/passwd", p),
+     "the policy is a symbolic link that points outside the repository; refusing to read it"),
+    (lambda p: os.symlink("policy.yaml", p),
+     "the policy is a broken symbolic link (Too many levels of symbolic links)"),
+    (lambda p: os.symlink("missing.yaml", p), "the policy is a broken symbolic link (No such file or directory)"),
+    (os.mkfifo, "the policy is a FIFO, not a regular file"),
+    (os.mkdir, "the policy is a folder, not a regular file"),
+], ids=["symlink-dev-zero", "symlink-outside", "symlink-loop", "symlink-dangling", "fifo", "folder"])
+def test_unusable_policy_path_is_exit_2_not_a_silent_skip(make_repo, capsys, make_special, expected):
+    root = make_repo({"README.md": "hi\n"})
+    (root / ".governance").mkdir()
+    make_special(root / POLICY_PATH)
+    code, err = _exit_and_err(capsys, root)
+    assert code == 2
+    assert err == f"governance-hooks: error: {POLICY_PATH}: {expected}\n"
+
+
+def test_policy_symlink_inside_the_repository_is_followed(make_repo, capsys):
+    root = make_repo({"policies/main.yaml": POLICY})
+    (root / ".governance").mkdir()
+    os.symlink("../policies/main.yaml", root / POLICY_PATH)
+    code = main(["policy", "--repo", str(root), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["summary"]["policy"]["policies"] == 1
+
+
+def test_endless_base_policy_is_refused_without_reading_it_all(make_repo, capsys):
+    root = make_repo({POLICY_PATH: POLICY})
+    code, err = _exit_and_err(capsys, root, "--base", "/dev/zero", str(root / POLICY_PATH))
+    assert code == 2
+    assert err == "governance-hooks: error: /dev/zero: base policy is larger than 4 MiB\n"
+
+
+def test_oversized_policy_is_refused_before_parsing(make_repo, capsys):
+    root = make_repo({POLICY_PATH: "# " + "x" * (4 * 1024 * 1024) + "\n"})
+    code, err = _exit_and_err(capsys, root)
+    assert code == 2
+    assert err == f"governance-hooks: error: {POLICY_PATH}: policy is larger than 4 MiB\n"
+
+
+def test_read_bounded_reads_one_byte_past_the_limit():
+    assert len(runner.read_bounded("/dev/zero", 10)) == 11
+
+
+def test_oversized_smt_file_is_refused_as_a_finding(make_repo, capsys):
+    root = make_repo({".governance/big.smt2": ";" * (1024 * 1024 + 1) + "\n"})
+    code = main(["policy", "--repo", str(root), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [(f["rule_id"], f["path"], f["line"], f["message"]) for f in report["findings"]] == [
+        ("policy/smt-refused", ".governance/big.smt2", 1, "file larger than 1048576 bytes is not run")]
+
+
+@pytest.mark.parametrize("pattern", ["/etc/*", "**/../../*", "x/../y/*.smt2", ""])
+def test_smt_glob_outside_the_repository_is_a_configuration_error(make_repo, capsys, pattern):
+    root = make_repo({"pyproject.toml": f"[tool.governance-hooks.policy]\nsmt = [{json.dumps(pattern)}]\n"})
+    code, err = _exit_and_err(capsys, root)
+    assert code == 2
+    assert err == (f"governance-hooks: error: {root / 'pyproject.toml'}: [tool.governance-hooks.policy] smt pattern "
+                   f"{pattern!r} must be a relative glob inside the repository\n")

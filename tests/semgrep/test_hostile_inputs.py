@@ -1,0 +1,62 @@
+"""Hostile file names for the Semgrep check: every tracked Python file is scanned, whatever its name.
+
+Semgrep reads its command line as UTF-8; a file name with bytes that are not
+UTF-8 used to be skipped silently (or to fail the whole scan), so a
+``pickle.loads`` in it went unreported.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from governance_hooks.check import Context
+from governance_hooks.cli import build_parser
+from governance_hooks.config import Config
+from governance_hooks.findings import Location
+from governance_hooks.semgrep.command import run
+from governance_hooks.semgrep.targets import select
+
+PICKLE = "import pickle\n\n\ndef load(blob):\n    return pickle.loads(blob)\n"
+BAD_NAME = os.fsdecode(b"bad\xffname.py")  # 'bad\udcffname.py'
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file names may hold any byte but / and NUL")
+
+
+@pytest.fixture
+def repo(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "ok.py").write_text(PICKLE, encoding="utf-8")
+    (root / BAD_NAME).write_text(PICKLE, encoding="utf-8")  # the file system gets the raw 0xff byte
+    (root / "new\nline.py").write_text(PICKLE, encoding="utf-8")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    return root
+
+
+def test_non_utf8_name_is_scanned_through_a_utf8_alias(repo, tmp_path):
+    aliases = tmp_path / "aliases"
+    targets = select(repo, [], None, [], 1_000_000, aliases)
+    assert sorted(targets.display.values()) == sorted([BAD_NAME, "new\nline.py", "ok.py"])
+    [alias] = [path for path, shown in targets.display.items() if shown == BAD_NAME]
+    assert alias == str(aliases / "0" / "target.py")
+    assert alias.encode("utf-8")  # Semgrep can take it on its command line
+    assert (aliases / "0" / "target.py").read_text(encoding="utf-8") == PICKLE
+    assert targets.display["ok.py"] == "ok.py" and targets.display["new\nline.py"] == "new\nline.py"
+
+
+def test_every_hostile_name_gets_its_finding(repo, semgrep_exe):
+    # The check's findings themselves: rendering a non-UTF-8 path is the reporters' concern.
+    before = {p.name: p.read_bytes() for p in repo.iterdir() if p.is_file()}
+    args = build_parser().parse_args(["semgrep"])
+    result = run(args, Context(root=repo, config=Config(), check="semgrep"))
+    assert sorted((f.rule_id, f.location.path, f.location.line) for f in result.findings) == [
+        ("semgrep/pickle-load-untrusted", Location(BAD_NAME).path, 5),  # however Location renders the name
+        ("semgrep/pickle-load-untrusted", "new\nline.py", 5),
+        ("semgrep/pickle-load-untrusted", "ok.py", 5),
+    ]
+    assert result.stats["files"] == 3
+    assert {p.name: p.read_bytes() for p in repo.iterdir() if p.is_file()} == before
