@@ -38,6 +38,13 @@ def _command_module(name: str):
     return importlib.import_module(f"governance_hooks.{name}.command")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with DESIGN.md's error contract: one line on stderr, exit 2 (``--help`` keeps the usage)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def common_options() -> argparse.ArgumentParser:
     """Options every subcommand accepts (a parent parser)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -81,13 +88,13 @@ def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     options; the others get a placeholder (enough for ``--help``). A commit
     hook runs one check, so it should not pay for importing the rest.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Governance checks for ML and platform repositories.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--list-rules", action="store_true", help="list every rule id with its summary and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     parent = common_options()
     for name in CHECKS + tuple(PIPELINE_COMMANDS):
         if only is not None and name != only:

@@ -15,6 +15,8 @@ this module only finds, parses and splits the document.
 from __future__ import annotations
 
 import fnmatch
+import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,8 @@ else:  # pragma: no cover - exercised on older interpreters only
 TABLE = "governance-hooks"
 #: Top-level keys allowed besides the per-check sub-tables.
 GLOBAL_KEYS = {"fail-on", "checks", "run"}
+#: A configuration file is small; a larger one (or /dev/zero) is refused before it is read whole.
+MAX_CONFIG_BYTES = 16 << 20
 
 
 @dataclass
@@ -77,16 +81,26 @@ def load(path: Optional[Path], root: Path) -> Config:
         if not path.is_file():
             return Config()
     try:
-        raw = path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ToolError(f"{path}: configuration is not a regular file")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ToolError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ToolError(f"{path}: configuration is larger than {MAX_CONFIG_BYTES:,} bytes")
     try:
         document = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ToolError(f"{path}: configuration is not valid UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ToolError(f"{path}: invalid TOML: {exc}") from None
-    table = document.get("tool", {}).get(TABLE)
+    except RecursionError:
+        raise ToolError(f"{path}: invalid TOML: nested too deeply") from None
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ToolError(f"{path}: [tool] must be a table")
+    table = tool.get(TABLE)
     if table is None:
         if not explicit:
             return Config(source=None)

@@ -52,6 +52,19 @@ class Location:
     end_line: Optional[int] = None
     end_column: Optional[int] = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", display_path(self.path))
+
+
+def display_path(path: str) -> str:
+    """``path`` as valid UTF-8 text for every report format.
+
+    File names that are not UTF-8 reach Python as lone surrogates
+    (``os.fsdecode``); their bytes become ``\\xNN`` escapes, as ``git ls-files``
+    shows them, so JSON, SARIF, annotations and fingerprints can hold them.
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
 
 @dataclass(frozen=True)
 class Finding:

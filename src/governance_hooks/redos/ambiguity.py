@@ -50,7 +50,7 @@ class Budget:
     product_edges: int = 1_000_000
     #: elementary steps (edge pairs tried, closure entries merged, simulated moves): a
     #: deterministic ceiling that also bounds memory, whatever the clock says
-    work_units: int = 20_000_000
+    work_units: int = 4_000_000
     deadline: float = float("inf")
     _work: int = 0
     _next_check: int = 0

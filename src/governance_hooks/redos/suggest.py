@@ -256,13 +256,17 @@ def _enc(value) -> dict:
     return {"b": value.decode("latin-1")} if isinstance(value, bytes) else {"s": value}
 
 
-def _same_matches(original, candidate, flags: int, samples: list, timeout: float, worker=None) -> bool:
+def _same_matches(original, candidate, flags: int, samples: list, timeout: float, worker=None) -> Optional[bool]:
     """Both patterns fullmatch and match (same span) the same samples, on the real ``re``.
 
     The original is the vulnerable pattern, so even these tiny samples can take
     it exponential time and memory: the probe runs in a child process
-    (:mod:`.worker`) that is killed after ``timeout`` seconds.  A probe that does
-    not finish, or fails, counts as "not the same" (no suggestion).
+    (:mod:`.worker`) that is killed after ``timeout`` seconds.
+
+    Returns:
+        True or False; None when the probe did not finish (timeout, memory, no
+        child process): every later candidate would hit the same original, so
+        the caller gives up.
 
     Args:
         worker: a :class:`.confirm._Worker` to reuse; a fresh one is started and closed otherwise.
@@ -270,7 +274,7 @@ def _same_matches(original, candidate, flags: int, samples: list, timeout: float
     from .confirm import _Worker
 
     if timeout <= 0:
-        return False
+        return None
     own = worker is None
     worker = worker or _Worker()
     try:
@@ -278,11 +282,12 @@ def _same_matches(original, candidate, flags: int, samples: list, timeout: float
                    "samples": [_enc(sample) for sample in samples]}
         replies, _timed_out = worker.request(payload, timeout)
     except OSError:
-        return False
+        return None
     finally:
         if own:
             worker.close()
-    return any(reply.get("same") is True for reply in replies)
+    verdict = next((reply["same"] for reply in replies if "same" in reply), None)
+    return verdict if isinstance(verdict, bool) else None
 
 
 def suggest(pattern, flags: int, kind: str, verdict: Verdict, deadline: Optional[float] = None,
@@ -315,8 +320,13 @@ def suggest(pattern, flags: int, kind: str, verdict: Verdict, deadline: Optional
                 outcome = analyze(candidate, flags, kind, budget())
                 if outcome.kind == "incomplete" and time.monotonic() > deadline:
                     return None
-                if not _better(verdict, outcome) or not _same_matches(
-                        pattern, candidate, flags, samples, min(PROBE_TIMEOUT, deadline - time.monotonic()), worker):
+                if not _better(verdict, outcome):
+                    continue
+                same = _same_matches(pattern, candidate, flags, samples,
+                                     min(PROBE_TIMEOUT, deadline - time.monotonic()), worker)
+                if same is None:
+                    return None  # the original does not finish even on tiny samples
+                if not same:
                     continue
                 rest = "" if outcome.kind == "safe" else "; a quadratic case remains"
                 return (f"make the quantifier possessive: {candidate!r} (Python 3.11+; it never gives "

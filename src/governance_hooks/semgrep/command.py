@@ -41,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _number(table: Dict[str, Any], key: str, default: float, where: str, integer: bool = False) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or (integer and not isinstance(value, int)):
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0
+            or (integer and not isinstance(value, int))):  # TOML has nan and inf
         kind = "a positive integer" if integer else "a positive number"
         raise ToolError(f"{where} {key} must be {kind}")
     return value
@@ -86,8 +87,9 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     opts = options(ctx)
     timeout = args.timeout if args.timeout is not None else opts["timeout"]
     budget = args.budget if args.budget is not None else opts["budget"]
-    if timeout <= 0 or budget <= 0:
-        raise ToolError("--timeout and --budget must be positive")
+    for flag, value in (("--timeout", timeout), ("--budget", budget)):
+        if not (math.isfinite(value) and value > 0):  # float() accepts "nan" and "inf"
+            raise ToolError(f"{flag} must be a positive number of seconds, not {value:g}")
     try:
         configured = rules_from_config(opts["migrations"], opts["where"])
     except ValueError as exc:
