@@ -21,10 +21,10 @@ text after it.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 import sys
+from array import array
 from json.decoder import scanstring
 from typing import Any, Dict, List, NoReturn, Optional, Tuple, Union
 
@@ -160,15 +160,40 @@ def line_column(text: str, offset: int) -> Position:
 
 
 class LineIndex:
-    """Offset -> (line, column) for many lookups in one text (a bisect over line starts)."""
+    """Offset -> (line, column) for many lookups in one text.
+
+    Memory is proportional to ``len(text) / BLOCK``, not to the number of lines
+    (a list of line starts costs ~36 bytes per line: 1.8 GB for a 50 MB file of
+    newlines): per block of ``BLOCK`` code points it keeps the newlines before
+    the block and the offset of the last of them; a lookup scans at most one block.
+    """
+
+    BLOCK = 1 << 10
 
     def __init__(self, text: str) -> None:
-        self.starts = [0]
-        self.starts.extend(m.end() for m in re.finditer("\n", text))
+        self._text = text
+        block = self.BLOCK
+        self._before = array("q", [0])  # newlines before block i
+        self._last = array("q", [-1])  # offset of the last newline before block i (-1: none)
+        count, last = 0, -1
+        for start in range(0, len(text), block):
+            end = start + block
+            found = text.count("\n", start, end)
+            if found:
+                count += found
+                last = text.rfind("\n", start, end)
+            self._before.append(count)
+            self._last.append(last)
 
     def __call__(self, offset: int) -> Position:
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
+        offset = max(0, min(offset, len(self._text)))
+        index = offset // self.BLOCK
+        start = index * self.BLOCK
+        line = self._before[index] + self._text.count("\n", start, offset) + 1
+        newline = self._text.rfind("\n", start, offset)
+        if newline < 0:
+            newline = self._last[index]
+        return line, offset - newline
 
 
 def strip_bom(text: str) -> str:
@@ -332,33 +357,69 @@ def loads(source: Union[str, bytes], max_depth: int = MAX_DEPTH) -> Any:
     return parse(source, max_depth).value
 
 
-# Strings (with escapes), structural characters, and bare scalars (numbers, true, false, null).
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.S)
+# Structural characters, the opening quote of a string, and bare scalars (numbers, true, false, null).
+# Strings are skipped by :func:`_string_end`, not by a regex: ``"(?:[^"\\]|\\.)*"`` makes ``re``
+# keep state for every character (~100 bytes each: 5 GB for a 50 MB string).
+_TOKEN = re.compile(r'[{}\[\],:"]|[^\s{}\[\],:"]+')
 
 
-def value_offsets(text: str, max_depth: int = 3) -> Dict[str, int]:
+def _string_end(text: str, start: int) -> int:
+    """Offset just past the closing quote of the string opened at ``start`` (``len(text)`` if unterminated).
+
+    A quote closes the string when an even number of backslashes precede it;
+    each run of backslashes is counted once, so the scan is linear.
+    """
+    at = start + 1
+    while True:
+        quote = text.find('"', at)
+        if quote < 0:
+            return len(text)
+        back = quote
+        while text[back - 1] == "\\":  # stops at the opening quote at the latest
+            back -= 1
+        if (quote - back) % 2 == 0:
+            return quote + 1
+        at = quote + 1
+
+
+def value_offsets(text: str, max_depth: int = 3, keys_of: Optional[Dict[str, List[int]]] = None) -> Dict[str, int]:
     """Map the JSON pointer of every value up to ``max_depth`` levels deep to its start offset.
 
-    One tokenising pass, without building values: meant for ``text`` that
-    ``json.loads`` already accepted (after BOM removal). For other text the
-    result is partial, never an exception. With repeated keys the last
-    occurrence wins, like ``json.loads``.
+    One tokenising pass, without building values, in memory proportional to the
+    nesting and the number of recorded values (not to the length of strings):
+    meant for ``text`` that ``json.loads`` already accepted (after BOM removal).
+    For other text the result is partial, never an exception. With repeated keys
+    the last occurrence wins, like ``json.loads``.
+
+    ``keys_of``, when given, maps member pointers to lists that receive the
+    offset of the opening quote of every occurrence of that member's key (so a
+    repeated key can be reported where it repeats).
     """
     offsets: Dict[str, int] = {}
     # Each frame: [is_object, pointer (None below max_depth), current key or index, expecting_key]
     stack: List[list] = []
     pending: Optional[str] = ""  # pointer of the value expected next; None when none is expected
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        char = token[0]
+    search = _TOKEN.search
+    at = 0
+    while True:
+        match = search(text, at)
+        if match is None:
+            break
+        start = match.start()
+        char = text[start]
+        at = _string_end(text, start) if char == '"' else match.end()
         frame = stack[-1] if stack else None
         if frame is not None and frame[0] and frame[3]:
             if char == '"':  # an object key
                 try:
-                    frame[2] = json.loads(token)
+                    frame[2] = json.loads(text[start:at])
                 except ValueError:
                     return offsets
                 frame[3] = False
+                if keys_of and frame[1] is not None:
+                    occurrences = keys_of.get(f"{frame[1]}/{escape_token(frame[2])}")
+                    if occurrences is not None:
+                        occurrences.append(start)
             elif char == "}":
                 stack.pop()
                 pending = None
@@ -384,7 +445,7 @@ def value_offsets(text: str, max_depth: int = 3) -> Dict[str, int]:
         depth = len(stack)
         pointer = pending if depth <= max_depth else None
         if pointer is not None:
-            offsets[pointer] = match.start()
+            offsets[pointer] = start
         if char == "{":
             stack.append([True, pointer if depth < max_depth else None, None, True])
         elif char == "[":
@@ -399,7 +460,7 @@ class Locator:
     """Lazy pointer -> (line, column) over one JSON text that ``json.loads`` accepted.
 
     The first lookup tokenises the text once (:func:`value_offsets`); later ones
-    are dictionary and bisect lookups. A pointer deeper than ``max_depth``, or
+    are dictionary and line-index lookups. A pointer deeper than ``max_depth``, or
     absent, resolves to its nearest recorded ancestor; ``(None, None)`` when
     there is none (empty text).
     """
@@ -422,6 +483,19 @@ class Locator:
             return None, None
         assert self._where is not None
         return self._where(offset)
+
+    def key_positions(self, pointers) -> Dict[str, List[Position]]:
+        """(line, column) of the key of every occurrence of each member in ``pointers``, in document order.
+
+        One extra tokenising pass (meant for the rare repeated keys); members
+        deeper than ``max_depth`` get an empty list.
+        """
+        wanted: Dict[str, List[int]] = {pointer: [] for pointer in pointers}
+        if wanted:
+            value_offsets(self._text, self._max_depth, keys_of=wanted)
+        if self._where is None:
+            self._where = LineIndex(self._text)
+        return {pointer: [self._where(at) for at in found] for pointer, found in wanted.items()}
 
 
 def locate(text: str, pointer: str) -> Union[Position, Tuple[None, None]]:

@@ -1,8 +1,11 @@
-"""More hostile CODEOWNERS inputs: UTF-16 files and endless or huge ``--files-from`` lists."""
+"""More hostile CODEOWNERS inputs: UTF-16 files, special files, endless or huge ``--files-from`` lists."""
 
 from __future__ import annotations
 
 import json
+import os
+
+import pytest
 
 from governance_hooks.cli import main
 from governance_hooks.codeowners import command
@@ -57,3 +60,25 @@ def test_files_from_at_the_limit_is_read(tmp_path, monkeypatch):
     listing.write_bytes(b"a.py\nb.py\n")
     monkeypatch.setattr(command, "MAX_FILE_LIST_BYTES", 10)
     assert command.read_file_list(listing) == ["a.py", "b.py"]
+
+
+@pytest.mark.parametrize("make_special, reason", [
+    (lambda p: os.symlink("CODEOWNERS", p), "is a broken symbolic link (Too many levels of symbolic links); it cannot be read"),
+    (lambda p: os.symlink("missing", p), "is a broken symbolic link (No such file or directory); it cannot be read"),
+    (os.mkfifo, "is a FIFO, not a regular file; it cannot be read"),
+    (lambda p: os.symlink("/dev/zero", p), "is a symbolic link that points outside the repository; refusing to read it"),
+], ids=["symlink-loop", "symlink-dangling", "fifo", "symlink-dev-zero"])
+def test_special_codeowners_file_is_refused_not_taken_as_missing(tmp_path, capsys, make_special, reason):
+    (tmp_path / ".github").mkdir()
+    make_special(tmp_path / ".github" / "CODEOWNERS")
+    code, report, err = _run(tmp_path, capsys, "--files-from", _listing(tmp_path))
+    assert (code, report) == (2, None)
+    assert err == f"governance-hooks: error: .github/CODEOWNERS: {reason}\n"
+
+
+def test_folder_named_codeowners_is_not_a_codeowners_file(tmp_path, capsys):
+    (tmp_path / ".github" / "CODEOWNERS").mkdir(parents=True)
+    (tmp_path / "CODEOWNERS").write_text("* @acme/team\n", encoding="utf-8")
+    code, report, _ = _run(tmp_path, capsys, "--files-from", _listing(tmp_path))
+    assert (code, report["findings"]) == (0, [])
+    assert report["summary"]["codeowners"]["rules"] == 1

@@ -102,8 +102,10 @@ def test_shard_defects_carry_pointers_and_lines():
         ("/shards/7/mode", (9, 100), "unknown key 'mode' in a shard (v1.0 allows path, size, sha256)"),
         ("/shards/7", (9, 2), "shard has no 'path'"),
         ("/shards/8", (10, 2), "a shard must be an object, not a string"),
-        ("/shards/9/size", (11, 41), "key 'size' is given more than once (only the last would count)"),
+        ("/shards/9/size", (11, 41), 'duplicate key "size" (first at line 11 column 22; only the last value would count)'),
     ]
+    # The duplicate is reported at the repeated key itself.
+    assert (manifest.problems[-1].line, manifest.problems[-1].column) == (11, 33)
     assert [e.path for e in manifest.entries] == ["ok.bin"]
     # Malformed entries with a usable path still count as listed (their files are not "new").
     assert manifest.listed == {"ok.bin", "neg.bin", "float.bin", "bool.bin", "upper.bin", "short.bin", "dup.bin"}
@@ -122,8 +124,9 @@ def test_deep_nesting_and_huge_integers_are_problems_not_crashes():
     deep = '{"schema_version": "1.0", "created_at": 1, "dataset_id": null, "shards": ' + "[" * 100000 + "]" * 100000 + "}"
     assert [p.message for p in parse_manifest_json(deep.encode(), P).problems] == ["invalid JSON: nested too deeply"]
     huge = '{"schema_version": "1.0", "created_at": ' + "9" * 5000 + ', "dataset_id": null, "shards": []}'
-    (message,) = [p.message for p in parse_manifest_json(huge.encode(), P).problems]
-    assert message.startswith("invalid JSON: Exceeds the limit (4300 digits) for integer string conversion")
+    manifest = parse_manifest_json(huge.encode(), P)
+    assert [(p.pointer, manifest.position(pointer=p.pointer), p.message) for p in manifest.problems] == [
+        ("/created_at", (1, 41), "created_at: integer of 5000 digits is too long")]
 
 
 def test_web_app_manifest_is_not_recognised():

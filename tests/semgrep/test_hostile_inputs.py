@@ -1,4 +1,4 @@
-"""Hostile file names for the Semgrep check: every tracked Python file is scanned, whatever its name.
+"""Hostile names, links and limits for the Semgrep check: every tracked Python file is scanned once.
 
 Semgrep reads its command line as UTF-8; a file name with bytes that are not
 UTF-8 used to be skipped silently (or to fail the whole scan), so a
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from governance_hooks.check import Context
-from governance_hooks.cli import build_parser
+from governance_hooks.cli import build_parser, main
 from governance_hooks.config import Config
+from governance_hooks.errors import ToolError
 from governance_hooks.findings import Location
 from governance_hooks.semgrep.command import run
 from governance_hooks.semgrep.targets import select
@@ -60,3 +62,59 @@ def test_every_hostile_name_gets_its_finding(repo, semgrep_exe):
     ]
     assert result.stats["files"] == 3
     assert {p.name: p.read_bytes() for p in repo.iterdir() if p.is_file()} == before
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--timeout", "nan"], "--timeout must be a positive number of seconds, not nan"),
+    (["--budget", "inf"], "--budget must be a positive number of seconds, not inf"),
+    (["--timeout", "-1"], "--timeout must be a positive number of seconds, not -1"),
+    (["--budget", "0"], "--budget must be a positive number of seconds, not 0"),
+])
+def test_non_finite_or_non_positive_time_limits_are_one_line_errors(tmp_path, capsys, argv, message):
+    code = main(["semgrep", "--repo", str(tmp_path), *argv])
+    assert code == 2
+    assert capsys.readouterr().err == f"governance-hooks: error: {message}\n"
+
+
+@pytest.mark.parametrize("setting, key", [("timeout = nan", "timeout"), ("budget = inf", "budget"),
+                                          ("budget = -inf", "budget")])
+def test_non_finite_time_limits_in_the_configuration_are_refused(tmp_path, capsys, setting, key):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.governance-hooks.semgrep]\n{setting}\n", encoding="utf-8")
+    code = main(["semgrep", "--repo", str(tmp_path)])
+    assert code == 2
+    assert capsys.readouterr().err == (f"governance-hooks: error: {tmp_path / 'pyproject.toml'}: "
+                                       f"[tool.governance-hooks.semgrep] {key} must be a positive number\n")
+
+
+@pytest.fixture
+def linked_repo(tmp_path):
+    root = tmp_path / "linked"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "impl.py").write_text(PICKLE, encoding="utf-8")
+    os.symlink("impl.py", root / "alias.py")
+    (tmp_path / "elsewhere.py").write_text(PICKLE, encoding="utf-8")
+    os.symlink(tmp_path / "elsewhere.py", root / "outside.py")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    return root
+
+
+def test_symlinks_are_scanned_as_their_target_once(linked_repo, tmp_path):
+    targets = select(linked_repo, [], None, [], 1_000_000, tmp_path / "aliases")
+    assert targets.semgrep_paths == ["impl.py"]
+    assert targets.display == {"impl.py": "impl.py"}
+
+
+def test_explicit_symlink_outside_the_repository_is_refused(linked_repo, tmp_path, monkeypatch):
+    monkeypatch.chdir(linked_repo)
+    with pytest.raises(ToolError) as info:
+        select(linked_repo, [Path("outside.py")], None, [], 1_000_000, tmp_path / "aliases")
+    assert str(info.value) == "outside.py: is a symbolic link that points outside the repository; refusing to follow it"
+
+
+def test_a_tracked_symlink_no_longer_fails_the_whole_scan(linked_repo, semgrep_exe):
+    # Semgrep itself refuses symlinked targets ("Consider passing the target it points to directly").
+    args = build_parser().parse_args(["semgrep"])
+    result = run(args, Context(root=linked_repo, config=Config(), check="semgrep"))
+    assert [(f.rule_id, f.location.path, f.location.line) for f in result.findings] == [
+        ("semgrep/pickle-load-untrusted", "impl.py", 5)]

@@ -58,10 +58,12 @@ class Settings:
         specs = table.get("allow-globals", [])
         if not isinstance(specs, list) or not all(isinstance(s, str) for s in specs):
             raise ToolError(f"{where} allow-globals must be a list of \"module:qualname\" strings")
-        for spec in list(specs) + list(cli_globals):
+        # Name where a bad entry came from: the configuration file or the command line.
+        origins = [(s, f"{where} allow-globals entry") for s in specs] + [(s, "--allow-global") for s in cli_globals]
+        for spec, origin in origins:
             pair = parse_global_spec(spec)
             if pair is None:
-                raise ToolError(f"{where} allow-globals entry {spec!r} is not \"module:qualname\"")
+                raise ToolError(f"{origin} {spec!r} is not \"module:qualname\"")
             settings.allow_globals.append(pair)
         for key, attr, scale in (("max-opcodes", "max_opcodes", 1), ("max-decompressed-mb", "max_decompressed", 1 << 20)):
             if key in table:
@@ -262,6 +264,8 @@ def _given(paths: Sequence[str], root: Path) -> List[str]:
         if absolute.is_dir():
             base = relative_posix(absolute, root)
             out.extend(f for f in list_files(root) if base in (".", "") or f.startswith(base.rstrip("/") + "/"))
+        elif not absolute.is_file():  # never open a FIFO (it would block) or a device
+            raise ToolError(f"{p}: not a regular file (a FIFO, device or socket); it cannot be checked")
         else:
             out.append(relative_posix(absolute, root))
     return out

@@ -146,6 +146,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         target = root / rel
         if not is_within(target, root):
             raise ToolError(f"{rel}: is a symbolic link that points outside the repository; refusing to read it")
+        _refuse_special(target, rel)
         if located.host == "gitlab" and dialect == "auto":
             dialect = "gitlab"
     result.inputs = [rel]
@@ -189,6 +190,23 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     if online:
         result.findings.extend(_online(args, table, model, rel))
     return result
+
+
+def _refuse_special(target: Path, rel: str) -> None:
+    """Exit 2 for a CODEOWNERS path that is not a regular file (reading a FIFO would hang).
+
+    Raises:
+        ToolError: ``rel: reason`` for a broken or looping link, a FIFO, a device or a socket.
+    """
+    import stat
+
+    try:
+        mode = target.stat().st_mode
+    except OSError as exc:
+        raise ToolError(f"{rel}: is a broken symbolic link ({exc.strerror or exc}); it cannot be read") from None
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device or special file"
+        raise ToolError(f"{rel}: is {kind}, not a regular file; it cannot be read")
 
 
 def _check_globs(globs: List[str]) -> None:

@@ -7,6 +7,7 @@ then ``.gitlab/CODEOWNERS``. Files in the other locations are dead.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -39,7 +40,9 @@ def locate(root: Path, dialect: str = "auto") -> Located:
         (other locations of the same host that exist).
     """
     def present(order):
-        return [rel for rel in order if (root / rel).is_file()]
+        # A folder is not a CODEOWNERS file; anything else there (a FIFO, a device, a broken or
+        # looping link) is, and the command refuses it rather than looking past it.
+        return [rel for rel in order if (root / rel).is_file() or (os.path.lexists(root / rel) and not (root / rel).is_dir())]
 
     if dialect == "gitlab":
         found, host = present(GITLAB_LOCATIONS), "gitlab"

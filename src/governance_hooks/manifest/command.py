@@ -28,7 +28,7 @@ from ..findings import Finding, Location, Severity
 HELP = "Verify dataset shards against their manifest (sha256 and size), or build a manifest."
 
 CONFIG_KEYS = ("ignore", "exclude", "jobs", "cache", "datasets", "max-manifest-bytes")
-DEFAULT_MAX_MANIFEST_BYTES = 1 << 30
+DEFAULT_MAX_MANIFEST_BYTES = 256 << 20  # parsing holds ~6-8x the file (docs/manifest.md, "Limits")
 
 
 def _run_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -215,24 +215,21 @@ def verify_one(ctx: Context, settings: Settings, manifest_path: Path, dataset_ro
     from .audit import AuditOptions, run_audit, try_snapshot
     from .cache import StatCache
     from .discover import covers_folder
+    from .reading import TooLarge, Unreadable, read_manifest
     from .verdicts import findings_for, printable, problem_findings
 
     rel = printable(relative_posix(manifest_path, ctx.root))
-    try:
-        size = manifest_path.stat().st_size
-    except OSError as exc:
-        return [Finding("manifest/unreadable-file", Severity.ERROR,
-                        f"manifest cannot be read: {exc.strerror or exc}", Location(rel))]
-    if size > settings.max_manifest_bytes:
-        return [Finding("manifest/analysis-incomplete", Severity.WARNING,
-                        f"manifest not verified: {size} bytes exceeds max-manifest-bytes "
-                        f"({settings.max_manifest_bytes})", Location(rel))]
     covers = covers_folder(manifest_path.name)
     try:
-        data = manifest_path.read_bytes()
-    except OSError as exc:
-        return [Finding("manifest/unreadable-file", Severity.ERROR,
-                        f"manifest cannot be read: {exc.strerror or exc}", Location(rel))]
+        data = read_manifest(manifest_path, settings.max_manifest_bytes, ctx.root)
+    except Unreadable as exc:
+        stats["manifests"] += 1
+        return [Finding("manifest/unreadable-file", Severity.ERROR, printable(str(exc)), Location(rel))]
+    except TooLarge as exc:
+        size = f"{exc.size} bytes exceeds" if exc.size is not None else "the file grew while read and exceeds"
+        return [Finding("manifest/analysis-incomplete", Severity.WARNING,
+                        f"manifest not verified: {size} max-manifest-bytes ({settings.max_manifest_bytes})",
+                        Location(rel))]
     root_path = dataset_root if dataset_root is not None else manifest_path.parent
     root = os.path.realpath(root_path)
     if not os.path.isdir(root):
@@ -275,7 +272,9 @@ def _targets(args: argparse.Namespace, ctx: Context, settings: Settings) -> List
     if getattr(args, "manifest_command", None) == "verify" and (manifest_path or dataset_root):
         if manifest_path is None:
             manifest_path = dataset_root / "manifest.json"
-        if not manifest_path.is_file():
+        if manifest_path.is_dir():
+            raise ToolError(f"{manifest_path}: is a folder, not a manifest file")
+        if not manifest_path.exists() and not manifest_path.is_symlink():
             raise ToolError(f"{manifest_path}: no such manifest file")
         if dataset_root is not None and not dataset_root.is_dir():
             raise ToolError(f"{dataset_root}: --root is not a folder")
@@ -304,7 +303,7 @@ def _targets(args: argparse.Namespace, ctx: Context, settings: Settings) -> List
         if changed is not None and not (repo_rel in changed or any(
                 _inside((ctx.root / c).absolute(), root.absolute()) for c in changed)):
             continue
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             raise ToolError(f"{ctx.config.source}: datasets: manifest {repo_rel} does not exist")
         targets.append((path, root, True))
     return targets

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, List, NamedTuple, Optional, Tuple
 
 from ..jsonpos import Locator, escape_token, line_column
 from .model import JSON, Entry, Manifest, Problem
@@ -26,6 +26,23 @@ TOP_KEYS = ("created_at", "dataset_id", "schema_version", "shards")
 SHARD_KEYS = ("path", "sha256", "size")
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 _BOM = b"\xef\xbb\xbf"
+#: Top-level keys of the other ``manifest.json`` formats (W3C Web App Manifest, WebExtensions):
+#: broken JSON that names one of them, and neither ``shards`` nor ``schema_version``, is someone else's.
+FOREIGN_KEYS = ("manifest_version", "start_url", "short_name", "theme_color", "background_color", "icons")
+
+
+class TooLongInteger(NamedTuple):
+    """An integer literal longer than Python converts (``sys.get_int_max_str_digits``); kept to report it."""
+
+    digits: int
+
+
+def _parse_int(literal: str):
+    digits = len(literal.lstrip("-"))
+    try:
+        return int(literal)
+    except ValueError:  # beyond Python's integer digit limit (CVE-2020-10735)
+        return TooLongInteger(digits)
 
 
 class _Pairs(dict):
@@ -52,6 +69,8 @@ def _reject_constant(name: str):
 
 
 def _type_name(value: Any) -> str:
+    if isinstance(value, TooLongInteger):
+        return f"an integer of {value.digits} digits"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -72,13 +91,39 @@ def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _utf16_or_32(data: bytes) -> Optional[str]:
+    """The name of the UTF-16/32 encoding ``data`` is in (by byte-order mark or NUL pattern), else ``None``."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith(b"\xff\xfe"):
+        return "UTF-16 (little-endian)"
+    if data.startswith(b"\xfe\xff"):
+        return "UTF-16 (big-endian)"
+    # Without a mark: RFC 8259 section 8.1 JSON text starts with an ASCII character,
+    # which UTF-16 encodes with a NUL byte after (little-endian) or before (big-endian) it.
+    head = data[:64]
+    if len(head) >= 4 and head[1::2].count(0) == len(head) // 2 and 0 not in head[0::2]:
+        return "UTF-16 (little-endian)"
+    if len(head) >= 4 and head[0::2].count(0) == (len(head) + 1) // 2 and 0 not in head[1::2]:
+        return "UTF-16 (big-endian)"
+    return None
+
+
 def decode_text(data: bytes, problems: List[Problem]) -> Optional[str]:
-    """UTF-8 text of ``data`` (a leading BOM is dropped, as RFC 8259 section 8.1 allows); ``None`` + a problem if invalid."""
+    """UTF-8 text of ``data`` (a leading BOM is dropped, as RFC 8259 section 8.1 allows); ``None`` + a problem if invalid.
+
+    UTF-16 and UTF-32 text get their own message (RFC 8259 section 8.1:
+    JSON exchanged between systems is UTF-8).
+    """
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        other = _utf16_or_32(data)
+        if other is not None:
+            problems.append(Problem(f"the file is {other}; manifests are UTF-8", "", 1, 1))
+            return None
         good = data[: exc.start].decode("utf-8", "replace")
         line, column = line_column(good, len(good))
         problems.append(Problem(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
@@ -87,19 +132,42 @@ def decode_text(data: bytes, problems: List[Problem]) -> Optional[str]:
 
 
 def load_json(text: str, problems: List[Problem]) -> Any:
-    """``json.loads`` with duplicate-key tracking; syntax errors become problems with a position."""
+    """``json.loads`` with duplicate-key tracking; syntax errors become problems with a position.
+
+    Integers longer than Python converts become :class:`TooLongInteger` values
+    (reported by the validation at their JSON pointer) instead of an error.
+    """
     if not text.strip():
         problems.append(Problem("the file is empty; expected a JSON object", "", 1, 1))
         return None
+    if "\x00" in text[:64]:  # UTF-16 without a BOM decodes as UTF-8 when every code unit is ASCII
+        other = _utf16_or_32(text[:64].encode("utf-8"))
+        if other is not None:
+            problems.append(Problem(f"the file is {other}; manifests are UTF-8", "", 1, 1))
+            return None
+    hooks = dict(object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
     try:
-        return json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
+        try:
+            return json.loads(text, **hooks)
+        except ValueError as exc:
+            if isinstance(exc, json.JSONDecodeError) or "integer string conversion" not in str(exc):
+                raise
+            # Rare: retry with a per-integer hook (slower) that keeps the over-long literal's length.
+            return json.loads(text, parse_int=_parse_int, **hooks)
     except json.JSONDecodeError as exc:
         problems.append(Problem(f"invalid JSON: {exc.msg}", "", exc.lineno, exc.colno))
     except RecursionError:
         problems.append(Problem("invalid JSON: nested too deeply", ""))
-    except ValueError as exc:  # NaN/Infinity, integers beyond the digit limit
+    except ValueError as exc:  # NaN/Infinity
         problems.append(Problem(f"invalid JSON: {str(exc).splitlines()[0]}", ""))
     return None
+
+
+def _looks_foreign(text: Optional[str]) -> bool:
+    """Broken JSON that names a top-level key of another ``manifest.json`` format and none of ours."""
+    if text is None or '"shards"' in text or '"schema_version"' in text:
+        return False
+    return any(f'"{key}"' in text for key in FOREIGN_KEYS)
 
 
 def parse_manifest_json(data: bytes, path: Path) -> Manifest:
@@ -107,30 +175,52 @@ def parse_manifest_json(data: bytes, path: Path) -> Manifest:
 
     Returns a :class:`Manifest` whose ``entries`` are the well-formed shards and
     whose ``problems`` list every defect with its JSON pointer.
+
+    Recognition (``manifest.recognised``): a JSON object with ``shards`` or
+    ``schema_version`` is a dataset manifest; a JSON object with neither is
+    another tool's ``manifest.json`` (a web app, a browser extension) and is not
+    ours to judge. Anything that cannot be read as JSON (empty, binary, UTF-16,
+    truncated, nested too deeply) or that is JSON but not an object is a broken
+    dataset manifest, unless its text names a key of another manifest format
+    (:data:`FOREIGN_KEYS`) and none of ours: a corrupted manifest is exactly
+    what this check exists to catch.
     """
     manifest = Manifest(path=path, format=JSON, usable=False)
     text = decode_text(data, manifest.problems)
     if text is None:
-        manifest.recognised = b'"shards"' in data
+        manifest.recognised = not _looks_foreign(_utf16_text(data))
         return manifest
     document = load_json(text, manifest.problems)
     if manifest.problems:
-        # A broken dataset manifest must be reported, not skipped as someone else's file.
-        manifest.recognised = '"shards"' in text
+        manifest.recognised = not _looks_foreign(text)
         return manifest
-    manifest.recognised = isinstance(document, dict) and (
-        document.get("schema_version") == SCHEMA_VERSION or "shards" in document)
+    manifest.recognised = not isinstance(document, dict) or "schema_version" in document or "shards" in document
     manifest.locate = Locator(text)
     _validate(document, manifest)
     return manifest
 
 
+def _utf16_text(data: bytes) -> Optional[str]:
+    """``data`` decoded as UTF-16/32 when it is in one of them (to recognise a foreign manifest), else ``None``."""
+    other = _utf16_or_32(data)
+    if other is None:
+        return None
+    codec = {"UTF-32": "utf-32", "UTF-16 (little-endian)": "utf-16-le", "UTF-16 (big-endian)": "utf-16-be"}[other]
+    return data.decode(codec, "replace")
+
+
 def _validate(document: Any, manifest: Manifest) -> None:
+    repeated: List[Tuple[str, str]] = []
+    _validate_document(document, manifest, repeated)
+    _report_duplicates(repeated, manifest)
+
+
+def _validate_document(document: Any, manifest: Manifest, repeated: List[Tuple[str, str]]) -> None:
     problems = manifest.problems
     if not isinstance(document, dict):
         problems.append(Problem(f"the manifest must be a JSON object, not {_type_name(document)}", ""))
         return
-    _check_duplicates(document, "", problems)
+    _check_duplicates(document, "", repeated)
     for key in sorted(set(document) - set(TOP_KEYS)):
         problems.append(Problem(f"unknown key {key!r} (v1.0 allows {', '.join(TOP_KEYS)})",
                                 f"/{escape_token(key)}"))
@@ -145,7 +235,9 @@ def _validate(document: Any, manifest: Manifest) -> None:
                                 "/schema_version"))
     created = document.get("created_at")
     if "created_at" in document:
-        if not is_int(created):
+        if isinstance(created, TooLongInteger):
+            problems.append(Problem(f"created_at: integer of {created.digits} digits is too long", "/created_at"))
+        elif not is_int(created):
             problems.append(Problem(f"created_at must be an integer (epoch seconds), not {_type_name(created)}",
                                     "/created_at"))
         elif created < 0:
@@ -167,21 +259,45 @@ def _validate(document: Any, manifest: Manifest) -> None:
         return
     manifest.usable = True
     for index, item in enumerate(shards):
-        entry = _shard(item, index, manifest)
+        entry = _shard(item, index, manifest, repeated)
         if entry is not None:
             manifest.entries.append(entry)
 
 
-def _check_duplicates(obj: dict, pointer: str, problems: List[Problem]) -> None:
+def _check_duplicates(obj: dict, pointer: str, repeated: List[Tuple[str, str]]) -> None:
+    """Collect (key, member pointer) for each key ``obj`` repeats; reported together by :func:`_report_duplicates`."""
     for key in getattr(obj, "duplicates", ()):
-        problems.append(Problem(f"key {key!r} is given more than once (only the last would count)",
-                                f"{pointer}/{escape_token(key)}"))
+        repeated.append((key, f"{pointer}/{escape_token(key)}"))
+
+
+def _report_duplicates(repeated: List[Tuple[str, str]], manifest: Manifest) -> None:
+    """One problem per repeated occurrence of a key, at that occurrence's key.
+
+    RFC 8259 section 4: names within an object SHOULD be unique; with repeats,
+    parsers disagree on which value counts, so the manifest is ambiguous. The
+    positions of all occurrences come from one extra tokenising pass.
+    """
+    if not repeated:
+        return
+    locate = manifest.locate
+    found = locate.key_positions([member for _, member in repeated]) if isinstance(locate, Locator) else {}
+    for key, member in repeated:
+        where = found.get(member) or []
+        if len(where) < 2:  # no position known: point at the value that counts
+            manifest.problems.append(Problem(f"duplicate key {json.dumps(key)} (only the last value would count)",
+                                             member))
+            continue
+        first_line, first_column = where[0]
+        for line, column in where[1:]:
+            manifest.problems.append(Problem(
+                f"duplicate key {json.dumps(key)} (first at line {first_line} column {first_column}; "
+                f"only the last value would count)", member, line, column))
 
 
 _SHARD_KEYSET = frozenset(SHARD_KEYS)
 
 
-def _shard(item: Any, index: int, manifest: Manifest) -> Optional[Entry]:
+def _shard(item: Any, index: int, manifest: Manifest, repeated: List[Tuple[str, str]]) -> Optional[Entry]:
     pointer = f"/shards/{index}"
     # Fast path for the well-formed shard (the common case in large manifests).
     if type(item) is dict and item.keys() == _SHARD_KEYSET:
@@ -194,7 +310,7 @@ def _shard(item: Any, index: int, manifest: Manifest) -> Optional[Entry]:
         problems.append(Problem(f"a shard must be an object, not {_type_name(item)}", pointer))
         return None
     before = len(problems)
-    _check_duplicates(item, pointer, problems)  # ambiguous: which size counts? Not verified.
+    _check_duplicates(item, pointer, repeated)  # ambiguous: which size counts? Not verified.
     for key in sorted(set(item) - set(SHARD_KEYS)):
         problems.append(Problem(f"unknown key {key!r} in a shard (v1.0 allows path, size, sha256)",
                                 f"{pointer}/{escape_token(key)}"))
@@ -208,6 +324,8 @@ def _shard(item: Any, index: int, manifest: Manifest) -> Optional[Entry]:
     size = item.get("size")
     if "size" not in item:
         problems.append(Problem("shard has no 'size'", pointer))
+    elif isinstance(size, TooLongInteger):
+        problems.append(Problem(f"size: integer of {size.digits} digits is too long", f"{pointer}/size"))
     elif not is_int(size):
         problems.append(Problem(f"size must be an integer number of bytes, not {_type_name(size)}",
                                 f"{pointer}/size"))
@@ -222,6 +340,6 @@ def _shard(item: Any, index: int, manifest: Manifest) -> Optional[Entry]:
         why = "uppercase hex (v1.0 requires lowercase)" if _HEX64.match(sha.lower()) else \
             f"{len(sha)} characters, expected 64 lowercase hex digits"
         problems.append(Problem(f"sha256 is not a sha256 digest: {why}", f"{pointer}/sha256"))
-    if len(problems) != before:
+    if len(problems) != before or getattr(item, "duplicates", None):
         return None
     return Entry(path=path, sha256=sha, size=size, index=index, pointer=pointer)

@@ -18,6 +18,8 @@ only about rules that overlap (:mod:`.overlap`, exact).
 
 from __future__ import annotations
 
+import time
+
 from typing import List
 
 from ..findings import Finding, Location, Severity
@@ -69,21 +71,24 @@ class AnomalyChecks:
         current one, extended one literal per kept rule.
         """
         z3, t, rules = self.z3, self.terms, self.policy.egress
-        nb = self._neighbours()
+        nb, neg = self._neighbours(), self._negated()
         shadowed: set = set()
         removed: set = set()
         tail = None  # None: no kept rule after this one (the default deny)
+        clock = _Deadline(self, len(rules))
         for i in range(len(rules) - 1, -1, -1):
+            if clock.expired(len(rules) - 1 - i):
+                break
             rule = rules[i]
             earlier = [j for j in nb[i] if j < i]
-            no_earlier = [z3.Not(t.match[j]) for j in earlier]
+            no_earlier = [neg[j] for j in earlier]
             if earlier:
                 status = self.solver.check(t.match[i], *no_earlier)
                 if status == z3.unsat:
                     shadowed.add(i)
                     removed.add(i)
                     if want_shadow:
-                        covering = self._cover(t.match[i], [t.match[j] for j in earlier])
+                        covering = self._cover(t.match[i], no_earlier)
                         self._report_shadow(rule, [rules[earlier[k]] for k in covering], "earlier")
                     continue
                 if status != z3.sat:
@@ -120,42 +125,47 @@ class AnomalyChecks:
         shadowed or redundant no longer counts for the rules visited after it.
         """
         z3, t, rules = self.z3, self.terms, self.policy.egress
-        nb = self._neighbours()
+        nb, neg = self._neighbours(), self._negated()
         shadowed: set = set()
         removed: set = set()
-        for i in reversed(t.allow_ids):
+        clock = _Deadline(self, len(t.allow_ids) + (len(t.deny_ids) if want_redundant else 0))
+        for done, i in enumerate(reversed(t.allow_ids)):
+            if clock.expired(done):
+                return shadowed
             rule = rules[i]
             denies = [j for j in nb[i] if rules[j].effect == m.DENY]
             allows = [j for j in nb[i] if rules[j].effect == m.ALLOW and j not in removed]
-            no_deny = [z3.Not(t.match[j]) for j in denies]
+            no_deny = [neg[j] for j in denies]
             if denies:
                 status = self.solver.check(t.match[i], *no_deny)
                 if status == z3.unsat:
                     shadowed.add(i)
                     removed.add(i)
                     if want_shadow:
-                        covering = self._cover(t.match[i], [t.match[j] for j in denies])
+                        covering = self._cover(t.match[i], no_deny)
                         self._report_shadow(rule, [rules[denies[k]] for k in covering], "deny")
                     continue
                 if status != z3.sat:
                     self._tally(status, f"shadowing of rule '{rule.id}'", rule.line)
                     continue
             if want_redundant and allows:
-                status = self.solver.check(t.match[i], *no_deny, *[z3.Not(t.match[j]) for j in allows])
+                status = self.solver.check(t.match[i], *no_deny, *[neg[j] for j in allows])
                 if status == z3.unsat:
                     removed.add(i)
                     self._report_redundant(rule, "every request it allows is also allowed by another allow rule")
                 elif status != z3.sat:
                     self._tally(status, f"redundancy of rule '{rule.id}'", rule.line)
         if want_redundant:
-            for i in reversed(t.deny_ids):
+            for done, i in enumerate(reversed(t.deny_ids), start=len(t.allow_ids)):
+                if clock.expired(done):
+                    break
                 rule = rules[i]
                 allows = [j for j in nb[i] if rules[j].effect == m.ALLOW and j not in removed]
                 if not allows:
                     removed.add(i)
                     self._report_redundant(rule, "it overlaps no allow rule, so the default deny already denies what it matches")
                     continue
-                others = [z3.Not(t.match[j]) for j in nb[i] if rules[j].effect == m.DENY and j not in removed]
+                others = [neg[j] for j in nb[i] if rules[j].effect == m.DENY and j not in removed]
                 self.solver.push()
                 self.solver.add(self.enc.any_of([t.match[j] for j in allows]))
                 status = self.solver.check(t.match[i], *others)
@@ -167,12 +177,19 @@ class AnomalyChecks:
                     self._tally(status, f"redundancy of rule '{rule.id}'", rule.line)
         return shadowed
 
-    def _cover(self, target, others: List) -> List[int]:
-        """Indices into ``others`` of a small set of rules whose union covers ``target`` (an unsat core)."""
+    def _negated(self) -> List:
+        """``Not(match)`` of every egress rule, built once: the passes below reuse each one for
+        every rule it overlaps, and building z3 terms dominates large policies otherwise."""
+        if self._negated_terms is None:
+            self._negated_terms = [self.z3.Not(term) for term in self.terms.match]
+        return self._negated_terms
+
+    def _cover(self, target, assumptions: List) -> List[int]:
+        """Indices into ``assumptions`` (negated rule matches) of a small set of rules whose union
+        covers ``target`` (an unsat core)."""
         z3 = self.z3
-        assumptions = [z3.Not(o) for o in others]
         if self.solver.check(target, *assumptions) != z3.unsat:
-            return list(range(len(others)))
+            return list(range(len(assumptions)))
         core_ids = {c.get_id() for c in self.solver.unsat_core()}
         chosen = [k for k, a in enumerate(assumptions) if a.get_id() in core_ids]
         if len(chosen) <= 12:  # deletion-minimise small cores
@@ -245,3 +262,30 @@ class AnomalyChecks:
                 f"conflict search stopped after {self.opts.max_pair_checks} solver queries; {skipped} overlapping rule pairs unchecked",
                 Location(self.policy.path, self.policy.line), identity="conflicts-budget",
             ))
+
+
+class _Deadline:
+    """The wall-clock budget of one anomaly pass (``ProveOptions.anomaly_seconds``).
+
+    Each rule costs solver queries over every rule it overlaps, so a large policy of
+    mutually overlapping rules could run for hours; past the budget the pass stops
+    and says how far it got, as a ``policy/analysis-incomplete`` warning.
+    """
+
+    def __init__(self, prover, total: int):
+        self.prover = prover
+        self.total = total
+        self.end = time.monotonic() + prover.opts.anomaly_seconds
+
+    def expired(self, done: int) -> bool:
+        """True (after recording the finding) when the budget is spent with ``done`` of ``total`` rules checked."""
+        if time.monotonic() <= self.end:
+            return False
+        policy = self.prover.policy
+        self.prover.result.findings.append(Finding(
+            "policy/analysis-incomplete", Severity.WARNING,
+            f"rule anomalies (shadowing, redundancy) were checked for {done} of {self.total} egress rules "
+            f"before the {self.prover.opts.anomaly_seconds:g} s budget ran out; the others were not checked",
+            Location(policy.path, policy.line), identity="anomalies-time-budget",
+        ))
+        return True

@@ -38,6 +38,7 @@ class ProveOptions:
         max_pair_checks: budget of solver queries spent on rule-conflict pairs.
         max_witnesses: most findings per violated invariant (one per offending rule).
         max_anomaly_rules: largest rule set checked for anomalies (pairwise overlap is quadratic).
+        anomaly_seconds: wall-clock budget of the shadowing/redundancy pass (then analysis-incomplete).
     """
 
     rlimit: int = 20_000_000
@@ -46,6 +47,7 @@ class ProveOptions:
     max_pair_checks: int = 3000
     max_witnesses: int = 10
     max_anomaly_rules: int = 5000
+    anomaly_seconds: float = 30.0
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Prover(AnomalyChecks):
             self.solver.add(self.enc.admin_domain())
         self.result = ProveResult()
         self._nb: Optional[List[List[int]]] = None
+        self._negated_terms: Optional[List] = None
         self.tracking = policy.tracking or m.Tracking()
 
     # -- plumbing --------------------------------------------------------------

@@ -46,6 +46,8 @@ FLAG_VERBOSE = constants.SRE_FLAG_VERBOSE
 FLAG_ASCII = constants.SRE_FLAG_ASCII
 FLAG_UNICODE = constants.SRE_FLAG_UNICODE
 FLAG_LOCALE = constants.SRE_FLAG_LOCALE
+#: re.DEBUG makes the parser and the compiler print to stdout (it would corrupt our output)
+FLAG_DEBUG = constants.SRE_FLAG_DEBUG
 
 
 def parse(pattern, flags: int):
@@ -59,7 +61,7 @@ def parse(pattern, flags: int):
 
     with warnings.catch_warnings():  # FutureWarning/DeprecationWarning about the scanned pattern
         warnings.simplefilter("ignore")
-        return parser.parse(pattern, flags)
+        return parser.parse(pattern, flags & ~FLAG_DEBUG)
 
 
 def check_compiles(pattern, flags: int) -> None:
@@ -80,4 +82,4 @@ def check_compiles(pattern, flags: int) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        compiler.compile(pattern, flags)
+        compiler.compile(pattern, flags & ~FLAG_DEBUG)

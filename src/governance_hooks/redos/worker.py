@@ -65,8 +65,9 @@ def same_matches(request, out):
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            a = re.compile(_decode(request["same"]), request["flags"])
-            b = re.compile(_decode(request["candidate"]), request["flags"])
+            flags = request["flags"] & ~re.DEBUG  # DEBUG would print into the reply stream
+            a = re.compile(_decode(request["same"]), flags)
+            b = re.compile(_decode(request["candidate"]), flags)
         same = True
         for sample in request["samples"]:
             s = _decode(sample)
@@ -89,7 +90,7 @@ def handle(request, out):
         same_matches(request, out)
         return
     try:
-        compiled = re.compile(_decode(request["pattern"]), request["flags"])
+        compiled = re.compile(_decode(request["pattern"]), request["flags"] & ~re.DEBUG)  # DEBUG prints
     except Exception as exc:  # noqa: BLE001 - report any compile failure as data
         out({"error": f"{type(exc).__name__}: {exc}"})
         return

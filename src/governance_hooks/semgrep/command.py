@@ -9,6 +9,7 @@ check is skipped with a reason, never failed.
 from __future__ import annotations
 
 import argparse
+import math
 import tempfile
 from pathlib import Path
 from typing import Any, Dict, List

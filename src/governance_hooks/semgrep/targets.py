@@ -110,6 +110,9 @@ def select(
                 chosen += [(root / rel, rel) for rel in tracked
                            if rel.startswith(prefix) and rel.endswith(PYTHON_SUFFIXES)]
             elif absolute.is_file():
+                if absolute.is_symlink() and not is_within(absolute, root):
+                    raise ToolError(f"{given}: is a symbolic link that points outside the repository; "
+                                    "refusing to follow it")
                 chosen.append((absolute, relative_posix(absolute, root)))
             else:
                 raise ToolError(f"{given}: no such file or folder")
@@ -126,6 +129,13 @@ def select(
     targets = Targets()
     seen = set()
     for absolute, shown in chosen:
+        if absolute.is_symlink():
+            # Semgrep refuses a symbolic link as a target (and fails the whole run): scan the file
+            # it points to, reported at that file's own path, where a fix would go.
+            real = Path(os.path.realpath(absolute))
+            if not is_within(real, root) or not real.is_file():
+                continue  # never followed out of the repository (explicit ones were refused above)
+            absolute, shown = real, relative_posix(real, root)
         if shown in seen or excluded(shown, exclude):
             continue
         seen.add(shown)

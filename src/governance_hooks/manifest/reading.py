@@ -1,0 +1,97 @@
+"""Read a manifest file safely: regular files only, never blocking, never more than a byte budget.
+
+A ``manifest.json`` in a repository is untrusted: it may be a FIFO (an ``open``
+for reading would wait for a writer forever), a symlink to ``/dev/zero`` (whose
+``st_size`` is 0, so a size check passes and a read never ends), or a symlink to
+a file outside the repository. Reading is refused for all of them before any
+byte is read, and a read stops at ``limit + 1`` bytes whatever ``stat`` said.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Optional
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+_CHUNK = 1 << 20
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class Unreadable(Exception):
+    """The manifest cannot or must not be read; ``str(exc)`` says why (for ``manifest/unreadable-file``)."""
+
+
+class TooLarge(Exception):
+    """The manifest has more than the byte budget; ``size`` is its size, or ``None`` when it grew while read."""
+
+    def __init__(self, size: Optional[int]) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def kind(mode: int) -> str:
+    """What a non-regular file is, in words (``"a FIFO (named pipe)"``)."""
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_manifest(path: Path, limit: int, repo_root: Optional[Path] = None) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Args:
+        path: the manifest; symlinks are followed (to a regular file only).
+        limit: the byte budget (``max-manifest-bytes``), at least 1.
+        repo_root: when ``path`` is inside this folder, a symlink that resolves
+            outside it is refused (the repository's content ends there).
+
+    Raises:
+        Unreadable: not a regular file (FIFO, device, socket, folder), a
+            symlink out of ``repo_root``, or an ``OSError`` (message: its strerror).
+        TooLarge: more than ``limit`` bytes (by ``fstat``, or found while reading).
+    """
+    if repo_root is not None and _inside(os.path.abspath(path), os.path.abspath(repo_root)):
+        real = os.path.realpath(path)
+        if not _inside(real, os.path.realpath(repo_root)):
+            raise Unreadable(f"manifest is a symlink to {real}, outside the repository; not read")
+    try:
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode):  # refused before open(): opening a FIFO or a device has effects
+            raise Unreadable(f"manifest is {kind(before.st_mode)}, not a regular file; not read")
+        if before.st_size > limit:
+            raise TooLarge(before.st_size)
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            opened = os.fstat(fd)
+            if not stat.S_ISREG(opened.st_mode):  # replaced between stat() and open()
+                raise Unreadable(f"manifest is {kind(opened.st_mode)}, not a regular file; not read")
+            if opened.st_size > limit:
+                raise TooLarge(opened.st_size)
+            chunks, total = [], 0
+            while total <= limit:
+                chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise Unreadable(f"manifest cannot be read: {exc.strerror or exc}") from None
+    if total > limit:
+        raise TooLarge(None)
+    return b"".join(chunks)
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
