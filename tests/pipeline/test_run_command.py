@@ -203,6 +203,6 @@ def test_a_check_whose_parser_needs_arguments_is_an_error_not_a_crash(make_repo,
     captured = capsys.readouterr()
     summary = json.loads(captured.out)["summary"]
     assert summary["manifest"]["status"] == "error"
-    assert summary["manifest"]["reason"] == "governance-hooks manifest: error: the following arguments are required: dataset"
+    assert summary["manifest"]["reason"] == "governance-hooks manifest: error: the following arguments are required: dataset (see --help)"
     assert summary["codeowners"]["status"] == "fail"
     assert "usage:" not in captured.err

@@ -14,6 +14,7 @@ import pytest
 from governance_hooks.cli import main
 from governance_hooks.policy import runner
 
+from .helpers import ALL_OFF, findings, summary
 from .test_command import POLICY
 
 POLICY_PATH = ".governance/policy.yaml"
@@ -88,3 +89,32 @@ def test_smt_glob_outside_the_repository_is_a_configuration_error(make_repo, cap
     assert code == 2
     assert err == (f"governance-hooks: error: {root / 'pyproject.toml'}: [tool.governance-hooks.policy] smt pattern "
                    f"{pattern!r} must be a relative glob inside the repository\n")
+
+
+def _overlapping_policy(n: int, semantics: str) -> str:
+    rules = "".join(
+        f"  - id: r{i}\n    effect: {'deny' if i % 2 else 'allow'}\n    hosts: ['*.example.com']\n"
+        f"    ports: ['{1 + i}-{60000 - i}']\n    when: {{offline: false}}\n" for i in range(n))
+    return (f"version: 1\nsemantics: {semantics}\nallowlist:\n  - {{hosts: ['*.example.com'], ports: ['1-65535']}}\n"
+            f"egress:\n{rules}" + ALL_OFF.replace("no-shadowed-rules: false", "no-shadowed-rules: true")
+            .replace("no-redundant-rules: false", "no-redundant-rules: true").replace("no-conflicts: false", "no-conflicts: true"))
+
+
+@pytest.mark.parametrize("semantics, checked", [("first-match", "0 of 6"), ("deny-overrides", "0 of 6")])
+def test_anomaly_passes_stop_at_their_time_budget_and_say_so(semantics, checked):
+    # Mutually overlapping rules make these passes quadratic in solver queries: a 2000-rule
+    # policy ran for minutes before the budget existed.
+    found = findings(_overlapping_policy(6, semantics), anomaly_seconds=0)
+    incomplete = sorted(f.message for f in found if f.rule_id == "policy/analysis-incomplete")
+    assert incomplete == [
+        "conflict search stopped after 0 solver queries, when its 0 s budget ran out; 9 overlapping rule pairs unchecked",
+        f"rule anomalies (shadowing, redundancy) were checked for {checked} egress rules before the 0 s budget "
+        "ran out; the others were not checked",
+    ]
+    assert [f.rule_id for f in found if f.rule_id in ("policy/shadowed-rule", "policy/rule-conflict")] == []
+
+
+def test_anomaly_budget_does_not_change_a_small_policy():
+    text = _overlapping_policy(6, "first-match")
+    assert summary(findings(text, anomaly_seconds=30.0)) == summary(findings(text))
+    assert not [f for f in findings(text) if f.rule_id == "policy/analysis-incomplete"]

@@ -27,6 +27,11 @@ MANY_LOOPS = "(?:a|a)*" * 300 + "$"
 MANY_PRODUCT_LOOPS = "(?:a|b|ab)*" * 200 + "$"
 
 
+#: The time bounds below are hang guards (before the fixes these inputs ran for
+#: minutes), not speed measurements; SLACK keeps them from failing on a busy machine.
+SLACK = 3
+
+
 def _timed(fn, *args, **kwargs):
     started = time.monotonic()
     result = fn(*args, **kwargs)
@@ -40,7 +45,7 @@ def test_nested_stars_are_exponential_at_once(kind):
     assert verdict.attack.segments == [("a", False), ("a", True)]
     assert verdict.attack.suffixes == ["!", "", "a", "c"]
     assert verdict.attack.expression(30) == "'a' + 'a' * 30 + '!'"
-    assert seconds < 1.0
+    assert seconds < 1.0 * SLACK
 
 
 def test_parallel_edges_decide_eda_without_the_product_automaton():
@@ -51,7 +56,7 @@ def test_parallel_edges_decide_eda_without_the_product_automaton():
     verdict, seconds = _timed(analyze, "(?:a|a)*" * 40 + "$", 0, "search", Budget(deadline=time.monotonic() + 2.0))
     assert (verdict.kind, verdict.attack.segments, verdict.attack.suffixes) == \
         ("exponential", [("a", False), ("a", True)], ["!", "b"])
-    assert seconds < 2.0
+    assert seconds < 2.0 * SLACK
 
 
 def test_no_parallel_edge_means_no_local_witness():
@@ -73,15 +78,17 @@ def test_the_deadline_is_checked_inside_expensive_product_nodes():
     # one product node costs |moves|^2 steps: the clock used to be read once per 1024
     # nodes, so a 1.2 s budget ran for minutes (a 3 s one for 55 s on the shorter MANY_LOOPS)
     verdict, seconds = _timed(analyze, MANY_PRODUCT_LOOPS, 0, "search", Budget(deadline=time.monotonic() + 1.2))
-    assert (verdict.kind, verdict.reason) == ("incomplete", "analysis time budget exhausted")
-    assert seconds < 2.5
+    # Which budget runs out first (the clock or the stored product edges) depends on the machine's speed.
+    assert verdict.kind == "incomplete"
+    assert verdict.reason in ("analysis time budget exhausted", "product automaton budget exhausted")
+    assert seconds < 2.5 * SLACK
 
 
 def test_many_ambiguous_loops_get_a_verdict_within_the_default_budget():
     verdict, seconds = _timed(analyze, MANY_LOOPS, 0, "search", Budget(deadline=time.monotonic() + 3.0))
-    assert seconds < 4.5
+    assert seconds < 4.5 * SLACK
     if verdict.kind == "incomplete":  # only on a heavily loaded machine
-        assert verdict.reason == "analysis time budget exhausted"
+        assert verdict.reason in ("analysis time budget exhausted", "product automaton budget exhausted")
     else:
         assert (verdict.kind, verdict.attack.segments, verdict.attack.suffixes) == \
             ("exponential", [("a", False), ("a", True)], ["!", "b"])
@@ -115,7 +122,7 @@ def test_fixed_width_lookbehind_stays_valid_and_huge_counts_compile_cheaply():
     assert (verdict.kind, verdict.degree) == ("polynomial", 2)  # e+ retried at every start
     assert analyze(r"(?<=ab|cd)e+f", 0, "match").kind == "safe"
     verdict, seconds = _timed(analyze, "a{1000000}(?:b{65535}){65535}", 0, "match")
-    assert verdict.kind == "safe" and seconds < 2.0
+    assert verdict.kind == "safe" and seconds < 2.0 * SLACK
 
 
 def test_debug_flag_prints_nothing(capsys):
@@ -131,7 +138,7 @@ def test_equivalence_probe_of_a_hostile_original_is_killed():
     samples = ["a" * n + "!" for n in range(6)] * 50
     same, seconds = _timed(_same_matches, NESTED_STARS, "(?:a*+)*+b", 0, samples, 0.5)
     assert same is None
-    assert seconds < 2.5
+    assert seconds < 2.5 * SLACK
     assert _same_matches(r"(a+)+b", r"(a++)+b", 0, ["", "ab", "aab", "aa!"], 2.0) is True
     assert _same_matches(r"a+b", r"a+c", 0, ["ab"], 2.0) is False
 
@@ -140,7 +147,7 @@ def test_suggest_respects_its_deadline():
     verdict = analyze(NESTED_STARS, 0, "search")
     text, seconds = _timed(suggest, NESTED_STARS, 0, "search", verdict, time.monotonic() + 0.5)
     assert text is None
-    assert seconds < 2.5
+    assert seconds < 2.5 * SLACK
     assert suggest(r"(a+)+b", 0, "match", analyze(r"(a+)+b", 0, "match"), time.monotonic() - 1) is None
 
 
@@ -163,7 +170,7 @@ def test_nested_stars_file_ends_within_its_budgets(make_repo, capsys):
     assert finding["evidence"]["attack"].startswith("'a' + 'a' * ")
     assert finding["evidence"]["confirmed"] is True
     assert finding["suggestion"] is None
-    assert seconds < 5.0
+    assert seconds < 5.0 * SLACK
 
 
 def test_many_loops_file_ends_within_its_budgets(make_repo, capsys):
@@ -173,8 +180,9 @@ def test_many_loops_file_ends_within_its_budgets(make_repo, capsys):
     [finding] = report["findings"]
     assert (finding["rule_id"], finding["severity"], finding["line"], finding["column"]) == \
         ("redos/analysis-incomplete", "note", 2, 12)
-    assert finding["evidence"]["reason"] == "analysis time budget exhausted"
-    assert seconds < 4.0
+    # Which budget runs out first (the clock or the step count) depends on the machine's speed.
+    assert finding["evidence"]["reason"] in ("analysis time budget exhausted", "product automaton budget exhausted")
+    assert seconds < 4.0 * SLACK
 
 
 def test_compiler_only_error_is_an_invalid_pattern_finding(make_repo, capsys):

@@ -225,6 +225,8 @@ class AnomalyChecks:
         budget = self.opts.max_pair_checks
         skipped = 0
         nb = self._neighbours()
+        end = time.monotonic() + self.opts.anomaly_seconds  # each conflict also costs a witness search
+        timed_out = False
         for j, later in enumerate(rules):
             if j in shadowed:
                 continue
@@ -234,7 +236,9 @@ class AnomalyChecks:
                 earlier = rules[i]
                 if earlier.effect == later.effect or i in shadowed:
                     continue
-                if budget <= 0:
+                if budget > 0 and not timed_out and time.monotonic() > end:
+                    timed_out = True
+                if budget <= 0 or timed_out:
                     skipped += 1
                     continue
                 budget -= 2
@@ -257,9 +261,12 @@ class AnomalyChecks:
                               {"rules": self._rules_evidence([earlier.id, later.id]), "witness": request.to_dict()},
                               identity=f"conflict:{earlier.id}:{later.id}")
         if skipped:
+            spent = (f"{self.opts.max_pair_checks - budget} solver queries, when its "
+                     f"{self.opts.anomaly_seconds:g} s budget ran out" if timed_out
+                     else f"{self.opts.max_pair_checks} solver queries")
             self.result.findings.append(Finding(
                 "policy/analysis-incomplete", Severity.WARNING,
-                f"conflict search stopped after {self.opts.max_pair_checks} solver queries; {skipped} overlapping rule pairs unchecked",
+                f"conflict search stopped after {spent}; {skipped} overlapping rule pairs unchecked",
                 Location(self.policy.path, self.policy.line), identity="conflicts-budget",
             ))
 
