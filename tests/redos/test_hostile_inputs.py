@@ -192,3 +192,21 @@ def test_compiler_only_error_is_an_invalid_pattern_finding(make_repo, capsys):
     assert (finding["rule_id"], finding["severity"], finding["line"], finding["column"]) == \
         ("redos/invalid-pattern", "error", 2, 11)
     assert finding["message"] == "pattern '(?<=a+)b' does not compile: look-behind requires fixed-width pattern"
+
+
+@pytest.mark.parametrize("flag", ["--analysis-timeout", "--confirm-timeout"])
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1"])
+def test_timeouts_must_be_finite_and_positive(make_repo, capsys, flag, value):
+    from governance_hooks.cli import main
+
+    root = make_repo({"a.py": "x = 1\n"})
+    assert main(["redos", "--repo", str(root), flag, value]) == 2
+    assert capsys.readouterr().err == f"governance-hooks: error: {flag} must be a positive number of seconds\n"
+
+
+def test_configured_timeout_must_be_finite(make_repo, capsys):
+    from governance_hooks.cli import main
+
+    root = make_repo({"pyproject.toml": "[tool.governance-hooks.redos]\nanalysis-timeout = nan\n"})
+    assert main(["redos", "--repo", str(root)]) == 2
+    assert "analysis-timeout must be a number >= 0.01" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any, Dict, List, Optional
 
 from ..check import CheckResult, Context
@@ -33,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _number(table: Dict[str, Any], key: str, kind, low, source) -> Any:
     value = table[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int) or value < low:
+    if (isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int)
+            or not math.isfinite(value) or value < low):
         raise ToolError(f"{source or 'configuration'}: [tool.governance-hooks.redos] {key} must be "
                         f"{'a number' if kind is float else 'an integer'} >= {low}")
     return kind(value)
@@ -87,12 +89,12 @@ def options_from(args: argparse.Namespace, ctx: Context):
     if args.no_confirm:
         opts.confirm = False
     if args.confirm_timeout is not None:
-        if args.confirm_timeout <= 0:
-            raise ToolError("--confirm-timeout must be positive")
+        if not (math.isfinite(args.confirm_timeout) and args.confirm_timeout > 0):
+            raise ToolError("--confirm-timeout must be a positive number of seconds")
         opts.confirm_timeout = args.confirm_timeout
     if args.analysis_timeout is not None:
-        if args.analysis_timeout <= 0:
-            raise ToolError("--analysis-timeout must be positive")
+        if not (math.isfinite(args.analysis_timeout) and args.analysis_timeout > 0):
+            raise ToolError("--analysis-timeout must be a positive number of seconds")
         opts.analysis_timeout = args.analysis_timeout
     if args.workers is not None:
         if args.workers < 1:
