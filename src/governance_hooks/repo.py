@@ -51,11 +51,18 @@ def list_files(root: Path) -> List[str]:
 
 
 def relative_posix(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` as POSIX text; falls back to ``path`` as given when outside."""
-    try:
-        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    """``path`` relative to ``root`` as POSIX text; falls back to ``path`` as given when outside.
+
+    Tried as written first, then with symlinks resolved on both sides, so a
+    root reached through a symlinked folder (``--repo`` is resolved) still
+    yields repository-relative paths.
+    """
+    for resolve in (os.path.abspath, os.path.realpath):
+        try:
+            return Path(resolve(path)).relative_to(resolve(root)).as_posix()
+        except ValueError:
+            continue
+    return Path(path).as_posix()
 
 
 def is_within(path: Path, root: Path) -> bool:

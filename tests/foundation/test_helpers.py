@@ -109,3 +109,15 @@ def test_config_bom_is_accepted(tmp_path):
 def test_require_keys_names_the_unknown_key(tmp_path):
     with pytest.raises(ToolError, match=r"unknown key 'dilect' in \[tool.governance-hooks.codeowners\]"):
         config.require_keys("codeowners", {"dilect": "gitlab"}, ["dialect"], Path("pyproject.toml"))
+
+
+def test_relative_posix_through_a_symlinked_folder(tmp_path):
+    from governance_hooks.repo import relative_posix
+
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    assert relative_posix(link / "sub" / "f.txt", real) == "sub/f.txt"
+    assert relative_posix(real / "sub" / "f.txt", link) == "sub/f.txt"
+    assert relative_posix(tmp_path / "elsewhere.txt", real) == (tmp_path / "elsewhere.txt").as_posix()
