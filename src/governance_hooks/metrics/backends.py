@@ -39,7 +39,7 @@ import re
 import sys
 from itertools import compress, islice
 from operator import not_
-from typing import Any, Container, Dict, List, NamedTuple, Tuple
+from typing import Any, Container, Dict, Iterable, List, NamedTuple, Tuple
 
 from ..errors import ToolError
 from .messages import describe
@@ -227,6 +227,25 @@ class Backend:
     def issues(self, record: Any) -> List[SchemaIssue]:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _outcomes(self, records: List[Any], indices: Iterable[int], skip: Container[int]) -> List[Tuple[int, Any]]:
+        """``(index, issues or TooDeep)`` for the records at ``indices`` (minus ``skip``) that fail."""
+        bad: List[Tuple[int, Any]] = []
+        for index in indices:
+            if index in skip:
+                continue
+            record = records[index]
+            if type(record) is not dict:
+                bad.append((index, []))  # reported as not-an-object, whatever the schema says
+                continue
+            try:
+                found = self.issues(record)
+            except TooDeep as exc:
+                bad.append((index, exc))
+                continue
+            if found:
+                bad.append((index, found))
+        return bad
+
     def valid_despite_odd_values(self, record: Any) -> bool:
         """True when ``record`` (holding NaN, infinities or lone surrogates) is surely valid.
 
@@ -259,21 +278,7 @@ class ReferenceBackend(Backend):
         self._validator = cls(self._translation.documents[bundle.root_uri], registry=registry)
 
     def check(self, records: List[Any], skip: Container[int] = ()) -> List[Tuple[int, Any]]:
-        bad: List[Tuple[int, Any]] = []
-        for index, record in enumerate(records):
-            if index in skip:
-                continue
-            if type(record) is not dict:
-                bad.append((index, []))  # reported as not-an-object, whatever the schema says
-                continue
-            try:
-                found = self.issues(record)
-            except TooDeep as exc:
-                bad.append((index, exc))
-                continue
-            if found:
-                bad.append((index, found))
-        return bad
+        return self._outcomes(records, range(len(records)), skip)
 
     def issues(self, record: Any) -> List[SchemaIssue]:
         """Every schema error of ``record``, sorted.
@@ -417,21 +422,7 @@ class FastBackend(Backend):
                 break
             except ValueError:
                 flags.append(None)
-        bad: List[Tuple[int, Any]] = []
-        for index in compress(range(len(flags)), map(not_, flags)):
-            if index in skip:
-                continue
-            record = records[index]
-            if type(record) is not dict:
-                bad.append((index, []))  # reported as not-an-object, whatever the schema says
-                continue
-            try:
-                found = self.issues(record)
-            except TooDeep as exc:
-                bad.append((index, exc))
-                continue
-            if found:
-                bad.append((index, found))
+        bad = self._outcomes(records, compress(range(len(flags)), map(not_, flags)), skip)
         self._invalid_last_batch = bool(bad)
         return bad
 
