@@ -162,9 +162,12 @@ def test_build_on_a_global_is_a_mutation():
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_never_crash(data):
     try:
-        run(data, budget=Budget(max_opcodes=10_000))
-    except (PickleFault, BudgetExceeded):
-        pass
+        result = run(data, budget=Budget(max_opcodes=10_000))
+    except (PickleFault, BudgetExceeded) as exc:
+        assert str(exc)  # a fault always says what was wrong
+    else:
+        # every global it reports points at an opcode inside the stream
+        assert all(0 <= g.offset < len(data) for g in result.globals)
 
 
 @settings(max_examples=100, deadline=None)

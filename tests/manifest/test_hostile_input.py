@@ -50,7 +50,12 @@ def test_json_parser_reports_structure_errors_with_locatable_pointers(document):
 @settings(max_examples=120, deadline=None)
 @given(st.binary(max_size=300))
 def test_json_parser_accepts_any_bytes(data):
-    parse_manifest_json(data, P)  # never raises
+    manifest = parse_manifest_json(data, P)  # never raises
+    # Whatever came in, what comes out is well-formed: entries carry valid digests, problems valid pointers.
+    for entry in manifest.entries:
+        assert isinstance(entry.path, str) and len(entry.sha256) == 64 and entry.pointer.startswith("/shards/")
+    for problem in manifest.problems:
+        assert problem.message and (problem.pointer is None or problem.pointer == "" or problem.pointer.startswith("/"))
 
 
 def test_locator_points_at_each_value_of_pretty_and_minified_json():
