@@ -1,6 +1,6 @@
 import pytest
 
-from governance_hooks import cli, rules
+from governance_hooks import cli, commands, rules
 from governance_hooks.findings import Severity
 
 from . import fake_check
@@ -15,7 +15,7 @@ FAKE_RULES = (
 @pytest.fixture
 def fake_cli(monkeypatch):
     """Make ``governance-hooks fake`` a check backed by :mod:`fake_check`."""
-    real_module = cli._command_module
+    real_module = commands.command_module
     real_rules_of = rules.rules_of
 
     def command_module(name):
@@ -24,8 +24,9 @@ def fake_cli(monkeypatch):
     def rules_of(check):
         return FAKE_RULES + (rules.internal_error_rule("fake"),) if check == "fake" else real_rules_of(check)
 
-    monkeypatch.setattr(cli, "_command_module", command_module)
+    monkeypatch.setattr(commands, "command_module", command_module)
     monkeypatch.setattr(cli, "CHECKS", ("fake",))
+    monkeypatch.setattr(commands, "CHECKS", ("fake",))
     monkeypatch.setattr(rules, "CHECKS", rules.CHECKS + ("fake",))
     monkeypatch.setattr(rules, "rules_of", rules_of)
     return cli.main

@@ -56,7 +56,7 @@ def _verify_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
 
 def _common_copy() -> argparse.ArgumentParser:
     """The CLI's common options again, with defaults suppressed, for the sub-subcommands."""
-    from ..cli import common_options
+    from ..options import common_options
 
     common = common_options()
     for action in common._actions:

@@ -1,8 +1,8 @@
 """Run the selected checks one after another, each isolated from the others' failures.
 
 Each check is driven exactly as ``governance-hooks <check>`` drives it: its
-arguments come from the CLI's own parser (``[<check>]``, i.e. the whole
-repository) and it runs through :func:`governance_hooks.cli.run_check`, so
+arguments come from the CLI's own parser (:func:`governance_hooks.commands.build_parser`) (``[<check>]``, i.e. the whole
+repository) and it runs through :func:`governance_hooks.commands.run_check`, so
 ``ignore`` settings and the internal-error boundary are the same. A check
 that raises :class:`ToolError` (bad configuration, policy or schema) or crashes is
 recorded with status ``error`` and the run goes on; the caller turns that into
@@ -120,9 +120,9 @@ def run_checks(
     Returns:
         One outcome per selection, in the same order.
     """
-    from .. import cli
+    from .. import commands
 
-    parser = (parser_factory or cli.build_parser)()
+    parser = (parser_factory or commands.build_parser)()
     outcomes: List[CheckOutcome] = []
     for sel in selections:
         if sel.skip is not None:
@@ -134,7 +134,7 @@ def run_checks(
         )
         try:
             args = _check_args(parser, sel.check, debug)
-            summary, findings, result = cli.run_check(sel.check, args, ctx)
+            summary, findings, result = commands.run_check(sel.check, args, ctx)
         except ToolError as exc:
             outcome = _errored(sel.check, str(exc))
         else:

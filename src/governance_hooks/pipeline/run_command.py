@@ -103,7 +103,7 @@ def _resolve(args: argparse.Namespace, root: Path, config: Config, fail_on: Seve
         return root, config, fail_on
     if args.repo is not None:
         raise ToolError("give the repository as ROOT or as --repo, not both")
-    from ..cli import fail_threshold, resolve_root
+    from ..options import fail_threshold, resolve_root
 
     root = resolve_root(args.root)
     config = load_config(args.config, root)
@@ -207,12 +207,12 @@ def _write_file(path: Path, text: str, what: str) -> None:
 
 
 def main(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Severity, stdout: TextIO, stderr: TextIO) -> int:
-    """Entry point called by :func:`governance_hooks.cli.main` for ``run``; returns the exit code.
+    """Entry point called by :func:`governance_hooks.cli.main` (through :mod:`governance_hooks.commands`) for ``run``; returns the exit code.
 
     Raises:
         ToolError: for exit-2 conditions that stop the whole run (the CLI prints it).
     """
-    from ..cli import emit
+    from ..emit import emit
 
     if args.write_baseline is not None and (args.changed_since or args.staged):
         raise ToolError("--write-baseline records the whole repository; drop --changed-since/--staged")

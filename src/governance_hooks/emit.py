@@ -1,0 +1,67 @@
+"""Emitting a finished report: ``--format`` to ``--output`` or stdout, and the ``--summary`` file.
+
+Shared by single checks (through ``cli.py``) and ``governance-hooks run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Mapping, Optional
+
+from .errors import ToolError
+from .report import Report, render
+
+
+def is_tty(stream) -> bool:
+    """True when ``stream`` is a terminal (False for pipes, files and closed or fake streams)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def use_color(stream, environ: Optional[Mapping[str, str]] = None) -> bool:
+    """Colour for ``stream``: ``NO_COLOR`` (non-empty) wins, then ``FORCE_COLOR`` (non-empty, not ``0``), else a TTY.
+
+    Source: https://no-color.org and https://force-color.org.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    force = env.get("FORCE_COLOR")
+    if force and force != "0":
+        return True
+    return is_tty(stream)
+
+
+def emit(report: Report, args: argparse.Namespace, stdout) -> None:
+    """Write the report in ``--format`` to ``--output`` or stdout, and ``--summary`` if asked.
+
+    Raises:
+        ToolError: when an output file cannot be written.
+    """
+    if args.output is not None:
+        text = render(args.format, report, color=False)
+        write_output(args.output, text)
+    else:
+        color = args.format == "text" and use_color(stdout)
+        stdout.write(render(args.format, report, color=color))
+    if args.summary is not None:
+        from .report.github import render_summary
+
+        write_output(args.summary, render_summary(report, annotated=args.format == "github"), append=True)
+
+
+def write_output(path: Path, text: str, append: bool = False) -> None:
+    """Write (or append) ``text`` as UTF-8 to ``path``.
+
+    Raises:
+        ToolError: with the path and the OS reason when it cannot be written.
+    """
+    try:
+        with open(path, "a" if append else "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise ToolError(f"{path}: cannot write: {exc.strerror or exc}") from None

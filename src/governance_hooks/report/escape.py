@@ -1,0 +1,112 @@
+"""Escaping repository-derived text for each output, losslessly.
+
+Everything a finding carries (paths, messages, evidence) may come from a
+hostile repository: non-UTF-8 file names (decoded with ``surrogateescape``,
+PEP 383, so byte ``0xff`` is ``U+DCFF``), lone surrogates from JSON
+(``"\\ud800"``), terminal escapes (``ESC [ 2 K``, OSC 52 clipboard writes),
+workflow commands (``::stop-commands::``) and Markdown/HTML. Each function
+here makes one kind of output safe without losing what the text said.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+#: C0 and C1 control characters, DEL, lone surrogates, and the Unicode line/paragraph
+#: separators and bidirectional overrides that reorder or break a displayed line.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    if char in _NAMED:
+        return _NAMED[char]
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"  # an undecodable byte of a file name: show the byte
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character, lone surrogate and bidi override shown as a visible escape.
+
+    ``ESC`` becomes ``\\x1b``, a newline ``\\n``, the undecodable byte ``0xff`` of a
+    file name ``\\xff``, ``U+D800`` ``\\ud800``. The result is one line of
+    printable, UTF-8-encodable text: it cannot move the cursor, erase a line,
+    write the clipboard, or start a second output line.
+    """
+    return _UNSAFE.sub(lambda m: _visible(m.group()), text)
+
+
+def no_workflow_command(line: str) -> str:
+    """``line`` such that the GitHub runner cannot read it as a workflow command.
+
+    The runner treats a line whose first non-blank characters are ``::`` as a
+    command (actions/runner ``ActionCommand.TryParseV2``); a zero-width-free
+    visible prefix is used instead of changing the text: ``::x`` becomes ``\\::x``.
+    """
+    stripped = line.lstrip(" \t")
+    if stripped.startswith("::"):
+        return line[: len(line) - len(stripped)] + "\\" + stripped
+    return line
+
+
+def json_safe(document_text: str) -> str:
+    """JSON text produced with ``ensure_ascii=False`` made encodable as UTF-8, losslessly.
+
+    Lone surrogates can only occur inside JSON strings; each becomes the JSON
+    escape ``\\udXXX``, which JSON parsers (Python's ``json``) read back as the
+    same code point, so a non-UTF-8 file name round-trips through
+    ``os.fsencode``.
+    """
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", document_text)
+
+
+def path_bytes(path: str) -> bytes:
+    """The bytes of a repository path: undecodable bytes back as they were (PEP 383); lone surrogates as CESU-8."""
+    try:
+        return path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogatepass")
+
+
+def uri_path(path: str) -> str:
+    """A relative URI reference for a POSIX repository path: its raw bytes percent-encoded (RFC 3986).
+
+    ``bad\\xffname.py`` (byte 0xff) becomes ``bad%FFname.py``; ``/`` is kept.
+    """
+    return quote(path_bytes(path), safe="/")
+
+
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def markdown_text(text: str) -> str:
+    """Repository text for Markdown prose or a table cell: rendered literally, never as markup.
+
+    Controls become visible escapes first; then every ASCII punctuation
+    character is backslash-escaped (CommonMark 2.4: any ASCII punctuation may
+    be escaped), so ``<img>``, ``![x](u)``, ``*``, ``|`` and ``&amp;`` show as
+    typed and no HTML or link is produced.
+    """
+    return _MD_PUNCT.sub(r"\\\1", terminal_safe(text))
+
+
+def markdown_code(text: str) -> str:
+    """Repository text as an inline code span inside a GFM table cell, shown exactly.
+
+    Backslashes are literal in code spans (CommonMark 6.1), so they are not
+    doubled; the span is delimited by one more backtick than the longest run
+    inside, padded with a space when the text starts or ends with a backtick;
+    ``|`` is written ``\\|`` because GFM splits table cells before inline
+    parsing and restores ``|`` inside the span.
+    """
+    safe = terminal_safe(text).replace("|", "\\|")
+    runs = [len(r) for r in re.findall("`+", safe)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if safe.startswith("`") or safe.endswith("`") or (safe.startswith(" ") and safe.endswith(" ") and safe.strip()) else ""
+    return f"{fence}{pad}{safe}{pad}{fence}"
