@@ -102,7 +102,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         summary, findings, outcome = commands.run_check(args.command, args, ctx, fail_on)
         if outcome.replaces_report and summary.status != "error":
             return exit_code(findings, fail_on)
-        report = Report(findings=findings, checks=[summary], version=__version__, root=str(root))
+        report = Report(findings=findings, checks=[summary], version=__version__, root=str(root), fail_on=fail_on.label)
         emit(report, args, stdout)
         if summary.status == "error":
             stderr.write(terminal_safe(f"{PROG}: internal error in {args.command}: {summary.reason}"

@@ -52,18 +52,26 @@ class Location:
     end_line: Optional[int] = None
     end_column: Optional[int] = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "path", display_path(self.path))
+    # ``path`` is kept exactly as the file system gave it: a name that is not UTF-8
+    # holds lone surrogates (PEP 383). Each reporter escapes it losslessly for its
+    # format (``report/escape.py``): ``\udcff`` in JSON, ``%FF`` in SARIF URIs,
+    # ``\xff`` in text and annotations.
 
 
 def display_path(path: str) -> str:
-    """``path`` as valid UTF-8 text for every report format.
+    """``path`` as UTF-8-encodable text: undecodable bytes as ``\\xNN`` escapes, as ``git ls-files`` shows them.
 
-    File names that are not UTF-8 reach Python as lone surrogates
-    (``os.fsdecode``); their bytes become ``\\xNN`` escapes, as ``git ls-files``
-    shows them, so JSON, SARIF, annotations and fingerprints can hold them.
+    Fingerprints are computed over this form, so baselines written before paths
+    were kept raw still match.
     """
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if not any("\ud800" <= ch <= "\udfff" for ch in path):
+        return path
+    return "".join(_escaped(ch) if "\ud800" <= ch <= "\udfff" else ch for ch in path)
+
+
+def _escaped(surrogate: str) -> str:
+    code = ord(surrogate)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)
@@ -101,10 +109,11 @@ class Finding:
         line numbers. Used by baselines and SARIF ``partialFingerprints``.
         """
         basis = json.dumps(
-            [self.rule_id, self.location.path, self.identity if self.identity is not None else self.message],
+            [self.rule_id, display_path(self.location.path), self.identity if self.identity is not None else self.message],
             ensure_ascii=False,
         )
-        return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+        # Lone surrogates (from a JSON string "\\ud800") are hashed as their code points, never an error.
+        return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()
 
     def sort_key(self) -> tuple:
         """Order by path, line, column, then most severe first, then rule id."""

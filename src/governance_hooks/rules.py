@@ -13,6 +13,10 @@ from typing import Dict, Iterable, Tuple
 
 from .findings import Severity
 
+#: Where each check's rules are documented (``docs/<check>.md``); rule ids link here
+#: in SARIF (``helpUri``) and, on terminals that support it, in text output.
+DOCS_URL = "https://github.com/governance-hooks/governance-hooks/blob/main/docs/"
+
 #: Every check, in the order ``governance-hooks run`` executes them.
 CHECKS: Tuple[str, ...] = ("codeowners", "redos", "metrics", "policy", "manifest", "checkpoint", "semgrep")
 
@@ -36,6 +40,11 @@ class Rule:
     @property
     def check(self) -> str:
         return self.id.split("/", 1)[0]
+
+
+def help_uri(rule_id: str) -> str:
+    """The documentation page of ``rule_id``'s check: ``DOCS_URL + "<check>.md"``."""
+    return f"{DOCS_URL}{rule_id.split('/', 1)[0]}.md"
 
 
 def internal_error_rule(check: str) -> Rule:

@@ -26,10 +26,13 @@ def test_text_format_and_exit_1(fake_cli, capsys, tmp_path):
     assert fake_cli(["fake", "--repo", str(tmp_path)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == ".: note fake/note-thing for your information"
-    assert out[1] == "src/a,b.py:1:1: warning fake/odd-thing odd"
-    assert out[3] == "src/a,b.py:3:5: error fake/bad-thing bad thing, with 100% certainty: yes"
-    assert out[4] == "    suggestion: remove it"
-    assert out[5] == "fake: 1 error, 1 warning, 1 note; scanned: 2"
+    # A line break inside a message is shown escaped: one finding, one line.
+    assert out[1] == "src/a,b.py:1:1: warning fake/odd-thing odd\\nthing"
+    assert out[2] == "src/a,b.py:3:5: error fake/bad-thing bad thing, with 100% certainty: yes"
+    assert out[3] == "    suggestion: remove it"
+    assert out[4] == "fake: 1 error, 1 warning, 1 note; scanned: 2"
+    assert out[5] == "total: 1 check run, 1 error, 1 warning, 1 note; exit 1 (findings at or above error)"
+    assert len(out) == 6
 
 
 @pytest.mark.parametrize(

@@ -18,17 +18,18 @@ NON_UTF8 = os.fsdecode(b"data/bad\xffname.pkl")
 
 def test_non_utf8_file_name_is_escaped_for_every_format(fake_cli):
     finding = Finding("fake/bad-thing", Severity.ERROR, "unsafe", Location(NON_UTF8, 1))
-    assert finding.location.path == "data/bad\\xffname.pkl"
+    assert finding.location.path == NON_UTF8  # kept exactly; each format escapes it
     assert len(finding.fingerprint()) == 64
     report = Report([finding], [CheckSummary("fake", {"error": 1, "warning": 0, "note": 0})], "0.1.0")
     for fmt in ("text", "json", "github", "sarif"):
         render(fmt, report).encode("utf-8")  # strict: no lone surrogates left
     assert render("text", report).startswith("data/bad\\xffname.pkl:1: error fake/bad-thing unsafe")
-    assert json.loads(render("json", report))["findings"][0]["path"] == "data/bad\\xffname.pkl"
+    path = json.loads(render("json", report))["findings"][0]["path"]
+    assert os.fsencode(path) == b"data/bad\xffname.pkl"  # lossless: the bytes come back
     assert "file=data/bad\\xffname.pkl,line=1" in render("github", report)
     sarif = json.loads(render("sarif", report))
     uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-    assert uri == "data/bad%5Cxffname.pkl"
+    assert uri == "data/bad%FFname.pkl"  # the raw byte, percent-encoded (RFC 3986)
 
 
 @pytest.mark.parametrize(

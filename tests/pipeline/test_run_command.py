@@ -37,6 +37,7 @@ def test_runs_every_check_and_reports_all_findings(make_repo, fake_checks, capsy
         "manifest: skipped (not available in this installation)",
         "checkpoint: skipped (not available in this installation)",
         "semgrep: skipped (not available in this installation)",
+        "total: 2 checks run (5 skipped), 2 errors, 1 warning, 0 notes; exit 1 (findings at or above error)",
     ]
 
 

@@ -32,6 +32,7 @@ from ..errors import ToolError
 from ..findings import count_by_severity
 from ..hashing import sha256_file
 from ..repo import is_within, relative_posix
+from ..report.escape import json_safe, markdown_code, markdown_text
 from .engine import CheckOutcome
 
 FORMAT = 1
@@ -157,12 +158,17 @@ def build(
 
 def render_json(document: Mapping[str, Any]) -> str:
     """The JSON rendering: sorted keys, two-space indent, UTF-8, final newline."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    return json_safe(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, default=str)) + "\n"
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """Repository-derived prose for a table cell, rendered literally (report/escape.py)."""
+    return "" if value is None else markdown_text(str(value))
+
+
+def _code(value: Any) -> str:
+    """Repository-derived text as a code span, shown exactly (backticks and ``|`` handled)."""
+    return markdown_code("" if value is None else str(value))
 
 
 def _plural(n: int, word: str) -> str:
@@ -173,11 +179,11 @@ def _scope_line(scope: Mapping[str, Any]) -> str:
     if scope.get("staged"):
         where = f"staged files ({scope.get('changed_files')})"
     elif scope.get("changed_since"):
-        where = f"files changed since `{_cell(scope['changed_since'])}` ({scope.get('changed_files')})"
+        where = f"files changed since {_code(scope['changed_since'])} ({scope.get('changed_files')})"
     else:
         where = "whole repository"
     if scope.get("baseline"):
-        where += f"; baseline `{_cell(scope['baseline'])}`"
+        where += f"; baseline {_code(scope['baseline'])}"
     return where
 
 
@@ -194,7 +200,7 @@ def render_markdown(document: Mapping[str, Any]) -> str:
         "",
         f"- tool: governance-hooks {document['version']}",
         f"- git commit: {commit}",
-        f"- configuration: {'`' + _cell(config['path']) + '`' if config['path'] else 'none (defaults)'}, "
+        f"- configuration: {_code(config['path']) if config['path'] else 'none (defaults)'}, "
         f"sha256 `{config['sha256']}`",
         f"- fail-on: {document['fail_on']}",
         f"- scope: {_scope_line(document['scope'])}",
@@ -222,7 +228,7 @@ def render_markdown(document: Mapping[str, Any]) -> str:
             for entry in c["inputs"]:
                 digest = f"`{entry['sha256']}`" if entry["sha256"] else _cell(entry.get("error"))
                 size = "" if entry["size"] is None else entry["size"]
-                lines.append(f"| `{_cell(entry['path'])}` | {size} | {digest} |")
+                lines.append(f"| {_code(entry['path'])} | {size} | {digest} |")
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from ..atomic import write_atomic
+from ..report.escape import json_safe
 from ..errors import ToolError
 from ..findings import Finding
 
@@ -122,7 +123,7 @@ def write(path: Path, findings: Iterable[Finding], *, keep_checks_not_run: Seque
                 rows.append(entry)
         rows.sort(key=lambda r: (r.get("path", ""), r.get("rule_id", ""), r["fingerprint"], r.get("message", "")))
     document = {"tool": "governance-hooks", "format": FORMAT, "findings": rows}
-    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    text = json_safe(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)) + "\n"
     try:
         write_atomic(Path(path), text)
     except OSError as exc:

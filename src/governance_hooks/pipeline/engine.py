@@ -24,6 +24,7 @@ from ..config import Config
 from ..errors import ToolError
 from ..findings import Finding, Location, Severity, count_by_severity
 from ..report import CheckSummary
+from ..report.escape import terminal_safe
 from .selection import Selection
 
 
@@ -140,7 +141,7 @@ def run_checks(
         else:
             outcome = CheckOutcome(sel.check, summary, list(findings), _relative_inputs(result.inputs, root))
         if outcome.errored:
-            stderr.write(f"governance-hooks: {sel.check}: error: {outcome.summary.reason}\n")
+            stderr.write(terminal_safe(f"governance-hooks: {sel.check}: error: {outcome.summary.reason}") + "\n")
         outcomes.append(outcome)
     return outcomes
 

@@ -21,6 +21,7 @@ from ..config import Config, load as load_config
 from ..errors import ToolError
 from ..findings import Finding, Severity
 from ..report import Report, render
+from ..report.escape import terminal_safe
 from ..repo import relative_posix
 from . import baseline as baseline_file
 from .engine import CheckOutcome, run_checks, settle
@@ -168,7 +169,8 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
             outcome.findings, outcome.absorbed = baseline_file.split(outcome.findings, accepted)
         settle(outcome, fail_on)
     findings = sorted((f for o in outcomes for f in o.findings), key=Finding.sort_key)
-    report = Report(findings=findings, checks=[o.summary for o in outcomes], version=__version__, root=str(root))
+    report = Report(findings=findings, checks=[o.summary for o in outcomes], version=__version__, root=str(root),
+                    fail_on=fail_on.label)
     return PipelineResult(root, config, fail_on, outcomes, report, scope)
 
 
@@ -223,7 +225,11 @@ def main(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Sever
         # Record everything found now, including what an older baseline absorbed.
         everything = [f for o in result.outcomes for f in o.findings + o.absorbed]
         count = baseline_file.write(args.write_baseline, everything, keep_checks_not_run=not_run)
-        stderr.write(f"governance-hooks: wrote {count} accepted findings to {args.write_baseline}\n")
+        stderr.write(terminal_safe(f"governance-hooks: wrote {count} accepted findings to {args.write_baseline}") + "\n")
+    if args.write_baseline is not None and not result.errored:
+        from dataclasses import replace
+
+        result.report = replace(result.report, exit_override=0)
     for_github = github_paths(result.report, result.root)
     emit(for_github if args.format in ("github", "sarif") else result.report, args, stdout)
     if args.sarif is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from ..findings import Finding, count_by_severity
+from ..findings import Finding, Severity, count_by_severity
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -39,12 +39,33 @@ class CheckSummary:
 
 @dataclass
 class Report:
-    """Everything a reporter needs: sorted findings and the per-check summary."""
+    """Everything a reporter needs: sorted findings and the per-check summary.
+
+    Attributes:
+        findings: sorted findings to report.
+        checks: one summary per check, in run order.
+        version: the tool's version.
+        root: the repository root (absolute), for paths that leave it.
+        fail_on: the ``--fail-on`` threshold, for the exit status in the text total.
+        exit_override: the exit code ``run --write-baseline`` uses (0: it records
+            the findings as accepted); ``None``: :meth:`exit_status` decides.
+    """
 
     findings: List[Finding]
     checks: List[CheckSummary]
     version: str
     root: str = "."
+    fail_on: str = "error"
+    exit_override: Optional[int] = None
+
+    def exit_status(self) -> int:
+        """2 if a check could not run, 1 if a finding reaches ``fail_on``, else 0 (DESIGN.md's exit codes)."""
+        if self.exit_override is not None:
+            return self.exit_override
+        if any(c.status == "error" for c in self.checks):
+            return 2
+        threshold = Severity.parse(self.fail_on)
+        return 1 if any(f.severity >= threshold for f in self.findings) else 0
 
     def summary(self) -> Dict[str, Any]:
         """``{check: {"error": n, "warning": n, "note": n, **stats, "status": ...}}``."""
@@ -54,8 +75,13 @@ class Report:
         return count_by_severity(self.findings)
 
 
-def render(fmt: str, report: Report, *, color: bool = False) -> str:
+def render(fmt: str, report: Report, *, color: bool = False, links: bool = False, quiet: bool = False) -> str:
     """Render ``report`` in ``fmt`` (one of :data:`FORMATS`).
+
+    ``color``, ``links`` (OSC 8 hyperlinks on rule ids) and ``quiet`` (nothing
+    when there is nothing to say) apply to ``text`` only. Every format escapes
+    repository-derived text (``report/escape.py``), so the result always
+    encodes as UTF-8.
 
     Raises:
         ValueError: for an unknown format.
@@ -63,7 +89,7 @@ def render(fmt: str, report: Report, *, color: bool = False) -> str:
     if fmt == "text":
         from .text import render_text
 
-        return render_text(report, color=color)
+        return render_text(report, color=color, links=links, quiet=quiet)
     if fmt == "json":
         from .json_report import render_json
 

@@ -82,18 +82,24 @@ def uri_path(path: str) -> str:
     return quote(path_bytes(path), safe="/")
 
 
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+#: Characters that can start Markdown or HTML inside a line: emphasis, code, links and
+#: images, raw HTML and entities, tables, strikethrough, GitHub's math (``$``).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!|~&$])")
+#: GFM extended autolinks (``https://...``, ``www.``): break them by escaping ``:`` / ``.``.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=\bwww)(\.)")
 
 
 def markdown_text(text: str) -> str:
     """Repository text for Markdown prose or a table cell: rendered literally, never as markup.
 
-    Controls become visible escapes first; then every ASCII punctuation
-    character is backslash-escaped (CommonMark 2.4: any ASCII punctuation may
-    be escaped), so ``<img>``, ``![x](u)``, ``*``, ``|`` and ``&amp;`` show as
-    typed and no HTML or link is produced.
+    Controls become visible escapes first; then the characters that can open
+    markup are backslash-escaped (CommonMark 2.4: any ASCII punctuation may be
+    escaped), and the ``:`` of ``scheme://`` and the ``.`` of ``www.`` too, so
+    ``<img>``, ``![x](u)``, ``*``, ``|``, ``&amp;`` and bare URLs show as typed:
+    no HTML, image or link is produced.
     """
-    return _MD_PUNCT.sub(r"\\\1", terminal_safe(text))
+    escaped = _MD_SPECIAL.sub(r"\\\1", terminal_safe(text))
+    return _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), escaped)
 
 
 def markdown_code(text: str) -> str:

@@ -3,7 +3,13 @@
 Escaping follows GitHub's workflow-command rules (actions/toolkit
 ``command.ts``): in the message ``%``, ``\\r``, ``\\n`` become ``%25``,
 ``%0D``, ``%0A``; in property values ``:`` and ``,`` also become ``%3A`` and
-``%2C``.
+``%2C``. Before that, repository-derived text has its other control
+characters and lone surrogates made visible (``report/escape.py``), so no
+annotation carries a terminal escape and every line encodes as UTF-8.
+
+The job summary renders repository text literally: prose cells escape every
+ASCII punctuation character (no HTML, image or link can appear), and paths
+and rule ids are code spans sized to their backticks.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from typing import Dict, List
 
 from ..findings import Severity
 from . import Report
+from .escape import markdown_code, markdown_text, terminal_safe
 
 #: GitHub shows at most this many annotations of each level per step.
 ANNOTATION_LIMIT = 10
@@ -22,12 +29,13 @@ _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE:
 
 
 def escape_data(text: str) -> str:
-    """Escape an annotation message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape an annotation message: controls other than line breaks made visible, then ``%``, CR, LF."""
+    visible = "\n".join("\r".join(terminal_safe(part) for part in line.split("\r")) for line in text.split("\n"))
+    return visible.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
-    """Escape an annotation property value (file, title)."""
+    """Escape an annotation property value (file, title): as a message, plus ``:`` and ``,``."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
@@ -64,7 +72,8 @@ def hidden_annotations(report: Report) -> Dict[str, int]:
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """Repository text for a table cell, shown literally (``|``, Markdown, HTML escaped; controls visible)."""
+    return markdown_text(text)
 
 
 def render_summary(report: Report, *, limit: int = SUMMARY_LIMIT, annotated: bool = True) -> str:
@@ -102,7 +111,7 @@ def render_summary(report: Report, *, limit: int = SUMMARY_LIMIT, annotated: boo
         if loc.line is not None:
             where += f":{loc.line}"
         message = f.message + (f" Suggestion: {f.suggestion}" if f.suggestion else "")
-        body.append(f"| `{_cell(where)}` | `{f.rule_id}` | {_cell(message)} |")
+        body.append(f"| {markdown_code(where)} | {markdown_code(f.rule_id)} | {_cell(message)} |")
     text = "\n".join(head + body) + "\n"
     if len(text.encode("utf-8")) <= limit:
         return text
@@ -116,7 +125,7 @@ def render_summary(report: Report, *, limit: int = SUMMARY_LIMIT, annotated: boo
             break
         out.append(line)
         size += n
-        if line.startswith("| `"):
+        if line.startswith("| `") and not line.startswith("| check"):
             shown += 1
     left = len(report.findings) - shown
     out.append("")

@@ -4,17 +4,27 @@ Code scanning needs: ``runs[].tool.driver.rules`` with descriptions, results
 with ``ruleId``/``ruleIndex``, locations whose ``artifactLocation.uri`` is
 relative with ``uriBaseId: %SRCROOT%``, and ``partialFingerprints`` so alerts
 survive line shifts.
+
+Hostile paths: a URI carries the path's raw bytes percent-encoded (RFC 3986;
+``bad\xffname.py`` is ``bad%FFname.py``); a path outside the repository is an
+absolute ``file:`` URI without ``%SRCROOT%``; two distinct results never share
+a fingerprint (code scanning would merge their alerts), so a repeated
+fingerprint gets the occurrence number appended (``<sha256>:2``), as GitHub's
+own fingerprinting does.
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
+import re
+from collections import Counter
 from typing import Any, Dict, List
-from urllib.parse import quote
 
 from ..findings import Finding
-from ..rules import Rule, all_rules, lookup
+from ..rules import Rule, all_rules, help_uri, lookup
 from . import Report
+from .escape import json_safe, uri_path
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "governanceHooks/v1"
@@ -28,23 +38,49 @@ def _rule_object(rule: Rule) -> Dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": help_text},
         "help": {"text": help_text, "markdown": f"**{rule.id}**: {help_text}"},
+        "helpUri": help_uri(rule.id),
         "defaultConfiguration": {"level": rule.severity.label},
         "properties": {"tags": [rule.check]},
     }
 
 
-def _result(f: Finding, rule_index: int) -> Dict[str, Any]:
+def artifact_location(path: str, root: str) -> Dict[str, Any]:
+    """``{"uri", "uriBaseId"}`` for a repository-relative path; an absolute ``file:`` URI for one outside it.
+
+    Code scanning wants a location on every result; repository-wide findings
+    (empty path) point at the root.
+    """
+    if not path:
+        return {"uri": ".", "uriBaseId": "%SRCROOT%"}
+    inside = posixpath.normpath(path)
+    drive = re.match(r"^[A-Za-z]:[/\\]", path) is not None
+    if not path.startswith("/") and not drive and inside != ".." and not inside.startswith("../"):
+        return {"uri": uri_path(path), "uriBaseId": "%SRCROOT%"}
+    absolute = path if path.startswith("/") or drive else posixpath.normpath(posixpath.join(root.replace("\\", "/"), path))
+    return {"uri": "file://" + uri_path(absolute if absolute.startswith("/") else "/" + absolute.replace("\\", "/"))}
+
+
+def unique_fingerprints(findings: List[Finding]) -> List[str]:
+    """One fingerprint per finding; the n-th repeat of a fingerprint (in report order) gets ``:n`` appended."""
+    seen: Counter = Counter()
+    out = []
+    for f in findings:
+        base = f.fingerprint()
+        seen[base] += 1
+        out.append(base if seen[base] == 1 else f"{base}:{seen[base]}")
+    return out
+
+
+def _result(f: Finding, rule_index: int, fingerprint: str, root: str) -> Dict[str, Any]:
     result: Dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
         "level": f.severity.label,
         "message": {"text": f.message + (f" Suggestion: {f.suggestion}" if f.suggestion else "")},
-        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint()},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
     loc = f.location
-    # Code scanning wants a location on every result; repository-wide findings point at the root.
-    uri = quote(loc.path, safe="/") if loc.path else "."
-    physical: Dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}
+    physical: Dict[str, Any] = {"artifactLocation": artifact_location(loc.path, root)}
     if loc.line is not None:
         region: Dict[str, Any] = {"startLine": loc.line}
         if loc.column is not None:
@@ -70,6 +106,7 @@ def render_sarif(report: Report) -> str:
         if f.rule_id not in index:
             index[f.rule_id] = len(rules)
             rules.append(lookup(f.rule_id, registry))
+    fingerprints = unique_fingerprints(report.findings)
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -85,8 +122,10 @@ def render_sarif(report: Report) -> str:
                 },
                 "automationDetails": {"id": "governance-hooks/"},
                 "columnKind": "unicodeCodePoints",
-                "results": [_result(f, index[f.rule_id]) for f in report.findings],
+                "results": [
+                    _result(f, index[f.rule_id], fp, report.root) for f, fp in zip(report.findings, fingerprints)
+                ],
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
