@@ -264,9 +264,11 @@ def _check_sarif(path: Path, schema: dict) -> dict:
     ids = [r["id"] for r in rules]
     for result in run["results"]:
         assert ids[result["ruleIndex"]] == result["ruleId"]
-        assert re.fullmatch(r"[0-9a-f]{64}", result["partialFingerprints"]["governanceHooks/v1"])
+        assert re.fullmatch(r"[0-9a-f]{64}(:[0-9]+)?", result["partialFingerprints"]["governanceHooks/v1"])
         artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
         assert artifact["uriBaseId"] == "%SRCROOT%" and not artifact["uri"].startswith(("/", "file:"))
+    fingerprints = [r["partialFingerprints"]["governanceHooks/v1"] for r in run["results"]]
+    assert len(set(fingerprints)) == len(fingerprints)  # code scanning merges alerts that share one
     return log
 
 
@@ -432,3 +434,37 @@ def test_a_tool_failure_is_exit_2_with_an_error_annotation_and_empty_outputs(
     assert "governance-hooks: error: no-such-baseline.json: baseline not found" in runner.steps["run"]["stderr"]
     assert runner.stdout["run"].splitlines() == [
         "::error title=governance-hooks::governance-hooks could not finish (exit 2); see the log above"]
+
+
+@pytest.mark.parametrize(
+    "inputs, annotation",
+    [
+        ({"path": "--write-baseline=planted.json"},
+         "path must name a folder of the workspace and must not start with '-'"),
+        ({"path": "no-such-folder"}, "path is not a folder of the workspace"),
+        ({"fail-on": "error --write-baseline=planted.json"}, "fail-on must be error, warning or note"),
+        ({"checks": "codeowners --write-baseline=planted.json"}, "checks must be a comma-separated list of check names"),
+    ],
+)
+def test_inputs_are_validated_and_cannot_become_options(
+    action_checkout, runner_temp, dependency_view, tmp_path, make_repo, inputs, annotation,
+):
+    workspace = make_repo({"CODEOWNERS": "* @acme/platform\n"}, name="workspace")
+    github = {"event_name": "push", "sha": git(workspace, "rev-parse", "HEAD").strip(), "event": {}}
+    runner, outputs = _run(action_checkout, runner_temp, dependency_view, tmp_path, workspace, github, inputs)
+    assert (runner.failed_step, runner.exit_code) == ("run", 2), runner.describe()
+    assert runner.stdout["run"].splitlines() == [f"::error title=governance-hooks::{annotation}"]
+    assert not (workspace / "planted.json").exists()
+    assert outputs == {"findings": "", "errors": "", "sarif-file": "", "report-file": ""}
+
+
+def test_a_value_input_that_looks_like_an_option_stays_a_value(
+    action_checkout, runner_temp, dependency_view, tmp_path, make_repo,
+):
+    workspace = make_repo({"CODEOWNERS": "* @acme/platform\n"}, name="workspace")
+    github = {"event_name": "push", "sha": git(workspace, "rev-parse", "HEAD").strip(), "event": {}}
+    runner, _ = _run(action_checkout, runner_temp, dependency_view, tmp_path, workspace, github,
+                     {"config": "--write-baseline=planted.json"})
+    assert (runner.failed_step, runner.exit_code) == ("run", 2), runner.describe()
+    assert "governance-hooks: error: --write-baseline=planted.json:" in runner.steps["run"]["stderr"]
+    assert not (workspace / "planted.json").exists()
