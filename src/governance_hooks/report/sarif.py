@@ -56,8 +56,10 @@ def artifact_location(path: str, root: str) -> Dict[str, Any]:
     drive = re.match(r"^[A-Za-z]:[/\\]", path) is not None
     if not path.startswith("/") and not drive and inside != ".." and not inside.startswith("../"):
         return {"uri": uri_path(path), "uriBaseId": "%SRCROOT%"}
-    absolute = path if path.startswith("/") or drive else posixpath.normpath(posixpath.join(root.replace("\\", "/"), path))
-    return {"uri": "file://" + uri_path(absolute if absolute.startswith("/") else "/" + absolute.replace("\\", "/"))}
+    if drive:  # RFC 8089 appendix E.2: file:///C:/path
+        return {"uri": "file:///" + path[:2] + uri_path(path[2:].replace("\\", "/"))}
+    absolute = path if path.startswith("/") else posixpath.normpath(posixpath.join(root.replace("\\", "/"), path))
+    return {"uri": "file://" + uri_path(absolute)}
 
 
 def unique_fingerprints(findings: List[Finding]) -> List[str]:
