@@ -40,6 +40,18 @@ SUMMARIES: Dict[str, str] = {
 }
 
 
+#: Third-party modules that come with an extra (pyproject.toml), so a missing one is a setup
+#: problem with a fix, not an internal error.
+EXTRAS: Dict[str, str] = {
+    "z3": "policy",
+    "jsonschema": "metrics",
+    "referencing": "metrics",
+    "jsonschema_specifications": "metrics",
+    "jsonschema_rs": "fast",
+    "orjson": "fast",
+}
+
+
 def command_module(name: str):
     """The module behind subcommand ``name`` (``governance_hooks.<check>.command`` or a pipeline command)."""
     if name in PIPELINE_COMMANDS:
@@ -105,6 +117,13 @@ def run_check(
     except ToolError:
         raise
     except Exception as exc:  # noqa: BLE001 - the boundary that keeps other checks running
+        missing = (exc.name or "") if isinstance(exc, ModuleNotFoundError) else ""
+        extra = EXTRAS.get(missing.split(".")[0])
+        if extra is not None:
+            raise ToolError(
+                f"{name}: needs {missing}, which is not installed: python -m pip install 'governance-hooks[{extra}]'"
+                " (for a pre-commit hook: its additional_dependencies)"
+            ) from None
         if ctx.debug:
             traceback.print_exc(file=ctx.stderr)
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
