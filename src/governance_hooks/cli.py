@@ -29,7 +29,7 @@ from .emit import emit
 from .errors import ToolError
 from .options import fail_threshold, resolve_root
 from .report import Report
-from .report.escape import terminal_safe
+from .escape import terminal_safe
 from .rules import CHECKS, all_rules
 
 __all__ = ["main", "build_parser", "list_rules"]

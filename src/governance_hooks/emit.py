@@ -36,18 +36,43 @@ def use_color(stream, environ: Optional[Mapping[str, str]] = None) -> bool:
     return is_tty(stream)
 
 
+def use_links(environ: Optional[Mapping[str, str]] = None) -> bool:
+    """OSC 8 hyperlinks (rule ids linked to their docs) for a terminal that is known to show them.
+
+    ``FORCE_HYPERLINK=1``/``0`` decides; otherwise terminals that announce
+    themselves and support OSC 8: Windows Terminal, iTerm2, WezTerm, VS Code,
+    kitty, ghostty, VTE 0.50+ (GNOME Terminal and others), Konsole. Elsewhere
+    the plain rule id is printed (an unsupported terminal may show the escape).
+    """
+    env = os.environ if environ is None else environ
+    forced = env.get("FORCE_HYPERLINK")
+    if forced is not None and forced != "":
+        return forced != "0"
+    if env.get("TERM") == "dumb":
+        return False
+    if env.get("WT_SESSION") or env.get("KITTY_WINDOW_ID") or env.get("KONSOLE_VERSION"):
+        return True
+    if env.get("TERM_PROGRAM") in ("iTerm.app", "WezTerm", "vscode", "ghostty"):
+        return True
+    try:
+        return int(env.get("VTE_VERSION", "0")) >= 5000
+    except ValueError:
+        return False
+
+
 def emit(report: Report, args: argparse.Namespace, stdout) -> None:
     """Write the report in ``--format`` to ``--output`` or stdout, and ``--summary`` if asked.
 
     Raises:
         ToolError: when an output file cannot be written.
     """
+    quiet = bool(getattr(args, "quiet", False))
     if args.output is not None:
-        text = render(args.format, report, color=False)
+        text = render(args.format, report, color=False, quiet=quiet)
         write_output(args.output, text)
     else:
         color = args.format == "text" and use_color(stdout)
-        stdout.write(render(args.format, report, color=color))
+        stdout.write(render(args.format, report, color=color, links=color and use_links(), quiet=quiet))
     if args.summary is not None:
         from .report.github import render_summary
 

@@ -54,7 +54,7 @@ class Location:
 
     # ``path`` is kept exactly as the file system gave it: a name that is not UTF-8
     # holds lone surrogates (PEP 383). Each reporter escapes it losslessly for its
-    # format (``report/escape.py``): ``\udcff`` in JSON, ``%FF`` in SARIF URIs,
+    # format (``escape.py``): ``\udcff`` in JSON, ``%FF`` in SARIF URIs,
     # ``\xff`` in text and annotations.
 
 

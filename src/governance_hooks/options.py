@@ -40,6 +40,8 @@ def common_options() -> argparse.ArgumentParser:
     )
     group.add_argument("--repo", metavar="DIR", type=Path, help="repository root (default: the git top level, or the current folder)")
     group.add_argument("--list-rules", action="store_true", help="list this check's rule ids and exit (with --format json: a JSON list)")
+    group.add_argument("--quiet", action="store_true",
+                       help="text format: print nothing when nothing is found and the exit code is 0")
     group.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     return common
 

@@ -25,7 +25,7 @@ from cmarkgfm.cmark import Options
 
 from governance_hooks.findings import Finding, Location, Severity
 from governance_hooks.report import CheckSummary, Report, render
-from governance_hooks.report.escape import markdown_code, markdown_text, path_bytes, terminal_safe
+from governance_hooks.escape import markdown_code, markdown_text, path_bytes, terminal_safe
 from governance_hooks.report.github import render_summary
 from governance_hooks.report.sarif import artifact_location
 

@@ -32,7 +32,7 @@ from ..errors import ToolError
 from ..findings import count_by_severity
 from ..hashing import sha256_file
 from ..repo import is_within, relative_posix
-from ..report.escape import json_safe, markdown_code, markdown_text
+from ..escape import json_safe, markdown_code, markdown_text
 from .engine import CheckOutcome
 
 FORMAT = 1
@@ -162,7 +162,7 @@ def render_json(document: Mapping[str, Any]) -> str:
 
 
 def _cell(value: Any) -> str:
-    """Repository-derived prose for a table cell, rendered literally (report/escape.py)."""
+    """Repository-derived prose for a table cell, rendered literally (escape.py)."""
     return "" if value is None else markdown_text(str(value))
 
 

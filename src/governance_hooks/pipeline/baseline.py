@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from ..atomic import write_atomic
-from ..report.escape import json_safe
+from ..escape import json_safe
 from ..errors import ToolError
 from ..findings import Finding
 

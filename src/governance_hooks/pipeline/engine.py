@@ -24,7 +24,7 @@ from ..config import Config
 from ..errors import ToolError
 from ..findings import Finding, Location, Severity, count_by_severity
 from ..report import CheckSummary
-from ..report.escape import terminal_safe
+from ..escape import terminal_safe
 from .selection import Selection
 
 

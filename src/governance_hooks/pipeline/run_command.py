@@ -21,7 +21,7 @@ from ..config import Config, load as load_config
 from ..errors import ToolError
 from ..findings import Finding, Severity
 from ..report import Report, render
-from ..report.escape import terminal_safe
+from ..escape import terminal_safe
 from ..repo import relative_posix
 from . import baseline as baseline_file
 from .engine import CheckOutcome, run_checks, settle

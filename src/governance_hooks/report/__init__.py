@@ -80,7 +80,7 @@ def render(fmt: str, report: Report, *, color: bool = False, links: bool = False
 
     ``color``, ``links`` (OSC 8 hyperlinks on rule ids) and ``quiet`` (nothing
     when there is nothing to say) apply to ``text`` only. Every format escapes
-    repository-derived text (``report/escape.py``), so the result always
+    repository-derived text (``escape.py``), so the result always
     encodes as UTF-8.
 
     Raises:

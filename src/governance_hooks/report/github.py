@@ -4,7 +4,7 @@ Escaping follows GitHub's workflow-command rules (actions/toolkit
 ``command.ts``): in the message ``%``, ``\\r``, ``\\n`` become ``%25``,
 ``%0D``, ``%0A``; in property values ``:`` and ``,`` also become ``%3A`` and
 ``%2C``. Before that, repository-derived text has its other control
-characters and lone surrogates made visible (``report/escape.py``), so no
+characters and lone surrogates made visible (``escape.py``), so no
 annotation carries a terminal escape and every line encodes as UTF-8.
 
 The job summary renders repository text literally: prose cells escape every
@@ -18,7 +18,7 @@ from typing import Dict, List
 
 from ..findings import Severity
 from . import Report
-from .escape import markdown_code, markdown_text, terminal_safe
+from ..escape import markdown_code, markdown_text, terminal_safe
 
 #: GitHub shows at most this many annotations of each level per step.
 ANNOTATION_LIMIT = 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from . import Report
-from .escape import json_safe
+from ..escape import json_safe
 
 
 def render_json(report: Report) -> str:

@@ -24,7 +24,7 @@ from typing import Any, Dict, List
 from ..findings import Finding
 from ..rules import Rule, all_rules, help_uri, lookup
 from . import Report
-from .escape import json_safe, uri_path
+from ..escape import json_safe, uri_path
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "governanceHooks/v1"

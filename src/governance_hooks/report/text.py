@@ -18,7 +18,7 @@ from typing import List
 
 from ..rules import help_uri
 from . import Report
-from .escape import no_workflow_command, terminal_safe
+from ..escape import no_workflow_command, terminal_safe
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _STATUS_COLORS = {"fail": "\033[31m", "error": "\033[31m", "pass": "\033[32m", "skipped": "\033[2m"}
