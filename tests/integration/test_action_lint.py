@@ -22,7 +22,7 @@ from ..conftest import PROJECT
 
 pytestmark = pytest.mark.integration
 
-WORKFLOWS = [".github/workflows/self-test.yml", "examples/workflows/governance.yml"]
+WORKFLOWS = [".github/workflows/self-test.yml", "examples/workflows/governance.yml", "examples/workflows/governance-sharded.yml"]
 ACTION_FILES = ["action.yml", *WORKFLOWS]
 
 _NODE_RUNNER = r"""
@@ -58,10 +58,10 @@ def test_zizmor_reports_nothing():
 
 
 def test_zizmor_configuration_only_relaxes_our_own_action():
-    """Without the repository's zizmor.yml, the one finding is the example's tag pin of this Action."""
+    """Without the repository's zizmor.yml, the one finding is the example's branch pin of this Action."""
     result = subprocess.run([_zizmor(), "--offline", "--no-progress", "--no-config", "--format", "plain",
                              "examples/workflows/governance.yml"], cwd=PROJECT, capture_output=True, text=True, timeout=300)
-    assert "unpinned-uses" in result.stdout and "governance-hooks/governance-hooks@v1" in result.stdout
+    assert "unpinned-uses" in result.stdout and "governance-hooks/governance-hooks@main" in result.stdout
     assert result.stdout.count("unpinned-uses]") == 1
 
 
