@@ -65,7 +65,7 @@ def main(argv=None) -> int:
         wall, cpu = timed(cli + ["manifest", "verify", "--no-cache", "data/set/manifest.json"], repo, env)
         mb = args.megabytes
         print(f"manifest verify --no-cache: {mb} MB in {wall:.1f} s wall, {cpu:.1f} s CPU: "
-              f"{mb / wall * 60:,.0f} MB/min wall, {mb / cpu * 60:,.0f} MB/min per CPU second")
+              f"{mb / wall * 60:,.0f} MB/min wall, {mb / cpu * 60:,.0f} MB per CPU minute")
         wall, cpu = timed(cli + ["run", "--checks", "codeowners,redos,metrics,policy,checkpoint"], repo, env)
         n = args.files
         print(f"run (checks job): {n} Python files in {wall:.1f} s wall, {cpu:.1f} s CPU: {n / wall * 60:,.0f} files/min wall")
