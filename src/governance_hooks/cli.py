@@ -29,7 +29,7 @@ from .emit import emit
 from .errors import ToolError
 from .options import fail_threshold, resolve_root
 from .report import Report
-from .escape import terminal_safe
+from .escape import CommandGuard, terminal_safe
 from .rules import CHECKS, all_rules
 
 __all__ = ["main", "build_parser", "list_rules"]
@@ -75,7 +75,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of ``governance-hooks``; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    stdout, stderr = sys.stdout, sys.stderr
+    stdout = sys.stdout
+    # Checks write notes, progress and answers (``--who``) that may quote the repository;
+    # the runner reads both streams for workflow commands. The report itself goes to
+    # the real stdout (``--format github`` writes annotation commands on purpose).
+    stderr, check_stdout = CommandGuard(sys.stderr), CommandGuard(sys.stdout)
+    try:
+        return _main(argv, debug, stdout, stderr, check_stdout)
+    finally:
+        stderr.close_line()
+        check_stdout.close_line()
+
+
+def _main(argv, debug: bool, stdout, stderr, check_stdout) -> int:
     try:
         parser = commands.build_parser(only=_command_in(argv))
         args = parser.parse_args(argv)
@@ -98,7 +110,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         module = commands.command_module(args.command)
         if args.command in PIPELINE_COMMANDS:
             return module.main(args, root=root, config=config, fail_on=fail_on, stdout=stdout, stderr=stderr)
-        ctx = Context(root=root, config=config, check=args.command, stdout=stdout, stderr=stderr, debug=args.debug)
+        ctx = Context(root=root, config=config, check=args.command, stdout=check_stdout, stderr=stderr, debug=args.debug)
         summary, findings, outcome = commands.run_check(args.command, args, ctx, fail_on)
         if outcome.replaces_report and summary.status != "error":
             return exit_code(findings, fail_on)

@@ -116,3 +116,56 @@ def markdown_code(text: str) -> str:
     fence = "`" * (max(runs, default=0) + 1)
     pad = " " if safe.startswith("`") or safe.endswith("`") or (safe.startswith(" ") and safe.endswith(" ") and safe.strip()) else ""
     return f"{fence}{pad}{safe}{pad}{fence}"
+
+
+class CommandGuard:
+    """A text stream wrapper that keeps any line from starting a GitHub workflow command.
+
+    Checks write notes and progress to ``ctx.stderr`` (and ``--who`` style answers
+    to ``ctx.stdout``) with text that may come from the repository; the runner
+    reads both streams for ``::command::`` lines. Each line whose first
+    non-blank characters are ``::`` gets a ``\\`` in front (as
+    :func:`no_workflow_command`), whatever the write boundaries are. A line
+    start that is still undecided (blanks or one ``:``) is held back until the
+    next character decides it; :meth:`close_line` releases it. Everything else
+    (``isatty``, ``encoding``, ``fileno``) is the wrapped stream's.
+    """
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._head: "str | None" = ""  # the undecided start of the current line; None once decided
+
+    def write(self, text: str) -> int:
+        out = []
+        for ch in text:
+            if ch in "\n\r":
+                out.append((self._head or "") + ch)
+                self._head = ""
+                continue
+            if self._head is None:
+                out.append(ch)
+                continue
+            self._head += ch
+            body = self._head.lstrip(" \t")
+            if body in ("", ":"):
+                continue
+            if body.startswith("::"):
+                out.append(self._head[: len(self._head) - len(body)] + "\\" + body)
+            else:
+                out.append(self._head)
+            self._head = None
+        if out:
+            self._stream.write("".join(out))
+        return len(text)
+
+    def close_line(self) -> None:
+        """Write a held-back line start (blanks or a single ``:``, harmless on their own)."""
+        if self._head:
+            self._stream.write(self._head)
+            self._head = None
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)

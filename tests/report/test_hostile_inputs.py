@@ -267,3 +267,46 @@ def test_a_file_named_like_a_workflow_command_cannot_start_one(make_repo):
     lines = out.decode("utf-8").splitlines()
     assert lines[0].startswith("./::stop-commands::tok.py:2:16: error redos/exponential-backtracking")
     assert not any(line.lstrip().startswith("::") for line in lines)
+
+
+@pytest.mark.parametrize("pieces", [
+    ["note: ok\n::stop-commands::tok\n  ::error::x\n:a\n"],
+    ["note: ok\n:", ":stop-commands::tok\n", " ", " :", ":error::x\n", ":", "a\n"],
+    list("note: ok\n::stop-commands::tok\n  ::error::x\n:a\n"),
+])
+def test_check_streams_cannot_start_a_workflow_command_whatever_the_write_boundaries(pieces):
+    import io
+
+    from governance_hooks.escape import CommandGuard
+
+    sink = io.StringIO()
+    guard = CommandGuard(sink)
+    for piece in pieces:
+        guard.write(piece)
+    guard.close_line()
+    assert sink.getvalue() == "note: ok\n\\::stop-commands::tok\n  \\::error::x\n:a\n"
+
+
+def test_a_check_writing_to_its_streams_goes_through_the_guard(tmp_path, capsys, monkeypatch):
+    from governance_hooks import commands
+    from governance_hooks.check import CheckResult
+    from governance_hooks.cli import main
+
+    class Chatty:
+        HELP = "writes repository text to its streams"
+
+        @staticmethod
+        def add_arguments(parser):
+            parser.add_argument("paths", nargs="*")
+
+        @staticmethod
+        def run(args, ctx):
+            ctx.stderr.write("::stop-commands::tok\n")
+            ctx.stdout.write("::add-mask::x\n")
+            return CheckResult(replaces_report=True)
+
+    real = commands.command_module
+    monkeypatch.setattr(commands, "command_module", lambda name: Chatty if name == "redos" else real(name))
+    assert main(["redos", "--repo", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert (out, err) == ("\\::add-mask::x\n", "\\::stop-commands::tok\n")
