@@ -41,7 +41,6 @@ PROJECT = Path(__file__).resolve().parents[2]
 SHELL = {"sh", "bash", "shell", "console", "shell-session", "zsh"}
 CHECKOUT_PLACEHOLDER = "/path/to/governance-hooks"
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^\s`]*)")
-_MARKER = re.compile(r"^<!--\s*doc-test:\s*(skip|exit)\b\s*(.*?)\s*-->$")
 
 
 @dataclass
@@ -100,6 +99,18 @@ class Block:
         return out
 
 
+def _marker(line: str) -> Optional[Tuple[str, str]]:
+    """``("skip", reason)`` or ``("exit", "N")`` from ``<!-- doc-test: skip REASON -->``; else ``None``."""
+    text = line.strip()
+    if not (text.startswith("<!--") and text.endswith("-->")):
+        return None
+    inner = text[4:-3].strip()
+    if not inner.startswith("doc-test:"):
+        return None
+    word, _, rest = inner[len("doc-test:"):].strip().partition(" ")
+    return (word, rest.strip()) if word in ("skip", "exit") else None
+
+
 def documents() -> List[Path]:
     return [PROJECT / "README.md", *sorted((PROJECT / "docs").glob("*.md"))]
 
@@ -120,11 +131,11 @@ def blocks(path: Path) -> List[Block]:
             j += 1
         body = "\n".join(line[len(indent):] if line.startswith(indent) else line for line in lines[i + 1:j])
         block = Block(path, i + 1, lang, body + "\n")
-        marker = _MARKER.match(lines[i - 1].strip()) if i > 0 else None
-        if marker and marker.group(1) == "skip":
-            block.skip = marker.group(2) or "no reason given"
+        marker = _marker(lines[i - 1]) if i > 0 else None
+        if marker and marker[0] == "skip":
+            block.skip = marker[1] or "no reason given"
         elif marker:
-            block.exit_code = int(marker.group(2))
+            block.exit_code = int(marker[1])
         found.append(block)
         i = j + 1
     return found

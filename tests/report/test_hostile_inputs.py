@@ -144,22 +144,21 @@ def test_job_summary_renders_repository_text_literally():
     assert "<code>data/bad\\xffname.py:2</code>" in html
     assert "first\\n::stop-commands::tok\\n::error::pwned" in html
     assert "use `a``b` or C:\\dir\\ instead" in html
-    bodies = "".join(re.findall(r"<tbody>(.*?)</tbody>", html, re.S))
+    bodies = "".join(part.split("</tbody>")[0] for part in html.split("<tbody>")[1:])
     assert bodies.count("<tr>") == len(HOSTILE) + 3  # every finding and every check is exactly one row
 
 
 @pytest.mark.parametrize("text", ["plain", "a|b", "`", "``x``", "x`", " `y` ", "\\", "a\\`b", "|`|", "\x1b[2K"])
 def test_code_spans_show_their_text_exactly(text):
     html = gfm_html(f"| h |\n|---|\n| {markdown_code(text)} |\n")
-    cell = re.search(r"<td><code>(.*)</code></td>", html, re.S).group(1)
+    cell = re.search(r"<td><code>([^<]*)</code></td>", html).group(1)  # the text has no raw `<`: it is escaped
     assert cell.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') == terminal_safe(text)
 
 
 @pytest.mark.parametrize("text", [MARKUP, "a*b*_c_ ~~d~~ $x$ &amp; <br> \\ ` | # + -", "https://a.example/x http://b.example"])
 def test_markdown_text_shows_its_text_exactly(text):
     html = gfm_html(f"| h |\n|---|\n| {markdown_text(text)} |\n")
-    cell = re.search(r"<td>(.*)</td>", html, re.S).group(1)
-    assert "<" not in cell.replace("&lt;", "")
+    cell = re.search(r"<td>([^<]*)</td>", html).group(1)  # no tag inside: nothing was rendered as markup
     assert cell.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') == text
 
 
