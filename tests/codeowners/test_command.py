@@ -40,7 +40,7 @@ def test_root_file_used_when_no_github_folder(make_repo, capsys):
     code, out, _ = run(capsys, "--repo", str(repo))
     assert code == 0
     assert out.splitlines()[0] == "CODEOWNERS:2:1: warning codeowners/unmatched-pattern `missing/` matches none of the 2 tracked files at any depth"
-    assert out.splitlines()[-1] == "codeowners: 0 errors, 1 warning, 0 notes; files: 2; rules: 2; unowned files: 1; dialect: github"
+    assert out.splitlines()[-2] == "codeowners: 0 errors, 1 warning, 0 notes; files: 2; rules: 2; unowned files: 1; dialect: github"
 
 
 def test_gitlab_folder_used_only_when_github_finds_nothing(make_repo, capsys):
@@ -90,6 +90,7 @@ def test_files_from_overrides_and_require_owner(tmp_path, capsys):
     assert out.splitlines() == [
         "lib/b.py: error codeowners/unowned-file `lib/b.py` has no code owner: no rule matches it",
         "codeowners: 1 error, 0 warnings, 0 notes; files: 3; rules: 1; unowned files: 2; dialect: github",
+        "total: 1 check run, 1 error, 0 warnings, 0 notes; exit 1 (findings at or above error)",
     ]
 
 

@@ -95,6 +95,7 @@ def test_update_rewrites_only_what_changed_and_prints_the_diff(tmp_path, run_cli
         'R "old-name.bin" -> "new-name.bin"',
         f"updated {ds / 'manifest.json'}: 1 changed, 1 moved, 1 added, 1 removed",
         "manifest: 0 errors, 0 warnings, 0 notes; shards: 4; files hashed: 4; bytes hashed: 15; cache hits: 0",
+        "total: 1 check run, 0 errors, 0 warnings, 0 notes; exit 0 (nothing at or above error)",
     ]
     after = (ds / "manifest.json").read_text().splitlines()
     keep = [line for line in before if '"keep.bin"' in line]
