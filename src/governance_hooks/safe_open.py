@@ -118,7 +118,8 @@ def resolve_inside(path: PathLike, root: Optional[PathLike]) -> str:
     return real
 
 
-def open_repo_file(path: PathLike, root: Optional[PathLike], *, limit: Optional[int] = DEFAULT_LIMIT) -> BinaryIO:
+def open_repo_file(path: PathLike, root: Optional[PathLike], *, limit: Optional[int] = DEFAULT_LIMIT,
+                   streams: bool = False) -> BinaryIO:
     """Open a repository file for reading, binary, unbuffered-safe; the caller closes it.
 
     Args:
@@ -127,6 +128,9 @@ def open_repo_file(path: PathLike, root: Optional[PathLike], *, limit: Optional[
             ``None``: a path from the command line (any location).
         limit: refuse a file larger than this many bytes (``None``: no cap, for
             callers that stream or map huge files and bound their own work).
+        streams: also accept a FIFO or character device (``<(git ls-files)``,
+            ``/dev/stdin``); only for a path the operator named (``root=None``),
+            and the caller bounds the read.
 
     Returns:
         A binary file object positioned at 0 (blocking mode restored).
@@ -140,9 +144,10 @@ def open_repo_file(path: PathLike, root: Optional[PathLike], *, limit: Optional[
         before = os.stat(real)
     except OSError as exc:
         raise _os_failure(path, exc) from None
-    if not stat.S_ISREG(before.st_mode):
+    stream = streams and root is None and (stat.S_ISFIFO(before.st_mode) or stat.S_ISCHR(before.st_mode))
+    if not stat.S_ISREG(before.st_mode) and not stream:
         raise UnsafeFile(path, f"is {kind(before.st_mode)}, not a regular file")
-    if limit is not None and before.st_size > limit:
+    if limit is not None and before.st_size > limit and not stream:
         raise UnsafeFile(path, f"is {before.st_size:,} bytes, over the {limit:,}-byte limit",
                          too_large=before.st_size)
     try:
@@ -151,9 +156,9 @@ def open_repo_file(path: PathLike, root: Optional[PathLike], *, limit: Optional[
         raise _os_failure(path, exc) from None
     try:
         opened = os.fstat(fd)
-        if not stat.S_ISREG(opened.st_mode):  # swapped between stat() and open()
+        if not stat.S_ISREG(opened.st_mode) and not (stream and opened.st_mode == before.st_mode):
             raise UnsafeFile(path, f"is {kind(opened.st_mode)}, not a regular file")
-        if limit is not None and opened.st_size > limit:
+        if limit is not None and opened.st_size > limit and not stream:
             raise UnsafeFile(path, f"is {opened.st_size:,} bytes, over the {limit:,}-byte limit",
                              too_large=opened.st_size)
         if hasattr(os, "set_blocking"):
@@ -164,13 +169,14 @@ def open_repo_file(path: PathLike, root: Optional[PathLike], *, limit: Optional[
         raise
 
 
-def read_repo_bytes(path: PathLike, root: Optional[PathLike], *, limit: int = DEFAULT_LIMIT) -> bytes:
+def read_repo_bytes(path: PathLike, root: Optional[PathLike], *, limit: int = DEFAULT_LIMIT,
+                    streams: bool = False) -> bytes:
     """The whole content of a repository file, at most ``limit`` bytes (see :func:`open_repo_file`).
 
     Raises:
         UnsafeFile: as :func:`open_repo_file`, or the file grew past ``limit`` while read.
     """
-    with open_repo_file(path, root, limit=limit) as handle:
+    with open_repo_file(path, root, limit=limit, streams=streams) as handle:
         chunks, total = [], 0
         try:
             while total <= limit:

@@ -52,12 +52,12 @@ def read_bounded(path: Path, limit: int, root: Optional[Path] = None) -> bytes:
     (regular files only, never blocking; with ``root``, no symlink out of the repository).
 
     Raises:
-        OSError: the file cannot be read.
-        governance_hooks.safe_open.UnsafeFile: a FIFO, device, loop or link out of ``root`` (exit 2).
+        OSError: the file cannot be read (:class:`governance_hooks.safe_open.UnsafeFile`: a
+            FIFO, device, loop or link out of ``root``; a stream is accepted only without ``root``).
     """
     from ..safe_open import open_repo_file
 
-    with open_repo_file(path, root, limit=None) as handle:
+    with open_repo_file(path, root, limit=None, streams=True) as handle:
         return handle.read(limit + 1)
 
 

@@ -164,7 +164,9 @@ class _LineCache:
     def get(self, path: str, line: int) -> str:
         if path not in self.files:
             try:
-                data = (self.root / path).read_bytes()
+                from ..safe_open import read_repo_bytes
+
+                data = read_repo_bytes(self.root / path, self.root)
             except OSError:
                 data = b""
             self.files[path] = data.decode("utf-8-sig", "surrogateescape").splitlines()

@@ -71,7 +71,9 @@ def is_python(path: Path) -> bool:
     if path.suffix:
         return False
     try:
-        with open(path, "rb") as handle:
+        from ..safe_open import open_repo_file
+
+        with open_repo_file(path, None, limit=None) as handle:  # regular files only, never blocking
             return bool(_SHEBANG.match(handle.read(256)))
     except OSError:
         return False
