@@ -228,9 +228,10 @@ def emit(report: Report, args: argparse.Namespace, stdout) -> None:
 
 
 def _write(path: Path, text: str, append: bool = False) -> None:
+    from .atomic import write_atomic
+
     try:
-        with open(path, "a" if append else "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_atomic(path, text, append=append)  # the one output writer: devices written through, links refused
     except OSError as exc:
         raise ToolError(f"{path}: cannot write: {exc.strerror or exc}") from None
 

@@ -86,6 +86,10 @@ def load(path: Optional[Path], root: Path) -> Config:
     except UnsafeFile as exc:
         if exc.too_large is not None:
             raise ToolError(f"{path}: configuration is larger than {MAX_CONFIG_BYTES:,} bytes") from None
+        if exc.reason.endswith("not a regular file"):
+            raise ToolError(f"{path}: configuration is not a regular file") from None
+        if exc.errno is not None:
+            raise ToolError(f"{path}: cannot read configuration: {exc.strerror}") from None
         raise ToolError(f"{path}: configuration {exc.reason}; not read") from None
     try:
         document = tomllib.loads(raw.decode("utf-8-sig"))
