@@ -104,6 +104,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         result = CheckResult(inputs=sorted(targets.display.values()))
         result.findings += [incomplete(path, f"{size} bytes is over max-file-bytes = {opts['max-file-bytes']}")
                             for path, size in targets.too_large]
+        result.findings += [incomplete(path, f"not scanned: {reason}") for path, reason in targets.refused]
         result.stats = {"files": len(targets.semgrep_paths), "too_large": len(targets.too_large)}
         if not targets.semgrep_paths:
             return result
