@@ -15,6 +15,7 @@ this module only finds, parses and splits the document.
 from __future__ import annotations
 
 import fnmatch
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,8 +77,8 @@ def load(path: Optional[Path], root: Path) -> Config:
     explicit = path is not None
     if path is None:
         path = root / "pyproject.toml"
-        if not path.is_file():
-            return Config()
+        if not os.path.lexists(path):
+            return Config()  # a link to a device, a FIFO or a loop is refused below, not taken as "absent"
     from .safe_open import UnsafeFile, read_repo_bytes
 
     try:
