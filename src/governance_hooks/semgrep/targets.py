@@ -16,7 +16,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -172,7 +171,9 @@ def select(
             name = absolute.name if _utf8_name(absolute.name) else "target"
             alias = alias_dir / str(len(targets.semgrep_paths)) / (name if name.endswith(PYTHON_SUFFIXES) else name + ".py")
             alias.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(absolute, alias)
+            from ..safe_open import read_repo_bytes
+
+            alias.write_bytes(read_repo_bytes(absolute, root, limit=max_bytes))  # a scratch copy, read safely
             semgrep_path = str(alias)
         targets.semgrep_paths.append(semgrep_path)
         targets.display[semgrep_path] = shown
