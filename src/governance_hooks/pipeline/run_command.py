@@ -21,7 +21,7 @@ from ..config import Config, load as load_config
 from ..errors import ToolError
 from ..findings import Finding, Severity
 from ..report import Report, render
-from ..repo import relative_posix
+from ..repo import is_within, relative_posix
 from . import baseline as baseline_file
 from .engine import CheckOutcome, run_checks, settle
 from .selection import parse_check_list, select
@@ -119,7 +119,12 @@ def _baseline_path(args: argparse.Namespace, config: Config, root: Path) -> Opti
         return None
     if not isinstance(value, str) or not value:
         raise ToolError(f"{config.source}: [tool.governance-hooks.run] baseline must be a file path")
-    return root / value
+    from ..safe_open import UnsafeFile, config_path
+
+    try:  # the one rule for paths in repository configuration
+        return config_path(value, root, "[tool.governance-hooks.run] baseline")
+    except UnsafeFile as exc:
+        raise ToolError(f"{config.source}: {exc}") from None
 
 
 def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Severity, stderr: TextIO,
@@ -163,9 +168,22 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
         selections, root=root, config=config, changed_files=changed,
         debug=getattr(args, "debug", False), stderr=stderr, parser_factory=parser_factory,
     )
+    weakened: Dict[str, List[Finding]] = {}
+    if args.changed_since:
+        from . import config_guard
+
+        in_repo = accepted_path is not None and is_within(accepted_path, root)
+        weakened = config_guard.review(
+            root, args.changed_since, config.source, {**config.settings, **config.checks},
+            running=[o.check for o in outcomes if o.summary.status != "skipped"],
+            discovered=changes.discoverable(root),
+            baseline_rel=relative_posix(accepted_path, root) if in_repo else None,
+            baseline_counts=accepted if in_repo else None)
     for outcome in outcomes:
         if accepted is not None:
             outcome.findings, outcome.absorbed = baseline_file.split(outcome.findings, accepted)
+        # After ignore and the baseline: a change cannot weaken the checks and hide that it did.
+        outcome.findings = outcome.findings + weakened.get(outcome.check, [])
         settle(outcome, fail_on)
     findings = sorted((f for o in outcomes for f in o.findings), key=Finding.sort_key)
     report = Report(findings=findings, checks=[o.summary for o in outcomes], version=__version__, root=str(root))
