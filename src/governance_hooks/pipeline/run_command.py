@@ -146,15 +146,6 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
     elif args.staged:
         changed = changes.staged(root)
         scope.update(staged=True, changed_files=len(changed))
-        dirty = changes.unstaged_among(root, changed)
-        if dirty:
-            # The checks read the working tree; with unstaged edits that is not what
-            # would be committed, so a clean result would prove nothing.
-            shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-            raise ToolError(
-                f"--staged: {shown} also had unstaged changes, so the files on disk are not the ones being "
-                "committed; stage them (git add) or set them aside (git stash push --keep-index), then commit again"
-            )
     accepted_path = _baseline_path(args, config, root)
     accepted: Optional[Counter] = None
     if accepted_path is not None:
@@ -163,11 +154,14 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
         accepted = Counter() if creating else baseline_file.load(accepted_path)
         scope["baseline"] = str(args.baseline) if args.baseline is not None else relative_posix(accepted_path, root)
 
-    selections = select(requested, config, lambda: changes.discoverable(root))
-    outcomes = run_checks(
-        selections, root=root, config=config, changed_files=changed,
-        debug=getattr(args, "debug", False), stderr=stderr, parser_factory=parser_factory,
-    )
+    if args.staged:
+        outcomes = _run_on_index(args, requested, root, config, changed, stderr, parser_factory)
+    else:
+        selections = select(requested, config, lambda: changes.discoverable(root))
+        outcomes = run_checks(
+            selections, root=root, config=config, changed_files=changed,
+            debug=getattr(args, "debug", False), stderr=stderr, parser_factory=parser_factory,
+        )
     weakened: Dict[str, List[Finding]] = {}
     if args.changed_since:
         from . import config_guard
@@ -188,6 +182,32 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
     findings = sorted((f for o in outcomes for f in o.findings), key=Finding.sort_key)
     report = Report(findings=findings, checks=[o.summary for o in outcomes], version=__version__, root=str(root))
     return PipelineResult(root, config, fail_on, outcomes, report, scope)
+
+
+def _run_on_index(args, requested, root: Path, config: Config, changed, stderr, parser_factory) -> List[CheckOutcome]:
+    """``--staged``: run the checks on a temporary checkout of the index, so what is checked is what is committed.
+
+    Unstaged edits (a fix not yet added, or a problem not yet added) do not count,
+    and untracked files are not there. The configuration is the index's too, unless
+    ``--config`` names one. Finding paths are repository-relative, as usual.
+    """
+    import tempfile
+
+    from ..repo import git_toplevel
+    from . import changes
+
+    top = git_toplevel(root)
+    sub = relative_posix(root, top.resolve()) if top is not None else "."
+    with tempfile.TemporaryDirectory(prefix="governance-hooks-index-") as scratch:
+        changes.index_snapshot(root, Path(scratch))
+        snap = Path(scratch) / sub if sub not in ("", ".") else Path(scratch)
+        snap.mkdir(parents=True, exist_ok=True)
+        snap_config = config if args.config is not None else load_config(None, snap)
+        selections = select(requested, snap_config, lambda: changes.discoverable(snap))
+        return run_checks(
+            selections, root=snap, config=snap_config, changed_files=changed,
+            debug=getattr(args, "debug", False), stderr=stderr, parser_factory=parser_factory,
+        )
 
 
 def github_paths(report: Report, root: Path) -> Report:
