@@ -63,7 +63,7 @@ def configuration_weakened_rule(check: str) -> Rule:
 
 
 def rules_of(check: str) -> Tuple[Rule, ...]:
-    """Rules declared by one check, plus its ``internal-error`` and ``configuration-weakened`` rules.
+    """Rules declared by one check, plus its ``configuration-weakened`` and ``internal-error`` rules.
 
     Raises:
         KeyError: if ``check`` is not in :data:`CHECKS`.
@@ -76,7 +76,7 @@ def rules_of(check: str) -> Tuple[Rule, ...]:
         declared: Tuple[Rule, ...] = ()
     else:
         declared = tuple(module.RULES)
-    return declared + (internal_error_rule(check), configuration_weakened_rule(check))
+    return declared + (configuration_weakened_rule(check), internal_error_rule(check))
 
 
 def all_rules() -> Dict[str, Rule]:

@@ -128,9 +128,18 @@ class _Run:
             ))
 
     def add_scan(self, rel: str, result: ScanResult) -> None:
+        payload = None
         for issue in result.issues:
             evidence = {k: v for k, v in issue.evidence.items() if v is not None}
             evidence["formats"] = result.formats
+            if issue.rule_id in (rules.CODE_EXECUTION, rules.UNSAFE_GLOBAL):
+                # A baseline accepts these exact bytes only: a swapped command of the same length is new.
+                if payload is None:
+                    try:
+                        payload = "sha256:" + hashing.sha256_file(self.root / rel)
+                    except OSError:
+                        payload = "unreadable"
+                evidence["payload"] = payload
             self.findings.append(Finding(issue.rule_id, _SEVERITY[issue.rule_id], issue.message, Location(rel),
                                          evidence=evidence))
         if result.torch_checkpoint:
