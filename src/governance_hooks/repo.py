@@ -98,14 +98,15 @@ def select_files(root: Path, changed: Optional[Sequence[str]] = None, under: str
     return [n for n in names if n.startswith(prefix)] if prefix else names
 
 
-def sparse_checkout(root: Path) -> bool:
-    """True when the work tree is a sparse checkout (some tracked files are not on disk)."""
-    try:
-        out = subprocess.run(["git", "config", "--bool", "core.sparseCheckout"], cwd=root,
-                             capture_output=True, text=True, check=False, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return out.stdout.strip() == "true"
+def not_checked_out(root: Path) -> List[str]:
+    """Tracked files a sparse checkout leaves out of the work tree (``skip-worktree``), sorted.
+
+    The checks cannot read them, so a run says so instead of passing silently.
+    """
+    if git_toplevel(root) is None:
+        return []
+    tagged = _git_names(root, "-t")
+    return sorted(line[2:] for line in tagged or [] if line.startswith("S "))
 
 
 def relative_posix(path: Path, root: Path) -> str:

@@ -136,3 +136,18 @@ def test_a_submodule_is_not_listed_as_a_file(make_repo, tmp_path):
     git(root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "manifest.json")
     assert "manifest.json" not in list_files(root)
     assert ".gitmodules" in list_files(root)
+
+
+# -- sparse checkouts ------------------------------------------------------------------------------------
+
+
+def test_sparse_checkout_says_what_was_not_checked(make_repo, capsys):
+    root = make_repo({"a/x.py": "x = 1\n", "b/y.py": VULNERABLE, "b/z.py": "z = 1\n"})
+    git(root, "sparse-checkout", "set", "a")
+    assert not (root / "b").exists()
+    code = main(["run", "--repo", str(root), "--checks", "redos", "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert captured.err.splitlines() == [
+        "governance-hooks: note: sparse checkout: 2 tracked file(s) are not in the working tree and were not "
+        "checked (b/y.py, b/z.py)"]

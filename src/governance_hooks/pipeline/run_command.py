@@ -154,6 +154,15 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
         accepted = Counter() if creating else baseline_file.load(accepted_path)
         scope["baseline"] = str(args.baseline) if args.baseline is not None else relative_posix(accepted_path, root)
 
+    from ..repo import not_checked_out
+
+    absent = not_checked_out(root)
+    if absent and not args.staged:
+        # A sparse checkout: say what was not checked rather than pass silently.
+        scope["not_checked_out"] = len(absent)
+        shown = ", ".join(absent[:3]) + (f" and {len(absent) - 3} more" if len(absent) > 3 else "")
+        stderr.write(f"governance-hooks: note: sparse checkout: {len(absent)} tracked file(s) are not in the "
+                     f"working tree and were not checked ({shown})\n")
     if args.staged:
         outcomes = _run_on_index(args, requested, root, config, changed, stderr, parser_factory)
     else:
