@@ -29,7 +29,6 @@ from urllib.parse import urlsplit
 
 from ..errors import ToolError
 from ..findings import Finding, Location, Severity
-from ..repo import is_within
 from ..safe_open import UnsafeFile, read_repo_text
 from . import evaluate as ev
 from . import model as m
