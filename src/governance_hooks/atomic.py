@@ -16,15 +16,19 @@ What is at the path decides how it is written (``docs/security.md``):
 Temporary files are named ``.governance-hooks-tmp.<name>.<random>`` (the prefix
 is :data:`governance_hooks.repo.TEMP_PREFIX`); every file listing and
 ``manifest build``/``verify`` ignore that prefix, and the file is removed on
-any exit the process survives (exceptions, Ctrl-C); what ``kill -9`` leaves is ignored.
+any exit the process can see (exceptions, Ctrl-C, SIGTERM while writing); what
+``kill -9`` leaves is ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import stat
 import tempfile
+import threading
 from pathlib import Path
 from typing import Optional, Union
 
@@ -132,7 +136,33 @@ def _append(path: Path, payload: bytes) -> None:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def _sigterm_as_exit():
+    """While a temporary file exists, SIGTERM unwinds (``SystemExit``) so the file is removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _exit(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _exit)
+    except (ValueError, OSError):  # not allowed here (embedded interpreter)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _replace(path: Path, payload: bytes, existing: Optional[os.stat_result]) -> None:
+    with _sigterm_as_exit():
+        _replace_now(path, payload, existing)
+
+
+def _replace_now(path: Path, payload: bytes, existing: Optional[os.stat_result]) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if existing is not None:
         mode = stat.S_IMODE(existing.st_mode)

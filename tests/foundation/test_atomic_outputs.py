@@ -104,6 +104,22 @@ def test_temporary_file_has_the_prefix_and_is_removed_on_interrupt(tmp_path, mon
     assert os.listdir(tmp_path) == []
 
 
+def test_temporary_file_is_removed_on_sigterm(tmp_path, monkeypatch):
+    import signal
+
+    def terminated(src, dst):
+        os.kill(os.getpid(), signal.SIGTERM)  # delivered while the temporary file exists
+        raise AssertionError("SIGTERM did not unwind the write")
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(atomic.os, "replace", terminated)
+    with pytest.raises(SystemExit) as info:
+        write_atomic(tmp_path / "report.json", "{}")
+    assert info.value.code == 128 + signal.SIGTERM
+    assert os.listdir(tmp_path) == []
+    assert signal.getsignal(signal.SIGTERM) == before  # the handler is only there during the write
+
+
 def test_cli_sarif_and_output_to_devices_and_links(make_repo, tmp_path):
     root = make_repo({".github/CODEOWNERS": "* @octo\n", "a.py": "x = 1\n"})
     null_before = os.stat("/dev/null")
