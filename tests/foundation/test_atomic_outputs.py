@@ -144,8 +144,17 @@ def test_debris_of_a_killed_manifest_build_is_ignored(make_repo):
     assert built.returncode == 0, built.stderr
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "manifest")
-    debris = root / "data" / f"{TEMP_PREFIX}manifest.json.k9x2.tmp"
-    debris.write_bytes(b'{"schema_version": "1.0", "shards": [')  # half-written, as a SIGKILL leaves it
+    # A real SIGKILL in the middle of a write: the writer is held just before its rename.
+    code = ("import os, sys, time; from pathlib import Path; from governance_hooks import atomic; "
+            "atomic.os.replace = lambda a, b: (sys.stdout.write('ready\\n'), sys.stdout.flush(), time.sleep(120)); "
+            "atomic.write_atomic(Path(sys.argv[1]), '{\"schema_version\": \"1.0\", \"shards\": [')")
+    writer = subprocess.Popen([sys.executable, "-c", code, str(root / "data" / "manifest.json")],
+                              env={**os.environ, "PYTHONPATH": str(SRC)}, stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline() == "ready\n"
+    writer.kill()  # SIGKILL: no handler runs
+    writer.wait(30)
+    debris = [n for n in os.listdir(root / "data") if n.startswith(TEMP_PREFIX)]
+    assert len(debris) == 1 and debris[0].startswith(TEMP_PREFIX + "manifest.json.")
     verified = _cli("manifest", "verify", "--repo", str(root), "--format", "json", cwd=root)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert TEMP_PREFIX not in verified.stdout
