@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,17 +77,21 @@ def load(path: Optional[Path], root: Path) -> Config:
     explicit = path is not None
     if path is None:
         path = root / "pyproject.toml"
-        if not path.is_file():
-            return Config()
+        if not os.path.lexists(path):
+            return Config()  # a link to a device, a FIFO or a loop is refused below, not taken as "absent"
+    from .safe_open import UnsafeFile, read_repo_bytes
+
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise ToolError(f"{path}: configuration is not a regular file")
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ToolError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ToolError(f"{path}: configuration is larger than {MAX_CONFIG_BYTES:,} bytes")
+        # The repository's own pyproject.toml is repository content: no link out, no FIFO or device.
+        raw = read_repo_bytes(path, None if explicit else root, limit=MAX_CONFIG_BYTES)
+    except UnsafeFile as exc:
+        if exc.too_large is not None:
+            raise ToolError(f"{path}: configuration is larger than {MAX_CONFIG_BYTES:,} bytes") from None
+        if exc.reason.endswith("not a regular file"):
+            raise ToolError(f"{path}: configuration is not a regular file") from None
+        if exc.errno is not None:
+            raise ToolError(f"{path}: cannot read configuration: {exc.strerror}") from None
+        raise ToolError(f"{path}: configuration {exc.reason}; not read") from None
     try:
         document = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:

@@ -80,13 +80,14 @@ def emit(report: Report, args: argparse.Namespace, stdout) -> None:
 
 
 def write_output(path: Path, text: str, append: bool = False) -> None:
-    """Write (or append) ``text`` as UTF-8 to ``path``.
+    """Write (or append) ``text`` as UTF-8 to ``path`` through the one atomic writer.
 
     Raises:
         ToolError: with the path and the OS reason when it cannot be written.
     """
+    from .atomic import write_atomic
+
     try:
-        with open(path, "a" if append else "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_atomic(path, text, append=append)  # the one output writer: devices written through, links refused
     except OSError as exc:
         raise ToolError(f"{path}: cannot write: {exc.strerror or exc}") from None

@@ -105,13 +105,18 @@ class Finding:
     def fingerprint(self) -> str:
         """A hex sha256 that survives unrelated line shifts.
 
-        Built from rule id, path and ``identity`` (or the message); never from
-        line numbers. Used by baselines and SARIF ``partialFingerprints``.
+        Built from rule id, path and ``identity`` (or the message), plus
+        ``evidence["payload"]`` when a check sets it; never from line numbers.
+        Used by baselines and SARIF ``partialFingerprints``. ``payload`` is the
+        content that makes a content finding what it is (the exact bytes of a
+        dangerous pickle as ``sha256:<hex>``, the command it runs): a baseline
+        entry then accepts that payload only, never a swapped one that reads the same.
         """
-        basis = json.dumps(
-            [self.rule_id, display_path(self.location.path), self.identity if self.identity is not None else self.message],
-            ensure_ascii=False,
-        )
+        parts = [self.rule_id, display_path(self.location.path), self.identity if self.identity is not None else self.message]
+        payload = self.evidence.get("payload") if isinstance(self.evidence, Mapping) else None
+        if payload is not None:
+            parts.append(_jsonable(payload))
+        basis = json.dumps(parts, ensure_ascii=False)
         # Lone surrogates (from a JSON string "\\ud800") are hashed as their code points, never an error.
         return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()
 

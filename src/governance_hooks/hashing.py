@@ -33,7 +33,9 @@ def sha256_file(path: Path) -> str:
         OSError: when the file cannot be read.
     """
     digest = hashlib.sha256()
-    with open(path, "rb", buffering=0) as handle:
+    from .safe_open import open_repo_file
+
+    with open_repo_file(path, None, limit=None) as handle:  # regular files only, never blocking
         buf = bytearray(CHUNK)
         view = memoryview(buf)
         while True:
@@ -71,7 +73,9 @@ def parse_lfs_pointer(data: bytes) -> Optional[LfsPointer]:
 def read_lfs_pointer(path: Path) -> Optional[LfsPointer]:
     """Read ``path`` and parse it as an LFS pointer if it is small enough to be one."""
     try:
-        with open(path, "rb") as handle:
+        from .safe_open import open_repo_file
+
+        with open_repo_file(path, None, limit=None) as handle:
             data = handle.read(LFS_POINTER_MAX + 1)
     except OSError:
         return None

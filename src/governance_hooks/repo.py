@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 
 def git_toplevel(start: Path) -> Optional[Path]:
@@ -22,32 +22,91 @@ def git_toplevel(start: Path) -> Optional[Path]:
     return Path(out.stdout.strip())
 
 
-def list_files(root: Path) -> List[str]:
+#: Basename prefix of the same-folder temporary files :mod:`governance_hooks.atomic` writes.
+#: Every listing here drops them, so neither a check nor ``manifest build``/``verify``
+#: ever sees the debris a killed writer leaves behind.
+TEMP_PREFIX = ".governance-hooks-tmp."
+
+
+def is_temp_name(rel: str) -> bool:
+    """True for a path whose last component is an atomic writer's temporary file."""
+    return rel.rsplit("/", 1)[-1].startswith(TEMP_PREFIX)
+
+
+def _git_names(root: Path, *args: str) -> Optional[List[str]]:
+    try:
+        out = subprocess.run(
+            ["git", "-c", "core.quotePath=false", "ls-files", "-z", *args, "--", "."],
+            cwd=root, capture_output=True, check=True, timeout=300,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return [n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
+
+
+def list_files(root: Path, *, untracked: bool = False) -> List[str]:
     """Every file of the repository as sorted POSIX paths relative to ``root``.
 
-    In a git work tree: ``git ls-files -z`` (tracked files, exact bytes decoded
-    as UTF-8 with surrogate escapes), restricted to ``root``. Elsewhere: a walk
-    that skips ``.git`` folders and does not follow symlinked directories.
+    The one way the checks list the repository (a test enforces it). In a git
+    work tree: ``git ls-files -z`` (tracked files, exact bytes decoded as UTF-8
+    with surrogate escapes), restricted to ``root``; with ``untracked=True``
+    also the untracked files git does not ignore (``--others --exclude-standard``),
+    which is the rule for explicit paths and ``--changed-since``. Submodules
+    (gitlinks) are folders of another repository, not files: they are left out.
+    Elsewhere: a walk that skips ``.git`` folders and does not follow symlinked
+    directories. Atomic writers' temporary files (:data:`TEMP_PREFIX`) never appear.
     """
     top = git_toplevel(root)
     if top is not None:
-        try:
-            out = subprocess.run(
-                ["git", "-c", "core.quotePath=false", "ls-files", "-z", "--", "."],
-                cwd=root, capture_output=True, check=True, timeout=300,
-            )
-        except (OSError, subprocess.SubprocessError):
-            pass
-        else:
-            names = out.stdout.decode("utf-8", "surrogateescape").split("\0")
-            return sorted(n for n in names if n)
+        staged = _git_names(root, "--stage")
+        if staged is not None:
+            names = []
+            for line in staged:
+                meta, _, name = line.partition("\t")
+                if meta.startswith("160000 "):
+                    continue  # a submodule: its content belongs to another repository
+                names.append(name)
+            if untracked:
+                names.extend(_git_names(root, "--others", "--exclude-standard") or [])
+            return sorted(n for n in set(names) if not is_temp_name(n))
     files: List[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != ".git")
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         for name in filenames:
             files.append(name if rel_dir == "." else f"{rel_dir}/{name}")
-    return sorted(files)
+    return sorted(f for f in files if not is_temp_name(f))
+
+
+def select_files(root: Path, changed: Optional[Sequence[str]] = None, under: str = "") -> List[str]:
+    """The files a check looks at when it gets no file list of its own.
+
+    Args:
+        changed: ``--changed-since`` mode: the changed paths (tracked or
+            untracked-not-ignored, see ``pipeline.changes``); ``None``: all tracked files.
+        under: keep only paths below this repository-relative folder (``""``: all).
+
+    The untracked rule: a whole-repository run looks at tracked files; explicit
+    paths and ``--changed-since`` also take untracked files git does not ignore.
+    """
+    if changed is None:
+        names = list_files(root)
+    else:
+        present = set(list_files(root, untracked=True))
+        names = sorted(p for p in set(changed) if p in present)
+    prefix = "" if under in ("", ".") else under.rstrip("/") + "/"
+    return [n for n in names if n.startswith(prefix)] if prefix else names
+
+
+def not_checked_out(root: Path) -> List[str]:
+    """Tracked files a sparse checkout leaves out of the work tree (``skip-worktree``), sorted.
+
+    The checks cannot read them, so a run says so instead of passing silently.
+    """
+    if git_toplevel(root) is None:
+        return []
+    tagged = _git_names(root, "-t")
+    return sorted(line[2:] for line in tagged or [] if line.startswith("S "))
 
 
 def relative_posix(path: Path, root: Path) -> str:

@@ -57,8 +57,22 @@ def internal_error_rule(check: str) -> Rule:
     )
 
 
+def configuration_weakened_rule(check: str) -> Rule:
+    """The rule under which ``run --changed-since`` reports a change that weakens a check's configuration."""
+    return Rule(
+        f"{check}/configuration-weakened",
+        Severity.ERROR,
+        f"The change weakens the {check} check's configuration (turns it off, raises fail-on, adds ignore or "
+        "exclude entries, drops a guard, or grows the baseline).",
+        "On a pull request the repository's own [tool.governance-hooks] is part of the change under review, so a "
+        "change that switches off the checks reviewing it must not pass quietly. The finding names what is weakened; "
+        "it is added after ignore and the baseline, so the pull request that weakens the checks fails them; a maintainer "
+        "who agrees merges it by review, or reverts the weakening.",
+    )
+
+
 def rules_of(check: str) -> Tuple[Rule, ...]:
-    """Rules declared by one check, plus its ``internal-error`` rule.
+    """Rules declared by one check, plus its ``configuration-weakened`` and ``internal-error`` rules.
 
     Raises:
         KeyError: if ``check`` is not in :data:`CHECKS`.
@@ -71,7 +85,7 @@ def rules_of(check: str) -> Tuple[Rule, ...]:
         declared: Tuple[Rule, ...] = ()
     else:
         declared = tuple(module.RULES)
-    return declared + (internal_error_rule(check),)
+    return declared + (configuration_weakened_rule(check), internal_error_rule(check))
 
 
 def all_rules() -> Dict[str, Rule]:

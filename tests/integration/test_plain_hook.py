@@ -27,6 +27,8 @@ def _commit(repo: Path, path_dirs, *extra_env) -> subprocess.CompletedProcess:
         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
         "NO_COLOR": "1",
     }
+    if "PYTHONPATH" in os.environ:  # a source checkout under test, rather than the installed package
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     for item in extra_env:
         env.update(item)
     return subprocess.run(["git", "commit", "-q", "-m", "change"], cwd=repo, env=env,
@@ -65,7 +67,7 @@ def test_commit_blocked_on_a_finding_and_allowed_when_clean(hooked_repo):
     assert git(hooked_repo, "status", "--porcelain") == ""
 
 
-def test_partially_staged_file_blocks_the_commit(hooked_repo):
+def test_partially_staged_file_is_judged_by_its_staged_content(hooked_repo):
     """The broken version is staged, a clean one is only on disk: checking the disk would let it in."""
     head = git(hooked_repo, "rev-parse", "HEAD")
     (hooked_repo / "CODEOWNERS").write_text(BROKEN, encoding="utf-8")
@@ -73,10 +75,36 @@ def test_partially_staged_file_blocks_the_commit(hooked_repo):
     (hooked_repo / "CODEOWNERS").write_text(CLEAN, encoding="utf-8")
     result = _commit(hooked_repo, [Path(sys.executable).parent, *_system_dirs()])
     assert result.returncode == 1
-    assert ("governance-hooks: error: --staged: CODEOWNERS also had unstaged changes, so the files on disk "
-            "are not the ones being committed") in result.stderr
-    assert "the checks could not run (exit 2); commit blocked" in result.stderr
+    assert "CODEOWNERS:2:8: error codeowners/invalid-owner" in result.stderr
+    assert "governance-hooks: commit blocked by the findings above" in result.stderr
     assert git(hooked_repo, "rev-parse", "HEAD") == head
+    assert (hooked_repo / "CODEOWNERS").read_text(encoding="utf-8") == CLEAN  # the unstaged edit is untouched
+
+
+def test_whole_tree_check_judges_the_committed_tree(hooked_repo):
+    """A shard change is staged, the manifest fixed only on disk: the committed tree fails, so no commit."""
+    venv_bin = Path(sys.executable).parent
+    command = {"GOVERNANCE_HOOKS": f"{sys.executable} -m governance_hooks",
+               "GOVERNANCE_HOOKS_ARGS": "--checks manifest"}
+    (hooked_repo / "data").mkdir()
+    (hooked_repo / "data" / "a.bin").write_bytes(b"alpha")
+    build = subprocess.run([sys.executable, "-m", "governance_hooks", "manifest", "build", "data"],
+                           cwd=hooked_repo, capture_output=True, text=True, timeout=120)
+    assert build.returncode == 0, build.stderr
+    git(hooked_repo, "add", "-A")
+    assert _commit(hooked_repo, [venv_bin, *_system_dirs()], command).returncode == 0
+    head = git(hooked_repo, "rev-parse", "HEAD")
+    (hooked_repo / "data" / "a.bin").write_bytes(b"changed")
+    git(hooked_repo, "add", "data/a.bin")
+    rebuilt = subprocess.run([sys.executable, "-m", "governance_hooks", "manifest", "build", "data"],
+                             cwd=hooked_repo, capture_output=True, text=True, timeout=120)
+    assert rebuilt.returncode == 0, rebuilt.stderr  # the working tree now passes; the index does not
+    result = _commit(hooked_repo, [venv_bin, *_system_dirs()], command)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'data/manifest.json:6:5: error manifest/changed-shard shard "a.bin" changed: size differs' in result.stderr
+    assert git(hooked_repo, "rev-parse", "HEAD") == head
+    git(hooked_repo, "add", "data/manifest.json")
+    assert _commit(hooked_repo, [venv_bin, *_system_dirs()], command).returncode == 0
 
 
 def test_extra_arguments_and_an_explicit_command(hooked_repo):

@@ -125,7 +125,7 @@ def test_list_rules_names_every_rule(run_cli):
     assert ids == ["manifest/changed-shard", "manifest/missing-shard", "manifest/moved-shard", "manifest/new-file",
                    "manifest/duplicate-entry", "manifest/unreadable-file", "manifest/lfs-pointer",
                    "manifest/unsafe-path", "manifest/path-collision", "manifest/malformed-manifest",
-                   "manifest/analysis-incomplete", "manifest/internal-error"]
+                   "manifest/analysis-incomplete", "manifest/configuration-weakened", "manifest/internal-error"]
 
 
 def test_every_emitted_rule_is_registered():

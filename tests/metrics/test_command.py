@@ -71,15 +71,16 @@ def test_text_output_line(make_repo, capsys):
 
 
 def test_config_maps_globs_to_schemas(make_repo, capsys):
-    schema_dir = SCHEMAS
+    # Repository configuration names schemas inside the repository (an absolute path is refused).
     pyproject = (
         "[tool.governance-hooks.metrics]\n"
-        f'schemas = {{ "evals/**/*.ndjson" = "{(schema_dir / "draft7.schema.json").as_posix()}" }}\n'
+        'schemas = { "evals/**/*.ndjson" = "schemas/draft7.schema.json" }\n'
         'cross-checks = ["steps"]\n'
         "max-errors = 5\n"
     )
     root = make_repo({
         "pyproject.toml": pyproject,
+        "schemas/draft7.schema.json": (SCHEMAS / "draft7.schema.json").read_text(encoding="utf-8"),
         "evals/run1/scores.ndjson": '{"epoch": 1, "loss": -1}\n',      # draft-07 schema: loss >= 0
         "train/metrics.ndjson": '{"epoch": 3}\n{"epoch": 2}\n',        # builtin schema + steps check
     })

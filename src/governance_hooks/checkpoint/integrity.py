@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from ..safe_open import open_repo_file, read_repo_bytes
 from .. import hashing
 from ..jsonpos import Document, JsonPositionError, parse
 from ..jsonpos import escape_token as escape  # re-exported in __all__
@@ -84,7 +85,7 @@ def _load(path: Path, problems: List[Problem]) -> Optional[Document]:
         if size > MAX_JSON_BYTES:
             problems.append(Problem(rules.MALFORMED_METADATA, path, f"{path.name} is {size} bytes, over the {MAX_JSON_BYTES}-byte limit"))
             return None
-        data = path.read_bytes()
+        data = read_repo_bytes(path, None, limit=MAX_JSON_BYTES)
     except OSError as exc:
         problems.append(Problem(rules.MALFORMED_METADATA, path, f"cannot read {path.name}: {exc.strerror or exc}"))
         return None
@@ -223,7 +224,8 @@ def _check_size(problems: List[Problem], path: Path, doc: Document, base: str, r
 def read_state_sha256(path: Path) -> Tuple[Optional[str], Optional[str]]:
     """``(hex, problem)`` from a ``state.sha256`` file: ``<hex>`` or ``<hex>  state.pt`` (sha256sum format)."""
     try:
-        data = path.read_bytes()[:4096]
+        with open_repo_file(path, None, limit=None) as handle:
+            data = handle.read(4096)
     except OSError as exc:
         return None, f"cannot read {path.name}: {exc.strerror or exc}"
     try:

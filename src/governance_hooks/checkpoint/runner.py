@@ -12,7 +12,7 @@ from ..check import CheckResult
 from ..config import require_keys
 from ..errors import ToolError
 from ..findings import Finding, Location, Severity
-from ..repo import is_within, list_files, relative_posix
+from ..repo import is_within, list_files, relative_posix, select_files
 from . import integrity, rules
 from .allowlist import default_allowlist, parse_global_spec
 from .scan import ScanOptions, ScanResult, scan_file
@@ -128,9 +128,18 @@ class _Run:
             ))
 
     def add_scan(self, rel: str, result: ScanResult) -> None:
+        payload = None
         for issue in result.issues:
             evidence = {k: v for k, v in issue.evidence.items() if v is not None}
             evidence["formats"] = result.formats
+            if issue.rule_id in (rules.CODE_EXECUTION, rules.UNSAFE_GLOBAL):
+                # A baseline accepts these exact bytes only: a swapped command of the same length is new.
+                if payload is None:
+                    try:
+                        payload = "sha256:" + hashing.sha256_file(self.root / rel)
+                    except OSError:
+                        payload = "unreadable"
+                evidence["payload"] = payload
             self.findings.append(Finding(issue.rule_id, _SEVERITY[issue.rule_id], issue.message, Location(rel),
                                          evidence=evidence))
         if result.torch_checkpoint:
@@ -252,6 +261,17 @@ def _subdirs(folder: Path) -> List[str]:
         return []
 
 
+def _refusal(path: Path, root: Path) -> Optional[str]:
+    """Why the safe-open rules refuse a listed file (a link out, a loop, a FIFO or device), else ``None``."""
+    from ..safe_open import UnsafeFile, resolve_inside
+
+    try:
+        real = resolve_inside(path, root)
+    except UnsafeFile as exc:
+        return exc.reason
+    return None if os.path.isfile(real) else "is not a regular file"
+
+
 def _given(paths: Sequence[str], root: Path) -> List[str]:
     out = []
     for p in paths:
@@ -263,7 +283,7 @@ def _given(paths: Sequence[str], root: Path) -> List[str]:
             raise ToolError(f"{p}: outside the repository {root}")
         if absolute.is_dir():
             base = relative_posix(absolute, root)
-            out.extend(f for f in list_files(root) if base in (".", "") or f.startswith(base.rstrip("/") + "/"))
+            out.extend(select_files(root, list_files(root, untracked=True), base))
         elif not absolute.is_file():  # never open a FIFO (it would block) or a device
             raise ToolError(f"{p}: not a regular file (a FIFO, device or socket); it cannot be checked")
         else:
@@ -293,17 +313,19 @@ def check_repository(root: Path, settings: Settings, *, paths: Optional[Sequence
     if paths is not None:
         listing = _given(paths, root)
     else:
-        listing = list_files(root)
-        if changed is not None:
-            wanted = set(changed)
-            listing = [f for f in listing if f in wanted]
+        listing = select_files(root, changed)  # the one listing rule (untracked files when changed)
     run = _Run(root, settings)
     candidates = [f for f in listing if _is_candidate(f, settings) and not _excluded(f, settings)]
     metadata_jobs: Dict[Path, str] = {}
     scan_jobs: List[Path] = []
     for rel in candidates:
         path = root / rel
-        if not path.is_file() or not is_within(path, root):
+        if not os.path.lexists(path):
+            continue  # git lists deleted files until the deletion is staged
+        refusal = _refusal(path, root)
+        if refusal is not None:
+            run.findings.append(Finding(rules.UNREADABLE_CONTAINER, Severity.ERROR,
+                                        f"{refusal}; not read, so not judged", Location(rel)))
             continue
         name = path.name
         if name in ("metadata.json", "state.sha256") or (name == "state.pt"):

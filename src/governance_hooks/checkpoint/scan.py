@@ -471,7 +471,9 @@ def scan_file(path: os.PathLike, options: ScanOptions) -> ScanResult:
     Raises:
         OSError: the file cannot be opened or mapped.
     """
-    with open(path, "rb") as handle:
+    from ..safe_open import open_repo_file
+
+    with open_repo_file(path, None, limit=None) as handle:  # regular files only: mmap of a device is refused
         size = os.fstat(handle.fileno()).st_size
         if size == 0:
             return _Scanner(options).scan(io.BytesIO(b""), b"", 0)

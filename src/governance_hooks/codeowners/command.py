@@ -10,12 +10,13 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 from ..check import CheckResult, Context
 from ..config import require_keys
 from ..errors import ToolError
 from ..repo import is_within, relative_posix
+from ..safe_open import read_repo_bytes
 
 HELP = "Validate CODEOWNERS (GitHub or GitLab semantics): syntax, dead, duplicate and shadowed rules, unowned files."
 
@@ -44,10 +45,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the owners of each PATH and the line that decided, instead of validating")
 
 
+#: Keys that would make the tool send the operator's token somewhere: never taken from the repository.
+NETWORK_KEYS = ("online", "api-url")
+
+
 def _options(ctx: Context) -> dict:
+    from ..repo import is_within
+
     table = dict(ctx.options)
     require_keys("codeowners", table, CONFIG_KEYS, ctx.config.source)
     source = ctx.config.source or "configuration"
+    if ctx.config.source is not None and is_within(ctx.config.source, ctx.root):
+        for key in NETWORK_KEYS:
+            if key in table:
+                # The checked repository may be hostile: it must not choose to send GITHUB_TOKEN anywhere.
+                raise ToolError(
+                    f"{source}: [tool.governance-hooks.codeowners] {key} is refused in repository configuration "
+                    f"(it would send the operator's token); pass --online / --api-url or set GITHUB_API_URL")
     dialect = table.get("dialect", "auto")
     if dialect not in ("auto", "github", "gitlab"):
         raise ToolError(f"{source}: [tool.governance-hooks.codeowners] dialect must be auto, github or gitlab")
@@ -65,15 +79,21 @@ def _options(ctx: Context) -> dict:
     return table
 
 
-def read_file_list(path: Path) -> List[str]:
+def read_file_list(path: Path, root: Optional[Path] = None) -> List[str]:
     """Repo-relative POSIX paths from ``path``, one per line (``./`` and ``\\r`` stripped, blanks skipped).
+
+    A list inside the repository ``root`` is repository content (safe-open rules);
+    one outside it was named by the operator and may be a pipe (``<(git ls-files)``).
 
     Raises:
         ToolError: unreadable file, or more than ``MAX_FILE_LIST_BYTES``.
     """
+    from ..safe_open import inside, open_repo_file
+
+    in_repo = root is not None and inside(os.path.abspath(path), os.path.abspath(root))
     try:
         # Bounded: a pipe (`--files-from <(git ls-files)`) is fine, /dev/zero must not exhaust memory.
-        with open(path, "rb") as handle:
+        with open_repo_file(path, root if in_repo else None, limit=None, streams=not in_repo) as handle:
             data = handle.read(MAX_FILE_LIST_BYTES + 1)
     except OSError as exc:
         raise ToolError(f"{path}: cannot read --files-from: {exc.strerror or exc}") from None
@@ -108,11 +128,11 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     files: List[str] = []
     if args.who is None:  # --who answers from the rules alone; no need to list the tree
         if args.files_from is not None:
-            files = read_file_list(args.files_from)
+            files = read_file_list(args.files_from, root)
         else:
-            from ..repo import list_files
+            from ..repo import select_files
 
-            files = list_files(root)
+            files = select_files(root)
 
     if args.codeowners is not None:
         target = args.codeowners if args.codeowners.is_absolute() else Path.cwd() / args.codeowners
@@ -137,9 +157,18 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             if args.who is not None:
                 # An ownership answer without rules would read as "nobody owns it": refuse instead.
                 raise ToolError(f"{root}: no CODEOWNERS file in {places}; --repo names the repository root")
-            result.findings.append(finding(
+            missing = finding(
                 "codeowners/missing-file", f"no CODEOWNERS file in {places}", "",
-                suggestion="add .github/CODEOWNERS" if located.host == "github" else "add CODEOWNERS"))
+                suggestion="add .github/CODEOWNERS" if located.host == "github" else "add CODEOWNERS")
+            if args.require_owner is not None or table.get("require-owner"):
+                # A configured guard whose input was deleted fails: deleting CODEOWNERS is not a way around it.
+                from dataclasses import replace
+
+                from ..findings import Severity
+
+                missing = replace(missing, severity=Severity.ERROR,
+                                  message=missing.message + "; require-owner is configured, so every file is unowned")
+            result.findings.append(missing)
             result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
             return result
         rel = located.in_effect
@@ -160,7 +189,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                 "so no code owner is requested", rel))
             result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
             return result
-        data = target.read_bytes()
+        data = read_repo_bytes(target, root, limit=MAX_BYTES)
     except OSError as exc:
         raise ToolError(f"{rel}: cannot read: {exc.strerror or exc}") from None
 
@@ -186,6 +215,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     result.findings.extend(analysis.findings)
     result.stats = dict(analysis.stats)
 
+    # table holds online/api-url only from an operator's --config outside the repository (see _options).
     online = args.online if args.online is not None else table.get("online", False)
     if online:
         result.findings.extend(_online(args, table, model, rel))
@@ -229,9 +259,10 @@ def _online(args, table, model, rel):
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     if not token:
         raise ToolError("--online needs a GitHub token in the GITHUB_TOKEN environment variable")
-    api = args.api_url or table.get("api-url") or os.environ.get("GITHUB_API_URL") or DEFAULT_API
-    if not api.startswith(("https://", "http://")):
-        raise ToolError(f"--api-url {api!r} is not an http(s) URL")
+    from ..net import check_api_url
+
+    # Only the command line and the environment choose where the token goes (see _options).
+    api = check_api_url(args.api_url or table.get("api-url") or os.environ.get("GITHUB_API_URL") or DEFAULT_API)
     verification = verify_owners(iter_owners(model), token, api)
     findings = unknown_owner_findings(model, rel, set(), "does not exist on GitHub (REST API answered 404)",
                                       unknown=verification.unknown)

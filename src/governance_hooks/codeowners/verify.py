@@ -15,6 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Iterable, List, Set
 
+from ..net import open_url
 from .model import TEAM, USER, Owner
 
 DEFAULT_API = "https://api.github.com"
@@ -68,7 +69,7 @@ def verify_owners(owners: Iterable[Owner], token: str, api: str = DEFAULT_API) -
             "User-Agent": "governance-hooks",
         })
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            with open_url(request, TIMEOUT_SECONDS) as response:
                 json.loads(response.read(1_000_000) or b"{}")
             result.checked += 1
         except urllib.error.HTTPError as exc:

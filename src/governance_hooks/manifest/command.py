@@ -152,7 +152,13 @@ def _datasets(value: Any, where: str, repo_root: Path) -> Dict[str, Path]:
         if not (isinstance(item, dict) and set(item) == {"manifest", "root"}
                 and all(isinstance(v, str) for v in item.values())):
             raise ToolError(f"{where} datasets entries need exactly the string keys manifest and root")
-        out[Path(item["manifest"]).as_posix()] = repo_root / item["root"]
+        from ..safe_open import UnsafeFile, config_path
+
+        try:  # repository configuration names only places inside the repository (the one rule)
+            config_path(item["manifest"], repo_root, "datasets manifest")
+            out[Path(item["manifest"]).as_posix()] = config_path(item["root"], repo_root, "datasets root")
+        except UnsafeFile as exc:
+            raise ToolError(f"{where} datasets: {exc.path!r} {exc.reason}") from None
     return out
 
 
@@ -356,8 +362,10 @@ def build(args: argparse.Namespace, ctx: Context, settings: Settings) -> CheckRe
     if args.update:
         if not out.is_file():
             raise ToolError(f"{out}: --update needs an existing manifest (run build without --update first)")
+        from ..safe_open import read_repo_bytes
+
         try:
-            old = parse_manifest_json(out.read_bytes(), out)
+            old = parse_manifest_json(read_repo_bytes(out, None, limit=settings.max_manifest_bytes), out)
         except OSError as exc:
             raise ToolError(f"{out}: cannot read: {exc.strerror or exc}") from None
         if old.problems or not old.usable:

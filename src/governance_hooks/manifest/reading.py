@@ -60,37 +60,17 @@ def read_manifest(path: Path, limit: int, repo_root: Optional[Path] = None) -> b
             symlink out of ``repo_root``, or an ``OSError`` (message: its strerror).
         TooLarge: more than ``limit`` bytes (by ``fstat``, or found while reading).
     """
-    if repo_root is not None and _inside(os.path.abspath(path), os.path.abspath(repo_root)):
-        real = os.path.realpath(path)
-        if not _inside(real, os.path.realpath(repo_root)):
-            raise Unreadable(f"manifest is a symlink to {real}, outside the repository; not read")
+    from ..safe_open import UnsafeFile, read_repo_bytes
+
+    in_repo = repo_root is not None and _inside(os.path.abspath(path), os.path.abspath(repo_root))
     try:
-        before = os.stat(path)
-        if not stat.S_ISREG(before.st_mode):  # refused before open(): opening a FIFO or a device has effects
-            raise Unreadable(f"manifest is {kind(before.st_mode)}, not a regular file; not read")
-        if before.st_size > limit:
-            raise TooLarge(before.st_size)
-        fd = os.open(path, _OPEN_FLAGS)
-        try:
-            opened = os.fstat(fd)
-            if not stat.S_ISREG(opened.st_mode):  # replaced between stat() and open()
-                raise Unreadable(f"manifest is {kind(opened.st_mode)}, not a regular file; not read")
-            if opened.st_size > limit:
-                raise TooLarge(opened.st_size)
-            chunks, total = [], 0
-            while total <= limit:
-                chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                total += len(chunk)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise Unreadable(f"manifest cannot be read: {exc.strerror or exc}") from None
-    if total > limit:
-        raise TooLarge(None)
-    return b"".join(chunks)
+        return read_repo_bytes(path, repo_root if in_repo else None, limit=limit)
+    except UnsafeFile as exc:
+        if exc.too_large is not None:
+            raise TooLarge(exc.too_large if exc.too_large >= 0 else None) from None
+        if exc.errno is not None:
+            raise Unreadable(f"manifest cannot be read: {exc.strerror}") from None
+        raise Unreadable(f"manifest {exc.reason}; not read") from None
 
 
 def _inside(path: str, root: str) -> bool:

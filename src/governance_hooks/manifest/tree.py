@@ -13,6 +13,8 @@ import stat
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Set
 
+from ..repo import TEMP_PREFIX
+
 
 @dataclass
 class Tree:
@@ -78,7 +80,7 @@ def walk(root: str, skip_dir: Optional[Callable[[str], bool]] = None, skip: Set[
             continue
         for entry in entries:
             rel = prefix + entry.name
-            if rel in skip:
+            if rel in skip or entry.name.startswith(TEMP_PREFIX):  # an atomic writer's debris (kill -9)
                 continue
             try:
                 if entry.is_symlink():

@@ -128,7 +128,11 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             if key == BUILTIN_SCHEMA:
                 bundles[key] = load_default()
             else:
-                bundles[key] = load_schema(base / key, label=key)
+                from ..safe_open import config_path
+
+                # A schema named by repository configuration stays inside the repository.
+                bundles[key] = load_schema(config_path(key, ctx.root, "[tool.governance-hooks.metrics] schema", base)
+                                           if _from_repository(ctx) else base / key, label=key)
         targets.append(Target(path, rel, key))
     if not targets:
         return CheckResult(findings=refused, stats={"files": 0, "lines": 0}, inputs=[])
@@ -192,6 +196,13 @@ def _run_with_progress(engine, targets, bundles, backend, options, jobs, ctx: Co
         return engine.run(targets, bundles, backend, options, jobs, progress=bar.update)
 
 
+def _from_repository(ctx: Context) -> bool:
+    """True when the configuration is repository content (not a ``--config`` file outside it)."""
+    from ..repo import is_within
+
+    return ctx.config.source is None or is_within(ctx.config.source, ctx.root)
+
+
 def _discover(files: List[str], ctx: Context, exclude: List[str]) -> List[Path]:
     """The files to check, as absolute paths, sorted and without duplicates.
 
@@ -199,7 +210,7 @@ def _discover(files: List[str], ctx: Context, exclude: List[str]) -> List[Path]:
     a file named in ``files`` is kept even when missing, so the scan reports it
     (``metrics/unreadable-file``).
     """
-    from ..repo import list_files
+    from ..repo import is_within, list_files, relative_posix, select_files
     from .globs import compile_glob
 
     excluded = [compile_glob(g) for g in exclude]
@@ -209,10 +220,7 @@ def _discover(files: List[str], ctx: Context, exclude: List[str]) -> List[Path]:
 
     found: List[Path] = []
     if not files:
-        names = list_files(ctx.root)
-        if ctx.changed_files is not None:
-            changed = set(ctx.changed_files)
-            names = [n for n in names if n in changed]
+        names = select_files(ctx.root, ctx.changed_files)
         # A tracked file deleted from the working tree (deletion not staged yet)
         # has nothing to validate; lexists keeps dangling links, which are reported.
         found = [ctx.root / n for n in names if keep(n) and os.path.lexists(ctx.root / n)]
@@ -221,7 +229,12 @@ def _discover(files: List[str], ctx: Context, exclude: List[str]) -> List[Path]:
             path = Path(name)
             if not path.is_absolute():
                 path = Path.cwd() / path
-            if path.is_dir():  # a folder named explicitly: every log in it, tracked or not
+            if path.is_dir() and is_within(path, ctx.root):
+                # a folder named explicitly: its logs, tracked or untracked-not-ignored (the one rule)
+                under = relative_posix(path, ctx.root)
+                found.extend(ctx.root / n for n in select_files(ctx.root, list_files(ctx.root, untracked=True), under)
+                             if keep(n))
+            elif path.is_dir():  # outside the repository: named by the operator
                 for folder, dirs, names in os.walk(path):
                     dirs[:] = sorted(d for d in dirs if d != ".git")
                     found.extend(Path(folder) / n for n in names if keep(n))

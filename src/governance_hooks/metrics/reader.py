@@ -71,9 +71,15 @@ def open_stream(path: Path) -> BinaryIO:
     Raises:
         OSError: the file cannot be opened.
     """
+    from ..safe_open import open_repo_file
+
+    # Regular files only, never blocking (a FIFO or device refused as an OSError); logs may be huge.
+    handle = open_repo_file(path, None, limit=None)
     if is_gzip(path):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb", buffering=0)
+        stream = gzip.GzipFile(fileobj=handle, mode="rb")
+        stream.myfileobj = handle  # closed with the stream, as gzip.open does for the file it opens
+        return stream  # type: ignore[return-value]
+    return handle
 
 
 def read_blocks(
@@ -209,9 +215,11 @@ def segment_bounds(path: Path, parts: int) -> List[int]:
 
     Returns ``[0, b1, ..., size]`` (strictly increasing).
     """
+    from ..safe_open import open_repo_file
+
     size = path.stat().st_size
     bounds = [0]
-    with open(path, "rb") as handle:
+    with open_repo_file(path, None, limit=None) as handle:
         for i in range(1, parts):
             target = size * i // parts
             if target <= bounds[-1]:

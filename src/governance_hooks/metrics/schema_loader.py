@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -119,17 +118,19 @@ def read_schema_bytes(path: Path, label: str, limit: Optional[int] = None) -> by
     """
     limit = MAX_SCHEMA_BYTES if limit is None else limit
     too_large = ToolError(f"{label}: schema is larger than {_size_text(limit)}")
+    from ..safe_open import UnsafeFile, open_repo_file
+
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise ToolError(f"{label}: schema is not a regular file")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with open(fd, "rb", closefd=True) as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise ToolError(f"{label}: schema is not a regular file")
-            if info.st_size > limit:
-                raise too_large
+        with open_repo_file(path, None, limit=limit) as handle:
             data = handle.read(limit + 1)
+    except UnsafeFile as exc:
+        if exc.too_large is not None:
+            raise too_large from None
+        if exc.reason.endswith("not a regular file"):
+            raise ToolError(f"{label}: schema is not a regular file") from None
+        if exc.reason.startswith("cannot be read: "):
+            raise ToolError(f"{label}: cannot read schema: {exc.reason[16:]}") from None
+        raise ToolError(f"{label}: schema {exc.reason}") from None
     except OSError as exc:
         raise ToolError(f"{label}: cannot read schema: {exc.strerror or exc}") from None
     if len(data) > limit:

@@ -11,7 +11,7 @@ JSON shape (``format`` 1)::
 
     {"tool", "format", "version", "generated_at" (null unless SOURCE_DATE_EPOCH),
      "git": {"commit", "dirty"}, "config": {"path", "sha256"}, "fail_on",
-     "scope": {"changed_since", "staged", "changed_files", "baseline"},
+     "scope": {"changed_since", "staged", "changed_files", "baseline", "not_checked_out" (sparse only)},
      "checks": [{"check", "status", "reason", "counts", "baselined",
                  "inputs": [{"path", "size", "sha256"}]}],
      "totals": {"error", "warning", "note"}}

@@ -46,8 +46,11 @@ def load(path: Path) -> Counter:
     Raises:
         ToolError: missing, unreadable or malformed file (one line naming it).
     """
+    from ..safe_open import open_repo_file
+
     try:
-        with open(path, "rb") as handle:
+        # Regular files only, never blocking: a baseline that is a link to /proc/self/fd/1 must not hang the run.
+        with open_repo_file(path, None, limit=None) as handle:
             raw = handle.read(MAX_BASELINE_BYTES + 1)
     except FileNotFoundError:
         raise ToolError(f"{path}: baseline not found (create it with --write-baseline {path})") from None
@@ -133,5 +136,7 @@ def write(path: Path, findings: Iterable[Finding], *, keep_checks_not_run: Seque
 
 def _raw_entries(path: Path) -> List[dict]:
     load(path)  # validates, raising a one-line ToolError when malformed
-    document = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
+    from ..safe_open import read_repo_bytes
+
+    document = json.loads(read_repo_bytes(path, None, limit=MAX_BASELINE_BYTES).decode("utf-8-sig"))
     return [e for e in document["findings"] if isinstance(e, dict)]

@@ -124,3 +124,20 @@ def unstaged_among(root: Path, paths: Sequence[str]) -> List[str]:
     out = _git(root, "diff", "--name-only", "-z", "--relative", "--", check=False)
     dirty = set(_names(out.stdout)) if out.returncode == 0 else set()
     return sorted(p for p in paths if p in dirty)
+
+
+def index_snapshot(root: Path, into: Path) -> None:
+    """Write the index's content (what ``git commit`` will record) under ``into``.
+
+    ``git checkout-index --all`` into a temporary folder: the work tree and the
+    index are left untouched (unstaged edits are never stashed, reset or lost),
+    and the checks then read exactly the committed content. Paths are those of
+    ``root`` (a root below the top level maps to the same folder in ``into``).
+
+    Raises:
+        ToolError: outside a git work tree; git failures.
+    """
+    _require_work_tree(root, "--staged")
+    top = _git(root, "rev-parse", "--show-toplevel").stdout.decode("utf-8", "surrogateescape").strip()
+    prefix = str(into).rstrip("/") + "/"
+    _git(Path(top), "checkout-index", "--all", "--force", f"--prefix={prefix}")

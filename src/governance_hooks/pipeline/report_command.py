@@ -55,8 +55,9 @@ def main(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Sever
         from ..report.github import render_summary
 
         try:
-            with open(args.summary, "a", encoding="utf-8") as handle:
-                handle.write(render_summary(result.report, annotated=False))
+            from ..atomic import write_atomic
+
+            write_atomic(args.summary, render_summary(result.report, annotated=False), append=True)
         except OSError as exc:
             raise ToolError(f"{args.summary}: cannot write: {exc.strerror or exc}") from None
     if args.dir is not None:

@@ -22,7 +22,7 @@ from ..errors import ToolError
 from ..findings import Finding, Severity
 from ..report import Report, render
 from ..escape import terminal_safe
-from ..repo import relative_posix
+from ..repo import is_within, relative_posix
 from . import baseline as baseline_file
 from .engine import CheckOutcome, run_checks, settle
 from .selection import parse_check_list, select
@@ -120,7 +120,12 @@ def _baseline_path(args: argparse.Namespace, config: Config, root: Path) -> Opti
         return None
     if not isinstance(value, str) or not value:
         raise ToolError(f"{config.source}: [tool.governance-hooks.run] baseline must be a file path")
-    return root / value
+    from ..safe_open import UnsafeFile, config_path
+
+    try:  # the one rule for paths in repository configuration
+        return config_path(value, root, "[tool.governance-hooks.run] baseline")
+    except UnsafeFile as exc:
+        raise ToolError(f"{config.source}: {exc}") from None
 
 
 def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Severity, stderr: TextIO,
@@ -142,15 +147,6 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
     elif args.staged:
         changed = changes.staged(root)
         scope.update(staged=True, changed_files=len(changed))
-        dirty = changes.unstaged_among(root, changed)
-        if dirty:
-            # The checks read the working tree; with unstaged edits that is not what
-            # would be committed, so a clean result would prove nothing.
-            shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-            raise ToolError(
-                f"--staged: {shown} also had unstaged changes, so the files on disk are not the ones being "
-                "committed; stage them (git add) or set them aside (git stash push --keep-index), then commit again"
-            )
     accepted_path = _baseline_path(args, config, root)
     accepted: Optional[Counter] = None
     if accepted_path is not None:
@@ -159,19 +155,70 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
         accepted = Counter() if creating else baseline_file.load(accepted_path)
         scope["baseline"] = str(args.baseline) if args.baseline is not None else relative_posix(accepted_path, root)
 
-    selections = select(requested, config, lambda: changes.discoverable(root))
-    outcomes = run_checks(
-        selections, root=root, config=config, changed_files=changed,
-        debug=getattr(args, "debug", False), stderr=stderr, parser_factory=parser_factory,
-    )
+    from ..repo import not_checked_out
+
+    absent = not_checked_out(root)
+    if absent and not args.staged:
+        # A sparse checkout: say what was not checked rather than pass silently.
+        scope["not_checked_out"] = len(absent)
+        shown = ", ".join(absent[:3]) + (f" and {len(absent) - 3} more" if len(absent) > 3 else "")
+        stderr.write(f"governance-hooks: note: sparse checkout: {len(absent)} tracked file(s) are not in the "
+                     f"working tree and were not checked ({shown})\n")
+    if args.staged:
+        outcomes = _run_on_index(args, requested, root, config, changed, stderr, parser_factory)
+    else:
+        selections = select(requested, config, lambda: changes.discoverable(root))
+        outcomes = run_checks(
+            selections, root=root, config=config, changed_files=changed,
+            debug=getattr(args, "debug", False), stderr=stderr, parser_factory=parser_factory,
+        )
+    weakened: Dict[str, List[Finding]] = {}
+    if args.changed_since:
+        from . import config_guard
+
+        in_repo = accepted_path is not None and is_within(accepted_path, root)
+        weakened = config_guard.review(
+            root, args.changed_since, config.source, {**config.settings, **config.checks},
+            running=[o.check for o in outcomes if o.summary.status != "skipped"],
+            discovered=changes.discoverable(root),
+            baseline_rel=relative_posix(accepted_path, root) if in_repo else None,
+            baseline_counts=accepted if in_repo else None)
     for outcome in outcomes:
         if accepted is not None:
             outcome.findings, outcome.absorbed = baseline_file.split(outcome.findings, accepted)
+        # After ignore and the baseline: a change cannot weaken the checks and hide that it did.
+        outcome.findings = outcome.findings + weakened.get(outcome.check, [])
         settle(outcome, fail_on)
     findings = sorted((f for o in outcomes for f in o.findings), key=Finding.sort_key)
     report = Report(findings=findings, checks=[o.summary for o in outcomes], version=__version__, root=str(root),
                     fail_on=fail_on.label)
     return PipelineResult(root, config, fail_on, outcomes, report, scope)
+
+
+def _run_on_index(args, requested, root: Path, config: Config, changed, stderr, parser_factory) -> List[CheckOutcome]:
+    """``--staged``: run the checks on a temporary checkout of the index, so what is checked is what is committed.
+
+    Unstaged edits (a fix not yet added, or a problem not yet added) do not count,
+    and untracked files are not there. The configuration is the index's too, unless
+    ``--config`` names one. Finding paths are repository-relative, as usual.
+    """
+    import tempfile
+
+    from ..repo import git_toplevel
+    from . import changes
+
+    top = git_toplevel(root)
+    sub = relative_posix(root, top.resolve()) if top is not None else "."
+    with tempfile.TemporaryDirectory(prefix="governance-hooks-index-") as scratch:
+        changes.index_snapshot(root, Path(scratch))
+        snap = Path(scratch) / sub if sub not in ("", ".") else Path(scratch)
+        snap.mkdir(parents=True, exist_ok=True)
+        snap_config = config if args.config is not None else load_config(None, snap)
+        selections = select(requested, snap_config, lambda: changes.discoverable(snap))
+        return run_checks(
+            selections, root=snap, config=snap_config, changed_files=changed,
+            debug=getattr(args, "debug", False), stderr=stderr, parser_factory=parser_factory,
+        )
 
 
 def github_paths(report: Report, root: Path) -> Report:

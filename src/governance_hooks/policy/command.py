@@ -83,22 +83,32 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             else:
                 raise ToolError(f"{path}: not a policy file (expected .yaml, .yml or .smt2)")
     else:
-        from ..repo import is_within
+        from ..repo import list_files, relative_posix
+        from ..safe_open import UnsafeFile, config_path
 
         default = root / (policy_opt or DEFAULT_POLICY)
-        if policy_opt is not None and not is_within(default, root):
-            raise ToolError(f"{ctx.config.source}: [tool.governance-hooks.policy] policy {policy_opt!r} is outside the repository")
+        if policy_opt is not None:
+            try:  # the one rule for paths in repository configuration
+                default = config_path(policy_opt, root, "[tool.governance-hooks.policy] policy")
+            except UnsafeFile as exc:
+                raise ToolError(f"{ctx.config.source}: [tool.governance-hooks.policy] policy {policy_opt!r} "
+                                f"is outside the repository ({exc.reason})") from None
         _refuse_unusable_policy(default, policy_opt or DEFAULT_POLICY, root)
         if default.is_file():
             plan.policies.append(default)
         elif policy_opt is not None:
             raise ToolError(f"{ctx.config.source}: [tool.governance-hooks.policy] policy {policy_opt!r} does not exist")
+        listed = set(list_files(root, untracked=True))  # the one listing: tracked + untracked-not-ignored
         for pattern in (smt_opt if smt_opt is not None else [DEFAULT_SMT_GLOB]):
-            plan.smt_files.extend(sorted(p for p in root.glob(pattern) if p.is_file() and is_within(p, root)))
+            plan.smt_files.extend(sorted(p for p in root.glob(pattern) if relative_posix(p, root) in listed))
         if scan and not args.no_conformance and plan.policies:
-            from ..repo import list_files
+            from ..repo import select_files
 
-            plan.conformance_files = list(ctx.changed_files) if ctx.changed_files is not None else list_files(root)
+            plan.conformance_files = select_files(root, ctx.changed_files)
+        if not plan.policies and (plan.base_ref is not None or plan.base_file is not None):
+            # A configured comparison whose input was deleted fails: deleting the policy is not a way around it.
+            raise ToolError(f"{relative_posix(default, root)}: the policy is missing, so --base/--base-ref cannot "
+                            "prove the change grants no new access (deleting the policy is itself a change to review)")
         if not plan.policies and not plan.smt_files:
             reason = f"no policy file ({policy_opt or DEFAULT_POLICY})"
             return CheckResult(stats={"policy": "absent"}, skipped=reason)

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from ..errors import ToolError
 from ..findings import Finding, Location, Severity
-from ..repo import is_within
+from ..safe_open import UnsafeFile, read_repo_text
 from . import evaluate as ev
 from . import model as m
 from .parse import is_local_tracking_uri, parse_endpoint_url
@@ -180,10 +180,8 @@ def scan_file(root: Path, path: str) -> List[Setting]:
     """Settings configured in one repository file (unreadable or huge files yield none)."""
     full = root / path
     try:
-        if not full.is_file() or not is_within(full, root) or full.stat().st_size > MAX_SCAN_BYTES:
-            return []
-        text = full.read_bytes().decode("utf-8-sig", errors="replace")
-    except OSError:
+        text = read_repo_text(full, root, limit=MAX_SCAN_BYTES, encoding="utf-8-sig", errors="replace")
+    except UnsafeFile:
         return []
     if not any(k in text for k in _MARKERS):
         return []  # cheap filter before any parsing

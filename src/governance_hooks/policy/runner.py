@@ -46,18 +46,22 @@ class Plan:
     smt_timeout: float = 30.0
 
 
-def read_bounded(path: Path, limit: int) -> bytes:
+def read_bounded(path: Path, limit: int, root: Optional[Path] = None) -> bytes:
     """At most ``limit + 1`` bytes of ``path``: one byte more than allowed tells "too large"
-    without reading all of a huge file or of an endless one (``/dev/zero``, whose size is 0).
+    without reading all of a huge file. Opened through :mod:`governance_hooks.safe_open`
+    (regular files only, never blocking; with ``root``, no symlink out of the repository).
 
     Raises:
-        OSError: the file cannot be opened or read.
+        OSError: the file cannot be read (:class:`governance_hooks.safe_open.UnsafeFile`: a
+            FIFO, device, loop or link out of ``root``; a stream is accepted only without ``root``).
     """
-    with open(path, "rb") as handle:
+    from ..safe_open import open_repo_file
+
+    with open_repo_file(path, root, limit=None, streams=True) as handle:
         return handle.read(limit + 1)
 
 
-def read_text(path: Path, what: str, shown: Optional[str] = None) -> str:
+def read_text(path: Path, what: str, shown: Optional[str] = None, root: Optional[Path] = None) -> str:
     """Decode a policy file as UTF-8 (a BOM is allowed); ``shown`` names it in errors.
 
     Raises:
@@ -67,7 +71,7 @@ def read_text(path: Path, what: str, shown: Optional[str] = None) -> str:
 
     shown = shown or str(path)
     try:
-        data = read_bounded(path, MAX_BYTES)
+        data = read_bounded(path, MAX_BYTES, root)
     except OSError as exc:
         raise ToolError(f"{shown}: cannot read {what}: {exc.strerror or exc}") from None
     if len(data) > MAX_BYTES:
@@ -82,7 +86,7 @@ def load_policy_file(path: Path, root: Path) -> m.Policy:
     from .parse import load_policy
 
     rel = relative_posix(path, root)
-    return load_policy(read_text(path, "policy", rel), rel, rel)
+    return load_policy(read_text(path, "policy", rel, root), rel, rel)
 
 
 def load_base(plan: Plan, policy_path: Path) -> Optional[m.Policy]:
@@ -155,7 +159,7 @@ def execute(plan: Plan) -> CheckResult:
         rel = relative_posix(path, plan.root)
         inputs.append(rel)
         try:
-            data = read_bounded(path, SMT_MAX_BYTES)
+            data = read_bounded(path, SMT_MAX_BYTES, plan.root)
         except OSError as exc:
             raise ToolError(f"{rel}: cannot read SMT-LIB2 file: {exc.strerror or exc}") from None
         if len(data) > SMT_MAX_BYTES:  # the same finding check_smt gives, without decoding a huge file
@@ -181,6 +185,8 @@ def execute(plan: Plan) -> CheckResult:
 
 def drop_suppressed(findings: List[Finding], root: Path) -> List[Finding]:
     """Drop findings whose line carries ``governance: ignore[rule-id]`` (YAML, .env, Python and SMT comments)."""
+    from ..safe_open import read_repo_text
+
     cache: Dict[str, List[str]] = {}
     kept = []
     for f in findings:
@@ -188,8 +194,9 @@ def drop_suppressed(findings: List[Finding], root: Path) -> List[Finding]:
         if line and f.location.path and ":" not in f.location.path:
             if f.location.path not in cache:
                 try:
-                    cache[f.location.path] = (root / f.location.path).read_text("utf-8", errors="replace").splitlines()
-                except OSError:
+                    cache[f.location.path] = read_repo_text(root / f.location.path, root,
+                                                            errors="replace").splitlines()
+                except ToolError:
                     cache[f.location.path] = []
             lines = cache[f.location.path]
             if 0 < line <= len(lines) and is_suppressed(f.rule_id, lines[line - 1]):

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     """Scan the named files, or every Python/JSON Schema file of the repository."""
     from pathlib import Path
 
-    from ..repo import is_within, list_files, relative_posix
+    from ..repo import is_within, list_files, relative_posix, select_files
     from .scan import scan
 
     opts = options_from(args, ctx)
@@ -127,17 +127,14 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             if candidate.is_dir():
                 # A folder stands for the repository's files under it (tracked ones in git).
                 if repo_files is None:
-                    repo_files = list_files(ctx.root)
+                    repo_files = list_files(ctx.root, untracked=True)
                 prefix = "" if rel in ("", ".") else rel.rstrip("/") + "/"
                 paths.extend(p for p in repo_files if p.startswith(prefix))
             else:
                 paths.append(rel)
         explicit = True
     else:
-        paths = list_files(ctx.root)
-        if ctx.changed_files is not None:
-            changed = set(ctx.changed_files)
-            paths = [p for p in paths if p in changed]
+        paths = select_files(ctx.root, ctx.changed_files)
         explicit = False
     outcome = scan(ctx.root, paths, opts, explicit=explicit)
     return CheckResult(findings=outcome.findings, stats=outcome.stats, inputs=outcome.inputs)

@@ -10,6 +10,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import suppression
 from ..findings import Finding, Location, Severity
+from ..safe_open import UnsafeFile, read_repo_bytes
 from . import extract_data, extract_python
 from .ambiguity import Budget
 from .analyze import Verdict, analyze
@@ -201,9 +202,9 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
             continue
         full = root / rel
         try:
-            data = full.read_bytes()
-        except OSError as exc:
-            result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"cannot read file: {exc.strerror or exc}")))
+            data = read_repo_bytes(full, root)
+        except UnsafeFile as exc:
+            result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"file {exc.reason}; not read")))
             continue
         result.inputs.append(rel)
         found, problems = extract_file(rel, data, kind, options)

@@ -104,6 +104,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         result = CheckResult(inputs=sorted(targets.display.values()))
         result.findings += [incomplete(path, f"{size} bytes is over max-file-bytes = {opts['max-file-bytes']}")
                             for path, size in targets.too_large]
+        result.findings += [incomplete(path, f"not scanned: {reason}") for path, reason in targets.refused]
         result.stats = {"files": len(targets.semgrep_paths), "too_large": len(targets.too_large)}
         if not targets.semgrep_paths:
             return result
@@ -164,7 +165,9 @@ class _LineCache:
     def get(self, path: str, line: int) -> str:
         if path not in self.files:
             try:
-                data = (self.root / path).read_bytes()
+                from ..safe_open import read_repo_bytes
+
+                data = read_repo_bytes(self.root / path, self.root)
             except OSError:
                 data = b""
             self.files[path] = data.decode("utf-8-sig", "surrogateescape").splitlines()

@@ -16,13 +16,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import ToolError
-from ..repo import is_within, list_files, relative_posix
+from ..repo import is_within, list_files, relative_posix, select_files
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 _SHEBANG = re.compile(rb"^#![^\n]*\bpython[0-9.]*\b")
@@ -37,12 +36,15 @@ class Targets:
         display: Semgrep path -> the repo-relative POSIX path findings report.
         too_large: (display path, size in bytes) of files over the size limit.
         not_python: explicit paths skipped because they are not Python.
+        refused: (display path, reason) of files the safe-open rules refuse
+            (a link out of the repository, a FIFO or device, a loop).
     """
 
     semgrep_paths: List[str] = field(default_factory=list)
     display: Dict[str, str] = field(default_factory=dict)
     too_large: List[Tuple[str, int]] = field(default_factory=list)
     not_python: List[str] = field(default_factory=list)
+    refused: List[Tuple[str, str]] = field(default_factory=list)
 
 
 def excluded(path: str, patterns: Sequence[str]) -> bool:
@@ -71,7 +73,9 @@ def is_python(path: Path) -> bool:
     if path.suffix:
         return False
     try:
-        with open(path, "rb") as handle:
+        from ..safe_open import open_repo_file
+
+        with open_repo_file(path, None, limit=None) as handle:  # regular files only, never blocking
             return bool(_SHEBANG.match(handle.read(256)))
     except OSError:
         return False
@@ -99,12 +103,13 @@ def select(
         ToolError: an explicit path that does not exist.
     """
     chosen: List[Tuple[Path, str]] = []  # (absolute path, display path)
+    targets_refused: List[Tuple[str, str]] = []
     if paths:
         tracked: Optional[List[str]] = None
         for given in paths:
             absolute = Path(os.path.abspath(given))
             if absolute.is_dir():
-                tracked = tracked if tracked is not None else list_files(root)
+                tracked = tracked if tracked is not None else list_files(root, untracked=True)
                 prefix = relative_posix(absolute, root).rstrip("/") + "/"
                 prefix = "" if prefix in ("./", "/") else prefix
                 chosen += [(root / rel, rel) for rel in tracked
@@ -117,16 +122,25 @@ def select(
             else:
                 raise ToolError(f"{given}: no such file or folder")
     else:
-        wanted = set(changed_files) if changed_files is not None else None
-        for rel in list_files(root):
-            if not rel.endswith(PYTHON_SUFFIXES) or (wanted is not None and rel not in wanted):
+        from ..safe_open import UnsafeFile, resolve_inside
+
+        for rel in select_files(root, changed_files):
+            if not rel.endswith(PYTHON_SUFFIXES):
                 continue
             absolute = root / rel
-            # git lists deleted files until staged; a symlink may point out of the repository.
-            if absolute.is_file() and is_within(absolute, root):
-                chosen.append((absolute, rel))
+            if not os.path.lexists(absolute):
+                continue  # git lists deleted files until the deletion is staged
+            try:
+                real = resolve_inside(absolute, root)
+            except UnsafeFile as exc:
+                targets_refused.append((rel, exc.reason))
+                continue
+            if not os.path.isfile(real):
+                targets_refused.append((rel, "is not a regular file"))
+                continue
+            chosen.append((absolute, rel))
 
-    targets = Targets()
+    targets = Targets(refused=targets_refused)
     seen = set()
     for absolute, shown in chosen:
         if absolute.is_symlink():
@@ -157,7 +171,9 @@ def select(
             name = absolute.name if _utf8_name(absolute.name) else "target"
             alias = alias_dir / str(len(targets.semgrep_paths)) / (name if name.endswith(PYTHON_SUFFIXES) else name + ".py")
             alias.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(absolute, alias)
+            from ..safe_open import read_repo_bytes
+
+            alias.write_bytes(read_repo_bytes(absolute, root, limit=max_bytes))  # a scratch copy, read safely
             semgrep_path = str(alias)
         targets.semgrep_paths.append(semgrep_path)
         targets.display[semgrep_path] = shown
