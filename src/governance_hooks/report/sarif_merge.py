@@ -21,14 +21,19 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ..errors import ToolError
 from ..escape import json_safe, terminal_safe
+from ..safe_open import read_repo_bytes
 from .sarif import FINGERPRINT_KEY
+
+#: Largest SARIF log merged, in bytes (GitHub code scanning accepts at most 10 MB gzipped).
+SARIF_LIMIT = 1 << 30
 
 TOOL = "governance-hooks"
 
 
 def _runs(path: Path) -> List[Dict[str, Any]]:
     try:
-        log = json.loads(Path(path).read_bytes().decode("utf-8"))
+        # Operator-named files (root=None): still regular or a pipe, non-blocking, size-capped.
+        log = json.loads(read_repo_bytes(path, None, limit=SARIF_LIMIT).decode("utf-8"))
     except OSError as exc:
         raise ToolError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
