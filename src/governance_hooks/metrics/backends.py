@@ -39,11 +39,13 @@ import re
 import sys
 from itertools import compress, islice
 from operator import not_
-from typing import Any, Container, Dict, Iterable, List, NamedTuple, Tuple
+from typing import Any, Container, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from ..errors import ToolError
 from .messages import describe
 from .paths import json_path, json_pointer
+from .ecma_regex import UnsupportedPattern, to_python
+from .locations import SchemaIndex
 from .schema_loader import SchemaBundle
 
 #: Records nested deeper than this are not validated (both backends).
@@ -91,51 +93,24 @@ def depth_of(value: Any) -> int:
 
 # --------------------------------------------------------------------------- regex
 
-_SHORTHAND_OUT = {"d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]"}
-_SHORTHAND_IN = {"d": "0-9", "w": "A-Za-z0-9_"}
-
-
 def ecma_to_python(pattern: str) -> str:
-    """Rewrite an ECMA-262 regex so Python's ``re`` gives it the same meaning.
+    """``pattern`` rewritten for ``re`` with its ECMA-262 meaning (:func:`.ecma_regex.to_python`).
 
-    ``$`` (outside a class) becomes ``\\Z`` (end of string only); ``\\d``,
-    ``\\D``, ``\\w``, ``\\W`` become ASCII classes. Everything else is kept.
+    A construct that cannot be translated is kept as written: ``re`` then
+    refuses it, and the schema check has already reported it as invalid.
     """
-    out: List[str] = []
-    i, n, in_class = 0, len(pattern), False
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < n:
-            nxt = pattern[i + 1]
-            if in_class and nxt in _SHORTHAND_IN:
-                out.append(_SHORTHAND_IN[nxt])
-            elif not in_class and nxt in _SHORTHAND_OUT:
-                out.append(_SHORTHAND_OUT[nxt])
-            else:
-                out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            if ch == "]":
-                in_class = False
-        elif ch == "[":
-            in_class = True
-            out.append(ch)
-            i += 1
-            if i < n and pattern[i] == "^":
-                out.append("^")
-                i += 1
-            if i < n and pattern[i] == "]":  # a literal ] first in a class
-                out.append("\\]")
-                i += 1
-            continue
-        elif ch == "$":
-            out.append(r"\Z")
-            i += 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    try:
+        return to_python(pattern)
+    except UnsupportedPattern:
+        return pattern
+
+
+def _search(pattern: str, text: str) -> bool:
+    """``re.search`` of an already translated pattern (cached by ``re``)."""
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
 
 
 _MAP_OF_SCHEMAS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
@@ -208,7 +183,31 @@ class Backend:
 
     def __init__(self, bundle: SchemaBundle):
         self.bundle = bundle
+        self.index = SchemaIndex(bundle)
         self._where_cache: Dict[Tuple[str, Tuple[Any, ...]], str] = {}
+
+    def _issue(self, tokens: List[Any], uri: str, schema_tokens: Tuple[Any, ...], keyword: str, instance: Any,
+               detail: Optional[Dict[str, Any]] = None) -> SchemaIssue:
+        """One issue, its message worded from the schema's own value of ``keyword``.
+
+        The facts in a message (limits, options, constants, patterns) are read
+        from the schema as written, never from a library's error: ``2.0`` stays
+        ``2.0`` and object keys keep the schema's order, whichever backend found it.
+        """
+        value = self.index.value_at(uri, schema_tokens)
+        facts: Dict[str, Any] = dict(detail or {})
+        if keyword == "type":
+            facts["types"] = sorted(value) if isinstance(value, list) else [value]
+        elif keyword == "enum":
+            facts["options"] = value if isinstance(value, list) else []
+        elif keyword == "const":
+            facts["expected"] = value
+        elif keyword == "pattern":
+            facts["pattern"] = value
+        elif "limit" not in facts:
+            facts["limit"] = value
+        return SchemaIssue(json_path(tokens), self._where(uri, schema_tokens), keyword,
+                           describe(keyword, instance, facts), tuple(tokens))
 
     def _where(self, uri: str, tokens) -> str:
         """``name#pointer`` for a schema location (cached: the same few locations fail again and again)."""
@@ -312,16 +311,13 @@ class ReferenceBackend(Backend):
         tokens = list(error.absolute_path)
         if keyword == "not" and id(error.schema) in self._translation.false_ids:
             uri, schema_tokens = self._translation.origin[id(error.schema)]
-            return [SchemaIssue(json_path(tokens), self._where(uri, schema_tokens), "false",
-                                describe("false", instance, {}), tuple(tokens))]
-        where = self._location(error, keyword, tokens)
-        value = error.validator_value
+            return [self._issue(tokens, uri, schema_tokens, "false", instance)]
+        uri, schema_tokens = self._location(error, keyword, tokens)
         detail: Dict[str, Any] = {}
-        if keyword == "type":
-            detail["types"] = sorted(value) if isinstance(value, list) else [value]
-        elif keyword == "required":
+        if keyword == "required":
+            value = error.validator_value
             missing = [p for p in value if isinstance(instance, dict) and p not in instance]
-            key = (json_path(tokens), where)
+            key = (json_path(tokens), uri, schema_tokens)
             index = required_seen.get(key, 0)
             required_seen[key] = index + 1
             detail["property"] = missing[index] if index < len(missing) else None
@@ -330,35 +326,21 @@ class ReferenceBackend(Backend):
             patterns = error.schema.get("patternProperties", {})
             detail["unexpected"] = [
                 k for k in instance
-                if k not in props and not any(re.search(p, k) for p in patterns)
+                if k not in props and not any(_search(p, k) for p in patterns)
             ]
-        elif keyword == "pattern":
-            detail["pattern"] = self._translation.original_pattern.get(value, value)
-        elif keyword == "enum":
-            detail["options"] = value
-        elif keyword == "const":
-            detail["expected"] = value
-        else:
-            detail["limit"] = value
-        path = json_path(tokens)
-        return [SchemaIssue(path, where, keyword, describe(keyword, instance, detail), tuple(tokens))]
+        return [self._issue(tokens, uri, schema_tokens, keyword, instance, detail)]
 
-    def _location(self, error, keyword: str, instance_tokens: List[Any]) -> str:
+    def _location(self, error, keyword: str, instance_tokens: List[Any]) -> Tuple[str, Tuple[Any, ...]]:
         schema = error.schema
         if isinstance(schema, dict):
             origin = self._translation.origin.get(id(schema))
             if origin is not None:
                 uri, tokens = origin
-                return self._where(uri, tokens + (keyword,))
-        # A false subschema: jsonschema reports the keyword holding it, not the member.
-        tokens = [self._translation.original_pattern.get(t, t) if isinstance(t, str) else t
-                  for t in error.absolute_schema_path]
-        node: Any = self.bundle.root
-        for t in tokens:
-            node = node.get(t) if isinstance(node, dict) else (node[t] if isinstance(node, list) and isinstance(t, int) and t < len(node) else None)
-        if isinstance(node, dict) and instance_tokens and instance_tokens[-1] in node and tokens and tokens[-1] == "properties":
-            tokens.append(instance_tokens[-1])
-        return self._where(self.bundle.root_uri, tokens)
+                return uri, tokens + (keyword,)
+        # Not a copied subschema (cannot happen for dict schemas): the relative path from the root.
+        tokens = tuple(self._translation.original_pattern.get(t, t) if isinstance(t, str) else t
+                       for t in error.absolute_schema_path)
+        return self.bundle.root_uri, tokens
 
 
 def _refuse_retrieval(uri: str):
@@ -463,28 +445,42 @@ class FastBackend(Backend):
     def _normalise(self, error, record: Any) -> SchemaIssue:
         kind = error.kind
         name = kind.name
-        schema_tokens = list(error.schema_path)
-        keyword = "false" if name == "falseSchema" else (str(schema_tokens[-1]) if schema_tokens else name)
+        uri, schema_tokens = self._location(error)
         facts = kind.as_dict()
+        instance = error.instance
+        tokens = self._typed_path(record, error.instance_path)
+        if name == "propertyNames":
+            # The library wraps the error about the name; the name is the instance.
+            inner = facts.get("error")
+            if inner is not None:
+                instance = inner.instance
+                facts = inner.kind.as_dict()
+        keyword = "false" if name == "falseSchema" else (str(schema_tokens[-1]) if schema_tokens else name)
+        if keyword == "false" and schema_tokens and schema_tokens[-1] in ("items", "additionalItems") and tokens:
+            # One finding per array (the reference's form), not one per extra item.
+            keyword = str(schema_tokens[-1])
+            tokens = tokens[:-1]
+            instance = self._value_at(record, tokens)
         detail: Dict[str, Any] = {}
-        if keyword == "type":
-            detail["types"] = sorted(facts.get("types", ()))
-        elif keyword == "required":
+        if keyword == "required":
             detail["property"] = facts.get("property")
         elif keyword == "additionalProperties":
             detail["unexpected"] = list(facts.get("unexpected", ()))
-        elif keyword == "pattern":
-            detail["pattern"] = facts.get("pattern")
-        elif keyword == "enum":
-            detail["options"] = facts.get("options")
-        elif keyword == "const":
-            detail["expected"] = facts.get("expected_value")
-        elif "limit" in facts:
-            detail["limit"] = facts["limit"]
-        uri = self.bundle.root_uri if len(self.bundle.documents) == 1 else self._document_of(schema_tokens)
-        tokens = self._typed_path(record, error.instance_path)
-        return SchemaIssue(json_path(tokens), self._where(uri, schema_tokens),
-                           keyword, describe(keyword, error.instance, detail), tuple(tokens))
+        return self._issue(tokens, uri, schema_tokens, keyword, instance, detail)
+
+    def _location(self, error) -> Tuple[str, Tuple[Any, ...]]:
+        """(document, pointer tokens) of the failing keyword, through ``$ref`` and embedded ``$id``."""
+        found = self.index.locate(error.absolute_keyword_location)
+        if found is not None:
+            return found
+        return self.bundle.root_uri, tuple(error.schema_path)
+
+    @staticmethod
+    def _value_at(record: Any, tokens: List[Any]) -> Any:
+        node = record
+        for token in tokens:
+            node = node[token]
+        return node
 
     @staticmethod
     def _typed_path(record: Any, tokens) -> List[Any]:
@@ -504,29 +500,6 @@ class FastBackend(Backend):
                 node = node.get(token) if isinstance(node, dict) else None
             out.append(token)
         return out
-
-    def _document_of(self, tokens: List[Any]) -> str:
-        """The document in which the schema path exists (root first).
-
-        ``jsonschema-rs`` gives the location inside the ``$ref`` target without
-        naming the document; with one document (the usual case) it is the root.
-        """
-        if len(self.bundle.documents) == 1:
-            return self.bundle.root_uri
-        for uri in [self.bundle.root_uri] + [u for u in self.bundle.documents if u != self.bundle.root_uri]:
-            node: Any = self.bundle.documents[uri]
-            ok = True
-            for t in tokens[:-1]:
-                if isinstance(node, dict) and t in node:
-                    node = node[t]
-                elif isinstance(node, list) and isinstance(t, int) and t < len(node):
-                    node = node[t]
-                else:
-                    ok = False
-                    break
-            if ok:
-                return uri
-        return self.bundle.root_uri
 
 
 #: Keywords whose outcome depends on a number's value (not only on its type).
