@@ -45,13 +45,17 @@ class GroupResult:
     error: Optional[str] = None  # the schema was refused (counts every test as failed)
 
 
-def remotes() -> Dict[str, Any]:
-    """``http://localhost:1234/<path>`` -> document, for every file under ``remotes/``."""
+def remotes(draft: str) -> Dict[str, Any]:
+    """``http://localhost:1234/<path>`` -> document, for the files of ``remotes/`` that ``draft`` uses.
+
+    Those are the shared ones (not in a ``draft*``/``v1`` folder) and the draft's own folder.
+    """
     out: Dict[str, Any] = {}
     root = SUITE / "remotes"
     for path in sorted(root.rglob("*.json")):
         rel = path.relative_to(root).as_posix()
-        if rel.split("/", 1)[0] in ("draft3", "draft4", "draft6", "v1"):
+        top = rel.split("/", 1)[0]
+        if (top.startswith("draft") or top == "v1") and top != draft:
             continue
         out[REMOTE_BASE + rel] = json.loads(path.read_text(encoding="utf-8"))
     return out
@@ -143,7 +147,7 @@ def run_group(file: Path, index: int, group: Dict[str, Any], dialect: str, backe
 
 def run_draft(draft: str, backend: str, optional: bool) -> Iterator[GroupResult]:
     """Every group of the draft's required (or optional) files with ``backend``."""
-    remote_docs = remotes()
+    remote_docs = remotes(draft)
     with tempfile.TemporaryDirectory() as tmp:
         for file in test_files(draft, optional):
             for index, group in enumerate(json.loads(file.read_text(encoding="utf-8"))):

@@ -362,9 +362,12 @@ class FastBackend(Backend):
             "2020-12": jsonschema_rs.Draft202012Validator,
         }[bundle.dialect]
         others = [(uri, doc) for uri, doc in bundle.documents.items() if uri != bundle.root_uri]
+        # Documents without ``$schema`` are read in the bundle's dialect (the library's default is 2020-12).
+        draft = {"draft-07": jsonschema_rs.Draft7, "2019-09": jsonschema_rs.Draft201909,
+                 "2020-12": jsonschema_rs.Draft202012}[bundle.dialect]
         kwargs = dict(validate_formats=False, retriever=_refuse_retrieval)
         try:
-            registry = jsonschema_rs.Registry(others, retriever=_refuse_retrieval) if others else None
+            registry = jsonschema_rs.Registry(others, draft=draft, retriever=_refuse_retrieval) if others else None
             self._validator = cls(bundle.root, registry=registry, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the library raises ValueError or its own types
             raise ToolError(f"{bundle.label}: jsonschema-rs rejects the schema: {str(exc).splitlines()[0]}") from None
@@ -374,7 +377,7 @@ class FastBackend(Backend):
         self._is_record_valid = self._validator.is_valid
         if isinstance(bundle.root, dict):
             try:
-                batch_registry = jsonschema_rs.Registry(list(bundle.documents.items()), retriever=_refuse_retrieval)
+                batch_registry = jsonschema_rs.Registry(list(bundle.documents.items()), draft=draft, retriever=_refuse_retrieval)
                 wrapper = {"$schema": DIALECT_URI[bundle.dialect], "type": "array", "items": {"allOf": [{"type": "object"}, {"$ref": bundle.root_uri}]}}
                 self._batch = cls(wrapper, registry=batch_registry, **kwargs)
                 one = {"$schema": DIALECT_URI[bundle.dialect], "allOf": [{"type": "object"}, {"$ref": bundle.root_uri}]}
