@@ -128,7 +128,9 @@ class _Translation:
         #: ids of ``{"not": {}}`` stand-ins for ``false`` subschemas: jsonschema
         #: loses the member name and instance path of a false subschema's error.
         self.false_ids: set = set()
-        self.documents = {uri: self._copy(doc, uri, ()) for uri, doc in bundle.documents.items()}
+        #: ids of stand-ins for ``items: false`` / ``additionalItems: false``: reported once per array.
+        self.array_false_ids: set = set()
+        self.documents = {uri: self._copy(doc, uri, (), as_false=True) for uri, doc in bundle.documents.items()}
 
     def _pattern(self, pattern: str) -> str:
         translated = ecma_to_python(pattern)
@@ -152,16 +154,20 @@ class _Translation:
                     new_name = self._pattern(name) if key == "patternProperties" else name
                     sub[new_name] = self._copy(schema, uri, here + (name,), as_false=True)
                 out[key] = sub
+            elif key in ("items", "additionalItems") and value is False:
+                stand_in = {"not": {}}
+                self.origin[id(stand_in)] = (uri, here)
+                self.array_false_ids.add(id(stand_in))
+                out[key] = stand_in
             elif key in _ONE_SCHEMA:
                 out[key] = self._copy(value, uri, here, as_false=key in ("not", "if", "then", "else"))
             elif key in _LIST_OR_SCHEMA:
                 if isinstance(value, list):
-                    out[key] = [self._copy(v, uri, here + (i,), as_false=key != "prefixItems")
-                                for i, v in enumerate(value)]
+                    out[key] = [self._copy(v, uri, here + (i,), as_false=True) for i, v in enumerate(value)]
                 else:
                     out[key] = self._copy(value, uri, here)
             elif key == "dependencies" and isinstance(value, dict):
-                out[key] = {n: self._copy(s, uri, here + (n,)) for n, s in value.items()}
+                out[key] = {n: self._copy(s, uri, here + (n,), as_false=True) for n, s in value.items()}
             elif key == "pattern" and isinstance(value, str):
                 out[key] = self._pattern(value)
             else:
@@ -171,6 +177,35 @@ class _Translation:
 
 
 # --------------------------------------------------------------------------- backends
+
+def _value_at(record: Any, tokens: List[Any]) -> Any:
+    node = record
+    for token in tokens:
+        node = node[token]
+    return node
+
+
+_CONTAINS_FAMILY = ("minContains", "maxContains")
+_DEPENDENCY_KEYWORDS = ("dependentRequired", "dependencies")
+
+
+def canonical(issues: Iterable[SchemaIssue]) -> List[SchemaIssue]:
+    """The issues of one record in the one form both backends report (docs/metrics.md, "Error sets").
+
+    * duplicates are dropped and the list is sorted;
+    * ``unevaluatedProperties`` / ``unevaluatedItems`` of a schema object are
+      dropped for a value that fails another keyword of the same schema object:
+      what counts as evaluated then depends on which subschema failed, and the
+      libraries decide that differently; the other failure is reported.
+    """
+    unique = set(issues)
+    failing = {(i.json_path, i.schema_path.rsplit("/", 1)[0]) for i in unique
+               if i.keyword not in ("unevaluatedProperties", "unevaluatedItems")}
+    kept = [i for i in unique
+            if i.keyword not in ("unevaluatedProperties", "unevaluatedItems")
+            or (i.json_path, i.schema_path.rsplit("/", 1)[0]) not in failing]
+    return sorted(kept)
+
 
 class Backend:
     """Common interface: ``check(records) -> [(index, issues)]`` for invalid records only.
@@ -194,8 +229,21 @@ class Backend:
         from the schema as written, never from a library's error: ``2.0`` stays
         ``2.0`` and object keys keep the schema's order, whichever backend found it.
         """
+        if keyword in _CONTAINS_FAMILY:
+            # jsonschema names ``contains``, jsonschema-rs the count keyword: one name, ``contains``.
+            keyword, schema_tokens = "contains", schema_tokens[:-1] + ("contains",)
+        cut = _dependency_cut(self.index, uri, schema_tokens)
+        if cut is not None:
+            keyword, schema_tokens = schema_tokens[cut], schema_tokens[:cut + 1]
         value = self.index.value_at(uri, schema_tokens)
         facts: Dict[str, Any] = dict(detail or {})
+        if keyword == "contains":
+            parent = self.index.value_at(uri, schema_tokens[:-1])
+            parent = parent if isinstance(parent, dict) else {}
+            facts["min"] = parent.get("minContains", 1)
+            facts["max"] = parent.get("maxContains")
+        elif keyword in _DEPENDENCY_KEYWORDS:
+            facts["missing"] = _missing_dependencies(value, instance)
         if keyword == "type":
             facts["types"] = sorted(value) if isinstance(value, list) else [value]
         elif keyword == "enum":
@@ -208,6 +256,15 @@ class Backend:
             facts["limit"] = value
         return SchemaIssue(json_path(tokens), self._where(uri, schema_tokens), keyword,
                            describe(keyword, instance, facts), tuple(tokens))
+
+    def _array_issue(self, tokens: List[Any], uri: str, schema_tokens: Tuple[Any, ...], array: Any) -> SchemaIssue:
+        """The one issue of an array with items beyond what ``items: false`` / ``additionalItems: false`` allow."""
+        keyword = str(schema_tokens[-1])
+        parent = self.index.value_at(uri, schema_tokens[:-1])
+        positional = parent.get("prefixItems" if keyword == "items" else "items") if isinstance(parent, dict) else None
+        allowed = len(positional) if isinstance(positional, list) else 0
+        return SchemaIssue(json_path(tokens), self._where(uri, schema_tokens), keyword,
+                           describe(keyword, array, {"allowed": allowed}), tuple(tokens))
 
     def _where(self, uri: str, tokens) -> str:
         """``name#pointer`` for a schema location (cached: the same few locations fail again and again)."""
@@ -302,16 +359,19 @@ class ReferenceBackend(Backend):
         required_seen: Dict[Tuple[str, str], int] = {}
         out = []
         for error in errors:
-            out.extend(self._normalise(error, required_seen))
-        return sorted(set(out))
+            out.extend(self._normalise(error, required_seen, record))
+        return canonical(out)
 
-    def _normalise(self, error, required_seen) -> List[SchemaIssue]:
+    def _normalise(self, error, required_seen, record: Any) -> List[SchemaIssue]:
         keyword = error.validator if error.validator is not None else "false"
         instance = error.instance
         tokens = list(error.absolute_path)
         if keyword == "not" and id(error.schema) in self._translation.false_ids:
             uri, schema_tokens = self._translation.origin[id(error.schema)]
             return [self._issue(tokens, uri, schema_tokens, "false", instance)]
+        if keyword == "not" and id(error.schema) in self._translation.array_false_ids and tokens:
+            uri, schema_tokens = self._translation.origin[id(error.schema)]
+            return [self._array_issue(tokens[:-1], uri, schema_tokens, _value_at(record, tokens[:-1]))]
         uri, schema_tokens = self._location(error, keyword, tokens)
         detail: Dict[str, Any] = {}
         if keyword == "required":
@@ -443,7 +503,7 @@ class FastBackend(Backend):
             errors = list(islice(self._validator.iter_errors(record), MAX_ISSUES_PER_RECORD))
         except ValueError:  # the library's recursion limit when building an error's instance
             raise TooDeep(depth_of(record)) from None
-        return sorted({self._normalise(e, record) for e in errors})
+        return canonical([self._normalise(e, record) for e in errors])
 
     def _normalise(self, error, record: Any) -> SchemaIssue:
         kind = error.kind
@@ -458,12 +518,15 @@ class FastBackend(Backend):
             if inner is not None:
                 instance = inner.instance
                 facts = inner.kind.as_dict()
+                name = inner.kind.name
+                if name != "falseSchema" and schema_tokens and schema_tokens[-1] == "propertyNames":
+                    inner_path = list(inner.schema_path)
+                    schema_tokens = schema_tokens + (str(inner_path[-1]) if inner_path else name,)
         keyword = "false" if name == "falseSchema" else (str(schema_tokens[-1]) if schema_tokens else name)
         if keyword == "false" and schema_tokens and schema_tokens[-1] in ("items", "additionalItems") and tokens:
             # One finding per array (the reference's form), not one per extra item.
-            keyword = str(schema_tokens[-1])
             tokens = tokens[:-1]
-            instance = self._value_at(record, tokens)
+            return self._array_issue(tokens, uri, schema_tokens, _value_at(record, tokens))
         detail: Dict[str, Any] = {}
         if keyword == "required":
             detail["property"] = facts.get("property")
@@ -477,13 +540,6 @@ class FastBackend(Backend):
         if found is not None:
             return found
         return self.bundle.root_uri, tuple(error.schema_path)
-
-    @staticmethod
-    def _value_at(record: Any, tokens: List[Any]) -> Any:
-        node = record
-        for token in tokens:
-            node = node[token]
-        return node
 
     @staticmethod
     def _typed_path(record: Any, tokens) -> List[Any]:
@@ -503,6 +559,30 @@ class FastBackend(Backend):
                 node = node.get(token) if isinstance(node, dict) else None
             out.append(token)
         return out
+
+
+def _dependency_cut(index: SchemaIndex, uri: str, tokens: Tuple[Any, ...]) -> Optional[int]:
+    """Index of ``dependentRequired`` / array-form ``dependencies`` in ``tokens`` when the error is about it.
+
+    jsonschema-rs points inside the keyword (``dependentRequired/0``); the
+    finding names the keyword itself.
+    """
+    for i in range(len(tokens) - 1, -1, -1):
+        if tokens[i] in _DEPENDENCY_KEYWORDS and i < len(tokens) - 1:
+            value = index.value_at(uri, tokens[:i + 1])
+            member = value.get(tokens[i + 1]) if isinstance(value, dict) else None
+            if tokens[i] == "dependentRequired" or isinstance(member, list) or member is None:
+                return i
+            return None
+    return None
+
+
+def _missing_dependencies(value: Any, instance: Any) -> List[Tuple[str, str]]:
+    """``(present key, missing key)`` pairs of a ``dependentRequired`` / array ``dependencies`` value."""
+    if not isinstance(value, dict) or not isinstance(instance, dict):
+        return []
+    return [(key, need) for key, needs in value.items() if key in instance and isinstance(needs, list)
+            for need in needs if need not in instance]
 
 
 #: Keywords whose outcome depends on a number's value (not only on its type).
