@@ -45,7 +45,7 @@ from ..errors import ToolError
 from .messages import describe
 from .paths import json_path, json_pointer
 from .ecma_regex import UnsupportedPattern, to_python
-from .locations import SchemaIndex
+from .locations import SchemaIndex, metaschema_origin
 from .schema_loader import SchemaBundle
 
 #: Records nested deeper than this are not validated (both backends).
@@ -397,6 +397,10 @@ class ReferenceBackend(Backend):
             if origin is not None:
                 uri, tokens = origin
                 return uri, tokens + (keyword,)
+            origin = metaschema_origin().get(id(schema))
+            if origin is not None:  # a keyword of a metaschema the schema refers to
+                uri, tokens = origin
+                return uri, tokens + (keyword,)
         # Not a copied subschema (cannot happen for dict schemas): the relative path from the root.
         tokens = tuple(self._translation.original_pattern.get(t, t) if isinstance(t, str) else t
                        for t in error.absolute_schema_path)
@@ -503,9 +507,9 @@ class FastBackend(Backend):
             errors = list(islice(self._validator.iter_errors(record), MAX_ISSUES_PER_RECORD))
         except ValueError:  # the library's recursion limit when building an error's instance
             raise TooDeep(depth_of(record)) from None
-        return canonical([self._normalise(e, record) for e in errors])
+        return canonical([issue for e in errors for issue in self._normalise(e, record)])
 
-    def _normalise(self, error, record: Any) -> SchemaIssue:
+    def _normalise(self, error, record: Any) -> List[SchemaIssue]:
         kind = error.kind
         name = kind.name
         uri, schema_tokens = self._location(error)
@@ -523,16 +527,21 @@ class FastBackend(Backend):
                     inner_path = list(inner.schema_path)
                     schema_tokens = schema_tokens + (str(inner_path[-1]) if inner_path else name,)
         keyword = "false" if name == "falseSchema" else (str(schema_tokens[-1]) if schema_tokens else name)
-        if keyword == "false" and schema_tokens and schema_tokens[-1] in ("items", "additionalItems") and tokens:
+        if (schema_tokens and schema_tokens[-1] in ("items", "additionalItems")
+                and self.index.value_at(uri, schema_tokens) is False):
             # One finding per array (the reference's form), not one per extra item.
-            tokens = tokens[:-1]
-            return self._array_issue(tokens, uri, schema_tokens, _value_at(record, tokens))
+            if name == "falseSchema" and tokens:
+                tokens = tokens[:-1]
+            return [self._array_issue(tokens, uri, schema_tokens, _value_at(record, tokens))]
+        if keyword == "false" and schema_tokens and schema_tokens[-1] == "propertyNames" and isinstance(instance, dict):
+            # ``propertyNames: false``: every name fails, one finding each (as the reference reports).
+            return [self._issue(tokens, uri, schema_tokens, "false", key) for key in instance]
         detail: Dict[str, Any] = {}
         if keyword == "required":
             detail["property"] = facts.get("property")
         elif keyword == "additionalProperties":
             detail["unexpected"] = list(facts.get("unexpected", ()))
-        return self._issue(tokens, uri, schema_tokens, keyword, instance, detail)
+        return [self._issue(tokens, uri, schema_tokens, keyword, instance, detail)]
 
     def _location(self, error) -> Tuple[str, Tuple[Any, ...]]:
         """(document, pointer tokens) of the failing keyword, through ``$ref`` and embedded ``$id``."""

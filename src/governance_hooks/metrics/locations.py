@@ -24,6 +24,42 @@ Location = Tuple[str, Tuple[Any, ...]]  # (document URI, pointer tokens from its
 _DATA_KEYWORDS = ("const", "enum", "examples", "default")
 
 
+_METASCHEMAS: Optional[Dict[str, Any]] = None
+_METASCHEMA_ORIGIN: Optional[Dict[int, Location]] = None
+
+
+def metaschemas() -> Dict[str, Any]:
+    """The draft metaschemas bundled with ``jsonschema-specifications``: URI (no fragment) -> document."""
+    global _METASCHEMAS
+    if _METASCHEMAS is None:
+        from jsonschema_specifications import REGISTRY
+
+        _METASCHEMAS = {urldefrag(uri)[0]: REGISTRY.contents(uri) for uri in REGISTRY}
+    return _METASCHEMAS
+
+
+def metaschema_origin() -> Dict[int, Location]:
+    """``id()`` of every subschema object of the bundled metaschemas -> where it is written.
+
+    ``jsonschema`` hands out these very objects when a schema ``$ref``s a
+    metaschema, so an error inside one is located by identity.
+    """
+    global _METASCHEMA_ORIGIN
+    if _METASCHEMA_ORIGIN is None:
+        found: Dict[int, Location] = {}
+        for uri, doc in metaschemas().items():
+            stack: List[Tuple[Any, Tuple[Any, ...]]] = [(doc, ())]
+            while stack:
+                node, tokens = stack.pop()
+                if isinstance(node, dict):
+                    found.setdefault(id(node), (uri, tokens))
+                    stack.extend((v, tokens + (k,)) for k, v in node.items() if k not in _DATA_KEYWORDS)
+                elif isinstance(node, list):
+                    stack.extend((v, tokens + (i,)) for i, v in enumerate(node))
+        _METASCHEMA_ORIGIN = found
+    return _METASCHEMA_ORIGIN
+
+
 class SchemaIndex:
     """Where every schema resource of a bundle is written: resource URI -> (document URI, tokens)."""
 
@@ -55,6 +91,8 @@ class SchemaIndex:
             return None
         base, fragment = urldefrag(absolute)
         where = self.resources.get(base)
+        if where is None and base in metaschemas():
+            where = (base, ())
         if where is None or (fragment and not fragment.startswith("/")):
             return None
         doc_uri, prefix = where
@@ -77,6 +115,8 @@ class SchemaIndex:
     def value_at(self, doc_uri: str, tokens) -> Any:
         """The value at ``tokens`` in the document ``doc_uri`` (``None`` when absent)."""
         node: Any = self.bundle.documents.get(doc_uri)
+        if node is None:
+            node = metaschemas().get(doc_uri)
         for token in tokens:
             if isinstance(node, dict):
                 node = node.get(token if isinstance(token, str) else str(token))
