@@ -130,7 +130,11 @@ class _Translation:
         self.false_ids: set = set()
         #: ids of stand-ins for ``items: false`` / ``additionalItems: false``: reported once per array.
         self.array_false_ids: set = set()
-        self.documents = {uri: self._copy(doc, uri, (), as_false=True) for uri, doc in bundle.documents.items()}
+        self._without: frozenset = frozenset()
+        self.documents = {}
+        for uri, doc in bundle.documents.items():
+            self._without = _disabled_keywords(doc, bundle.documents)
+            self.documents[uri] = self._copy(doc, uri, (), as_false=True)
 
     def _pattern(self, pattern: str) -> str:
         translated = ecma_to_python(pattern)
@@ -148,6 +152,13 @@ class _Translation:
         out: Dict[str, Any] = {}
         for key, value in node.items():
             here = tokens + (key,)
+            if key in self._without:
+                continue
+            if key == "unevaluatedProperties" and "additionalProperties" in node:
+                # additionalProperties beside it evaluates every property, so this
+                # keyword cannot fail (Core 2019-09 §9.3.2.4); jsonschema 4.x reports a
+                # false error for it under 2019-09.
+                continue
             if key in _MAP_OF_SCHEMAS and isinstance(value, dict):
                 sub = {}
                 for name, schema in value.items():
@@ -174,6 +185,27 @@ class _Translation:
                 out[key] = value
         self.origin[id(out)] = (uri, tokens)
         return out
+
+
+#: Keywords of the Validation vocabulary (Validation 2020-12 §6, 2019-09 §6).
+_VALIDATION_KEYWORDS = frozenset({
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+    "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
+    "maxProperties", "minProperties", "required", "dependentRequired",
+})
+
+
+def _disabled_keywords(doc: Any, documents: Dict[str, Any]) -> frozenset:
+    """Validation keywords to ignore in ``doc``: its ``$schema`` is a metaschema of the bundle whose
+    ``$vocabulary`` leaves out the Validation vocabulary (Core 2020-12 §8.1.2); ``jsonschema``
+    ignores ``$vocabulary``, ``jsonschema-rs`` honours it."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("$schema"), str):
+        return frozenset()
+    meta = documents.get(doc["$schema"].split("#", 1)[0])
+    vocabularies = meta.get("$vocabulary") if isinstance(meta, dict) else None
+    if not isinstance(vocabularies, dict) or any(v.endswith("/vocab/validation") for v in vocabularies):
+        return frozenset()
+    return _VALIDATION_KEYWORDS
 
 
 # --------------------------------------------------------------------------- backends
