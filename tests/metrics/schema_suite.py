@@ -102,7 +102,7 @@ def _bundle(schema: Any, dialect: str, uri: str, wrapped: bool, remote_docs: Dic
 def run_group(file: Path, index: int, group: Dict[str, Any], dialect: str, backend: str,
               remote_docs: Dict[str, Any], workdir: Path) -> GroupResult:
     """Check every test of one group with ``backend``; object and wrapped instances in two files."""
-    result = GroupResult(file.name, group["description"])
+    result = GroupResult(file.relative_to(SUITE / "tests").as_posix().split("/", 1)[1], group["description"])
     tests = group["tests"]
     uri = f"https://suite.invalid/{file.stem}/{index}.json"
     per_test: List[Optional[List[Tuple[Any, ...]]]] = [None] * len(tests)
