@@ -471,7 +471,11 @@ class FastBackend(Backend):
         self._batch = None
         self._invalid_last_batch = False
         self._is_record_valid = self._validator.is_valid
-        if isinstance(bundle.root, dict):
+        if isinstance(bundle.root, bool):
+            # A root of ``true`` accepts any JSON value, but a metrics line must still be an object.
+            accepted = bundle.root
+            self._is_record_valid = lambda record: accepted and type(record) is dict
+        else:
             try:
                 batch_registry = jsonschema_rs.Registry(list(bundle.documents.items()), draft=draft, retriever=_refuse_retrieval)
                 wrapper = {"$schema": DIALECT_URI[bundle.dialect], "type": "array", "items": {"allOf": [{"type": "object"}, {"$ref": bundle.root_uri}]}}

@@ -14,6 +14,7 @@ is validated; the shortcuts only decide which lines need words.
 from __future__ import annotations
 
 import gc
+import re
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, repeat
 from operator import ne
@@ -172,6 +173,8 @@ class FileScanner:
                 except Exception:  # noqa: BLE001
                     slow.append(len(records))
                     records.append(None)
+            if buffer is None or _LONG_DIGITS.search(buffer) is not None:
+                slow = sorted(set(slow).union(_big_integer_lines(lines, records)))
         else:
             records = [None] * len(lines)
             slow = list(range(len(lines)))
@@ -340,6 +343,47 @@ class FileScanner:
                          {"json_path": problem.json_path},
                          identity=f"{problem.rule_id}:{problem.message.split(' at column')[0]}")
         return unwritable
+
+
+#: 19 digits in a row: the only way a line can hold an integer beyond 64 bits (|n| >= 2**63 has 19+ digits).
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+#: orjson reads an integer outside [-2**63, 2**64) as a float; such floats are at least this large.
+_BIG = float(2 ** 63)
+
+
+def _big_integer_lines(lines: List[Any], records: List[Any]) -> List[int]:
+    """Indices of lines whose record orjson may have rounded: a 19-digit run and a float of 2**63 or more.
+
+    orjson turns integers beyond 64 bits into floats (``18446744073709551616``
+    becomes ``1.8446744073709552e19``), which changes ``const``, ``enum``,
+    ``maximum``, ``multipleOf`` and ``uniqueItems`` verdicts. These lines go
+    to the exact slow path (``json``, arbitrary-precision integers). The block
+    scan for 19 digits is one C-level search; a record is walked only when its
+    line has such a run (digits inside strings are then ruled out by the walk).
+    """
+    found: List[int] = []
+    for i, raw in enumerate(lines):
+        if records[i] is None or not isinstance(raw, bytes) or _LONG_DIGITS.search(raw) is None:
+            continue
+        if _has_big_float(records[i]):
+            found.append(i)
+            records[i] = None
+    return found
+
+
+def _has_big_float(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is float:
+            if abs(item) >= _BIG:
+                return True
+        elif kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return False
 
 
 def _json_kind(value: Any) -> str:
