@@ -103,8 +103,14 @@ def test_nan_and_infinity_are_findings_by_default(tmp_path, backend):
         (1, 42, "metrics/non-standard-number", "$.m.v[1]"),
     ]
     assert result.findings[0].message == (
-        "NaN at $.loss (column 22) is not JSON; write null or a string, or use --allow-nan"
+        "NaN at $.loss (column 22) is not JSON; accept it with --allow-nan, or write the string \"NaN\" where the schema allows strings (the builtin schema does; it rejects null)"
     )
+
+
+def test_the_advice_for_nan_is_accepted_by_the_builtin_schema(tmp_path, backend):
+    # The message advises the string "NaN", not null: the builtin schema accepts one and rejects the other.
+    result = scan_bytes(tmp_path, b'{"epoch": 1, "loss": "NaN"}\n{"epoch": 1, "loss": null}\n', backend=backend)
+    assert rows(result) == [(2, 22, "metrics/schema-violation", "$.loss")]
 
 
 def test_allow_nan_accepts_them_as_numbers_in_both_backends(tmp_path, backend):

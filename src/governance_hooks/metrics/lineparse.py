@@ -196,7 +196,8 @@ def scan_tokens(text: str, result: LineDiagnosis, allow_nan: bool) -> None:
             path = json_path(_path_of(stack))
             result.problems.append(Problem(
                 "metrics/non-standard-number", col,
-                f"{tok} at {path} (column {col}) is not JSON; write null or a string, or use --allow-nan",
+                f"{tok} at {path} (column {col}) is not JSON; accept it with --allow-nan, or write the "
+                f"string \"{tok}\" where the schema allows strings (the builtin schema does; it rejects null)",
                 path,
             ))
 
