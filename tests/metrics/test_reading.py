@@ -168,8 +168,32 @@ def test_deep_nesting_is_reported_not_crashed(tmp_path, backend):
         (2, None, "metrics/analysis-incomplete", None),
         (3, None, "metrics/analysis-incomplete", None),
     ]
-    assert result.findings[1].message == "record is nested 300 levels deep, more than 256; not validated"
-    assert result.findings[2].message == "nesting too deep to parse; not checked"
+    assert result.findings[1].message == (
+        "record is nested 300 levels deep, more than max-depth (256); not validated: the validators recurse "
+        "once per level (raise max-depth, up to 900, to check it)")
+    assert result.findings[2].message == (
+        "record is nested deeper than the parser reads (about 990 levels), more than max-depth (256); "
+        "not validated: the parser and the validators recurse once per level")
+    # Not validated is not passed: an error by default (fail closed).
+    assert [f.severity.name for f in result.findings[1:]] == ["ERROR", "ERROR"]
+
+
+def test_max_depth_is_configurable_both_ways(tmp_path, backend):
+    def nested(levels: int) -> bytes:
+        return b'{"epoch": 1, "a": ' + b"[" * (levels - 1) + b"1" + b"]" * (levels - 1) + b"}"
+
+    data = nested(3) + b"\n" + nested(4) + b"\n" + nested(600) + b"\n"
+    assert rows(scan_bytes(tmp_path, data, backend=backend, max_depth=3)) == [
+        (1, 19, "metrics/schema-violation", "$.a"),
+        (2, None, "metrics/analysis-incomplete", None),
+        (3, None, "metrics/analysis-incomplete", None),
+    ]
+    # Raised to 700, the 600-level record is validated ($.a is an array, which the builtin schema refuses).
+    assert rows(scan_bytes(tmp_path, data, backend=backend, max_depth=700)) == [
+        (1, 19, "metrics/schema-violation", "$.a"),
+        (2, 19, "metrics/schema-violation", "$.a"),
+        (3, 19, "metrics/schema-violation", "$.a"),
+    ]
 
 
 def test_deep_but_valid_records_are_judged_alike_by_both_backends(tmp_path, backend):
@@ -191,7 +215,10 @@ def test_lines_longer_than_the_budget_are_skipped_and_counted(tmp_path, backend)
             (3, 11, "metrics/schema-violation", "$.epoch"),
             (4, None, "metrics/analysis-incomplete", None),
         ], block_size
-        assert result.findings[0].message == "line is 5024 bytes long, more than max-line-bytes (1000); not checked"
+        assert result.findings[0].message == (
+            "line is 5024 bytes long, more than max-line-bytes (1000); not validated: it is skipped unread so "
+            "that one line cannot exhaust memory (raise max-line-bytes to check it)")
+        assert result.findings[0].severity.name == "ERROR"
         assert result.lines == 4
 
 

@@ -48,8 +48,11 @@ from .ecma_regex import UnsupportedPattern, to_python
 from .locations import SchemaIndex, metaschema_origin
 from .schema_loader import SchemaBundle
 
-#: Records nested deeper than this are not validated (both backends).
+#: Records nested deeper than this are not validated (both backends); ``max-depth`` changes it.
 MAX_DEPTH = 256
+#: Highest ``max-depth`` accepted: CPython's ``json`` stops near 990 levels (the
+#: recursion limit) and the reference validator recurses several frames per level.
+MAX_DEPTH_CEILING = 900
 #: At most this many schema errors are collected per record (a hostile 16 MiB
 #: line can hold a million bad members; memory stays bounded).
 MAX_ISSUES_PER_RECORD = 1000
@@ -247,6 +250,8 @@ class Backend:
     """
 
     name = "?"
+    #: Records nested deeper than this are not validated (set from ``ScanOptions.max_depth``).
+    max_depth = MAX_DEPTH
 
     def __init__(self, bundle: SchemaBundle):
         self.bundle = bundle
@@ -375,7 +380,7 @@ class ReferenceBackend(Backend):
             TooDeep: nesting deeper than :data:`MAX_DEPTH`.
         """
         depth = depth_of(record)
-        if depth > MAX_DEPTH:
+        if depth > self.max_depth:
             raise TooDeep(depth)
         if depth > 40:  # jsonschema recurses ~8 Python frames per level
             old = sys.getrecursionlimit()

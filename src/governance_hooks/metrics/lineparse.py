@@ -90,7 +90,7 @@ def diagnose(raw: bytes, allow_nan: bool) -> LineDiagnosis:
     try:
         value = json.loads(text)
     except RecursionError:
-        result.incomplete = "nesting too deep to parse"
+        result.incomplete = "nested deeper than the parser reads (about 990 levels)"
         return result
     except json.JSONDecodeError as exc:
         result.problems.append(_syntax_problem(text, exc))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..findings import Finding, Location
-from .backends import MAX_DEPTH, Backend, ReferenceBackend, TooDeep, depth_of
+from .backends import MAX_DEPTH, MAX_DEPTH_CEILING, Backend, ReferenceBackend, TooDeep, depth_of
 from .crossline import CrossLineChecker
 from .lineparse import LineDiagnosis, diagnose, scan_tokens, value_columns
 from .paths import json_path
@@ -33,6 +33,9 @@ try:  # the fast parser is optional (the ``fast`` extra)
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised where orjson is absent
     _orjson = None
+
+#: Deepest record orjson writes back; deeper ones are always measured by the duplicate-key pass.
+_ORJSON_WRITE_DEPTH = 254
 
 #: Lines per range compared when a block's colon counts differ (a duplicate somewhere in it).
 DUP_CHUNK = 32
@@ -52,6 +55,7 @@ class ScanOptions:
     timestamp_keys: Tuple[str, ...] = ("timestamp", "time")
     max_line_bytes: int = 16 << 20
     max_decompressed_bytes: int = 16 << 30
+    max_depth: int = MAX_DEPTH
     block_size: int = 1 << 20
 
 
@@ -108,12 +112,16 @@ class FileScanner:
         self.options = options
         self._dups_last_block = False
         self._reference = reference if reference is not None else (backend if isinstance(backend, ReferenceBackend) else None)
+        backend.max_depth = options.max_depth
+        if self._reference is not None:
+            self._reference.max_depth = options.max_depth
 
     @property
     def reference(self) -> Backend:
         """The reference backend, built on first use (records the fast backend cannot take)."""
         if self._reference is None:
             self._reference = ReferenceBackend(self.backend.bundle)
+            self._reference.max_depth = self.options.max_depth
         return self._reference
 
     def scan(self, path: Path, rel: str, start: int = 0, end: Optional[int] = None) -> ScanResult:
@@ -188,7 +196,9 @@ class FileScanner:
             line_no = first + i
             if isinstance(raw, TooLong):
                 sink.add("metrics/analysis-incomplete", line_no, None,
-                         f"line is {int(raw)} bytes long, more than max-line-bytes ({opts.max_line_bytes}); not checked")
+                         f"line is {int(raw)} bytes long, more than max-line-bytes ({opts.max_line_bytes}); "
+                         f"not validated: it is skipped unread so that one line cannot exhaust memory "
+                         f"(raise max-line-bytes to check it)")
                 continue
             if not raw.strip(b" \t\r"):
                 if not opts.allow_blank_lines:
@@ -200,7 +210,9 @@ class FileScanner:
                          {"json_path": problem.json_path} if problem.json_path else None,
                          identity=f"{problem.rule_id}:{problem.message.split(' at column')[0]}")
             if diag.incomplete:
-                sink.add("metrics/analysis-incomplete", line_no, None, f"{diag.incomplete}; not checked")
+                sink.add("metrics/analysis-incomplete", line_no, None,
+                         f"record is {diag.incomplete}, more than max-depth ({opts.max_depth}); not validated: "
+                         f"the parser and the validators recurse once per level")
             elif diag.parsed:
                 odd[i] = diag.value
 
@@ -209,14 +221,24 @@ class FileScanner:
             # Records orjson could not write back are deeper than its limit (253):
             # measure them, and leave those beyond MAX_DEPTH unvalidated, whatever
             # the backend (the libraries' own limits differ).
-            for i in self._find_duplicates(lines, buffer, records, skip, first, sink):
+            deep = self._find_duplicates(lines, buffer, records, skip, first, sink)
+            if opts.max_depth < _ORJSON_WRITE_DEPTH:  # a lower budget: lines with that many brackets are measured
+                deep = set(deep).union(i for i, raw in enumerate(lines) if i not in skip and isinstance(raw, bytes)
+                                       and raw.count(b"{") + raw.count(b"[") > opts.max_depth)
+            for i in deep:
                 depth = depth_of(records[i])
-                if depth > MAX_DEPTH:
+                if depth > opts.max_depth:
                     self._report(first + i, records[i], TooDeep(depth), sink)
                     skip.add(i)
 
         # Validation: every parsed record (the refused lines' slots hold None and are skipped).
         for i, outcome in self.backend.check(records, skip) if len(skip) < len(records) else ():
+            if isinstance(outcome, TooDeep) and self.backend is not self.reference:
+                # Beyond the fast library's own nesting limit but within max-depth: the reference judges.
+                try:
+                    outcome = self.reference.issues(records[i])
+                except TooDeep as exc:
+                    outcome = exc
             self._report(first + i, records[i], outcome, sink, lines[i])
         for i, value in odd.items():
             if isinstance(value, dict) and self.backend.valid_despite_odd_values(value):
@@ -255,8 +277,9 @@ class FileScanner:
             return
         if isinstance(outcome, TooDeep):
             sink.add("metrics/analysis-incomplete", line_no, None,
-                     f"record is nested {outcome.args[0] if outcome.args else 'too'} levels deep, "
-                     f"more than {MAX_DEPTH}; not validated")
+                     f"record is nested {outcome.args[0] if outcome.args else 'too many'} levels deep, "
+                     f"more than max-depth ({self.options.max_depth}); not validated: the validators recurse "
+                     f"once per level (raise max-depth, up to {MAX_DEPTH_CEILING}, to check it)")
             return
         columns = self._columns(sink, raw, {issue.tokens for issue in outcome}) if outcome else {}
         for issue in outcome:
