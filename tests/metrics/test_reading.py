@@ -40,9 +40,22 @@ def test_syntax_errors_report_line_and_column(tmp_path, backend):
         (5, 14, "metrics/invalid-json", None),
     ]
     messages = [f.message for f in result.findings]
-    assert messages[1] == "invalid JSON: Expecting ',' delimiter at column 23"
+    assert messages[1] == "invalid JSON: expected ',' or '}' at column 23"
     assert messages[2] == "invalid JSON: unterminated string (truncated record?) at column 24"
     assert messages[3] == "invalid JSON: extra data after the JSON value (two records on one line?) at column 14"
+
+
+def test_crlf_lines_report_the_columns_of_their_lf_twins(tmp_path, backend):
+    lines = [b'{"epoch": 1, "loss": 0.5', b'{"epoch": 2, "loss": NaN}', b'{"epoch": 3, "a": 1, "a": 2}',
+             b'{"epoch": true}', b'{"epoch": 4, "x": [1, 2', b'{"epoch": "5"} 6']
+    lf = scan_bytes(tmp_path, b"\n".join(lines) + b"\n", backend=backend)
+    crlf = scan_bytes(tmp_path, b"\r\n".join(lines) + b"\r\n", backend=backend)
+    assert [(f.location.line, f.location.column, f.message) for f in crlf.findings] == \
+        [(f.location.line, f.location.column, f.message) for f in lf.findings]
+    assert [(f.location.line, f.location.column) for f in lf.findings] == [
+        (1, 25), (2, 22), (3, 22), (4, 11), (4, 11), (5, 24), (6, 16)]
+    assert lf.findings[0].message == \
+        "invalid JSON: unexpected end of line, expected ',' or '}' (truncated record?) at column 25"
 
 
 def test_truncated_last_line_without_newline(tmp_path, backend):
@@ -172,8 +185,8 @@ def test_deep_nesting_is_reported_not_crashed(tmp_path, backend):
         "record is nested 300 levels deep, more than max-depth (256); not validated: the validators recurse "
         "once per level (raise max-depth, up to 900, to check it)")
     assert result.findings[2].message == (
-        "record is nested deeper than the parser reads (about 990 levels), more than max-depth (256); "
-        "not validated: the parser and the validators recurse once per level")
+        "record is nested more than max-depth (256) levels deep; not validated: the validators recurse "
+        "once per level (raise max-depth, up to 900, to check it)")
     # Not validated is not passed: an error by default (fail closed).
     assert [f.severity.name for f in result.findings[1:]] == ["ERROR", "ERROR"]
 

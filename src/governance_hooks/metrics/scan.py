@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..findings import Finding, Location
 from .backends import MAX_DEPTH, MAX_DEPTH_CEILING, Backend, ReferenceBackend, TooDeep, depth_of
 from .crossline import CrossLineChecker
-from .lineparse import LineDiagnosis, diagnose, scan_tokens, value_columns
+from .lineparse import diagnose, duplicate_problems, line_text, value_columns
 from .paths import json_path
 from .reader import BudgetExceeded, ReadFailure, TooLong, read_blocks
 from .rules import RULES
@@ -204,15 +204,15 @@ class FileScanner:
                 if not opts.allow_blank_lines:
                     sink.add("metrics/blank-line", line_no, 1, "blank line (JSON Lines has no empty records)")
                 continue
-            diag = diagnose(raw, opts.allow_nan)
+            diag = diagnose(raw, opts.allow_nan, opts.max_depth)
             for problem in diag.problems:
                 sink.add(problem.rule_id, line_no, problem.column, problem.message,
                          {"json_path": problem.json_path} if problem.json_path else None,
                          identity=f"{problem.rule_id}:{problem.message.split(' at column')[0]}")
             if diag.incomplete:
                 sink.add("metrics/analysis-incomplete", line_no, None,
-                         f"record is {diag.incomplete}, more than max-depth ({opts.max_depth}); not validated: "
-                         f"the parser and the validators recurse once per level")
+                         f"record is {diag.incomplete}; not validated: the validators recurse once per level "
+                         f"(raise max-depth, up to {MAX_DEPTH_CEILING}, to check it)")
             elif diag.parsed:
                 odd[i] = diag.value
 
@@ -268,7 +268,7 @@ class FileScanner:
         """Columns of the values at ``paths`` in the line; only for findings that will be listed."""
         if sink.full or not isinstance(raw, bytes):
             return {}
-        return value_columns(raw.decode("utf-8", "replace"), {tuple(p) for p in paths})
+        return value_columns(line_text(raw), {tuple(p) for p in paths})
 
     def _report(self, line_no: int, record: Any, outcome: Any, sink: _Sink, raw: Any = None) -> None:
         if not isinstance(record, dict):
@@ -359,9 +359,7 @@ class FileScanner:
                                                if i not in skip and isinstance(l, bytes) and b"\\u003" in l})
         self._dups_last_block = bool(suspects)
         for i in suspects:
-            diag = LineDiagnosis()
-            scan_tokens(lines[i].decode("utf-8"), diag, allow_nan=True)
-            for problem in diag.problems:
+            for problem in duplicate_problems(lines[i]):
                 sink.add(problem.rule_id, first + i, problem.column, problem.message,
                          {"json_path": problem.json_path},
                          identity=f"{problem.rule_id}:{problem.message.split(' at column')[0]}")
