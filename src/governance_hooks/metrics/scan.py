@@ -14,7 +14,6 @@ is validated; the shortcuts only decide which lines need words.
 from __future__ import annotations
 
 import gc
-import re
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, repeat
 from operator import ne
@@ -181,7 +180,7 @@ class FileScanner:
                 except Exception:  # noqa: BLE001
                     slow.append(len(records))
                     records.append(None)
-            if buffer is None or _LONG_DIGITS.search(buffer) is not None:
+            if buffer is None or _has_long_digit_run(buffer):
                 slow = sorted(set(slow).union(_big_integer_lines(lines, records)))
         else:
             records = [None] * len(lines)
@@ -367,7 +366,14 @@ class FileScanner:
 
 
 #: 19 digits in a row: the only way a line can hold an integer beyond 64 bits (|n| >= 2**63 has 19+ digits).
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+#: Found by mapping every digit to "0" and searching for 19 zeros: two C-level passes (a regex
+#: ``[0-9]{19}`` retries at every digit and costs ~40 ns per byte on metric logs full of floats).
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN = b"0" * 19
+
+
+def _has_long_digit_run(data: bytes) -> bool:
+    return _NINETEEN in data.translate(_DIGITS_TO_ZERO)
 #: orjson reads an integer outside [-2**63, 2**64) as a float; such floats are at least this large.
 _BIG = float(2 ** 63)
 
@@ -384,7 +390,7 @@ def _big_integer_lines(lines: List[Any], records: List[Any]) -> List[int]:
     """
     found: List[int] = []
     for i, raw in enumerate(lines):
-        if records[i] is None or not isinstance(raw, bytes) or _LONG_DIGITS.search(raw) is None:
+        if records[i] is None or not isinstance(raw, bytes) or not _has_long_digit_run(raw):
             continue
         if _has_big_float(records[i]):
             found.append(i)
