@@ -270,7 +270,8 @@ class FileScanner:
         return value_columns(line_text(raw), {tuple(p) for p in paths})
 
     def _report(self, line_no: int, record: Any, outcome: Any, sink: _Sink, raw: Any = None) -> None:
-        if not isinstance(record, dict):
+        # Too deep first: the slow path stops reading at max-depth before it knows the value's kind.
+        if not isinstance(record, dict) and not isinstance(outcome, TooDeep):
             sink.add("metrics/not-an-object", line_no, 1,
                      f"line is {_json_kind(record)}, not a JSON object (one record per line)")
             return
