@@ -66,6 +66,7 @@ class SchemaIndex:
     def __init__(self, bundle: SchemaBundle):
         self.bundle = bundle
         self.resources: Dict[str, Location] = {}
+        self._located: Dict[str, Optional[Location]] = {}
         for uri, doc in bundle.documents.items():
             self.resources.setdefault(uri, (uri, ()))
             self._index(doc, uri, uri)
@@ -86,9 +87,20 @@ class SchemaIndex:
                 stack.extend((value, current, tokens + (i,)) for i, value in enumerate(node))
 
     def locate(self, absolute: Optional[str]) -> Optional[Location]:
-        """(document URI, tokens) of an absolute keyword location, or ``None`` when unknown."""
+        """(document URI, tokens) of an absolute keyword location, or ``None`` when unknown (cached:
+        the same few keywords fail again and again)."""
         if not absolute:
             return None
+        try:
+            return self._located[absolute]
+        except KeyError:
+            pass
+        found = self._locate(absolute)
+        if len(self._located) < 10_000:
+            self._located[absolute] = found
+        return found
+
+    def _locate(self, absolute: str) -> Optional[Location]:
         base, fragment = urldefrag(absolute)
         where = self.resources.get(base)
         if where is None and base in metaschemas():
