@@ -12,12 +12,24 @@ neutralised:
   ``jsonschema-rs`` follows ECMA-262 as the JSON Schema spec asks
   (Validation 2020-12 §6.3.3). The reference backend validates against a copy
   of the schema whose patterns are translated to ECMA-262 meaning
-  (:func:`ecma_to_python`); schema paths still show the original patterns;
-* schema paths: through a ``$ref`` ``jsonschema`` drops the ``$ref`` step while
-  ``jsonschema-rs`` reports the location inside the target. Both are reported
-  as the absolute keyword location (``#/$defs/pos/minimum``, prefixed with the
-  file name for another document);
-* messages: worded by :func:`.messages.describe`, never taken from a library;
+  (:mod:`.ecma_regex`: ``$``, ``\d``, ``\w``, ``\s``, ``.``, ``\p{...}``);
+  schema paths still show the original patterns;
+* schema paths: ``jsonschema`` gives subschema objects (located through the
+  copy), ``jsonschema-rs`` an absolute keyword location relative to the
+  innermost ``$id``; both are reported as the file the keyword is written in
+  and the pointer from its root (:mod:`.locations`);
+* messages: worded by :func:`.messages.describe` from the schema's own values
+  (``2.0`` stays ``2.0``, ``const`` keeps the schema's key order), never taken
+  from a library;
+* error sets: :func:`canonical` and the per-backend normalisers give one
+  output (``items``/``additionalItems: false`` once per array, the
+  ``contains`` family as ``contains``, ``dependentRequired`` at the keyword,
+  ``propertyNames`` per name, ``unevaluated*`` dropped beside another failure
+  of the same schema object); docs/metrics.md, "Error sets";
+* library bugs: ``jsonschema`` 4.x reports a false ``unevaluatedProperties``
+  error beside ``additionalProperties`` under 2019-09 and ignores
+  ``$vocabulary``; the reference's copy drops that keyword and the keywords of
+  a Validation vocabulary the metaschema leaves out;
 * ``type`` lists: ``jsonschema-rs`` sorts them; both are sorted;
 * NaN/Infinity and lone surrogates: ``jsonschema-rs`` turns NaN into ``null``.
   Such values only come from the slow parser; the scanner has their records
@@ -29,8 +41,8 @@ neutralised:
 * ``false`` subschemas: ``jsonschema`` loses the member name of their errors;
   the reference validates with ``{"not": {}}`` stand-ins reported as ``false``;
 * ``format``: an annotation only, in both (no format assertion);
-* nesting: records deeper than :data:`MAX_DEPTH` are not validated by either
-  (``metrics/analysis-incomplete``).
+* nesting: records deeper than ``max-depth`` (:data:`MAX_DEPTH` by default) are
+  not validated by either (``metrics/analysis-incomplete``, an error).
 """
 
 from __future__ import annotations
