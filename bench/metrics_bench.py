@@ -229,6 +229,8 @@ def main(argv=None) -> int:
                         help="lines for check-jsonschema given one JSON array")
     parser.add_argument("--jobs", type=int, default=0, help="--jobs for our check (default: all cores)")
     parser.add_argument("--quick", action="store_true", help="skip the memory run on the second size")
+    parser.add_argument("--backends", default="jsonschema-rs,jsonschema",
+                        help="our backends to run, comma-separated (default: both)")
     args = parser.parse_args(argv)
     jobs = args.jobs or len(os.sched_getaffinity(0))
     big = ensure(args.lines)
@@ -237,7 +239,7 @@ def main(argv=None) -> int:
           f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; our check uses --jobs {jobs}\n")
     rows = []
-    for backend in ("jsonschema-rs", "jsonschema"):
+    for backend in args.backends.split(","):
         secs, cpu, rss, rc, err = ours(big, backend, jobs)
         if rc not in (0, 1):
             print(f"{backend}: failed rc={rc}: {err}")
