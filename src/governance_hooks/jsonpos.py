@@ -43,7 +43,8 @@ class JsonPositionError(ValueError):
 
     Attributes:
         reason: what went wrong, one of ``"utf-8"``, ``"depth"``, ``"end"``,
-            ``"character"``, ``"string"``, ``"number"``, ``"key"``, ``"colon"``,
+            ``"character"``, ``"string"``, ``"number"``, ``"constant"`` (NaN or
+            Infinity), ``"key"``, ``"colon"``,
             ``"object"`` (no ``,``/``}``), ``"array"`` (no ``,``/``]``), ``"extra"``.
         message: the problem in words, without the position.
         offset: index of the problem in the parsed text (code points, after a
@@ -72,6 +73,10 @@ class Document:
             (the last occurrence when the key is repeated).
         duplicates: pointer of a member each time its key is repeated in the
             same object (in document order).
+        duplicate_offsets: offset of the repeated key's opening quote, one per
+            entry of ``duplicates``.
+        non_finite: pointer -> offset of each ``NaN``/``Infinity``/``-Infinity``
+            literal (only with ``allow_nan``; RFC 8259 section 6 has no such numbers).
         positions, key_positions: the same as 1-based (line, column), computed
             on first use (most documents need only a few positions).
     """
@@ -82,6 +87,8 @@ class Document:
         self.offsets: Dict[str, int] = {}
         self.key_offsets: Dict[str, int] = {}
         self.duplicates: List[str] = []
+        self.duplicate_offsets: List[int] = []
+        self.non_finite: Dict[str, int] = {}
         self._lines: Optional[LineIndex] = None
         self._positions: Optional[Dict[str, Position]] = None
         self._key_positions: Optional[Dict[str, Position]] = None
@@ -217,13 +224,18 @@ def decode(data: bytes) -> str:
         raise JsonPositionError("utf-8", f"invalid UTF-8 at byte {exc.start}", exc.start, line, column) from None
 
 
-def parse(source: Union[str, bytes], max_depth: int = MAX_DEPTH) -> Document:
+_CONSTANTS = (("NaN", float("nan")), ("Infinity", float("inf")), ("-Infinity", float("-inf")))
+
+
+def parse(source: Union[str, bytes], max_depth: int = MAX_DEPTH, allow_nan: bool = False) -> Document:
     """Parse one JSON text (RFC 8259), keeping the position of every value and key.
 
     Args:
         source: the text, or UTF-8 bytes (decoded strictly); one leading BOM is
             dropped and positions are relative to the text after it.
         max_depth: deepest value allowed; the root is at depth 0, its members at 1.
+        allow_nan: read ``NaN``, ``Infinity`` and ``-Infinity`` as floats and list
+            them in ``Document.non_finite`` (else they are an error, reason ``"constant"``).
 
     Returns:
         A :class:`Document`. Numbers with a fraction or exponent are ``float``
@@ -238,6 +250,7 @@ def parse(source: Union[str, bytes], max_depth: int = MAX_DEPTH) -> Document:
     text = decode(source) if isinstance(source, bytes) else strip_bom(source)
     doc = Document(text)
     offsets, key_offsets, duplicates = doc.offsets, doc.key_offsets, doc.duplicates
+    duplicate_offsets = doc.duplicate_offsets
     skip = _WS.match
     blank = " \t\n\r"
     size = len(text)
@@ -268,6 +281,7 @@ def parse(source: Union[str, bytes], max_depth: int = MAX_DEPTH) -> Document:
                 pointer = f"{frame[1]}/{name}"
             if name in frame[0]:
                 duplicates.append(pointer)
+                duplicate_offsets.append(key_at)
             key_offsets[pointer] = key_at
             frame[2] = name
             if at < size and text[at] in blank:
@@ -321,7 +335,15 @@ def parse(source: Union[str, bytes], max_depth: int = MAX_DEPTH) -> Document:
             elif text.startswith("null", at):
                 value, at = None, at + 4
             else:
-                fail("character", f"unexpected character {char!r}", at)
+                for literal, number in _CONSTANTS:
+                    if text.startswith(literal, at):
+                        if not allow_nan:
+                            fail("constant", f"{literal} is not JSON (RFC 8259 has no NaN or Infinity)", at)
+                        doc.non_finite[pointer] = at
+                        value, at = number, at + len(literal)
+                        break
+                else:
+                    fail("character", f"unexpected character {char!r}", at)
         # ``value`` is complete: store it in its container, closing every container it completes.
         while stack:
             frame = stack[-1]
@@ -352,9 +374,9 @@ def parse(source: Union[str, bytes], max_depth: int = MAX_DEPTH) -> Document:
             return doc
 
 
-def loads(source: Union[str, bytes], max_depth: int = MAX_DEPTH) -> Any:
+def loads(source: Union[str, bytes], max_depth: int = MAX_DEPTH, allow_nan: bool = False) -> Any:
     """The value of :func:`parse` (same arguments and errors), like a depth-safe ``json.loads``."""
-    return parse(source, max_depth).value
+    return parse(source, max_depth, allow_nan).value
 
 
 # Structural characters, the opening quote of a string, and bare scalars (numbers, true, false, null).

@@ -158,9 +158,10 @@ def test_columns_count_code_points_not_bytes_or_utf16_units():
     ('\n  "open', "string", "Unterminated string starting at", 2, 3),
     ("", "end", "unexpected end of the document", 1, 1),
     ("[\n", "end", "unexpected end of the document", 2, 1),
-    ("NaN", "character", "unexpected character 'N'", 1, 1),
-    ("[Infinity]", "character", "unexpected character 'I'", 1, 2),
-    ("[-Infinity]", "character", "unexpected character '-'", 1, 2),
+    ("NaN", "constant", "NaN is not JSON (RFC 8259 has no NaN or Infinity)", 1, 1),
+    ("[Infinity]", "constant", "Infinity is not JSON (RFC 8259 has no NaN or Infinity)", 1, 2),
+    ("[-Infinity]", "constant", "-Infinity is not JSON (RFC 8259 has no NaN or Infinity)", 1, 2),
+    ("[-Inf]", "character", "unexpected character '-'", 1, 2),
     ("[01]", "array", "expected ',' or ']'", 1, 3),
     ("[1.]", "array", "expected ',' or ']'", 1, 3),
     ("tru", "character", "unexpected character 't'", 1, 1),
@@ -189,3 +190,12 @@ def test_values_match_the_json_module():
     assert value == json.loads(text)
     assert [type(v) for v in value["a"][:3]] == [int, float, int]
     assert math.isinf(value["e"])
+
+
+def test_allow_nan_reads_non_finite_literals_and_says_where():
+    doc = parse('{"a": NaN, "b": [1, -Infinity],\n "c": Infinity, "a": 2}', allow_nan=True)
+    assert math.isinf(doc.value["b"][1]) and doc.value["b"][1] < 0 and math.isinf(doc.value["c"])
+    assert doc.value["a"] == 2
+    assert {p: doc.line_column(at) for p, at in doc.non_finite.items()} == {"/a": (1, 7), "/b/1": (1, 21),
+                                                                           "/c": (2, 7)}
+    assert doc.duplicates == ["/a"] and [doc.line_column(at) for at in doc.duplicate_offsets] == [(2, 17)]

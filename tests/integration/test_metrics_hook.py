@@ -22,7 +22,8 @@ def test_metrics_hook_passes_good_and_reports_bad(make_repo, try_repo):
     assert "Failed" in result.stdout
     assert (
         "runs/b/metrics.jsonl:2:22: error metrics/non-standard-number NaN at $.loss (column 22) is not JSON; "
-        "write null or a string, or use --allow-nan"
+        "accept it with --allow-nan, or write the string \"NaN\" where the schema allows strings "
+        "(the builtin schema does; it rejects null)"
     ) in result.stdout
     assert (
         "runs/b/metrics.jsonl:3:25: error metrics/schema-violation $.is_best: true is a boolean; "

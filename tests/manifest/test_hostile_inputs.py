@@ -179,10 +179,13 @@ def test_reads_stop_at_the_budget(tmp_path):
     (MANIFEST_TEXT.encode("utf-16-be"), 1, "the file is UTF-16 (big-endian); manifests are UTF-8"),
     (MANIFEST_TEXT.encode("utf-16-le"), 1, "the file is UTF-16 (little-endian); manifests are UTF-8"),
     (MANIFEST_TEXT.encode("utf-32"), 1, "the file is UTF-32; manifests are UTF-8"),
-    (b"[" * 100_000 + b"]" * 100_000, None, "invalid JSON: nested too deeply"),
+    (b"[" * 100_000 + b"]" * 100_000, 1, "invalid JSON: nested deeper than 256 levels"),
     (b"[]", 1, "the manifest must be a JSON object, not an array"),
-    (MANIFEST_TEXT[:40].encode(), 1, "invalid JSON: Expecting value"),  # truncated after "created_at": 
-    (b"root:x:0:0:root:/root:/bin/bash\n", 1, "invalid JSON: Expecting value"),
+    (MANIFEST_TEXT[:40].encode(), 1, "invalid JSON: unexpected end of the document"),  # truncated after "created_at":
+    (b"root:x:0:0:root:/root:/bin/bash\n", 1, "invalid JSON: unexpected character 'r'"),
+    (b'{"schema_version": "1.0",\r\n "created_at": NaN}', 2, "invalid JSON: NaN is not JSON (RFC 8259 has no NaN or Infinity)"),
+    (b'{"schema_version": "1.0", "created_at": -Infinity}', 1,
+     "invalid JSON: -Infinity is not JSON (RFC 8259 has no NaN or Infinity)"),
 ])
 def test_corrupt_manifest_json_is_malformed_not_skipped(dataset, run_cli, content, line, message):
     (dataset / "data" / "manifest.json").write_bytes(content)

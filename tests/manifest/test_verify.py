@@ -183,7 +183,7 @@ def test_malformed_manifest_is_reported_not_audited(tmp_path, run_cli):
     (ds / "manifest.json").write_text('{"schema_version": "1.0",\n "shards": [\n', encoding="utf-8")
     result = run_cli("manifest", "verify", ds / "manifest.json", "--repo", tmp_path, "--format", "json")
     assert result.code == 1
-    assert result.brief() == [("manifest/malformed-manifest", "ds/manifest.json", 3, "invalid JSON: Expecting value")]
+    assert result.brief() == [("manifest/malformed-manifest", "ds/manifest.json", 3, "invalid JSON: unexpected end of the document")]
 
 
 def test_entries_in_excluded_folders_are_still_verified(tmp_path, run_cli):

@@ -231,3 +231,24 @@ def test_progress_bar_on_a_terminal_for_large_inputs(make_repo, monkeypatch):
     result = command.run(args, Context(root=root, config=Config(), check="metrics", stderr=stderr))
     assert result.findings == [] and result.stats["lines"] == 2
     assert "metrics: 100%" in stderr.getvalue()
+
+
+def test_lines_not_validated_fail_the_run_and_limits_are_configurable(make_repo, capsys):
+    deep = '{"epoch": 1, "a": ' + "[" * 9 + "]" * 9 + "}\n"
+    root = make_repo({"m.ndjson": '{"epoch": 1}\n' + deep + '{"epoch": 2, "blob": "' + "x" * 300 + '"}\n'})
+    code, out, err = _run(capsys, "--repo", str(root), "--format", "json", "--max-depth", "5",
+                          "--max-line-bytes", "200")
+    assert code == 1, err
+    assert _findings(out) == [("m.ndjson", 2, "metrics/analysis-incomplete"),
+                              ("m.ndjson", 3, "metrics/analysis-incomplete")]
+    assert [f["severity"] for f in json.loads(out)["findings"]] == ["error", "error"]
+    code, out, err = _run(capsys, "--repo", str(root), "--format", "json")
+    assert code == 1 and _findings(out) == [("m.ndjson", 2, "metrics/schema-violation")], err
+
+
+@pytest.mark.parametrize("value", ["0", "901"])
+def test_max_depth_out_of_range_exits_2(make_repo, capsys, value):
+    root = make_repo({"m.ndjson": '{"epoch": 1}\n'})
+    code, out, err = _run(capsys, "--repo", str(root), "--max-depth", value)
+    assert code == 2
+    assert f"max-depth must be between 1 and 900 (got {value})" in err

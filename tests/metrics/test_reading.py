@@ -40,9 +40,22 @@ def test_syntax_errors_report_line_and_column(tmp_path, backend):
         (5, 14, "metrics/invalid-json", None),
     ]
     messages = [f.message for f in result.findings]
-    assert messages[1] == "invalid JSON: Expecting ',' delimiter at column 23"
+    assert messages[1] == "invalid JSON: expected ',' or '}' at column 23"
     assert messages[2] == "invalid JSON: unterminated string (truncated record?) at column 24"
     assert messages[3] == "invalid JSON: extra data after the JSON value (two records on one line?) at column 14"
+
+
+def test_crlf_lines_report_the_columns_of_their_lf_twins(tmp_path, backend):
+    lines = [b'{"epoch": 1, "loss": 0.5', b'{"epoch": 2, "loss": NaN}', b'{"epoch": 3, "a": 1, "a": 2}',
+             b'{"epoch": true}', b'{"epoch": 4, "x": [1, 2', b'{"epoch": "5"} 6']
+    lf = scan_bytes(tmp_path, b"\n".join(lines) + b"\n", backend=backend)
+    crlf = scan_bytes(tmp_path, b"\r\n".join(lines) + b"\r\n", backend=backend)
+    assert [(f.location.line, f.location.column, f.message) for f in crlf.findings] == \
+        [(f.location.line, f.location.column, f.message) for f in lf.findings]
+    assert [(f.location.line, f.location.column) for f in lf.findings] == [
+        (1, 25), (2, 22), (3, 22), (4, 11), (4, 11), (5, 24), (6, 16)]
+    assert lf.findings[0].message == \
+        "invalid JSON: unexpected end of line, expected ',' or '}' (truncated record?) at column 25"
 
 
 def test_truncated_last_line_without_newline(tmp_path, backend):
@@ -103,8 +116,14 @@ def test_nan_and_infinity_are_findings_by_default(tmp_path, backend):
         (1, 42, "metrics/non-standard-number", "$.m.v[1]"),
     ]
     assert result.findings[0].message == (
-        "NaN at $.loss (column 22) is not JSON; write null or a string, or use --allow-nan"
+        "NaN at $.loss (column 22) is not JSON; accept it with --allow-nan, or write the string \"NaN\" where the schema allows strings (the builtin schema does; it rejects null)"
     )
+
+
+def test_the_advice_for_nan_is_accepted_by_the_builtin_schema(tmp_path, backend):
+    # The message advises the string "NaN", not null: the builtin schema accepts one and rejects the other.
+    result = scan_bytes(tmp_path, b'{"epoch": 1, "loss": "NaN"}\n{"epoch": 1, "loss": null}\n', backend=backend)
+    assert rows(result) == [(2, 22, "metrics/schema-violation", "$.loss")]
 
 
 def test_allow_nan_accepts_them_as_numbers_in_both_backends(tmp_path, backend):
@@ -162,8 +181,32 @@ def test_deep_nesting_is_reported_not_crashed(tmp_path, backend):
         (2, None, "metrics/analysis-incomplete", None),
         (3, None, "metrics/analysis-incomplete", None),
     ]
-    assert result.findings[1].message == "record is nested 300 levels deep, more than 256; not validated"
-    assert result.findings[2].message == "nesting too deep to parse; not checked"
+    assert result.findings[1].message == (
+        "record is nested 300 levels deep, more than max-depth (256); not validated: the validators recurse "
+        "once per level (raise max-depth, up to 900, to check it)")
+    assert result.findings[2].message == (
+        "record is nested more than max-depth (256) levels deep; not validated: the validators recurse "
+        "once per level (raise max-depth, up to 900, to check it)")
+    # Not validated is not passed: an error by default (fail closed).
+    assert [f.severity.name for f in result.findings[1:]] == ["ERROR", "ERROR"]
+
+
+def test_max_depth_is_configurable_both_ways(tmp_path, backend):
+    def nested(levels: int) -> bytes:
+        return b'{"epoch": 1, "a": ' + b"[" * (levels - 1) + b"1" + b"]" * (levels - 1) + b"}"
+
+    data = nested(3) + b"\n" + nested(4) + b"\n" + nested(600) + b"\n"
+    assert rows(scan_bytes(tmp_path, data, backend=backend, max_depth=3)) == [
+        (1, 19, "metrics/schema-violation", "$.a"),
+        (2, None, "metrics/analysis-incomplete", None),
+        (3, None, "metrics/analysis-incomplete", None),
+    ]
+    # Raised to 700, the 600-level record is validated ($.a is an array, which the builtin schema refuses).
+    assert rows(scan_bytes(tmp_path, data, backend=backend, max_depth=700)) == [
+        (1, 19, "metrics/schema-violation", "$.a"),
+        (2, 19, "metrics/schema-violation", "$.a"),
+        (3, 19, "metrics/schema-violation", "$.a"),
+    ]
 
 
 def test_deep_but_valid_records_are_judged_alike_by_both_backends(tmp_path, backend):
@@ -185,7 +228,10 @@ def test_lines_longer_than_the_budget_are_skipped_and_counted(tmp_path, backend)
             (3, 11, "metrics/schema-violation", "$.epoch"),
             (4, None, "metrics/analysis-incomplete", None),
         ], block_size
-        assert result.findings[0].message == "line is 5024 bytes long, more than max-line-bytes (1000); not checked"
+        assert result.findings[0].message == (
+            "line is 5024 bytes long, more than max-line-bytes (1000); not validated: it is skipped unread so "
+            "that one line cannot exhaust memory (raise max-line-bytes to check it)")
+        assert result.findings[0].severity.name == "ERROR"
         assert result.lines == 4
 
 

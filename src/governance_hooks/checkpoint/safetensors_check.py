@@ -53,6 +53,25 @@ class _Duplicate(ValueError):
         self.key = key
 
 
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_error(text: str) -> str:
+    """Why ``text`` (refused by ``json``) is not JSON, with its position, from the project's reader with positions.
+
+    RFC 8259: no ``NaN``/``Infinity`` (section 6); the safetensors format's own
+    parser (serde_json) refuses them too.
+    """
+    from ..jsonpos import JsonPositionError, parse
+
+    try:
+        parse(text)
+    except JsonPositionError as exc:
+        return str(exc)
+    return "nested too deeply to read"
+
+
 def validate(buf, size: int) -> Tuple[List[HeaderIssue], Optional[int]]:
     """Check the header of a safetensors file held in ``buf`` (``size`` bytes).
 
@@ -75,11 +94,13 @@ def validate(buf, size: int) -> Tuple[List[HeaderIssue], Optional[int]]:
     if not text.startswith("{"):
         return [HeaderIssue("", "the header does not start with '{'")], None
     try:
-        header = json.loads(text.rstrip(" "), object_pairs_hook=_no_duplicates)
+        header = json.loads(text.rstrip(" "), object_pairs_hook=_no_duplicates, parse_constant=_not_json)
     except _Duplicate as dup:
         return [HeaderIssue(_pointer(dup.key), f"duplicate key {dup.key!r} in the header")], None
-    except (ValueError, RecursionError) as exc:
+    except json.JSONDecodeError as exc:
         return [HeaderIssue("", f"the header is not valid JSON: {exc}")], None
+    except (ValueError, RecursionError):  # NaN/Infinity, or deeper than json reads: positioned by jsonpos
+        return [HeaderIssue("", f"the header is not valid JSON: {_json_error(text.rstrip(' '))}")], None
     if not isinstance(header, dict):
         return [HeaderIssue("", "the header is not a JSON object")], None
     issues: List[HeaderIssue] = []

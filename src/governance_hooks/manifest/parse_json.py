@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any, List, NamedTuple, Optional, Tuple
 
-from ..jsonpos import Locator, escape_token, line_column
+from ..jsonpos import MAX_DEPTH, JsonPositionError, Locator, escape_token, line_column, parse
 from .model import JSON, Entry, Manifest, Problem
 
 SCHEMA_VERSION = "1.0"
@@ -132,10 +132,15 @@ def decode_text(data: bytes, problems: List[Problem]) -> Optional[str]:
 
 
 def load_json(text: str, problems: List[Problem]) -> Any:
-    """``json.loads`` with duplicate-key tracking; syntax errors become problems with a position.
+    """The manifest's value; every reason it is not JSON becomes a problem with a line and column.
 
-    Integers longer than Python converts become :class:`TooLongInteger` values
-    (reported by the validation at their JSON pointer) instead of an error.
+    ``json.loads`` (C speed, duplicate keys tracked) reads the manifest; when it
+    refuses the text, the project's JSON reader with positions
+    (:func:`governance_hooks.jsonpos.parse`) reads it again to say where and
+    why: a syntax error, ``NaN``/``Infinity`` (RFC 8259 section 6 has no such
+    numbers), or nesting deeper than :data:`MAX_DEPTH`. Integers longer than
+    Python converts become :class:`TooLongInteger` values (reported by the
+    validation at their JSON pointer) instead of an error.
     """
     if not text.strip():
         problems.append(Problem("the file is empty; expected a JSON object", "", 1, 1))
@@ -154,12 +159,15 @@ def load_json(text: str, problems: List[Problem]) -> Any:
                 raise
             # Rare: retry with a per-integer hook (slower) that keeps the over-long literal's length.
             return json.loads(text, parse_int=_parse_int, **hooks)
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(f"invalid JSON: {exc.msg}", "", exc.lineno, exc.colno))
-    except RecursionError:
-        problems.append(Problem("invalid JSON: nested too deeply", ""))
-    except ValueError as exc:  # NaN/Infinity
-        problems.append(Problem(f"invalid JSON: {str(exc).splitlines()[0]}", ""))
+    except (ValueError, RecursionError):
+        pass
+    try:
+        parse(text, max_depth=MAX_DEPTH)
+    except JsonPositionError as exc:
+        problems.append(Problem(f"invalid JSON: {exc.message}", "", exc.line, exc.column))
+        return None
+    # json refused what the reader with positions accepts: only a stack too shallow for the nesting.
+    problems.append(Problem("invalid JSON: nested too deeply to read", "", 1, 1))  # pragma: no cover
     return None
 
 

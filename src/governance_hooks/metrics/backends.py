@@ -12,12 +12,24 @@ neutralised:
   ``jsonschema-rs`` follows ECMA-262 as the JSON Schema spec asks
   (Validation 2020-12 §6.3.3). The reference backend validates against a copy
   of the schema whose patterns are translated to ECMA-262 meaning
-  (:func:`ecma_to_python`); schema paths still show the original patterns;
-* schema paths: through a ``$ref`` ``jsonschema`` drops the ``$ref`` step while
-  ``jsonschema-rs`` reports the location inside the target. Both are reported
-  as the absolute keyword location (``#/$defs/pos/minimum``, prefixed with the
-  file name for another document);
-* messages: worded by :func:`.messages.describe`, never taken from a library;
+  (:mod:`.ecma_regex`: ``$``, ``\d``, ``\w``, ``\s``, ``.``, ``\p{...}``);
+  schema paths still show the original patterns;
+* schema paths: ``jsonschema`` gives subschema objects (located through the
+  copy), ``jsonschema-rs`` an absolute keyword location relative to the
+  innermost ``$id``; both are reported as the file the keyword is written in
+  and the pointer from its root (:mod:`.locations`);
+* messages: worded by :func:`.messages.describe` from the schema's own values
+  (``2.0`` stays ``2.0``, ``const`` keeps the schema's key order), never taken
+  from a library;
+* error sets: :func:`canonical` and the per-backend normalisers give one
+  output (``items``/``additionalItems: false`` once per array, the
+  ``contains`` family as ``contains``, ``dependentRequired`` at the keyword,
+  ``propertyNames`` per name, ``unevaluated*`` dropped beside another failure
+  of the same schema object); docs/metrics.md, "Error sets";
+* library bugs: ``jsonschema`` 4.x reports a false ``unevaluatedProperties``
+  error beside ``additionalProperties`` under 2019-09 and ignores
+  ``$vocabulary``; the reference's copy drops that keyword and the keywords of
+  a Validation vocabulary the metaschema leaves out;
 * ``type`` lists: ``jsonschema-rs`` sorts them; both are sorted;
 * NaN/Infinity and lone surrogates: ``jsonschema-rs`` turns NaN into ``null``.
   Such values only come from the slow parser; the scanner has their records
@@ -29,8 +41,8 @@ neutralised:
 * ``false`` subschemas: ``jsonschema`` loses the member name of their errors;
   the reference validates with ``{"not": {}}`` stand-ins reported as ``false``;
 * ``format``: an annotation only, in both (no format assertion);
-* nesting: records deeper than :data:`MAX_DEPTH` are not validated by either
-  (``metrics/analysis-incomplete``).
+* nesting: records deeper than ``max-depth`` (:data:`MAX_DEPTH` by default) are
+  not validated by either (``metrics/analysis-incomplete``, an error).
 """
 
 from __future__ import annotations
@@ -39,15 +51,20 @@ import re
 import sys
 from itertools import compress, islice
 from operator import not_
-from typing import Any, Container, Dict, Iterable, List, NamedTuple, Tuple
+from typing import Any, Container, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from ..errors import ToolError
 from .messages import describe
 from .paths import json_path, json_pointer
+from .ecma_regex import UnsupportedPattern, to_python
+from .locations import SchemaIndex, metaschema_origin
 from .schema_loader import SchemaBundle
 
-#: Records nested deeper than this are not validated (both backends).
+#: Records nested deeper than this are not validated (both backends); ``max-depth`` changes it.
 MAX_DEPTH = 256
+#: Highest ``max-depth`` accepted: CPython's ``json`` stops near 990 levels (the
+#: recursion limit) and the reference validator recurses several frames per level.
+MAX_DEPTH_CEILING = 900
 #: At most this many schema errors are collected per record (a hostile 16 MiB
 #: line can hold a million bad members; memory stays bounded).
 MAX_ISSUES_PER_RECORD = 1000
@@ -91,51 +108,24 @@ def depth_of(value: Any) -> int:
 
 # --------------------------------------------------------------------------- regex
 
-_SHORTHAND_OUT = {"d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]"}
-_SHORTHAND_IN = {"d": "0-9", "w": "A-Za-z0-9_"}
-
-
 def ecma_to_python(pattern: str) -> str:
-    """Rewrite an ECMA-262 regex so Python's ``re`` gives it the same meaning.
+    """``pattern`` rewritten for ``re`` with its ECMA-262 meaning (:func:`.ecma_regex.to_python`).
 
-    ``$`` (outside a class) becomes ``\\Z`` (end of string only); ``\\d``,
-    ``\\D``, ``\\w``, ``\\W`` become ASCII classes. Everything else is kept.
+    A construct that cannot be translated is kept as written: ``re`` then
+    refuses it, and the schema check has already reported it as invalid.
     """
-    out: List[str] = []
-    i, n, in_class = 0, len(pattern), False
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < n:
-            nxt = pattern[i + 1]
-            if in_class and nxt in _SHORTHAND_IN:
-                out.append(_SHORTHAND_IN[nxt])
-            elif not in_class and nxt in _SHORTHAND_OUT:
-                out.append(_SHORTHAND_OUT[nxt])
-            else:
-                out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            if ch == "]":
-                in_class = False
-        elif ch == "[":
-            in_class = True
-            out.append(ch)
-            i += 1
-            if i < n and pattern[i] == "^":
-                out.append("^")
-                i += 1
-            if i < n and pattern[i] == "]":  # a literal ] first in a class
-                out.append("\\]")
-                i += 1
-            continue
-        elif ch == "$":
-            out.append(r"\Z")
-            i += 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    try:
+        return to_python(pattern)
+    except UnsupportedPattern:
+        return pattern
+
+
+def _search(pattern: str, text: str) -> bool:
+    """``re.search`` of an already translated pattern (cached by ``re``)."""
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
 
 
 _MAP_OF_SCHEMAS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
@@ -153,7 +143,13 @@ class _Translation:
         #: ids of ``{"not": {}}`` stand-ins for ``false`` subschemas: jsonschema
         #: loses the member name and instance path of a false subschema's error.
         self.false_ids: set = set()
-        self.documents = {uri: self._copy(doc, uri, ()) for uri, doc in bundle.documents.items()}
+        #: ids of stand-ins for ``items: false`` / ``additionalItems: false``: reported once per array.
+        self.array_false_ids: set = set()
+        self._without: frozenset = frozenset()
+        self.documents = {}
+        for uri, doc in bundle.documents.items():
+            self._without = _disabled_keywords(doc, bundle.documents)
+            self.documents[uri] = self._copy(doc, uri, (), as_false=True)
 
     def _pattern(self, pattern: str) -> str:
         translated = ecma_to_python(pattern)
@@ -171,22 +167,33 @@ class _Translation:
         out: Dict[str, Any] = {}
         for key, value in node.items():
             here = tokens + (key,)
+            if key in self._without:
+                continue
+            if key == "unevaluatedProperties" and "additionalProperties" in node:
+                # additionalProperties beside it evaluates every property, so this
+                # keyword cannot fail (Core 2019-09 §9.3.2.4); jsonschema 4.x reports a
+                # false error for it under 2019-09.
+                continue
             if key in _MAP_OF_SCHEMAS and isinstance(value, dict):
                 sub = {}
                 for name, schema in value.items():
                     new_name = self._pattern(name) if key == "patternProperties" else name
                     sub[new_name] = self._copy(schema, uri, here + (name,), as_false=True)
                 out[key] = sub
+            elif key in ("items", "additionalItems") and value is False:
+                stand_in = {"not": {}}
+                self.origin[id(stand_in)] = (uri, here)
+                self.array_false_ids.add(id(stand_in))
+                out[key] = stand_in
             elif key in _ONE_SCHEMA:
                 out[key] = self._copy(value, uri, here, as_false=key in ("not", "if", "then", "else"))
             elif key in _LIST_OR_SCHEMA:
                 if isinstance(value, list):
-                    out[key] = [self._copy(v, uri, here + (i,), as_false=key != "prefixItems")
-                                for i, v in enumerate(value)]
+                    out[key] = [self._copy(v, uri, here + (i,), as_false=True) for i, v in enumerate(value)]
                 else:
                     out[key] = self._copy(value, uri, here)
             elif key == "dependencies" and isinstance(value, dict):
-                out[key] = {n: self._copy(s, uri, here + (n,)) for n, s in value.items()}
+                out[key] = {n: self._copy(s, uri, here + (n,), as_false=True) for n, s in value.items()}
             elif key == "pattern" and isinstance(value, str):
                 out[key] = self._pattern(value)
             else:
@@ -195,7 +202,57 @@ class _Translation:
         return out
 
 
+#: Keywords of the Validation vocabulary (Validation 2020-12 §6, 2019-09 §6).
+_VALIDATION_KEYWORDS = frozenset({
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+    "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
+    "maxProperties", "minProperties", "required", "dependentRequired",
+})
+
+
+def _disabled_keywords(doc: Any, documents: Dict[str, Any]) -> frozenset:
+    """Validation keywords to ignore in ``doc``: its ``$schema`` is a metaschema of the bundle whose
+    ``$vocabulary`` leaves out the Validation vocabulary (Core 2020-12 §8.1.2); ``jsonschema``
+    ignores ``$vocabulary``, ``jsonschema-rs`` honours it."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("$schema"), str):
+        return frozenset()
+    meta = documents.get(doc["$schema"].split("#", 1)[0])
+    vocabularies = meta.get("$vocabulary") if isinstance(meta, dict) else None
+    if not isinstance(vocabularies, dict) or any(v.endswith("/vocab/validation") for v in vocabularies):
+        return frozenset()
+    return _VALIDATION_KEYWORDS
+
+
 # --------------------------------------------------------------------------- backends
+
+def _value_at(record: Any, tokens: List[Any]) -> Any:
+    node = record
+    for token in tokens:
+        node = node[token]
+    return node
+
+
+_CONTAINS_FAMILY = ("minContains", "maxContains")
+_DEPENDENCY_KEYWORDS = ("dependentRequired", "dependencies")
+
+
+def canonical(issues: Iterable[SchemaIssue]) -> List[SchemaIssue]:
+    """The issues of one record in the one form both backends report (docs/metrics.md, "Error sets").
+
+    * duplicates are dropped and the list is sorted;
+    * ``unevaluatedProperties`` / ``unevaluatedItems`` of a schema object are
+      dropped for a value that fails another keyword of the same schema object:
+      what counts as evaluated then depends on which subschema failed, and the
+      libraries decide that differently; the other failure is reported.
+    """
+    unique = set(issues)
+    failing = {(i.json_path, i.schema_path.rsplit("/", 1)[0]) for i in unique
+               if i.keyword not in ("unevaluatedProperties", "unevaluatedItems")}
+    kept = [i for i in unique
+            if i.keyword not in ("unevaluatedProperties", "unevaluatedItems")
+            or (i.json_path, i.schema_path.rsplit("/", 1)[0]) not in failing]
+    return sorted(kept)
+
 
 class Backend:
     """Common interface: ``check(records) -> [(index, issues)]`` for invalid records only.
@@ -205,10 +262,58 @@ class Backend:
     """
 
     name = "?"
+    #: Records nested deeper than this are not validated (set from ``ScanOptions.max_depth``).
+    max_depth = MAX_DEPTH
 
     def __init__(self, bundle: SchemaBundle):
         self.bundle = bundle
+        self.index = SchemaIndex(bundle)
         self._where_cache: Dict[Tuple[str, Tuple[Any, ...]], str] = {}
+
+    def _issue(self, tokens: List[Any], uri: str, schema_tokens: Tuple[Any, ...], keyword: str, instance: Any,
+               detail: Optional[Dict[str, Any]] = None) -> SchemaIssue:
+        """One issue, its message worded from the schema's own value of ``keyword``.
+
+        The facts in a message (limits, options, constants, patterns) are read
+        from the schema as written, never from a library's error: ``2.0`` stays
+        ``2.0`` and object keys keep the schema's order, whichever backend found it.
+        """
+        if keyword in _CONTAINS_FAMILY:
+            # jsonschema names ``contains``, jsonschema-rs the count keyword: one name, ``contains``.
+            keyword, schema_tokens = "contains", schema_tokens[:-1] + ("contains",)
+        cut = _dependency_cut(self.index, uri, schema_tokens)
+        if cut is not None:
+            keyword, schema_tokens = schema_tokens[cut], schema_tokens[:cut + 1]
+        value = self.index.value_at(uri, schema_tokens)
+        facts: Dict[str, Any] = dict(detail or {})
+        if keyword == "contains":
+            parent = self.index.value_at(uri, schema_tokens[:-1])
+            parent = parent if isinstance(parent, dict) else {}
+            facts["min"] = parent.get("minContains", 1)
+            facts["max"] = parent.get("maxContains")
+        elif keyword in _DEPENDENCY_KEYWORDS:
+            facts["missing"] = _missing_dependencies(value, instance)
+        if keyword == "type":
+            facts["types"] = sorted(value) if isinstance(value, list) else [value]
+        elif keyword == "enum":
+            facts["options"] = value if isinstance(value, list) else []
+        elif keyword == "const":
+            facts["expected"] = value
+        elif keyword == "pattern":
+            facts["pattern"] = value
+        elif "limit" not in facts:
+            facts["limit"] = value
+        return SchemaIssue(json_path(tokens), self._where(uri, schema_tokens), keyword,
+                           describe(keyword, instance, facts), tuple(tokens))
+
+    def _array_issue(self, tokens: List[Any], uri: str, schema_tokens: Tuple[Any, ...], array: Any) -> SchemaIssue:
+        """The one issue of an array with items beyond what ``items: false`` / ``additionalItems: false`` allow."""
+        keyword = str(schema_tokens[-1])
+        parent = self.index.value_at(uri, schema_tokens[:-1])
+        positional = parent.get("prefixItems" if keyword == "items" else "items") if isinstance(parent, dict) else None
+        allowed = len(positional) if isinstance(positional, list) else 0
+        return SchemaIssue(json_path(tokens), self._where(uri, schema_tokens), keyword,
+                           describe(keyword, array, {"allowed": allowed}), tuple(tokens))
 
     def _where(self, uri: str, tokens) -> str:
         """``name#pointer`` for a schema location (cached: the same few locations fail again and again)."""
@@ -287,7 +392,7 @@ class ReferenceBackend(Backend):
             TooDeep: nesting deeper than :data:`MAX_DEPTH`.
         """
         depth = depth_of(record)
-        if depth > MAX_DEPTH:
+        if depth > self.max_depth:
             raise TooDeep(depth)
         if depth > 40:  # jsonschema recurses ~8 Python frames per level
             old = sys.getrecursionlimit()
@@ -303,25 +408,25 @@ class ReferenceBackend(Backend):
         required_seen: Dict[Tuple[str, str], int] = {}
         out = []
         for error in errors:
-            out.extend(self._normalise(error, required_seen))
-        return sorted(set(out))
+            out.extend(self._normalise(error, required_seen, record))
+        return canonical(out)
 
-    def _normalise(self, error, required_seen) -> List[SchemaIssue]:
+    def _normalise(self, error, required_seen, record: Any) -> List[SchemaIssue]:
         keyword = error.validator if error.validator is not None else "false"
         instance = error.instance
         tokens = list(error.absolute_path)
         if keyword == "not" and id(error.schema) in self._translation.false_ids:
             uri, schema_tokens = self._translation.origin[id(error.schema)]
-            return [SchemaIssue(json_path(tokens), self._where(uri, schema_tokens), "false",
-                                describe("false", instance, {}), tuple(tokens))]
-        where = self._location(error, keyword, tokens)
-        value = error.validator_value
+            return [self._issue(tokens, uri, schema_tokens, "false", instance)]
+        if keyword == "not" and id(error.schema) in self._translation.array_false_ids and tokens:
+            uri, schema_tokens = self._translation.origin[id(error.schema)]
+            return [self._array_issue(tokens[:-1], uri, schema_tokens, _value_at(record, tokens[:-1]))]
+        uri, schema_tokens = self._location(error, keyword, tokens)
         detail: Dict[str, Any] = {}
-        if keyword == "type":
-            detail["types"] = sorted(value) if isinstance(value, list) else [value]
-        elif keyword == "required":
+        if keyword == "required":
+            value = error.validator_value
             missing = [p for p in value if isinstance(instance, dict) and p not in instance]
-            key = (json_path(tokens), where)
+            key = (json_path(tokens), uri, schema_tokens)
             index = required_seen.get(key, 0)
             required_seen[key] = index + 1
             detail["property"] = missing[index] if index < len(missing) else None
@@ -330,35 +435,25 @@ class ReferenceBackend(Backend):
             patterns = error.schema.get("patternProperties", {})
             detail["unexpected"] = [
                 k for k in instance
-                if k not in props and not any(re.search(p, k) for p in patterns)
+                if k not in props and not any(_search(p, k) for p in patterns)
             ]
-        elif keyword == "pattern":
-            detail["pattern"] = self._translation.original_pattern.get(value, value)
-        elif keyword == "enum":
-            detail["options"] = value
-        elif keyword == "const":
-            detail["expected"] = value
-        else:
-            detail["limit"] = value
-        path = json_path(tokens)
-        return [SchemaIssue(path, where, keyword, describe(keyword, instance, detail), tuple(tokens))]
+        return [self._issue(tokens, uri, schema_tokens, keyword, instance, detail)]
 
-    def _location(self, error, keyword: str, instance_tokens: List[Any]) -> str:
+    def _location(self, error, keyword: str, instance_tokens: List[Any]) -> Tuple[str, Tuple[Any, ...]]:
         schema = error.schema
         if isinstance(schema, dict):
             origin = self._translation.origin.get(id(schema))
             if origin is not None:
                 uri, tokens = origin
-                return self._where(uri, tokens + (keyword,))
-        # A false subschema: jsonschema reports the keyword holding it, not the member.
-        tokens = [self._translation.original_pattern.get(t, t) if isinstance(t, str) else t
-                  for t in error.absolute_schema_path]
-        node: Any = self.bundle.root
-        for t in tokens:
-            node = node.get(t) if isinstance(node, dict) else (node[t] if isinstance(node, list) and isinstance(t, int) and t < len(node) else None)
-        if isinstance(node, dict) and instance_tokens and instance_tokens[-1] in node and tokens and tokens[-1] == "properties":
-            tokens.append(instance_tokens[-1])
-        return self._where(self.bundle.root_uri, tokens)
+                return uri, tokens + (keyword,)
+            origin = metaschema_origin().get(id(schema))
+            if origin is not None:  # a keyword of a metaschema the schema refers to
+                uri, tokens = origin
+                return uri, tokens + (keyword,)
+        # Not a copied subschema (cannot happen for dict schemas): the relative path from the root.
+        tokens = tuple(self._translation.original_pattern.get(t, t) if isinstance(t, str) else t
+                       for t in error.absolute_schema_path)
+        return self.bundle.root_uri, tokens
 
 
 def _refuse_retrieval(uri: str):
@@ -380,9 +475,12 @@ class FastBackend(Backend):
             "2020-12": jsonschema_rs.Draft202012Validator,
         }[bundle.dialect]
         others = [(uri, doc) for uri, doc in bundle.documents.items() if uri != bundle.root_uri]
+        # Documents without ``$schema`` are read in the bundle's dialect (the library's default is 2020-12).
+        draft = {"draft-07": jsonschema_rs.Draft7, "2019-09": jsonschema_rs.Draft201909,
+                 "2020-12": jsonschema_rs.Draft202012}[bundle.dialect]
         kwargs = dict(validate_formats=False, retriever=_refuse_retrieval)
         try:
-            registry = jsonschema_rs.Registry(others, retriever=_refuse_retrieval) if others else None
+            registry = jsonschema_rs.Registry(others, draft=draft, retriever=_refuse_retrieval) if others else None
             self._validator = cls(bundle.root, registry=registry, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the library raises ValueError or its own types
             raise ToolError(f"{bundle.label}: jsonschema-rs rejects the schema: {str(exc).splitlines()[0]}") from None
@@ -390,9 +488,13 @@ class FastBackend(Backend):
         self._batch = None
         self._invalid_last_batch = False
         self._is_record_valid = self._validator.is_valid
-        if isinstance(bundle.root, dict):
+        if isinstance(bundle.root, bool):
+            # A root of ``true`` accepts any JSON value, but a metrics line must still be an object.
+            accepted = bundle.root
+            self._is_record_valid = lambda record: accepted and type(record) is dict
+        else:
             try:
-                batch_registry = jsonschema_rs.Registry(list(bundle.documents.items()), retriever=_refuse_retrieval)
+                batch_registry = jsonschema_rs.Registry(list(bundle.documents.items()), draft=draft, retriever=_refuse_retrieval)
                 wrapper = {"$schema": DIALECT_URI[bundle.dialect], "type": "array", "items": {"allOf": [{"type": "object"}, {"$ref": bundle.root_uri}]}}
                 self._batch = cls(wrapper, registry=batch_registry, **kwargs)
                 one = {"$schema": DIALECT_URI[bundle.dialect], "allOf": [{"type": "object"}, {"$ref": bundle.root_uri}]}
@@ -458,33 +560,48 @@ class FastBackend(Backend):
             errors = list(islice(self._validator.iter_errors(record), MAX_ISSUES_PER_RECORD))
         except ValueError:  # the library's recursion limit when building an error's instance
             raise TooDeep(depth_of(record)) from None
-        return sorted({self._normalise(e, record) for e in errors})
+        return canonical([issue for e in errors for issue in self._normalise(e, record)])
 
-    def _normalise(self, error, record: Any) -> SchemaIssue:
+    def _normalise(self, error, record: Any) -> List[SchemaIssue]:
         kind = error.kind
         name = kind.name
-        schema_tokens = list(error.schema_path)
-        keyword = "false" if name == "falseSchema" else (str(schema_tokens[-1]) if schema_tokens else name)
+        uri, schema_tokens = self._location(error)
         facts = kind.as_dict()
+        instance = error.instance
+        tokens = self._typed_path(record, error.instance_path)
+        if name == "propertyNames":
+            # The library wraps the error about the name; the name is the instance.
+            inner = facts.get("error")
+            if inner is not None:
+                instance = inner.instance
+                facts = inner.kind.as_dict()
+                name = inner.kind.name
+                if name != "falseSchema" and schema_tokens and schema_tokens[-1] == "propertyNames":
+                    inner_path = list(inner.schema_path)
+                    schema_tokens = schema_tokens + (str(inner_path[-1]) if inner_path else name,)
+        keyword = "false" if name == "falseSchema" else (str(schema_tokens[-1]) if schema_tokens else name)
+        if (schema_tokens and schema_tokens[-1] in ("items", "additionalItems")
+                and self.index.value_at(uri, schema_tokens) is False):
+            # One finding per array (the reference's form), not one per extra item.
+            if name == "falseSchema" and tokens:
+                tokens = tokens[:-1]
+            return [self._array_issue(tokens, uri, schema_tokens, _value_at(record, tokens))]
+        if keyword == "false" and schema_tokens and schema_tokens[-1] == "propertyNames" and isinstance(instance, dict):
+            # ``propertyNames: false``: every name fails, one finding each (as the reference reports).
+            return [self._issue(tokens, uri, schema_tokens, "false", key) for key in instance]
         detail: Dict[str, Any] = {}
-        if keyword == "type":
-            detail["types"] = sorted(facts.get("types", ()))
-        elif keyword == "required":
+        if keyword == "required":
             detail["property"] = facts.get("property")
         elif keyword == "additionalProperties":
             detail["unexpected"] = list(facts.get("unexpected", ()))
-        elif keyword == "pattern":
-            detail["pattern"] = facts.get("pattern")
-        elif keyword == "enum":
-            detail["options"] = facts.get("options")
-        elif keyword == "const":
-            detail["expected"] = facts.get("expected_value")
-        elif "limit" in facts:
-            detail["limit"] = facts["limit"]
-        uri = self.bundle.root_uri if len(self.bundle.documents) == 1 else self._document_of(schema_tokens)
-        tokens = self._typed_path(record, error.instance_path)
-        return SchemaIssue(json_path(tokens), self._where(uri, schema_tokens),
-                           keyword, describe(keyword, error.instance, detail), tuple(tokens))
+        return [self._issue(tokens, uri, schema_tokens, keyword, instance, detail)]
+
+    def _location(self, error) -> Tuple[str, Tuple[Any, ...]]:
+        """(document, pointer tokens) of the failing keyword, through ``$ref`` and embedded ``$id``."""
+        found = self.index.locate(error.absolute_keyword_location)
+        if found is not None:
+            return found
+        return self.bundle.root_uri, tuple(error.schema_path)
 
     @staticmethod
     def _typed_path(record: Any, tokens) -> List[Any]:
@@ -505,28 +622,29 @@ class FastBackend(Backend):
             out.append(token)
         return out
 
-    def _document_of(self, tokens: List[Any]) -> str:
-        """The document in which the schema path exists (root first).
 
-        ``jsonschema-rs`` gives the location inside the ``$ref`` target without
-        naming the document; with one document (the usual case) it is the root.
-        """
-        if len(self.bundle.documents) == 1:
-            return self.bundle.root_uri
-        for uri in [self.bundle.root_uri] + [u for u in self.bundle.documents if u != self.bundle.root_uri]:
-            node: Any = self.bundle.documents[uri]
-            ok = True
-            for t in tokens[:-1]:
-                if isinstance(node, dict) and t in node:
-                    node = node[t]
-                elif isinstance(node, list) and isinstance(t, int) and t < len(node):
-                    node = node[t]
-                else:
-                    ok = False
-                    break
-            if ok:
-                return uri
-        return self.bundle.root_uri
+def _dependency_cut(index: SchemaIndex, uri: str, tokens: Tuple[Any, ...]) -> Optional[int]:
+    """Index of ``dependentRequired`` / array-form ``dependencies`` in ``tokens`` when the error is about it.
+
+    jsonschema-rs points inside the keyword (``dependentRequired/0``); the
+    finding names the keyword itself.
+    """
+    for i in range(len(tokens) - 1, -1, -1):
+        if tokens[i] in _DEPENDENCY_KEYWORDS and i < len(tokens) - 1:
+            value = index.value_at(uri, tokens[:i + 1])
+            member = value.get(tokens[i + 1]) if isinstance(value, dict) else None
+            if tokens[i] == "dependentRequired" or isinstance(member, list) or member is None:
+                return i
+            return None
+    return None
+
+
+def _missing_dependencies(value: Any, instance: Any) -> List[Tuple[str, str]]:
+    """``(present key, missing key)`` pairs of a ``dependentRequired`` / array ``dependencies`` value."""
+    if not isinstance(value, dict) or not isinstance(instance, dict):
+        return []
+    return [(key, need) for key, needs in value.items() if key in instance and isinstance(needs, list)
+            for need in needs if need not in instance]
 
 
 #: Keywords whose outcome depends on a number's value (not only on its type).

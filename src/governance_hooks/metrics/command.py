@@ -24,7 +24,7 @@ BUILTIN_SCHEMA = "<builtin>"
 CLI_SCHEMA = "<--schema>"
 CONFIG_KEYS = (
     "schema", "schemas", "backend", "max-errors", "allow-nan", "allow-blank-lines", "cross-checks",
-    "timestamp-keys", "jobs", "max-line-bytes", "max-decompressed-bytes", "exclude",
+    "timestamp-keys", "jobs", "max-line-bytes", "max-decompressed-bytes", "max-depth", "exclude",
 )
 
 
@@ -50,6 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="key holding a timestamp for --cross-check timestamps (repeatable; default: timestamp, time)")
     parser.add_argument("--jobs", metavar="N", type=int, default=None,
                         help="worker processes for large inputs (default: the usable cores)")
+    parser.add_argument("--max-line-bytes", metavar="N", type=int, default=None,
+                        help="longer lines are not validated, an error (default 16777216 = 16 MiB)")
+    parser.add_argument("--max-depth", metavar="N", type=int, default=None,
+                        help="records nested deeper are not validated, an error (default 256, at most 900)")
 
 
 def _option(args_value: Any, table: Dict[str, Any], key: str, kind, default, source) -> Any:
@@ -147,6 +151,7 @@ def _scan_options(args: argparse.Namespace, table: Dict[str, Any], source):
     Raises:
         ToolError: a value of the wrong type or out of range.
     """
+    from .backends import MAX_DEPTH
     from .crossline import CHECKS
     from .engine import default_jobs
     from .scan import ScanOptions
@@ -170,10 +175,25 @@ def _scan_options(args: argparse.Namespace, table: Dict[str, Any], source):
         max_errors=max_errors,
         cross_checks=tuple(dict.fromkeys(cross)),
         timestamp_keys=tuple(_option(args.timestamp_key, table, "timestamp-keys", list, ["timestamp", "time"], source)),
-        max_line_bytes=_option(None, table, "max-line-bytes", int, 16 << 20, source) or (16 << 20),
+        max_line_bytes=_option(getattr(args, "max_line_bytes", None), table, "max-line-bytes", int, 16 << 20, source)
+        or (16 << 20),
         max_decompressed_bytes=_option(None, table, "max-decompressed-bytes", int, 16 << 30, source) or (16 << 30),
+        max_depth=_max_depth(_option(getattr(args, "max_depth", None), table, "max-depth", int, MAX_DEPTH, source)),
     )
     return options, backend, jobs
+
+
+def _max_depth(value: int) -> int:
+    """``max-depth`` checked against what the parser and validators can take.
+
+    Raises:
+        ToolError: below 1 or above :data:`~.backends.MAX_DEPTH_CEILING`.
+    """
+    from .backends import MAX_DEPTH_CEILING
+
+    if not 1 <= value <= MAX_DEPTH_CEILING:
+        raise ToolError(f"max-depth must be between 1 and {MAX_DEPTH_CEILING} (got {value})")
+    return value
 
 
 #: Inputs at least this large get a progress bar when stderr is a terminal.

@@ -1,9 +1,12 @@
 """Exact diagnosis of one NDJSON line: the slow path behind the orjson fast path.
 
 Called only for lines the fast path could not take as they are (a syntax
-error, invalid UTF-8, ``NaN``, a blank line, deep nesting) or that may hold a
-duplicate key. It reports positions as 1-based *character* columns of the
-line (after the line's ``\\r`` and, on line 1, the BOM are removed).
+error, invalid UTF-8, ``NaN``, a blank line, deep nesting, an integer beyond
+64 bits) or that may hold a duplicate key. Parsing is done by the project's
+one JSON reader with positions, :func:`governance_hooks.jsonpos.parse`; this
+module turns what it learns into findings. Positions are 1-based *character*
+columns of the line (after the line's ``\\r`` and, on line 1, the BOM are
+removed): a CRLF line reports the same columns as its LF twin.
 
 Rules implemented: RFC 8259 §2 (JSON text), §4 (names SHOULD be unique), §6
 (no literal for non-finite numbers), §8.1 (UTF-8).
@@ -11,26 +14,19 @@ Rules implemented: RFC 8259 §2 (JSON text), §4 (names SHOULD be unique), §6
 
 from __future__ import annotations
 
-import json
 import re
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from ..jsonpos import BOM, Document, JsonPositionError, child_pointer, parse, split_pointer
 from .paths import json_path
 
-#: Tokens that matter for structure: strings (whole), brackets, colon, comma,
-#: and the non-standard number literals. Numbers, ``true``, ``false`` and
-#: ``null`` are skipped by ``finditer``; they do not change structure.
-#: Only lines that already parsed are tokenised, so every string is terminated:
-#: the quadratic case (an unterminated string tried from every quote) cannot occur.
-#: Strings are matched as an unrolled loop (``[^"\\]*`` runs between escapes), which
-#: keeps ``re`` from storing a backtracking point per character: a 5 MB string costs
-#: about 5 MB instead of about 740 MB.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|-?Infinity|NaN', re.DOTALL)  # governance: ignore[redos/polynomial-backtracking]
-_WS = " \t\r\n"
 #: At most this many duplicate-key / NaN problems are reported per line.
 MAX_PROBLEMS_PER_LINE = 100
+#: Nesting accepted when only positions are wanted (the record was already parsed and measured).
+_ANY_DEPTH = 1 << 30
+_DIGITS = re.compile(r"-?[0-9]+")
+_WS = " \t\r\n"
 
 
 @dataclass
@@ -51,7 +47,7 @@ class LineDiagnosis:
         value: the parsed value (``None`` when it could not be parsed; see ``parsed``).
         parsed: the line is a JSON text (possibly with ``NaN`` literals).
         problems: reading problems (syntax, encoding, NaN literals, duplicate keys).
-        incomplete: a budget stopped the parse (nesting too deep); not a syntax error.
+        incomplete: why the record was not read (nesting beyond ``max_depth``); not a syntax error.
     """
 
     value: Any = None
@@ -65,17 +61,20 @@ def _char_column(raw: bytes, byte_offset: int) -> int:
     return len(raw[:byte_offset].decode("utf-8", "replace")) + 1
 
 
-def _reject_constant(name: str):
-    raise ValueError(name)
+def line_text(raw: bytes) -> str:
+    """The line as text for parsing: UTF-8 (``errors="replace"``), one trailing ``\\r`` removed."""
+    text = raw.decode("utf-8", "replace")
+    return text[:-1] if text.endswith("\r") else text
 
 
-def diagnose(raw: bytes, allow_nan: bool) -> LineDiagnosis:
+def diagnose(raw: bytes, allow_nan: bool, max_depth: int = 256) -> LineDiagnosis:
     """Parse ``raw`` (one line, no ``\\n``) with exact diagnostics.
 
     Returns a :class:`LineDiagnosis`; never raises for any input bytes.
     ``NaN``/``Infinity``/``-Infinity`` parse to floats and are reported as
     ``metrics/non-standard-number`` unless ``allow_nan``. Duplicate keys are
     reported as ``metrics/duplicate-key`` with the column of the repeated name.
+    A record nested deeper than ``max_depth`` (1 for ``{}``) is ``incomplete``.
     """
     result = LineDiagnosis()
     try:
@@ -87,122 +86,100 @@ def diagnose(raw: bytes, allow_nan: bool) -> LineDiagnosis:
             f"invalid UTF-8 byte 0x{raw[exc.start]:02x} at column {col}",
         ))
         return result
+    if text.endswith("\r"):
+        text = text[:-1]  # JSON whitespace; removed so columns match the LF form of the line
+    if text.startswith(BOM):  # the reader removed the file's own BOM; this one is inside the file
+        result.problems.append(Problem(
+            "metrics/invalid-json", 1, "invalid JSON: byte order mark inside the file (only allowed, and still "
+            "discouraged, at its start) at column 1"))
+        return result
     try:
-        value = json.loads(text)
-    except RecursionError:
-        result.incomplete = "nesting too deep to parse"
+        doc = parse(text, max_depth=max_depth, allow_nan=True)
+    except JsonPositionError as exc:
+        if exc.reason == "depth":
+            result.incomplete = f"nested more than max-depth ({max_depth}) levels deep"
+        else:
+            result.problems.append(_syntax_problem(text, exc))
         return result
-    except json.JSONDecodeError as exc:
-        result.problems.append(_syntax_problem(text, exc))
-        return result
-    except ValueError:  # int() refused an integer literal longer than Python's digit limit
-        result.problems.append(_long_integer_problem(text))
-        return result
-    result.value = value
+    result.value = doc.value
     result.parsed = True
-    scan_tokens(text, result, allow_nan)
+    result.problems.extend(_document_problems(doc, allow_nan))
     return result
 
 
-def _syntax_problem(text: str, exc: json.JSONDecodeError) -> Problem:
-    column = exc.colno
-    msg = exc.msg
-    at_end = exc.pos >= len(text.rstrip(_WS))
-    if msg == "Extra data":
+def _syntax_problem(text: str, exc: JsonPositionError) -> Problem:
+    """The ``metrics/invalid-json`` finding for a parse error, worded for a log line."""
+    column = exc.column
+    msg = exc.message
+    at_end = exc.offset >= len(text.rstrip(_WS))
+    if exc.reason == "extra":
         msg = "extra data after the JSON value (two records on one line?)"
-    elif msg.startswith("Unterminated string"):
+    elif exc.reason == "string" and msg.startswith("Unterminated string"):
         msg = "unterminated string (truncated record?)"
-    elif msg.startswith("Unexpected UTF-8 BOM"):
+    elif exc.reason == "string":
+        msg = msg[0].lower() + msg[1:]
+    elif exc.reason == "number":
+        match = _DIGITS.match(text, exc.offset)
+        digits = len(match.group().lstrip("-")) if match else 0
+        limit = msg.rsplit(" digits Python converts", 1)[0].rsplit(" ", 1)[-1]
+        msg = f"integer literal of {digits} digits is too long (limit {limit})"
+    elif exc.reason == "character" and text[exc.offset:exc.offset + 1] == BOM:
         msg = "byte order mark inside the file (only allowed, and still discouraged, at its start)"
-    elif at_end:
-        msg = f"unexpected end of line, {msg[0].lower()}{msg[1:]} (truncated record?)"
+    elif exc.reason == "end" or at_end:
+        msg = "unexpected end of line" + ("" if exc.reason == "end" else f", {msg}") + " (truncated record?)"
     return Problem("metrics/invalid-json", column, f"invalid JSON: {msg} at column {column}")
 
 
-#: Strings (skipped whole) and number literals, in document order.
-_NUMBER_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?', re.DOTALL)  # governance: ignore[redos/polynomial-backtracking]
+def _typed_tokens(value: Any, pointer: str) -> List[Any]:
+    """The reference tokens of ``pointer`` with array indices as ints (walking ``value``)."""
+    tokens: List[Any] = []
+    node = value
+    for token in split_pointer(pointer):
+        if isinstance(node, list):
+            index = int(token)
+            tokens.append(index)
+            node = node[index] if 0 <= index < len(node) else None
+        else:
+            tokens.append(token)
+            node = node.get(token) if isinstance(node, dict) else None
+    return tokens
 
 
-def _long_integer_problem(text: str) -> Problem:
-    """The finding for a line whose parse stopped at an integer literal with too many digits.
-
-    Python's ``int`` refuses to convert more than ``sys.get_int_max_str_digits()``
-    digits (4300 by default; CVE-2020-10735) and ``json`` passes that
-    ``ValueError`` through, worded for programmers. The parse stopped at the
-    first such literal, so every string before it is terminated and a token
-    walk finds it (a literal with a fraction or exponent is a float, never refused).
-    """
-    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
-    for match in _NUMBER_TOKEN.finditer(text):
-        token = match.group()
-        if token[0] == '"' or not token.lstrip("-").isdigit():
-            continue
-        digits = len(token) - (token[0] == "-")
-        if limit and digits > limit:
-            column = match.start() + 1
-            return Problem(
-                "metrics/invalid-json", column,
-                f"invalid JSON: integer literal of {digits} digits is too long (limit {limit}) at column {column}",
-            )
-    return Problem("metrics/invalid-json", 1, "invalid JSON: a number cannot be converted at column 1")  # pragma: no cover
-
-
-def scan_tokens(text: str, result: LineDiagnosis, allow_nan: bool) -> None:
-    """Find duplicate keys and non-standard number literals in a line that parsed.
-
-    An iterative token walk (no recursion, so any nesting depth is safe) that
-    tracks the JSON path of each container; appends :class:`Problem` s to ``result``.
-    """
-    # Stack entries: [kind, keys_seen_or_None, current_key_or_index]
-    stack: List[list] = []
-    last_string: Optional[Tuple[str, int]] = None
-    for match in _TOKEN.finditer(text):
-        if len(result.problems) >= MAX_PROBLEMS_PER_LINE:
-            break
-        tok = match.group()
-        first = tok[0]
-        if first == '"':
-            last_string = (tok, match.start())
-            continue
-        if first == ":":
-            if stack and stack[-1][0] == "{" and last_string is not None:
-                raw_name = last_string[0]
-                name = json.loads(raw_name) if "\\" in raw_name else raw_name[1:-1]
-                frame = stack[-1]
-                if name in frame[1]:
-                    col = last_string[1] + 1
-                    where = json_path(_path_of(stack[:-1]))
-                    result.problems.append(Problem(
-                        "metrics/duplicate-key", col,
-                        f"duplicate key {name!r} in {where} at column {col} (readers disagree on which value wins)",
-                        json_path(_path_of(stack[:-1]) + [name]),
-                    ))
-                else:
-                    frame[1].add(name)
-                frame[2] = name
-            last_string = None
-            continue
-        last_string = None
-        if first in "{[":
-            stack.append([first, set() if first == "{" else None, None if first == "{" else 0])
-        elif first in "}]":
-            if stack:
-                stack.pop()
-        elif first == ",":
-            if stack and stack[-1][0] == "[":
-                stack[-1][2] += 1
-        elif not allow_nan:  # NaN / Infinity / -Infinity outside a string
-            col = match.start() + 1
-            path = json_path(_path_of(stack))
-            result.problems.append(Problem(
+def _document_problems(doc: Document, allow_nan: bool) -> List[Problem]:
+    """Duplicate keys and (unless ``allow_nan``) non-finite literals of a parsed line, in line order."""
+    found: List[Tuple[int, Problem]] = []
+    for pointer, offset in zip(doc.duplicates, doc.duplicate_offsets):
+        tokens = _typed_tokens(doc.value, pointer)
+        col = offset + 1
+        where = json_path(tokens[:-1])
+        found.append((offset, Problem(
+            "metrics/duplicate-key", col,
+            f"duplicate key {tokens[-1]!r} in {where} at column {col} (readers disagree on which value wins)",
+            json_path(tokens),
+        )))
+    if not allow_nan:
+        for pointer, offset in doc.non_finite.items():
+            tok = doc.text[offset:offset + 9]
+            tok = "-Infinity" if tok.startswith("-") else ("NaN" if tok.startswith("N") else "Infinity")
+            col = offset + 1
+            path = json_path(_typed_tokens(doc.value, pointer))
+            found.append((offset, Problem(
                 "metrics/non-standard-number", col,
-                f"{tok} at {path} (column {col}) is not JSON; write null or a string, or use --allow-nan",
+                f"{tok} at {path} (column {col}) is not JSON; accept it with --allow-nan, or write the "
+                f"string \"{tok}\" where the schema allows strings (the builtin schema does; it rejects null)",
                 path,
-            ))
+            )))
+    found.sort(key=lambda item: item[0])
+    return [problem for _, problem in found[:MAX_PROBLEMS_PER_LINE]]
 
 
-def _path_of(stack: List[list]) -> list:
-    return [frame[2] for frame in stack if frame[2] is not None]
+def duplicate_problems(raw: bytes) -> List[Problem]:
+    """``metrics/duplicate-key`` problems of a line the fast parser accepted (any nesting)."""
+    try:
+        doc = parse(line_text(raw), max_depth=_ANY_DEPTH, allow_nan=True)
+    except JsonPositionError:  # pragma: no cover - the fast parser accepted the line
+        return []
+    return _document_problems(doc, allow_nan=True)
 
 
 def value_column(text: str, target: List[Any]) -> Optional[int]:
@@ -217,55 +194,22 @@ def value_columns(text: str, targets: Set[Tuple[Any, ...]]) -> Dict[Tuple[Any, .
     ``metrics/non-standard-number``, so every finding about one value points at
     the same place: ``"loss": true`` points at ``true`` (with duplicate names,
     at the last value, the one parsers keep); an array element at its first
-    character; ``1`` for the root. Paths not found are absent from the result. One iterative token walk
-    (as :func:`scan_tokens`) serves every target, so a line with many findings
-    costs one pass.
+    character; ``1`` for the root. Paths not found are absent from the result.
+    One parse of the line serves every target.
     """
+    if text.endswith("\r"):
+        text = text[:-1]
+    try:
+        offsets = parse(text, max_depth=_ANY_DEPTH, allow_nan=True).offsets if text.strip(_WS) else {}
+    except JsonPositionError:
+        offsets = {}
     found: Dict[Tuple[Any, ...], int] = {}
-    if () in targets:
-        found[()] = 1
-    depths = {len(t) for t in targets if t}
-    if not depths:
-        return found
-    stack: List[list] = []
-    last_string: Optional[Tuple[str, int]] = None
-    for match in _TOKEN.finditer(text):
-        tok = match.group()
-        first = tok[0]
-        if first == '"':
-            last_string = (tok, match.start())
-            continue
-        if first == ":":
-            if stack and stack[-1][0] == "{" and last_string is not None:
-                raw_name = last_string[0]
-                stack[-1][2] = json.loads(raw_name) if "\\" in raw_name else raw_name[1:-1]
-                if len(stack) in depths:
-                    path = tuple(_path_of(stack))
-                    if path in targets:
-                        found[path] = _next_value_column(text, match.end())
-            last_string = None
-            continue
-        last_string = None
-        if first in "{[":
-            stack.append([first, None, None if first == "{" else 0])
-            if first == "[" and len(stack) in depths:
-                path = tuple(_path_of(stack))
-                if path in targets:
-                    found[path] = _next_value_column(text, match.end())
-        elif first in "}]":
-            if stack:
-                stack.pop()
-        elif first == ",":
-            if stack and stack[-1][0] == "[":
-                stack[-1][2] += 1
-                if len(stack) in depths:
-                    path = tuple(_path_of(stack))
-                    if path in targets:
-                        found[path] = _next_value_column(text, match.end())
+    for target in targets:
+        pointer = ""
+        for token in target:
+            pointer = child_pointer(pointer, token)
+        if pointer in offsets:
+            found[target] = offsets[pointer] + 1
+        elif not target:
+            found[target] = 1
     return found
-
-
-def _next_value_column(text: str, position: int) -> int:
-    while position < len(text) and text[position] in _WS:
-        position += 1
-    return position + 1

@@ -83,6 +83,17 @@ def describe(keyword: str, instance: Any, detail: Mapping[str, Any]) -> str:
         return f"{v} is not one of {_either([show(o) for o in detail.get('options', ())])}"
     if keyword == "const":
         return f"{v} is not the expected constant {show(detail.get('expected'))}"
+    if keyword in ("items", "additionalItems") and "allowed" in detail:
+        count = len(instance) if isinstance(instance, list) else 0
+        return f"array has {count} items, more than the {detail['allowed']} allowed ({keyword}: false)"
+    if keyword == "contains":
+        bounds = f"at least {detail.get('min', 1)}"
+        if detail.get("max") is not None:
+            bounds += f" and at most {detail['max']}"
+        return f"{v} must have {bounds} items matching 'contains'"
+    if keyword in ("dependentRequired", "dependencies") and "missing" in detail:
+        pairs = "; ".join(f"{need!r} (required by {key!r})" for key, need in detail["missing"])
+        return f"missing {pairs}"
     limit = detail.get("limit")
     if keyword == "minimum":
         return f"{v} is less than the minimum {show(limit)}"

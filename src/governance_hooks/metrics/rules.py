@@ -119,11 +119,12 @@ RULES = (
     ),
     Rule(
         "metrics/analysis-incomplete",
-        Severity.WARNING,
-        "Part of a file was not checked because a budget was exceeded.",
-        "Lines longer than `max-line-bytes`, nesting deeper than the parser's limit, or more "
-        "decompressed data than `max-decompressed-bytes` are reported instead of checked, so a "
-        "hostile file cannot exhaust memory or time. Raise the budget if the input is legitimate.",
+        Severity.ERROR,
+        "Part of a file was not validated because a budget was exceeded.",
+        "Lines longer than `max-line-bytes`, records nested deeper than `max-depth`, or more "
+        "decompressed data than `max-decompressed-bytes` are reported instead of validated, so a "
+        "hostile file cannot exhaust memory or time. What was not validated cannot pass, so this is "
+        "an error by default (fail closed). Raise the budget if the input is legitimate.",
     ),
     Rule(
         "metrics/errors-truncated",

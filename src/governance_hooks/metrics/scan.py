@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..findings import Finding, Location
-from .backends import MAX_DEPTH, Backend, ReferenceBackend, TooDeep, depth_of
+from .backends import MAX_DEPTH, MAX_DEPTH_CEILING, Backend, ReferenceBackend, TooDeep, depth_of
 from .crossline import CrossLineChecker
-from .lineparse import LineDiagnosis, diagnose, scan_tokens, value_columns
+from .lineparse import diagnose, duplicate_problems, line_text, value_columns
 from .paths import json_path
 from .reader import BudgetExceeded, ReadFailure, TooLong, read_blocks
 from .rules import RULES
@@ -32,6 +32,9 @@ try:  # the fast parser is optional (the ``fast`` extra)
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised where orjson is absent
     _orjson = None
+
+#: Deepest record orjson writes back; deeper ones are always measured by the duplicate-key pass.
+_ORJSON_WRITE_DEPTH = 254
 
 #: Lines per range compared when a block's colon counts differ (a duplicate somewhere in it).
 DUP_CHUNK = 32
@@ -51,6 +54,7 @@ class ScanOptions:
     timestamp_keys: Tuple[str, ...] = ("timestamp", "time")
     max_line_bytes: int = 16 << 20
     max_decompressed_bytes: int = 16 << 30
+    max_depth: int = MAX_DEPTH
     block_size: int = 1 << 20
 
 
@@ -107,12 +111,16 @@ class FileScanner:
         self.options = options
         self._dups_last_block = False
         self._reference = reference if reference is not None else (backend if isinstance(backend, ReferenceBackend) else None)
+        backend.max_depth = options.max_depth
+        if self._reference is not None:
+            self._reference.max_depth = options.max_depth
 
     @property
     def reference(self) -> Backend:
         """The reference backend, built on first use (records the fast backend cannot take)."""
         if self._reference is None:
             self._reference = ReferenceBackend(self.backend.bundle)
+            self._reference.max_depth = self.options.max_depth
         return self._reference
 
     def scan(self, path: Path, rel: str, start: int = 0, end: Optional[int] = None) -> ScanResult:
@@ -172,6 +180,8 @@ class FileScanner:
                 except Exception:  # noqa: BLE001
                     slow.append(len(records))
                     records.append(None)
+            if buffer is None or _has_long_digit_run(buffer):
+                slow = sorted(set(slow).union(_big_integer_lines(lines, records)))
         else:
             records = [None] * len(lines)
             slow = list(range(len(lines)))
@@ -185,19 +195,23 @@ class FileScanner:
             line_no = first + i
             if isinstance(raw, TooLong):
                 sink.add("metrics/analysis-incomplete", line_no, None,
-                         f"line is {int(raw)} bytes long, more than max-line-bytes ({opts.max_line_bytes}); not checked")
+                         f"line is {int(raw)} bytes long, more than max-line-bytes ({opts.max_line_bytes}); "
+                         f"not validated: it is skipped unread so that one line cannot exhaust memory "
+                         f"(raise max-line-bytes to check it)")
                 continue
             if not raw.strip(b" \t\r"):
                 if not opts.allow_blank_lines:
                     sink.add("metrics/blank-line", line_no, 1, "blank line (JSON Lines has no empty records)")
                 continue
-            diag = diagnose(raw, opts.allow_nan)
+            diag = diagnose(raw, opts.allow_nan, opts.max_depth)
             for problem in diag.problems:
                 sink.add(problem.rule_id, line_no, problem.column, problem.message,
                          {"json_path": problem.json_path} if problem.json_path else None,
                          identity=f"{problem.rule_id}:{problem.message.split(' at column')[0]}")
             if diag.incomplete:
-                sink.add("metrics/analysis-incomplete", line_no, None, f"{diag.incomplete}; not checked")
+                sink.add("metrics/analysis-incomplete", line_no, None,
+                         f"record is {diag.incomplete}; not validated: the validators recurse once per level "
+                         f"(raise max-depth, up to {MAX_DEPTH_CEILING}, to check it)")
             elif diag.parsed:
                 odd[i] = diag.value
 
@@ -206,14 +220,24 @@ class FileScanner:
             # Records orjson could not write back are deeper than its limit (253):
             # measure them, and leave those beyond MAX_DEPTH unvalidated, whatever
             # the backend (the libraries' own limits differ).
-            for i in self._find_duplicates(lines, buffer, records, skip, first, sink):
+            deep = self._find_duplicates(lines, buffer, records, skip, first, sink)
+            if opts.max_depth < _ORJSON_WRITE_DEPTH:  # a lower budget: lines with that many brackets are measured
+                deep = set(deep).union(i for i, raw in enumerate(lines) if i not in skip and isinstance(raw, bytes)
+                                       and raw.count(b"{") + raw.count(b"[") > opts.max_depth)
+            for i in deep:
                 depth = depth_of(records[i])
-                if depth > MAX_DEPTH:
+                if depth > opts.max_depth:
                     self._report(first + i, records[i], TooDeep(depth), sink)
                     skip.add(i)
 
         # Validation: every parsed record (the refused lines' slots hold None and are skipped).
         for i, outcome in self.backend.check(records, skip) if len(skip) < len(records) else ():
+            if isinstance(outcome, TooDeep) and self.backend is not self.reference:
+                # Beyond the fast library's own nesting limit but within max-depth: the reference judges.
+                try:
+                    outcome = self.reference.issues(records[i])
+                except TooDeep as exc:
+                    outcome = exc
             self._report(first + i, records[i], outcome, sink, lines[i])
         for i, value in odd.items():
             if isinstance(value, dict) and self.backend.valid_despite_odd_values(value):
@@ -243,17 +267,19 @@ class FileScanner:
         """Columns of the values at ``paths`` in the line; only for findings that will be listed."""
         if sink.full or not isinstance(raw, bytes):
             return {}
-        return value_columns(raw.decode("utf-8", "replace"), {tuple(p) for p in paths})
+        return value_columns(line_text(raw), {tuple(p) for p in paths})
 
     def _report(self, line_no: int, record: Any, outcome: Any, sink: _Sink, raw: Any = None) -> None:
-        if not isinstance(record, dict):
+        # Too deep first: the slow path stops reading at max-depth before it knows the value's kind.
+        if not isinstance(record, dict) and not isinstance(outcome, TooDeep):
             sink.add("metrics/not-an-object", line_no, 1,
                      f"line is {_json_kind(record)}, not a JSON object (one record per line)")
             return
         if isinstance(outcome, TooDeep):
             sink.add("metrics/analysis-incomplete", line_no, None,
-                     f"record is nested {outcome.args[0] if outcome.args else 'too'} levels deep, "
-                     f"more than {MAX_DEPTH}; not validated")
+                     f"record is nested {outcome.args[0] if outcome.args else 'too many'} levels deep, "
+                     f"more than max-depth ({self.options.max_depth}); not validated: the validators recurse "
+                     f"once per level (raise max-depth, up to {MAX_DEPTH_CEILING}, to check it)")
             return
         columns = self._columns(sink, raw, {issue.tokens for issue in outcome}) if outcome else {}
         for issue in outcome:
@@ -333,13 +359,59 @@ class FileScanner:
                                                if i not in skip and isinstance(l, bytes) and b"\\u003" in l})
         self._dups_last_block = bool(suspects)
         for i in suspects:
-            diag = LineDiagnosis()
-            scan_tokens(lines[i].decode("utf-8"), diag, allow_nan=True)
-            for problem in diag.problems:
+            for problem in duplicate_problems(lines[i]):
                 sink.add(problem.rule_id, first + i, problem.column, problem.message,
                          {"json_path": problem.json_path},
                          identity=f"{problem.rule_id}:{problem.message.split(' at column')[0]}")
         return unwritable
+
+
+#: 19 digits in a row: the only way a line can hold an integer beyond 64 bits (|n| >= 2**63 has 19+ digits).
+#: Found by mapping every digit to "0" and searching for 19 zeros: two C-level passes (a regex
+#: ``[0-9]{19}`` retries at every digit and costs ~40 ns per byte on metric logs full of floats).
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN = b"0" * 19
+
+
+def _has_long_digit_run(data: bytes) -> bool:
+    return _NINETEEN in data.translate(_DIGITS_TO_ZERO)
+#: orjson reads an integer outside [-2**63, 2**64) as a float; such floats are at least this large.
+_BIG = float(2 ** 63)
+
+
+def _big_integer_lines(lines: List[Any], records: List[Any]) -> List[int]:
+    """Indices of lines whose record orjson may have rounded: a 19-digit run and a float of 2**63 or more.
+
+    orjson turns integers beyond 64 bits into floats (``18446744073709551616``
+    becomes ``1.8446744073709552e19``), which changes ``const``, ``enum``,
+    ``maximum``, ``multipleOf`` and ``uniqueItems`` verdicts. These lines go
+    to the exact slow path (``json``, arbitrary-precision integers). The block
+    scan for 19 digits is one C-level search; a record is walked only when its
+    line has such a run (digits inside strings are then ruled out by the walk).
+    """
+    found: List[int] = []
+    for i, raw in enumerate(lines):
+        if records[i] is None or not isinstance(raw, bytes) or not _has_long_digit_run(raw):
+            continue
+        if _has_big_float(records[i]):
+            found.append(i)
+            records[i] = None
+    return found
+
+
+def _has_big_float(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is float:
+            if abs(item) >= _BIG:
+                return True
+        elif kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return False
 
 
 def _json_kind(value: Any) -> str:

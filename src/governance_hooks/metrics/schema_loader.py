@@ -305,6 +305,18 @@ def validator_class(dialect: str):
     }[dialect]
 
 
+def _ecma_format_checker(cls):
+    """The dialect's format checker with ``regex`` judged as ECMA-262 (``\\p{L}`` is valid), not as ``re``."""
+    import jsonschema
+
+    from .ecma_regex import is_valid
+
+    checker = jsonschema.FormatChecker()
+    checker.checkers = dict(cls.FORMAT_CHECKER.checkers)
+    checker.checks("regex")(lambda value: not isinstance(value, str) or is_valid(value))
+    return checker
+
+
 def check_bundle(bundle: SchemaBundle) -> None:
     """Validate every document of the bundle against its dialect's metaschema.
 
@@ -318,7 +330,7 @@ def check_bundle(bundle: SchemaBundle) -> None:
         name = bundle.names.get(uri) or bundle.label
         cls = validator_class(dialect_of(doc, name) if isinstance(doc, dict) and "$schema" in doc else bundle.dialect)
         try:
-            error = jsonschema.exceptions.best_match(cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER).iter_errors(doc))
+            error = jsonschema.exceptions.best_match(cls(cls.META_SCHEMA, format_checker=_ecma_format_checker(cls)).iter_errors(doc))
         except RecursionError:
             raise ToolError(f"{name}: schema is nested too deeply to check") from None
         if error is not None:
