@@ -79,13 +79,16 @@ def test_shadowing_is_per_section():
 
 
 def test_invalid_sections():
+    # GitLab's SectionParser: `[]` has no name; `[Docs][x]` is the section Docs with `[x] @d` ignored
+    # (the count must be digits and default owners must follow a blank), so `docs/` has zero owners.
     found = findings("[] @a\n*\n[Docs][x] @d\ndocs/\n", ["docs/a"], dialect="gitlab")
-    assert brief(found) == [("codeowners/invalid-section", 1, 1), ("codeowners/invalid-section", 3, 7)]
+    assert brief(found) == [("codeowners/invalid-section", 1, 1), ("codeowners/missing-owner", 4, 1)]
 
 
-def test_owner_less_rule_in_a_section_without_defaults_is_noted():
+def test_rule_without_owners_in_a_section_without_defaults_is_a_gitlab_error():
     found = findings("[A]\nsrc/\n", ["src/a"])
-    assert brief(found) == [("codeowners/owner-less-rule", 2, 1)]
+    assert brief(found) == [("codeowners/missing-owner", 2, 1)]
+    assert found[0].severity.label == "error"
 
 
 def test_character_classes_are_allowed_in_gitlab():
@@ -98,9 +101,13 @@ def test_exclusion_unmatched_is_reported():
     assert brief(found) == [("codeowners/unmatched-pattern", 3, 1)]
 
 
-def test_inline_comments_are_flagged_in_gitlab_only():
+def test_inline_comments_in_gitlab():
+    # GitLab (File#extract_entry_info) reads every word after the pattern as an owner: `#` is a malformed
+    # owner (a syntax error) and `@b` becomes an owner; on a header it stops at `#` (SectionParser).
     text = "[Docs] @docs # section for the docs\ndocs/ @a # ask @b first\n"
     found = findings(text, ["docs/x.md"])
-    assert brief(found) == [("codeowners/inline-comment", 1, 14), ("codeowners/inline-comment", 2, 10)]
-    assert found[1].message == "GitLab does not support inline comments: `@b` in this comment would be parsed as owner(s)"
+    assert brief(found) == [("codeowners/inline-comment", 1, 14), ("codeowners/invalid-owner", 2, 10)]
+    assert found[1].message == ("GitLab has no inline comments: `#` and the words after it are read as owners; "
+                                "GitLab reports a malformed owner on this line and makes `@b` owner(s)")
+    assert owners(text, "docs/x.md") == (["@a", "@b"], 2)
     assert findings("docs/ @a # ask @b first\n", ["docs/x.md"], dialect="github") == []

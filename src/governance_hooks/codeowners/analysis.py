@@ -91,7 +91,13 @@ def analyze(model: CodeownersFile, files: Sequence[str], path: str, options: Opt
     active = [r for r in rules if not r.skipped]
 
     for rule in active:
-        if not rule.exclusion and not rule.effective_owners():
+        if model.dialect == "gitlab" and not rule.exclusion and not rule.owners and not rule.effective_owners():
+            section = f" and section [{shorten(rule.section.name, 40)}]" if rule.section and rule.section.name else ""
+            out.findings.append(finding(
+                "codeowners/missing-owner",
+                f"`{shorten(rule.pattern)}` has no owners{section} has no default owners: GitLab reports "
+                "zero owners as a syntax error", path, rule.pattern_span, identity=f"missing-owner:{rule.pattern}"))
+        elif not rule.exclusion and not rule.effective_owners():
             out.findings.append(finding(
                 "codeowners/owner-less-rule",
                 f"`{shorten(rule.pattern)}` has no owners: files it matches last are left without code owners",

@@ -283,6 +283,8 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
             "GitHub does not support escaping a leading `#` with `\\`", 0,
             "match the file with a wildcard instead, e.g. `?name`",
         )
+    if dialect == "gitlab":
+        return _compile_gitlab(text, pattern, exclusion)
     if text == "/":
         raise PatternError("a lone `/` is not a valid pattern", 0, "use `*` to match every file")
     if "//" not in text and not _SPECIAL.search(text):
@@ -339,6 +341,53 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
 
 
 _SPECIAL = re.compile(r"[\\\[\]*?]")
+_GITLAB_CATCH_ALL = CompiledPattern((STAR2_SEGMENT, ANY_SEGMENT))
+
+
+def _compile_gitlab(text: str, pattern: str, exclusion: bool) -> CompiledPattern:
+    """GitLab's matching (``Gitlab::CodeOwners::File#normalize_pattern`` then ``File.fnmatch?`` with
+    FNM_PATHNAME | FNM_DOTMATCH against ``/path``): ``*`` is every file; a pattern not starting with
+    ``/`` gets ``/**/`` in front (any depth, inner ``/`` or not); a trailing ``/`` gets ``**/*`` after
+    it (every file below); otherwise the pattern must match the whole path, so ``docs`` matches only a
+    file named ``docs``. ``**`` spans directories only when a ``/`` follows it; elsewhere it is ``*``.
+    """
+    if text in ("*", "/"):  # "/" normalises to "/**/*" as well
+        return CompiledPattern(_GITLAB_CATCH_ALL.segments, exclusion=exclusion)
+    shift = len(pattern) - len(text)
+    items = _lex(text, "gitlab")
+    parts: List[List[Tuple[str, str, int]]] = [[]]
+    for item in items:
+        if item[0] == "/":
+            parts.append([])
+        else:
+            parts[-1].append(item)
+    anchored = not parts[0] and len(parts) > 1
+    if anchored:
+        parts.pop(0)
+    below = len(parts) > 1 and not parts[-1]  # trailing "/": every file below
+    if below:
+        parts.pop()
+    for part in parts:
+        if not part:
+            where = max(text.find("//"), 0)
+            raise PatternError("empty path segment (`//`): GitLab never matches it", where + shift,
+                               "remove the doubled `/`")
+    segments: List[Segment] = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1 and not below
+        seg = _segment(part)
+        if seg.kind == STAR2 and last:
+            seg = ANY_SEGMENT  # "**" not followed by "/" is "*" under FNM_PATHNAME
+        if seg.kind == STAR2 and segments and segments[-1].kind == STAR2:
+            continue
+        segments.append(seg)
+    if not anchored and segments[0].kind != STAR2:
+        segments.insert(0, STAR2_SEGMENT)
+    if below:
+        if segments[-1].kind == STAR2:  # "x/**/" + "**/*": every file below x, as "x/"
+            segments.pop()
+        return CompiledPattern(tuple(segments), dir_only=True, exclusion=exclusion)
+    return CompiledPattern(tuple(segments), no_subdirs=True, exclusion=exclusion)
 _STAR_RUN = re.compile(r"(?<!\\)\*{3,}")
 
 

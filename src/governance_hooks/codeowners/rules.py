@@ -49,17 +49,34 @@ RULES = (
         "rule (GitHub has no negation). It is reported as a note so that an accidental omission is seen.",
     ),
     Rule(
+        "codeowners/missing-owner", Severity.ERROR,
+        "GitLab: a rule has no owners and its section has no default owners (a GitLab syntax error).",
+        "GitLab reports a rule that resolves to zero owners as a syntax error (`missing_entry_owner` in "
+        "`Gitlab::CodeOwners::File`); GitHub, by contrast, documents owner-less rules as the way to exempt "
+        f"files. Add owners, or default owners on the section header. Source: {_GITLAB_DOCS}.",
+    ),
+    Rule(
         "codeowners/invalid-section", Severity.ERROR,
-        "A GitLab section header is malformed (empty name or a bad approval count).",
-        "GitLab section headers are `[Name]`, `^[Name]` (optional) or `[Name][N]` with N >= 1, followed "
-        f"by optional default owners. Source: {_GITLAB_DOCS}, 'Sections'.",
+        "A GitLab section header is malformed (empty name, unclosed, an optional section with approvals).",
+        "GitLab section headers are `[Name]`, `^[Name]` (optional) or `[Name][N]`, followed by optional "
+        "default owners. GitLab's `SectionParser` reports an empty name, a header never closed with `]`, "
+        "an optional section with an approval count (`^[Name][1]`) and default owners without one valid "
+        f"reference. Source: {_GITLAB_DOCS}, 'Sections'.",
     ),
     Rule(
         "codeowners/inline-comment", Severity.WARNING,
-        "GitLab does not support inline comments; owners written in them are parsed as owners.",
-        "GitHub ends a rule at ` #`, but GitLab documents inline comments as unsupported: the words after "
-        "`#` stay on the rule line and any `@mention` or email among them becomes an owner. Move the "
-        f"comment to its own line. Source: {_GITLAB_DOCS}, 'Comments'.",
+        "GitLab does not support inline comments; on a section header the comment drops the owners after it.",
+        "GitHub ends a rule at ` #`, but GitLab documents inline comments as unsupported. On a rule line the "
+        "words after `#` are read as owners (`#` itself is a malformed owner, reported as `invalid-owner`); "
+        "on a section header GitLab stops reading default owners at `#`. Move the comment to its own line. "
+        f"Source: {_GITLAB_DOCS}, 'Comments'.",
+    ),
+    Rule(
+        "codeowners/ambiguous-comment", Severity.WARNING,
+        "A `#` is glued to an owner (`@team#note`): the documentation does not say how it is read.",
+        "GitHub documents comments only as lines starting with `#`; whether `@js-owner#comment` is the owner "
+        "`@js-owner` and a comment, or one invalid owner that makes GitHub skip the line, is not documented. "
+        "It is read as the owner and a comment; put a space before `#` to make it unambiguous.",
     ),
     Rule(
         "codeowners/invalid-encoding", Severity.ERROR,
