@@ -171,6 +171,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         result.findings.extend(issue_findings(issues, rel))
         result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
         return result
+    if dialect == "auto" and rel.startswith(".github/"):
+        dialect = "github"  # GitLab never reads .github/: a `[Section]` there is a GitHub syntax error
     model = parse(text, dialect, issues)
 
     if args.who is not None:
@@ -251,7 +253,8 @@ def _normalise(path: str, root: Path) -> str:
     path = path.replace(os.sep, "/")
     while path.startswith("./"):
         path = path[2:]
-    return path.rstrip("/")
+    # A trailing "/" names a folder: it stays, so the answer is for the folder, not a file of that name.
+    return path.rstrip("/") + "/" if path.endswith("/") and path.strip("/") else path.rstrip("/")
 
 
 def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
