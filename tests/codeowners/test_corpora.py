@@ -121,3 +121,20 @@ def test_who_on_corpora(name, path, owners, line, capsys):
     _, report = run_corpus(name, capsys, "--who", path)
     answers = report if isinstance(report, list) else report["summary"]["codeowners"]["who"]
     assert [(a["path"], a["owners"], a["line"]) for a in answers] == [(path, owners, line)]
+
+
+@pytest.mark.parametrize("name", ["Geant4__geant4", "NVIDIA__Megatron-LM", "DataDog__integrations-extras"])
+def test_gitlab_bulk_owners_equal_the_per_path_decision(name):
+    # The bulk lookup (per-directory plans) against every match of each path, resolved per section.
+    from governance_hooks.codeowners.ownership import Ownership
+    from governance_hooks.codeowners.parser import decode, parse
+
+    folder = shared_path("corpora", "codeowners", name)
+    files = (folder / "files.txt").read_text(encoding="utf-8").splitlines()
+    ownership = Ownership(parse(decode((folder / "CODEOWNERS").read_bytes())[0], "gitlab"))
+    slow = []
+    for path in files:
+        decision = ownership.resolve_ids(ownership.deciders(ownership.matcher.matches(path))[0])
+        slow.append((tuple(decision.owners), decision.line))
+    assert ownership.owners_of_all(files) == slow
+    assert sum(1 for owners, _ in slow if owners) > len(files) // 2

@@ -111,3 +111,21 @@ def test_inline_comments_in_gitlab():
                                 "GitLab reports a malformed owner on this line and makes `@b` owner(s)")
     assert owners(text, "docs/x.md") == (["@a", "@b"], 2)
     assert findings("docs/ @a # ask @b first\n", ["docs/x.md"], dialect="github") == []
+
+
+def test_bulk_and_single_lookups_agree_with_exclusions_and_globs():
+    from governance_hooks.codeowners.ownership import Ownership
+
+    text = ("* @all\n!*.lock\n[Py] @py\n*.py\n!/vendor/\n/src/**/test_*.py @tests\n[Docs]\ndocs/ @docs\n"
+            "!docs/drafts/*\nREADME.md @readme\n")
+    paths = ["a.lock", "b.py", "vendor/x.py", "src/a/test_x.py", "src/a/x.py", "docs/a.md", "docs/drafts/b.md",
+             "docs/drafts/c/d.md", "docs/README.md", "README.md", "x/README.md", "vendor/README.md"]
+    ownership = Ownership(model_of(text, "gitlab"))
+    slow = []
+    for path in paths:
+        decision = ownership.resolve_ids(ownership.deciders(ownership.matcher.matches(path))[0])
+        slow.append((tuple(decision.owners), decision.line))
+    assert ownership.owners_of_all(paths) == slow
+    assert [(tuple(ownership.resolve(p).owners), ownership.resolve(p).line) for p in paths] == slow
+    assert slow[:4] == [((), None), (("@all", "@py"), 4), (("@all",), 1), (("@all", "@tests"), 6)]
+    assert slow[6:8] == [(("@all",), 1), (("@all", "@docs"), 8)]

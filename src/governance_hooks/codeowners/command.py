@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
-from typing import List
+from typing import Iterator, List
 
 from ..check import CheckResult, Context
 from ..config import require_keys
@@ -41,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-url", metavar="URL", default=None,
                         help="GitHub REST API base URL for --online (default: $GITHUB_API_URL or https://api.github.com)")
     parser.add_argument("--who", nargs="+", metavar="PATH", default=None,
-                        help="print the owners of each PATH and the line that decided, instead of validating")
+                        help="print the owners of each PATH (a folder when it ends in /) and the line that "
+                             "decided, instead of validating; - reads the paths from stdin, one per line")
 
 
 def _options(ctx: Context) -> dict:
@@ -247,6 +249,8 @@ def _online(args, table, model, rel):
 
 
 def _normalise(path: str, root: Path) -> str:
+    if os.sep == "/" and not path.startswith(("/", "./")) and not path.endswith("/"):
+        return path  # already repo-relative POSIX (the common case, kept cheap: --who may get 100,000 paths)
     candidate = Path(path)
     if candidate.is_absolute():
         path = relative_posix(candidate, root)
@@ -257,31 +261,91 @@ def _normalise(path: str, root: Path) -> str:
     return path.rstrip("/") + "/" if path.endswith("/") and path.strip("/") else path.rstrip("/")
 
 
+def _who_paths(args) -> Iterator[str]:
+    """The paths of ``--who``: its arguments, where ``-`` stands for one path per line of stdin (streamed)."""
+    for raw in args.who:
+        if raw != "-":
+            yield raw
+            continue
+        for line in sys.stdin:
+            line = line.rstrip("\r\n")
+            if line:
+                yield line
+
+
 def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
-    """Answer ``--who``: owners and deciding line of each path (text lines or a JSON list)."""
+    """Answer ``--who``: owners and deciding line of each path (text lines or a JSON list).
+
+    Answers are written as they are computed, so memory does not grow with the number of paths.
+    """
     from .ownership import Ownership
 
     ownership = Ownership(model)
     result.findings = []  # a query: only the answers, not the validation findings
-    answers = []
-    for raw in args.who:
+    as_json = args.format == "json"
+    streamed = not as_json or "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {})
+    answer = _answerer(ownership, as_json)
+    write = ctx.stdout.write
+    collected = []
+    chunk: List[str] = []
+    count = 0
+    if as_json and streamed:
+        write("[")
+    for raw in _who_paths(args):
         path = _normalise(raw, ctx.root)
-        decision = ownership.resolve(path)
-        entry = {"path": path, "owners": decision.owners, "line": decision.line}
-        if model.dialect == "gitlab":
-            entry["lines"] = [r.line for r in decision.rules]
-        answers.append(entry)
-    result.stats = {"paths": len(answers)}
-    if args.format == "json":
-        if "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {}):
-            ctx.stdout.write(json.dumps(answers, ensure_ascii=False, indent=2) + "\n")
+        if not streamed:
+            collected.append(json.loads(answer(path)))
+        else:
+            chunk.append((("\n  " if count == 0 else ",\n  ") if as_json else "") + answer(path))
+            if len(chunk) >= 1024:  # bounded buffer: memory stays flat however many paths come in
+                write("".join(chunk))
+                chunk.clear()
+        count += 1
+    write("".join(chunk))
+    result.stats = {"paths": count}
+    if as_json:
+        if streamed:
+            write("\n]\n" if count else "]\n")
             result.replaces_report = True  # type: ignore[attr-defined]
         else:
-            result.stats["who"] = answers  # lands in the JSON report's summary
-        return result
-    for entry, raw in zip(answers, args.who):
-        ctx.stdout.write(_who_line(entry, ownership) + "\n")
+            result.stats["who"] = collected  # lands in the JSON report's summary
     return result
+
+
+def _answerer(ownership, as_json: bool):
+    """``path -> answer`` (a text line with its newline, or one JSON object) for ``--who``.
+
+    GitHub: the deciding rule alone fixes the answer after the path, so that tail is built once per
+    rule and each path costs one matcher lookup and a concatenation.
+    """
+    if ownership.gitlab:
+        def gitlab_answer(path: str) -> str:
+            decision = ownership.resolve(path)
+            entry = {"path": path, "owners": decision.owners, "line": decision.line,
+                     "lines": [r.line for r in decision.rules]}
+            return json.dumps(entry, ensure_ascii=False) if as_json else _who_line(entry, ownership) + "\n"
+        return gitlab_answer
+    tails: dict = {}
+    rules, texts, last_match = ownership.rules, ownership.owner_texts, ownership.matcher.last_match
+
+    def tail(best: int) -> str:
+        owners = list(texts[best]) if best >= 0 else []
+        line = rules[best].line if best >= 0 else None
+        if as_json:
+            text = f', "owners": {json.dumps(owners, ensure_ascii=False)}, "line": {json.dumps(line)}}}'
+        else:
+            text = _who_line({"path": "", "owners": owners, "line": line}, ownership) + "\n"
+        tails[best] = text
+        return text
+
+    def github_answer(path: str) -> str:
+        best = last_match(path)
+        text = tails.get(best)
+        if text is None:
+            text = tail(best)
+        return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else path + text
+
+    return github_answer
 
 
 def _who_line(entry: dict, ownership) -> str:
