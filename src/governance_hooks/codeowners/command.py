@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 from ..check import CheckResult, Context
 from ..config import require_keys
@@ -41,9 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="verify users and teams with the GitHub REST API (token from GITHUB_TOKEN)")
     parser.add_argument("--api-url", metavar="URL", default=None,
                         help="GitHub REST API base URL for --online (default: $GITHUB_API_URL or https://api.github.com)")
-    parser.add_argument("--who", nargs="+", metavar="PATH", default=None,
+    parser.add_argument("--who", nargs="*", metavar="PATH", default=None,
                         help="print the owners of each PATH (a folder when it ends in /) and the line that "
-                             "decided, instead of validating; - reads the paths from stdin, one per line")
+                             "decided, instead of validating; - reads the paths from stdin, one per line; "
+                             "with --changed-since and no PATH: the code owner reviews the changed files request")
+    parser.add_argument("--base", metavar="REV", default=None,
+                        help="also compare with the CODEOWNERS at the merge base of REV and HEAD: files that change "
+                             "owners or become unowned, rules that now decide nothing (on the changed lines)")
+    parser.add_argument("--changed-since", metavar="REV", default=None,
+                        help="the files changed since the merge base of REV and HEAD (plus uncommitted and untracked "
+                             "ones) are the changed files; implies --base REV")
 
 
 def _options(ctx: Context) -> dict:
@@ -106,6 +113,15 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     dialect = args.dialect or table.get("dialect", "auto")
     root = ctx.root
     result = CheckResult()
+    since = getattr(args, "changed_since", None)
+    base_rev = getattr(args, "base", None) or since or getattr(ctx, "changed_since", None)
+    changed = ctx.changed_files
+    if since is not None:
+        from ..pipeline.changes import changed_since
+
+        changed = changed_since(root, since)
+    if args.who == [] and changed is None:
+        raise ToolError("--who needs one or more paths (or - for stdin), or --changed-since REV for the changed files")
 
     files: List[str] = []
     if args.who is None:  # --who answers from the rules alone; no need to list the tree
@@ -177,6 +193,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         dialect = "github"  # GitLab never reads .github/: a `[Section]` there is a GitHub syntax error
     model = parse(text, dialect, issues)
 
+    if args.who == []:
+        return _reviews(args, ctx, model, result, changed)
     if args.who is not None:
         return _who(args, ctx, model, result)
 
@@ -185,14 +203,57 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         configured = table.get("require-owner", False)
         require = (list(configured) if isinstance(configured, list) else []) if configured else None
     _check_globs(require or [])
-    options = Options(require_owner=require, restrict_to=ctx.changed_files, known_owners=table.get("known-owners"))
+    options = Options(require_owner=require, restrict_to=changed, known_owners=table.get("known-owners"))
     analysis = analyze(model, files, rel, options)
     result.findings.extend(analysis.findings)
     result.stats = dict(analysis.stats)
+    if base_rev is not None:
+        result.findings.extend(_compare_with_base(root, base_rev, model, files, rel,
+                                                  rel if args.codeowners is not None else None, dialect))
 
     online = args.online if args.online is not None else table.get("online", False)
     if online:
         result.findings.extend(_online(args, table, model, rel))
+    return result
+
+
+def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str):
+    """``--base``: findings of :func:`.review.compare` against the CODEOWNERS at the merge base of ``rev``."""
+    from ..pipeline.changes import diff_base
+    from .model import CodeownersFile
+    from .parser import decode, parse
+    from .review import compare
+    from .revision import codeowners_at
+
+    commit = diff_base(root, rev)
+    _, data = codeowners_at(root, commit, dialect if dialect != "auto" else "auto", explicit)
+    old = CodeownersFile(dialect=model.dialect)
+    if data is not None:
+        text, issues = decode(data)
+        if text is not None:
+            old = parse(text, model.dialect, issues)
+    label = commit[:12] if commit.startswith(rev) else f"{rev} ({commit[:12]})"
+    return compare(old, model, files, rel, label)
+
+
+def _reviews(args, ctx: Context, model, result: CheckResult, changed: List[str]) -> CheckResult:
+    """``--changed-since REV --who``: the code owner reviews the changed files request."""
+    from .ownership import Ownership
+    from .review import requested_reviews, review_lines
+
+    ownership = Ownership(model)
+    groups, unowned = requested_reviews(ownership, changed)
+    result.findings = []
+    result.stats = {"paths": len(changed)}
+    if args.format == "json":
+        document = {"changed_files": len(changed), "reviews": [g.as_json() for g in groups], "unowned": unowned}
+        if "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {}):
+            ctx.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+            result.replaces_report = True  # type: ignore[attr-defined]
+        else:
+            result.stats["reviews"] = document
+        return result
+    ctx.stdout.write("\n".join(review_lines(groups, unowned, ownership.gitlab, len(changed))) + "\n")
     return result
 
 

@@ -142,6 +142,25 @@ RULES = (
         "`GET /orgs/{org}/teams/{slug}`). GitHub silently ignores owners that do not exist.",
     ),
     Rule(
+        "codeowners/ownership-change", Severity.NOTE,
+        "With --base: files whose code owners change because of this CODEOWNERS change (count, sample, old -> new).",
+        "A CODEOWNERS diff shows text, not effect. Both versions are evaluated over the same file list and "
+        "each file whose owners differ is attributed to the changed line that decides it now (or to where its "
+        "old deciding line was removed). Check that the reassignment is intended.",
+    ),
+    Rule(
+        "codeowners/newly-unowned", Severity.WARNING,
+        "With --base: files that had code owners at the base and have none after this change.",
+        "A removed or narrowed rule, or a new owner-less rule, can leave files without any reviewer; "
+        "GitHub then requests no code owner review for them.",
+    ),
+    Rule(
+        "codeowners/rule-now-dead", Severity.WARNING,
+        "With --base: a rule that decided files at the base decides none after this change (taken over).",
+        "Because the last matching rule wins, a new or moved rule can take every file from an existing one; the "
+        "overridden rule still reads as if it applied. Reported only for rules the change affects.",
+    ),
+    Rule(
         "codeowners/analysis-incomplete", Severity.WARNING,
         "Part of the analysis was skipped because a budget was exceeded or a lookup failed.",
         "Dead-rule analysis has a budget on the number of (file, rule) matches, and online verification "
