@@ -98,7 +98,6 @@ class _Node:
 
 _EMPTY_DICT: dict = {}
 _EMPTY_LIST: list = []
-_UNKNOWN = object()
 
 
 def trivial(table: tuple) -> bool:
@@ -132,8 +131,9 @@ class Matcher:
         # a few state sets (often just the `**` states), so the table is built once per set, not per
         # directory. The state tuples are kept alive by ``_dirs``, so their ids are stable keys.
         self._tables: Dict[Tuple[int, int], tuple] = {}
-        # State sets whose step does not depend on the name (only `**` and `*` edges), by id.
-        self._constant: Dict[int, "Tuple[_Node, ...] | None"] = {}
+        # Per state set (by id): the names of its literal edges and the step for every other name,
+        # when its only other edges are `**` and `*` (see _shortcut).
+        self._shortcuts: Dict[int, tuple] = {}
 
     @staticmethod
     def _close(nodes: Iterable[_Node]) -> Tuple[_Node, ...]:
@@ -179,12 +179,16 @@ class Matcher:
             return states  # the same state set: the same object, so tables keyed by it are shared
         return tuple(out.values())
 
-    def _constant_step(self, states: Tuple[_Node, ...]) -> "Tuple[_Node, ...] | None":
-        """The step from ``states`` when every name gives the same one (no literal or affix edge), else None."""
+    def _shortcut(self, states: Tuple[_Node, ...]) -> tuple:
+        """``(literal edge names, the step for any other name)`` of ``states``, or ``(None, None)`` when
+        an affix or glob edge makes the step depend on more than the name's membership in that set.
+        In real trees most directory names hit no literal edge, so most steps become a set lookup."""
+        literals: set = set()
         for node in states:
-            if node.lit or node.prefix or node.suffix or any(seg.kind != ANY for seg, _ in node.other):
-                return None
-        return self._step(states, "")
+            if node.prefix or node.suffix or any(seg.kind != ANY for seg, _ in node.other):
+                return None, None
+            literals.update(node.lit)
+        return literals, self._step(states, "")  # "" is never a literal segment; `*` and `**` accept it
 
     def _dir(self, directory: str) -> _State:
         """``(states, ancestor rule ids, best ancestor id)`` after walking ``directory`` (cached)."""
@@ -198,13 +202,18 @@ class Matcher:
             current = current.rpartition("/")[0]
         states, anc, best = self._dirs[current]
         step = self._step
-        constant = self._constant
+        shortcuts = self._shortcuts
         for path in reversed(pending):
             parent = states
-            after = constant.get(id(states), _UNKNOWN)
-            if after is _UNKNOWN:
-                after = constant[id(states)] = self._constant_step(states)
-            states = after if after is not None else step(states, path.rpartition("/")[2])
+            name = path.rpartition("/")[2]
+            shortcut = shortcuts.get(id(states))
+            if shortcut is None:
+                shortcut = shortcuts[id(states)] = self._shortcut(states)
+            literals, default = shortcut
+            if literals is not None and name not in literals:
+                states = default
+            else:
+                states = step(states, name)
             if states is parent:  # same states: their directory hits are already in anc
                 self._dirs[path] = (states, anc, best)
                 continue
