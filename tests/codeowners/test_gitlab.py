@@ -129,3 +129,18 @@ def test_bulk_and_single_lookups_agree_with_exclusions_and_globs():
     assert [(tuple(ownership.resolve(p).owners), ownership.resolve(p).line) for p in paths] == slow
     assert slow[:4] == [((), None), (("@all", "@py"), 4), (("@all",), 1), (("@all", "@tests"), 6)]
     assert slow[6:8] == [(("@all",), 1), (("@all", "@docs"), 8)]
+
+
+def test_a_repeated_pattern_keeps_its_first_place_with_the_last_owners():
+    # GitLab files entries in a Ruby Hash keyed by the normalised pattern (File#parse_entry): the
+    # second `/docs/` replaces the first entry's owners but keeps its place, so the later
+    # `/docs/api/` still decides docs/api/ (GitHub: line 3 wins everywhere under docs/).
+    text = "[Docs]\n/docs/ @a\n/docs/api/ @b\n/docs/ @c\n"
+    assert owners(text, "docs/api/x.md", "gitlab") == (["@b"], 3)
+    assert owners(text, "docs/x.md", "gitlab") == (["@c"], 4)
+    assert owners("/docs/ @a\n/docs/api/ @b\n/docs/ @c\n", "docs/api/x.md", "github") == (["@c"], 3)
+    found = findings(text, ["docs/api/x.md", "docs/x.md"], dialect="gitlab")
+    assert brief(found) == [("codeowners/duplicate-pattern", 2, 1)]
+    # An exclusion replaced by a later owning entry of the same pattern no longer excludes.
+    assert owners("[A] @a\n!*.lock\n*.lock @locks\n", "x.lock", "gitlab") == (["@locks"], 3)
+    assert owners("[A] @a\n*.lock @locks\n!*.lock\n", "x.lock", "gitlab") == ([], None)

@@ -171,11 +171,18 @@ def _duplicates(active: List[Rule], path: str, findings: List[Finding]) -> set:
         if winner is not rule:
             dead.add(rule.index)
             where = f" in section [{rule.section.name}]" if rule.section is not None and rule.section.name else ""
+            if rule.section is not None:  # GitLab: one Hash entry per pattern, placed at its first line
+                effect = (f"GitLab gives this line's place in the order line {winner.line}'s owners; "
+                          "this line's owners are dead")
+                advice = f"merge the owners into one line and delete the other (line {winner.line})"
+            else:
+                effect = "which wins; this line is dead"
+                advice = f"merge the owners into line {winner.line} and delete this line"
             findings.append(finding(
                 "codeowners/duplicate-pattern",
-                f"`{shorten(rule.pattern)}` appears again on line {winner.line}{where}, which wins; this line is dead",
+                f"`{shorten(rule.pattern)}` appears again on line {winner.line}{where}, {effect}",
                 path, rule.pattern_span,
-                suggestion=f"merge the owners into line {winner.line} and delete this line",
+                suggestion=advice,
                 evidence={"winner_line": winner.line}, identity=f"duplicate:{rule.pattern}"))
     return dead
 

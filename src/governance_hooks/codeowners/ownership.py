@@ -14,6 +14,7 @@ that section; the owners of all sections add up.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -58,9 +59,32 @@ class Ownership:
         self.owner_texts: List[Tuple[str, ...]] = [_dedupe(o.text for o in r.effective_owners()) for r in self.rules]
         # GitLab lookups: owning rules and exclusions in matchers of their own (``matcher`` keeps every
         # rule: the dead-rule analysis needs all matches of a path).
+        # GitLab keeps one entry per (section, normalised pattern) in a Ruby Hash: a later line with the
+        # same pattern replaces the entry's owners (and whether it is an exclusion) but keeps the first
+        # line's place in the order that decides (File#parse_entry). rank: the place; rep: the line
+        # whose entry it is; excludes: whether that entry is an exclusion.
+        self.rank = list(range(len(self.rules)))
+        self.rep = list(range(len(self.rules)))
+        self.excludes = [r.exclusion for r in self.rules]
         if self.gitlab:
-            self._owning = Matcher([None if r.skipped or r.exclusion else r.compiled for r in self.rules])
-            exclusions = [r.compiled if not r.skipped and r.exclusion else None for r in self.rules]
+            groups: Dict[Tuple[str, str], List[int]] = {}
+            for rule in self.rules:
+                if not rule.skipped:
+                    groups.setdefault((self.section_of[rule.index], gitlab_key(rule.pattern)), []).append(rule.index)
+            for ids in groups.values():
+                for rule_id in ids:
+                    self.rank[rule_id], self.rep[rule_id] = ids[0], ids[-1]
+                    self.excludes[rule_id] = self.rules[ids[-1]].exclusion
+            owning = [None] * len(self.rules)
+            exclusions = [None] * len(self.rules)
+            for rule in self.rules:
+                if rule.skipped or self.rep[rule.index] != rule.index:
+                    continue
+                if self.excludes[rule.index]:
+                    exclusions[rule.index] = rule.compiled
+                else:
+                    owning[self.rank[rule.index]] = rule.compiled  # at the first line's place
+            self._owning = Matcher(owning)
             self.exclusions: Optional[Matcher] = Matcher(exclusions) if any(exclusions) else None
             self._plans: Dict[tuple, _Plan] = {}
             self._plan_of_dir: Dict[str, _Plan] = {}
@@ -90,7 +114,7 @@ class Ownership:
     def gitlab_deciders(self, path: str) -> List[int]:
         """GitLab: the deciding rule ids of ``path``, one per section not excluded, ascending."""
         directory, _, name = path.rpartition("/")
-        return self._plan(directory).deciders(name, self.section_of)
+        return sorted(self.rep[i] for i in self._plan(directory).deciders(name, self.section_of))
 
     def _gitlab_answer(self, path: str) -> Tuple[Tuple[str, ...], Optional[int]]:
         directory, _, name = path.rpartition("/")
@@ -100,12 +124,15 @@ class Ownership:
             if plan.fixed_names is not None and name not in plan.fixed_names:
                 answer = plan.default
                 if answer is None:
-                    answer = plan.default = self._answer_of(tuple(plan.deciders(name, self.section_of)))
+                    answer = plan.default = self._answer_of(self._reps(plan.deciders(name, self.section_of)))
                 return answer
-            answer = self._answer_of(tuple(plan.deciders(name, self.section_of)))
+            answer = self._answer_of(self._reps(plan.deciders(name, self.section_of)))
             if plan.fixed_names is not None:
                 plan.answers[name] = answer
         return answer
+
+    def _reps(self, places: List[int]) -> Tuple[int, ...]:
+        return tuple(sorted(self.rep[i] for i in places))
 
     def _answer_of(self, decided: Tuple[int, ...]) -> Tuple[Tuple[str, ...], Optional[int]]:
         answer = self._answers.get(decided)
@@ -117,8 +144,8 @@ class Ownership:
     def deciders(self, ids: Sequence[int]) -> Tuple[List[int], List[int]]:
         """From all matching rule ids of one path: ``(deciding ids, exclusion ids that fired)``.
 
-        GitHub: the highest id. GitLab: per section, the highest non-exclusion id
-        unless an exclusion of that section matches too.
+        GitHub: the highest id. GitLab: per section, the entry placed last (a repeated pattern keeps
+        its first place, with the last line's owners) unless an exclusion of that section matches too.
         """
         if not ids:
             return [], []
@@ -129,11 +156,11 @@ class Ownership:
         rules = self.rules
         for rule_id in ids:
             key = self.section_of[rule_id]
-            if rules[rule_id].exclusion:
+            if self.excludes[rule_id]:
                 excluded.setdefault(key, []).append(rule_id)
-            elif rule_id > best.get(key, -1):
-                best[key] = rule_id
-        decided = sorted(rule_id for key, rule_id in best.items() if key not in excluded)
+            elif self.rank[rule_id] > best.get(key, -1):
+                best[key] = self.rank[rule_id]
+        decided = sorted(self.rep[rank] for key, rank in best.items() if key not in excluded)
         fired = sorted(rule_id for ids_ in excluded.values() for rule_id in ids_)
         return decided, fired
 
@@ -177,6 +204,22 @@ def _dedupe(texts: Iterable[str]) -> Tuple[str, ...]:
             seen.add(key)
             out.append(text)
     return tuple(out)
+
+
+def gitlab_key(pattern: str) -> str:
+    """The key GitLab files an entry under (``File#normalize_pattern`` after ``!`` is removed)."""
+    if pattern.startswith("!"):
+        pattern = pattern[1:]
+    if pattern == "*":
+        return "/**/*"
+    if pattern.startswith("\\#"):
+        pattern = pattern[1:]
+    pattern = re.sub(r"\\\s+", " ", pattern)
+    if not pattern.startswith("/"):
+        pattern = "/**/" + pattern
+    if pattern.endswith("/"):
+        pattern += "**/*"
+    return pattern
 
 
 def _file_terms(states) -> Tuple[Dict[str, List[int]], List[Tuple[object, List[int]]]]:
