@@ -131,3 +131,21 @@ def test_who_without_paths_needs_changed_since(tmp_path, capsys):
     (tmp_path / "CODEOWNERS").write_text("* @a\n")
     assert main(["codeowners", "--repo", str(tmp_path), "--who"]) == 2
     assert "--who needs one or more paths" in capsys.readouterr().err
+
+
+def test_removing_codeowners_reports_the_files_that_lose_owners(make_repo, capsys):
+    repo = make_repo({".github/CODEOWNERS": "/src/ @py\n", "src/a.py": "", "README.md": ""})
+    git(repo, "rm", "-q", ".github/CODEOWNERS")
+    code = main(["codeowners", "--repo", str(repo), "--base", "HEAD", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [
+        ("codeowners/missing-file", ""), ("codeowners/newly-unowned", ".github/CODEOWNERS")]
+    assert "1 file(s) that had code owners have none, e.g. `src/a.py`" in report["findings"][1]["message"]
+
+
+def test_unknown_base_revision_is_one_line_exit_2(make_repo, capsys):
+    repo = make_repo({"CODEOWNERS": "* @a\n", "a": ""})
+    assert main(["codeowners", "--repo", str(repo), "--base", "nosuchrev"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("governance-hooks: error: --base: unknown revision 'nosuchrev'") and err.count("\n") == 1

@@ -158,6 +158,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             result.findings.append(finding(
                 "codeowners/missing-file", f"no CODEOWNERS file in {places}", "",
                 suggestion="add .github/CODEOWNERS" if located.host == "github" else "add CODEOWNERS"))
+            if base_rev is not None:
+                result.findings.extend(_removed_since_base(root, base_rev, files, dialect))
             result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
             return result
         rel = located.in_effect
@@ -208,8 +210,9 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     result.findings.extend(analysis.findings)
     result.stats = dict(analysis.stats)
     if base_rev is not None:
+        option = "--base" if getattr(args, "base", None) else "--changed-since"
         result.findings.extend(_compare_with_base(root, base_rev, model, files, rel,
-                                                  rel if args.codeowners is not None else None, dialect))
+                                                  rel if args.codeowners is not None else None, dialect, option))
 
     online = args.online if args.online is not None else table.get("online", False)
     if online:
@@ -217,7 +220,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     return result
 
 
-def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str):
+def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str,
+                       option: str = "--base"):
     """``--base``: findings of :func:`.review.compare` against the CODEOWNERS at the merge base of ``rev``."""
     from ..pipeline.changes import diff_base
     from .model import CodeownersFile
@@ -225,7 +229,10 @@ def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, 
     from .review import compare
     from .revision import codeowners_at
 
-    commit = diff_base(root, rev)
+    try:
+        commit = diff_base(root, rev)
+    except ToolError as exc:  # diff_base words its errors for --changed-since
+        raise ToolError(str(exc).replace("--changed-since", "--base" if option == "--base" else option)) from None
     _, data = codeowners_at(root, commit, dialect if dialect != "auto" else "auto", explicit)
     old = CodeownersFile(dialect=model.dialect)
     if data is not None:
@@ -234,6 +241,30 @@ def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, 
             old = parse(text, model.dialect, issues)
     label = commit[:12] if commit.startswith(rev) else f"{rev} ({commit[:12]})"
     return compare(old, model, files, rel, label)
+
+
+def _removed_since_base(root: Path, rev: str, files: List[str], dialect: str):
+    """``--base`` when the working tree has no CODEOWNERS: the files that had owners at the base."""
+    from ..pipeline.changes import diff_base
+    from .analysis import finding
+    from .ownership import Ownership
+    from .parser import decode, parse
+    from .review import SAMPLE
+    from .revision import codeowners_at
+
+    commit = diff_base(root, rev)
+    old_rel, data = codeowners_at(root, commit, dialect)
+    text = decode(data)[0] if data is not None else None
+    if text is None:
+        return []
+    owned = [f for f, (owners, _) in zip(files, Ownership(parse(text, dialect)).owners_of_all(files)) if owners]
+    if not owned:
+        return []
+    return [finding("codeowners/newly-unowned",
+                    f"{old_rel} was removed since {rev} ({commit[:12]}): {len(owned)} file(s) that had code owners have "
+                    f"none, e.g. {', '.join(f'`{f}`' for f in owned[:SAMPLE])}",
+                    old_rel, evidence={"base": commit[:12], "files": len(owned), "sample": owned[:SAMPLE]},
+                    identity=f"newly-unowned:removed:{old_rel}")]
 
 
 def _reviews(args, ctx: Context, model, result: CheckResult, changed: List[str]) -> CheckResult:
