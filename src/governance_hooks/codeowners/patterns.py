@@ -421,6 +421,8 @@ def _compile_gitlab(text: str, pattern: str, exclusion: bool) -> CompiledPattern
     if below:
         if segments[-1].kind == STAR2:  # "x/**/" + "**/*": every file below x, as "x/"
             segments.pop()
+        if not segments:  # "**/": every file
+            return CompiledPattern(_GITLAB_CATCH_ALL.segments, exclusion=exclusion)
         return CompiledPattern(tuple(segments), dir_only=True, exclusion=exclusion)
     return CompiledPattern(tuple(segments), no_subdirs=True, exclusion=exclusion)
 _STAR_RUN = re.compile(r"(?<!\\)\*{3,}")
