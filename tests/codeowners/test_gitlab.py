@@ -144,3 +144,12 @@ def test_a_repeated_pattern_keeps_its_first_place_with_the_last_owners():
     # An exclusion replaced by a later owning entry of the same pattern no longer excludes.
     assert owners("[A] @a\n!*.lock\n*.lock @locks\n", "x.lock", "gitlab") == (["@locks"], 3)
     assert owners("[A] @a\n*.lock @locks\n!*.lock\n", "x.lock", "gitlab") == ([], None)
+
+
+def test_gitlab_takes_references_from_inside_a_word():
+    # ReferenceExtractor scans each word: a word is malformed only when it holds no @name or email.
+    text = "*.rb @a,@b (@c) @js#note dev@acme.example; plain\n"
+    assert owners(text, "x.rb", "gitlab") == (["@a", "@b", "@c", "@js", "dev@acme.example"], 1)
+    assert brief(findings(text, ["x.rb"], dialect="gitlab")) == [("codeowners/invalid-owner", 1, 44)]
+    # GitHub skips the whole line.
+    assert owners(text, "x.rb", "github") == ([], None)

@@ -174,6 +174,21 @@ def classify_owner(token: str, dialect: str) -> str:
     return INVALID
 
 
+#: GitLab's ``ReferenceExtractor``: ``@name`` not preceded by a word character or ``@`` (names may
+#: hold ``/`` for nested groups), and e-mail addresses, found anywhere inside a word.
+_GITLAB_NAME_REF = re.compile(r"(?<![\w@])@([A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*)")
+_GITLAB_EMAIL_REF = re.compile(r"[^@\s]{1,100}@[^@\s]{1,255}(?<!\W)")
+
+
+def gitlab_references(word: str) -> List[str]:
+    """The owners GitLab extracts from one word (``Gitlab::CodeOwners::ReferenceExtractor``): e-mail
+    addresses (kept when they look like one) and ``@names``; ``(@a)``, ``@a,@b`` and ``@a#note`` hold
+    references, so GitLab does not call them malformed."""
+    emails = [m.group() for m in _GITLAB_EMAIL_REF.finditer(word) if _EMAIL.fullmatch(m.group())]
+    names = ["@" + m.group(1) for m in _GITLAB_NAME_REF.finditer(word)]
+    return list(dict.fromkeys(emails + names))
+
+
 def _split_run_together(token: str, dialect: str) -> Optional[List[str]]:
     """``["@a", "@b"]`` for ``@a@b`` or ``@a,@b`` when every part is a valid owner, else ``None``."""
     if re.search(r"[,;]", token):
@@ -234,6 +249,11 @@ def _owners(tokens: List[Tuple[str, int]], number: int, dialect: str, issues: Li
             owners.extend(Owner(t, classify_owner(t, dialect), Span(number, o + 1, o + 1 + len(t))) for t, o in words)
             break
         kind = classify_owner(text, dialect)
+        if kind == INVALID and dialect == "gitlab":
+            references = gitlab_references(text)
+            if references:  # GitLab: a word is malformed only when it holds no reference at all
+                owners.extend(Owner(ref, classify_owner(ref, dialect), span) for ref in references)
+                continue
         if kind == INVALID and "#" in text and not text.startswith("#"):
             head = text[:text.index("#")]
             if classify_owner(head, dialect) != INVALID:
