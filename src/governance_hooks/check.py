@@ -36,6 +36,8 @@ class Context:
         debug: ``--debug`` was given.
         changed_files: with ``run --changed-since``, the repo-relative paths
             changed since that revision; ``None`` means "all files".
+        changed_since: with ``run --changed-since REV``, ``REV`` as given (checks that compare with
+            the base revision, such as CODEOWNERS, read it); ``None`` otherwise.
     """
 
     root: Path
@@ -45,6 +47,7 @@ class Context:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     debug: bool = False
     changed_files: Optional[List[str]] = None
+    changed_since: Optional[str] = None
 
     @property
     def options(self) -> Dict[str, Any]:

@@ -2,10 +2,18 @@
 
 Expected figures were verified by reading the CODEOWNERS files and files.txt:
 e.g. DataDog line 121 `/launchdarkly/` is repeated on line 124; Geant4 line 34
-repeats line 31 `/source/parameterisations/`, which shadows lines 32-33; Megatron
+repeats line 31 `/source/parameterisations/`: GitLab keeps one entry per pattern in a
+Ruby Hash, placed at line 31 with line 34's owners, so lines 32-33 (channeling/,
+gflash/) still decide their folders and are not shadowed; Megatron
 line 26 names `distrib_optimizer/` while only `distrib_optimizer.py` exists;
 generative-ai anchors every rule under `/generative-ai/`, a folder the repository
 does not have (its files are at the root), so only the `*` on line 10 matches.
+GitLab matches a pattern without a trailing `/` only as a whole path (GitLab's
+`File#normalize_pattern` + `File.fnmatch?`): Geant4 line 16 `/source/processes/scoring`
+owns no file (its 13 files are unowned: 246 -> 259) and lines 43 and 293 name folders
+the same way; Megatron line 60 `megatron/post_training` misses its 11 files (440 -> 451)
+and line 74 `^[Tests][1]` is an optional section with an approval count, which GitLab's
+`SectionParser` reports as `invalid_approval_requirement`.
 """
 
 from __future__ import annotations
@@ -28,11 +36,11 @@ EXPECTED = {
                   ("codeowners/shadowed-rule", 8)],
     },
     "Geant4__geant4": {
-        "dialect": "gitlab", "unowned": 246, "args": ["--dialect", "gitlab"],
-        "counts": {"codeowners/duplicate-pattern": 1, "codeowners/shadowed-rule": 2, "codeowners/unmatched-pattern": 3},
-        "lines": [("codeowners/duplicate-pattern", 31), ("codeowners/shadowed-rule", 32), ("codeowners/shadowed-rule", 33),
+        "dialect": "gitlab", "unowned": 259, "args": ["--dialect", "gitlab"],
+        "counts": {"codeowners/duplicate-pattern": 1, "codeowners/unmatched-pattern": 6},
+        "lines": [("codeowners/duplicate-pattern", 31), ("codeowners/unmatched-pattern", 16), ("codeowners/unmatched-pattern", 43),
                   ("codeowners/unmatched-pattern", 79), ("codeowners/unmatched-pattern", 121),
-                  ("codeowners/unmatched-pattern", 301)],
+                  ("codeowners/unmatched-pattern", 293), ("codeowners/unmatched-pattern", 301)],
     },
     "GoogleCloudPlatform__generative-ai": {
         "dialect": "github", "unowned": 0,
@@ -45,9 +53,10 @@ EXPECTED = {
         "lines": [("codeowners/duplicate-pattern", 79)],
     },
     "NVIDIA__Megatron-LM": {
-        "dialect": "gitlab", "unowned": 440,
-        "counts": {"codeowners/unmatched-pattern": 4},
+        "dialect": "gitlab", "unowned": 451, "code": 1,
+        "counts": {"codeowners/unmatched-pattern": 5, "codeowners/invalid-section": 1},
         "lines": [("codeowners/unmatched-pattern", 26), ("codeowners/unmatched-pattern", 30),
+                  ("codeowners/unmatched-pattern", 60), ("codeowners/invalid-section", 74),
                   ("codeowners/unmatched-pattern", 76), ("codeowners/unmatched-pattern", 82)],
     },
     "esphome__esphome": {"dialect": "github", "unowned": 4403, "counts": {}, "lines": []},
@@ -75,7 +84,7 @@ def test_corpus(name, capsys):
     expected = EXPECTED[name]
     code, report = run_corpus(name, capsys)
     summary = report["summary"]["codeowners"]
-    assert code == 0
+    assert code == expected.get("code", 0)
     assert summary["dialect"] == expected["dialect"]
     assert summary["unowned_files"] == expected["unowned"]
     assert dict(collections.Counter(f["rule_id"] for f in report["findings"])) == expected["counts"]
@@ -107,9 +116,27 @@ def test_generative_ai_only_the_catch_all_matches(capsys):
       "@mcore-reviewers/moe-adlr", "@mcore-reviewers/moe-moe"], 48),
     ("esphome__esphome", "esphome/components/bl0940/sensor.py", ["@tobias-"], 67),
     ("esphome__esphome", "esphome/components/bl0940/sub/x.py", [], None),
-    ("Geant4__geant4", "source/parameterisations/gflash/History", ["@mverderi"], 34),
+    ("Geant4__geant4", "source/parameterisations/gflash/History", ["@azaborow"], 33),  # GitLab's Hash order
+    ("Geant4__geant4", "source/parameterisations/History", ["@mverderi"], 34),
 ])
 def test_who_on_corpora(name, path, owners, line, capsys):
     _, report = run_corpus(name, capsys, "--who", path)
     answers = report if isinstance(report, list) else report["summary"]["codeowners"]["who"]
     assert [(a["path"], a["owners"], a["line"]) for a in answers] == [(path, owners, line)]
+
+
+@pytest.mark.parametrize("name", ["Geant4__geant4", "NVIDIA__Megatron-LM", "DataDog__integrations-extras"])
+def test_gitlab_bulk_owners_equal_the_per_path_decision(name):
+    # The bulk lookup (per-directory plans) against every match of each path, resolved per section.
+    from governance_hooks.codeowners.ownership import Ownership
+    from governance_hooks.codeowners.parser import decode, parse
+
+    folder = shared_path("corpora", "codeowners", name)
+    files = (folder / "files.txt").read_text(encoding="utf-8").splitlines()
+    ownership = Ownership(parse(decode((folder / "CODEOWNERS").read_bytes())[0], "gitlab"))
+    slow = []
+    for path in files:
+        decision = ownership.resolve_ids(ownership.deciders(ownership.matcher.matches(path))[0])
+        slow.append((tuple(decision.owners), decision.line))
+    assert ownership.owners_of_all(files) == slow
+    assert sum(1 for owners, _ in slow if owners) > len(files) // 2

@@ -79,13 +79,16 @@ def test_shadowing_is_per_section():
 
 
 def test_invalid_sections():
+    # GitLab's SectionParser: `[]` has no name; `[Docs][x]` is the section Docs with `[x] @d` ignored
+    # (the count must be digits and default owners must follow a blank), so `docs/` has zero owners.
     found = findings("[] @a\n*\n[Docs][x] @d\ndocs/\n", ["docs/a"], dialect="gitlab")
-    assert brief(found) == [("codeowners/invalid-section", 1, 1), ("codeowners/invalid-section", 3, 7)]
+    assert brief(found) == [("codeowners/invalid-section", 1, 1), ("codeowners/missing-owner", 4, 1)]
 
 
-def test_owner_less_rule_in_a_section_without_defaults_is_noted():
+def test_rule_without_owners_in_a_section_without_defaults_is_a_gitlab_error():
     found = findings("[A]\nsrc/\n", ["src/a"])
-    assert brief(found) == [("codeowners/owner-less-rule", 2, 1)]
+    assert brief(found) == [("codeowners/missing-owner", 2, 1)]
+    assert found[0].severity.label == "error"
 
 
 def test_character_classes_are_allowed_in_gitlab():
@@ -98,9 +101,55 @@ def test_exclusion_unmatched_is_reported():
     assert brief(found) == [("codeowners/unmatched-pattern", 3, 1)]
 
 
-def test_inline_comments_are_flagged_in_gitlab_only():
+def test_inline_comments_in_gitlab():
+    # GitLab (File#extract_entry_info) reads every word after the pattern as an owner: `#` is a malformed
+    # owner (a syntax error) and `@b` becomes an owner; on a header it stops at `#` (SectionParser).
     text = "[Docs] @docs # section for the docs\ndocs/ @a # ask @b first\n"
     found = findings(text, ["docs/x.md"])
-    assert brief(found) == [("codeowners/inline-comment", 1, 14), ("codeowners/inline-comment", 2, 10)]
-    assert found[1].message == "GitLab does not support inline comments: `@b` in this comment would be parsed as owner(s)"
+    assert brief(found) == [("codeowners/inline-comment", 1, 14), ("codeowners/invalid-owner", 2, 10)]
+    assert found[1].message == ("GitLab has no inline comments: `#` and the words after it are read as owners; "
+                                "GitLab reports a malformed owner on this line and makes `@b` owner(s)")
+    assert owners(text, "docs/x.md") == (["@a", "@b"], 2)
     assert findings("docs/ @a # ask @b first\n", ["docs/x.md"], dialect="github") == []
+
+
+def test_bulk_and_single_lookups_agree_with_exclusions_and_globs():
+    from governance_hooks.codeowners.ownership import Ownership
+
+    text = ("* @all\n!*.lock\n[Py] @py\n*.py\n!/vendor/\n/src/**/test_*.py @tests\n[Docs]\ndocs/ @docs\n"
+            "!docs/drafts/*\nREADME.md @readme\n")
+    paths = ["a.lock", "b.py", "vendor/x.py", "src/a/test_x.py", "src/a/x.py", "docs/a.md", "docs/drafts/b.md",
+             "docs/drafts/c/d.md", "docs/README.md", "README.md", "x/README.md", "vendor/README.md"]
+    ownership = Ownership(model_of(text, "gitlab"))
+    slow = []
+    for path in paths:
+        decision = ownership.resolve_ids(ownership.deciders(ownership.matcher.matches(path))[0])
+        slow.append((tuple(decision.owners), decision.line))
+    assert ownership.owners_of_all(paths) == slow
+    assert [(tuple(ownership.resolve(p).owners), ownership.resolve(p).line) for p in paths] == slow
+    assert slow[:4] == [((), None), (("@all", "@py"), 4), (("@all",), 1), (("@all", "@tests"), 6)]
+    assert slow[6:8] == [(("@all",), 1), (("@all", "@docs"), 8)]
+
+
+def test_a_repeated_pattern_keeps_its_first_place_with_the_last_owners():
+    # GitLab files entries in a Ruby Hash keyed by the normalised pattern (File#parse_entry): the
+    # second `/docs/` replaces the first entry's owners but keeps its place, so the later
+    # `/docs/api/` still decides docs/api/ (GitHub: line 3 wins everywhere under docs/).
+    text = "[Docs]\n/docs/ @a\n/docs/api/ @b\n/docs/ @c\n"
+    assert owners(text, "docs/api/x.md", "gitlab") == (["@b"], 3)
+    assert owners(text, "docs/x.md", "gitlab") == (["@c"], 4)
+    assert owners("/docs/ @a\n/docs/api/ @b\n/docs/ @c\n", "docs/api/x.md", "github") == (["@c"], 3)
+    found = findings(text, ["docs/api/x.md", "docs/x.md"], dialect="gitlab")
+    assert brief(found) == [("codeowners/duplicate-pattern", 2, 1)]
+    # An exclusion replaced by a later owning entry of the same pattern no longer excludes.
+    assert owners("[A] @a\n!*.lock\n*.lock @locks\n", "x.lock", "gitlab") == (["@locks"], 3)
+    assert owners("[A] @a\n*.lock @locks\n!*.lock\n", "x.lock", "gitlab") == ([], None)
+
+
+def test_gitlab_takes_references_from_inside_a_word():
+    # ReferenceExtractor scans each word: a word is malformed only when it holds no @name or email.
+    text = "*.rb @a,@b (@c) @js#note dev@acme.example; plain\n"
+    assert owners(text, "x.rb", "gitlab") == (["@a", "@b", "@c", "@js", "dev@acme.example"], 1)
+    assert brief(findings(text, ["x.rb"], dialect="gitlab")) == [("codeowners/invalid-owner", 1, 44)]
+    # GitHub skips the whole line.
+    assert owners(text, "x.rb", "github") == ([], None)

@@ -91,7 +91,13 @@ def analyze(model: CodeownersFile, files: Sequence[str], path: str, options: Opt
     active = [r for r in rules if not r.skipped]
 
     for rule in active:
-        if not rule.exclusion and not rule.effective_owners():
+        if model.dialect == "gitlab" and not rule.exclusion and not rule.owners and not rule.effective_owners():
+            section = f" and section [{shorten(rule.section.name, 40)}]" if rule.section and rule.section.name else ""
+            out.findings.append(finding(
+                "codeowners/missing-owner",
+                f"`{shorten(rule.pattern)}` has no owners{section} has no default owners: GitLab reports "
+                "zero owners as a syntax error", path, rule.pattern_span, identity=f"missing-owner:{rule.pattern}"))
+        elif not rule.exclusion and not rule.effective_owners():
             out.findings.append(finding(
                 "codeowners/owner-less-rule",
                 f"`{shorten(rule.pattern)}` has no owners: files it matches last are left without code owners",
@@ -165,11 +171,18 @@ def _duplicates(active: List[Rule], path: str, findings: List[Finding]) -> set:
         if winner is not rule:
             dead.add(rule.index)
             where = f" in section [{rule.section.name}]" if rule.section is not None and rule.section.name else ""
+            if rule.section is not None:  # GitLab: one Hash entry per pattern, placed at its first line
+                effect = (f"GitLab gives this line's place in the order line {winner.line}'s owners; "
+                          "this line's owners are dead")
+                advice = f"merge the owners into one line and delete the other (line {winner.line})"
+            else:
+                effect = "which wins; this line is dead"
+                advice = f"merge the owners into line {winner.line} and delete this line"
             findings.append(finding(
                 "codeowners/duplicate-pattern",
-                f"`{shorten(rule.pattern)}` appears again on line {winner.line}{where}, which wins; this line is dead",
+                f"`{shorten(rule.pattern)}` appears again on line {winner.line}{where}, {effect}",
                 path, rule.pattern_span,
-                suggestion=f"merge the owners into line {winner.line} and delete this line",
+                suggestion=advice,
                 evidence={"winner_line": winner.line}, identity=f"duplicate:{rule.pattern}"))
     return dead
 

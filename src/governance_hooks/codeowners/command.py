@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 from ..check import CheckResult, Context
 from ..config import require_keys
@@ -41,8 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="verify users and teams with the GitHub REST API (token from GITHUB_TOKEN)")
     parser.add_argument("--api-url", metavar="URL", default=None,
                         help="GitHub REST API base URL for --online (default: $GITHUB_API_URL or https://api.github.com)")
-    parser.add_argument("--who", nargs="+", metavar="PATH", default=None,
-                        help="print the owners of each PATH and the line that decided, instead of validating")
+    parser.add_argument("--who", nargs="*", metavar="PATH", default=None,
+                        help="print the owners of each PATH (a folder when it ends in /) and the line that "
+                             "decided, instead of validating; - reads the paths from stdin, one per line; "
+                             "with --changed-since and no PATH: the code owner reviews the changed files request")
+    parser.add_argument("--base", metavar="REV", default=None,
+                        help="also compare with the CODEOWNERS at the merge base of REV and HEAD: files that change "
+                             "owners or become unowned, rules that now decide nothing (on the changed lines)")
+    parser.add_argument("--changed-since", metavar="REV", default=None,
+                        help="the files changed since the merge base of REV and HEAD (plus uncommitted and untracked "
+                             "ones) are the changed files; implies --base REV")
 
 
 #: Keys that would make the tool send the operator's token somewhere: never taken from the repository.
@@ -124,6 +133,15 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     dialect = args.dialect or table.get("dialect", "auto")
     root = ctx.root
     result = CheckResult()
+    since = getattr(args, "changed_since", None)
+    base_rev = getattr(args, "base", None) or since or getattr(ctx, "changed_since", None)
+    changed = ctx.changed_files
+    if since is not None:
+        from ..pipeline.changes import changed_since
+
+        changed = changed_since(root, since)
+    if args.who == [] and changed is None:
+        raise ToolError("--who needs one or more paths (or - for stdin), or --changed-since REV for the changed files")
 
     files: List[str] = []
     if args.who is None:  # --who answers from the rules alone; no need to list the tree
@@ -169,6 +187,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                 missing = replace(missing, severity=Severity.ERROR,
                                   message=missing.message + "; require-owner is configured, so every file is unowned")
             result.findings.append(missing)
+            if base_rev is not None:
+                result.findings.extend(_removed_since_base(root, base_rev, files, dialect))
             result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
             return result
         rel = located.in_effect
@@ -200,8 +220,12 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         result.findings.extend(issue_findings(issues, rel))
         result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
         return result
+    if dialect == "auto" and rel.startswith(".github/"):
+        dialect = "github"  # GitLab never reads .github/: a `[Section]` there is a GitHub syntax error
     model = parse(text, dialect, issues)
 
+    if args.who == []:
+        return _reviews(args, ctx, model, result, changed)
     if args.who is not None:
         return _who(args, ctx, model, result)
 
@@ -210,15 +234,87 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         configured = table.get("require-owner", False)
         require = (list(configured) if isinstance(configured, list) else []) if configured else None
     _check_globs(require or [])
-    options = Options(require_owner=require, restrict_to=ctx.changed_files, known_owners=table.get("known-owners"))
+    options = Options(require_owner=require, restrict_to=changed, known_owners=table.get("known-owners"))
     analysis = analyze(model, files, rel, options)
     result.findings.extend(analysis.findings)
     result.stats = dict(analysis.stats)
+    if base_rev is not None:
+        option = "--base" if getattr(args, "base", None) else "--changed-since"
+        result.findings.extend(_compare_with_base(root, base_rev, model, files, rel,
+                                                  rel if args.codeowners is not None else None, dialect, option))
 
     # table holds online/api-url only from an operator's --config outside the repository (see _options).
     online = args.online if args.online is not None else table.get("online", False)
     if online:
         result.findings.extend(_online(args, table, model, rel))
+    return result
+
+
+def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str,
+                       option: str = "--base"):
+    """``--base``: findings of :func:`.review.compare` against the CODEOWNERS at the merge base of ``rev``."""
+    from ..pipeline.changes import diff_base
+    from .model import CodeownersFile
+    from .parser import decode, parse
+    from .review import compare
+    from .revision import codeowners_at
+
+    try:
+        commit = diff_base(root, rev)
+    except ToolError as exc:  # diff_base words its errors for --changed-since
+        raise ToolError(str(exc).replace("--changed-since", "--base" if option == "--base" else option)) from None
+    _, data = codeowners_at(root, commit, dialect if dialect != "auto" else "auto", explicit)
+    old = CodeownersFile(dialect=model.dialect)
+    if data is not None:
+        text, issues = decode(data)
+        if text is not None:
+            old = parse(text, model.dialect, issues)
+    label = commit[:12] if commit.startswith(rev) else f"{rev} ({commit[:12]})"
+    return compare(old, model, files, rel, label)
+
+
+def _removed_since_base(root: Path, rev: str, files: List[str], dialect: str):
+    """``--base`` when the working tree has no CODEOWNERS: the files that had owners at the base."""
+    from ..pipeline.changes import diff_base
+    from .analysis import finding
+    from .ownership import Ownership
+    from .parser import decode, parse
+    from .review import SAMPLE
+    from .revision import codeowners_at
+
+    commit = diff_base(root, rev)
+    old_rel, data = codeowners_at(root, commit, dialect)
+    text = decode(data)[0] if data is not None else None
+    if text is None:
+        return []
+    owned = [f for f, (owners, _) in zip(files, Ownership(parse(text, dialect)).owners_of_all(files)) if owners]
+    if not owned:
+        return []
+    return [finding("codeowners/newly-unowned",
+                    f"{old_rel} was removed since {rev} ({commit[:12]}): {len(owned)} file(s) that had code owners have "
+                    f"none, e.g. {', '.join(f'`{f}`' for f in owned[:SAMPLE])}",
+                    old_rel, evidence={"base": commit[:12], "files": len(owned), "sample": owned[:SAMPLE]},
+                    identity=f"newly-unowned:removed:{old_rel}")]
+
+
+def _reviews(args, ctx: Context, model, result: CheckResult, changed: List[str]) -> CheckResult:
+    """``--changed-since REV --who``: the code owner reviews the changed files request."""
+    from .ownership import Ownership
+    from .review import requested_reviews, review_lines
+
+    ownership = Ownership(model)
+    groups, unowned = requested_reviews(ownership, changed)
+    result.findings = []
+    result.stats = {"paths": len(changed)}
+    if args.format == "json":
+        document = {"changed_files": len(changed), "reviews": [g.as_json() for g in groups], "unowned": unowned}
+        if "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {}):
+            ctx.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+            result.replaces_report = True  # type: ignore[attr-defined]
+        else:
+            result.stats["reviews"] = document
+        return result
+    ctx.stdout.write("\n".join(review_lines(groups, unowned, ownership.gitlab, len(changed))) + "\n")
     return result
 
 
@@ -276,40 +372,103 @@ def _online(args, table, model, rel):
 
 
 def _normalise(path: str, root: Path) -> str:
+    if os.sep == "/" and not path.startswith(("/", "./")) and not path.endswith("/"):
+        return path  # already repo-relative POSIX (the common case, kept cheap: --who may get 100,000 paths)
     candidate = Path(path)
     if candidate.is_absolute():
         path = relative_posix(candidate, root)
     path = path.replace(os.sep, "/")
     while path.startswith("./"):
         path = path[2:]
-    return path.rstrip("/")
+    # A trailing "/" names a folder: it stays, so the answer is for the folder, not a file of that name.
+    return path.rstrip("/") + "/" if path.endswith("/") and path.strip("/") else path.rstrip("/")
+
+
+def _who_paths(args) -> Iterator[str]:
+    """The paths of ``--who``: its arguments, where ``-`` stands for one path per line of stdin (streamed)."""
+    for raw in args.who:
+        if raw != "-":
+            yield raw
+            continue
+        for line in sys.stdin:
+            line = line.rstrip("\r\n")
+            if line:
+                yield line
 
 
 def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
-    """Answer ``--who``: owners and deciding line of each path (text lines or a JSON list)."""
+    """Answer ``--who``: owners and deciding line of each path (text lines or a JSON list).
+
+    Answers are written as they are computed, so memory does not grow with the number of paths.
+    """
     from .ownership import Ownership
 
     ownership = Ownership(model)
     result.findings = []  # a query: only the answers, not the validation findings
-    answers = []
-    for raw in args.who:
+    as_json = args.format == "json"
+    streamed = not as_json or "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {})
+    answer = _answerer(ownership, as_json)
+    write = ctx.stdout.write
+    collected = []
+    chunk: List[str] = []
+    count = 0
+    if as_json and streamed:
+        write("[")
+    for raw in _who_paths(args):
         path = _normalise(raw, ctx.root)
-        decision = ownership.resolve(path)
-        entry = {"path": path, "owners": decision.owners, "line": decision.line}
-        if model.dialect == "gitlab":
-            entry["lines"] = [r.line for r in decision.rules]
-        answers.append(entry)
-    result.stats = {"paths": len(answers)}
-    if args.format == "json":
-        if "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {}):
-            ctx.stdout.write(json.dumps(answers, ensure_ascii=False, indent=2) + "\n")
+        if not streamed:
+            collected.append(json.loads(answer(path)))
+        else:
+            chunk.append((("\n  " if count == 0 else ",\n  ") if as_json else "") + answer(path))
+            if len(chunk) >= 1024:  # bounded buffer: memory stays flat however many paths come in
+                write("".join(chunk))
+                chunk.clear()
+        count += 1
+    write("".join(chunk))
+    result.stats = {"paths": count}
+    if as_json:
+        if streamed:
+            write("\n]\n" if count else "]\n")
             result.replaces_report = True  # type: ignore[attr-defined]
         else:
-            result.stats["who"] = answers  # lands in the JSON report's summary
-        return result
-    for entry, raw in zip(answers, args.who):
-        ctx.stdout.write(_who_line(entry, ownership) + "\n")
+            result.stats["who"] = collected  # lands in the JSON report's summary
     return result
+
+
+def _answerer(ownership, as_json: bool):
+    """``path -> answer`` (a text line with its newline, or one JSON object) for ``--who``.
+
+    GitHub: the deciding rule alone fixes the answer after the path, so that tail is built once per
+    rule and each path costs one matcher lookup and a concatenation.
+    """
+    if ownership.gitlab:
+        def gitlab_answer(path: str) -> str:
+            decision = ownership.resolve(path)
+            entry = {"path": path, "owners": decision.owners, "line": decision.line,
+                     "lines": [r.line for r in decision.rules]}
+            return json.dumps(entry, ensure_ascii=False) if as_json else _who_line(entry, ownership) + "\n"
+        return gitlab_answer
+    tails: dict = {}
+    rules, texts, last_match = ownership.rules, ownership.owner_texts, ownership.matcher.last_match
+
+    def tail(best: int) -> str:
+        owners = list(texts[best]) if best >= 0 else []
+        line = rules[best].line if best >= 0 else None
+        if as_json:
+            text = f', "owners": {json.dumps(owners, ensure_ascii=False)}, "line": {json.dumps(line)}}}'
+        else:
+            text = _who_line({"path": "", "owners": owners, "line": line}, ownership) + "\n"
+        tails[best] = text
+        return text
+
+    def github_answer(path: str) -> str:
+        best = last_match(path)
+        text = tails.get(best)
+        if text is None:
+            text = tail(best)
+        return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else path + text
+
+    return github_answer
 
 
 def _who_line(entry: dict, ownership) -> str:

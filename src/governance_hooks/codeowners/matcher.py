@@ -98,6 +98,11 @@ class _Node:
 
 _EMPTY_DICT: dict = {}
 _EMPTY_LIST: list = []
+
+
+def trivial(table: tuple) -> bool:
+    """True when no file name can change the answer of a directory's final table."""
+    return not table[1] and not table[2] and not table[3]
 _State = Tuple[Tuple[_Node, ...], Tuple[int, ...], int]
 
 
@@ -122,6 +127,13 @@ class Matcher:
         start = self._close([self.root])
         self._dirs: Dict[str, _State] = {"": (start, (), -1)}
         self._finals: Dict[str, tuple] = {}
+        # Final tables by (state set, best ancestor id): most directories of a real tree reach one of
+        # a few state sets (often just the `**` states), so the table is built once per set, not per
+        # directory. The state tuples are kept alive by ``_dirs``, so their ids are stable keys.
+        self._tables: Dict[Tuple[int, int], tuple] = {}
+        # Per state set (by id): the names of its literal edges and the step for every other name,
+        # when its only other edges are `**` and `*` (see _shortcut).
+        self._shortcuts: Dict[int, tuple] = {}
 
     @staticmethod
     def _close(nodes: Iterable[_Node]) -> Tuple[_Node, ...]:
@@ -163,7 +175,20 @@ class Matcher:
                     out[id(child)] = child
                     if child.star is not None:
                         out[id(child.star)] = child.star
+        if len(out) == len(states) and all(id(node) in out for node in states):
+            return states  # the same state set: the same object, so tables keyed by it are shared
         return tuple(out.values())
+
+    def _shortcut(self, states: Tuple[_Node, ...]) -> tuple:
+        """``(literal edge names, the step for any other name)`` of ``states``, or ``(None, None)`` when
+        an affix or glob edge makes the step depend on more than the name's membership in that set.
+        In real trees most directory names hit no literal edge, so most steps become a set lookup."""
+        literals: set = set()
+        for node in states:
+            if node.prefix or node.suffix or any(seg.kind != ANY for seg, _ in node.other):
+                return None, None
+            literals.update(node.lit)
+        return literals, self._step(states, "")  # "" is never a literal segment; `*` and `**` accept it
 
     def _dir(self, directory: str) -> _State:
         """``(states, ancestor rule ids, best ancestor id)`` after walking ``directory`` (cached)."""
@@ -176,8 +201,22 @@ class Matcher:
             pending.append(current)
             current = current.rpartition("/")[0]
         states, anc, best = self._dirs[current]
+        step = self._step
+        shortcuts = self._shortcuts
         for path in reversed(pending):
-            states = self._step(states, path.rpartition("/")[2])
+            parent = states
+            name = path.rpartition("/")[2]
+            shortcut = shortcuts.get(id(states))
+            if shortcut is None:
+                shortcut = shortcuts[id(states)] = self._shortcut(states)
+            literals, default = shortcut
+            if literals is not None and name not in literals:
+                states = default
+            else:
+                states = step(states, name)
+            if states is parent:  # same states: their directory hits are already in anc
+                self._dirs[path] = (states, anc, best)
+                continue
             hits = [rule for node in states for rule in node.dir_terms]
             if hits:
                 seen = set(anc)  # an unanchored pattern can match at several depths
@@ -216,6 +255,30 @@ class Matcher:
             if seg.match(name):
                 best = rule_id
                 break
+        return best
+
+    def table(self, directory: str) -> tuple:
+        """The final table of ``directory`` (see :meth:`_final_table`); ``table[0]`` is the answer for
+        every file there when :func:`trivial` holds."""
+        table = self._finals.get(directory)
+        return table if table is not None else self._final_table(directory)
+
+    @staticmethod
+    def pick(table: tuple, name: str) -> int:
+        """The last matching id for a file ``name`` in the directory of ``table``."""
+        best, small, big, globs = table
+        hit = small.get(name, -1)
+        if hit > best:
+            best = hit
+        for names in big:
+            hit = names.get(name, -1)
+            if hit > best:
+                best = hit
+        for seg, rule_id in globs:
+            if rule_id <= best:
+                break
+            if seg.match(name):
+                return rule_id
         return best
 
     def last_matches(self, paths: Iterable[str]) -> List[int]:
@@ -261,6 +324,10 @@ class Matcher:
         ancestor's best are dropped. Star states add nothing here: ``**`` never ends a pattern.
         """
         states, _, best = self._dir(directory)
+        shared = self._tables.get((id(states), best))
+        if shared is not None:
+            self._finals[directory] = shared
+            return shared
         small: Dict[str, int] = {}
         big: List[Dict[str, int]] = []
         globs: List[Tuple[Segment, int]] = []
@@ -276,7 +343,7 @@ class Matcher:
                 globs.extend(pair for pair in node.file_globs() if pair[1] > best)
         globs.sort(key=lambda pair: -pair[1])
         table = (best, small, big, globs)
-        self._finals[directory] = table
+        self._finals[directory] = self._tables[(id(states), best)] = table
         return table
 
     def directory_hits(self, directory: str) -> Tuple[int, ...]:

@@ -14,6 +14,7 @@ that section; the owners of all sections add up.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -56,12 +57,95 @@ class Ownership:
         self.section_of: List[str] = [r.section.key if r.section is not None else "" for r in self.rules]
         # Owner texts of each rule, deduplicated once here rather than per looked-up path.
         self.owner_texts: List[Tuple[str, ...]] = [_dedupe(o.text for o in r.effective_owners()) for r in self.rules]
+        # GitLab lookups: owning rules and exclusions in matchers of their own (``matcher`` keeps every
+        # rule: the dead-rule analysis needs all matches of a path).
+        # GitLab keeps one entry per (section, normalised pattern) in a Ruby Hash: a later line with the
+        # same pattern replaces the entry's owners (and whether it is an exclusion) but keeps the first
+        # line's place in the order that decides (File#parse_entry). rank: the place; rep: the line
+        # whose entry it is; excludes: whether that entry is an exclusion.
+        self.rank = list(range(len(self.rules)))
+        self.rep = list(range(len(self.rules)))
+        self.excludes = [r.exclusion for r in self.rules]
+        if self.gitlab:
+            groups: Dict[Tuple[str, str], List[int]] = {}
+            for rule in self.rules:
+                if not rule.skipped:
+                    groups.setdefault((self.section_of[rule.index], gitlab_key(rule.pattern)), []).append(rule.index)
+            for ids in groups.values():
+                for rule_id in ids:
+                    self.rank[rule_id], self.rep[rule_id] = ids[0], ids[-1]
+                    self.excludes[rule_id] = self.rules[ids[-1]].exclusion
+            owning = [None] * len(self.rules)
+            exclusions = [None] * len(self.rules)
+            for rule in self.rules:
+                if rule.skipped or self.rep[rule.index] != rule.index:
+                    continue
+                if self.excludes[rule.index]:
+                    exclusions[rule.index] = rule.compiled
+                else:
+                    owning[self.rank[rule.index]] = rule.compiled  # at the first line's place
+            self._owning = Matcher(owning)
+            self.exclusions: Optional[Matcher] = Matcher(exclusions) if any(exclusions) else None
+            self._plans: Dict[tuple, _Plan] = {}
+            self._plan_of_dir: Dict[str, _Plan] = {}
+            self._answers: Dict[Tuple[int, ...], Tuple[Tuple[str, ...], Optional[int]]] = {}
+
+    def _plan(self, directory: str) -> "_Plan":
+        """GitLab: what decides the files of ``directory``, from one walk of each matcher (cached, and
+        shared by directories that reach the same matcher states and ancestor matches)."""
+        plan = self._plan_of_dir.get(directory)
+        if plan is not None:
+            return plan
+        states, anc, _ = self._owning._dir(directory)
+        xstates, xanc = self.exclusions._dir(directory)[:2] if self.exclusions is not None else ((), ())
+        key = (id(states), anc, id(xstates), xanc)
+        plan = self._plans.get(key)
+        if plan is None:
+            section_of = self.section_of
+            base: Dict[str, int] = {}
+            for rule_id in anc:
+                if rule_id > base.get(section_of[rule_id], -1):
+                    base[section_of[rule_id]] = rule_id
+            plan = self._plans[key] = _Plan(base, frozenset(section_of[i] for i in xanc),
+                                            _file_terms(states), _file_terms(xstates))
+        self._plan_of_dir[directory] = plan
+        return plan
+
+    def gitlab_deciders(self, path: str) -> List[int]:
+        """GitLab: the deciding rule ids of ``path``, one per section not excluded, ascending."""
+        directory, _, name = path.rpartition("/")
+        return sorted(self.rep[i] for i in self._plan(directory).deciders(name, self.section_of))
+
+    def _gitlab_answer(self, path: str) -> Tuple[Tuple[str, ...], Optional[int]]:
+        directory, _, name = path.rpartition("/")
+        plan = self._plan(directory)
+        answer = plan.answers.get(name)
+        if answer is None:
+            if plan.fixed_names is not None and name not in plan.fixed_names:
+                answer = plan.default
+                if answer is None:
+                    answer = plan.default = self._answer_of(self._reps(plan.deciders(name, self.section_of)))
+                return answer
+            answer = self._answer_of(self._reps(plan.deciders(name, self.section_of)))
+            if plan.fixed_names is not None:
+                plan.answers[name] = answer
+        return answer
+
+    def _reps(self, places: List[int]) -> Tuple[int, ...]:
+        return tuple(sorted(self.rep[i] for i in places))
+
+    def _answer_of(self, decided: Tuple[int, ...]) -> Tuple[Tuple[str, ...], Optional[int]]:
+        answer = self._answers.get(decided)
+        if answer is None:
+            decision = self.resolve_ids(decided)
+            answer = self._answers[decided] = (tuple(decision.owners), decision.line)
+        return answer
 
     def deciders(self, ids: Sequence[int]) -> Tuple[List[int], List[int]]:
         """From all matching rule ids of one path: ``(deciding ids, exclusion ids that fired)``.
 
-        GitHub: the highest id. GitLab: per section, the highest non-exclusion id
-        unless an exclusion of that section matches too.
+        GitHub: the highest id. GitLab: per section, the entry placed last (a repeated pattern keeps
+        its first place, with the last line's owners) unless an exclusion of that section matches too.
         """
         if not ids:
             return [], []
@@ -72,11 +156,11 @@ class Ownership:
         rules = self.rules
         for rule_id in ids:
             key = self.section_of[rule_id]
-            if rules[rule_id].exclusion:
+            if self.excludes[rule_id]:
                 excluded.setdefault(key, []).append(rule_id)
-            elif rule_id > best.get(key, -1):
-                best[key] = rule_id
-        decided = sorted(rule_id for key, rule_id in best.items() if key not in excluded)
+            elif self.rank[rule_id] > best.get(key, -1):
+                best[key] = self.rank[rule_id]
+        decided = sorted(self.rep[rank] for key, rank in best.items() if key not in excluded)
         fired = sorted(rule_id for ids_ in excluded.values() for rule_id in ids_)
         return decided, fired
 
@@ -94,17 +178,12 @@ class Ownership:
             if best < 0:
                 return Resolution([], [])
             return Resolution(list(self.owner_texts[best]), [self.rules[best]])
-        decided, _ = self.deciders(self.matcher.matches(path))
-        return self.resolve_ids(decided)
+        return self.resolve_ids(self.gitlab_deciders(path))
 
     def owners_of_all(self, paths: Iterable[str]) -> List[Tuple[Tuple[str, ...], Optional[int]]]:
         """``(owners, deciding line or None)`` for each path, in order (the bulk form of :meth:`resolve`)."""
         if self.gitlab:
-            out = []
-            for path in paths:
-                decision = self.resolve(path)
-                out.append((tuple(decision.owners), decision.line))
-            return out
+            return [self._gitlab_answer(path) for path in paths]
         answers = [(self.owner_texts[i], self.rules[i].line) for i in range(len(self.rules))]
         answers.append(((), None))  # index -1: no rule matches
         return [answers[best] for best in self.matcher.last_matches(paths)]
@@ -125,3 +204,78 @@ def _dedupe(texts: Iterable[str]) -> Tuple[str, ...]:
             seen.add(key)
             out.append(text)
     return tuple(out)
+
+
+def gitlab_key(pattern: str) -> str:
+    """The key GitLab files an entry under (``File#normalize_pattern`` after ``!`` is removed)."""
+    if pattern.startswith("!"):
+        pattern = pattern[1:]
+    if pattern == "*":
+        return "/**/*"
+    if pattern.startswith("\\#"):
+        pattern = pattern[1:]
+    pattern = re.sub(r"\\\s+", " ", pattern)
+    if not pattern.startswith("/"):
+        pattern = "/**/" + pattern
+    if pattern.endswith("/"):
+        pattern += "**/*"
+    return pattern
+
+
+def _file_terms(states) -> Tuple[Dict[str, List[int]], List[Tuple[object, List[int]]]]:
+    """``({name: rule ids}, [(glob segment, rule ids)])`` of the patterns that end on a file of the
+    directory whose matcher states are ``states``."""
+    by_name: Dict[str, List[int]] = {}
+    globs: List[Tuple[object, List[int]]] = []
+    for node in states:
+        if node.lit:
+            for name, child in node.lit.items():
+                if child.file_terms:
+                    by_name.setdefault(name, []).extend(child.file_terms)
+        if node.glob_index:
+            for seg, child in _glob_children(node):
+                if child.file_terms:
+                    globs.append((seg, child.file_terms))
+    return by_name, globs
+
+
+def _glob_children(node):
+    for bucket in (node.prefix, node.suffix):
+        for group in bucket.values():
+            yield from group
+    yield from node.other
+
+
+class _Plan:
+    """How the files of one GitLab directory are decided.
+
+    ``base``: section -> best rule matching an ancestor directory; ``excluded``: sections an exclusion
+    removes for every file here; ``terms``/``xterms``: file-level rules and exclusions
+    (:func:`_file_terms`). ``fixed_names``: when no glob is involved, the names that can differ from
+    the ``default`` answer (answers per name are then cached in ``answers``); else ``None``.
+    """
+
+    __slots__ = ("base", "excluded", "terms", "xterms", "fixed_names", "answers", "default")
+
+    def __init__(self, base, excluded, terms, xterms) -> None:
+        self.base, self.excluded, self.terms, self.xterms = base, excluded, terms, xterms
+        simple = not terms[1] and not xterms[1]
+        self.fixed_names = set(terms[0]) | set(xterms[0]) if simple else None
+        self.answers: Dict[str, Tuple[Tuple[str, ...], Optional[int]]] = {}
+        self.default = None
+
+    def deciders(self, name: str, section_of: List[str]) -> List[int]:
+        best = dict(self.base)
+        hits = list(self.terms[0].get(name, ()))
+        for seg, ids in self.terms[1]:
+            if seg.match(name):
+                hits.extend(ids)
+        for rule_id in hits:
+            if rule_id > best.get(section_of[rule_id], -1):
+                best[section_of[rule_id]] = rule_id
+        excluded = set(self.excluded)
+        excluded.update(section_of[i] for i in self.xterms[0].get(name, ()))
+        for seg, ids in self.xterms[1]:
+            if seg.match(name):
+                excluded.update(section_of[i] for i in ids)
+        return sorted(rule_id for key, rule_id in best.items() if key not in excluded)

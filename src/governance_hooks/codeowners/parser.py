@@ -17,7 +17,9 @@ from typing import Iterable, List, Optional, Tuple
 from .model import EMAIL, INVALID, ROLE, TEAM, USER, CodeownersFile, Issue, Owner, Rule, Section, Span
 from .patterns import PatternError, compile_pattern, shorten
 
-_GITHUB_USER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+#: A login; Enterprise Managed Users add ``_shortcode`` (GitHub Docs, "About Enterprise Managed Users":
+#: usernames are ``handle_shortcode``, e.g. ``@the-octocat_acme``).
+_GITHUB_USER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:_[A-Za-z0-9]+)?")
 _GITHUB_TEAM = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _GITLAB_USER = re.compile(r"@[A-Za-z0-9_.][A-Za-z0-9_.-]*")
 _GITLAB_GROUP = re.compile(r"@[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+")
@@ -29,8 +31,16 @@ _EMAIL = re.compile(
 #: A token: runs of non-blank characters where a backslash escapes the next one (``\\ ``).
 _TOKEN = re.compile(r"(?:[^ \t\\]|\\.|\\$)+")
 _PLAIN_TOKEN = re.compile(r"[^ \t]+")
-#: A GitLab section header: optional ``^``, ``[Name]``, optional ``[N]``, then owners.
+#: A section header as the auto dialect recognises one: optional ``^``, ``[Name]``, optional ``[N]``, then
+#: a blank or the end (strict, so a GitHub pattern such as ``[Ff]oo`` does not make a file GitLab's).
 SECTION_HEADER = re.compile(r"[ \t]*(\^)?\[([^\]]*)\](?:\[([^\]]*)\])?(?=[ \t]|$)")
+#: GitLab's own header match (``Gitlab::CodeOwners::SectionParser::HEADER_REGEX`` on the stripped line):
+#: not anchored at the end, the name is the shortest ``[...]``, the approval count only digits (so
+#: ``[X][q]`` is the section X with the text ``[q]`` ignored), default owners the run of
+#: ``[@\w_.\-/\s+]`` after a blank; anything after that is ignored.
+GITLAB_HEADER = re.compile(r"[ \t]*(\^)?\[(.*?)\](?:\[(\d*?)\])?([ \t]+[@\w_.\-/ \t+]*)?")
+#: GitLab's ``REGEX_INVALID_SECTION``: a ``[`` never closed.
+GITLAB_UNCLOSED = re.compile(r"[ \t]*\^?\[[^\]]+?$")
 
 BOM = "\ufeff"
 #: Longer patterns are not compiled (a budget: real patterns are well under 1,000 characters).
@@ -119,14 +129,16 @@ def inline_comment(line: str) -> Optional[Tuple[int, List[str]]]:
 
 
 def _gitlab_inline_comment(line: str, number: int, issues: List[Issue]) -> None:
-    """GitLab does not support inline comments and parses owners written in them."""
+    r"""A `` #`` comment on a section header: GitLab has no inline comments; on a header it stops reading
+    default owners at the first character outside ``[@\w_.\-/\s+]``, so the comment is dropped, and
+    default owners after it are lost. (On a rule line the words become owners: see :func:`_owners`.)"""
     found = inline_comment(line)
     if found is None:
         return
     offset, owners = found
     if owners:
-        message = (f"GitLab does not support inline comments: {', '.join(f'`{shorten(o, 40)}`' for o in owners[:3])} "
-                   "in this comment would be parsed as owner(s)")
+        message = (f"GitLab does not support inline comments: it stops reading the section's default owners at `#`, "
+                   f"so {', '.join(f'`{shorten(o, 40)}`' for o in owners[:3])} in this comment are not owners")
     else:
         message = "GitLab does not support inline comments; put the comment on its own line"
     issues.append(Issue("codeowners/inline-comment", message, Span(number, offset + 1, len(line) + 1),
@@ -162,6 +174,21 @@ def classify_owner(token: str, dialect: str) -> str:
     return INVALID
 
 
+#: GitLab's ``ReferenceExtractor``: ``@name`` not preceded by a word character or ``@`` (names may
+#: hold ``/`` for nested groups), and e-mail addresses, found anywhere inside a word.
+_GITLAB_NAME_REF = re.compile(r"(?<![\w@])@([A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*)")
+_GITLAB_EMAIL_REF = re.compile(r"[^@\s]{1,100}@[^@\s]{1,255}(?<!\W)")
+
+
+def gitlab_references(word: str) -> List[str]:
+    """The owners GitLab extracts from one word (``Gitlab::CodeOwners::ReferenceExtractor``): e-mail
+    addresses (kept when they look like one) and ``@names``; ``(@a)``, ``@a,@b`` and ``@a#note`` hold
+    references, so GitLab does not call them malformed."""
+    emails = [m.group() for m in _GITLAB_EMAIL_REF.finditer(word) if _EMAIL.fullmatch(m.group())]
+    names = ["@" + m.group(1) for m in _GITLAB_NAME_REF.finditer(word)]
+    return list(dict.fromkeys(emails + names))
+
+
 def _split_run_together(token: str, dialect: str) -> Optional[List[str]]:
     """``["@a", "@b"]`` for ``@a@b`` or ``@a,@b`` when every part is a valid owner, else ``None``."""
     if re.search(r"[,;]", token):
@@ -178,9 +205,13 @@ def _split_run_together(token: str, dialect: str) -> Optional[List[str]]:
 def _owner_problem(token: str, dialect: str) -> Tuple[str, str, Optional[str]]:
     """``(rule_id, message, suggestion)`` for an invalid owner token."""
     parts = _split_run_together(token, dialect)
+    skipped = ("GitLab ignores it and reports a malformed owner; the line's valid owners still apply"
+               if dialect == "gitlab" else "the line is skipped")
     if parts:
         return ("codeowners/run-together-owners",
-                f"owners `{shorten(token)}` are run together; GitHub reads them as one invalid owner and skips the line",
+                f"owners `{shorten(token)}` are run together; "
+                + ("GitLab reports a malformed owner" if dialect == "gitlab"
+                   else "GitHub reads them as one invalid owner and skips the line"),
                 " ".join(parts))
     if dialect != "gitlab" and token.startswith("@@"):
         return ("codeowners/invalid-owner",
@@ -192,20 +223,49 @@ def _owner_problem(token: str, dialect: str) -> Tuple[str, str, Optional[str]]:
                 None)
     if not token.startswith("@") and classify_owner("@" + token, dialect) != INVALID:
         return ("codeowners/invalid-owner",
-                f"owner `{shorten(token)}` lacks its `@`; it is not a user, team or email, so the line is skipped",
+                f"owner `{shorten(token)}` lacks its `@`; it is not a user, team or email: {skipped}",
                 "@" + token)
     if token.endswith("/") or "*" in token or token.startswith(("/", ".")):
         hint = "it looks like a second pattern; a rule has exactly one pattern, so"
     else:
         hint = "owners are `@user`, `@org/team` or an email address;"
-    return ("codeowners/invalid-owner", f"`{shorten(token)}` is not a valid owner: {hint} the line is skipped", None)
+    return ("codeowners/invalid-owner", f"`{shorten(token)}` is not a valid owner: {hint} {skipped}", None)
 
 
 def _owners(tokens: List[Tuple[str, int]], number: int, dialect: str, issues: List[Issue]) -> List[Owner]:
     owners: List[Owner] = []
-    for text, offset in tokens:
+    for index, (text, offset) in enumerate(tokens):
         span = Span(number, offset + 1, offset + 1 + len(text))
+        if dialect == "gitlab" and text.startswith("#"):
+            # GitLab reads a comment's words as owners: its @mentions count, `#` is a malformed owner.
+            words = [(t, o) for t, o in tokens[index:] if classify_owner(t, dialect) != INVALID]
+            issues.append(Issue("codeowners/invalid-owner",
+                                "GitLab has no inline comments: `#` and the words after it are read as owners; "
+                                "GitLab reports a malformed owner on this line"
+                                + (f" and makes {', '.join(f'`{shorten(t, 40)}`' for t, _ in words[:3])} owner(s)"
+                                   if words else ""),
+                                span, "move the comment to a line of its own"))
+            owners.append(Owner(text, INVALID, span))
+            owners.extend(Owner(t, classify_owner(t, dialect), Span(number, o + 1, o + 1 + len(t))) for t, o in words)
+            break
         kind = classify_owner(text, dialect)
+        if kind == INVALID and dialect == "gitlab":
+            references = gitlab_references(text)
+            if references:  # GitLab: a word is malformed only when it holds no reference at all
+                owners.extend(Owner(ref, classify_owner(ref, dialect), span) for ref in references)
+                continue
+        if kind == INVALID and "#" in text and not text.startswith("#"):
+            head = text[:text.index("#")]
+            if classify_owner(head, dialect) != INVALID:
+                # GitHub's docs define a comment only as a line starting with `#`; `@a#b` is undocumented.
+                issues.append(Issue("codeowners/ambiguous-comment",
+                                    f"`{shorten(text)}`: a `#` glued to an owner is not documented; read here as owner "
+                                    f"`{shorten(head)}` and a comment, but it may be one invalid owner that makes "
+                                    "GitHub skip the line",
+                                    span, f"{head} {text[text.index('#'):]}"))
+                owners.append(Owner(head, classify_owner(head, dialect),
+                                    Span(number, offset + 1, offset + 1 + len(head))))
+                break
         if kind == INVALID:
             rule_id, message, suggestion = _owner_problem(text, dialect)
             issues.append(Issue(rule_id, message, span, suggestion))
@@ -234,40 +294,64 @@ def parse(text: str, dialect: str = "auto", issues: Optional[List[Issue]] = None
     section: Optional[Section] = Section("", 0) if dialect == "gitlab" else None
     for number, line in enumerate(lines, start=1):
         if dialect == "gitlab":
-            header = SECTION_HEADER.match(line)
+            header = GITLAB_HEADER.match(line)
             if header:
                 _gitlab_inline_comment(line, number, result.issues)
                 section = _section(header, line, number, result.issues)
                 result.sections.append(section)
                 continue
+            if GITLAB_UNCLOSED.match(line):
+                result.issues.append(Issue("codeowners/invalid-section",
+                                           "the section header is never closed with `]`; GitLab reports it as an "
+                                           "invalid section format", Span(number, 1, len(line) + 1)))
+                continue
         tokens = tokenize(line)
         if not tokens:
             continue
         if dialect == "gitlab":
-            _gitlab_inline_comment(line, number, result.issues)
+            tokens = _gitlab_tokens(line, tokens)
         rule = _rule(tokens, line, number, dialect, section, len(result.rules), result.issues)
         result.rules.append(rule)
     return result
 
 
+def _gitlab_tokens(line: str, tokens: List[Tuple[str, int]]) -> List[Tuple[str, int]]:
+    """GitLab has no inline comments: every word after the pattern is an owner candidate
+    (``File#extract_entry_info``), so words after `` #`` count too."""
+    if not tokens or not inline_comment(line):
+        return tokens
+    return [(m.group(), m.start()) for m in _TOKEN.finditer(line)]
+
+
 def _section(header: "re.Match[str]", line: str, number: int, issues: List[Issue]) -> Section:
+    """A section from GitLab's header match (``SectionParser#execute``): an empty name
+    (``missing_section_name``), an optional section with an approval count
+    (``invalid_approval_requirement``) and default owners without one valid reference
+    (``invalid_section_owner_format``) are GitLab syntax errors; ``[0]`` means no count."""
     optional = header.group(1) is not None
     name = header.group(2).strip()
-    count_text = header.group(3)
-    approvals: Optional[int] = None
+    count = int(header.group(3) or 0)
     if not name:
         issues.append(Issue("codeowners/invalid-section", "a section header needs a name between the brackets",
-                            Span(number, header.start(2), header.end(2) + 2)))
-    if count_text is not None:
-        if count_text.strip().isdigit() and int(count_text) >= 1:
-            approvals = int(count_text)
-        else:
-            issues.append(Issue("codeowners/invalid-section",
-                                f"the approval count `[{shorten(count_text, 20)}]` must be a whole number of at least 1",
-                                Span(number, header.start(3), header.end(3) + 2), "[1]"))
-    owners = _owners(tokenize(line, header.end()), number, "gitlab", issues)
-    valid = tuple(o for o in owners if o.kind != INVALID)
-    return Section(name=name, line=number, optional=optional, approvals=approvals, default_owners=valid)
+                            Span(number, header.start(2), header.end(2) + 1)))
+    if optional and count > 0:
+        issues.append(Issue("codeowners/invalid-section",
+                            f"optional section `^[{shorten(name, 40)}]` cannot require approvals (`[{count}]`); GitLab "
+                            "reports an invalid approval requirement",
+                            Span(number, header.start(3), header.end(3) + 2),
+                            f"drop `^` to require {count} approval(s), or drop `[{count}]`"))
+    tokens = tokenize(header.group(4) or "")
+    kinds = [(text, offset, classify_owner(text, "gitlab")) for text, offset in tokens]
+    start = header.start(4)
+    valid = tuple(Owner(text, kind, Span(number, start + offset + 1, start + offset + 1 + len(text)))
+                  for text, offset, kind in kinds if kind != INVALID)
+    if kinds and not valid:
+        text, offset, _ = kinds[0]
+        issues.append(Issue("codeowners/invalid-owner",
+                            f"the default owners `{shorten(' '.join(t for t, _, _ in kinds), 40)}` hold no `@user`, "
+                            "`@group` or email; GitLab reports an invalid section owner format",
+                            Span(number, start + offset + 1, start + offset + 1 + len(text))))
+    return Section(name=name, line=number, optional=optional, approvals=count or None, default_owners=valid)
 
 
 def _looks_like_section(line: str) -> bool:
@@ -298,8 +382,8 @@ def _rule(tokens: List[Tuple[str, int]], line: str, number: int, dialect: str, s
         rule.skipped = True
         return rule
     rule.owners = _owners(rest, number, dialect, issues)
-    if any(o.kind == INVALID for o in rule.owners):
-        rule.skipped = True
+    if dialect != "gitlab" and any(o.kind == INVALID for o in rule.owners):
+        rule.skipped = True  # GitHub skips the line; GitLab keeps its valid owners (File#validate_and_get_owners)
     if dialect != "gitlab" and pattern.startswith(("[", "^[")) and _looks_like_section(line):
         issues.append(Issue("codeowners/invalid-pattern",
                             "GitLab section headers are not supported by GitHub; GitHub skips the line",

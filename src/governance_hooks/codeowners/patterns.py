@@ -283,6 +283,8 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
             "GitHub does not support escaping a leading `#` with `\\`", 0,
             "match the file with a wildcard instead, e.g. `?name`",
         )
+    if dialect == "gitlab":
+        return _compile_gitlab(text, pattern, exclusion)
     if text == "/":
         raise PatternError("a lone `/` is not a valid pattern", 0, "use `*` to match every file")
     if "//" not in text and not _SPECIAL.search(text):
@@ -292,14 +294,7 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
     if star_run:
         raise PatternError("`***` is not a valid wildcard", star_run.start() + shift,
                            "use `**` to match any number of directories")
-    items = _lex(text, dialect)
-    # Split on unescaped "/".
-    segments_items: List[List[Tuple[str, str, int]]] = [[]]
-    for item in items:
-        if item[0] == "/":
-            segments_items.append([])
-        else:
-            segments_items[-1].append(item)
+    segments_items = _parts(text, dialect)
     anchored = False
     if not segments_items[0] and len(segments_items) > 1:  # leading "/"
         segments_items.pop(0)
@@ -314,8 +309,8 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
             raise PatternError("empty path segment (`//`)", where + shift, "remove the doubled `/`")
     if len(segments_items) > 1:
         anchored = True  # a slash at the start or in the middle anchors (gitignore)
-    no_subdirs = (len(segments_items) > 1 or anchored) and [k for k, _, _ in segments_items[-1]] == ["*"] and not dir_only
-    segments = [_segment(seg) for seg in segments_items]
+    no_subdirs = (len(segments_items) > 1 or anchored) and _lone_star(segments_items[-1]) and not dir_only
+    segments = [_any_segment(seg) for seg in segments_items]
     # Collapse runs of "**"; a trailing "**" means "everything below" (a directory rule).
     collapsed: List[Segment] = []
     for seg in segments:
@@ -339,6 +334,97 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
 
 
 _SPECIAL = re.compile(r"[\\\[\]*?]")
+_Part = Union[str, List[Tuple[str, str, int]]]
+
+
+def _parts(text: str, dialect: str) -> List[_Part]:
+    """The segments of ``text`` split on unescaped ``/``: plain strings when the pattern has no escape
+    and no bracket (the common case, no per-character lexing), else lists of lexical items.
+
+    Raises:
+        PatternError: from :func:`_lex`.
+    """
+    if "\\" not in text and "[" not in text and "]" not in text:
+        return text.split("/")
+    parts: List[_Part] = [[]]
+    for item in _lex(text, dialect):
+        if item[0] == "/":
+            parts.append([])
+        else:
+            parts[-1].append(item)  # type: ignore[union-attr]
+    return parts
+
+
+def _lone_star(part: _Part) -> bool:
+    return part == "*" if isinstance(part, str) else [k for k, _, _ in part] == ["*"]
+
+
+def _any_segment(part: _Part) -> Segment:
+    """:func:`_segment` of a part; a plain string is classified with string operations."""
+    if not isinstance(part, str):
+        return _segment(part)
+    if "*" not in part and "?" not in part:
+        return Segment(LIT, part, a=part)
+    if part == "**":
+        return STAR2_SEGMENT
+    first, last = part.find("*"), part.rfind("*")
+    if "?" in part or first < 0 or part.count("*") != last - first + 1:
+        return _segment([("c" if ch not in "*?" else ch, ch, 0) for ch in part])
+    head, tail = part[:first], part[last + 1:]
+    if not head and not tail:
+        return ANY_SEGMENT
+    source = _ESCAPED.sub(r"\\\g<0>", part)  # the same canonical text as _source gives
+    if not tail:
+        return Segment(PREFIX, source, a=head)
+    if not head:
+        return Segment(SUFFIX, source, b=tail)
+    return Segment(AFFIX, source, a=head, b=tail)
+
+
+_ESCAPED = re.compile(r"[ #!]")
+_GITLAB_CATCH_ALL = CompiledPattern((STAR2_SEGMENT, ANY_SEGMENT))
+
+
+def _compile_gitlab(text: str, pattern: str, exclusion: bool) -> CompiledPattern:
+    """GitLab's matching (``Gitlab::CodeOwners::File#normalize_pattern`` then ``File.fnmatch?`` with
+    FNM_PATHNAME | FNM_DOTMATCH against ``/path``): ``*`` is every file; a pattern not starting with
+    ``/`` gets ``/**/`` in front (any depth, inner ``/`` or not); a trailing ``/`` gets ``**/*`` after
+    it (every file below); otherwise the pattern must match the whole path, so ``docs`` matches only a
+    file named ``docs``. ``**`` spans directories only when a ``/`` follows it; elsewhere it is ``*``.
+    """
+    if text in ("*", "/"):  # "/" normalises to "/**/*" as well
+        return CompiledPattern(_GITLAB_CATCH_ALL.segments, exclusion=exclusion)
+    shift = len(pattern) - len(text)
+    parts = _parts(text, "gitlab")
+    anchored = not parts[0] and len(parts) > 1
+    if anchored:
+        parts.pop(0)
+    below = len(parts) > 1 and not parts[-1]  # trailing "/": every file below
+    if below:
+        parts.pop()
+    for part in parts:
+        if not part:
+            where = max(text.find("//"), 0)
+            raise PatternError("empty path segment (`//`): GitLab never matches it", where + shift,
+                               "remove the doubled `/`")
+    segments: List[Segment] = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1 and not below
+        seg = _any_segment(part)
+        if seg.kind == STAR2 and last:
+            seg = ANY_SEGMENT  # "**" not followed by "/" is "*" under FNM_PATHNAME
+        if seg.kind == STAR2 and segments and segments[-1].kind == STAR2:
+            continue
+        segments.append(seg)
+    if not anchored and segments[0].kind != STAR2:
+        segments.insert(0, STAR2_SEGMENT)
+    if below:
+        if segments[-1].kind == STAR2:  # "x/**/" + "**/*": every file below x, as "x/"
+            segments.pop()
+        if not segments:  # "**/": every file
+            return CompiledPattern(_GITLAB_CATCH_ALL.segments, exclusion=exclusion)
+        return CompiledPattern(tuple(segments), dir_only=True, exclusion=exclusion)
+    return CompiledPattern(tuple(segments), no_subdirs=True, exclusion=exclusion)
 _STAR_RUN = re.compile(r"(?<!\\)\*{3,}")
 
 

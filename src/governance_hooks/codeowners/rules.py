@@ -49,17 +49,34 @@ RULES = (
         "rule (GitHub has no negation). It is reported as a note so that an accidental omission is seen.",
     ),
     Rule(
+        "codeowners/missing-owner", Severity.ERROR,
+        "GitLab: a rule has no owners and its section has no default owners (a GitLab syntax error).",
+        "GitLab reports a rule that resolves to zero owners as a syntax error (`missing_entry_owner` in "
+        "`Gitlab::CodeOwners::File`); GitHub, by contrast, documents owner-less rules as the way to exempt "
+        f"files. Add owners, or default owners on the section header. Source: {_GITLAB_DOCS}.",
+    ),
+    Rule(
         "codeowners/invalid-section", Severity.ERROR,
-        "A GitLab section header is malformed (empty name or a bad approval count).",
-        "GitLab section headers are `[Name]`, `^[Name]` (optional) or `[Name][N]` with N >= 1, followed "
-        f"by optional default owners. Source: {_GITLAB_DOCS}, 'Sections'.",
+        "A GitLab section header is malformed (empty name, unclosed, an optional section with approvals).",
+        "GitLab section headers are `[Name]`, `^[Name]` (optional) or `[Name][N]`, followed by optional "
+        "default owners. GitLab's `SectionParser` reports an empty name, a header never closed with `]`, "
+        "an optional section with an approval count (`^[Name][1]`) and default owners without one valid "
+        f"reference. Source: {_GITLAB_DOCS}, 'Sections'.",
     ),
     Rule(
         "codeowners/inline-comment", Severity.WARNING,
-        "GitLab does not support inline comments; owners written in them are parsed as owners.",
-        "GitHub ends a rule at ` #`, but GitLab documents inline comments as unsupported: the words after "
-        "`#` stay on the rule line and any `@mention` or email among them becomes an owner. Move the "
-        f"comment to its own line. Source: {_GITLAB_DOCS}, 'Comments'.",
+        "GitLab does not support inline comments; on a section header the comment drops the owners after it.",
+        "GitHub ends a rule at ` #`, but GitLab documents inline comments as unsupported. On a rule line the "
+        "words after `#` are read as owners (`#` itself is a malformed owner, reported as `invalid-owner`); "
+        "on a section header GitLab stops reading default owners at `#`. Move the comment to its own line. "
+        f"Source: {_GITLAB_DOCS}, 'Comments'.",
+    ),
+    Rule(
+        "codeowners/ambiguous-comment", Severity.WARNING,
+        "A `#` is glued to an owner (`@team#note`): the documentation does not say how it is read.",
+        "GitHub documents comments only as lines starting with `#`; whether `@js-owner#comment` is the owner "
+        "`@js-owner` and a comment, or one invalid owner that makes GitHub skip the line, is not documented. "
+        "It is read as the owner and a comment; put a space before `#` to make it unambiguous.",
     ),
     Rule(
         "codeowners/invalid-encoding", Severity.ERROR,
@@ -123,6 +140,25 @@ RULES = (
         "Offline, owners are checked against `known-owners` in the configuration (case-insensitive); with "
         "`--online`, users and teams are looked up through the GitHub REST API (`GET /users/{name}`, "
         "`GET /orgs/{org}/teams/{slug}`). GitHub silently ignores owners that do not exist.",
+    ),
+    Rule(
+        "codeowners/ownership-change", Severity.NOTE,
+        "With --base: files whose code owners change because of this CODEOWNERS change (count, sample, old -> new).",
+        "A CODEOWNERS diff shows text, not effect. Both versions are evaluated over the same file list and "
+        "each file whose owners differ is attributed to the changed line that decides it now (or to where its "
+        "old deciding line was removed). Check that the reassignment is intended.",
+    ),
+    Rule(
+        "codeowners/newly-unowned", Severity.WARNING,
+        "With --base: files that had code owners at the base and have none after this change.",
+        "A removed or narrowed rule, or a new owner-less rule, can leave files without any reviewer; "
+        "GitHub then requests no code owner review for them.",
+    ),
+    Rule(
+        "codeowners/rule-now-dead", Severity.WARNING,
+        "With --base: a rule that decided files at the base decides none after this change (taken over).",
+        "Because the last matching rule wins, a new or moved rule can take every file from an existing one; the "
+        "overridden rule still reads as if it applied. Reported only for rules the change affects.",
     ),
     Rule(
         "codeowners/analysis-incomplete", Severity.WARNING,

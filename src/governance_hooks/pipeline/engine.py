@@ -102,6 +102,7 @@ def run_checks(
     root: Path,
     config: Config,
     changed_files: Optional[List[str]],
+    changed_since: Optional[str] = None,
     debug: bool = False,
     stderr: TextIO = sys.stderr,
     parser_factory: Optional[Callable[[], argparse.ArgumentParser]] = None,
@@ -113,6 +114,7 @@ def run_checks(
         root: the repository root (absolute).
         config: the loaded configuration.
         changed_files: restrict checks to these repo-relative paths (``None``: all files).
+        changed_since: the ``--changed-since`` revision as given, for checks that compare with it.
         stderr: where checks' progress and the per-check error lines go. Checks'
             ``ctx.stdout`` is also pointed here, so the report on stdout stays
             machine-readable.
@@ -132,6 +134,7 @@ def run_checks(
         ctx = Context(
             root=root, config=config, check=sel.check, stdout=stderr, stderr=stderr, debug=debug,
             changed_files=list(changed_files) if changed_files is not None else None,
+            changed_since=changed_since,
         )
         try:
             args = _check_args(parser, sel.check, debug)

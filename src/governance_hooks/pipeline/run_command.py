@@ -169,7 +169,7 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
     else:
         selections = select(requested, config, lambda: changes.discoverable(root))
         outcomes = run_checks(
-            selections, root=root, config=config, changed_files=changed,
+            selections, root=root, config=config, changed_files=changed, changed_since=args.changed_since,
             debug=getattr(args, "debug", False), stderr=stderr, parser_factory=parser_factory,
         )
     weakened: Dict[str, List[Finding]] = {}

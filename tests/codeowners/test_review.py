@@ -1,0 +1,151 @@
+"""--base / --changed-since: what a CODEOWNERS change does, and whose review a change requests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from governance_hooks.cli import main
+
+from .helpers import model_of
+
+from governance_hooks.codeowners.ownership import Ownership
+from governance_hooks.codeowners.review import compare, requested_reviews
+
+FILES = ["README.md", "src/a.py", "src/b.py", "docs/guide.md", "docs/api/ref.md"]
+
+
+def rows(found):
+    return [(f.rule_id, f.location.line, (f.evidence or {}).get("files")) for f in found]
+
+
+def test_compare_attributes_changes_to_the_changed_lines():
+    old = model_of("* @all\n/src/ @py\n/docs/ @docs\n")
+    new = model_of("* @all\n/src/ @py\n/docs/ @docs\n/src/b.py @b-owner\n/docs/api/\n")
+    found = compare(old, new, FILES, "CODEOWNERS", "main")
+    assert rows(found) == [
+        ("codeowners/ownership-change", 4, 1),
+        ("codeowners/ownership-change", 5, 1),
+        ("codeowners/newly-unowned", 5, 1),
+    ]
+    assert found[0].evidence["transitions"] == [{"from": ["@py"], "to": ["@b-owner"], "files": 1}]
+    assert found[1].message == ("compared with main, 1 file(s) change owners because of this change: "
+                                "@docs -> (no owners) (1); e.g. `docs/api/ref.md`")
+
+
+def test_removed_line_is_reported_where_it_was_removed_and_a_taken_over_rule_is_dead():
+    old = model_of("* @all\n/docs/ @docs\n/src/ @py\n")
+    new = model_of("* @all\n/src/ @py\n* @everyone\n")
+    found = compare(old, new, FILES, "main", "main")
+    # Line 2 of the base (/docs/) was removed: its files now fall to `*` (line 3, a changed line).
+    assert rows(found) == [("codeowners/ownership-change", 3, 5), ("codeowners/rule-now-dead", 1, None),
+                           ("codeowners/rule-now-dead", 2, None)]
+    assert found[2].message == ("`/src/` decided 2 file(s) at main and decides none after this change "
+                                "(now decided by line 3)")
+
+
+def test_identical_files_give_nothing():
+    model = model_of("* @all\n")
+    assert compare(model, model_of("* @all\n"), FILES, "CODEOWNERS", "main") == []
+
+
+def test_github_reviews_are_one_per_deciding_rule():
+    ownership = Ownership(model_of("* @all\n/src/ @py @ml\n/docs/\n"))
+    groups, unowned = requested_reviews(ownership, ["src/a.py", "README.md", "src/b.py", "docs/x.md"])
+    assert [g.as_json() for g in groups] == [
+        {"owners": ["@all"], "lines": [1], "approvals": 1, "files": ["README.md"], "pattern": "*"},
+        {"owners": ["@py", "@ml"], "lines": [2], "approvals": 1, "files": ["src/a.py", "src/b.py"], "pattern": "/src/"},
+    ]
+    assert unowned == ["docs/x.md"]
+
+
+def test_gitlab_reviews_are_one_per_section_with_its_approval_count():
+    text = "* @all\n[Python][2] @py\n*.py\nsrc/legacy/ @old\n^[Docs] @docs\n*.md\n"
+    groups, unowned = requested_reviews(Ownership(model_of(text, "gitlab")), ["src/a.py", "src/legacy/b.py", "x.md"])
+    assert [g.as_json() for g in groups] == [
+        {"owners": ["@all"], "lines": [1], "approvals": 1, "files": ["src/a.py", "src/legacy/b.py", "x.md"], "section": ""},
+        {"owners": ["@py", "@old"], "lines": [3, 4], "approvals": 2, "files": ["src/a.py", "src/legacy/b.py"],
+         "section": "Python"},
+        {"owners": ["@docs"], "lines": [6], "approvals": 0, "files": ["x.md"], "section": "Docs"},
+    ]
+    assert unowned == []
+
+
+def git(root, *args):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=root, check=True,
+                   capture_output=True)
+
+
+def pr_repo(make_repo):
+    repo = make_repo({".github/CODEOWNERS": "* @all\n/docs/ @docs\n", "docs/a.md": "", "src/a.py": "", "src/b.py": ""})
+    git(repo, "checkout", "-q", "-b", "change")
+    (repo / ".github/CODEOWNERS").write_text("* @all\n/docs/ @docs\n/src/ @py\n/docs/\n")
+    (repo / "src/a.py").write_text("x = 1\n")
+    git(repo, "commit", "-qam", "change")
+    return repo
+
+
+def test_base_option_end_to_end(make_repo, capsys):
+    repo = pr_repo(make_repo)
+    code = main(["codeowners", "--repo", str(repo), "--base", "main", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert sorted((f["rule_id"], f["line"]) for f in report["findings"]) == [
+        ("codeowners/duplicate-pattern", 2),
+        ("codeowners/newly-unowned", 4),
+        ("codeowners/owner-less-rule", 4),
+        ("codeowners/ownership-change", 3),
+        ("codeowners/ownership-change", 4),
+        ("codeowners/rule-now-dead", 2),
+    ]
+    change = next(f for f in report["findings"] if f["rule_id"] == "codeowners/ownership-change")
+    assert change["message"].startswith("compared with main (")
+    assert change["message"].endswith("2 file(s) change owners because of this change: @all -> @py (2); "
+                                      "e.g. `src/a.py`, `src/b.py`")
+
+
+def test_changed_since_who_lists_requested_reviews(make_repo, capsys):
+    repo = pr_repo(make_repo)
+    code = main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "2 changed file(s); code owner approvals requested (one approval from any owner of each rule):",
+        "  line 1 `*`: @all for 1 file(s): .github/CODEOWNERS",
+        "  line 3 `/src/`: @py for 1 file(s): src/a.py",
+    ]
+
+
+def test_run_changed_since_compares_codeowners_with_the_base(make_repo, capsys):
+    repo = pr_repo(make_repo)
+    code = main(["run", str(repo), "--checks", "codeowners", "--changed-since", "main", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert sorted(f["rule_id"] for f in report["findings"] if f["rule_id"] in (
+        "codeowners/ownership-change", "codeowners/newly-unowned", "codeowners/rule-now-dead")) == [
+        "codeowners/newly-unowned", "codeowners/ownership-change", "codeowners/ownership-change",
+        "codeowners/rule-now-dead"]
+
+
+def test_who_without_paths_needs_changed_since(tmp_path, capsys):
+    (tmp_path / "CODEOWNERS").write_text("* @a\n")
+    assert main(["codeowners", "--repo", str(tmp_path), "--who"]) == 2
+    assert "--who needs one or more paths" in capsys.readouterr().err
+
+
+def test_removing_codeowners_reports_the_files_that_lose_owners(make_repo, capsys):
+    repo = make_repo({".github/CODEOWNERS": "/src/ @py\n", "src/a.py": "", "README.md": ""})
+    git(repo, "rm", "-q", ".github/CODEOWNERS")
+    code = main(["codeowners", "--repo", str(repo), "--base", "HEAD", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [
+        ("codeowners/missing-file", ""), ("codeowners/newly-unowned", ".github/CODEOWNERS")]
+    assert "1 file(s) that had code owners have none, e.g. `src/a.py`" in report["findings"][1]["message"]
+
+
+def test_unknown_base_revision_is_one_line_exit_2(make_repo, capsys):
+    repo = make_repo({"CODEOWNERS": "* @a\n", "a": ""})
+    assert main(["codeowners", "--repo", str(repo), "--base", "nosuchrev"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("governance-hooks: error: --base: unknown revision 'nosuchrev'") and err.count("\n") == 1
