@@ -294,7 +294,8 @@ def make_hostile() -> dict:
     files["runpy_run_module.pkl"] = proto(2) + glob("runpy", "run_module") + bu("this") + TUPLE1 + REDUCE + STOP
     files["operator_attrgetter_gadget.pkl"] = (proto(2) + glob("operator", "attrgetter") + bu("system") + TUPLE1 + REDUCE
                                                + POP + EMPTY_DICT + STOP)
-    files["unknown_third_party_class.pkl"] = proto(2) + glob("mylib.payloads", "Backdoor") + EMPTY_TUPLE + NEWOBJ + STOP
+    files["unknown_third_party_class.pkl"] = (proto(2) + glob("mylib.payloads", "Backdoor") + bu("echo pwned") + TUPLE1
+                                              + NEWOBJ + STOP)
     files["torch_zip_unknown_global.pt"] = torch_like_zip(
         proto(2) + glob("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE
         + bu("hook") + glob("mylib.hooks", "on_load") + EMPTY_TUPLE + REDUCE + b"s" + STOP)

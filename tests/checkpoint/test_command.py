@@ -22,7 +22,10 @@ from governance_hooks.config import load as load_config
 from .make_corpus import EMPTY_TUPLE, NEWOBJ, STOP, glob, npy_bytes, proto
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-UNKNOWN = proto(2) + glob("sklearn.linear_model", "LogisticRegression") + EMPTY_TUPLE + NEWOBJ + STOP
+# NEWOBJ with an argument: the class's __new__ runs with input the file chooses.
+UNKNOWN = proto(2) + glob("sklearn.linear_model", "LogisticRegression") + b"K\x05\x85" + NEWOBJ + STOP
+# Only imported, never called: a warning.
+STORED = proto(2) + glob("sklearn.linear_model", "LogisticRegression") + STOP
 OPTIONS = ScanOptions(default_allowlist())
 
 
@@ -41,9 +44,10 @@ def issues(data: bytes, **kw):
 def test_allow_globals_from_configuration(tmp_path, capsys):
     (tmp_path / "model.pkl").write_bytes(UNKNOWN)
     code, rows, _, _ = run_cli(tmp_path, capsys)
-    assert (code, rows) == (0, [("checkpoint/unsafe-global", "model.pkl",
-                                 "pickle: sklearn.linear_model.LogisticRegression is not on the allowlist: "
-                                 "GLOBAL at offset 2; called by NEWOBJ at offset 44")])
+    assert (code, rows) == (1, [("checkpoint/unsafe-global", "model.pkl",
+                                 "pickle: sklearn.linear_model.LogisticRegression is off the allowlist and the loader "
+                                 "calls it (sklearn.linear_model.LogisticRegression.__new__ is called with arguments): "
+                                 "GLOBAL at offset 2; called by NEWOBJ at offset 46")])
     (tmp_path / "pyproject.toml").write_text(
         '[tool.governance-hooks.checkpoint]\nallow-globals = ["sklearn.linear_model:LogisticRegression"]\n')
     assert run_cli(tmp_path, capsys)[:2] == (0, [])
@@ -52,7 +56,11 @@ def test_allow_globals_from_configuration(tmp_path, capsys):
 
 
 def test_warning_fails_with_fail_on_warning(tmp_path, capsys):
-    (tmp_path / "model.pkl").write_bytes(UNKNOWN)
+    (tmp_path / "model.pkl").write_bytes(STORED)
+    assert run_cli(tmp_path, capsys)[:2] == (0, [(
+        "checkpoint/unlisted-global", "model.pkl",
+        "pickle: sklearn.linear_model.LogisticRegression is not on the allowlist; it is imported but never called: "
+        "GLOBAL at offset 2")])
     assert run_cli(tmp_path, capsys, "--fail-on", "warning")[0] == 1
 
 
@@ -94,7 +102,7 @@ def test_weights_only_note_and_stats(tmp_path, capsys):
     (tmp_path / "model.pt").write_bytes((CORPUS / "hostile" / "torch_zip_unknown_global.pt").read_bytes())
     (tmp_path / "ok.pt").write_bytes((CORPUS / "benign" / "torch_state_dict.pt").read_bytes())
     code, rows, _, report = run_cli(tmp_path, capsys)
-    assert code == 0
+    assert code == 1  # mylib.hooks.on_load is called: an error
     assert ("checkpoint/not-weights-only", "model.pt",
             "torch.load(weights_only=True) would refuse this checkpoint: global mylib.hooks.on_load at offset 38 "
             "(and 1 more)") in rows
@@ -135,7 +143,7 @@ def test_legacy_storage_section_must_add_up():
 def test_compressed_stream_problems():
     assert issues(zlib.compress(b"\x80\x02N.")[:-3]) == [("unreadable-container", "the zlib stream is truncated")]
     assert issues(b"\x04\x22\x4d\x18rest") == [(
-        "analysis-incomplete", "lz4-compressed joblib files need the lz4 package, which the scanner does not use")]
+        "unreadable-container", "corrupt lz4 stream: LZ4F_decompress failed with code: ERROR_reservedFlag_set")]
     assert issues(lzma.compress(b"\x80\x02N.", format=lzma.FORMAT_XZ)) == []
     assert issues(b"\x1f\x8bnot gzip") == [("unreadable-container", "corrupt gzip stream: Error -3 while decompressing "
                                                                     "data: unknown compression method")]

@@ -165,7 +165,7 @@ EXPECTED = {
         ('code-execution', 'archive/data.pkl: posix.system executes code on load (module posix runs commands, code or I/O): GLOBAL at offset 2; called by REDUCE at offset 32'),
     ],
     'torch_zip_unknown_global.pt': [
-        ('unsafe-global', 'archive/data.pkl: mylib.hooks.on_load is not on the allowlist: GLOBAL at offset 38; called by REDUCE at offset 60'),
+        ('unsafe-global', 'archive/data.pkl: mylib.hooks.on_load is off the allowlist and the loader calls it (mylib.hooks.on_load is called): GLOBAL at offset 38; called by REDUCE at offset 60'),
     ],
     'truncated_after_reduce.pkl': [
         ('malformed-pickle', 'pickle: the stream ends at offset 33 before STOP'),
@@ -176,7 +176,7 @@ EXPECTED = {
         ('code-execution', 'pickle (before offset 33): posix.system executes code on load (module posix runs commands, code or I/O): GLOBAL at offset 2; called by REDUCE at offset 32'),
     ],
     'unknown_third_party_class.pkl': [
-        ('unsafe-global', 'pickle: mylib.payloads.Backdoor is not on the allowlist: GLOBAL at offset 2; called by NEWOBJ at offset 28'),
+        ('unsafe-global', 'pickle: mylib.payloads.Backdoor is off the allowlist and the loader calls it (mylib.payloads.Backdoor.__new__ is called with arguments): GLOBAL at offset 2; called by NEWOBJ at offset 43'),
     ],
     'unregistered_ext_code.pkl': [
         ('unsafe-global', "pickle: extension code 42 is not in copyreg's registry, so the loader's registry decides what it imports: EXT1 at offset 2"),

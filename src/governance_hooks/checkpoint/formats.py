@@ -74,8 +74,6 @@ def decompress(kind: str, data, max_bytes: int) -> bytes:
         if body[:1] == b" ":
             body = body[1:]
         kind, data = "zlib", body
-    if kind == "lz4":
-        raise FormatProblem("lz4-compressed joblib files need the lz4 package, which the scanner does not use")
     out = bytearray()
 
     def grow(piece: bytes) -> None:
@@ -104,13 +102,38 @@ def decompress(kind: str, data, max_bytes: int) -> bytes:
             grow(engine.decompress(data, CHUNK))
             while not engine.eof and not engine.needs_input:
                 grow(engine.decompress(b"", CHUNK))
+        elif kind == "lz4":
+            import lz4.frame  # joblib's own lz4 support uses the same frame format
+
+            engine = _Lz4(lz4.frame.LZ4FrameDecompressor())
+            grow(engine.decompress(data, CHUNK))
+            while not engine.eof and not engine.needs_input:
+                grow(engine.decompress(b"", CHUNK))
         else:
             raise FormatProblem(f"unknown compression {kind!r}")
-    except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError) as exc:
+    except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError, RuntimeError) as exc:
         raise FormatProblem(f"corrupt {kind} stream: {exc}") from None
     if not engine.eof:
         raise FormatProblem(f"the {kind} stream is truncated")
     return bytes(out)
+
+
+class _Lz4:
+    """``lz4.frame.LZ4FrameDecompressor`` with the ``eof``/``needs_input`` protocol of ``bz2``/``lzma``."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    @property
+    def eof(self) -> bool:
+        return self.engine.eof
+
+    @property
+    def needs_input(self) -> bool:
+        return self.engine.needs_input
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        return self.engine.decompress(data, max_length=max_length)
 
 
 @dataclass

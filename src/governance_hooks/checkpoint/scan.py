@@ -349,8 +349,7 @@ class _Scanner:
                     kind = None  # e.g. a protocol-0 pickle that happens to start like zlib
                 else:
                     self.result.formats.append(f"joblib-{kind}")
-                    rule = rules.ANALYSIS_INCOMPLETE if kind == "lz4" else rules.UNREADABLE_CONTAINER
-                    self.issue(rule, f"{exc}", compression=kind)
+                    self.issue(rules.UNREADABLE_CONTAINER, f"{exc}", compression=kind)
                     return self.finish()
             if kind is not None:
                 self.result.formats.append(f"joblib-{kind}")
@@ -393,20 +392,37 @@ class _Scanner:
                 self._stream_issues(where, sub, allow)
 
     def _stream_issues(self, where: str, stream: StreamResult, allow: Allowlist) -> None:
-        seen: Dict[str, List] = {}
+        """One issue per global off the allowlist, graded by what the loader does with it.
+
+        Error (``code-execution``): a known-dangerous global used other than in a data form.
+        Error (``unsafe-global``): a global off the allowlist that is called with input the file
+        chooses, handed to a call, reached by a dotted (traversing) name, or named by an
+        unregistered EXT code; and any call on a computed value. Warning (``unlisted-global``):
+        a global only imported (stored as a value, never called). Nothing: a class only used in
+        data reconstruction (NEWOBJ without arguments or ``copyreg._reconstructor``, then a
+        plain-dict BUILD). See ``Simulator._classify`` for the data forms.
+        """
+        uses_by: Dict[str, List] = {}
         for use in stream.globals:
             if use.ext_code is None and allow.is_safe(use.module, use.name):
                 continue
-            seen.setdefault(use.qualified, []).append(use)
-        calls_by_global: Dict[str, List[str]] = {}
+            uses_by.setdefault(use.qualified, []).append(use)
+        calls_by: Dict[str, List] = {}
+        passed_by: Dict[str, List] = {}
         for call in stream.calls:
             if call.callee is not None:
-                calls_by_global.setdefault(call.callee.qualified, []).append(f"{call.opcode} at offset {call.offset}")
-        for qualified, uses in seen.items():
+                calls_by.setdefault(call.callee.qualified, []).append(call)
+            for passed in call.passes:
+                passed_by.setdefault(passed.qualified, []).append(call)
+        for qualified, uses in uses_by.items():
             first = uses[0]
             imports = ", ".join(f"{u.opcode} at offset {u.offset}" for u in uses[:3]) + (
                 f" and {len(uses) - 3} more" if len(uses) > 3 else "")
-            called = calls_by_global.get(qualified, [])
+            calls = calls_by.get(qualified, [])
+            unsafe = [c for c in calls if c.verdict == "unsafe"]
+            passed = passed_by.get(qualified, [])
+            data_only = bool(calls) and not unsafe and not passed
+            called = [f"{c.opcode} at offset {c.offset}" for c in calls]
             call_text = (f"; called by {', '.join(called[:3])}" + (f" and {len(called) - 3} more" if len(called) > 3 else "")
                          if called else "")
             raw = "" if first.raw == (first.module, first.name) or first.ext_code is not None else \
@@ -417,7 +433,7 @@ class _Scanner:
             reason = None if first.ext_code is not None else danger(first.module, first.name)
             if stream.only_dangerous and reason is None:
                 continue
-            if reason is not None:
+            if reason is not None and not data_only:
                 self.issue(rules.CODE_EXECUTION,
                            f"{where}: {qualified}{raw} executes code on load ({reason}): "
                            f"{imports}{call_text}", reason=reason, **evidence)
@@ -425,10 +441,24 @@ class _Scanner:
                 self.issue(rules.UNSAFE_GLOBAL,
                            f"{where}: extension code {first.ext_code} is not in copyreg's registry, so the loader's "
                            f"registry decides what it imports: {imports}", ext_code=first.ext_code, **evidence)
-            else:
+            elif "." in first.name:
                 self.issue(rules.UNSAFE_GLOBAL,
-                           f"{where}: {qualified}{raw} is not on the allowlist: {imports}{call_text}", **evidence)
-        computed = [] if stream.only_dangerous else [c for c in stream.calls if c.callee is None]
+                           f"{where}: {qualified}{raw} is a dotted name off the allowlist (find_class walks "
+                           f"attributes part by part, reaching any object): {imports}{call_text}", **evidence)
+            elif unsafe:
+                self.issue(rules.UNSAFE_GLOBAL,
+                           f"{where}: {qualified}{raw} is off the allowlist and the loader calls it "
+                           f"({unsafe[0].why}): {imports}{call_text}", reason=unsafe[0].why, **evidence)
+            elif passed:
+                self.issue(rules.UNSAFE_GLOBAL,
+                           f"{where}: {qualified}{raw} is off the allowlist and is handed to "
+                           f"{passed[0].description} by {passed[0].opcode} at offset {passed[0].offset}, "
+                           f"which may call it: {imports}", **evidence)
+            elif not data_only:
+                self.issue(rules.UNLISTED_GLOBAL,
+                           f"{where}: {qualified}{raw} is not on the allowlist; it is imported but never called: "
+                           f"{imports}", **evidence)
+        computed = [] if stream.only_dangerous else [c for c in stream.calls if c.callee is None and c.verdict == "unsafe"]
         if computed:
             first = computed[0]
             more = f" (and {len(computed) - 1} more calls on computed values)" if len(computed) > 1 else ""
