@@ -184,3 +184,38 @@ def test_list_rules_mentions_every_rule(capsys):
     from governance_hooks.checkpoint.rules import RULES
 
     assert [line.split()[0] for line in out.splitlines()] == [r.id for r in RULES] + ["checkpoint/internal-error"]
+
+
+HOSTILE = (CORPUS / "hostile" / "reduce_posix_system_protocol2.pkl").read_bytes()
+ODD_NAMES = ["checkpoint.pth.tar", "model.joblib.gz", "model.pkl.z", "model.sav", "weights.p", "fn.dill",
+             "MODEL.PT", "notes.txt", "no_ending"]
+
+
+def test_a_file_named_on_the_command_line_is_scanned_whatever_its_ending(tmp_path, capsys):
+    for name in ODD_NAMES:
+        (tmp_path / name).write_bytes(HOSTILE)
+    code, rows, _, report = run_cli(tmp_path, capsys, *[str(tmp_path / n) for n in ODD_NAMES])
+    assert code == 1
+    assert sorted({path for rule, path, _ in rows if rule == "checkpoint/code-execution"}) == sorted(ODD_NAMES)
+    assert report["summary"]["checkpoint"]["files_scanned"] == len(ODD_NAMES)
+
+
+def test_discovery_takes_compound_and_upper_case_endings(tmp_path, capsys):
+    for name in ODD_NAMES:
+        (tmp_path / name).write_bytes(HOSTILE)
+    code, rows, _, _ = run_cli(tmp_path, capsys)
+    assert sorted({path for _, path, _ in rows}) == sorted(set(ODD_NAMES) - {"notes.txt", "no_ending"})
+
+
+def test_pre_commit_files_pattern_passes_every_checkpoint_name():
+    import re
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml").read_text())
+    pattern = re.compile(next(h["files"] for h in hooks if h["id"] == "checkpoints"))
+    names = ["a/checkpoint.pth.tar", "model.joblib.gz", "model.pkl.z", "model.sav", "w.p", "f.dill", "MODEL.PT",
+             "x.Pkl", "m.joblib.lz4", "e.ckpt", "model.safetensors", "run/metadata.json", "index.json", "state.sha256",
+             "pytorch_model.bin", "a.npz"]
+    assert [n for n in names if not pattern.search(n)] == []
+    assert [n for n in ("notes.txt", "data.csv.gz", "setup.py", "archive.tar") if pattern.search(n)] == []

@@ -17,12 +17,17 @@ from . import integrity, rules
 from .allowlist import default_allowlist, parse_global_spec
 from .scan import ScanOptions, ScanResult, scan_file
 
-#: File name endings that may hold a checkpoint (content decides what they are).
-DEFAULT_EXTENSIONS = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle", ".joblib", ".npy", ".npz", ".safetensors")
+#: Endings of pickle-based files as users name them (``torch.save``, ``pickle``, ``joblib``, ``dill``,
+#: scikit-learn's ``.sav`` habit, ``.p``), each also with a compression or archive suffix
+#: (``checkpoint.pth.tar``, ``model.joblib.gz``, ``model.pkl.z``). Content decides what each file is.
+_PICKLE_BASES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".p", ".pk", ".dill", ".sav", ".joblib")
+_SUFFIXES = (".tar", ".gz", ".z", ".bz2", ".xz", ".lzma", ".lz4", ".zip")
+DEFAULT_EXTENSIONS = (_PICKLE_BASES + tuple(b + s for b in _PICKLE_BASES for s in _SUFFIXES)
+                      + (".bin", ".npy", ".npz", ".safetensors"))
 #: Metadata files found by name, then sniffed by content.
 METADATA_NAMES = ("metadata.json", "index.json", "state.sha256")
 #: Endings that are pickles (or pickle containers) whatever else they might be: unrecognised content is a finding.
-_PICKLE_ENDINGS = (".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".joblib")
+_PICKLE_ENDINGS = tuple(e for e in DEFAULT_EXTENSIONS if e not in (".bin", ".npy", ".npz", ".safetensors"))
 CONFIG_KEYS = ("allow-globals", "max-opcodes", "max-decompressed-mb", "extensions", "exclude")
 _SEVERITY = {rule.id: rule.severity for rule in rules.RULES}
 
@@ -252,8 +257,14 @@ def _subdirs(folder: Path) -> List[str]:
         return []
 
 
-def _given(paths: Sequence[str], root: Path) -> List[str]:
+def _given(paths: Sequence[str], root: Path) -> Tuple[List[str], Set[str]]:
+    """Repository-relative files for the given paths, and those named one by one (scanned whatever their ending).
+
+    Raises:
+        ToolError: a path that does not exist, lies outside the repository, or is not a regular file.
+    """
     out = []
+    named: Set[str] = set()
     for p in paths:
         path = Path(p)
         absolute = path if path.is_absolute() else Path.cwd() / path
@@ -268,7 +279,8 @@ def _given(paths: Sequence[str], root: Path) -> List[str]:
             raise ToolError(f"{p}: not a regular file (a FIFO, device or socket); it cannot be checked")
         else:
             out.append(relative_posix(absolute, root))
-    return out
+            named.add(out[-1])
+    return out, named
 
 
 def check_repository(root: Path, settings: Settings, *, paths: Optional[Sequence[str]] = None,
@@ -290,15 +302,17 @@ def check_repository(root: Path, settings: Settings, *, paths: Optional[Sequence
         ToolError: an explicit path that does not exist or lies outside the repository.
     """
     restricted = paths is not None or changed is not None
+    named: Set[str] = set()
     if paths is not None:
-        listing = _given(paths, root)
+        listing, named = _given(paths, root)
     else:
         listing = list_files(root)
         if changed is not None:
             wanted = set(changed)
             listing = [f for f in listing if f in wanted]
     run = _Run(root, settings)
-    candidates = [f for f in listing if _is_candidate(f, settings) and not _excluded(f, settings)]
+    # A file named on the command line is never skipped for its name: its content decides.
+    candidates = [f for f in listing if f in named or (_is_candidate(f, settings) and not _excluded(f, settings))]
     metadata_jobs: Dict[Path, str] = {}
     scan_jobs: List[Path] = []
     for rel in candidates:
@@ -312,7 +326,7 @@ def check_repository(root: Path, settings: Settings, *, paths: Optional[Sequence
                 metadata_jobs[path.parent / "metadata.json"] = "v2"
         elif name == "index.json":
             metadata_jobs.setdefault(path, "index")
-        if name.lower().endswith(settings.extensions) and name not in METADATA_NAMES:
+        if (name.lower().endswith(settings.extensions) or rel in named) and name not in METADATA_NAMES:
             scan_jobs.append(path)
             if restricted:
                 # A changed checkpoint must still match the records that describe it.
