@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import bz2
+import io
 import lzma
 import struct
+import tokenize
 import zlib
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -176,8 +178,15 @@ def parse_npy_header(buf, size: int, start: int = 0) -> NpyHeader:
     raw = bytes(buf[body:body + hlen])
     try:
         text = raw.decode("utf-8" if major == 3 else "latin-1")
-        header = ast.literal_eval(text)
-    except (UnicodeDecodeError, ValueError, SyntaxError, MemoryError, RecursionError, TypeError) as exc:
+        try:
+            header = ast.literal_eval(text)
+        except SyntaxError:
+            if major == 3:
+                raise
+            # Python 2 wrote long integers as 2L; numpy.lib.format._filter_header drops the L, so must we.
+            header = ast.literal_eval(_drop_long_suffix(text))
+    except (UnicodeDecodeError, ValueError, SyntaxError, MemoryError, RecursionError, TypeError,
+            tokenize.TokenError, IndentationError) as exc:
         raise FormatProblem(f".npy header is not a Python literal: {type(exc).__name__}") from None
     if not isinstance(header, dict) or set(header) != {"descr", "fortran_order", "shape"}:
         raise FormatProblem(".npy header must be a dict with exactly descr, fortran_order and shape")
@@ -187,6 +196,18 @@ def parse_npy_header(buf, size: int, start: int = 0) -> NpyHeader:
     if not isinstance(header["fortran_order"], bool):
         raise FormatProblem(".npy fortran_order is not a bool")
     return NpyHeader((major, minor), header["descr"], header["fortran_order"], shape, body + hlen)
+
+
+def _drop_long_suffix(text: str) -> str:
+    """Remove the ``L`` token that follows a number (``(2L, 3L)`` -> ``(2, 3)``), as NumPy does for v1/v2 headers."""
+    tokens = []
+    after_number = False
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if after_number and token.type == tokenize.NAME and token.string == "L":
+            continue
+        tokens.append(token[:2])
+        after_number = token.type == tokenize.NUMBER
+    return tokenize.untokenize(tokens)
 
 
 def _descr_has_object(descr) -> bool:

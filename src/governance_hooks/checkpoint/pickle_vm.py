@@ -202,6 +202,53 @@ _MEMO_GET = frozenset({"GET", "BINGET", "LONG_BINGET"})
 JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 
 
+_CODE2OP = {op.code.encode("latin-1"): op for op in pickletools.opcodes}
+
+
+def _read_stringnl_bytes(f) -> str:
+    """The STRING argument as ``pickle.py``'s ``load_string`` reads it: quoted, escapes decoded, any bytes.
+
+    ``pickletools.read_stringnl`` insists on ASCII, but ``pickle.load(encoding='latin1')`` (how
+    NumPy, joblib and torch open Python 2 files) accepts every byte; the value is kept as latin-1 text.
+    """
+    import codecs
+
+    data = f.readline()
+    if not data.endswith(b"\n"):
+        raise ValueError("no newline found when trying to read stringnl")
+    data = data[:-1]
+    if len(data) < 2 or data[0] != data[-1] or data[:1] not in (b'"', b"'"):
+        raise ValueError(f"the STRING opcode argument must be quoted: {data[:40]!r}")
+    return codecs.escape_decode(data[1:-1])[0].decode("latin-1")
+
+
+def _genops(f):
+    """``pickletools.genops`` over a seekable buffer, with ``pickle.py``'s reading of STRING.
+
+    Yields ``(opcode, arg, offset)``; raises ``ValueError`` with genops' own messages on an unknown
+    opcode or a stream that ends before STOP.
+    """
+    read = f.read
+    tell = f.tell
+    while True:
+        pos = tell()
+        code = read(1)
+        opcode = _CODE2OP.get(code)
+        if opcode is None:
+            if code == b"":
+                raise ValueError("pickle exhausted before seeing STOP")
+            raise ValueError(f"at position {pos}, opcode {code!r} unknown")
+        if opcode.arg is None:
+            arg = None
+        elif opcode.name == "STRING":
+            arg = _read_stringnl_bytes(f)
+        else:
+            arg = opcode.arg.reader(f)
+        yield opcode, arg, pos
+        if code == b".":
+            return
+
+
 def _describe(value: Any) -> str:
     """A short name for a stack value; iterative, since results of results can nest arbitrarily deep."""
     depth = 0
@@ -327,7 +374,7 @@ class Simulator:
         used = first_used = budget.used
         tell = self.buf.tell
         self.buf.seek(start)
-        ops = pickletools.genops(self.buf)
+        ops = _genops(self.buf)
         pos = start
         try:
             for opcode, arg, pos in ops:
@@ -758,6 +805,8 @@ class Simulator:
 
 #: NumPy dtype kind letters whose descriptor digits give the item size (``U`` in 4-byte code points).
 _DTYPE_KINDS = frozenset("b?iufcMmSaVUO")
+#: Kinds whose item size is part of the dtype (NumPy's "flexible" types: PyDataType_ISFLEXIBLE).
+_FLEXIBLE_KINDS = frozenset("SaUV")
 
 
 def _dtype_info(dtype: Any, depth: int = 0) -> Tuple[Optional[str], int, bool]:
@@ -791,7 +840,9 @@ def _dtype_info(dtype: Any, depth: int = 0) -> Tuple[Optional[str], int, bool]:
         return (descr, elsize, False) if elsize else (None, 0, False)
     if kind not in _DTYPE_KINDS or (digits and not digits.isdigit()):
         return None, 0, False
-    if elsize:
+    if elsize and kind in _FLEXIBLE_KINDS:
+        # numpy's arraydescr_setstate takes elsize from the state only for flexible types; for
+        # fixed types it ignores it, so a lying elsize must not change how many bytes are skipped.
         return descr, elsize, False
     if kind in ("b", "?") and not digits:
         return descr, 1, False

@@ -224,15 +224,19 @@ class _Scanner:
     def zip_archive(self, fileobj, buf, size: int, where: str) -> Optional[int]:
         """Scan the zip members; return the offset where the archive's first member starts."""
         try:
-            members = zipcheck.read_members(fileobj, buf, size)
+            members, problems = zipcheck.read_members(fileobj, buf, size)
         except zipcheck.ZipProblem as exc:
             self.issue(rules.UNREADABLE_CONTAINER, f"{where}{exc}", where=where or None)
             return None
+        for problem in problems:
+            self.issue(rules.UNREADABLE_CONTAINER, f"{where}{problem}", where=where or None)
         names = [m.name for m in members]
-        torch_pickle = next((n for n in names if n == "data.pkl" or n.endswith("/data.pkl")), None)
+        # torch's reader finds "<archive>/data.pkl" case-insensitively (miniz), so any spelling counts.
+        torch_pickles = {n for n in names if n.lower() == "data.pkl" or n.lower().endswith("/data.pkl")}
+        torch_pickle = next(iter(sorted(torch_pickles)), None)
         if where:  # appended to other data: torch.load and numpy.load only open zips that start the file
             self.result.formats.append("appended-zip")
-            torch_pickle = None
+            torch_pickle, torch_pickles = None, set()
         elif torch_pickle is not None:
             self.result.formats.append("torch-zip")
             self.result.torch_checkpoint = True
@@ -247,7 +251,7 @@ class _Scanner:
                 self.issue(rules.UNREADABLE_CONTAINER, f"{label}: {problem}", where=label, member=member.name)
             if member.data_start < 0:
                 continue
-            named_pickle = member.name.endswith((".pkl", ".pickle"))
+            named_pickle = member.name.lower().endswith((".pkl", ".pickle"))
             try:
                 head = zipcheck.member_prefix(buf, member, 16)
             except zipcheck.ZipProblem as exc:
@@ -288,7 +292,7 @@ class _Scanner:
             else:
                 streams, _ = self.pickles(io.BytesIO(data), data, len(data), 0, label, speculative=not named_pickle,
                                           legacy_ok=False)
-                if member.name == torch_pickle:
+                if member.name in torch_pickles:
                     self.result.weights_only_reasons.extend(r for s in streams for r in s.weights_only_reasons)
                     if not streams:
                         self.result.weights_only_reasons.append(f"{member.name} does not parse")
