@@ -220,6 +220,105 @@ class _Scanner:
                    where=where, offset=cursor, length=size - cursor)
         return size
 
+    # -- legacy torch tar ----------------------------------------------------------------
+    def torch_tar(self, fileobj, size: int) -> None:
+        """Scan a pre-0.4 ``torch.save`` tar checkpoint the way ``torch.serialization._legacy_load`` reads it.
+
+        ``storages``: a pickled count, then per storage a pickled ``(key, location, storage_type)``,
+        an 8-byte element count and the raw bytes, then the pickled storage views; ``tensors``: a
+        pickled count, then per tensor a pickled ``(key, storage_id, type)`` and ``ndim``, 4 padding
+        bytes, sizes, strides and the offset (8 bytes each); ``pickle``: the object, unpickled. The
+        loader takes the last member of each name (``TarFile.getmember``). Any other member is
+        scanned speculatively. Source: torch/serialization.py ``legacy_load``.
+        """
+        import tarfile
+
+        self.result.formats.append("torch-tar")
+        self.result.torch_checkpoint = True
+        try:
+            fileobj.seek(0)
+            with tarfile.open(fileobj=fileobj, mode="r:") as tar:
+                members = tar.getmembers()
+                seen: Dict[str, int] = {}
+                for member in members:
+                    seen[member.name] = seen.get(member.name, 0) + 1
+                for name, count in seen.items():
+                    if count > 1:
+                        self.issue(rules.UNREADABLE_CONTAINER, f"the tar member {name!r} appears {count} times; "
+                                   f"torch reads the last one", member=name)
+                for member in members:
+                    label = f"tar member {member.name}"
+                    if not member.isfile():
+                        if member.name in ("storages", "tensors", "pickle"):
+                            self.issue(rules.UNREADABLE_CONTAINER, f"{label} is not a regular file", member=member.name)
+                        continue
+                    if member.size > self.options.max_decompressed:
+                        self.issue(rules.DECOMPRESSION_BOMB, f"{label}: {member.size} bytes exceed the budget of "
+                                   f"{self.options.max_decompressed}", member=member.name)
+                        continue
+                    data = tar.extractfile(member).read()
+                    if member.name == "pickle":
+                        streams, _ = self.pickles(io.BytesIO(data), data, len(data), 0, label, speculative=False,
+                                                  legacy_ok=False)
+                        self.result.weights_only_reasons.extend(r for st in streams[:1] for r in st.weights_only_reasons)
+                    elif member.name in ("storages", "tensors"):
+                        self.tar_layout(member.name, data, label)
+                    else:
+                        self.pickles(io.BytesIO(data), data, len(data), 0, label, speculative=True, legacy_ok=False)
+                if "pickle" not in seen:
+                    self.issue(rules.UNREADABLE_CONTAINER, "the tar has no 'pickle' member, so it is not a torch "
+                               "checkpoint; its members were scanned as possible pickles")
+        except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+            self.issue(rules.UNREADABLE_CONTAINER, f"the tar archive cannot be read: {exc}")
+
+    def tar_layout(self, name: str, data: bytes, label: str) -> None:
+        """Walk the ``storages``/``tensors`` member: pickles interleaved with raw bytes, every byte accounted for."""
+        sim = Simulator(io.BytesIO(data), len(data), self.options.allowlist, self.budget, joblib=False)
+        cursor = 0
+
+        def one() -> Optional[StreamResult]:
+            nonlocal cursor
+            try:
+                stream = sim.run(cursor)
+            except (PickleFault, BudgetExceeded) as exc:
+                self.keep_partial(label, exc, False)
+                self.fault(label, exc)
+                return None
+            self.result.streams.append((f"{label} (pickle at offset {cursor})", stream))
+            cursor = stream.end
+            return stream
+
+        head = one()
+        if head is None:
+            return
+        count = head.value
+        if type(count) is not int or count < 0:
+            self.issue(rules.MALFORMED_PICKLE, f"{label}: the first pickle is not a count", where=label)
+            return
+        for _ in range(min(count, 1 << 20)):
+            args = one()
+            if args is None:
+                return
+            if name == "storages":
+                storage_type = args.value[2] if type(args.value) is tuple and len(args.value) == 3 else None
+                elsize = _STORAGE_ELEMENT_SIZE.get(storage_type.use.name, 0) if isinstance(storage_type, GlobalRef) else 0
+                numel = struct.unpack("<q", data[cursor:cursor + 8])[0] if cursor + 8 <= len(data) else -1
+                if not elsize or numel < 0 or cursor + 8 + numel * elsize > len(data):
+                    break
+                cursor += 8 + numel * elsize
+            else:
+                ndim = struct.unpack("<i", data[cursor:cursor + 4])[0] if cursor + 4 <= len(data) else -1
+                if ndim < 0 or cursor + 8 + 16 * ndim + 8 > len(data):
+                    break
+                cursor += 8 + 16 * ndim + 8
+        else:
+            if name == "storages" and one() is None:
+                return
+            if cursor == len(data):
+                return
+        self.issue(rules.TRAILING_DATA, f"{label}: the layout torch reads does not account for {len(data) - cursor} "
+                   f"bytes from offset {cursor}", where=label, offset=cursor, length=len(data) - cursor)
+
     # -- containers ----------------------------------------------------------------
     def zip_archive(self, fileobj, buf, size: int, where: str) -> Optional[int]:
         """Scan the zip members; return the offset where the archive's first member starts."""
@@ -339,6 +438,9 @@ class _Scanner:
                            pointer=item.pointer)
             if _looks_like_pickle(head):
                 self.pickles(fileobj, buf, size, 0, "pickle interpretation", speculative=True)
+            return self.finish()
+        if size >= 512 and bytes(buf[257:262]) == b"ustar":
+            self.torch_tar(fileobj, size)
             return self.finish()
         kind = formats.sniff_compression(head)
         if kind is not None:

@@ -99,6 +99,8 @@ class _Entry:
     method: int
     crc: int
     flags: int
+    #: ``zipfile`` or ``recorded`` (the directory at the end record's offset, read only when the two differ).
+    reading: str = "zipfile"
 
 
 def recorded_directory(buf, size: int) -> Optional[List[_Entry]]:
@@ -129,7 +131,7 @@ def recorded_directory(buf, size: int) -> Optional[List[_Entry]]:
         extra = bytes(buf[at + _CENTRAL.size + nlen:at + _CENTRAL.size + nlen + elen])
         usize, csize, offset = _zip64_sizes(extra, usize, csize, offset)
         name = raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
-        entries.append(_Entry(name, raw, offset, csize, usize, method, crc, flags))
+        entries.append(_Entry(name, raw, offset, csize, usize, method, crc, flags, "recorded"))
         at += _CENTRAL.size + nlen + elen + clen
     return entries
 
@@ -203,9 +205,10 @@ def read_members(fileobj, buf, size: int) -> Tuple[List[Member], List[str]]:
     seen: dict = {}
     for info in entries:
         member = Member(info.name, 0, info.compressed_size, info.size, info.method, info.crc, info.flags)
-        if info.name in seen:
-            member.problems.append(f"the name {info.name!r} appears {seen[info.name] + 1} times in the central directory")
-        seen[info.name] = seen.get(info.name, 0) + 1
+        key = (info.reading, info.name)
+        if key in seen:
+            member.problems.append(f"the name {info.name!r} appears {seen[key] + 1} times in the central directory")
+        seen[key] = seen.get(key, 0) + 1
         for bit, what in _BAD_FLAGS.items():
             if info.flags & bit:
                 member.problems.append(f"flag bit 0x{bit:04x} ({what}) is set")
