@@ -79,7 +79,7 @@ def test_bad_configuration_is_exit_2_with_one_line(tmp_path, capsys, table, mess
 
 def test_opcode_budget_from_configuration(tmp_path, capsys):
     (tmp_path / "big.pkl").write_bytes(proto(2) + b"N0" * 100 + b"N.")
-    (tmp_path / "pyproject.toml").write_text("[tool.governance-hooks.checkpoint]\nmax-opcodes = 50\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.governance-hooks.checkpoint]\nmax-opcodes = 50\nopcodes-per-mb = 0\n")
     code, rows, _, _ = run_cli(tmp_path, capsys)
     assert (code, rows) == (1, [("checkpoint/analysis-incomplete", "big.pkl",
                                  "pickle: scan stopped at offset 51: more than 50 opcodes simulated")])

@@ -24,10 +24,11 @@ NPY_MAX_HEADER = 1 << 20
 PICKLE_OPENERS = frozenset(b"(c]})NIJKMSVXFUGTLi\x88\x89\x8a")
 
 
-#: Output chunk size while inflating, and the ratio limit beyond RATIO_FLOOR bytes of output
-#: (zlib cannot exceed about 1032:1; far higher ratios only come from crafted or all-constant data).
+#: Output chunk size while inflating, and the default ratio limit beyond RATIO_FLOOR bytes of output
+#: (zlib cannot exceed about 1032:1; far higher ratios only come from crafted or all-constant data,
+#: and a constant array of a few hundred MB is a real artefact, hence the floor).
 CHUNK = 16 << 20
-RATIO_FLOOR = 32 << 20
+RATIO_FLOOR = 256 << 20
 MAX_RATIO = 4000
 
 
@@ -62,11 +63,16 @@ def sniff_compression(head: bytes) -> Optional[str]:
     return None
 
 
-def decompress(kind: str, data, max_bytes: int) -> bytes:
+def decompress(kind: str, data, max_bytes: int, max_ratio: int = MAX_RATIO, ratio_floor: int = RATIO_FLOOR) -> bytes:
     """Inflate ``data`` compressed with ``kind`` (see :func:`sniff_compression`), at most ``max_bytes``.
 
+    Concatenated streams are read one after another, as the file objects joblib reads
+    through do (``bz2.BZ2File``, ``lzma.LZMAFile``, joblib's ``BinaryZlibFile``, lz4 frames);
+    trailing bytes that do not start another stream are ignored, as they do. Beyond
+    ``ratio_floor`` output bytes, inflating more than ``max_ratio`` times the input is a bomb.
+
     Raises:
-        DecompressionBomb: the output would exceed ``max_bytes``.
+        DecompressionBomb: the output would exceed ``max_bytes`` or the ratio limit.
         FormatProblem: the stream is corrupt, truncated or of an unsupported kind.
     """
     data = bytes(data)
@@ -82,42 +88,54 @@ def decompress(kind: str, data, max_bytes: int) -> bytes:
         out.extend(piece)
         if len(out) > max_bytes:
             raise DecompressionBomb(f"the {kind} stream inflates past {max_bytes} bytes (from {len(data)})")
-        if len(out) > RATIO_FLOOR and len(out) > MAX_RATIO * max(len(data), 1):
-            raise DecompressionBomb(f"the {kind} stream inflates more than {MAX_RATIO}:1 "
+        if len(out) > ratio_floor and len(out) > max_ratio * max(len(data), 1):
+            raise DecompressionBomb(f"the {kind} stream inflates more than {max_ratio}:1 "
                                     f"({len(data)} bytes to over {len(out)})")
 
+    pending = data
+    first = True
     try:
-        if kind in ("zlib", "gzip"):
-            engine = zlib.decompressobj(31 if kind == "gzip" else 15)
-            pending = data
-            while True:
-                piece = engine.decompress(pending, CHUNK)
-                grow(piece)
-                pending = engine.unconsumed_tail
-                if engine.eof or (not pending and not piece):
-                    break
-        elif kind in ("bz2", "xz", "lzma"):
-            if kind == "bz2":
-                engine = bz2.BZ2Decompressor()
-            else:
-                engine = lzma.LZMADecompressor(lzma.FORMAT_XZ if kind == "xz" else lzma.FORMAT_ALONE)
-            grow(engine.decompress(data, CHUNK))
-            while not engine.eof and not engine.needs_input:
-                grow(engine.decompress(b"", CHUNK))
-        elif kind == "lz4":
-            import lz4.frame  # joblib's own lz4 support uses the same frame format
-
-            engine = _Lz4(lz4.frame.LZ4FrameDecompressor())
-            grow(engine.decompress(data, CHUNK))
-            while not engine.eof and not engine.needs_input:
-                grow(engine.decompress(b"", CHUNK))
-        else:
-            raise FormatProblem(f"unknown compression {kind!r}")
-    except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError, RuntimeError) as exc:
-        raise FormatProblem(f"corrupt {kind} stream: {exc}") from None
-    if not engine.eof:
-        raise FormatProblem(f"the {kind} stream is truncated")
+        while pending:
+            engine = _engine(kind)
+            try:
+                if kind in ("zlib", "gzip"):
+                    while True:
+                        piece = engine.decompress(pending, CHUNK)
+                        grow(piece)
+                        pending = engine.unconsumed_tail
+                        if engine.eof or (not pending and not piece):
+                            break
+                else:
+                    grow(engine.decompress(pending, CHUNK))
+                    while not engine.eof and not engine.needs_input:
+                        grow(engine.decompress(b"", CHUNK))
+            except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError, RuntimeError) as exc:
+                if first:
+                    raise FormatProblem(f"corrupt {kind} stream: {exc}") from None
+                break  # trailing bytes that are not another stream: the file objects stop here too
+            if not engine.eof:
+                if first:
+                    raise FormatProblem(f"the {kind} stream is truncated")
+                break
+            first = False
+            pending = engine.unused_data
+    except DecompressionBomb:
+        raise
     return bytes(out)
+
+
+def _engine(kind: str):
+    if kind in ("zlib", "gzip"):
+        return zlib.decompressobj(31 if kind == "gzip" else 15)
+    if kind == "bz2":
+        return bz2.BZ2Decompressor()
+    if kind in ("xz", "lzma"):
+        return lzma.LZMADecompressor(lzma.FORMAT_XZ if kind == "xz" else lzma.FORMAT_ALONE)
+    if kind == "lz4":
+        import lz4.frame  # joblib's own lz4 support uses the same frame format
+
+        return _Lz4(lz4.frame.LZ4FrameDecompressor())
+    raise FormatProblem(f"unknown compression {kind!r}")
 
 
 class _Lz4:
@@ -133,6 +151,10 @@ class _Lz4:
     @property
     def needs_input(self) -> bool:
         return self.engine.needs_input
+
+    @property
+    def unused_data(self) -> bytes:
+        return self.engine.unused_data
 
     def decompress(self, data: bytes, max_length: int) -> bytes:
         return self.engine.decompress(data, max_length=max_length)

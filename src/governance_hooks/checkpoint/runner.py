@@ -28,7 +28,8 @@ DEFAULT_EXTENSIONS = (_PICKLE_BASES + tuple(b + s for b in _PICKLE_BASES for s i
 METADATA_NAMES = ("metadata.json", "index.json", "state.sha256")
 #: Endings that are pickles (or pickle containers) whatever else they might be: unrecognised content is a finding.
 _PICKLE_ENDINGS = tuple(e for e in DEFAULT_EXTENSIONS if e not in (".bin", ".npy", ".npz", ".safetensors"))
-CONFIG_KEYS = ("allow-globals", "max-opcodes", "max-decompressed-mb", "extensions", "exclude")
+CONFIG_KEYS = ("allow-globals", "max-opcodes", "opcodes-per-mb", "max-decompressed-mb", "max-ratio", "ratio-floor-mb",
+               "extensions", "exclude")
 _SEVERITY = {rule.id: rule.severity for rule in rules.RULES}
 
 
@@ -38,8 +39,10 @@ class Settings:
 
     Attributes:
         allow_globals: extra ``(module, qualname)`` pairs treated as safe.
-        max_opcodes: pickle opcodes simulated per file.
+        max_opcodes: pickle opcodes simulated per file whatever its size.
+        opcodes_per_mb: more opcodes (and memo entries, stack depth) per MiB of pickle data.
         max_decompressed: bytes a compressed stream may inflate to.
+        max_ratio, ratio_floor: inflation ratio that is a bomb once the output passes ratio_floor bytes.
         extensions: candidate file endings for discovery.
         exclude: ``fnmatch`` globs of repository paths to skip.
     """
@@ -47,6 +50,9 @@ class Settings:
     allow_globals: List[Tuple[str, str]] = field(default_factory=list)
     max_opcodes: int = 2_000_000
     max_decompressed: int = 512 << 20
+    opcodes_per_mb: int = 1 << 20
+    max_ratio: int = 4000
+    ratio_floor: int = 256 << 20
     extensions: Tuple[str, ...] = DEFAULT_EXTENSIONS
     exclude: Tuple[str, ...] = ()
 
@@ -70,11 +76,13 @@ class Settings:
             if pair is None:
                 raise ToolError(f"{origin} {spec!r} is not \"module:qualname\"")
             settings.allow_globals.append(pair)
-        for key, attr, scale in (("max-opcodes", "max_opcodes", 1), ("max-decompressed-mb", "max_decompressed", 1 << 20)):
+        for key, attr, scale in (("max-opcodes", "max_opcodes", 1), ("max-decompressed-mb", "max_decompressed", 1 << 20),
+                                 ("opcodes-per-mb", "opcodes_per_mb", 1), ("max-ratio", "max_ratio", 1),
+                                 ("ratio-floor-mb", "ratio_floor", 1 << 20)):
             if key in table:
                 value = table[key]
-                if type(value) is not int or value <= 0:
-                    raise ToolError(f"{where} {key} must be a positive integer")
+                if type(value) is not int or value < (0 if key == "opcodes-per-mb" else 1):
+                    raise ToolError(f"{where} {key} must be a {'non-negative' if key == 'opcodes-per-mb' else 'positive'} integer")
                 setattr(settings, attr, value * scale)
         if cli_max_opcodes is not None:
             if cli_max_opcodes <= 0:
@@ -109,7 +117,9 @@ class _Run:
         self.root = root
         self.settings = settings
         self.options = ScanOptions(default_allowlist(settings.allow_globals),
-                                   max_opcodes=settings.max_opcodes, max_decompressed=settings.max_decompressed)
+                                   max_opcodes=settings.max_opcodes, max_decompressed=settings.max_decompressed,
+                                   opcodes_per_mb=settings.opcodes_per_mb, max_ratio=settings.max_ratio,
+                                   ratio_floor=settings.ratio_floor)
         self.digests = integrity.Digests()
         self.findings: List[Finding] = []
         self.inputs: Set[str] = set()

@@ -47,13 +47,21 @@ class ScanOptions:
 
     Attributes:
         allowlist: the globals that are not findings.
-        max_opcodes: opcodes simulated per file.
+        max_opcodes: opcodes simulated per file whatever its size (the budget grows with the data).
         max_decompressed: bytes a compressed stream or zip member may inflate to.
+        opcodes_per_mb: budget growth per MiB of pickle data scanned (file, inflated streams, members).
+        max_ratio, ratio_floor: a stream inflating more than ``max_ratio``:1 past ``ratio_floor`` bytes is a bomb.
     """
 
     allowlist: Allowlist
     max_opcodes: int = 2_000_000
     max_decompressed: int = 512 << 20
+    #: Extra opcodes (and memo entries, stack depth) allowed per MiB of pickle data, on top of
+    #: ``max_opcodes``: every opcode reads at least one byte, so the default never stops a real
+    #: file, while the work stays linear in the bytes the decompression budget lets in.
+    opcodes_per_mb: int = 1 << 20
+    max_ratio: int = formats.MAX_RATIO
+    ratio_floor: int = formats.RATIO_FLOOR
 
 
 @dataclass
@@ -97,7 +105,7 @@ class ScanResult:
 class _Scanner:
     def __init__(self, options: ScanOptions):
         self.options = options
-        self.budget = Budget(max_opcodes=options.max_opcodes)
+        self.budget = Budget(max_opcodes=options.max_opcodes, max_memo=options.max_opcodes, max_stack=options.max_opcodes)
         self.result = ScanResult()
 
     # -- issues ------------------------------------------------------------------
@@ -112,6 +120,13 @@ class _Scanner:
             text = exc.message if "offset" in exc.message else f"{exc.message} at offset {exc.offset}"
             self.issue(rules.MALFORMED_PICKLE, f"{where}: {text}", where=where, offset=exc.offset)
 
+    def allow(self, nbytes: int) -> None:
+        """Grow the work budget for ``nbytes`` more bytes of data to simulate (budgets scale with the file)."""
+        extra = nbytes * self.options.opcodes_per_mb >> 20
+        self.budget.max_opcodes += extra
+        self.budget.max_memo += extra
+        self.budget.max_stack += extra
+
     # -- pickle streams ----------------------------------------------------------
     def pickles(self, reader, buf, size: int, start: int, where: str, *, speculative: bool,
                 legacy_ok: bool = True, stop_at: Optional[int] = None) -> Tuple[List[StreamResult], int]:
@@ -122,6 +137,7 @@ class _Scanner:
         ``stop_at``: an offset where other known data begins (an appended zip).
         """
         limit = size if stop_at is None else stop_at
+        self.allow(limit - start)
         sim = Simulator(reader, size, self.options.allowlist, self.budget)
         streams: List[StreamResult] = []
         offset = start
@@ -273,6 +289,7 @@ class _Scanner:
 
     def tar_layout(self, name: str, data: bytes, label: str) -> None:
         """Walk the ``storages``/``tensors`` member: pickles interleaved with raw bytes, every byte accounted for."""
+        self.allow(len(data))
         sim = Simulator(io.BytesIO(data), len(data), self.options.allowlist, self.budget, joblib=False)
         cursor = 0
 
@@ -445,7 +462,8 @@ class _Scanner:
         kind = formats.sniff_compression(head)
         if kind is not None:
             try:
-                data = formats.decompress(kind, buf[0:size], self.options.max_decompressed)
+                data = formats.decompress(kind, buf[0:size], self.options.max_decompressed, self.options.max_ratio,
+                                          self.options.ratio_floor)
             except formats.DecompressionBomb as exc:
                 self.result.formats.append(f"joblib-{kind}")
                 self.issue(rules.DECOMPRESSION_BOMB, f"{exc}", compression=kind)
