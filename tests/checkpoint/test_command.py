@@ -56,12 +56,19 @@ def test_allow_globals_from_configuration(tmp_path, capsys):
 
 
 def test_warning_fails_with_fail_on_warning(tmp_path, capsys):
-    (tmp_path / "model.pkl").write_bytes(STORED)
+    (tmp_path / "model.pkl").write_bytes(b"\x80\x02N.junk")
     assert run_cli(tmp_path, capsys)[:2] == (0, [(
-        "checkpoint/unlisted-global", "model.pkl",
-        "pickle: sklearn.linear_model.LogisticRegression is not on the allowlist; it is imported but never called: "
-        "GLOBAL at offset 2")])
+        "checkpoint/trailing-data", "model.pkl",
+        "pickle: 4 bytes after the last pickle (offset 4) are not a pickle and no known layout accounts for them")])
     assert run_cli(tmp_path, capsys, "--fail-on", "warning")[0] == 1
+
+
+def test_a_global_only_imported_is_an_error(tmp_path, capsys):
+    (tmp_path / "model.pkl").write_bytes(STORED)
+    assert run_cli(tmp_path, capsys)[:2] == (1, [(
+        "checkpoint/unsafe-global", "model.pkl",
+        "pickle: sklearn.linear_model.LogisticRegression is off the allowlist; it is imported (running its module's "
+        "top-level code) and kept as a value: GLOBAL at offset 2")])
 
 
 @pytest.mark.parametrize("table, message", [

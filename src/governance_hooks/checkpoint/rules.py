@@ -7,7 +7,6 @@ from ..rules import Rule
 
 CODE_EXECUTION = "checkpoint/code-execution"
 UNSAFE_GLOBAL = "checkpoint/unsafe-global"
-UNLISTED_GLOBAL = "checkpoint/unlisted-global"
 MALFORMED_PICKLE = "checkpoint/malformed-pickle"
 UNREADABLE_CONTAINER = "checkpoint/unreadable-container"
 DECOMPRESSION_BOMB = "checkpoint/decompression-bomb"
@@ -43,20 +42,14 @@ RULES = (
         "arguments, BUILD into __setstate__), so a call of a global off the allowlist can execute code "
         "with attacker-chosen arguments, whatever its name suggests; a denylist of gadgets is always one "
         "behind. Also reported here: a global handed as an argument to a call, a dotted name "
-        "(find_class walks attributes part by part), an EXT code not in copyreg's registry, and a call "
-        "on a computed value. Data reconstruction is not a finding: NEWOBJ without arguments or "
+        "(find_class walks attributes part by part), an EXT code not in copyreg's registry, a call "
+        "on a computed value, and a global only imported and kept as a value (the import runs the "
+        "module's top-level code). Data reconstruction is not a finding: NEWOBJ without arguments or "
         "copyreg._reconstructor(cls, <builtin type>, state) followed by a plain-dict BUILD, and the "
         "library reconstruction functions on the allowlist (torch weights_only, NumPy, pandas, "
         "scikit-learn, joblib). If the named callable is trusted, add it to "
         "[tool.governance-hooks.checkpoint] allow-globals = [\"module:qualname\"]. Source: Python pickle "
         "documentation, 'Restricting Globals'; CPython Lib/pickle.py and Lib/copyreg.py.",
-    ),
-    Rule(
-        UNLISTED_GLOBAL, Severity.WARNING,
-        "The pickle imports a global that is not on the allowlist but never calls it.",
-        "Importing a global runs its module's top-level code, and the value is stored in the loaded "
-        "object (for example a dtype class kept as a parameter). Nothing in the file calls it. Review "
-        "it, or add it to allow-globals if it is expected.",
     ),
     Rule(
         MALFORMED_PICKLE, Severity.ERROR,

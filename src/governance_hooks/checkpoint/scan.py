@@ -520,10 +520,10 @@ class _Scanner:
 
         Error (``code-execution``): a known-dangerous global used other than in a data form.
         Error (``unsafe-global``): a global off the allowlist that is called with input the file
-        chooses, handed to a call, reached by a dotted (traversing) name, or named by an
-        unregistered EXT code; and any call on a computed value. Warning (``unlisted-global``):
-        a global only imported (stored as a value, never called). Nothing: a class only used in
-        data reconstruction (NEWOBJ without arguments or ``copyreg._reconstructor``, then a
+        chooses, handed to a call, reached by a dotted (traversing) name, named by an
+        unregistered EXT code, or imported and kept as a value (importing runs the module's
+        top-level code); and any call on a computed value. Nothing: a class only used in data
+        reconstruction (NEWOBJ without arguments or ``copyreg._reconstructor``, then a
         plain-dict BUILD). See ``Simulator._classify`` for the data forms.
         """
         uses_by: Dict[str, List] = {}
@@ -579,9 +579,10 @@ class _Scanner:
                            f"{passed[0].description} by {passed[0].opcode} at offset {passed[0].offset}, "
                            f"which may call it: {imports}", **evidence)
             elif not data_only:
-                self.issue(rules.UNLISTED_GLOBAL,
-                           f"{where}: {qualified}{raw} is not on the allowlist; it is imported but never called: "
-                           f"{imports}", **evidence)
+                # Importing runs the module's top-level code and the value lands in the loaded object.
+                self.issue(rules.UNSAFE_GLOBAL,
+                           f"{where}: {qualified}{raw} is off the allowlist; it is imported (running its module's "
+                           f"top-level code) and kept as a value: {imports}", **evidence)
         computed = [] if stream.only_dangerous else [c for c in stream.calls if c.callee is None and c.verdict == "unsafe"]
         if computed:
             first = computed[0]
