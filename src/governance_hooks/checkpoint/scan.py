@@ -557,7 +557,10 @@ class _Scanner:
             reason = None if first.ext_code is not None else danger(first.module, first.name)
             if stream.only_dangerous and reason is None:
                 continue
-            if reason is not None and not data_only:
+            # A known-dangerous global passes only through the builtin data forms (getattr of a str method,
+            # type of a constant, a typing subscript); as a class it stays dangerous, because loaders such as
+            # joblib act on the class of what BUILD made (NDArrayWrapper reads a file of the state's naming).
+            if reason is not None and not (data_only and all(c.opcode == "REDUCE" for c in calls)):
                 self.issue(rules.CODE_EXECUTION,
                            f"{where}: {qualified}{raw} executes code on load ({reason}): "
                            f"{imports}{call_text}", reason=reason, **evidence)
