@@ -73,7 +73,9 @@ def picklescan(path: Path) -> int:
 def fickling(path: Path) -> int:
     from fickling import cli
 
-    return _quiet(lambda: cli.main(["fickling", "--check-safety", str(path)]))
+    # fickling writes its JSON report into the working directory unless told where.
+    report = CACHE / "fickling_results.json"
+    return _quiet(lambda: cli.main(["fickling", "--check-safety", "--json-output", str(report), str(path)]))
 
 
 def modelscan(path: Path) -> int:

@@ -37,7 +37,7 @@ RULES = (
     ),
     Rule(
         UNSAFE_GLOBAL, Severity.ERROR,
-        "Loading this file calls a global that is not on the allowlist, with input the file chooses.",
+        "A global off the allowlist is called, handed to a call, traversed or imported: loading can run code.",
         "The unpickler calls whatever the stream names (REDUCE, INST, OBJ, NEWOBJ/NEWOBJ_EX with "
         "arguments, BUILD into __setstate__), so a call of a global off the allowlist can execute code "
         "with attacker-chosen arguments, whatever its name suggests; a denylist of gadgets is always one "
