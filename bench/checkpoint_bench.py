@@ -128,16 +128,25 @@ def large_checkpoint(megabytes: int) -> Path:
     if target.exists():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
-    body = bytearray(b"\x80\x02" + builders.glob("collections", "OrderedDict") + b")R(")
+    # Globals are written once and memoised (BINPUT/BINGET) and strings are BINUNICODE, as torch.save's
+    # protocol-2 pickler writes them.
+    def ustr(text: str) -> bytes:
+        return b"X" + struct.pack("<I", len(text)) + text.encode()
+
+    body = bytearray(b"\x80\x02" + builders.glob("collections", "OrderedDict") + b"q\x01)R(")
+    rebuild = builders.glob("torch._utils", "_rebuild_tensor_v2") + b"q\x02"
+    storage = builders.glob("torch", "FloatStorage") + b"q\x03"
     for i in range(megabytes):
-        body += (builders.ustr(f"layers.{i}.weight") + builders.glob("torch._utils", "_rebuild_tensor_v2") + b"("
-                 + b"(" + builders.ustr("storage") + builders.glob("torch", "FloatStorage") + builders.ustr(str(i))
-                 + builders.ustr("cpu") + b"J" + struct.pack("<i", 1 << 18) + b"tQ" + b"K\x00"
+        body += (ustr(f"layers.{i}.weight") + rebuild + b"("
+                 + b"(" + ustr("storage") + storage + ustr(str(i))
+                 + ustr("cpu") + b"J" + struct.pack("<i", 1 << 18) + b"tQ" + b"K\x00"
                  + b"J" + struct.pack("<i", 1 << 18) + b"\x85" + b"K\x01\x85" + b"\x89"
-                 + builders.glob("collections", "OrderedDict") + b")R" + b"tR")
+                 + b"h\x01)R" + b"tR")
+        rebuild, storage = b"h\x02", b"h\x03"
     body += b"u."
     members = [("archive/data.pkl", bytes(body)), ("archive/byteorder", b"little")]
-    members += [(f"archive/data/{i}", bytes([i % 251]) * (1 << 20)) for i in range(megabytes)]
+    # float32 values i, as torch.full((262144,), float(i)) stores them.
+    members += [(f"archive/data/{i}", struct.pack("<f", float(i)) * (1 << 18)) for i in range(megabytes)]
     members.append(("archive/version", b"3\n"))
     partial = target.with_name(target.name + ".partial")
     partial.write_bytes(builders.stored_zip(members))
