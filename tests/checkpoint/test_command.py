@@ -226,3 +226,13 @@ def test_pre_commit_files_pattern_passes_every_checkpoint_name():
              "pytorch_model.bin", "a.npz"]
     assert [n for n in names if not pattern.search(n)] == []
     assert [n for n in ("notes.txt", "data.csv.gz", "setup.py", "archive.tar") if pattern.search(n)] == []
+
+
+def test_changed_files_are_sniffed_by_content_whatever_their_ending(tmp_path):
+    (tmp_path / "weights.data").write_bytes(HOSTILE)
+    (tmp_path / "notes.data").write_bytes(b"plain text\n")
+    ctx = Context(root=tmp_path, config=load_config(None, tmp_path), check="checkpoint",
+                  changed_files=["weights.data", "notes.data"])
+    result = command.run(argparse.Namespace(paths=[], allow_global=[], max_opcodes=None), ctx)
+    assert sorted({(f.rule_id, f.location.path) for f in result.findings}) == [
+        ("checkpoint/code-execution", "weights.data")]

@@ -260,6 +260,26 @@ class _Run:
         self.add_problems(problems)
 
 
+def _starts_like_checkpoint(path: Path) -> bool:
+    """True when the file starts with a pickle PROTO 2-5 opcode, the ``.npy`` magic, or a zip whose first
+    member is a pickle (``archive/data.pkl``): content that loaders open whatever the file is called."""
+    try:
+        if not path.is_file() or path.is_symlink():
+            return False
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return True
+    if head.startswith(b"\x93NUMPY"):
+        return True
+    if head.startswith(b"PK\x03\x04") and len(head) >= 30:
+        name_len = int.from_bytes(head[26:28], "little")
+        return head[30:30 + name_len].lower().endswith((b".pkl", b".pickle"))
+    return False
+
+
 def _subdirs(folder: Path) -> List[str]:
     try:
         return [d for d in os.listdir(folder) if (folder / d).is_dir()][:1000]
@@ -321,7 +341,11 @@ def check_repository(root: Path, settings: Settings, *, paths: Optional[Sequence
             wanted = set(changed)
             listing = [f for f in listing if f in wanted]
     run = _Run(root, settings)
-    # A file named on the command line is never skipped for its name: its content decides.
+    # A file named on the command line is never skipped for its name: its content decides. Changed and
+    # staged files (the plain hook, run --changed-since) are also taken when their first bytes are a pickle.
+    if changed is not None:
+        named |= {f for f in listing if not _is_candidate(f, settings) and not _excluded(f, settings)
+                  and _starts_like_checkpoint(root / f)}
     candidates = [f for f in listing if f in named or (_is_candidate(f, settings) and not _excluded(f, settings))]
     metadata_jobs: Dict[Path, str] = {}
     scan_jobs: List[Path] = []
