@@ -14,9 +14,16 @@ numpy, joblib, lz4, safetensors. The files are written outside the repository.
 from __future__ import annotations
 
 import argparse
+import collections
+import datetime
+import decimal
+import fractions
+import pathlib
 import pickle
+import re
 import sys
 import typing
+import uuid
 import warnings
 from pathlib import Path
 
@@ -102,6 +109,12 @@ def python_objects() -> dict:
         "numpy_arrays": {"a": np.arange(12).reshape(3, 4), "s": np.array(["x", "yz"]), "o": np.array([1, "a"], dtype=object)},
         "complex_and_sets": {"c": 1 + 2j, "s": {1, 2}, "fs": frozenset({3}), "b": bytearray(b"xy")},
         "slices_ranges": {"slice": slice(1, 5, 2), "range": range(3)},
+        "stdlib_values": {"when": datetime.datetime(2024, 1, 2, 3, 4, tzinfo=datetime.timezone.utc),
+                          "day": datetime.date(2024, 1, 2), "span": datetime.timedelta(hours=3),
+                          "history": collections.defaultdict(list, {"loss": [0.5, 0.25]}),
+                          "window": collections.deque([1, 2], maxlen=5), "lr": decimal.Decimal("0.001"),
+                          "ratio": fractions.Fraction(1, 3), "run": uuid.UUID(int=7),
+                          "out": pathlib.PurePosixPath("runs", "a"), "token": re.compile(r"(?u)\b\w\w+\b")},
     }
 
 
