@@ -73,9 +73,14 @@ def picklescan(path: Path) -> int:
 def fickling(path: Path) -> int:
     from fickling import cli
 
-    # fickling writes its JSON report into the working directory unless told where.
+    # fickling writes a JSON report (safety_results.json) into the working directory on some paths.
     report = CACHE / "fickling_results.json"
-    return _quiet(lambda: cli.main(["fickling", "--check-safety", "--json-output", str(report), str(path)]))
+    here = os.getcwd()
+    os.chdir(CACHE)
+    try:
+        return _quiet(lambda: cli.main(["fickling", "--check-safety", "--json-output", str(report), str(path)]))
+    finally:
+        os.chdir(here)
 
 
 def modelscan(path: Path) -> int:
