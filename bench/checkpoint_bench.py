@@ -16,7 +16,7 @@ interleaved rounds, on a generated PyTorch-layout checkpoint of ``--large-mb`` M
 one 1 MiB tensor per member, as ``torch.save`` writes) and on an opcode-heavy pickle.
 
 Run: ``python bench/checkpoint_bench.py [--large-mb 300] [--repeat 3]``. Needs the ``bench``
-extra plus scikit-learn, pandas, lz4, modelscan. Never loads a hostile file.
+extra (picklescan, fickling, modelscan, scikit-learn, pandas). Never loads a hostile file.
 """
 
 from __future__ import annotations
