@@ -272,9 +272,10 @@ def make_hostile() -> dict:
     hidden = framed(body)
     files["frame_hides_second_pickle.pkl"] = (proto(4) + b"\x95" + struct.pack("<Q", len(benign_body) + len(hidden))
                                               + benign_body + hidden)
-    files["decompression_bomb.joblib"] = bz2.compress(b"\x80\x02N" + b"\x00" * (96 << 20))
-    files["opcode_budget_exhausted.joblib"] = lzma.compress(proto(2) + (NONE + POP) * 1_500_000 + NONE + STOP,
-                                                            format=lzma.FORMAT_XZ)
+    # Three concatenated xz streams of 96 MiB of zeros (joblib's LZMAFile reads them all): past the
+    # 256 MiB floor the ratio is far beyond 4000:1.
+    zeros = lzma.compress(b"\x00" * (96 << 20), format=lzma.FORMAT_XZ)
+    files["decompression_bomb.joblib"] = lzma.compress(b"\x80\x02N", format=lzma.FORMAT_XZ) + zeros * 3
     # joblib reads the next 30 bytes as uint8 array data; pickle.load runs them as opcodes.
     hidden_ops = glob("posix", "system") + bu(PAYLOAD) + TUPLE1 + REDUCE + POP
     wrapper_state = (EMPTY_DICT + MARK + bu("subclass") + glob("numpy", "ndarray") + bu("shape") + b"K" + bytes([len(hidden_ops)])
@@ -294,7 +295,8 @@ def make_hostile() -> dict:
     files["runpy_run_module.pkl"] = proto(2) + glob("runpy", "run_module") + bu("this") + TUPLE1 + REDUCE + STOP
     files["operator_attrgetter_gadget.pkl"] = (proto(2) + glob("operator", "attrgetter") + bu("system") + TUPLE1 + REDUCE
                                                + POP + EMPTY_DICT + STOP)
-    files["unknown_third_party_class.pkl"] = proto(2) + glob("mylib.payloads", "Backdoor") + EMPTY_TUPLE + NEWOBJ + STOP
+    files["unknown_third_party_class.pkl"] = (proto(2) + glob("mylib.payloads", "Backdoor") + bu("echo pwned") + TUPLE1
+                                              + NEWOBJ + STOP)
     files["torch_zip_unknown_global.pt"] = torch_like_zip(
         proto(2) + glob("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE
         + bu("hook") + glob("mylib.hooks", "on_load") + EMPTY_TUPLE + REDUCE + b"s" + STOP)

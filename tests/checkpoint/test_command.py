@@ -22,7 +22,10 @@ from governance_hooks.config import load as load_config
 from .make_corpus import EMPTY_TUPLE, NEWOBJ, STOP, glob, npy_bytes, proto
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-UNKNOWN = proto(2) + glob("sklearn.linear_model", "LogisticRegression") + EMPTY_TUPLE + NEWOBJ + STOP
+# NEWOBJ with an argument: the class's __new__ runs with input the file chooses.
+UNKNOWN = proto(2) + glob("sklearn.linear_model", "LogisticRegression") + b"K\x05\x85" + NEWOBJ + STOP
+# Only imported, never called: a warning.
+STORED = proto(2) + glob("sklearn.linear_model", "LogisticRegression") + STOP
 OPTIONS = ScanOptions(default_allowlist())
 
 
@@ -41,9 +44,10 @@ def issues(data: bytes, **kw):
 def test_allow_globals_from_configuration(tmp_path, capsys):
     (tmp_path / "model.pkl").write_bytes(UNKNOWN)
     code, rows, _, _ = run_cli(tmp_path, capsys)
-    assert (code, rows) == (0, [("checkpoint/unsafe-global", "model.pkl",
-                                 "pickle: sklearn.linear_model.LogisticRegression is not on the allowlist: "
-                                 "GLOBAL at offset 2; called by NEWOBJ at offset 44")])
+    assert (code, rows) == (1, [("checkpoint/unsafe-global", "model.pkl",
+                                 "pickle: sklearn.linear_model.LogisticRegression is off the allowlist and the loader "
+                                 "calls it (sklearn.linear_model.LogisticRegression.__new__ is called with arguments): "
+                                 "GLOBAL at offset 2; called by NEWOBJ at offset 46")])
     (tmp_path / "pyproject.toml").write_text(
         '[tool.governance-hooks.checkpoint]\nallow-globals = ["sklearn.linear_model:LogisticRegression"]\n')
     assert run_cli(tmp_path, capsys)[:2] == (0, [])
@@ -52,8 +56,19 @@ def test_allow_globals_from_configuration(tmp_path, capsys):
 
 
 def test_warning_fails_with_fail_on_warning(tmp_path, capsys):
-    (tmp_path / "model.pkl").write_bytes(UNKNOWN)
+    (tmp_path / "model.pkl").write_bytes(b"\x80\x02N.junk")
+    assert run_cli(tmp_path, capsys)[:2] == (0, [(
+        "checkpoint/trailing-data", "model.pkl",
+        "pickle: 4 bytes after the last pickle (offset 4) are not a pickle and no known layout accounts for them")])
     assert run_cli(tmp_path, capsys, "--fail-on", "warning")[0] == 1
+
+
+def test_a_global_only_imported_is_an_error(tmp_path, capsys):
+    (tmp_path / "model.pkl").write_bytes(STORED)
+    assert run_cli(tmp_path, capsys)[:2] == (1, [(
+        "checkpoint/unsafe-global", "model.pkl",
+        "pickle: sklearn.linear_model.LogisticRegression is off the allowlist; it is imported (running its module's "
+        "top-level code) and kept as a value: GLOBAL at offset 2")])
 
 
 @pytest.mark.parametrize("table, message", [
@@ -71,7 +86,7 @@ def test_bad_configuration_is_exit_2_with_one_line(tmp_path, capsys, table, mess
 
 def test_opcode_budget_from_configuration(tmp_path, capsys):
     (tmp_path / "big.pkl").write_bytes(proto(2) + b"N0" * 100 + b"N.")
-    (tmp_path / "pyproject.toml").write_text("[tool.governance-hooks.checkpoint]\nmax-opcodes = 50\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.governance-hooks.checkpoint]\nmax-opcodes = 50\nopcodes-per-mb = 0\n")
     code, rows, _, _ = run_cli(tmp_path, capsys)
     assert (code, rows) == (1, [("checkpoint/analysis-incomplete", "big.pkl",
                                  "pickle: scan stopped at offset 51: more than 50 opcodes simulated")])
@@ -94,7 +109,7 @@ def test_weights_only_note_and_stats(tmp_path, capsys):
     (tmp_path / "model.pt").write_bytes((CORPUS / "hostile" / "torch_zip_unknown_global.pt").read_bytes())
     (tmp_path / "ok.pt").write_bytes((CORPUS / "benign" / "torch_state_dict.pt").read_bytes())
     code, rows, _, report = run_cli(tmp_path, capsys)
-    assert code == 0
+    assert code == 1  # mylib.hooks.on_load is called: an error
     assert ("checkpoint/not-weights-only", "model.pt",
             "torch.load(weights_only=True) would refuse this checkpoint: global mylib.hooks.on_load at offset 38 "
             "(and 1 more)") in rows
@@ -135,7 +150,7 @@ def test_legacy_storage_section_must_add_up():
 def test_compressed_stream_problems():
     assert issues(zlib.compress(b"\x80\x02N.")[:-3]) == [("unreadable-container", "the zlib stream is truncated")]
     assert issues(b"\x04\x22\x4d\x18rest") == [(
-        "analysis-incomplete", "lz4-compressed joblib files need the lz4 package, which the scanner does not use")]
+        "unreadable-container", "corrupt lz4 stream: LZ4F_decompress failed with code: ERROR_reservedFlag_set")]
     assert issues(lzma.compress(b"\x80\x02N.", format=lzma.FORMAT_XZ)) == []
     assert issues(b"\x1f\x8bnot gzip") == [("unreadable-container", "corrupt gzip stream: Error -3 while decompressing "
                                                                     "data: unknown compression method")]
@@ -175,5 +190,50 @@ def test_list_rules_mentions_every_rule(capsys):
     out = capsys.readouterr().out
     from governance_hooks.checkpoint.rules import RULES
 
-    assert [line.split()[0] for line in out.splitlines()] == [r.id for r in RULES] + [
+        assert [line.split()[0] for line in out.splitlines()] == [r.id for r in RULES] + [
         "checkpoint/configuration-weakened", "checkpoint/internal-error"]
+
+
+HOSTILE = (CORPUS / "hostile" / "reduce_posix_system_protocol2.pkl").read_bytes()
+ODD_NAMES = ["checkpoint.pth.tar", "model.joblib.gz", "model.pkl.z", "model.sav", "weights.p", "fn.dill",
+             "MODEL.PT", "notes.txt", "no_ending"]
+
+
+def test_a_file_named_on_the_command_line_is_scanned_whatever_its_ending(tmp_path, capsys):
+    for name in ODD_NAMES:
+        (tmp_path / name).write_bytes(HOSTILE)
+    code, rows, _, report = run_cli(tmp_path, capsys, *[str(tmp_path / n) for n in ODD_NAMES])
+    assert code == 1
+    assert sorted({path for rule, path, _ in rows if rule == "checkpoint/code-execution"}) == sorted(ODD_NAMES)
+    assert report["summary"]["checkpoint"]["files_scanned"] == len(ODD_NAMES)
+
+
+def test_discovery_takes_compound_and_upper_case_endings(tmp_path, capsys):
+    for name in ODD_NAMES:
+        (tmp_path / name).write_bytes(HOSTILE)
+    code, rows, _, _ = run_cli(tmp_path, capsys)
+    assert sorted({path for _, path, _ in rows}) == sorted(set(ODD_NAMES) - {"notes.txt", "no_ending"})
+
+
+def test_pre_commit_files_pattern_passes_every_checkpoint_name():
+    import re
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml").read_text())
+    pattern = re.compile(next(h["files"] for h in hooks if h["id"] == "checkpoints"))
+    names = ["a/checkpoint.pth.tar", "model.joblib.gz", "model.pkl.z", "model.sav", "w.p", "f.dill", "MODEL.PT",
+             "x.Pkl", "m.joblib.lz4", "e.ckpt", "model.safetensors", "run/metadata.json", "index.json", "state.sha256",
+             "pytorch_model.bin", "a.npz"]
+    assert [n for n in names if not pattern.search(n)] == []
+    assert [n for n in ("notes.txt", "data.csv.gz", "setup.py", "archive.tar") if pattern.search(n)] == []
+
+
+def test_changed_files_are_sniffed_by_content_whatever_their_ending(tmp_path):
+    (tmp_path / "weights.data").write_bytes(HOSTILE)
+    (tmp_path / "notes.data").write_bytes(b"plain text\n")
+    ctx = Context(root=tmp_path, config=load_config(None, tmp_path), check="checkpoint",
+                  changed_files=["weights.data", "notes.data"])
+    result = command.run(argparse.Namespace(paths=[], allow_global=[], max_opcodes=None), ctx)
+    assert sorted({(f.rule_id, f.location.path) for f in result.findings}) == [
+        ("checkpoint/code-execution", "weights.data")]

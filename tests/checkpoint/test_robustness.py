@@ -12,7 +12,7 @@ from governance_hooks.checkpoint.scan import ScanOptions, scan_bytes, scan_file
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SEEDS = [p.read_bytes() for p in sorted(CORPUS.rglob("*")) if p.is_file() and p.stat().st_size < 50_000]
-OPTIONS = ScanOptions(default_allowlist(), max_opcodes=50_000, max_decompressed=8 << 20)
+OPTIONS = ScanOptions(default_allowlist(), max_opcodes=50_000, max_decompressed=8 << 20, opcodes_per_mb=0)
 
 
 @st.composite

@@ -101,6 +101,9 @@ def default_allowlist(extra: Iterable[Pair] = (), include_numpy: bool = True, in
         safe |= {tuple(p) for p in data["numpy"]}
     if include_joblib:
         safe |= {tuple(p) for p in data["joblib"]}
+    if include_numpy:
+        # NumPy, pandas and scikit-learn reconstruction callables, each justified in the file.
+        safe |= {(m, n) for m, n, _why in data.get("reconstruction", [])}
     extra = {tuple(p) for p in extra}
     safe |= extra
     weights_only = {f"{m}.{n}" for m, n in torch_pairs | extra}

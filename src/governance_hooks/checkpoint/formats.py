@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import bz2
+import io
 import lzma
 import struct
+import tokenize
 import zlib
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -22,10 +24,11 @@ NPY_MAX_HEADER = 1 << 20
 PICKLE_OPENERS = frozenset(b"(c]})NIJKMSVXFUGTLi\x88\x89\x8a")
 
 
-#: Output chunk size while inflating, and the ratio limit beyond RATIO_FLOOR bytes of output
-#: (zlib cannot exceed about 1032:1; far higher ratios only come from crafted or all-constant data).
+#: Output chunk size while inflating, and the default ratio limit beyond RATIO_FLOOR bytes of output
+#: (zlib cannot exceed about 1032:1; far higher ratios only come from crafted or all-constant data,
+#: and a constant array of a few hundred MB is a real artefact, hence the floor).
 CHUNK = 16 << 20
-RATIO_FLOOR = 32 << 20
+RATIO_FLOOR = 256 << 20
 MAX_RATIO = 4000
 
 
@@ -60,11 +63,16 @@ def sniff_compression(head: bytes) -> Optional[str]:
     return None
 
 
-def decompress(kind: str, data, max_bytes: int) -> bytes:
+def decompress(kind: str, data, max_bytes: int, max_ratio: int = MAX_RATIO, ratio_floor: int = RATIO_FLOOR) -> bytes:
     """Inflate ``data`` compressed with ``kind`` (see :func:`sniff_compression`), at most ``max_bytes``.
 
+    Concatenated streams are read one after another, as the file objects joblib reads
+    through do (``bz2.BZ2File``, ``lzma.LZMAFile``, joblib's ``BinaryZlibFile``, lz4 frames);
+    trailing bytes that do not start another stream are ignored, as they do. Beyond
+    ``ratio_floor`` output bytes, inflating more than ``max_ratio`` times the input is a bomb.
+
     Raises:
-        DecompressionBomb: the output would exceed ``max_bytes``.
+        DecompressionBomb: the output would exceed ``max_bytes`` or the ratio limit.
         FormatProblem: the stream is corrupt, truncated or of an unsupported kind.
     """
     data = bytes(data)
@@ -74,43 +82,82 @@ def decompress(kind: str, data, max_bytes: int) -> bytes:
         if body[:1] == b" ":
             body = body[1:]
         kind, data = "zlib", body
-    if kind == "lz4":
-        raise FormatProblem("lz4-compressed joblib files need the lz4 package, which the scanner does not use")
     out = bytearray()
 
     def grow(piece: bytes) -> None:
         out.extend(piece)
         if len(out) > max_bytes:
             raise DecompressionBomb(f"the {kind} stream inflates past {max_bytes} bytes (from {len(data)})")
-        if len(out) > RATIO_FLOOR and len(out) > MAX_RATIO * max(len(data), 1):
-            raise DecompressionBomb(f"the {kind} stream inflates more than {MAX_RATIO}:1 "
+        if len(out) > ratio_floor and len(out) > max_ratio * max(len(data), 1):
+            raise DecompressionBomb(f"the {kind} stream inflates more than {max_ratio}:1 "
                                     f"({len(data)} bytes to over {len(out)})")
 
+    pending = data
+    first = True
     try:
-        if kind in ("zlib", "gzip"):
-            engine = zlib.decompressobj(31 if kind == "gzip" else 15)
-            pending = data
-            while True:
-                piece = engine.decompress(pending, CHUNK)
-                grow(piece)
-                pending = engine.unconsumed_tail
-                if engine.eof or (not pending and not piece):
-                    break
-        elif kind in ("bz2", "xz", "lzma"):
-            if kind == "bz2":
-                engine = bz2.BZ2Decompressor()
-            else:
-                engine = lzma.LZMADecompressor(lzma.FORMAT_XZ if kind == "xz" else lzma.FORMAT_ALONE)
-            grow(engine.decompress(data, CHUNK))
-            while not engine.eof and not engine.needs_input:
-                grow(engine.decompress(b"", CHUNK))
-        else:
-            raise FormatProblem(f"unknown compression {kind!r}")
-    except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError) as exc:
-        raise FormatProblem(f"corrupt {kind} stream: {exc}") from None
-    if not engine.eof:
-        raise FormatProblem(f"the {kind} stream is truncated")
+        while pending:
+            engine = _engine(kind)
+            try:
+                if kind in ("zlib", "gzip"):
+                    while True:
+                        piece = engine.decompress(pending, CHUNK)
+                        grow(piece)
+                        pending = engine.unconsumed_tail
+                        if engine.eof or (not pending and not piece):
+                            break
+                else:
+                    grow(engine.decompress(pending, CHUNK))
+                    while not engine.eof and not engine.needs_input:
+                        grow(engine.decompress(b"", CHUNK))
+            except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError, RuntimeError) as exc:
+                if first:
+                    raise FormatProblem(f"corrupt {kind} stream: {exc}") from None
+                break  # trailing bytes that are not another stream: the file objects stop here too
+            if not engine.eof:
+                if first:
+                    raise FormatProblem(f"the {kind} stream is truncated")
+                break
+            first = False
+            pending = engine.unused_data
+    except DecompressionBomb:
+        raise
     return bytes(out)
+
+
+def _engine(kind: str):
+    if kind in ("zlib", "gzip"):
+        return zlib.decompressobj(31 if kind == "gzip" else 15)
+    if kind == "bz2":
+        return bz2.BZ2Decompressor()
+    if kind in ("xz", "lzma"):
+        return lzma.LZMADecompressor(lzma.FORMAT_XZ if kind == "xz" else lzma.FORMAT_ALONE)
+    if kind == "lz4":
+        import lz4.frame  # joblib's own lz4 support uses the same frame format
+
+        return _Lz4(lz4.frame.LZ4FrameDecompressor())
+    raise FormatProblem(f"unknown compression {kind!r}")
+
+
+class _Lz4:
+    """``lz4.frame.LZ4FrameDecompressor`` with the ``eof``/``needs_input`` protocol of ``bz2``/``lzma``."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    @property
+    def eof(self) -> bool:
+        return self.engine.eof
+
+    @property
+    def needs_input(self) -> bool:
+        return self.engine.needs_input
+
+    @property
+    def unused_data(self) -> bytes:
+        return self.engine.unused_data
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        return self.engine.decompress(data, max_length=max_length)
 
 
 @dataclass
@@ -153,8 +200,15 @@ def parse_npy_header(buf, size: int, start: int = 0) -> NpyHeader:
     raw = bytes(buf[body:body + hlen])
     try:
         text = raw.decode("utf-8" if major == 3 else "latin-1")
-        header = ast.literal_eval(text)
-    except (UnicodeDecodeError, ValueError, SyntaxError, MemoryError, RecursionError, TypeError) as exc:
+        try:
+            header = ast.literal_eval(text)
+        except SyntaxError:
+            if major == 3:
+                raise
+            # Python 2 wrote long integers as 2L; numpy.lib.format._filter_header drops the L, so must we.
+            header = ast.literal_eval(_drop_long_suffix(text))
+    except (UnicodeDecodeError, ValueError, SyntaxError, MemoryError, RecursionError, TypeError,
+            tokenize.TokenError, IndentationError) as exc:
         raise FormatProblem(f".npy header is not a Python literal: {type(exc).__name__}") from None
     if not isinstance(header, dict) or set(header) != {"descr", "fortran_order", "shape"}:
         raise FormatProblem(".npy header must be a dict with exactly descr, fortran_order and shape")
@@ -164,6 +218,18 @@ def parse_npy_header(buf, size: int, start: int = 0) -> NpyHeader:
     if not isinstance(header["fortran_order"], bool):
         raise FormatProblem(".npy fortran_order is not a bool")
     return NpyHeader((major, minor), header["descr"], header["fortran_order"], shape, body + hlen)
+
+
+def _drop_long_suffix(text: str) -> str:
+    """Remove the ``L`` token that follows a number (``(2L, 3L)`` -> ``(2, 3)``), as NumPy does for v1/v2 headers."""
+    tokens = []
+    after_number = False
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if after_number and token.type == tokenize.NAME and token.string == "L":
+            continue
+        tokens.append(token[:2])
+        after_number = token.type == tokenize.NUMBER
+    return tokenize.untokenize(tokens)
 
 
 def _descr_has_object(descr) -> bool:

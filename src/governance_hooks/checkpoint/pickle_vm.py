@@ -90,6 +90,13 @@ class CallUse:
     offset: int
     callee: Optional[GlobalUse]
     description: str
+    #: ``allowed`` (callee on the allowlist), ``data`` (a reconstruction form that runs no chosen code,
+    #: see :func:`Simulator._classify`) or ``unsafe`` (a callable off the allowlist runs with chosen input).
+    verdict: str = "allowed"
+    #: Why the call is ``data`` or ``unsafe``, in a few words.
+    why: str = ""
+    #: Globals off the allowlist handed to the call as arguments (the callee may call them).
+    passes: List[GlobalUse] = field(default_factory=list)
 
 
 class GlobalRef:
@@ -104,13 +111,18 @@ class GlobalRef:
 class Obj:
     """Stand-in for the result of a call (or an instance being built)."""
 
-    __slots__ = ("creator", "args", "state", "offset")
+    __slots__ = ("creator", "args", "state", "offset", "data_class", "method")
 
     def __init__(self, creator: Any, args: Any, offset: int):
         self.creator = creator
         self.args = args
         self.state = None
         self.offset = offset
+        #: The class of an instance made without running chosen code (NEWOBJ with no arguments,
+        #: ``copyreg._reconstructor(cls, <builtin type>, state)``): only a plain-dict BUILD follows safely.
+        self.data_class: Optional[GlobalUse] = None
+        #: A method of a builtin type fetched with ``getattr(str, 'split')``: calling it is data.
+        self.method = False
 
 
 class Opaque:
@@ -190,6 +202,53 @@ _MEMO_GET = frozenset({"GET", "BINGET", "LONG_BINGET"})
 JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 
 
+_CODE2OP = {op.code.encode("latin-1"): op for op in pickletools.opcodes}
+
+
+def _read_stringnl_bytes(f) -> str:
+    """The STRING argument as ``pickle.py``'s ``load_string`` reads it: quoted, escapes decoded, any bytes.
+
+    ``pickletools.read_stringnl`` insists on ASCII, but ``pickle.load(encoding='latin1')`` (how
+    NumPy, joblib and torch open Python 2 files) accepts every byte; the value is kept as latin-1 text.
+    """
+    import codecs
+
+    data = f.readline()
+    if not data.endswith(b"\n"):
+        raise ValueError("no newline found when trying to read stringnl")
+    data = data[:-1]
+    if len(data) < 2 or data[0] != data[-1] or data[:1] not in (b'"', b"'"):
+        raise ValueError(f"the STRING opcode argument must be quoted: {data[:40]!r}")
+    return codecs.escape_decode(data[1:-1])[0].decode("latin-1")
+
+
+def _genops(f):
+    """``pickletools.genops`` over a seekable buffer, with ``pickle.py``'s reading of STRING.
+
+    Yields ``(opcode, arg, offset)``; raises ``ValueError`` with genops' own messages on an unknown
+    opcode or a stream that ends before STOP.
+    """
+    read = f.read
+    tell = f.tell
+    while True:
+        pos = tell()
+        code = read(1)
+        opcode = _CODE2OP.get(code)
+        if opcode is None:
+            if code == b"":
+                raise ValueError("pickle exhausted before seeing STOP")
+            raise ValueError(f"at position {pos}, opcode {code!r} unknown")
+        if opcode.arg is None:
+            arg = None
+        elif opcode.name == "STRING":
+            arg = _read_stringnl_bytes(f)
+        else:
+            arg = opcode.arg.reader(f)
+        yield opcode, arg, pos
+        if code == b".":
+            return
+
+
 def _describe(value: Any) -> str:
     """A short name for a stack value; iterative, since results of results can nest arbitrarily deep."""
     depth = 0
@@ -234,6 +293,39 @@ def _dict_key(key: Any, opcode: str, pos: int) -> Any:
 
 def _global_of(value: Any) -> Optional[GlobalUse]:
     return value.use if isinstance(value, GlobalRef) else None
+
+
+#: Builtin types whose public methods ``getattr(T, name)`` may fetch as data (scikit-learn's
+#: ``tokenizer=str.split`` pickles as ``builtins.getattr(builtins.str, 'split')``).
+_METHOD_TYPES = {t.__name__: t for t in (str, bytes, bytearray, int, float, complex, dict, list, tuple,
+                                         set, frozenset, bool)}
+#: ``copyreg._reconstructor`` bases: ``object`` and the builtin containers ``copyreg._reduce_ex`` can name.
+_RECONSTRUCTOR_BASES = frozenset(("builtins", t) for t in ("object", "dict", "list", "tuple", "set", "frozenset",
+                                                          "int", "float", "complex", "str", "bytes", "bytearray"))
+#: ``typing`` special forms whose ``[...]`` pickles as ``operator.getitem(form, args)``.
+_TYPING_FORMS = frozenset({"Union", "Optional", "List", "Dict", "Tuple", "Set", "FrozenSet", "Callable", "Type",
+                           "Sequence", "Mapping", "Iterable", "Literal", "Annotated", "ClassVar", "Final"})
+
+
+def _globals_in(value: Any, depth: int = 0) -> List[GlobalUse]:
+    """Imported globals inside an argument value (tuples, lists, dict values; 3 levels deep)."""
+    if isinstance(value, GlobalRef):
+        return [value.use]
+    if depth >= 3:
+        return []
+    if isinstance(value, (tuple, list)):
+        return [g for item in value[:64] for g in _globals_in(item, depth + 1)]
+    if isinstance(value, dict):
+        return [g for item in list(value.values())[:64] for g in _globals_in(item, depth + 1)]
+    return []
+
+
+def _plain_state(state: Any) -> bool:
+    """A BUILD state that sets attributes only: a dict, or ``(dict | None, dict | None)`` (slots)."""
+    if isinstance(state, dict):
+        return True
+    return type(state) is tuple and len(state) == 2 and all(s is None or isinstance(s, dict) for s in state) \
+        and state != (None, None)
 
 
 class Simulator:
@@ -282,7 +374,7 @@ class Simulator:
         used = first_used = budget.used
         tell = self.buf.tell
         self.buf.seek(start)
-        ops = pickletools.genops(self.buf)
+        ops = _genops(self.buf)
         pos = start
         try:
             for opcode, arg, pos in ops:
@@ -349,8 +441,7 @@ class Simulator:
                     self._need(stack, 2, pos, name)
                     args = stack.pop()
                     func = stack[-1]
-                    self._call(result, func, args, name, pos)
-                    stack[-1] = Obj(func, args, pos)
+                    stack[-1] = self._call(result, func, args, name, pos)
                 elif name in ("PERSID", "BINPERSID"):
                     if name == "BINPERSID":
                         self._need(stack, 1, pos, name)
@@ -395,8 +486,7 @@ class Simulator:
                         if not metastack:
                             raise PickleFault(pos, "INST without a MARK")
                         args, stack = stack, metastack.pop()
-                        self._call(result, ref, tuple(args), name, pos)
-                        stack.append(Obj(ref, tuple(args), pos))
+                        stack.append(self._call(result, ref, tuple(args), name, pos))
                 elif name == "STACK_GLOBAL":
                     self._need(stack, 2, pos, name)
                     qualname = stack.pop()
@@ -423,8 +513,7 @@ class Simulator:
                     self._need(stack, 2, pos, name)
                     args = stack.pop()
                     cls = stack.pop()
-                    self._call(result, cls, args, name, pos)
-                    stack.append(Obj(cls, args, pos))
+                    stack.append(self._call(result, cls, args, name, pos))
                 elif name == "FRAME":
                     if frame_end is not None and pos < frame_end:
                         raise PickleFault(pos, f"a new frame starts at offset {pos} inside the frame ending at {frame_end}")
@@ -472,20 +561,17 @@ class Simulator:
                     stack.append(GlobalRef(self._record_ext(result, arg, name, pos)))
                 elif name == "NEWOBJ_EX":
                     self._need(stack, 3, pos, name)
-                    stack.pop()  # kwargs
+                    kwargs = stack.pop()
                     args = stack.pop()
                     cls = stack.pop()
-                    self._call(result, cls, args, name, pos)
-                    stack.append(Obj(cls, args, pos))
+                    stack.append(self._call(result, cls, args, name, pos, kwargs))
                 elif name == "OBJ":
                     if not metastack:
                         raise PickleFault(pos, "OBJ without a MARK")
                     args, stack = stack, metastack.pop()
                     if not args:
                         raise PickleFault(pos, "OBJ without a class")
-                    cls = args[0]
-                    self._call(result, cls, tuple(args[1:]), name, pos)
-                    stack.append(Obj(cls, tuple(args[1:]), pos))
+                    stack.append(self._call(result, args[0], tuple(args[1:]), name, pos))
                 elif name == "NEXT_BUFFER":
                     stack.append(Opaque("buffer"))
                 elif name == "READONLY_BUFFER":
@@ -557,22 +643,87 @@ class Simulator:
         use.ext_code = code
         return use
 
-    def _call(self, result: StreamResult, callee: Any, args: Any, opcode: str, pos: int) -> None:
+    def _call(self, result: StreamResult, callee: Any, args: Any, opcode: str, pos: int, kwargs: Any = None) -> Obj:
+        """Record a call the unpickler makes and return the stand-in for its result."""
         use = _global_of(callee)
-        result.calls.append(CallUse(opcode, pos, use, _describe(callee)))
+        obj = Obj(callee, args, pos)
+        verdict, why, exempt = self._classify(callee, use, args, opcode, kwargs, obj)
+        call = CallUse(opcode, pos, use, _describe(callee), verdict, why)
+        call.passes = [g for g in _globals_in(args) + _globals_in(kwargs)
+                       if g is not exempt and not self.allowlist.is_safe(g.module, g.name)]
+        result.calls.append(call)
         if use is None or use.qualified not in self.allowlist.weights_only:
             result.weights_only_violation(f"{opcode} of {_describe(callee)} at offset {pos}")
+        return obj
+
+    def _classify(self, callee: Any, use: Optional[GlobalUse], args: Any, opcode: str, kwargs: Any,
+                  obj: Obj) -> Tuple[str, str, Optional[GlobalUse]]:
+        """``(verdict, why, exempt)`` of one call; ``exempt`` is a class argument that is data, not a callee.
+
+        The loader's own semantics decide (CPython ``Lib/pickle.py`` and ``Lib/copyreg.py``):
+        NEWOBJ with no arguments runs only ``cls.__new__(cls)``; ``copyreg._reconstructor(cls,
+        base, state)`` with a builtin ``base`` runs ``base.__new__``/``base.__init__``;
+        ``getattr`` of a public attribute of a builtin type, ``type`` of one constant and
+        ``operator.getitem`` on a ``typing`` form only look things up. Anything else off the
+        allowlist runs a callable of the file's choosing.
+        """
+        if use is None:
+            if isinstance(callee, Obj) and callee.method:
+                return "data", "a method of a builtin type", None
+            return "unsafe", "the callee is computed by the stream, not an imported global", None
+        if use.ext_code is None and self.allowlist.is_safe(use.module, use.name):
+            return "allowed", "", None
+        pair = (use.module, use.name)
+        if opcode in ("NEWOBJ", "NEWOBJ_EX") and args == () and kwargs in (None, {}) and use.ext_code is None:
+            obj.data_class = use
+            return "data", "instance created without arguments", use
+        if pair == ("copyreg", "_reconstructor") and type(args) is tuple and len(args) == 3:
+            cls, base, state = args
+            if isinstance(cls, GlobalRef) and isinstance(base, GlobalRef) \
+                    and (base.use.module, base.use.name) in _RECONSTRUCTOR_BASES and not _globals_in(state):
+                obj.data_class = cls.use
+                return "data", f"copyreg._reconstructor of {cls.use.qualified} on {base.use.name}", cls.use
+            return "unsafe", "copyreg._reconstructor with a base that is not a builtin type", None
+        if pair == ("builtins", "getattr") and type(args) is tuple and len(args) == 2:
+            target, attr = args
+            if isinstance(target, GlobalRef) and target.use.module == "builtins" \
+                    and target.use.name in _METHOD_TYPES and type(attr) is str and attr.isidentifier() \
+                    and not attr.startswith("_") and hasattr(_METHOD_TYPES[target.use.name], attr):
+                obj.method = True
+                return "data", f"builtins.{target.use.name}.{attr}, a method of a builtin type", target.use
+            return "unsafe", "getattr on something other than a public method of a builtin type", None
+        if pair == ("builtins", "type") and type(args) is tuple and len(args) == 1 and type(args[0]) in _SCALAR_KEYS:
+            return "data", "the type of a constant", None
+        if pair in (("operator", "getitem"), ("_operator", "getitem")) and type(args) is tuple and len(args) == 2 \
+                and isinstance(args[0], GlobalRef) and args[0].use.module == "typing" \
+                and args[0].use.name in _TYPING_FORMS:
+            return "data", f"a typing.{args[0].use.name}[...] annotation", args[0].use
+        if opcode in ("NEWOBJ", "NEWOBJ_EX"):
+            return "unsafe", f"{use.qualified}.__new__ is called with arguments", None
+        return "unsafe", f"{use.qualified} is called", None
 
     def _build(self, result: StreamResult, inst: Any, state: Any, pos: int) -> None:
         if isinstance(inst, GlobalRef):
             # BUILD on a class or function object sets attributes on it: a global mutation.
-            result.mutations.append(CallUse("BUILD", pos, inst.use, inst.use.qualified))
+            result.mutations.append(CallUse("BUILD", pos, inst.use, inst.use.qualified, "unsafe"))
             result.weights_only_violation(f"BUILD on global {inst.use.qualified} at offset {pos}")
             return
         if isinstance(inst, Obj):
             inst.state = state
             use = _global_of(inst.creator)
-            result.calls.append(CallUse("BUILD", pos, use, f"{_describe(inst.creator)}.__setstate__"))
+            call = CallUse("BUILD", pos, use, f"{_describe(inst.creator)}.__setstate__")
+            if inst.data_class is not None:
+                call.callee = inst.data_class
+                call.description = f"{inst.data_class.qualified}.__setstate__"
+                if _plain_state(state):
+                    call.verdict, call.why = "data", "a plain dict state (attributes set, no code chosen by the file)"
+                else:
+                    call.verdict, call.why = "unsafe", f"{inst.data_class.qualified}.__setstate__ gets a non-dict state"
+            elif use is None or not (use.ext_code is None and self.allowlist.is_safe(use.module, use.name)):
+                call.verdict, call.why = "unsafe", "__setstate__ of an object made by a call off the allowlist"
+            call.passes = [g for g in _globals_in(state) if not self.allowlist.is_safe(g.module, g.name)] \
+                if call.verdict != "data" else []
+            result.calls.append(call)
             if use is None or use.qualified not in self.allowlist.weights_only:
                 result.weights_only_violation(f"BUILD of {_describe(inst)} at offset {pos}")
             return
@@ -654,6 +805,8 @@ class Simulator:
 
 #: NumPy dtype kind letters whose descriptor digits give the item size (``U`` in 4-byte code points).
 _DTYPE_KINDS = frozenset("b?iufcMmSaVUO")
+#: Kinds whose item size is part of the dtype (NumPy's "flexible" types: PyDataType_ISFLEXIBLE).
+_FLEXIBLE_KINDS = frozenset("SaUV")
 
 
 def _dtype_info(dtype: Any, depth: int = 0) -> Tuple[Optional[str], int, bool]:
@@ -687,7 +840,9 @@ def _dtype_info(dtype: Any, depth: int = 0) -> Tuple[Optional[str], int, bool]:
         return (descr, elsize, False) if elsize else (None, 0, False)
     if kind not in _DTYPE_KINDS or (digits and not digits.isdigit()):
         return None, 0, False
-    if elsize:
+    if elsize and kind in _FLEXIBLE_KINDS:
+        # numpy's arraydescr_setstate takes elsize from the state only for flexible types; for
+        # fixed types it ignores it, so a lying elsize must not change how many bytes are skipped.
         return descr, elsize, False
     if kind in ("b", "?") and not digits:
         return descr, 1, False

@@ -36,14 +36,20 @@ RULES = (
         "pickle machine (stack and memo) and never unpickles.",
     ),
     Rule(
-        UNSAFE_GLOBAL, Severity.WARNING,
-        "The pickle imports or calls a global that is not on the allowlist.",
-        "A global is safe only if its exact (module, qualified name) is on the allowlist: by default "
-        "what torch.load(weights_only=True) accepts plus NumPy's and joblib's array reconstruction. "
-        "Importing any other module runs its top-level code, and calling it can do anything. Review the "
-        "named globals; if they are trusted, add them to [tool.governance-hooks.checkpoint] "
-        "allow-globals = [\"module:qualname\"]. Unknown EXT codes (copyreg extension registry) and calls "
-        "on computed values are reported here too.",
+        UNSAFE_GLOBAL, Severity.ERROR,
+        "A global off the allowlist is called, handed to a call, traversed or imported: loading can run code.",
+        "The unpickler calls whatever the stream names (REDUCE, INST, OBJ, NEWOBJ/NEWOBJ_EX with "
+        "arguments, BUILD into __setstate__), so a call of a global off the allowlist can execute code "
+        "with attacker-chosen arguments, whatever its name suggests; a denylist of gadgets is always one "
+        "behind. Also reported here: a global handed as an argument to a call, a dotted name "
+        "(find_class walks attributes part by part), an EXT code not in copyreg's registry, a call "
+        "on a computed value, and a global only imported and kept as a value (the import runs the "
+        "module's top-level code). Data reconstruction is not a finding: NEWOBJ without arguments or "
+        "copyreg._reconstructor(cls, <builtin type>, state) followed by a plain-dict BUILD, and the "
+        "library reconstruction functions on the allowlist (torch weights_only, NumPy, pandas, "
+        "scikit-learn, joblib). If the named callable is trusted, add it to "
+        "[tool.governance-hooks.checkpoint] allow-globals = [\"module:qualname\"]. Source: Python pickle "
+        "documentation, 'Restricting Globals'; CPython Lib/pickle.py and Lib/copyreg.py.",
     ),
     Rule(
         MALFORMED_PICKLE, Severity.ERROR,

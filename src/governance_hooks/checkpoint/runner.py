@@ -17,13 +17,19 @@ from . import integrity, rules
 from .allowlist import default_allowlist, parse_global_spec
 from .scan import ScanOptions, ScanResult, scan_file
 
-#: File name endings that may hold a checkpoint (content decides what they are).
-DEFAULT_EXTENSIONS = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle", ".joblib", ".npy", ".npz", ".safetensors")
+#: Endings of pickle-based files as users name them (``torch.save``, ``pickle``, ``joblib``, ``dill``,
+#: scikit-learn's ``.sav`` habit, ``.p``), each also with a compression or archive suffix
+#: (``checkpoint.pth.tar``, ``model.joblib.gz``, ``model.pkl.z``). Content decides what each file is.
+_PICKLE_BASES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".p", ".pk", ".dill", ".sav", ".joblib")
+_SUFFIXES = (".tar", ".gz", ".z", ".bz2", ".xz", ".lzma", ".lz4", ".zip")
+DEFAULT_EXTENSIONS = (_PICKLE_BASES + tuple(b + s for b in _PICKLE_BASES for s in _SUFFIXES)
+                      + (".bin", ".npy", ".npz", ".safetensors"))
 #: Metadata files found by name, then sniffed by content.
 METADATA_NAMES = ("metadata.json", "index.json", "state.sha256")
 #: Endings that are pickles (or pickle containers) whatever else they might be: unrecognised content is a finding.
-_PICKLE_ENDINGS = (".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".joblib")
-CONFIG_KEYS = ("allow-globals", "max-opcodes", "max-decompressed-mb", "extensions", "exclude")
+_PICKLE_ENDINGS = tuple(e for e in DEFAULT_EXTENSIONS if e not in (".bin", ".npy", ".npz", ".safetensors"))
+CONFIG_KEYS = ("allow-globals", "max-opcodes", "opcodes-per-mb", "max-decompressed-mb", "max-ratio", "ratio-floor-mb",
+               "extensions", "exclude")
 _SEVERITY = {rule.id: rule.severity for rule in rules.RULES}
 
 
@@ -33,8 +39,10 @@ class Settings:
 
     Attributes:
         allow_globals: extra ``(module, qualname)`` pairs treated as safe.
-        max_opcodes: pickle opcodes simulated per file.
+        max_opcodes: pickle opcodes simulated per file whatever its size.
+        opcodes_per_mb: more opcodes (and memo entries, stack depth) per MiB of pickle data.
         max_decompressed: bytes a compressed stream may inflate to.
+        max_ratio, ratio_floor: inflation ratio that is a bomb once the output passes ratio_floor bytes.
         extensions: candidate file endings for discovery.
         exclude: ``fnmatch`` globs of repository paths to skip.
     """
@@ -42,6 +50,9 @@ class Settings:
     allow_globals: List[Tuple[str, str]] = field(default_factory=list)
     max_opcodes: int = 2_000_000
     max_decompressed: int = 512 << 20
+    opcodes_per_mb: int = 1 << 20
+    max_ratio: int = 4000
+    ratio_floor: int = 256 << 20
     extensions: Tuple[str, ...] = DEFAULT_EXTENSIONS
     exclude: Tuple[str, ...] = ()
 
@@ -65,11 +76,13 @@ class Settings:
             if pair is None:
                 raise ToolError(f"{origin} {spec!r} is not \"module:qualname\"")
             settings.allow_globals.append(pair)
-        for key, attr, scale in (("max-opcodes", "max_opcodes", 1), ("max-decompressed-mb", "max_decompressed", 1 << 20)):
+        for key, attr, scale in (("max-opcodes", "max_opcodes", 1), ("max-decompressed-mb", "max_decompressed", 1 << 20),
+                                 ("opcodes-per-mb", "opcodes_per_mb", 1), ("max-ratio", "max_ratio", 1),
+                                 ("ratio-floor-mb", "ratio_floor", 1 << 20)):
             if key in table:
                 value = table[key]
-                if type(value) is not int or value <= 0:
-                    raise ToolError(f"{where} {key} must be a positive integer")
+                if type(value) is not int or value < (0 if key == "opcodes-per-mb" else 1):
+                    raise ToolError(f"{where} {key} must be a {'non-negative' if key == 'opcodes-per-mb' else 'positive'} integer")
                 setattr(settings, attr, value * scale)
         if cli_max_opcodes is not None:
             if cli_max_opcodes <= 0:
@@ -104,7 +117,9 @@ class _Run:
         self.root = root
         self.settings = settings
         self.options = ScanOptions(default_allowlist(settings.allow_globals),
-                                   max_opcodes=settings.max_opcodes, max_decompressed=settings.max_decompressed)
+                                   max_opcodes=settings.max_opcodes, max_decompressed=settings.max_decompressed,
+                                   opcodes_per_mb=settings.opcodes_per_mb, max_ratio=settings.max_ratio,
+                                   ratio_floor=settings.ratio_floor)
         self.digests = integrity.Digests()
         self.findings: List[Finding] = []
         self.inputs: Set[str] = set()
@@ -254,6 +269,26 @@ class _Run:
         self.add_problems(problems)
 
 
+def _starts_like_checkpoint(path: Path) -> bool:
+    """True when the file starts with a pickle PROTO 2-5 opcode, the ``.npy`` magic, or a zip whose first
+    member is a pickle (``archive/data.pkl``): content that loaders open whatever the file is called."""
+    try:
+        if not path.is_file() or path.is_symlink():
+            return False
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return True
+    if head.startswith(b"\x93NUMPY"):
+        return True
+    if head.startswith(b"PK\x03\x04") and len(head) >= 30:
+        name_len = int.from_bytes(head[26:28], "little")
+        return head[30:30 + name_len].lower().endswith((b".pkl", b".pickle"))
+    return False
+
+
 def _subdirs(folder: Path) -> List[str]:
     try:
         return [d for d in os.listdir(folder) if (folder / d).is_dir()][:1000]
@@ -272,8 +307,14 @@ def _refusal(path: Path, root: Path) -> Optional[str]:
     return None if os.path.isfile(real) else "is not a regular file"
 
 
-def _given(paths: Sequence[str], root: Path) -> List[str]:
+def _given(paths: Sequence[str], root: Path) -> Tuple[List[str], Set[str]]:
+    """Repository-relative files for the given paths, and those named one by one (scanned whatever their ending).
+
+    Raises:
+        ToolError: a path that does not exist, lies outside the repository, or is not a regular file.
+    """
     out = []
+    named: Set[str] = set()
     for p in paths:
         path = Path(p)
         absolute = path if path.is_absolute() else Path.cwd() / path
@@ -288,7 +329,8 @@ def _given(paths: Sequence[str], root: Path) -> List[str]:
             raise ToolError(f"{p}: not a regular file (a FIFO, device or socket); it cannot be checked")
         else:
             out.append(relative_posix(absolute, root))
-    return out
+            named.add(out[-1])
+    return out, named
 
 
 def check_repository(root: Path, settings: Settings, *, paths: Optional[Sequence[str]] = None,
@@ -310,12 +352,18 @@ def check_repository(root: Path, settings: Settings, *, paths: Optional[Sequence
         ToolError: an explicit path that does not exist or lies outside the repository.
     """
     restricted = paths is not None or changed is not None
+    named: Set[str] = set()
     if paths is not None:
-        listing = _given(paths, root)
+        listing, named = _given(paths, root)
     else:
         listing = select_files(root, changed)  # the one listing rule (untracked files when changed)
     run = _Run(root, settings)
-    candidates = [f for f in listing if _is_candidate(f, settings) and not _excluded(f, settings)]
+    # A file named on the command line is never skipped for its name: its content decides. Changed and
+    # staged files (the plain hook, run --changed-since) are also taken when their first bytes are a pickle.
+    if changed is not None:
+        named |= {f for f in listing if not _is_candidate(f, settings) and not _excluded(f, settings)
+                  and _starts_like_checkpoint(root / f)}
+    candidates = [f for f in listing if f in named or (_is_candidate(f, settings) and not _excluded(f, settings))]
     metadata_jobs: Dict[Path, str] = {}
     scan_jobs: List[Path] = []
     for rel in candidates:
@@ -334,7 +382,7 @@ def check_repository(root: Path, settings: Settings, *, paths: Optional[Sequence
                 metadata_jobs[path.parent / "metadata.json"] = "v2"
         elif name == "index.json":
             metadata_jobs.setdefault(path, "index")
-        if name.lower().endswith(settings.extensions) and name not in METADATA_NAMES:
+        if (name.lower().endswith(settings.extensions) or rel in named) and name not in METADATA_NAMES:
             scan_jobs.append(path)
             if restricted:
                 # A changed checkpoint must still match the records that describe it.

@@ -47,13 +47,21 @@ class ScanOptions:
 
     Attributes:
         allowlist: the globals that are not findings.
-        max_opcodes: opcodes simulated per file.
+        max_opcodes: opcodes simulated per file whatever its size (the budget grows with the data).
         max_decompressed: bytes a compressed stream or zip member may inflate to.
+        opcodes_per_mb: budget growth per MiB of pickle data scanned (file, inflated streams, members).
+        max_ratio, ratio_floor: a stream inflating more than ``max_ratio``:1 past ``ratio_floor`` bytes is a bomb.
     """
 
     allowlist: Allowlist
     max_opcodes: int = 2_000_000
     max_decompressed: int = 512 << 20
+    #: Extra opcodes (and memo entries, stack depth) allowed per MiB of pickle data, on top of
+    #: ``max_opcodes``: every opcode reads at least one byte, so the default never stops a real
+    #: file, while the work stays linear in the bytes the decompression budget lets in.
+    opcodes_per_mb: int = 1 << 20
+    max_ratio: int = formats.MAX_RATIO
+    ratio_floor: int = formats.RATIO_FLOOR
 
 
 @dataclass
@@ -97,7 +105,7 @@ class ScanResult:
 class _Scanner:
     def __init__(self, options: ScanOptions):
         self.options = options
-        self.budget = Budget(max_opcodes=options.max_opcodes)
+        self.budget = Budget(max_opcodes=options.max_opcodes, max_memo=options.max_opcodes, max_stack=options.max_opcodes)
         self.result = ScanResult()
 
     # -- issues ------------------------------------------------------------------
@@ -112,6 +120,13 @@ class _Scanner:
             text = exc.message if "offset" in exc.message else f"{exc.message} at offset {exc.offset}"
             self.issue(rules.MALFORMED_PICKLE, f"{where}: {text}", where=where, offset=exc.offset)
 
+    def allow(self, nbytes: int) -> None:
+        """Grow the work budget for ``nbytes`` more bytes of data to simulate (budgets scale with the file)."""
+        extra = nbytes * self.options.opcodes_per_mb >> 20
+        self.budget.max_opcodes += extra
+        self.budget.max_memo += extra
+        self.budget.max_stack += extra
+
     # -- pickle streams ----------------------------------------------------------
     def pickles(self, reader, buf, size: int, start: int, where: str, *, speculative: bool,
                 legacy_ok: bool = True, stop_at: Optional[int] = None) -> Tuple[List[StreamResult], int]:
@@ -122,6 +137,7 @@ class _Scanner:
         ``stop_at``: an offset where other known data begins (an appended zip).
         """
         limit = size if stop_at is None else stop_at
+        self.allow(limit - start)
         sim = Simulator(reader, size, self.options.allowlist, self.budget)
         streams: List[StreamResult] = []
         offset = start
@@ -220,19 +236,123 @@ class _Scanner:
                    where=where, offset=cursor, length=size - cursor)
         return size
 
+    # -- legacy torch tar ----------------------------------------------------------------
+    def torch_tar(self, fileobj, size: int) -> None:
+        """Scan a pre-0.4 ``torch.save`` tar checkpoint the way ``torch.serialization._legacy_load`` reads it.
+
+        ``storages``: a pickled count, then per storage a pickled ``(key, location, storage_type)``,
+        an 8-byte element count and the raw bytes, then the pickled storage views; ``tensors``: a
+        pickled count, then per tensor a pickled ``(key, storage_id, type)`` and ``ndim``, 4 padding
+        bytes, sizes, strides and the offset (8 bytes each); ``pickle``: the object, unpickled. The
+        loader takes the last member of each name (``TarFile.getmember``). Any other member is
+        scanned speculatively. Source: torch/serialization.py ``legacy_load``.
+        """
+        import tarfile
+
+        self.result.formats.append("torch-tar")
+        self.result.torch_checkpoint = True
+        try:
+            fileobj.seek(0)
+            with tarfile.open(fileobj=fileobj, mode="r:") as tar:
+                members = tar.getmembers()
+                seen: Dict[str, int] = {}
+                for member in members:
+                    seen[member.name] = seen.get(member.name, 0) + 1
+                for name, count in seen.items():
+                    if count > 1:
+                        self.issue(rules.UNREADABLE_CONTAINER, f"the tar member {name!r} appears {count} times; "
+                                   f"torch reads the last one", member=name)
+                for member in members:
+                    label = f"tar member {member.name}"
+                    if not member.isfile():
+                        if member.name in ("storages", "tensors", "pickle"):
+                            self.issue(rules.UNREADABLE_CONTAINER, f"{label} is not a regular file", member=member.name)
+                        continue
+                    if member.size > self.options.max_decompressed:
+                        self.issue(rules.DECOMPRESSION_BOMB, f"{label}: {member.size} bytes exceed the budget of "
+                                   f"{self.options.max_decompressed}", member=member.name)
+                        continue
+                    data = tar.extractfile(member).read()
+                    if member.name == "pickle":
+                        streams, _ = self.pickles(io.BytesIO(data), data, len(data), 0, label, speculative=False,
+                                                  legacy_ok=False)
+                        self.result.weights_only_reasons.extend(r for st in streams[:1] for r in st.weights_only_reasons)
+                    elif member.name in ("storages", "tensors"):
+                        self.tar_layout(member.name, data, label)
+                    else:
+                        self.pickles(io.BytesIO(data), data, len(data), 0, label, speculative=True, legacy_ok=False)
+                if "pickle" not in seen:
+                    self.issue(rules.UNREADABLE_CONTAINER, "the tar has no 'pickle' member, so it is not a torch "
+                               "checkpoint; its members were scanned as possible pickles")
+        except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+            self.issue(rules.UNREADABLE_CONTAINER, f"the tar archive cannot be read: {exc}")
+
+    def tar_layout(self, name: str, data: bytes, label: str) -> None:
+        """Walk the ``storages``/``tensors`` member: pickles interleaved with raw bytes, every byte accounted for."""
+        self.allow(len(data))
+        sim = Simulator(io.BytesIO(data), len(data), self.options.allowlist, self.budget, joblib=False)
+        cursor = 0
+
+        def one() -> Optional[StreamResult]:
+            nonlocal cursor
+            try:
+                stream = sim.run(cursor)
+            except (PickleFault, BudgetExceeded) as exc:
+                self.keep_partial(label, exc, False)
+                self.fault(label, exc)
+                return None
+            self.result.streams.append((f"{label} (pickle at offset {cursor})", stream))
+            cursor = stream.end
+            return stream
+
+        head = one()
+        if head is None:
+            return
+        count = head.value
+        if type(count) is not int or count < 0:
+            self.issue(rules.MALFORMED_PICKLE, f"{label}: the first pickle is not a count", where=label)
+            return
+        for _ in range(min(count, 1 << 20)):
+            args = one()
+            if args is None:
+                return
+            if name == "storages":
+                storage_type = args.value[2] if type(args.value) is tuple and len(args.value) == 3 else None
+                elsize = _STORAGE_ELEMENT_SIZE.get(storage_type.use.name, 0) if isinstance(storage_type, GlobalRef) else 0
+                numel = struct.unpack("<q", data[cursor:cursor + 8])[0] if cursor + 8 <= len(data) else -1
+                if not elsize or numel < 0 or cursor + 8 + numel * elsize > len(data):
+                    break
+                cursor += 8 + numel * elsize
+            else:
+                ndim = struct.unpack("<i", data[cursor:cursor + 4])[0] if cursor + 4 <= len(data) else -1
+                if ndim < 0 or cursor + 8 + 16 * ndim + 8 > len(data):
+                    break
+                cursor += 8 + 16 * ndim + 8
+        else:
+            if name == "storages" and one() is None:
+                return
+            if cursor == len(data):
+                return
+        self.issue(rules.TRAILING_DATA, f"{label}: the layout torch reads does not account for {len(data) - cursor} "
+                   f"bytes from offset {cursor}", where=label, offset=cursor, length=len(data) - cursor)
+
     # -- containers ----------------------------------------------------------------
     def zip_archive(self, fileobj, buf, size: int, where: str) -> Optional[int]:
         """Scan the zip members; return the offset where the archive's first member starts."""
         try:
-            members = zipcheck.read_members(fileobj, buf, size)
+            members, problems = zipcheck.read_members(fileobj, buf, size)
         except zipcheck.ZipProblem as exc:
             self.issue(rules.UNREADABLE_CONTAINER, f"{where}{exc}", where=where or None)
             return None
+        for problem in problems:
+            self.issue(rules.UNREADABLE_CONTAINER, f"{where}{problem}", where=where or None)
         names = [m.name for m in members]
-        torch_pickle = next((n for n in names if n == "data.pkl" or n.endswith("/data.pkl")), None)
+        # torch's reader finds "<archive>/data.pkl" case-insensitively (miniz), so any spelling counts.
+        torch_pickles = {n for n in names if n.lower() == "data.pkl" or n.lower().endswith("/data.pkl")}
+        torch_pickle = next(iter(sorted(torch_pickles)), None)
         if where:  # appended to other data: torch.load and numpy.load only open zips that start the file
             self.result.formats.append("appended-zip")
-            torch_pickle = None
+            torch_pickle, torch_pickles = None, set()
         elif torch_pickle is not None:
             self.result.formats.append("torch-zip")
             self.result.torch_checkpoint = True
@@ -247,7 +367,7 @@ class _Scanner:
                 self.issue(rules.UNREADABLE_CONTAINER, f"{label}: {problem}", where=label, member=member.name)
             if member.data_start < 0:
                 continue
-            named_pickle = member.name.endswith((".pkl", ".pickle"))
+            named_pickle = member.name.lower().endswith((".pkl", ".pickle"))
             try:
                 head = zipcheck.member_prefix(buf, member, 16)
             except zipcheck.ZipProblem as exc:
@@ -288,7 +408,7 @@ class _Scanner:
             else:
                 streams, _ = self.pickles(io.BytesIO(data), data, len(data), 0, label, speculative=not named_pickle,
                                           legacy_ok=False)
-                if member.name == torch_pickle:
+                if member.name in torch_pickles:
                     self.result.weights_only_reasons.extend(r for s in streams for r in s.weights_only_reasons)
                     if not streams:
                         self.result.weights_only_reasons.append(f"{member.name} does not parse")
@@ -336,10 +456,14 @@ class _Scanner:
             if _looks_like_pickle(head):
                 self.pickles(fileobj, buf, size, 0, "pickle interpretation", speculative=True)
             return self.finish()
+        if size >= 512 and bytes(buf[257:262]) == b"ustar":
+            self.torch_tar(fileobj, size)
+            return self.finish()
         kind = formats.sniff_compression(head)
         if kind is not None:
             try:
-                data = formats.decompress(kind, buf[0:size], self.options.max_decompressed)
+                data = formats.decompress(kind, buf[0:size], self.options.max_decompressed, self.options.max_ratio,
+                                          self.options.ratio_floor)
             except formats.DecompressionBomb as exc:
                 self.result.formats.append(f"joblib-{kind}")
                 self.issue(rules.DECOMPRESSION_BOMB, f"{exc}", compression=kind)
@@ -349,8 +473,7 @@ class _Scanner:
                     kind = None  # e.g. a protocol-0 pickle that happens to start like zlib
                 else:
                     self.result.formats.append(f"joblib-{kind}")
-                    rule = rules.ANALYSIS_INCOMPLETE if kind == "lz4" else rules.UNREADABLE_CONTAINER
-                    self.issue(rule, f"{exc}", compression=kind)
+                    self.issue(rules.UNREADABLE_CONTAINER, f"{exc}", compression=kind)
                     return self.finish()
             if kind is not None:
                 self.result.formats.append(f"joblib-{kind}")
@@ -393,20 +516,37 @@ class _Scanner:
                 self._stream_issues(where, sub, allow)
 
     def _stream_issues(self, where: str, stream: StreamResult, allow: Allowlist) -> None:
-        seen: Dict[str, List] = {}
+        """One issue per global off the allowlist, graded by what the loader does with it.
+
+        Error (``code-execution``): a known-dangerous global used other than in a data form.
+        Error (``unsafe-global``): a global off the allowlist that is called with input the file
+        chooses, handed to a call, reached by a dotted (traversing) name, named by an
+        unregistered EXT code, or imported and kept as a value (importing runs the module's
+        top-level code); and any call on a computed value. Nothing: a class only used in data
+        reconstruction (NEWOBJ without arguments or ``copyreg._reconstructor``, then a
+        plain-dict BUILD). See ``Simulator._classify`` for the data forms.
+        """
+        uses_by: Dict[str, List] = {}
         for use in stream.globals:
             if use.ext_code is None and allow.is_safe(use.module, use.name):
                 continue
-            seen.setdefault(use.qualified, []).append(use)
-        calls_by_global: Dict[str, List[str]] = {}
+            uses_by.setdefault(use.qualified, []).append(use)
+        calls_by: Dict[str, List] = {}
+        passed_by: Dict[str, List] = {}
         for call in stream.calls:
             if call.callee is not None:
-                calls_by_global.setdefault(call.callee.qualified, []).append(f"{call.opcode} at offset {call.offset}")
-        for qualified, uses in seen.items():
+                calls_by.setdefault(call.callee.qualified, []).append(call)
+            for passed in call.passes:
+                passed_by.setdefault(passed.qualified, []).append(call)
+        for qualified, uses in uses_by.items():
             first = uses[0]
             imports = ", ".join(f"{u.opcode} at offset {u.offset}" for u in uses[:3]) + (
                 f" and {len(uses) - 3} more" if len(uses) > 3 else "")
-            called = calls_by_global.get(qualified, [])
+            calls = calls_by.get(qualified, [])
+            unsafe = [c for c in calls if c.verdict == "unsafe"]
+            passed = passed_by.get(qualified, [])
+            data_only = bool(calls) and not unsafe and not passed
+            called = [f"{c.opcode} at offset {c.offset}" for c in calls]
             call_text = (f"; called by {', '.join(called[:3])}" + (f" and {len(called) - 3} more" if len(called) > 3 else "")
                          if called else "")
             raw = "" if first.raw == (first.module, first.name) or first.ext_code is not None else \
@@ -417,7 +557,10 @@ class _Scanner:
             reason = None if first.ext_code is not None else danger(first.module, first.name)
             if stream.only_dangerous and reason is None:
                 continue
-            if reason is not None:
+            # A known-dangerous global passes only through the builtin data forms (getattr of a str method,
+            # type of a constant, a typing subscript); as a class it stays dangerous, because loaders such as
+            # joblib act on the class of what BUILD made (NDArrayWrapper reads a file of the state's naming).
+            if reason is not None and not (data_only and all(c.opcode == "REDUCE" for c in calls)):
                 self.issue(rules.CODE_EXECUTION,
                            f"{where}: {qualified}{raw} executes code on load ({reason}): "
                            f"{imports}{call_text}", reason=reason, **evidence)
@@ -425,10 +568,25 @@ class _Scanner:
                 self.issue(rules.UNSAFE_GLOBAL,
                            f"{where}: extension code {first.ext_code} is not in copyreg's registry, so the loader's "
                            f"registry decides what it imports: {imports}", ext_code=first.ext_code, **evidence)
-            else:
+            elif "." in first.name:
                 self.issue(rules.UNSAFE_GLOBAL,
-                           f"{where}: {qualified}{raw} is not on the allowlist: {imports}{call_text}", **evidence)
-        computed = [] if stream.only_dangerous else [c for c in stream.calls if c.callee is None]
+                           f"{where}: {qualified}{raw} is a dotted name off the allowlist (find_class walks "
+                           f"attributes part by part, reaching any object): {imports}{call_text}", **evidence)
+            elif unsafe:
+                self.issue(rules.UNSAFE_GLOBAL,
+                           f"{where}: {qualified}{raw} is off the allowlist and the loader calls it "
+                           f"({unsafe[0].why}): {imports}{call_text}", reason=unsafe[0].why, **evidence)
+            elif passed:
+                self.issue(rules.UNSAFE_GLOBAL,
+                           f"{where}: {qualified}{raw} is off the allowlist and is handed to "
+                           f"{passed[0].description} by {passed[0].opcode} at offset {passed[0].offset}, "
+                           f"which may call it: {imports}", **evidence)
+            elif not data_only:
+                # Importing runs the module's top-level code and the value lands in the loaded object.
+                self.issue(rules.UNSAFE_GLOBAL,
+                           f"{where}: {qualified}{raw} is off the allowlist; it is imported (running its module's "
+                           f"top-level code) and kept as a value: {imports}", **evidence)
+        computed = [] if stream.only_dangerous else [c for c in stream.calls if c.callee is None and c.verdict == "unsafe"]
         if computed:
             first = computed[0]
             more = f" (and {len(computed) - 1} more calls on computed values)" if len(computed) > 1 else ""

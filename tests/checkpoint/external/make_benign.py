@@ -1,0 +1,198 @@
+"""Write a benign corpus with the real libraries, the way users save models and data.
+
+Every file here is made by the library's own writer (``pickle.dump``, ``joblib.dump`` with
+each of its compressors, ``DataFrame.to_pickle``, ``numpy.save``/``savez``,
+``safetensors.numpy.save_file``, and ``torch.save`` when torch is installed). None
+is hand-made, so the corpus says what real artefacts look like to the scanner.
+
+Run: ``python tests/checkpoint/external/make_benign.py OUT_DIR [--large]``
+(``--large`` adds the budget cases: a 1M-row string frame, a 700k-entry vocabulary,
+a 1M-item list, a constant 48 MB array under bz2/xz). Needs scikit-learn, pandas,
+numpy, joblib, lz4, safetensors. The files are written outside the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime
+import decimal
+import fractions
+import pathlib
+import pickle
+import re
+import sys
+import typing
+import uuid
+import warnings
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+#: joblib's compressors (``joblib.compressor._COMPRESSORS``) and the endings users give them.
+JOBLIB_COMPRESSIONS = [("zlib", ".joblib.z"), ("gzip", ".joblib.gz"), ("bz2", ".joblib.bz2"),
+                       ("lzma", ".joblib.lzma"), ("xz", ".joblib.xz"), ("lz4", ".joblib.lz4")]
+
+
+def sklearn_models() -> dict:
+    """Fitted scikit-learn estimators of the kinds people commit."""
+    from sklearn.cluster import KMeans
+    from sklearn.datasets import load_iris
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import LabelEncoder, OneHotEncoder, StandardScaler
+    from sklearn.svm import SVC
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = load_iris(return_X_y=True)
+    texts = ["the cat sat", "a dog ran", "the dog sat down", "cats and dogs"] * 5
+    labels = [0, 1, 1, 0] * 5
+    models = {
+        "logistic_regression": LogisticRegression(max_iter=500).fit(X, y),
+        "ridge": Ridge().fit(X, y),
+        "random_forest": RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y),
+        "decision_tree": DecisionTreeClassifier(random_state=0).fit(X, y),
+        "gradient_boosting": GradientBoostingClassifier(n_estimators=5, random_state=0).fit(X, y),
+        "hist_gradient_boosting": HistGradientBoostingClassifier(max_iter=5).fit(X, y),
+        "svc_pipeline": Pipeline([("scale", StandardScaler()), ("svc", SVC())]).fit(X, y),
+        "kmeans": KMeans(n_clusters=3, n_init=2, random_state=0).fit(X),
+        "pca": PCA(n_components=2).fit(X),
+        "knn": KNeighborsClassifier().fit(X, y),
+        "naive_bayes": GaussianNB().fit(X, y),
+        "mlp": MLPClassifier(hidden_layer_sizes=(8,), max_iter=50, random_state=0).fit(X, y),
+        "label_encoder": LabelEncoder().fit(["a", "b", "c"]),
+        "one_hot": OneHotEncoder().fit([["a"], ["b"]]),
+        "tfidf": TfidfVectorizer().fit(texts),
+        # A tokenizer that is a method of str pickles as builtins.getattr(str, 'split').
+        "tfidf_str_split_tokenizer": TfidfVectorizer(tokenizer=str.split, token_pattern=None).fit(texts),
+        "count_str_lower_preprocessor": CountVectorizer(preprocessor=str.lower).fit(texts),
+        "text_pipeline": Pipeline([("vec", TfidfVectorizer()), ("clf", LogisticRegression())]).fit(texts, labels),
+    }
+    return models
+
+
+def pandas_objects() -> dict:
+    import pandas as pd
+
+    n = 200
+    frame = pd.DataFrame({
+        "ints": np.arange(n), "floats": np.linspace(0, 1, n), "text": [f"row {i}" for i in range(n)],
+        "category": pd.Categorical(["a", "b"] * (n // 2)), "when": pd.date_range("2024-01-01", periods=n, freq="h"),
+        "flag": [True, False] * (n // 2),
+    })
+    return {
+        "frame_mixed": frame,
+        "series_float": pd.Series(np.arange(10.0), name="x"),
+        "frame_multiindex": frame.set_index(["category", "flag"]),
+        "timedelta_series": pd.Series(pd.to_timedelta(np.arange(5), unit="s")),
+        "interval_index": pd.interval_range(0, 5).to_series(),
+        "period_series": pd.Series(pd.period_range("2024-01", periods=4, freq="M")),
+        "sparse_series": pd.Series(pd.arrays.SparseArray([0, 0, 1, 0])),
+        "nullable_ints": pd.Series([1, None, 3], dtype="Int64"),
+    }
+
+
+def python_objects() -> dict:
+    rng = np.random.default_rng(0)
+    return {
+        "typing_hints": {"x": typing.Optional[int], "y": typing.List[str], "none_type": type(None)},
+        "numpy_generator_state": rng,
+        "numpy_random_state": np.random.RandomState(0),
+        "numpy_scalars": {"f": np.float32(1.5), "i": np.int64(3), "b": np.bool_(True)},
+        "numpy_arrays": {"a": np.arange(12).reshape(3, 4), "s": np.array(["x", "yz"]), "o": np.array([1, "a"], dtype=object)},
+        "complex_and_sets": {"c": 1 + 2j, "s": {1, 2}, "fs": frozenset({3}), "b": bytearray(b"xy")},
+        "slices_ranges": {"slice": slice(1, 5, 2), "range": range(3)},
+        "stdlib_values": {"when": datetime.datetime(2024, 1, 2, 3, 4, tzinfo=datetime.timezone.utc),
+                          "day": datetime.date(2024, 1, 2), "span": datetime.timedelta(hours=3),
+                          "history": collections.defaultdict(list, {"loss": [0.5, 0.25]}),
+                          "window": collections.deque([1, 2], maxlen=5), "lr": decimal.Decimal("0.001"),
+                          "ratio": fractions.Fraction(1, 3), "run": uuid.UUID(int=7),
+                          "out": pathlib.PurePosixPath("runs", "a"), "token": re.compile(r"(?u)\b\w\w+\b")},
+    }
+
+
+def large_objects() -> dict:
+    import pandas as pd
+
+    return {
+        "frame_1m_strings": pd.DataFrame({"s": [f"s{i}" for i in range(1_000_000)]}),
+        "vocabulary_700k": {f"tok{i}": i for i in range(700_000)},
+        "list_1m": list(range(1_000_000)),
+    }
+
+
+def write(out: Path, large: bool) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+
+    def dump(name: str, obj, protocol: int) -> None:
+        nonlocal count
+        with open(out / name, "wb") as handle:
+            pickle.dump(obj, handle, protocol=protocol)
+        count += 1
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        models = sklearn_models()
+    for name, model in models.items():
+        dump(f"sklearn_{name}.pkl", model, pickle.DEFAULT_PROTOCOL)
+        joblib.dump(model, out / f"sklearn_{name}.joblib")
+        count += 1
+        for compress, ending in JOBLIB_COMPRESSIONS:
+            joblib.dump(model, out / f"sklearn_{name}{ending}", compress=(compress, 3))
+            count += 1
+    for name, obj in pandas_objects().items():
+        obj.to_pickle(out / f"pandas_{name}.pkl")
+        dump(f"pandas_{name}_protocol2.pkl", obj, 2)
+        count += 1
+    for name, obj in python_objects().items():
+        for protocol in (0, 2, 5):
+            dump(f"python_{name}_protocol{protocol}.pkl", obj, protocol)
+    np.save(out / "numpy_float64.npy", np.linspace(0, 1, 1000))
+    np.save(out / "numpy_object.npy", np.array([{"a": 1}, [2, 3]], dtype=object), allow_pickle=True)
+    np.save(out / "numpy_structured.npy", np.zeros(3, dtype=[("x", "<f4"), ("y", "<i8", (2,))]))
+    np.savez(out / "numpy_arrays.npz", a=np.arange(10), b=np.ones((2, 2)))
+    np.savez_compressed(out / "numpy_arrays_compressed.npz", a=np.arange(10), o=np.array([None, 1], dtype=object))
+    count += 5
+    from safetensors.numpy import save_file
+
+    save_file({"w": np.ones((4, 4), dtype=np.float32), "b": np.zeros(4, dtype=np.float16)}, str(out / "model.safetensors"))
+    count += 1
+    try:
+        import torch
+    except ImportError:
+        print("torch is not installed: no torch.save files", file=sys.stderr)
+    else:
+        net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+        torch.save(net.state_dict(), out / "torch_state_dict.pt")
+        torch.save({"model": net.state_dict(), "epoch": 3}, out / "pytorch_model.bin")
+        torch.save(net.state_dict(), out / "torch_legacy.pt", _use_new_zipfile_serialization=False)
+        count += 3
+    if large:
+        for name, obj in large_objects().items():
+            dump(f"large_{name}.pkl", obj, pickle.HIGHEST_PROTOCOL)
+        constant = np.zeros(6_000_000)  # 48 MB of one value: compresses far past 1000:1
+        for compress in ("bz2", "xz"):
+            joblib.dump(constant, out / f"large_constant_48mb.joblib.{compress}", compress=(compress, 3))
+            count += 1
+    return count
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--large", action="store_true")
+    args = parser.parse_args(argv)
+    print(f"wrote {write(args.out, args.large)} benign files to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
