@@ -190,7 +190,7 @@ def test_list_rules_mentions_every_rule(capsys):
     out = capsys.readouterr().out
     from governance_hooks.checkpoint.rules import RULES
 
-        assert [line.split()[0] for line in out.splitlines()] == [r.id for r in RULES] + [
+    assert [line.split()[0] for line in out.splitlines()] == [r.id for r in RULES] + [
         "checkpoint/configuration-weakened", "checkpoint/internal-error"]
 
 

@@ -46,6 +46,8 @@ ALLOWED = {
     # The files beside a checkpoint's metadata.json, as the metadata names them (checkpoints are usually
     # ignored by git, so the listing cannot hold them); each is then opened through safe_open.
     ("checkpoint/runner.py", "os.listdir"),
+    # A legacy torch tar read from the checkpoint file already opened through safe_open (fileobj=).
+    ("checkpoint/scan.py", ".open"),
     # An HTTP opener, not a file.
     ("net.py", ".open"),
     # A folder named on the command line outside the repository (the operator's choice).

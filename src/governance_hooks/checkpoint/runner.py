@@ -269,13 +269,13 @@ class _Run:
         self.add_problems(problems)
 
 
-def _starts_like_checkpoint(path: Path) -> bool:
+def _starts_like_checkpoint(path: Path, root: Path) -> bool:
     """True when the file starts with a pickle PROTO 2-5 opcode, the ``.npy`` magic, or a zip whose first
     member is a pickle (``archive/data.pkl``): content that loaders open whatever the file is called."""
+    from ..safe_open import open_repo_file
+
     try:
-        if not path.is_file() or path.is_symlink():
-            return False
-        with open(path, "rb") as handle:
+        with open_repo_file(path, root, limit=None) as handle:  # refused links and FIFOs are reported later
             head = handle.read(512)
     except OSError:
         return False
@@ -362,7 +362,7 @@ def check_repository(root: Path, settings: Settings, *, paths: Optional[Sequence
     # staged files (the plain hook, run --changed-since) are also taken when their first bytes are a pickle.
     if changed is not None:
         named |= {f for f in listing if not _is_candidate(f, settings) and not _excluded(f, settings)
-                  and _starts_like_checkpoint(root / f)}
+                  and _starts_like_checkpoint(root / f, root)}
     candidates = [f for f in listing if f in named or (_is_candidate(f, settings) and not _excluded(f, settings))]
     metadata_jobs: Dict[Path, str] = {}
     scan_jobs: List[Path] = []
