@@ -46,8 +46,8 @@ def no_workflow_command(line: str) -> str:
     """``line`` such that the GitHub runner cannot read it as a workflow command.
 
     The runner treats a line whose first non-blank characters are ``::`` as a
-    command (actions/runner ``ActionCommand.TryParseV2``); a zero-width-free
-    visible prefix is used instead of changing the text: ``::x`` becomes ``\\::x``.
+    command; a visible backslash goes in front and the text is otherwise kept:
+    ``::x`` becomes ``\\::x``.
     """
     stripped = line.lstrip(" \t")
     if stripped.startswith("::"):

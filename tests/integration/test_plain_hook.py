@@ -26,6 +26,8 @@ def _commit(repo: Path, path_dirs, *extra_env) -> subprocess.CompletedProcess:
         "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
         "NO_COLOR": "1",
+        # This checkout's code, whichever checkout the environment's console script was installed from.
+        "PYTHONPATH": str(PROJECT / "src"),
     }
     if "PYTHONPATH" in os.environ:  # a source checkout under test, rather than the installed package
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
