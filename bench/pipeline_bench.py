@@ -34,7 +34,8 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=5, help="repetitions (median reported)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
-    from governance_hooks.pipeline import changes, selection
+    from governance_hooks import changes
+    from governance_hooks.pipeline import selection
     from governance_hooks.config import load
 
     repo = args.repo.resolve()

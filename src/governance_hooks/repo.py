@@ -83,7 +83,7 @@ def select_files(root: Path, changed: Optional[Sequence[str]] = None, under: str
 
     Args:
         changed: ``--changed-since`` mode: the changed paths (tracked or
-            untracked-not-ignored, see ``pipeline.changes``); ``None``: all tracked files.
+            untracked-not-ignored, see ``governance_hooks.changes``); ``None``: all tracked files.
         under: keep only paths below this repository-relative folder (``""``: all).
 
     The untracked rule: a whole-repository run looks at tracked files; explicit

@@ -32,7 +32,7 @@ ALLOWED = {
     ("manifest/cache.py", ".read_text"),
     ("manifest/cache.py", ".read_bytes"),
     # The changed-file list feeds repo.select_files, which applies the one listing rule.
-    ("pipeline/changes.py", "git ls-files"),
+    ("changes.py", "git ls-files"),
     # The Action's glue reads the tool's own report and appends to $GITHUB_OUTPUT (the runner's file).
     ("pipeline/action_support.py", ".read_text"),
     ("pipeline/action_support.py", "open"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from governance_hooks.errors import ToolError
-from governance_hooks.pipeline import changes
+from governance_hooks import changes
 
 from ..conftest import git
 

@@ -137,7 +137,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     base_rev = getattr(args, "base", None) or since or getattr(ctx, "changed_since", None)
     changed = ctx.changed_files
     if since is not None:
-        from ..pipeline.changes import changed_since
+        from ..changes import changed_since
 
         changed = changed_since(root, since)
     if args.who == [] and changed is None:
@@ -253,7 +253,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
 def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str,
                        option: str = "--base"):
     """``--base``: findings of :func:`.review.compare` against the CODEOWNERS at the merge base of ``rev``."""
-    from ..pipeline.changes import diff_base
+    from ..changes import diff_base
     from .model import CodeownersFile
     from .parser import decode, parse
     from .review import compare
@@ -275,7 +275,7 @@ def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, 
 
 def _removed_since_base(root: Path, rev: str, files: List[str], dialect: str):
     """``--base`` when the working tree has no CODEOWNERS: the files that had owners at the base."""
-    from ..pipeline.changes import diff_base
+    from ..changes import diff_base
     from .analysis import finding
     from .ownership import Ownership
     from .parser import decode, parse

@@ -35,7 +35,7 @@ def codeowners_at(root: Path, commit: str, dialect: str, rel: Optional[str] = No
 
     Args:
         root: the repository root (paths are relative to it, also below the git top level).
-        commit: a resolved commit id (see :func:`governance_hooks.pipeline.changes.diff_base`).
+        commit: a resolved commit id (see :func:`governance_hooks.changes.diff_base`).
         dialect: ``github``, ``gitlab`` or ``auto``: the search order, as :func:`.locate.locate`.
         rel: read this path instead of searching (a CODEOWNERS named on the command line).
 

@@ -145,7 +145,7 @@ def review(root: Path, rev: str, config_source: Optional[Path], head: Dict[str, 
             fingerprints now, when one is used.
     """
     from ..repo import is_within, relative_posix
-    from . import changes
+    from .. import changes
     from .selection import DISCOVERY
 
     if config_source is not None and not is_within(config_source, root):

@@ -135,7 +135,7 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
     Raises:
         ToolError: bad ROOT/options/configuration, an unknown revision, an unreadable baseline.
     """
-    from . import changes
+    from .. import changes
 
     root, config, fail_on = _resolve(args, root, config, fail_on)
     requested = parse_check_list(args.checks, "--checks") if args.checks else None
@@ -205,7 +205,7 @@ def _run_on_index(args, requested, root: Path, config: Config, changed, stderr, 
     import tempfile
 
     from ..repo import git_toplevel
-    from . import changes
+    from .. import changes
 
     top = git_toplevel(root)
     sub = relative_posix(root, top.resolve()) if top is not None else "."

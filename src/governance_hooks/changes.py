@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import List, Sequence
 
-from ..errors import ToolError
+from .errors import ToolError
 
 _GIT = ("git", "-c", "core.quotePath=false")
 
@@ -92,7 +92,7 @@ def discoverable(root: Path) -> List[str]:
     only to decide which checks have inputs, so a file created but not yet
     added still enables its check.
     """
-    from ..repo import git_toplevel, list_files
+    from .repo import git_toplevel, list_files
 
     files = set(list_files(root))
     if git_toplevel(root) is not None:
