@@ -123,8 +123,11 @@ class FileScanner:
             self._reference.max_depth = self.options.max_depth
         return self._reference
 
-    def scan(self, path: Path, rel: str, start: int = 0, end: Optional[int] = None) -> ScanResult:
+    def scan(self, path: Path, rel: str, start: int = 0, end: Optional[int] = None,
+             root: Optional[Path] = None) -> ScanResult:
         """Check ``path`` (or its byte segment ``start..end``); findings use paths ``rel``.
+
+        ``root``: the repository; a path resolving outside it is refused at the open.
 
         Line numbers are relative to ``start`` (1 for the segment's first line).
         Never raises for the content of the file; read errors become findings.
@@ -140,6 +143,7 @@ class FileScanner:
             for block in read_blocks(
                 path, start=start, end=end, block_size=opts.block_size,
                 max_line_bytes=opts.max_line_bytes, max_decompressed_bytes=opts.max_decompressed_bytes, bom=bom,
+                root=root,
             ):
                 if bom and block.first_line == 1:
                     sink.add("metrics/byte-order-mark", 1, 1,
