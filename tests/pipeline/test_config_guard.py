@@ -130,6 +130,10 @@ def test_stricter_or_neutral_option_changes_are_not_weakenings(base, head):
 
 def test_checkpoint_extensions_compared_with_the_default_list():
     from governance_hooks.checkpoint.runner import DEFAULT_EXTENSIONS
+    from governance_hooks.pipeline.config_guard import CHECKPOINT_EXTENSIONS
+
+    assert CHECKPOINT_EXTENSIONS == DEFAULT_EXTENSIONS  # the guard keeps its own copy (runners do not import checks)
+    assert weakenings({}, {"checkpoint": {"extensions": [e.upper() for e in DEFAULT_EXTENSIONS]}}) == {}
 
     assert weakenings({}, {"checkpoint": {"extensions": list(DEFAULT_EXTENSIONS)}}) == {}
     reason = weakenings({}, {"checkpoint": {"extensions": [e for e in DEFAULT_EXTENSIONS if e != ".pkl"]}})

@@ -66,10 +66,15 @@ LOOSENING_FLAGS = {"metrics": ("allow-nan", "allow-blank-lines"), "policy": ("al
 ALLOW_LISTS = {"checkpoint": ("allow-globals",), "codeowners": ("known-owners",)}
 #: Per-check lists whose *removed* entries check less, with the default when the key is absent
 #: (``None``: the key has no default list; compared only when the base sets it).
+_PICKLE_ENDINGS = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".p", ".pk", ".dill", ".sav", ".joblib")
+_ARCHIVE_SUFFIXES = (".tar", ".gz", ".z", ".bz2", ".xz", ".lzma", ".lz4", ".zip")
+#: The checkpoint check's default ``extensions`` (a test compares them with the check's own).
+CHECKPOINT_EXTENSIONS = (_PICKLE_ENDINGS + tuple(b + x for b in _PICKLE_ENDINGS for x in _ARCHIVE_SUFFIXES)
+                         + (".bin", ".npy", ".npz", ".safetensors"))
 SCOPE_LISTS: Dict[str, Dict[str, Optional[Tuple[str, ...]]]] = {
     "metrics": {"cross-checks": ()},
     "redos": {"schemas": ("*.schema.json",), "data-keys": (), "data-files": ()},
-    "checkpoint": {"extensions": None},
+    "checkpoint": {"extensions": CHECKPOINT_EXTENSIONS},
 }
 
 
@@ -186,12 +191,10 @@ def _option_weakenings(check: str, old: Dict[str, Any], new: Dict[str, Any]) -> 
     for key, default in SCOPE_LISTS.get(check, {}).items():
         was = old.get(key, list(default) if default is not None else None)
         now = new.get(key, list(default) if default is not None else None)
-        if check == "checkpoint" and key == "extensions" and was is None and isinstance(now, list):
-            from ..checkpoint.runner import DEFAULT_EXTENSIONS
-
-            was = list(DEFAULT_EXTENSIONS)
         if isinstance(was, list) and isinstance(now, list):
-            dropped = [v for v in _strings(was) if v not in _strings(now)]
+            fold = (lambda v: v.lower()) if key == "extensions" else (lambda v: v)  # endings are case-insensitive
+            kept = {fold(v) for v in _strings(now)}
+            dropped = [v for v in _strings(was) if fold(v) not in kept]
             if dropped:
                 reasons.append(f"{key} drops {_quoted(dropped)}, so less is checked")
     if check == "manifest":
