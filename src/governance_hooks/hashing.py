@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 CHUNK = 1 << 20  # 1 MiB reads: large enough to keep hashlib (which releases the GIL) busy
 
@@ -26,16 +26,20 @@ class LfsPointer:
     size: int
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path, root: Optional[Union[str, Path]] = None) -> str:
     """Lowercase hex sha256 of the file's bytes, streamed in 1 MiB chunks.
 
+    Args:
+        root: the repository ``path`` belongs to: a path that resolves outside it
+            is refused at the open (``None``: a path the operator named).
+
     Raises:
-        OSError: when the file cannot be read.
+        OSError: when the file cannot be read (``UnsafeFile`` when refused).
     """
     digest = hashlib.sha256()
     from .safe_open import open_repo_file
 
-    with open_repo_file(path, None, limit=None) as handle:  # regular files only, never blocking
+    with open_repo_file(path, root, limit=None) as handle:  # regular files only, never blocking
         buf = bytearray(CHUNK)
         view = memoryview(buf)
         while True:
@@ -70,12 +74,15 @@ def parse_lfs_pointer(data: bytes) -> Optional[LfsPointer]:
     return LfsPointer(oid=oid.group(1).decode("ascii"), size=int(size.group(0)))
 
 
-def read_lfs_pointer(path: Path) -> Optional[LfsPointer]:
-    """Read ``path`` and parse it as an LFS pointer if it is small enough to be one."""
+def read_lfs_pointer(path: Path, root: Optional[Union[str, Path]] = None) -> Optional[LfsPointer]:
+    """Read ``path`` and parse it as an LFS pointer if it is small enough to be one.
+
+    ``root``: as for :func:`sha256_file`; a refused or unreadable file is not a pointer (``None``).
+    """
     try:
         from .safe_open import open_repo_file
 
-        with open_repo_file(path, None, limit=None) as handle:
+        with open_repo_file(path, root, limit=None) as handle:
             data = handle.read(LFS_POINTER_MAX + 1)
     except OSError:
         return None

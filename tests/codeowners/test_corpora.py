@@ -99,7 +99,9 @@ def test_datadog_details(capsys):
     by_line = {f["line"]: f for f in report["findings"]}
     assert by_line[121]["message"] == "`/launchdarkly/` appears again on line 124, which wins; this line is dead"
     assert by_line[69]["evidence"] == {"matched_files": 2, "example": "doppler/assets/logs/doppler.yaml",
-                                       "decided_by_line": 1194}
+                                       "decided_by_line": 1194,
+                                       "payload": "/doppler/assets/logs/ @nmanoogian @apazzolini @doppler-admin "
+                                                  "@DataDog/ecosystems-review @DataDog/logs-integrations-reviewers"}
 
 
 def test_generative_ai_only_the_catch_all_matches(capsys):

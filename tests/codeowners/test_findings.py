@@ -58,7 +58,8 @@ def test_duplicate_pattern_reports_the_dead_earlier_line():
 def test_shadowed_rule():
     found = findings("* @a\n/docs/b/ @b\n/docs/ @c\n", FILES)
     assert brief(found) == [("codeowners/shadowed-rule", 2, 1)]
-    assert found[0].evidence == {"matched_files": 1, "example": "docs/b/c.md", "decided_by_line": 3}
+    assert found[0].evidence == {"matched_files": 1, "example": "docs/b/c.md", "decided_by_line": 3,
+                                 "payload": "/docs/b/ @b"}  # the line's text pins the baseline entry
 
 
 def test_no_shadowing_false_alarm_for_root_files_vs_nested_rule():
@@ -92,7 +93,7 @@ def test_run_together_owners(token, suggestion):
 def test_late_catch_all_overrides_specific_rules_and_is_reported_once():
     found = findings("/docs/ @docs\n/src/ @src\n* @everyone\n", FILES)
     assert brief(found) == [("codeowners/late-catch-all", 1 + 2, 1)]
-    assert found[0].evidence == {"overridden_lines": [1, 2]}
+    assert found[0].evidence == {"overridden_lines": [1, 2], "payload": "* @everyone"}
 
 
 def test_catch_all_first_is_fine():

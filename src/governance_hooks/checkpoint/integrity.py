@@ -62,30 +62,33 @@ class Problem:
 class Digests:
     """sha256 of checkpoint files, computed once per run; LFS pointers give their oid instead.
 
-    ``digest(path)`` returns ``(hex, size, is_lfs)``.
+    ``digest(path)`` returns ``(hex, size, is_lfs)``. ``root`` is the repository: every
+    file this run reads (checkpoints, metadata, ``state.sha256``) is refused at the open
+    when it resolves outside it (``None``: no such check, for paths the operator named).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, root: Optional[Path] = None) -> None:
+        self.root = root
         self._cache: Dict[Path, Tuple[str, int, bool]] = {}
 
     def digest(self, path: Path) -> Tuple[str, int, bool]:
         """Raises ``OSError`` when the file cannot be read."""
         if path not in self._cache:
-            pointer = hashing.read_lfs_pointer(path)
+            pointer = hashing.read_lfs_pointer(path, self.root)
             if pointer is not None:
                 self._cache[path] = (pointer.oid, pointer.size, True)
             else:
-                self._cache[path] = (hashing.sha256_file(path), path.stat().st_size, False)
+                self._cache[path] = (hashing.sha256_file(path, self.root), path.stat().st_size, False)
         return self._cache[path]
 
 
-def _load(path: Path, problems: List[Problem]) -> Optional[Document]:
+def _load(path: Path, problems: List[Problem], root: Optional[Path] = None) -> Optional[Document]:
     try:
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
             problems.append(Problem(rules.MALFORMED_METADATA, path, f"{path.name} is {size} bytes, over the {MAX_JSON_BYTES}-byte limit"))
             return None
-        data = read_repo_bytes(path, None, limit=MAX_JSON_BYTES)
+        data = read_repo_bytes(path, root, limit=MAX_JSON_BYTES)
     except OSError as exc:
         problems.append(Problem(rules.MALFORMED_METADATA, path, f"cannot read {path.name}: {exc.strerror or exc}"))
         return None
@@ -221,10 +224,13 @@ def _check_size(problems: List[Problem], path: Path, doc: Document, base: str, r
                                 line, col, pointer, {"recorded_size": recorded, "actual_size": size, "lfs": lfs}))
 
 
-def read_state_sha256(path: Path) -> Tuple[Optional[str], Optional[str]]:
-    """``(hex, problem)`` from a ``state.sha256`` file: ``<hex>`` or ``<hex>  state.pt`` (sha256sum format)."""
+def read_state_sha256(path: Path, root: Optional[Path] = None) -> Tuple[Optional[str], Optional[str]]:
+    """``(hex, problem)`` from a ``state.sha256`` file: ``<hex>`` or ``<hex>  state.pt`` (sha256sum format).
+
+    ``root``: the repository; a file resolving outside it is refused at the open (a problem).
+    """
     try:
-        with open_repo_file(path, None, limit=None) as handle:
+        with open_repo_file(path, root, limit=None) as handle:
             data = handle.read(4096)
     except OSError as exc:
         return None, f"cannot read {path.name}: {exc.strerror or exc}"
@@ -251,7 +257,7 @@ def check_v2_folder(folder: Path, digests: Digests, problems: List[Problem]) -> 
     recorded_meta: Optional[str] = None
     meta_where: Tuple[Optional[int], Optional[int]] = (None, None)
     if meta_path.is_file():
-        doc = _load(meta_path, problems)
+        doc = _load(meta_path, problems, digests.root)
         if doc is not None:
             meta = doc.value
             if not isinstance(meta, dict):
@@ -275,7 +281,7 @@ def check_v2_folder(folder: Path, digests: Digests, problems: List[Problem]) -> 
                                 "the v2 checkpoint folder has no metadata.json"))
     recorded_file: Optional[str] = None
     if sha_path.is_file():
-        recorded_file, problem = read_state_sha256(sha_path)
+        recorded_file, problem = read_state_sha256(sha_path, digests.root)
         if problem:
             problems.append(Problem(rules.MALFORMED_METADATA, sha_path, problem, 1, 1))
     else:
@@ -425,9 +431,12 @@ def check_index(path: Path, doc: Document, root: Path, digests: Digests, problem
                                 line, col, f"/entries/{top_k}", {"top_k": top_k, "entries": len(entries)}))
 
 
-def load_json(path: Path, problems: List[Problem]) -> Optional[Document]:
-    """Parse a metadata or index file, adding a problem (with line and column) when it is not valid JSON."""
-    return _load(path, problems)
+def load_json(path: Path, problems: List[Problem], root: Optional[Path] = None) -> Optional[Document]:
+    """Parse a metadata or index file, adding a problem (with line and column) when it is not valid JSON.
+
+    ``root``: the repository; a file resolving outside it is refused at the open (a problem).
+    """
+    return _load(path, problems, root)
 
 
 __all__ = ["Problem", "Digests", "check_index", "check_v1_metadata", "check_v2_folder", "load_json",

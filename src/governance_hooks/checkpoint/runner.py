@@ -120,7 +120,7 @@ class _Run:
                                    max_opcodes=settings.max_opcodes, max_decompressed=settings.max_decompressed,
                                    opcodes_per_mb=settings.opcodes_per_mb, max_ratio=settings.max_ratio,
                                    ratio_floor=settings.ratio_floor)
-        self.digests = integrity.Digests()
+        self.digests = integrity.Digests(root)  # every open below refuses a link out of the repository
         self.findings: List[Finding] = []
         self.inputs: Set[str] = set()
         self.stats = {"files_scanned": 0, "pickle_streams": 0, "torch_checkpoints": 0,
@@ -151,7 +151,7 @@ class _Run:
                 # A baseline accepts these exact bytes only: a swapped command of the same length is new.
                 if payload is None:
                     try:
-                        payload = "sha256:" + hashing.sha256_file(self.root / rel)
+                        payload = "sha256:" + hashing.sha256_file(self.root / rel, self.root)
                     except OSError:
                         payload = "unreadable"
                 evidence["payload"] = payload
@@ -175,7 +175,7 @@ class _Run:
     def scan(self, path: Path) -> None:
         rel = self.rel(path)
         self.inputs.add(rel)
-        pointer = hashing.read_lfs_pointer(path)
+        pointer = hashing.read_lfs_pointer(path, self.root)
         if pointer is not None:
             self.findings.append(Finding(
                 rules.LFS_NOT_SCANNED, _SEVERITY[rules.LFS_NOT_SCANNED],
@@ -183,7 +183,7 @@ class _Run:
                 f"working tree and was not scanned", Location(rel), evidence={"oid": pointer.oid, "size": pointer.size}))
             return
         try:
-            result = scan_file(path, self.options)
+            result = scan_file(path, self.options, self.root)
         except OSError as exc:
             self.findings.append(Finding(rules.UNREADABLE_CONTAINER, Severity.ERROR,
                                          f"cannot read the file: {exc.strerror or exc}", Location(rel)))
@@ -221,7 +221,7 @@ class _Run:
         if folder in self.done_folders:
             return
         problems: List[integrity.Problem] = []
-        doc = integrity.load_json(path, problems)
+        doc = integrity.load_json(path, problems, self.root)
         ours = (folder / "state.pt").is_file() or bool(self.checkpoint_files(folder))
         if doc is None:
             if ours:
@@ -256,7 +256,7 @@ class _Run:
 
     def index(self, path: Path) -> None:
         problems: List[integrity.Problem] = []
-        doc = integrity.load_json(path, problems)
+        doc = integrity.load_json(path, problems, self.root)
         if doc is None:
             if self.checkpoint_files(path.parent) or any(
                     self.checkpoint_files(path.parent / d) for d in _subdirs(path.parent)):

@@ -623,15 +623,19 @@ def scan_bytes(data: bytes, options: ScanOptions) -> ScanResult:
     return _Scanner(options).scan(io.BytesIO(data), data, len(data))
 
 
-def scan_file(path: os.PathLike, options: ScanOptions) -> ScanResult:
+def scan_file(path: os.PathLike, options: ScanOptions, root: Optional[os.PathLike] = None) -> ScanResult:
     """Scan the file at ``path``; memory-maps it so large checkpoints are not read whole.
 
+    Args:
+        root: the repository; a path that resolves outside it is refused at the open
+            (``None``: a path the operator named).
+
     Raises:
-        OSError: the file cannot be opened or mapped.
+        OSError: the file cannot be opened or mapped (``UnsafeFile`` when refused).
     """
     from ..safe_open import open_repo_file
 
-    with open_repo_file(path, None, limit=None) as handle:  # regular files only: mmap of a device is refused
+    with open_repo_file(path, root, limit=None) as handle:  # regular files only: mmap of a device is refused
         size = os.fstat(handle.fileno()).st_size
         if size == 0:
             return _Scanner(options).scan(io.BytesIO(b""), b"", 0)

@@ -5,7 +5,8 @@ Pure: takes the model and the file list, returns findings and figures; no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Optional, Sequence
 
 from ..findings import Finding, Location, Severity
@@ -150,9 +151,39 @@ def analyze(model: CodeownersFile, files: Sequence[str], path: str, options: Opt
         out.findings.extend(unknown_owner_findings(model, path, {o.lower() for o in options.known_owners},
                                                    "is not in the known-owners list"))
 
-    out.findings = [f for f in out.findings if not _suppressed(f, model.lines)]
+    out.findings = [f for f in pin_lines(out.findings, model, path) if not _suppressed(f, model.lines)]
     out.unowned = unowned
     out.stats = {"files": len(files), "rules": len(active), "unowned_files": len(unowned), "dialect": model.dialect}
+    return out
+
+
+#: A CODEOWNERS line up to this many characters is its own payload; a longer one is hashed.
+PAYLOAD_TEXT_MAX = 200
+
+
+def line_payload(text: str) -> str:
+    """The payload of a finding on a CODEOWNERS line: the line, whitespace squashed (long ones as ``sha256:<hex>``)."""
+    squashed = " ".join(text.split())
+    if len(squashed) <= PAYLOAD_TEXT_MAX:
+        return squashed
+    return "sha256:" + hashlib.sha256(squashed.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def pin_lines(findings: Iterable[Finding], model: CodeownersFile, path: str) -> List[Finding]:
+    """``findings`` with ``evidence["payload"]`` set to the text of the CODEOWNERS line each one is on.
+
+    Identities name a pattern or an owner only; the payload pins the whole line
+    (its pattern and every owner), so a baseline entry for a line does not absorb
+    that line rewritten with other owners. Findings elsewhere (an unowned file)
+    and whole-file findings are returned unchanged.
+    """
+    out: List[Finding] = []
+    for f in findings:
+        line = f.location.line
+        if f.location.path == path and line and 0 < line <= len(model.lines) and not (
+                isinstance(f.evidence, dict) and "payload" in f.evidence):
+            f = replace(f, evidence={**(f.evidence or {}), "payload": line_payload(model.lines[line - 1])})
+        out.append(f)
     return out
 
 
@@ -309,7 +340,7 @@ def unknown_owner_findings(model: CodeownersFile, path: str, known: set, reason:
         if bad:
             out.append(finding("codeowners/unknown-owner", f"owner `{shorten(owner.text)}` {reason}", path, owner.span,
                                identity=f"unknown-owner:{owner.key}"))
-    return out
+    return pin_lines(out, model, path)
 
 
 def iter_owners(model: CodeownersFile) -> Iterable[Owner]:

@@ -137,7 +137,11 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                 # A schema named by repository configuration stays inside the repository.
                 bundles[key] = load_schema(config_path(key, ctx.root, "[tool.governance-hooks.metrics] schema", base)
                                            if _from_repository(ctx) else base / key, label=key)
-        targets.append(Target(path, rel, key))
+        # Inside the repository: each open re-checks "no link out" (the check above is at listing time).
+        from ..safe_open import inside
+
+        in_repo = inside(os.path.abspath(path), os.path.abspath(ctx.root)) or is_within(path, ctx.root)
+        targets.append(Target(path, rel, key, ctx.root if in_repo else None))
     if not targets:
         return CheckResult(findings=refused, stats={"files": 0, "lines": 0}, inputs=[])
     outcome = _run_with_progress(engine, targets, bundles, backend, options, jobs, ctx)

@@ -31,11 +31,17 @@ PARALLEL_MIN_BYTES = 8 << 20
 
 @dataclass(frozen=True)
 class Target:
-    """One file to check: absolute path, report path, and the key of its schema."""
+    """One file to check: absolute path, report path, and the key of its schema.
+
+    ``root`` is the repository the file lies in: every open of ``path`` refuses a
+    path that resolves outside it, so a file swapped for a link out after it was
+    listed is not read (``None``: a file the operator named outside the repository).
+    """
 
     path: Path
     rel: str
     schema_key: str
+    root: Optional[Path] = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,8 @@ def _scanner(key: str) -> FileScanner:
 
 
 def _run_tasks(tasks: Sequence[_Task]) -> List[Tuple[_Task, ScanResult]]:
-    return [(t, _scanner(t.target.schema_key).scan(t.target.path, t.target.rel, t.start, t.end)) for t in tasks]
+    return [(t, _scanner(t.target.schema_key).scan(t.target.path, t.target.rel, t.start, t.end,
+                                                                 root=t.target.root)) for t in tasks]
 
 
 def plan(targets: Sequence[Target], jobs: int, split: bool) -> List[List[_Task]]:
@@ -97,7 +104,11 @@ def plan(targets: Sequence[Target], jobs: int, split: bool) -> List[List[_Task]]
             size = 0
         if split and jobs > 1 and size >= SPLIT_BYTES and not is_gzip(target.path):
             parts = max(jobs, -(-size // SEGMENT_BYTES))
-            bounds = segment_bounds(target.path, parts)
+            try:
+                bounds = segment_bounds(target.path, parts, target.root)
+            except OSError:  # refused or gone: the whole-file task reports it as unreadable
+                small.append(_Task(target))
+                continue
             for index, (start, end) in enumerate(zip(bounds, bounds[1:])):
                 groups.append([_Task(target, start, end, index)])
             continue

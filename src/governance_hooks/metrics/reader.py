@@ -65,16 +65,20 @@ def is_gzip(path: Path) -> bool:
     return path.name.endswith(".gz")
 
 
-def open_stream(path: Path) -> BinaryIO:
+def open_stream(path: Path, root: Optional[Path] = None) -> BinaryIO:
     """Open ``path`` for binary reading, decompressing ``.gz`` transparently.
 
+    Args:
+        root: the repository ``path`` lies in; a path that resolves outside it is
+            refused at the open (``None``: a file the operator named outside any repository).
+
     Raises:
-        OSError: the file cannot be opened.
+        OSError: the file cannot be opened (``UnsafeFile`` when refused).
     """
     from ..safe_open import open_repo_file
 
     # Regular files only, never blocking (a FIFO or device refused as an OSError); logs may be huge.
-    handle = open_repo_file(path, None, limit=None)
+    handle = open_repo_file(path, root, limit=None)
     if is_gzip(path):
         stream = gzip.GzipFile(fileobj=handle, mode="rb")
         stream.myfileobj = handle  # closed with the stream, as gzip.open does for the file it opens
@@ -91,12 +95,14 @@ def read_blocks(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
     bom: Optional[list] = None,
+    root: Optional[Path] = None,
 ) -> Iterator[Block]:
     """Yield :class:`Block` s of ``path`` from byte ``start`` to ``end`` (plain files only).
 
     Args:
         start, end: a segment of a plain file; both must be line starts (or 0 / EOF).
         bom: a list that receives ``True`` when a BOM was removed from line 1.
+        root: the repository (see :func:`open_stream`); a link out is a ``ReadFailure``.
 
     Raises:
         ReadFailure: I/O error or corrupt/truncated gzip stream (after the
@@ -104,7 +110,7 @@ def read_blocks(
         BudgetExceeded: more than ``max_decompressed_bytes`` of data.
     """
     try:
-        handle = open_stream(path)
+        handle = open_stream(path, root)
     except OSError as exc:
         raise ReadFailure(f"cannot open: {exc.strerror or exc}", 0) from None
     line_no = 1
@@ -210,8 +216,10 @@ def _describe_read_error(exc: BaseException, path: Path) -> str:
     return str(exc)  # pragma: no cover
 
 
-def segment_bounds(path: Path, parts: int) -> List[int]:
+def segment_bounds(path: Path, parts: int, root: Optional[Path] = None) -> List[int]:
     """Byte offsets that split a plain file into about ``parts`` segments at line starts.
+
+    ``root``: the repository (see :func:`open_stream`).
 
     Returns ``[0, b1, ..., size]`` (strictly increasing).
     """
@@ -219,7 +227,7 @@ def segment_bounds(path: Path, parts: int) -> List[int]:
 
     size = path.stat().st_size
     bounds = [0]
-    with open_repo_file(path, None, limit=None) as handle:
+    with open_repo_file(path, root, limit=None) as handle:
         for i in range(1, parts):
             target = size * i // parts
             if target <= bounds[-1]:

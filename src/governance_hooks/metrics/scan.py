@@ -14,6 +14,8 @@ is validated; the shortcuts only decide which lines need words.
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, repeat
 from operator import ne
@@ -103,6 +105,37 @@ class _Sink:
         self._block = []
 
 
+#: Keywords whose message is about the shape around the value (missing or extra keys, counts),
+#: not the value itself: pinning the value would tie the baseline to unrelated fields.
+_SHAPE_KEYWORDS = frozenset({"required", "additionalProperties", "unevaluatedProperties", "items", "additionalItems",
+                             "minItems", "maxItems", "minProperties", "maxProperties", "dependentRequired",
+                             "dependencies", "propertyNames", "uniqueItems"})
+
+
+def _value_payload(record: Any, issue: Any) -> Optional[str]:
+    """``sha256:<hex>`` of the offending value when the message shows it cut (``None`` otherwise).
+
+    Messages show a value as compact JSON cut to 60 characters (:func:`.messages.show`),
+    so a baseline entry would absorb the same field holding another long value with the
+    same first 57 characters; the payload pins the whole value. Short values are whole in
+    the message already and get no payload (their baseline entries are unchanged).
+    """
+    from .messages import _MAX_SHOWN
+
+    if issue.keyword in _SHAPE_KEYWORDS:
+        return None
+    try:
+        value = record
+        for token in issue.tokens:
+            value = value[token]
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=True, default=repr)
+    except (LookupError, TypeError, ValueError, RecursionError):
+        return None
+    if len(text) <= _MAX_SHOWN:
+        return None
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class FileScanner:
     """Scan files with one schema backend (and the reference backend for odd records)."""
 
@@ -123,8 +156,11 @@ class FileScanner:
             self._reference.max_depth = self.options.max_depth
         return self._reference
 
-    def scan(self, path: Path, rel: str, start: int = 0, end: Optional[int] = None) -> ScanResult:
+    def scan(self, path: Path, rel: str, start: int = 0, end: Optional[int] = None,
+             root: Optional[Path] = None) -> ScanResult:
         """Check ``path`` (or its byte segment ``start..end``); findings use paths ``rel``.
+
+        ``root``: the repository; a path resolving outside it is refused at the open.
 
         Line numbers are relative to ``start`` (1 for the segment's first line).
         Never raises for the content of the file; read errors become findings.
@@ -140,6 +176,7 @@ class FileScanner:
             for block in read_blocks(
                 path, start=start, end=end, block_size=opts.block_size,
                 max_line_bytes=opts.max_line_bytes, max_decompressed_bytes=opts.max_decompressed_bytes, bom=bom,
+                root=root,
             ):
                 if bom and block.first_line == 1:
                     sink.add("metrics/byte-order-mark", 1, 1,
@@ -283,10 +320,13 @@ class FileScanner:
             return
         columns = self._columns(sink, raw, {issue.tokens for issue in outcome}) if outcome else {}
         for issue in outcome:
+            evidence = {"json_path": issue.json_path, "schema_path": issue.schema_path, "keyword": issue.keyword}
+            payload = _value_payload(record, issue)
+            if payload is not None:
+                evidence["payload"] = payload
             sink.add("metrics/schema-violation", line_no, columns.get(tuple(issue.tokens)),
                      f"{issue.json_path}: {issue.message} [schema {issue.schema_path}]",
-                     {"json_path": issue.json_path, "schema_path": issue.schema_path, "keyword": issue.keyword},
-                     identity=f"{issue.json_path}|{issue.schema_path}|{issue.message}")
+                     evidence, identity=f"{issue.json_path}|{issue.schema_path}|{issue.message}")
 
     def _find_duplicates(self, lines: List[Any], buffer: Optional[bytes], records: List[Any],
                          skip: set, first: int, sink: _Sink) -> List[int]:

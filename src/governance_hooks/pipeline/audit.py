@@ -110,7 +110,7 @@ class InputHasher:
             else:
                 try:
                     entry["size"] = path.stat().st_size
-                    entry["sha256"] = sha256_file(path)
+                    entry["sha256"] = sha256_file(path, self.root)  # a link out swapped in after the check above is refused at the open
                 except OSError as exc:
                     entry["error"] = exc.strerror or str(exc)
             self._seen[rel] = entry

@@ -5,9 +5,13 @@ of the change under review. Comparing it with the same table at the base
 revision finds what the change switches off: a check that no longer runs,
 ``fail-on`` raised (fewer findings block), ``ignore`` or ``exclude`` entries
 added, ``require-owner`` dropped, conformance turned off, the baseline
-accepting more findings. Each becomes a ``<check>/configuration-weakened``
-error that names what is weakened; these findings are added after ``ignore``
-and the baseline, so the weakening cannot hide itself.
+accepting more findings, a limit moved the weak way (:data:`LIMITS`), a
+setting that accepts more turned on (:data:`LOOSENING_FLAGS`), entries added
+to an allow-list (:data:`ALLOW_LISTS`) or removed from what is scanned
+(:data:`SCOPE_LISTS`), ``known-owners`` dropped, a manifest ``datasets``
+entry remapped. Each becomes a ``<check>/configuration-weakened`` error that
+names what is weakened; these findings are added after ``ignore`` and the
+baseline, so the weakening cannot hide itself.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..findings import Finding, Location, Severity
 from ..rules import CHECKS
@@ -30,6 +34,48 @@ RULE = "configuration-weakened"
 _FAIL_RANK = {"note": 0, "warning": 1, "error": 2}
 #: Per-check keys whose removal or switch to false turns a guard off.
 _GUARD_KEYS = {"codeowners": ("require-owner",), "policy": ("conformance",)}
+
+RAISED, LOWERED = "raised", "lowered"
+#: ``{check: {key: (weak direction, default)}}``. A limit past which content is an
+#: *error* (fail closed) weakens when raised: it lets checked content claim more of
+#: the runner's memory and time before the check stops it. A limit past which
+#: content is reported *below* error (a note or warning that does not block)
+#: weakens when lowered: more content goes unjudged without blocking. Defaults are
+#: the checks' own (a test compares them).
+LIMITS: Dict[str, Dict[str, Tuple[str, float]]] = {
+    "metrics": {"max-line-bytes": (RAISED, 16 << 20), "max-depth": (RAISED, 256),
+                "max-decompressed-bytes": (RAISED, 16 << 30)},
+    "checkpoint": {"max-opcodes": (RAISED, 2_000_000), "opcodes-per-mb": (RAISED, 1 << 20),
+                   "max-decompressed-mb": (RAISED, 512), "max-ratio": (RAISED, 4000), "ratio-floor-mb": (RAISED, 256)},
+    "policy": {"rlimit": (RAISED, 20_000_000), "smt-timeout": (RAISED, 30)},
+    "redos": {"min-degree": (RAISED, 2), "analysis-timeout": (LOWERED, 3.0), "confirm-timeout": (LOWERED, 3.0),
+              "max-states": (LOWERED, 5000)},
+    "semgrep": {"timeout": (LOWERED, 10.0), "budget": (LOWERED, 600.0), "max-file-bytes": (LOWERED, 1_000_000)},
+    "manifest": {"max-manifest-bytes": (LOWERED, 256 << 20)},
+}
+_WHY = {
+    RAISED: "past this limit content is refused as an error; a higher one lets checked content claim more "
+            "memory and time first",
+    LOWERED: "past this limit content is not judged and does not block",
+}
+#: Keys whose weak direction is about what is reported, not a resource limit.
+_WHY_KEY = {"min-degree": "fewer polynomial backtracking regexes are reported"}
+#: Per-check booleans that accept more when switched from the default ``False`` to ``True``.
+LOOSENING_FLAGS = {"metrics": ("allow-nan", "allow-blank-lines"), "policy": ("allow-unknown",)}
+#: Per-check lists whose *added* entries accept more (globals a pickle may call, owners taken as real).
+ALLOW_LISTS = {"checkpoint": ("allow-globals",), "codeowners": ("known-owners",)}
+#: Per-check lists whose *removed* entries check less, with the default when the key is absent
+#: (``None``: the key has no default list; compared only when the base sets it).
+_PICKLE_ENDINGS = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".p", ".pk", ".dill", ".sav", ".joblib")
+_ARCHIVE_SUFFIXES = (".tar", ".gz", ".z", ".bz2", ".xz", ".lzma", ".lz4", ".zip")
+#: The checkpoint check's default ``extensions`` (a test compares them with the check's own).
+CHECKPOINT_EXTENSIONS = (_PICKLE_ENDINGS + tuple(b + x for b in _PICKLE_ENDINGS for x in _ARCHIVE_SUFFIXES)
+                         + (".bin", ".npy", ".npz", ".safetensors"))
+SCOPE_LISTS: Dict[str, Dict[str, Optional[Tuple[str, ...]]]] = {
+    "metrics": {"cross-checks": ()},
+    "redos": {"schemas": ("*.schema.json",), "data-keys": (), "data-files": ()},
+    "checkpoint": {"extensions": CHECKPOINT_EXTENSIONS},
+}
 
 
 def _show(root: Path, spec: str) -> Optional[bytes]:
@@ -102,7 +148,78 @@ def weakenings(base: Dict[str, Any], head: Dict[str, Any]) -> Dict[str, List[str
                 add(check, f"{key} turned off (was {json.dumps(was)})")
             elif isinstance(was, list) and isinstance(now, list) and set(was) - set(now):
                 add(check, f"{key} drops {', '.join(json.dumps(g) for g in sorted(set(was) - set(now)))}")
+        for reason in _option_weakenings(check, old, new):
+            add(check, reason)
     return out
+
+
+def _number(value: Any) -> Optional[float]:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _quoted(values, shown: int = 5) -> str:
+    text = ", ".join(json.dumps(v) for v in values[:shown])
+    return text + (f" and {len(values) - shown} more" if len(values) > shown else "")
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _option_weakenings(check: str, old: Dict[str, Any], new: Dict[str, Any]) -> List[str]:
+    """Reasons from one check's table: limits, loosening flags, allow-lists, scope lists, datasets."""
+    reasons: List[str] = []
+    for key, (weak, default) in LIMITS.get(check, {}).items():
+        was, now = _number(old.get(key, default)), _number(new.get(key, default))
+        if was is None or now is None:
+            continue  # not a number: the check itself refuses the configuration
+        if (weak == RAISED and now > was) or (weak == LOWERED and now < was):
+            reasons.append(f"{key} {weak} from {_fmt(was)} to {_fmt(now)} ({_WHY_KEY.get(key, _WHY[weak])})")
+    for key in LOOSENING_FLAGS.get(check, ()):
+        if new.get(key) is True and old.get(key, False) is not True:
+            reasons.append(f"{key} turned on, so more is accepted")
+    for key in ALLOW_LISTS.get(check, ()):
+        was, now = old.get(key), new.get(key)
+        if isinstance(was, list) and now is None:
+            reasons.append(f"{key} removed (it listed {len(was)} {'entry' if len(was) == 1 else 'entries'}), "
+                           "so owners are no longer checked against a list"
+                           if check == "codeowners" else f"{key} removed")
+        elif isinstance(now, list):
+            added = [v for v in _strings(now) if v not in _strings(was)]
+            if added and (was is not None or check != "codeowners"):
+                reasons.append(f"{key} adds {_quoted(added)}")
+    for key, default in SCOPE_LISTS.get(check, {}).items():
+        was = old.get(key, list(default) if default is not None else None)
+        now = new.get(key, list(default) if default is not None else None)
+        if isinstance(was, list) and isinstance(now, list):
+            fold = (lambda v: v.lower()) if key == "extensions" else (lambda v: v)  # endings are case-insensitive
+            kept = {fold(v) for v in _strings(now)}
+            dropped = [v for v in _strings(was) if fold(v) not in kept]
+            if dropped:
+                reasons.append(f"{key} drops {_quoted(dropped)}, so less is checked")
+    if check == "manifest":
+        reasons += _dataset_remaps(old.get("datasets"), new.get("datasets"))
+    return reasons
+
+
+def _dataset_map(value: Any) -> Dict[str, str]:
+    if not isinstance(value, list):
+        return {}
+    return {item["manifest"]: item["root"] for item in value
+            if isinstance(item, dict) and isinstance(item.get("manifest"), str) and isinstance(item.get("root"), str)}
+
+
+def _dataset_remaps(old: Any, new: Any) -> List[str]:
+    """A manifest verified against another folder than before: its files are no longer the ones hashed."""
+    was, now = _dataset_map(old), _dataset_map(new)
+    reasons = []
+    for manifest in sorted(set(was) | set(now)):
+        before = was.get(manifest, "its own folder")
+        after = now.get(manifest, "its own folder")
+        if before != after:
+            reasons.append(f"datasets remaps {json.dumps(manifest)} from {json.dumps(before) if manifest in was else before} "
+                           f"to {json.dumps(after) if manifest in now else after}")
+    return reasons
 
 
 def baseline_growth(root: Path, commit: str, rel: str, head_counts) -> int:

@@ -13,8 +13,11 @@ distributed firewalls" (INFOCOM 2004); the proof style follows Backes et al.,
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from ..findings import Finding, Location, Severity
 from . import evaluate as ev
@@ -133,10 +136,41 @@ class Prover(AnomalyChecks):
 
     def _finding(self, rule_id: str, message: str, line: int, evidence: Optional[dict] = None,
                  identity: Optional[str] = None, path: Optional[str] = None) -> None:
+        payload = self._payload(evidence)
+        if payload is not None:
+            evidence = {**evidence, "payload": payload}
         self.result.findings.append(Finding(
             rule_id, _SEVERITY[rule_id], message, Location(path or self.policy.path, line),
             evidence=evidence, identity=identity,
         ))
+
+    def _payload(self, evidence: Optional[dict]) -> Optional[str]:
+        """``sha256:<hex>`` of the definitions of the rules, grants and contract a finding names.
+
+        Identities name rules by id only; the payload pins what they say (hosts,
+        ports, tools, operations, gates), so a baseline entry for rule ``x`` does
+        not absorb ``x`` rewritten to allow something else. Positions (``line``,
+        ``index``) are left out: moving a rule keeps its baseline entry.
+        """
+        if not evidence:
+            return None
+        rules = [r["id"] if isinstance(r, dict) else r for r in evidence.get("rules") or []]
+        rules += [evidence["rule"]] if isinstance(evidence.get("rule"), str) else []
+        rules += list(evidence.get("shadowed_by") or [])
+        grants = list(evidence.get("grants") or []) + ([evidence["grant"]] if isinstance(evidence.get("grant"), str) else [])
+        by_id: Dict[str, Any] = {}
+        for name in rules:
+            by_id.setdefault(f"rule:{name}", next((r for r in self.policy.egress if r.id == name), None))
+        for name in grants:
+            by_id.setdefault(f"grant:{name}", next((g for g in self.policy.grants if g.id == name), None))
+        if isinstance(evidence.get("contract"), str):
+            by_id[f"contract:{evidence['contract']}"] = next(
+                (c for c in self.policy.contracts if c.id == evidence["contract"]), None)
+        if not by_id:
+            return None
+        content = {key: _definition(value) for key, value in sorted(by_id.items())}
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _tally(self, status, what: str, line: int) -> bool:
         """Count a query's status; record unknowns. True when the status is sat."""
@@ -394,6 +428,20 @@ class Prover(AnomalyChecks):
                               f"grant '{grant.id}' now permits {admin.describe()}; the base policy ({base.path}) did not",
                               grant.line, {"witness": dict(admin.to_dict()), "grants": list(now.grants)},
                               identity=f"new-access-admin:{','.join(now.grants)}")
+
+
+def _definition(value: Any) -> Any:
+    """A policy object as plain JSON data without its position (``line``, ``index``); sets sorted."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _definition(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.name not in ("line", "index")}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_definition(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    if isinstance(value, (list, tuple)):
+        return [_definition(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _definition(v) for k, v in value.items()}
+    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
 
 
 def _destination(enc: Encoder, request: m.Request):

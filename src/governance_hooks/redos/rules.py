@@ -7,6 +7,7 @@ EXPONENTIAL = "redos/exponential-backtracking"
 POLYNOMIAL = "redos/polynomial-backtracking"
 INVALID = "redos/invalid-pattern"
 INCOMPLETE = "redos/analysis-incomplete"
+UNREADABLE = "redos/unreadable-file"
 
 RULES = (
     Rule(
@@ -45,5 +46,13 @@ RULES = (
         "source could not be read (syntax error, undecodable bytes). Nothing is claimed about "
         "the regex. Raise `max-states` or `analysis-timeout` in [tool.governance-hooks.redos], "
         "or simplify the pattern.",
+    ),
+    Rule(
+        UNREADABLE, Severity.ERROR,
+        "A file the check should scan was refused or could not be read, so its regexes were not judged.",
+        "The file is a symlink that leaves the repository or loops, is not a regular file (a FIFO, "
+        "a device), is over the size budget, or the operating system refused the read. Nothing in "
+        "it was checked, so the check fails closed: an error by default, with the reason in the "
+        "message. Replace the link by the file, or exclude the path in [tool.governance-hooks.redos].",
     ),
 )

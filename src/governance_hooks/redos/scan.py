@@ -10,12 +10,12 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import suppression
 from ..findings import Finding, Location, Severity
-from ..safe_open import UnsafeFile, read_repo_bytes
+from ..safe_open import MissingFile, UnsafeFile, read_repo_bytes
 from . import extract_data, extract_python
 from .ambiguity import Budget
 from .analyze import Verdict, analyze
 from .confirm import Confirmer, Measurement, report_n
-from .rules import EXPONENTIAL, INCOMPLETE, INVALID, POLYNOMIAL
+from .rules import EXPONENTIAL, INCOMPLETE, INVALID, POLYNOMIAL, UNREADABLE
 from .sites import RegexSite, SourceProblem
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -203,8 +203,12 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
         full = root / rel
         try:
             data = read_repo_bytes(full, root)
-        except UnsafeFile as exc:
+        except MissingFile as exc:  # listed but gone from the working tree: nothing to judge
             result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"file {exc.reason}; not read")))
+            continue
+        except UnsafeFile as exc:  # refused or unreadable: not judged, so it blocks (fail closed)
+            result.findings.append(Finding(UNREADABLE, Severity.ERROR, f"file {exc.reason}; not read, so not judged",
+                                           Location(rel), identity=f"{UNREADABLE}:{exc.reason}"))
             continue
         result.inputs.append(rel)
         found, problems = extract_file(rel, data, kind, options)

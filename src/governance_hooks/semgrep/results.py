@@ -9,6 +9,7 @@ columns are Semgrep's: 1-based, the end column just past the match (as SARIF).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
@@ -86,16 +87,39 @@ def to_findings(
             suppressed += 1
             continue
         replacement = metadata.get("replacement")
+        evidence = {"semgrep_rule": semgrep_rule_id(check_id), "code": _squash(text)[:200]}
+        payload = _continuation(raw_path, line, _int(end.get("line")), line_text)
+        if payload is not None:
+            evidence["payload"] = payload
         findings.append(Finding(
             rule_id=rule_id,
             severity=severity_of(extra.get("severity")),
             message=_squash(str(extra.get("message") or rule_id)),
             location=Location(display_path(raw_path), line, column, _int(end.get("line")), _int(end.get("col"))),
             suggestion=f"Use {replacement} instead." if isinstance(replacement, str) else None,
-            evidence={"semgrep_rule": semgrep_rule_id(check_id), "code": _squash(text)[:200]},
+            evidence=evidence,
             identity=f"{semgrep_rule_id(check_id)}:{_squash(text)}",
         ))
     return findings, suppressed
+
+
+#: Lines of a multi-line match hashed into its payload (a match longer than this is pinned by its first lines).
+MAX_PAYLOAD_LINES = 200
+
+
+def _continuation(raw_path: str, line: Optional[int], end_line: Optional[int],
+                  line_text: Callable[[str, int], str]) -> Optional[str]:
+    """``sha256:<hex>`` of a multi-line match's lines after the first (``None`` for one-line matches).
+
+    The identity holds the first line's code only; for ``yaml.load(\n data,\n Loader=...)``
+    the argument that matters is on a later line, so a baseline entry must pin those too.
+    Whitespace is squashed as in the identity, so re-indenting keeps the entry.
+    """
+    if not line or not end_line or end_line <= line:
+        return None
+    last = min(end_line, line + MAX_PAYLOAD_LINES)
+    text = "\n".join(_squash(line_text(raw_path, n)) for n in range(line + 1, last + 1))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def incomplete(path: str, reason: str, line: Optional[int] = None) -> Finding:
