@@ -14,6 +14,7 @@ from . import extract_data, extract_python
 from .ambiguity import Budget
 from .analyze import Verdict, analyze
 from .confirm import Confirmer, Measurement, report_n
+from .modinfo import Modules
 from .rules import EXPONENTIAL, INCOMPLETE, INVALID, POLYNOMIAL
 from .sites import RegexSite, SourceProblem
 
@@ -81,10 +82,30 @@ def classify(path: str, options: Options, explicit: bool) -> Optional[str]:
     return None
 
 
-def extract_file(path: str, data: bytes, kind: str, options: Options) -> Tuple[List[RegexSite], List[SourceProblem]]:
+def read_source(root: Path, rel: str) -> Optional[bytes]:
+    """The bytes of a repository file read for import resolution, or None (missing, not regular, outside)."""
+    full = root / rel
+    try:
+        if full.is_symlink() or not full.is_file():
+            return None
+        return full.read_bytes()
+    except OSError:
+        return None
+
+
+def source_exists(root: Path, rel: str) -> bool:
+    full = root / rel
+    try:
+        return full.is_file() and not full.is_symlink()
+    except OSError:
+        return False
+
+
+def extract_file(path: str, data: bytes, kind: str, options: Options,
+                 modules: Optional[Modules] = None) -> Tuple[List[RegexSite], List[SourceProblem]]:
     """Dispatch one file to its extractor."""
     if kind == "python":
-        sites, problems = extract_python.extract(path, data)
+        sites, problems = extract_python.extract(path, data, modules)
         if not options.lexer_tokens:
             sites = [s for s in sites if not all(c.startswith("lexer ") for c in s.calls)]
         return sites, problems
@@ -195,6 +216,9 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
     result = ScanResult()
     sites: List[RegexSite] = []
     lines_of: Dict[str, List[str]] = {}
+    unresolved = 0
+    modules = Modules(root, lambda rel: read_source(root, rel), lambda rel: source_exists(root, rel))
+    modules.wanted = {rel for rel in paths if classify(rel, options, explicit) == "python"}
     for rel in paths:
         kind = classify(rel, options, explicit)
         if kind is None:
@@ -206,8 +230,9 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
             result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"cannot read file: {exc.strerror or exc}")))
             continue
         result.inputs.append(rel)
-        found, problems = extract_file(rel, data, kind, options)
+        found, problems = extract_file(rel, data, kind, options, modules)
         result.findings.extend(_problem_finding(p) for p in problems)
+        unresolved += sum(1 for p in problems if p.reason.startswith("pattern of "))
         if found:
             lines_of[rel] = extract_python.source_lines(data) if kind == "python" else \
                 data.decode("utf-8", "replace").splitlines()
@@ -246,7 +271,7 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
             if _suppressed(finding.rule_id, site, lines_of.get(site.path, [])):
                 continue
             result.findings.append(finding)
-    result.stats = {"files": len(result.inputs), "patterns": len(sites), **counts,
+    result.stats = {"files": len(result.inputs), "patterns": len(sites), **counts, "unresolved": unresolved,
                     "internal_errors": scanner.internal_errors, "seconds": round(time.monotonic() - started, 2)}
     return result
 
@@ -340,6 +365,8 @@ def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Opti
         why = "no failing suffix made the engine reject" if measurement.suffix is None else \
             (f"{last[1]:.3f} s CPU at n={last[0]}" if last else "no timing")
         status = f"unconfirmed: the engine did not slow down ({why})"
+    if site.use_unknown and site.calls == [f"{site.module}.compile"]:
+        severity = _lower(severity)
     message = f"{head}: {pattern_text}; attack {expression} ({status})"
     if site.note:
         message += f"; {site.note}"
@@ -351,6 +378,7 @@ def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Opti
         "seconds": round(measurement.largest[1], 4) if measurement and measurement.largest else None,
         "n": measurement.largest[0] if measurement and measurement.largest else None,
         "approximations": list(verdict.approximations),
+        "call_lines": sorted(site.call_lines),
     }
     if suggester is None:
         from .suggest import suggest
