@@ -187,6 +187,8 @@ class Confirmer:
             "exponential": exponential, "target": self.target, "max_n": max_n,
             "start_n": 2 if exponential else 8,
         }
+        if attack.succeeds:
+            payload["check_suffix"] = False  # no failing suffix is known: the subject is timed as it is
         replies, timed_out = self._worker().request(payload, self.timeout)
         return judge(replies, timed_out, attack, exponential, verdict.degree or 0)
 

@@ -365,6 +365,8 @@ def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Opti
         why = "no failing suffix made the engine reject" if measurement.suffix is None else \
             (f"{last[1]:.3f} s CPU at n={last[0]}" if last else "no timing")
         status = f"unconfirmed: the engine did not slow down ({why})"
+    if "no-failing-suffix" in verdict.approximations:
+        status += "; no failing suffix found, the subject was timed as it is"
     if site.use_unknown and site.calls == [f"{site.module}.compile"]:
         severity = _lower(severity)
     message = f"{head}: {pattern_text}; attack {expression} ({status})"
