@@ -82,7 +82,7 @@ class Verdict:
 
 
 def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Optional[Budget] = None,
-            max_states: int = 5000) -> Verdict:
+            max_states: int = 5000, engine: str = "re") -> Verdict:
     """Classify the worst-case backtracking of ``pattern`` under CPython's ``re``.
 
     Args:
@@ -92,10 +92,26 @@ def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Option
             (also sub/subn/findall/finditer/split: tried at every position).
         budget: work limits; exceeding them yields ``incomplete``.
         max_states: NFA state budget (counted repeats are expanded).
+        engine: ``re`` or ``regex`` (the third-party module: its syntax is translated
+            by :mod:`.regex_syntax`; constructs it cannot model give ``incomplete``).
 
     Returns:
         A :class:`Verdict`.  Never raises for any pattern text.
     """
+    if engine == "regex":
+        from .regex_syntax import Unsupported, translate
+
+        try:
+            translated, re_flags, extra = translate(pattern, flags)
+        except Unsupported as exc:
+            return Verdict("incomplete", reason=f"regex-module construct: {exc}")
+        except (RecursionError, MemoryError, ValueError, TypeError) as exc:
+            return Verdict("incomplete", reason=f"regex-module pattern not translated: {type(exc).__name__}")
+        verdict = analyze(translated, re_flags, kind, budget, max_states)
+        if verdict.kind == "invalid":
+            return Verdict("incomplete", reason=f"regex-module pattern outside the re model: {verdict.reason}")
+        verdict.approximations = tuple(sorted(set(verdict.approximations) | set(extra)))
+        return verdict
     budget = budget or Budget()
     is_bytes = isinstance(pattern, bytes)
     try:

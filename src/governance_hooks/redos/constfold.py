@@ -238,6 +238,10 @@ class Evaluator:
                         return self._eval(other.constants[node.attr], other.scope(), depth)
                     raise _Stop(f"'{base.id}.{node.attr}' is not a constant of {full}")
             if base.id in module.re_aliases:
+                from .regex_syntax import REGEX_ONLY
+
+                if module.re_aliases[base.id] == "regex" and node.attr in REGEX_ONLY:
+                    return REGEX_ONLY[node.attr]
                 flag = getattr(re, node.attr, None)
                 if isinstance(flag, int) and not callable(flag):
                     return int(flag)

@@ -29,6 +29,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 from .constfold import Evaluator, Scope, Unresolved, describe, origin
 from .modinfo import FLAGS_POSITION, ModuleInfo, Modules, parse_source, resolve_re_call
+from .regex_syntax import REGEX_ONLY
 from .sites import RegexSite, SourceProblem
 
 METHODS = ("match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer", "scanner")
@@ -120,6 +121,8 @@ class _Extractor(ast.NodeVisitor):
             return int(FLAG_NAMES[node.id])
         if isinstance(node, ast.Attribute) and node.attr in FLAG_NAMES:
             return int(FLAG_NAMES[node.attr])
+        if isinstance(node, ast.Attribute) and node.attr in REGEX_ONLY:
+            return REGEX_ONLY[node.attr]
         return 0
 
     def add_site(self, pattern_node: ast.AST, flags: int, kind: Optional[str], call: str, module: str,

@@ -132,14 +132,14 @@ class Scanner:
         self.spent: Dict[tuple, float] = {}
         self.internal_errors = 0
 
-    def verdict(self, pattern, flags: int, kind: str) -> Verdict:
-        key = (type(pattern), pattern, flags, kind)
+    def verdict(self, pattern, flags: int, kind: str, engine: str = "re") -> Verdict:
+        key = (type(pattern), pattern, flags, kind, engine)
         got = self.cache.get(key)
         if got is None:
             started = time.monotonic()
             budget = Budget(deadline=started + self.options.analysis_timeout)
             try:
-                got = analyze(pattern, flags, kind, budget, self.options.max_states)
+                got = analyze(pattern, flags, kind, budget, self.options.max_states, engine)
             except Exception as exc:  # noqa: BLE001 - one odd regex must not stop the scan
                 self.internal_errors += 1
                 got = Verdict("incomplete", reason=f"analysis failed: {type(exc).__name__}: {exc}"[:200])
@@ -151,7 +151,7 @@ class Scanner:
         """The call kind with the worst verdict for this site (search first on ties)."""
         best: Optional[Tuple[str, Verdict]] = None
         for kind in sorted(site.kinds, key=lambda k: (k != "search", k)):
-            v = self.verdict(site.pattern, site.flags, kind)
+            v = self.verdict(site.pattern, site.flags, kind, engine_of(site))
             if v.kind in ("invalid", "incomplete"):
                 return kind, v
             if best is None or _rank(v) > _rank(best[1]):
@@ -248,7 +248,8 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
     to_confirm: Dict[tuple, Tuple[object, int, str, Verdict]] = {}
     for site, kind, verdict in judged:
         if verdict.vulnerable and (verdict.kind == "exponential" or (verdict.degree or 0) >= options.min_degree):
-            to_confirm.setdefault((type(site.pattern), site.pattern, site.flags, kind), (site.pattern, site.flags, kind, verdict))
+            to_confirm.setdefault((type(site.pattern), site.pattern, site.flags, kind),
+                                  (site.pattern, site.flags, kind, verdict, engine_of(site)))
     measurements: Dict[tuple, Measurement] = {}
     if options.confirm and to_confirm:
         with Confirmer(options.confirm_timeout, options.confirm_target, options.workers) as confirmer:
@@ -279,6 +280,11 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
 def _suppressed(rule_id: str, site: RegexSite, lines: List[str]) -> bool:
     last = max(site.line, site.end_line or site.line)
     return any(suppression.is_suppressed(rule_id, lines[i - 1]) for i in range(site.line, last + 1) if 0 < i <= len(lines))
+
+
+def engine_of(site: RegexSite) -> str:
+    """The engine that runs the site's pattern: the third-party ``regex`` module or ``re``."""
+    return "regex" if site.module == "regex" else "re"
 
 
 def _problem_finding(problem: SourceProblem) -> Finding:
@@ -382,7 +388,9 @@ def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Opti
         "approximations": list(verdict.approximations),
         "call_lines": sorted(site.call_lines),
     }
-    if suggester is None:
+    if engine_of(site) == "regex":
+        suggestion = None  # rewrites are checked on re's parser and engine only
+    elif suggester is None:
         from .suggest import suggest
 
         suggestion = suggest(site.pattern, site.flags, kind, verdict, time.monotonic() + options.analysis_timeout)

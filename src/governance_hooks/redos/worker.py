@@ -90,7 +90,12 @@ def handle(request, out):
         same_matches(request, out)
         return
     try:
-        compiled = re.compile(_decode(request["pattern"]), request["flags"] & ~re.DEBUG)  # DEBUG prints
+        if request.get("engine") == "regex":  # the third-party module, with its own flag values
+            import regex
+
+            compiled = regex.compile(_decode(request["pattern"]), request["flags"])
+        else:
+            compiled = re.compile(_decode(request["pattern"]), request["flags"] & ~re.DEBUG)  # DEBUG prints
     except Exception as exc:  # noqa: BLE001 - report any compile failure as data
         out({"error": f"{type(exc).__name__}: {exc}"})
         return
