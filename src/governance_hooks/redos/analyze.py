@@ -202,6 +202,10 @@ def _analyze_tree(tree, is_bytes: bool, kind: str, budget: Budget, max_states: i
             if attack is not None:
                 return Verdict("exponential", attack=attack, approximations=approximations,
                                max_pumps=automaton_nfa.max_pumps, pump_states=eda.states)
+            variant = _variant_attack(auto, eda, is_bytes, fullmatch, budget)
+            if variant is not None:
+                return Verdict("exponential", attack=variant, approximations=approximations + ("pump-variant",),
+                               max_pumps=automaton_nfa.max_pumps, pump_states=eda.states)
             if unproven is None:
                 unproven = _unproven(auto, eda, is_bytes, "exponential", None, approximations, automaton_nfa.max_pumps)
             if tries >= 8:
@@ -218,6 +222,35 @@ def _analyze_tree(tree, is_bytes: bool, kind: str, budget: Budget, max_states: i
     if unproven is not None:
         return unproven
     return Verdict("safe", approximations=approximations)
+
+
+def _variant_attack(auto, witness, is_bytes: bool, fullmatch: bool, budget) -> Optional[Attack]:
+    """A failing attack from the witness's pump without the characters that also open the match.
+
+    A pump that runs through a closing delimiter (``'\\\\'`` in ``'(''|\\\\|\\'|[^'])*'``) lets
+    the match end inside every pump, so no suffix can fail; the same loop
+    pumped without that delimiter (``\\\\``) often still branches.  Unproven
+    statically: the engine's timing decides.
+    """
+    prefix = [cp for text, pumped in witness.segments if not pumped for cp in text]
+    if not prefix:
+        return None
+    for drop in sorted(set(prefix)):
+        segments = [([cp for cp in text if cp != drop] if pumped else text, pumped) for text, pumped in witness.segments]
+        if not any(pumped and text for text, pumped in segments) or segments == witness.segments:
+            continue
+        found = _attack(auto, ambiguity.Witness(segments, witness.states), is_bytes, fullmatch, budget)
+        if found is not None:
+            return found
+        # the prefix may itself be a complete match (``''``): keep only its opening character
+        first = next(i for i, (text, pumped) in enumerate(segments) if not pumped)
+        if len(segments[first][0]) > 1:
+            shorter = list(segments)
+            shorter[first] = (segments[first][0][:1], False)
+            found = _attack(auto, ambiguity.Witness(shorter, witness.states), is_bytes, fullmatch, budget)
+            if found is not None:
+                return found
+    return None
 
 
 def _unproven(auto, witness, is_bytes: bool, kind: str, degree: Optional[int], approximations, max_pumps) -> Optional[Verdict]:

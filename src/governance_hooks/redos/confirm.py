@@ -174,7 +174,8 @@ class Confirmer:
                 self._all.append(worker)
         return worker
 
-    def confirm(self, pattern, flags: int, kind: str, verdict: Verdict, engine: str = "re") -> Measurement:
+    def confirm(self, pattern, flags: int, kind: str, verdict: Verdict, engine: str = "re",
+                scans_all: bool = False) -> Measurement:
         """Time ``verdict.attack`` on the real engine (``re`` or the ``regex`` module) and judge the growth."""
         attack = verdict.attack
         assert attack is not None
@@ -194,6 +195,8 @@ class Confirmer:
             payload["flags"] = to_regex_flags(flags)
         if attack.succeeds:
             payload["check_suffix"] = False  # no failing suffix is known: the subject is timed as it is
+            if kind == "search" and scans_all:
+                payload["kind"] = "findall"  # the call goes on after each match, paying every position
         replies, timed_out = self._worker().request(payload, self.timeout)
         return judge(replies, timed_out, attack, exponential, verdict.degree or 0)
 

@@ -157,6 +157,10 @@ class Evaluator:
     def _List(self, node, scope: Scope, depth: int):
         return [self._eval(e, scope, depth) for e in node.elts]
 
+    def _Set(self, node, scope: Scope, depth: int):
+        # a set of strings joined into a character class: any order gives the same class
+        return frozenset(self._eval(e, scope, depth) for e in node.elts)
+
     def _Dict(self, node: ast.Dict, scope: Scope, depth: int):
         if any(k is None for k in node.keys):
             raise _Stop("dict unpacking is not folded")
@@ -224,6 +228,12 @@ class Evaluator:
                 for parent in module.classes[owner].bases:
                     if parent in module.classes and node.attr in module.classes[parent].constants:
                         return self._eval(module.classes[parent].constants[node.attr], module.class_scope(parent), depth)
+                prop = module.classes[owner].methods.get(node.attr)
+                if prop is not None and any(isinstance(d, ast.Name) and d.id in ("property", "cached_property")
+                                            for d in prop.decorator_list):
+                    body = [st for st in prop.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+                    if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+                        return self._eval(body[0].value, module.class_scope(owner), depth)
                 raise _Stop(f"'{base.id}.{node.attr}' is not a class constant")
             if base.id in module.imports:
                 source, attr = module.imports[base.id]
@@ -266,6 +276,8 @@ class Evaluator:
                     kwargs = {k.arg: self._eval(k.value, scope, depth) for k in node.keywords}
                     if func.attr == "join" and args and isinstance(args[0], dict):
                         args[0] = list(args[0])
+                    if func.attr == "join" and args and isinstance(args[0], (set, frozenset)):
+                        args[0] = sorted(args[0], key=repr)  # any order gives the same class; keep it stable
                     return self._apply(getattr(receiver, func.attr), *args, **kwargs)
             if func.attr in ("keys", "values", "items") and not node.args:
                 receiver = self._eval(func.value, scope, depth)
@@ -282,10 +294,26 @@ class Evaluator:
                     kwargs = {k.arg: self._eval(k.value, scope, depth) for k in node.keywords}
                     return self._apply(__builtins__[func.id] if isinstance(__builtins__, dict) else getattr(__builtins__, func.id),
                                        *args, **kwargs)
+            if func.id == "map" and len(node.args) == 2 and not (module and "map" in module.functions):
+                mapper = self._mapper(node.args[0], scope)
+                items = self._eval(node.args[1], scope, depth)
+                return [self._apply(mapper, item) for item in self._apply(list, items)]
             helper = module.functions.get(func.id) if module is not None else None
             if helper is not None:
                 return self._helper(helper, node, scope, depth, module)
         raise _Stop(f"{_describe(node)} is computed at run time")
+
+    def _mapper(self, node: ast.AST, scope: Scope):
+        """The function of ``map(f, ...)``: ``re.escape`` or ``str``."""
+        module = scope.module
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and module is not None \
+                and node.value.id in module.re_aliases and node.attr == "escape":
+            return re.escape
+        if isinstance(node, ast.Name) and module is not None and module.re_functions.get(node.id, ("", ""))[1] == "escape":
+            return re.escape
+        if isinstance(node, ast.Name) and node.id == "str":
+            return str
+        raise _Stop(f"map({_describe(node, False)}, ...) is not folded")
 
     def _helper(self, helper: ast.FunctionDef, call: ast.Call, scope: Scope, depth: int, module):
         """A helper whose body is one ``return <expr>`` (docstring allowed): fold it with its arguments."""

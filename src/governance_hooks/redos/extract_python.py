@@ -184,6 +184,16 @@ class _Extractor(ast.NodeVisitor):
             items_of = iterable.func.attr
             iterable = iterable.func.value
         container, _ = origin(iterable, self.scope())
+        if isinstance(container, ast.Subscript) and isinstance(container.slice, ast.Constant):
+            # TABLE["root"]: one entry of a dict of tables (a lexer's states)
+            outer, _ = origin(container.value, self.scope())
+            if isinstance(outer, ast.Name) and outer.id in self.info.history:
+                # reassigned later (``TABLE = [compiled ...]``): the value before this use
+                before = [v for line, v in self.info.history[outer.id] if line < node.lineno]
+                outer = before[-1] if before else outer
+            if isinstance(outer, ast.Dict):
+                container = next((v for k, v in zip(outer.keys, outer.values)
+                                  if isinstance(k, ast.Constant) and k.value == container.slice.value), container)
         if isinstance(container, ast.Dict):
             keys = [k for k in container.keys if k is not None]
             if items_of == "values":

@@ -81,6 +81,8 @@ class ModuleInfo:
         self.imports: Dict[str, Tuple[str, Optional[str]]] = {}
         self.re_aliases: Dict[str, str] = {}
         self.re_functions: Dict[str, Tuple[str, str]] = {}
+        #: every module-level assignment of a name, in source order: (line, value)
+        self.history: Dict[str, List[Tuple[int, ast.AST]]] = {}
         self._wrappers: Dict[int, Optional[Wrapper]] = {}
         self._collect(tree.body, top=True)
         self.method_ids = {id(m) for cls in self.classes.values() for m in cls.methods.values()}
@@ -103,6 +105,7 @@ class ModuleInfo:
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
                         _assign(self.constants, target.id, stmt.value)
+                        self.history.setdefault(target.id, []).append((stmt.lineno, stmt.value))
                     elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(stmt.value, (ast.Tuple, ast.List)) \
                             and len(target.elts) == len(stmt.value.elts):
                         for t, v in zip(target.elts, stmt.value.elts):
@@ -243,9 +246,60 @@ def _wrapper(func: ast.FunctionDef, method: bool, module: ModuleInfo) -> Optiona
         flags_name = flags_node.id if isinstance(flags_node, ast.Name) and flags_node.id in params else None
         fixed = flags_node if flags_node is not None and flags_name is None else None
         _ = defaults_offset
+        if function == "compile":
+            function = _compiled_use(func, node, module) or function
         return Wrapper(func.name, params.index(pattern.id), pattern.id,
                        params.index(flags_name) if flags_name else None, flags_name,
                        default_of(flags_name) if flags_name else None, function, re_module, fixed)
+    return None
+
+
+_APPLY = {"match": "match", "fullmatch": "fullmatch", "search": "search", "sub": "search", "subn": "search",
+          "findall": "search", "finditer": "search", "split": "search"}
+
+
+def _compiled_use(func: ast.FunctionDef, compile_call: ast.Call, module: ModuleInfo, depth: int = 0) -> Optional[str]:
+    """How a wrapper applies the pattern it compiles: ``reg = re.compile(p); reg.match(...)``, or
+    ``self.match_reg(reg)`` whose parameter is matched (one call deep).  None when not seen."""
+    name = None
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and any(sub is compile_call for sub in ast.walk(node.value)):
+            name = node.targets[0].id
+    if name is None:
+        return None
+    return _param_use(func, name, module, depth)
+
+
+def _param_use(func: ast.FunctionDef, name: str, module: ModuleInfo, depth: int) -> Optional[str]:
+    for node in ast.walk(func):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = node.func
+        if isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name) and callee.value.id == name \
+                and callee.attr in _APPLY:
+            return _APPLY[callee.attr]
+        if depth < 1:
+            for index, arg in enumerate(node.args):
+                if isinstance(arg, ast.Name) and arg.id == name:
+                    target = _local_callee(callee, module)
+                    if target is not None:
+                        params = [a.arg for a in target.args.posonlyargs + target.args.args]
+                        offset = 1 if id(target) in module.method_ids and isinstance(callee, ast.Attribute) else 0
+                        if index + offset < len(params):
+                            found = _param_use(target, params[index + offset], module, depth + 1)
+                            if found:
+                                return found
+    return None
+
+
+def _local_callee(callee: ast.AST, module: ModuleInfo) -> Optional[ast.FunctionDef]:
+    if isinstance(callee, ast.Name):
+        return module.functions.get(callee.id)
+    if isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name) and callee.value.id in ("self", "cls"):
+        for cls in module.classes.values():
+            if callee.attr in cls.methods:
+                return cls.methods[callee.attr]
     return None
 
 

@@ -249,7 +249,7 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
     for site, kind, verdict in judged:
         if verdict.vulnerable and (verdict.kind == "exponential" or (verdict.degree or 0) >= options.min_degree):
             to_confirm.setdefault((type(site.pattern), site.pattern, site.flags, kind),
-                                  (site.pattern, site.flags, kind, verdict, engine_of(site)))
+                                  (site.pattern, site.flags, kind, verdict, engine_of(site), scans_all(site)))
     measurements: Dict[tuple, Measurement] = {}
     if options.confirm and to_confirm:
         with Confirmer(options.confirm_timeout, options.confirm_target, options.workers) as confirmer:
@@ -280,6 +280,12 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
 def _suppressed(rule_id: str, site: RegexSite, lines: List[str]) -> bool:
     last = max(site.line, site.end_line or site.line)
     return any(suppression.is_suppressed(rule_id, lines[i - 1]) for i in range(site.line, last + 1) if 0 < i <= len(lines))
+
+
+def scans_all(site: RegexSite) -> bool:
+    """The pattern is applied at every position of the text (findall/finditer/sub/split, a lexer table)."""
+    return any(word in call for call in site.calls
+               for word in ("findall", "finditer", "sub", "split", "scanner", "lexer ", "(table)"))
 
 
 def engine_of(site: RegexSite) -> str:

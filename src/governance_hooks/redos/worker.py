@@ -100,7 +100,7 @@ def handle(request, out):
         out({"error": f"{type(exc).__name__}: {exc}"})
         return
     kind = request["kind"]
-    method = getattr(compiled, kind)
+    method = getattr(compiled, kind)  # match, fullmatch, search or findall (every position)
     segments = [(_decode(text), pumped) for text, pumped in request["segments"]]
     chosen = None
     if not request.get("check_suffix", True):  # time the subject as given (corpus label checks)
