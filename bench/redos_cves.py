@@ -111,7 +111,8 @@ def main(argv=None) -> int:
     print(f"load {os.getloadavg()[0]:.2f}; CPython {sys.version.split()[0]}")
     print(f"{'advisory':<22} {'package':<16} {'vulnerable':<11} {'fixed':<10} {'confirmed':<9} "
           f"{'ours@line':<10} {'ours fixed':<10} {'rx@line':<8} {'rx fixed':<8}")
-    totals = {"confirmed": 0, "ours": 0, "ours_confirmed": 0, "regexploit": 0, "ours_fixed": 0, "rx_fixed": 0}
+    totals = {"confirmed": 0, "ours": 0, "ours_confirmed": 0, "regexploit": 0, "ours_fixed": 0,
+              "ours_fixed_confirmed": 0, "rx_fixed": 0}
     started = time.monotonic()
     for adv in advisories:
         confirmed = adv["confirmed"] is True
@@ -130,14 +131,16 @@ def main(argv=None) -> int:
         fixed_rel = find_file(fixed, adv["file"]) if fixed else None
         ours_fixed = rx_fixed = "-"
         if fixed_rel is not None and adv.get("fixed_line"):
-            ours_fixed = "yes" if at_line(ours(fixed, fixed_rel, args.confirm_timeout), adv["fixed_line"]) else "no"
+            still = at_line(ours(fixed, fixed_rel, args.confirm_timeout), adv["fixed_line"])
+            ours_fixed = ("yes+c" if any((f.evidence or {}).get("confirmed") for f in still) else "yes") if still else "no"
             rx_fixed = "yes" if adv["fixed_line"] in (regexploit(fixed, fixed_rel) or []) else "no"
         if confirmed:
             totals["confirmed"] += 1
             totals["ours"] += ours_hit
             totals["ours_confirmed"] += ours_ok
             totals["regexploit"] += rx_hit
-            totals["ours_fixed"] += ours_fixed == "yes"
+            totals["ours_fixed"] += ours_fixed.startswith("yes")
+            totals["ours_fixed_confirmed"] += ours_fixed == "yes+c"
             totals["rx_fixed"] += rx_fixed == "yes"
         mark = ("yes+c" if ours_ok else "yes") if ours_hit else "no"
         print(f"{row[0]:<22} {row[1]:<16} {row[2]:<11} {row[3]:<10} {row[4]:<9} {mark:<10} {ours_fixed:<10} "
@@ -147,7 +150,9 @@ def main(argv=None) -> int:
         print(f"\nconfirmed advisories: {n}; governance-hooks flagged at the line {totals['ours']}/{n} "
               f"({totals['ours'] / n:.0%}), with the attack confirmed on the engine {totals['ours_confirmed']}/{n}; "
               f"regexploit {totals['regexploit']}/{n} ({totals['regexploit'] / n:.0%})")
-        print(f"still flagged in the fixed release: governance-hooks {totals['ours_fixed']}, regexploit {totals['rx_fixed']}")
+        print(f"still flagged in the fixed release: governance-hooks {totals['ours_fixed']} "
+              f"({totals['ours_fixed_confirmed']} of them confirmed super-linear on the engine), "
+              f"regexploit {totals['rx_fixed']}")
     print(f"advisories scanned in {time.monotonic() - started:.0f} s")
     if not args.no_popular:
         popular(args)

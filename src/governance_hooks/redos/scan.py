@@ -283,9 +283,10 @@ def _suppressed(rule_id: str, site: RegexSite, lines: List[str]) -> bool:
 
 
 def scans_all(site: RegexSite) -> bool:
-    """The pattern is applied at every position of the text (findall/finditer/sub/split, a lexer table)."""
-    return any(word in call for call in site.calls
-               for word in ("findall", "finditer", "sub", "split", "scanner", "lexer ", "(table)"))
+    """The pattern is applied at every position of the text (findall/finditer/sub/split, a lexer table),
+    or its use is not seen (then the worst such call is assumed)."""
+    return site.use_unknown or any(word in call for call in site.calls
+                                   for word in ("findall", "finditer", "sub", "split", "scanner", "lexer ", "(table)"))
 
 
 def engine_of(site: RegexSite) -> str:
