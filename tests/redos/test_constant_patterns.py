@@ -196,9 +196,19 @@ def test_hostile_constant_folding_stays_bounded():
     sites, problems = _sites('''import re
 BIG = "a" * 10 ** 9
 HUGE = "ab" * 1000000000
+WIDE = "{:>999999999}".format("a")
+PCT = "%999999999s" % "a"
+FSTR = f"{'a':>999999999}"
+PAD = "a".ljust(999999999)
+for p in (BIG, HUGE, WIDE, PCT, FSTR, PAD):
+    pass
 re.search(BIG, s)
 re.search(HUGE, s)
+re.search(WIDE, s)
+re.search(PCT, s)
+re.search(FSTR, s)
+re.search(PAD, s)
 ''')
     assert sites == []
     assert [reason.split("(")[1].split(")")[0] for _, reason in problems] == [
-        "exponentiation is not folded", "folded value is too large"]
+        "exponentiation is not folded"] + ["folded value is too large"] * 5

@@ -118,6 +118,7 @@ class Evaluator:
             elif part.conversion == ord("a"):
                 value = ascii(value)
             spec = self._eval(part.format_spec, scope, depth) if part.format_spec is not None else ""
+            _check_widths(spec)
             out.append(self._apply(format, value, spec))
         return "".join(out)
 
@@ -131,6 +132,7 @@ class Evaluator:
             if count is not None and _size(other) * max(count, 0) > MAX_VALUE:
                 raise _Stop("folded value is too large")
         if isinstance(op, ast.Mod) and isinstance(left, (str, bytes)):
+            _check_widths(left)
             return self._apply(lambda a, b: a % b, left, right)
         if isinstance(op, ast.Pow):
             raise _Stop("exponentiation is not folded")
@@ -274,6 +276,10 @@ class Evaluator:
                 if isinstance(receiver, (str, bytes)):
                     args = [self._eval(a, scope, depth) for a in node.args]
                     kwargs = {k.arg: self._eval(k.value, scope, depth) for k in node.keywords}
+                    if func.attr == "format":
+                        _check_widths(receiver)
+                    if any(isinstance(a, int) and a > MAX_VALUE for a in args):
+                        raise _Stop("folded value is too large")
                     if func.attr == "join" and args and isinstance(args[0], dict):
                         args[0] = list(args[0])
                     if func.attr == "join" and args and isinstance(args[0], (set, frozenset)):
@@ -344,6 +350,13 @@ class Evaluator:
             return fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a folding error means "not a constant we can know"
             raise _Stop(f"cannot fold: {type(exc).__name__}") from None
+
+
+def _check_widths(template) -> None:
+    """Refuse a format template whose field width would build a huge string (``'{:>999999999}'``)."""
+    text = template.decode("latin-1") if isinstance(template, bytes) else template
+    if isinstance(text, str) and re.search(r"\d{7,}", text):
+        raise _Stop("folded value is too large")
 
 
 def _describe(node: ast.AST, quote: bool = True) -> str:
