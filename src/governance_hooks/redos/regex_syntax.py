@@ -34,7 +34,8 @@ REGEX_ONLY = {"V1": 1 << 20, "VERSION1": 1 << 20, "V0": 0, "VERSION0": 0, "W": 1
               "POSIX": 1 << 24, "R": 1 << 25, "REVERSE": 1 << 25, "E": 1 << 26, "ENHANCEMATCH": 1 << 26}
 _RE_BITS = ("IGNORECASE", "LOCALE", "MULTILINE", "DOTALL", "UNICODE", "VERBOSE", "ASCII")
 PLACEHOLDER = "\ue000"
-_FUZZY = re.compile(r"\{[^{}]*[edis](?:<=?|>=?|\}|[:,])[^{}]*\}")
+#: a braced quantifier; it is fuzzy when its body names an error kind (e, d, i, s), counted repeats hold digits only
+_BRACES = re.compile(r"\{([^{}]*)\}")
 
 
 class Unsupported(ValueError):
@@ -144,8 +145,8 @@ def translate(pattern, flags: int) -> Tuple[object, int, Tuple[str, ...]]:
             i = _group_open(pattern, i, out)
             continue
         if c == "{":
-            m = _FUZZY.match(pattern, i)
-            if m:
+            m = _BRACES.match(pattern, i)
+            if m and any(ch in "edis" for ch in m.group(1)):
                 raise Unsupported(f"fuzzy matching {m.group(0)} is not modelled")
         out.append(c)
         i += 1
