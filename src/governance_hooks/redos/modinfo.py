@@ -22,6 +22,8 @@ FUNCTIONS = ("compile", "match", "fullmatch", "search", "sub", "subn", "split", 
 #: Position of the ``flags`` argument of each module-level function.
 FLAGS_POSITION = {"compile": 1, "match": 2, "fullmatch": 2, "search": 2, "findall": 2, "finditer": 2,
                   "split": 3, "sub": 4, "subn": 4}
+#: Imported-module summaries kept at once (each holds its module's function and class trees).
+MAX_CACHED_MODULES = 256
 #: Largest module summarised for imports (bytes).
 MAX_MODULE_BYTES = 2_000_000
 
@@ -367,13 +369,16 @@ class Modules:
 
     def info_for(self, rel: str, tree: ast.Module) -> ModuleInfo:
         name = self.add_base(rel)
-        info = ModuleInfo(tree, name, rel.endswith("__init__.py"))
-        self.cache.setdefault(name, info)
-        return info
+        # not cached: keeping every scanned tree alive costs memory and makes the garbage
+        # collector walk them all; a module imported later is parsed again (once)
+        return ModuleInfo(tree, name, rel.endswith("__init__.py"))
 
     def resolve(self, dotted: str) -> Optional[ModuleInfo]:
         if dotted in self.cache:
             return self.cache[dotted]
+        if len(self.cache) >= MAX_CACHED_MODULES:
+            for key in list(self.cache)[: MAX_CACHED_MODULES // 4]:  # oldest first (insertion order)
+                del self.cache[key]
         self.cache[dotted] = None  # also guards against import cycles
         rel_path = dotted.replace(".", "/")
         for base in self.bases:

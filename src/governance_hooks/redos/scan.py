@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -216,27 +217,18 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
     result = ScanResult()
     sites: List[RegexSite] = []
     lines_of: Dict[str, List[str]] = {}
-    unresolved = 0
     modules = Modules(root, lambda rel: read_source(root, rel), lambda rel: source_exists(root, rel))
     modules.wanted = {rel for rel in paths if classify(rel, options, explicit) == "python"}
-    for rel in paths:
-        kind = classify(rel, options, explicit)
-        if kind is None:
-            continue
-        full = root / rel
-        try:
-            data = full.read_bytes()
-        except OSError as exc:
-            result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"cannot read file: {exc.strerror or exc}")))
-            continue
-        result.inputs.append(rel)
-        found, problems = extract_file(rel, data, kind, options, modules)
-        result.findings.extend(_problem_finding(p) for p in problems)
-        unresolved += sum(1 for p in problems if p.reason.startswith("pattern of "))
-        if found:
-            lines_of[rel] = extract_python.source_lines(data) if kind == "python" else \
-                data.decode("utf-8", "replace").splitlines()
-        sites.extend(found)
+    # syntax trees hold no reference cycles: the cyclic collector would only walk the live trees
+    # again and again while files are parsed (quadratic in the tree's size)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _extract_all(root, paths, options, explicit, modules, result, sites, lines_of)
+    finally:
+        if collecting:
+            gc.enable()
+    unresolved = sum(1 for f in result.findings if f.rule_id == INCOMPLETE and f.message.startswith("pattern of "))
     scanner = Scanner(options)
     judged: List[Tuple[RegexSite, str, Verdict]] = []
     for index, site in enumerate(sites):
@@ -275,6 +267,28 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
     result.stats = {"files": len(result.inputs), "patterns": len(sites), **counts, "unresolved": unresolved,
                     "internal_errors": scanner.internal_errors, "seconds": round(time.monotonic() - started, 2)}
     return result
+
+
+def _extract_all(root: Path, paths: Sequence[str], options: Options, explicit: bool, modules: Modules,
+                 result: ScanResult, sites: List[RegexSite], lines_of: Dict[str, List[str]]) -> None:
+    """Read and extract every scanned file: sites, problems as findings, and the lines for suppression."""
+    for rel in paths:
+        kind = classify(rel, options, explicit)
+        if kind is None:
+            continue
+        full = root / rel
+        try:
+            data = full.read_bytes()
+        except OSError as exc:
+            result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"cannot read file: {exc.strerror or exc}")))
+            continue
+        result.inputs.append(rel)
+        found, problems = extract_file(rel, data, kind, options, modules)
+        result.findings.extend(_problem_finding(p) for p in problems)
+        if found:
+            lines_of[rel] = extract_python.source_lines(data) if kind == "python" else \
+                data.decode("utf-8", "replace").splitlines()
+        sites.extend(found)
 
 
 def _suppressed(rule_id: str, site: RegexSite, lines: List[str]) -> bool:
