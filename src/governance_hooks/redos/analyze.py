@@ -33,6 +33,8 @@ class Attack:
     segments: List[Tuple[Pattern, bool]]
     suffixes: List[Pattern]
     is_bytes: bool
+    #: no suffix was found that makes every path fail: time the subject as it is
+    succeeds: bool = False
 
     def build(self, n: int, suffix: Optional[Pattern] = None) -> Pattern:
         """The attack subject with every pumped segment repeated ``n`` times."""
@@ -80,7 +82,7 @@ class Verdict:
 
 
 def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Optional[Budget] = None,
-            max_states: int = 5000) -> Verdict:
+            max_states: int = 5000, engine: str = "re") -> Verdict:
     """Classify the worst-case backtracking of ``pattern`` under CPython's ``re``.
 
     Args:
@@ -90,10 +92,26 @@ def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Option
             (also sub/subn/findall/finditer/split: tried at every position).
         budget: work limits; exceeding them yields ``incomplete``.
         max_states: NFA state budget (counted repeats are expanded).
+        engine: ``re`` or ``regex`` (the third-party module: its syntax is translated
+            by :mod:`.regex_syntax`; constructs it cannot model give ``incomplete``).
 
     Returns:
         A :class:`Verdict`.  Never raises for any pattern text.
     """
+    if engine == "regex":
+        from .regex_syntax import Unsupported, translate
+
+        try:
+            translated, re_flags, extra = translate(pattern, flags)
+        except Unsupported as exc:
+            return Verdict("incomplete", reason=f"regex-module construct: {exc}")
+        except (RecursionError, MemoryError, ValueError, TypeError) as exc:
+            return Verdict("incomplete", reason=f"regex-module pattern not translated: {type(exc).__name__}")
+        verdict = analyze(translated, re_flags, kind, budget, max_states)
+        if verdict.kind == "invalid":
+            return Verdict("incomplete", reason=f"regex-module pattern outside the re model: {verdict.reason}")
+        verdict.approximations = tuple(sorted(set(verdict.approximations) | set(extra)))
+        return verdict
     budget = budget or Budget()
     is_bytes = isinstance(pattern, bytes)
     try:
@@ -106,36 +124,152 @@ def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Option
     except (OverflowError, ValueError, TypeError) as exc:
         return Verdict("invalid", reason=str(exc))
     try:
-        automaton_nfa = nfa_mod.build(tree, is_bytes, max_states)
-        if kind == SEARCH:
-            ambiguity.add_search_prefix(automaton_nfa)
-        auto = ambiguity.eliminate_epsilons(automaton_nfa, budget)
-        approximations = tuple(sorted(automaton_nfa.approximations))
-        fullmatch = kind == FULLMATCH
-        if not fullmatch:
-            ambiguity.prune_accepting(auto)
-        # parallel edges inside a component (nested stars, (a|a)*) are EDA at linear cost;
-        # the product automaton is built only when they do not settle it
-        for finder in (ambiguity.find_eda_local, ambiguity.find_eda):
-            for tries, eda in enumerate(finder(auto, budget)):
-                attack = _attack(auto, eda, is_bytes, fullmatch, budget)
-                if attack is not None:
-                    return Verdict("exponential", attack=attack, approximations=approximations,
-                                   max_pumps=automaton_nfa.max_pumps, pump_states=eda.states)
-                if tries >= 8:
-                    break
-        for degree, ida in ambiguity.find_ida(auto, budget):
-            attack = _attack(auto, ida, is_bytes, fullmatch, budget)
-            if attack is not None:
-                return Verdict("polynomial", degree=degree, attack=attack, approximations=approximations,
-                               max_pumps=automaton_nfa.max_pumps, pump_states=ida.states)
-        return Verdict("safe", approximations=approximations)
+        verdict = _analyze_tree(tree, is_bytes, kind, budget, max_states)
+        if not verdict.vulnerable:
+            # quantifiers inside lookaheads backtrack too: ``(?=(a+)+$)`` is tried at every position
+            inner_kind = MATCH if kind in (MATCH, FULLMATCH) else SEARCH
+            for body in _lookahead_bodies(tree.data):
+                inner = _analyze_tree(body, is_bytes, inner_kind, budget, max_states)
+                if inner.vulnerable:
+                    inner.approximations = tuple(sorted(set(verdict.approximations) | set(inner.approximations)
+                                                        | {"lookahead-body"}))
+                    return inner
+        return verdict
     except BudgetExceeded as exc:
         return Verdict("incomplete", reason=str(exc))
     except RecursionError:
         return Verdict("incomplete", reason="pattern nesting is too deep to analyse")
     except MemoryError:
         return Verdict("incomplete", reason="analysis ran out of memory")
+
+
+def _lookahead_bodies(items, depth: int = 0):
+    """Bodies of lookaheads that hold a repeat (CPython parse tree), outermost first."""
+    from .sre_compat import OP
+
+    if depth > 50:
+        return
+    for op, av in items:
+        if op in (OP["ASSERT"], OP["ASSERT_NOT"]):
+            direction, body = av
+            if direction == 1 and _has_repeat(body):
+                yield body
+            yield from _lookahead_bodies(body, depth + 1)
+        elif op is OP["SUBPATTERN"]:
+            yield from _lookahead_bodies(av[3], depth + 1)
+        elif op is OP["BRANCH"]:
+            for alternative in av[1]:
+                yield from _lookahead_bodies(alternative, depth + 1)
+        elif op in (OP["MAX_REPEAT"], OP["MIN_REPEAT"]):
+            yield from _lookahead_bodies(av[2], depth + 1)
+
+
+def _has_repeat(items, depth: int = 0) -> bool:
+    from .sre_compat import OP
+
+    if depth > 50:
+        return False
+    for op, av in items:
+        if op in (OP["MAX_REPEAT"], OP["MIN_REPEAT"]):
+            return True
+        if op is OP["SUBPATTERN"] and _has_repeat(av[3], depth + 1):
+            return True
+        if op is OP["BRANCH"] and any(_has_repeat(a, depth + 1) for a in av[1]):
+            return True
+    return False
+
+
+def _analyze_tree(tree, is_bytes: bool, kind: str, budget: Budget, max_states: int) -> Verdict:
+    """EDA, then IDA, on one parsed (sub)pattern; a witness without a failing suffix is still reported.
+
+    Raises:
+        BudgetExceeded, RecursionError, MemoryError: as the automaton code does.
+    """
+    automaton_nfa = nfa_mod.build(tree, is_bytes, max_states)
+    if kind == SEARCH:
+        ambiguity.add_search_prefix(automaton_nfa)
+    auto = ambiguity.eliminate_epsilons(automaton_nfa, budget)
+    approximations = tuple(sorted(automaton_nfa.approximations))
+    fullmatch = kind == FULLMATCH
+    if not fullmatch:
+        ambiguity.prune_accepting(auto)
+    unproven: Optional[Verdict] = None
+    # parallel edges inside a component (nested stars, (a|a)*) are EDA at linear cost;
+    # the product automaton is built only when they do not settle it
+    for finder in (ambiguity.find_eda_local, ambiguity.find_eda):
+        for tries, eda in enumerate(finder(auto, budget)):
+            attack = _attack(auto, eda, is_bytes, fullmatch, budget)
+            if attack is not None:
+                return Verdict("exponential", attack=attack, approximations=approximations,
+                               max_pumps=automaton_nfa.max_pumps, pump_states=eda.states)
+            variant = _variant_attack(auto, eda, is_bytes, fullmatch, budget)
+            if variant is not None:
+                return Verdict("exponential", attack=variant, approximations=approximations + ("pump-variant",),
+                               max_pumps=automaton_nfa.max_pumps, pump_states=eda.states)
+            if unproven is None:
+                unproven = _unproven(auto, eda, is_bytes, "exponential", None, approximations, automaton_nfa.max_pumps)
+            if tries >= 8:
+                break
+    for degree, ida in ambiguity.find_ida(auto, budget):
+        attack = _attack(auto, ida, is_bytes, fullmatch, budget)
+        if attack is not None:
+            if unproven is not None:
+                break  # exponential ambiguity without a failing suffix outranks a proven polynomial
+            return Verdict("polynomial", degree=degree, attack=attack, approximations=approximations,
+                           max_pumps=automaton_nfa.max_pumps, pump_states=ida.states)
+        if unproven is None:
+            unproven = _unproven(auto, ida, is_bytes, "polynomial", degree, approximations, automaton_nfa.max_pumps)
+    if unproven is not None:
+        return unproven
+    return Verdict("safe", approximations=approximations)
+
+
+def _variant_attack(auto, witness, is_bytes: bool, fullmatch: bool, budget) -> Optional[Attack]:
+    """A failing attack from the witness's pump without the characters that also open the match.
+
+    A pump that runs through a closing delimiter (``'\\\\'`` in ``'(''|\\\\|\\'|[^'])*'``) lets
+    the match end inside every pump, so no suffix can fail; the same loop
+    pumped without that delimiter (``\\\\``) often still branches.  Unproven
+    statically: the engine's timing decides.
+    """
+    prefix = [cp for text, pumped in witness.segments if not pumped for cp in text]
+    if not prefix:
+        return None
+    for drop in sorted(set(prefix)):
+        segments = [([cp for cp in text if cp != drop] if pumped else text, pumped) for text, pumped in witness.segments]
+        if not any(pumped and text for text, pumped in segments) or segments == witness.segments:
+            continue
+        found = _attack(auto, ambiguity.Witness(segments, witness.states), is_bytes, fullmatch, budget)
+        if found is not None:
+            return found
+        # the prefix may itself be a complete match (``''``): keep only its opening character
+        first = next(i for i, (text, pumped) in enumerate(segments) if not pumped)
+        if len(segments[first][0]) > 1:
+            shorter = list(segments)
+            shorter[first] = (segments[first][0][:1], False)
+            found = _attack(auto, ambiguity.Witness(shorter, witness.states), is_bytes, fullmatch, budget)
+            if found is not None:
+                return found
+    return None
+
+
+def _unproven(auto, witness, is_bytes: bool, kind: str, degree: Optional[int], approximations, max_pumps) -> Optional[Verdict]:
+    """Ambiguity whose failing suffix was not found: a finding the engine must confirm by timing.
+
+    A later alternative that always matches (``(?:a|aa)*b|.``) makes every
+    subject succeed, yet the engine pays for the ambiguous branch first.
+    """
+    segments = [(list(text), pumped) for text, pumped in witness.segments]
+    if not any(pumped and text for text, pumped in segments):
+        return None
+
+    def convert(cps):
+        return bytes(cps) if is_bytes else "".join(map(chr, cps))
+
+    attack = Attack([(convert(t), p) for t, p in segments], [convert([ord("!")]), convert([])], is_bytes,
+                    succeeds=True)
+    return Verdict(kind, degree=degree, attack=attack, approximations=tuple(approximations) + ("no-failing-suffix",),
+                   max_pumps=max_pumps, pump_states=witness.states)
 
 
 def _attack(auto: ambiguity.Automaton, witness: ambiguity.Witness, is_bytes: bool, fullmatch: bool,
@@ -158,6 +292,13 @@ def _attack(auto: ambiguity.Automaton, witness: ambiguity.Witness, is_bytes: boo
     reps = sorted({auto.char_of(1 << i) for i in range(len(auto.blocks))},
                   key=lambda cp: (not (0x21 <= cp < 0x7F), cp == 0x0A, cp))
     candidates += [[cp] for cp in reps if cp != ord("!")][:12]
+    # multi-character suffixes: a failure may need two characters (``.*$`` after the loop, ``\r\n``)
+    few = reps[:6] + [0x0A]
+    candidates += [[a, b] for a in few for b in few + [ord("!")]]
+    # the pump's own characters followed by a stranger: breaks a trailing loop over the same class
+    pumps = [text for text, pumped in segments if pumped and text]
+    if pumps:
+        candidates += [pumps[0][:1] + [ord("!")], pumps[0] + [0x0A, ord("!")]]
     found: List[List[int]] = []
     for suffix in candidates:
         if all(ambiguity.rejects(auto, _text(segments, k) + suffix, fullmatch, len(_text(segments, k)), budget)

@@ -174,8 +174,9 @@ class Confirmer:
                 self._all.append(worker)
         return worker
 
-    def confirm(self, pattern, flags: int, kind: str, verdict: Verdict) -> Measurement:
-        """Time ``verdict.attack`` on the real engine and judge the growth."""
+    def confirm(self, pattern, flags: int, kind: str, verdict: Verdict, engine: str = "re",
+                scans_all: bool = False) -> Measurement:
+        """Time ``verdict.attack`` on the real engine (``re`` or the ``regex`` module) and judge the growth."""
         attack = verdict.attack
         assert attack is not None
         exponential = verdict.kind == "exponential"
@@ -187,10 +188,19 @@ class Confirmer:
             "exponential": exponential, "target": self.target, "max_n": max_n,
             "start_n": 2 if exponential else 8,
         }
+        if engine == "regex":
+            from .regex_syntax import to_regex_flags
+
+            payload["engine"] = "regex"
+            payload["flags"] = to_regex_flags(flags)
+        if attack.succeeds:
+            payload["check_suffix"] = False  # no failing suffix is known: the subject is timed as it is
+            if kind == "search" and scans_all:
+                payload["kind"] = "findall"  # the call goes on after each match, paying every position
         replies, timed_out = self._worker().request(payload, self.timeout)
         return judge(replies, timed_out, attack, exponential, verdict.degree or 0)
 
-    def confirm_all(self, jobs: Sequence[Tuple[object, int, str, Verdict]]) -> List[Measurement]:
+    def confirm_all(self, jobs: Sequence[tuple]) -> List[Measurement]:
         """Confirm several verdicts in parallel; results in input order."""
         if not jobs:
             return []

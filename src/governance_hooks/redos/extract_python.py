@@ -24,17 +24,15 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple, Union
 
+from .constfold import Evaluator, Scope, Unresolved, describe, origin
+from .modinfo import FLAGS_POSITION, ModuleInfo, Modules, parse_source, resolve_re_call
+from .regex_syntax import REGEX_ONLY
 from .sites import RegexSite, SourceProblem
 
-MODULES = ("re", "regex")
-FUNCTIONS = ("compile", "match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer")
 METHODS = ("match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer", "scanner")
-#: Position of the ``flags`` argument of each module-level function.
-FLAGS_POSITION = {"compile": 1, "match": 2, "fullmatch": 2, "search": 2, "findall": 2, "finditer": 2,
-                  "split": 3, "sub": 4, "subn": 4}
 KIND_OF = {"match": "match", "fullmatch": "fullmatch"}  # everything else tries every position
 
 FLAG_NAMES = {
@@ -43,41 +41,51 @@ FLAG_NAMES = {
     "L": re.L, "LOCALE": re.L, "T": 0, "TEMPLATE": 0, "DEBUG": 0, "NOFLAG": 0,
 }
 
+#: Third-party APIs that take regex tables: callable name -> (argument index, shape, call kind).
+#: ``pairs`` is a list of ``(regex, tag)``; ``pattern`` one regex.  Source: nltk.tag.RegexpTagger
+#: (``re.match`` per token), nltk.tokenize.RegexpTokenizer / regexp_tokenize (``findall``/``split``).
+TABLE_SINKS = {
+    "RegexpTagger": (0, "pairs", "match"),
+    "RegexpTokenizer": (0, "pattern", "search"),
+    "regexp_tokenize": (1, "pattern", "search"),
+}
+
 Literal = Union[str, bytes]
 
 
-def literal_value(node: ast.AST, constants: Dict[str, ast.AST], depth: int = 0) -> Optional[Literal]:
-    """The str/bytes value of a literal expression (constants and ``+`` folded), else None."""
-    if depth > 50:
-        return None
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left = literal_value(node.left, constants, depth + 1)
-        right = literal_value(node.right, constants, depth + 1)
-        if left is not None and right is not None and type(left) is type(right):
-            return left + right
-        return None
-    if isinstance(node, ast.Name) and node.id in constants:
-        return literal_value(constants[node.id], constants, depth + 1)
-    return None
+@dataclass
+class _Call:
+    """A call that applies a pattern: ``re.search`` or a wrapper around it."""
+
+    module: str
+    function: str
+    display: str
+    pattern: Optional[ast.AST]
+    flags: Optional[ast.AST]
+    flags_scope: Optional[Scope] = None  # where a wrapper's default flags are evaluated
+    fixed_flags: int = 0
 
 
 class _Extractor(ast.NodeVisitor):
-    def __init__(self, path: str, lines: List[str]) -> None:
+    def __init__(self, path: str, lines: List[str], info: ModuleInfo, modules: Optional[Modules]) -> None:
         self.path = path
         self.lines = lines
-        self.module_aliases = set()          # names bound to re / regex
-        self.module_of: Dict[str, str] = {}  # alias -> "re" | "regex"
-        self.function_aliases: Dict[str, Tuple[str, str]] = {}  # local name -> (module, function)
-        self.constants: Dict[str, ast.AST] = {}
-        self.class_constants: Dict[str, Dict[str, ast.AST]] = {}
+        self.info = info
+        self.modules = modules
+        self.evaluator = Evaluator(modules.resolve if modules is not None else (lambda name: None))
         self.sites: Dict[Tuple[int, int, str], RegexSite] = {}
-        self.compiled: Dict[str, RegexSite] = {}   # "NAME" / "self.x" / "Cls.NAME" -> site
-        self.pending: List[Tuple[List[str], str, ast.AST, bool]] = []  # (keys, method, call, in_loop)
+        self.problems: List[SourceProblem] = []
+        self.compiled: Dict[str, RegexSite] = {}   # "NAME" / "Cls.x" / "func::NAME" -> site
+        self.pending: List[Tuple[List[str], str, ast.AST, bool, bool]] = []  # keys, method, call, in_loop, stops
+        self.escaped: set = set()                  # compiled keys passed on or returned
         self.class_stack: List[str] = []
         self.func_stack: List[str] = []
-        self.loop_depth = 0
+        self.locals_stack: List[Dict[str, Optional[ast.AST]]] = []
+        self.params_stack: List[frozenset] = []
+        self.wrapper_params: List[ast.AST] = []  # the enclosing functions (maybe wrappers)
+        self.loop_bindings: List[Dict[str, Tuple[ast.AST, ast.AST]]] = [{}]  # name -> (target, iter)
+        self.loops: List[ast.AST] = []
+        self._in_class_body = False
 
     # -- helpers -------------------------------------------------------------
     def column(self, node: ast.AST) -> int:
@@ -86,78 +94,178 @@ class _Extractor(ast.NodeVisitor):
         prefix = line.encode("utf-8", "surrogateescape")[: node.col_offset]
         return len(prefix.decode("utf-8", "replace")) + 1
 
-    def scoped_constants(self) -> Dict[str, ast.AST]:
-        merged = dict(self.constants)
-        for name in self.class_stack:
-            merged.update(self.class_constants.get(name, {}))
-        return merged
+    def scope(self) -> Scope:
+        layers: List[Dict[str, Optional[ast.AST]]] = list(reversed(self.locals_stack))
+        if self.class_stack and self._in_class_body:
+            layers.append(self.info.classes[self.class_stack[-1]].constants
+                          if self.class_stack[-1] in self.info.classes else {})
+        layers.append(self.info.constants)
+        params = frozenset().union(*self.params_stack) if self.params_stack else frozenset()
+        return Scope(layers, self.info, params, self.class_stack[-1] if self.class_stack else None)
 
-    def literal_node(self, node: ast.AST) -> Optional[ast.AST]:
-        """The node whose position locates the literal (follows constant names)."""
-        seen = 0
-        consts = self.scoped_constants()
-        while isinstance(node, ast.Name) and node.id in consts and seen < 20:
-            node = consts[node.id]
-            seen += 1
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            target = self.class_constants.get(node.value.id, {}) if node.value.id != "self" else \
-                (self.class_constants.get(self.class_stack[-1], {}) if self.class_stack else {})
-            if node.attr in target:
-                return self.literal_node(target[node.attr])
-        return node
-
-    def flags_value(self, node: Optional[ast.AST], depth: int = 0) -> int:
-        if node is None or depth > 20:
+    def flags_of(self, node: Optional[ast.AST], scope: Optional[Scope] = None) -> int:
+        if node is None:
             return 0
-        if isinstance(node, ast.Constant) and isinstance(node.value, int):
-            return node.value
+        value = self.evaluator.value(node, scope or self.scope())
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return self._flags_by_name(node)
+
+    def _flags_by_name(self, node: ast.AST, depth: int = 0) -> int:
+        """Flags spelled with names the folder does not know (``from re import I``)."""
+        if depth > 20:
+            return 0
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitOr, ast.Add)):
-            return self.flags_value(node.left, depth + 1) | self.flags_value(node.right, depth + 1)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if node.value.id in self.module_aliases or node.value.id == "RegexFlag":
-                return int(FLAG_NAMES.get(node.attr, 0))
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "RegexFlag":
-            return int(FLAG_NAMES.get(node.attr, 0))
-        if isinstance(node, ast.Name):
-            consts = self.scoped_constants()
-            if node.id in consts:
-                return self.flags_value(consts[node.id], depth + 1)
-            if node.id in FLAG_NAMES and node.id in self.function_aliases:
-                return int(FLAG_NAMES[node.id])
+            return self._flags_by_name(node.left, depth + 1) | self._flags_by_name(node.right, depth + 1)
+        if isinstance(node, ast.Name) and node.id in FLAG_NAMES and node.id in self.info.re_functions:
+            return int(FLAG_NAMES[node.id])
+        if isinstance(node, ast.Attribute) and node.attr in FLAG_NAMES:
+            return int(FLAG_NAMES[node.attr])
+        if isinstance(node, ast.Attribute) and node.attr in REGEX_ONLY:
+            return REGEX_ONLY[node.attr]
         return 0
 
     def add_site(self, pattern_node: ast.AST, flags: int, kind: Optional[str], call: str, module: str,
-                 note: str = "") -> Optional[RegexSite]:
-        where = self.literal_node(pattern_node) or pattern_node
-        value = literal_value(where, self.scoped_constants())
-        if value is None:
+                 call_node: Optional[ast.AST] = None) -> Optional[RegexSite]:
+        scope = self.scope()
+        table = self.table_elements(pattern_node)
+        if table is not None:
+            site = None
+            for element in table:
+                site = self.add_site(element, flags, kind, f"{call} (table)", module, call_node) or site
+            return site
+        value = self.evaluator.value(pattern_node, scope)
+        if isinstance(value, Unresolved):
+            self.unresolved(pattern_node, value.reason, call, call_node)
             return None
+        if not isinstance(value, (str, bytes)):
+            if isinstance(value, (list, tuple)) or not hasattr(value, "pattern"):
+                self.unresolved(pattern_node, f"the pattern is a {type(value).__name__}, not a string", call, call_node)
+            return None
+        where, _ = origin(pattern_node, scope)
+        if not hasattr(where, "lineno"):
+            where = pattern_node
         key = (where.lineno, where.col_offset, repr((value, flags)))
         site = self.sites.get(key)
         if site is None:
             site = RegexSite(self.path, where.lineno, self.column(where), value, flags, set(), [], module,
-                             getattr(where, "end_lineno", None) or where.lineno, note)
+                             getattr(where, "end_lineno", None) or where.lineno, "")
             self.sites[key] = site
+        if call_node is not None and call_node.lineno not in site.call_lines:
+            site.call_lines.append(call_node.lineno)
         if kind is not None:
             site.kinds.add(kind)
             if call not in site.calls:
                 site.calls.append(call)
         return site
 
-    def resolve_call(self, func: ast.AST) -> Optional[Tuple[str, str, str]]:
-        """(module, function, display) for ``re.search`` / aliased imports, else None."""
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            if func.value.id in self.module_aliases and func.attr in FUNCTIONS:
-                module = self.module_of[func.value.id]
-                return module, func.attr, f"{module}.{func.attr}"
-        if isinstance(func, ast.Name) and func.id in self.function_aliases:
-            module, name = self.function_aliases[func.id]
-            if name in FUNCTIONS:
-                return module, name, f"{module}.{name}"
-        return None
+    def unresolved(self, node: ast.AST, reason: str, call: str, call_node: Optional[ast.AST]) -> None:
+        function = self.wrapper_params[-1] if self.wrapper_params else None
+        wrapper = self.info.wrapper(function) if function is not None and isinstance(node, ast.Name) else None
+        if wrapper is not None and node.id == wrapper.pattern_name:
+            return  # a wrapper's own parameter: its callers are analysed instead
+        at = call_node or node
+        self.problems.append(SourceProblem(
+            self.path, getattr(at, "lineno", None), self.column(at) if hasattr(at, "col_offset") else None,
+            f"pattern of {call} is built from values that cannot be resolved statically ({reason}): "
+            f"{describe(node)} not analysed"))
+
+    def table_elements(self, node: ast.AST) -> Optional[List[ast.AST]]:
+        """The pattern nodes of a regex table a loop variable walks over, else None."""
+        if not isinstance(node, ast.Name):
+            return None
+        binding = next((b[node.id] for b in reversed(self.loop_bindings) if node.id in b), None)
+        if binding is None:
+            return None
+        target, iterable = binding
+        items_of = None
+        if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) and not iterable.args \
+                and iterable.func.attr in ("items", "values", "keys"):
+            items_of = iterable.func.attr
+            iterable = iterable.func.value
+        container, _ = origin(iterable, self.scope())
+        if isinstance(container, ast.Subscript) and isinstance(container.slice, ast.Constant):
+            # TABLE["root"]: one entry of a dict of tables (a lexer's states)
+            outer, _ = origin(container.value, self.scope())
+            if isinstance(outer, ast.Name) and outer.id in self.info.history:
+                # reassigned later (``TABLE = [compiled ...]``): the value before this use
+                before = [v for line, v in self.info.history[outer.id] if line < node.lineno]
+                outer = before[-1] if before else outer
+            if isinstance(outer, ast.Dict):
+                container = next((v for k, v in zip(outer.keys, outer.values)
+                                  if isinstance(k, ast.Constant) and k.value == container.slice.value), container)
+        if isinstance(container, ast.Dict):
+            keys = [k for k in container.keys if k is not None]
+            if items_of == "values":
+                elements = list(container.values)
+            elif items_of == "items":
+                elements = [ast.Tuple(elts=[k, v], ctx=ast.Load()) for k, v in zip(container.keys, container.values)]
+            else:
+                elements = keys
+        elif isinstance(container, (ast.List, ast.Tuple, ast.Set)) and items_of is None:
+            elements = list(container.elts)
+        else:
+            return None
+        return [e for e in (_destructure(target, node.id, element) for element in elements) if e is not None]
+
+    def resolve_call(self, func: ast.AST) -> Optional[_Call]:
+        """``re.search``-like calls and wrappers around them (module functions, imports, methods)."""
+        got = resolve_re_call(func, self.info)
+        if got is not None:
+            module, function = got
+            return _Call(module, function, f"{module}.{function}", None, None)
+        wrapper, owner, display = None, self.info, None
+        if isinstance(func, ast.Name):
+            if func.id in self.info.functions:
+                wrapper = self.info.wrapper(self.info.functions[func.id])
+            elif func.id in self.info.imports and self.modules is not None:
+                source, attr = self.info.imports[func.id]
+                other = self.modules.resolve(source) if attr else None
+                if other is not None and attr in other.functions:
+                    wrapper, owner = other.wrapper(other.functions[attr]), other
+            display = func.id
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            base = func.value.id
+            if base in ("self", "cls") and self.class_stack:
+                cls = self.info.classes.get(self.class_stack[-1])
+                if cls is not None and func.attr in cls.methods:
+                    wrapper = self.info.wrapper(cls.methods[func.attr])
+                display = f"{base}.{func.attr}"
+            elif base in self.info.imports and self.modules is not None:
+                source, attr = self.info.imports[base]
+                other = self.modules.resolve(source if attr is None else f"{source}.{attr}")
+                if other is not None and func.attr in other.functions:
+                    wrapper, owner = other.wrapper(other.functions[func.attr]), other
+                display = f"{base}.{func.attr}"
+        if wrapper is None:
+            return None
+        fixed = self.flags_of(wrapper.fixed_flags, owner.scope()) if wrapper.fixed_flags is not None else 0
+        return _Call(wrapper.module, wrapper.function, f"{display} -> {wrapper.module}.{wrapper.function}",
+                     None, wrapper.flags_default, owner.scope(), fixed), wrapper  # type: ignore[return-value]
+
+    def call_arguments(self, node: ast.Call, resolved) -> Tuple[Optional[ast.AST], int]:
+        """The pattern node and the flags of a resolved call."""
+        if isinstance(resolved, tuple):
+            info, wrapper = resolved
+            pattern = self.argument(node, wrapper.pattern_index, wrapper.pattern_name)
+            flags = info.fixed_flags
+            if wrapper.flags_index is not None:
+                given = self.argument(node, wrapper.flags_index, wrapper.flags_name)
+                if given is not None:
+                    flags |= self.flags_of(given)
+                elif info.flags is not None:
+                    flags |= self.flags_of(info.flags, info.flags_scope)
+            return pattern, flags
+        pattern = self.argument(node, 0, "pattern")
+        flags = self.flags_of(self.argument(node, FLAGS_POSITION[resolved.function], "flags"))
+        return pattern, flags
 
     @staticmethod
-    def argument(call: ast.Call, position: int, keyword: str) -> Optional[ast.AST]:
+    def call_info(resolved) -> _Call:
+        return resolved[0] if isinstance(resolved, tuple) else resolved
+
+    @staticmethod
+    def argument(call: ast.Call, position: int, keyword: Optional[str]) -> Optional[ast.AST]:
         if len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
             return call.args[position]
         for kw in call.keywords:
@@ -178,27 +286,20 @@ class _Extractor(ast.NodeVisitor):
             return f"{node.value.id}.{node.attr}"
         return None
 
-    _in_class_body = False
+    def receiver_keys(self, receiver: ast.AST) -> List[str]:
+        key = self.target_key(receiver)
+        if key is None:
+            return []
+        keys = [key]
+        if isinstance(receiver, ast.Name) and key != receiver.id:
+            keys.append(receiver.id)  # a module-level name seen from a function
+            if receiver.id in self.info.classes:
+                pass
+        return keys
 
     # -- visitors ---------------------------------------------------------------
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.name in MODULES:
-                name = alias.asname or alias.name
-                self.module_aliases.add(name)
-                self.module_of[name] = alias.name
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.module in MODULES and node.level == 0:
-            for alias in node.names:
-                self.function_aliases[alias.asname or alias.name] = (node.module, alias.name)
-
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        consts: Dict[str, ast.AST] = {}
-        for stmt in node.body:
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-                consts[stmt.targets[0].id] = stmt.value
-        self.class_constants[node.name] = consts
+        consts = self.info.classes.get(node.name).constants if node.name in self.info.classes else {}
         self.class_stack.append(node.name)
         outer = self._in_class_body
         self._in_class_body = True
@@ -218,27 +319,42 @@ class _Extractor(ast.NodeVisitor):
         self._in_class_body = False
         parent = self.func_stack[-1] + "." if self.func_stack else (self.class_stack[-1] + "." if self.class_stack else "")
         self.func_stack.append(f"{parent}{node.name}@{node.lineno}")
+        self.locals_stack.append(_LazyLocals(node))
+        params = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        params += [a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None]
+        self.params_stack.append(frozenset(params))
+        self.wrapper_params.append(node)
+        self.loop_bindings.append({})
         self.generic_visit(node)
+        self.loop_bindings.pop()
+        self.wrapper_params.pop()
+        self.params_stack.pop()
+        self.locals_stack.pop()
         self.func_stack.pop()
         self._in_class_body = outer
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self.params_stack.append(frozenset(a.arg for a in node.args.args))
+        self.generic_visit(node)
+        self.params_stack.pop()
+
     def visit_Assign(self, node: ast.Assign) -> None:
-        if not self.class_stack and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            self.constants.setdefault(node.targets[0].id, node.value)
         value = node.value
         if isinstance(value, ast.Call):
             resolved = self.resolve_call(value.func)
-            if resolved and resolved[1] == "compile":
-                for target in node.targets:
-                    key = self.target_key(target)
-                    pattern = self.argument(value, 0, "pattern")
-                    if key and pattern is not None:
-                        flags = self.flags_value(self.argument(value, 1, "flags"))
-                        site = self.add_site(pattern, flags, None, f"{resolved[0]}.compile", resolved[0])
-                        if site is not None:
+            if resolved is not None and self.call_info(resolved).function == "compile":
+                info = self.call_info(resolved)
+                pattern, flags = self.call_arguments(value, resolved)
+                if pattern is not None:
+                    site = self.add_site(pattern, flags, None, info.display, info.module, value)
+                    for target in node.targets:
+                        key = self.target_key(target)
+                        if key and site is not None:
                             self.compiled.setdefault(key, site)
+                        elif site is not None and isinstance(target, ast.Subscript):
+                            site.use_unknown = True  # stored in a container: used elsewhere
                 self.visit_call_arguments(value)
                 return
         self.generic_visit(node)
@@ -249,12 +365,49 @@ class _Extractor(ast.NodeVisitor):
                                          col_offset=node.col_offset))
 
     def visit_For(self, node) -> None:
-        self.loop_depth += 1
-        self.generic_visit(node)
-        self.loop_depth -= 1
+        self.bind_loop(node.target, node.iter)
+        self.visit(node.iter)
+        self.loops.append(node)
+        for stmt in node.body + node.orelse:
+            self.visit(stmt)
+        self.loops.pop()
 
-    visit_While = visit_For
     visit_AsyncFor = visit_For
+
+    def visit_While(self, node: ast.While) -> None:
+        self.loops.append(node)
+        self.generic_visit(node)
+        self.loops.pop()
+
+    def bind_loop(self, target: ast.AST, iterable: ast.AST) -> None:
+        for name in ast.walk(target):
+            if isinstance(name, ast.Name):
+                self.loop_bindings[-1][name.id] = (target, iterable)
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        self.bind_loop(node.target, node.iter)
+        self.generic_visit(node)
+
+    def _visit_comp(self, node) -> None:
+        # generators first: their targets bind the names the element uses
+        for gen in node.generators:
+            self.visit(gen)
+        for field_name in ("elt", "key", "value"):
+            child = getattr(node, field_name, None)
+            if child is not None:
+                self.visit(child)
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _visit_comp
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.note_escape(node.value)
+        self.generic_visit(node)
+
+    def note_escape(self, node: Optional[ast.AST]) -> None:
+        if node is None:
+            return
+        for key in self.receiver_keys(node):
+            self.escaped.add(key)
 
     def visit_call_arguments(self, node: ast.Call) -> None:
         for arg in node.args:
@@ -265,94 +418,271 @@ class _Extractor(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         resolved = self.resolve_call(node.func)
         if resolved is not None:
-            module, function, display = resolved
-            pattern = self.argument(node, 0, "pattern")
+            info = self.call_info(resolved)
+            pattern, flags = self.call_arguments(node, resolved)
             if pattern is not None:
-                flags = self.flags_value(self.argument(node, FLAGS_POSITION[function], "flags"))
-                kind = None if function == "compile" else KIND_OF.get(function, "search")
-                site = self.add_site(pattern, flags, kind, display, module)
-                if function == "compile" and site is not None:
+                kind = None if info.function == "compile" else KIND_OF.get(info.function, "search")
+                site = self.add_site(pattern, flags, kind, info.display, info.module, node)
+                if info.function == "compile" and site is not None:
                     self.anonymous_compiled.append(site)
         elif isinstance(node.func, ast.Attribute) and node.func.attr in METHODS:
             receiver = node.func.value
-            in_loop = self.loop_depth > 0
+            in_loop = bool(self.loops)
             if isinstance(receiver, ast.Call):
                 inner = self.resolve_call(receiver.func)
-                if inner and inner[1] == "compile":
-                    pattern = self.argument(receiver, 0, "pattern")
+                if inner is not None and self.call_info(inner).function == "compile":
+                    info = self.call_info(inner)
+                    pattern, flags = self.call_arguments(receiver, inner)
                     if pattern is not None:
-                        flags = self.flags_value(self.argument(receiver, 1, "flags"))
-                        kind = self.method_kind(node.func.attr, node, in_loop)
-                        self.add_site(pattern, flags, kind, f"{inner[0]}.compile(...).{node.func.attr}", inner[0])
+                        kind = self.method_kind(node.func.attr, node, in_loop,
+                                                self.stops_on_failure(node) if node.func.attr == "match" else False)
+                        self.add_site(pattern, flags, kind, f"{info.display}(...).{node.func.attr}", info.module, node)
                     self.visit_call_arguments(receiver)
                     self.visit_call_arguments(node)
                     return
-            key = self.target_key(receiver) if not isinstance(receiver, ast.Call) else None
-            if key is not None:
-                keys = [key]
-                if isinstance(receiver, ast.Name) and key != receiver.id:
-                    keys.append(receiver.id)  # a module-level name seen from a function
-                self.pending.append((keys, node.func.attr, node, in_loop))
+            keys = self.receiver_keys(receiver) if not isinstance(receiver, ast.Call) else []
+            if keys:
+                stops = self.stops_on_failure(node) if node.func.attr == "match" and in_loop and \
+                    (len(node.args) >= 2 or any(kw.arg == "pos" for kw in node.keywords)) else False
+                self.pending.append((keys, node.func.attr, node, in_loop, stops))
+        else:
+            self.table_sink(node)
+        # a compiled pattern handed to other code: its use there is not seen
+        for arg in list(node.args) + [k.value for k in node.keywords]:
+            if isinstance(arg, (ast.Name, ast.Attribute)):
+                self.note_escape(arg)
         self.generic_visit(node)
 
+    def table_sink(self, node: ast.Call) -> None:
+        name = node.func.id if isinstance(node.func, ast.Name) else \
+            node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if name not in TABLE_SINKS:
+            return
+        position, shape, kind = TABLE_SINKS[name]
+        arg = self.argument(node, position, "regexps" if shape == "pairs" else "pattern")
+        if arg is None:
+            return
+        if shape == "pattern":
+            self.add_site(arg, 0, kind, name, "re", node)
+            return
+        container, _ = origin(arg, self.scope())
+        if isinstance(container, (ast.List, ast.Tuple)):
+            for element in container.elts:
+                if isinstance(element, (ast.Tuple, ast.List)) and element.elts:
+                    self.add_site(element.elts[0], 0, kind, f"{name} (table)", "re", node)
+        else:
+            self.add_site(arg, 0, kind, name, "re", node)
+
+    def stops_on_failure(self, call: ast.Call) -> bool:
+        """True when the enclosing loop ends (break/return/raise) as soon as this match fails."""
+        if not self.loops:
+            return False
+        loop = self.loops[-1]
+        if isinstance(loop, ast.While) and _tests_call(loop.test, call):
+            return True  # ``while (m := pat.match(s, pos)):``
+        name = None
+        for stmt in ast.walk(loop):
+            if isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], ast.Name):
+                name = stmt.targets[0].id
+            if isinstance(stmt, ast.NamedExpr) and stmt.value is call:
+                name = stmt.target.id
+        for stmt in ast.walk(loop):
+            if not isinstance(stmt, ast.If):
+                continue
+            negative, positive = _failure_branch(stmt.test, call, name)
+            if negative and _exits(stmt.body):
+                return True
+            if positive and stmt.orelse and _exits(stmt.orelse):
+                return True
+        return False
+
     @staticmethod
-    def method_kind(method: str, call: ast.Call, in_loop: bool) -> str:
+    def method_kind(method: str, call: ast.Call, in_loop: bool, stops: bool = False) -> str:
         if method in ("match", "fullmatch"):
             has_pos = len(call.args) >= 2 or any(kw.arg == "pos" for kw in call.keywords)
-            if method == "match" and has_pos and in_loop:
+            if method == "match" and has_pos and in_loop and not stops:
                 return "search"  # a tokenizer loop re-applies it at advancing positions
             return method
         return "search"
 
-    def lexer_tokens(self, node: ast.ClassDef, consts: Dict[str, ast.AST]) -> None:
+    def lexer_tokens(self, node: ast.ClassDef, consts: Dict[str, Optional[ast.AST]]) -> None:
         """Pygments ``tokens = {state: [(regex, token, ...), ...]}`` class attributes."""
         tokens = consts.get("tokens")
         if not isinstance(tokens, ast.Dict):
             return
-        flags = self.flags_value(consts["flags"]) if "flags" in consts else re.M
+        flags = self.flags_of(consts["flags"]) if consts.get("flags") is not None else re.M
         for rules in tokens.values:
             if not isinstance(rules, (ast.List, ast.Tuple)):
                 continue
             for rule in rules.elts:
                 if isinstance(rule, ast.Tuple) and rule.elts:
-                    self.add_site(rule.elts[0], flags, "match", f"lexer {node.name}.tokens", "re")
+                    pattern = rule.elts[0]
+                    if isinstance(pattern, ast.Call):
+                        # words((...), suffix=...) and the like build patterns at run time
+                        self.add_site_quiet(pattern, flags, node.name)
+                        continue
+                    self.add_site(pattern, flags, "match", f"lexer {node.name}.tokens", "re")
+
+    def add_site_quiet(self, pattern: ast.AST, flags: int, lexer: str) -> None:
+        value = self.evaluator.value(pattern, self.scope())
+        if isinstance(value, (str, bytes)):
+            self.add_site(pattern, flags, "match", f"lexer {lexer}.tokens", "re")
 
     anonymous_compiled: List[RegexSite]
 
-    def finish(self) -> List[RegexSite]:
-        for keys, method, call, in_loop in self.pending:
+    def finish(self) -> Tuple[List[RegexSite], List[SourceProblem]]:
+        used = set()
+        for keys, method, call, in_loop, stops in self.pending:
             key = next((k for k in keys if k in self.compiled), None)
             if key is None:
                 continue
+            used.add(key)
             site = self.compiled[key]
-            kind = self.method_kind(method, call, in_loop)
+            kind = self.method_kind(method, call, in_loop, stops)
             site.kinds.add(kind)
             display = f"{key.split('::')[-1]}.{method} (line {call.lineno})"
             if display not in site.calls:
                 site.calls.append(display)
+            if call.lineno not in site.call_lines:
+                site.call_lines.append(call.lineno)
+        for key, site in self.compiled.items():
+            if key in self.escaped or (key not in used and "::" not in key):
+                site.use_unknown = True  # module/class level or handed on: used where we cannot see
         for site in list(self.sites.values()):
             if not site.kinds:
                 site.kinds.add("search")
                 site.calls.append(f"{site.module}.compile")
-                site.note = "the compiled pattern's use was not seen; assuming search"
-        return sorted(self.sites.values(), key=lambda s: (s.line, s.column))
+                site.use_unknown = True
+            if site.use_unknown:
+                site.note = ("no use of the compiled pattern is visible in this module; analysed as search, "
+                             "one severity lower" if site.calls == [f"{site.module}.compile"] or not
+                             any("(line" in c for c in site.calls) else
+                             "the compiled pattern is also used outside this module; analysed for the worst call seen")
+        return sorted(self.sites.values(), key=lambda s: (s.line, s.column)), self.problems
 
 
-def extract(path: str, data: bytes) -> Tuple[List[RegexSite], List[SourceProblem]]:
+def _destructure(target: ast.AST, name: str, element: ast.AST) -> Optional[ast.AST]:
+    if isinstance(target, ast.Name):
+        return element if target.id == name else None
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(element, (ast.Tuple, ast.List)) \
+            and len(target.elts) == len(element.elts):
+        for t, e in zip(target.elts, element.elts):
+            found = _destructure(t, name, e)
+            if found is not None:
+                return found
+    return None
+
+
+class _LazyLocals:
+    """A function's locals, computed on the first lookup (most functions never need them)."""
+
+    def __init__(self, node) -> None:
+        self.node = node
+        self.table: Optional[Dict[str, Optional[ast.AST]]] = None
+
+    def _get(self) -> Dict[str, Optional[ast.AST]]:
+        if self.table is None:
+            self.table = _function_locals(self.node)
+        return self.table
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._get()
+
+    def __getitem__(self, name: str) -> Optional[ast.AST]:
+        return self._get()[name]
+
+
+def _function_locals(node) -> Dict[str, Optional[ast.AST]]:
+    """Names assigned in a function's own body (not nested functions): one value each, or None."""
+    table: Dict[str, Optional[ast.AST]] = {}
+    loop_targets = set()
+    stack = list(node.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    _assign_local(table, target.id, stmt.value)
+                elif isinstance(target, (ast.Tuple, ast.List)):
+                    for t in ast.walk(target):
+                        if isinstance(t, ast.Name):
+                            table[t.id] = None
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            _assign_local(table, stmt.target.id, stmt.value)
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            table[stmt.target.id] = None
+        elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.comprehension, ast.withitem, ast.NamedExpr)):
+            target = getattr(stmt, "target", None) or getattr(stmt, "optional_vars", None)
+            for t in ast.walk(target) if target is not None else ():
+                if isinstance(t, ast.Name):
+                    loop_targets.add(t.id)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                table[(alias.asname or alias.name).split(".")[0]] = None
+        stack.extend(ast.iter_child_nodes(stmt))
+    for name in loop_targets:
+        table[name] = None
+    return table
+
+
+def _assign_local(table: Dict[str, Optional[ast.AST]], name: str, value: ast.AST) -> None:
+    if name in table and (table[name] is None or ast.dump(table[name]) != ast.dump(value)):
+        table[name] = None
+    else:
+        table[name] = value
+
+
+def _tests_call(test: ast.AST, call: ast.Call) -> bool:
+    if test is call:
+        return True
+    if isinstance(test, ast.NamedExpr) and test.value is call:
+        return True
+    return False
+
+
+def _failure_branch(test: ast.AST, call: ast.Call, name: Optional[str]) -> Tuple[bool, bool]:
+    """(``test`` is true when the match failed, ``test`` is true when it succeeded)."""
+    def is_result(node: ast.AST) -> bool:
+        return node is call or (isinstance(node, ast.NamedExpr) and node.value is call) or \
+            (name is not None and isinstance(node, ast.Name) and node.id == name)
+
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and is_result(test.operand):
+        return True, False
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and is_result(test.left) \
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+        if isinstance(test.ops[0], ast.Is):
+            return True, False
+        if isinstance(test.ops[0], ast.IsNot):
+            return False, True
+    if is_result(test):
+        return False, True
+    return False, False
+
+
+def _exits(body: List[ast.stmt]) -> bool:
+    return any(isinstance(s, (ast.Break, ast.Return, ast.Raise)) for s in body)
+
+
+def extract(path: str, data: bytes, modules: Optional[Modules] = None) -> Tuple[List[RegexSite], List[SourceProblem]]:
     """Regex sites of one Python file.
 
     Args:
         path: repository-relative POSIX path (copied into the sites).
         data: the file's bytes (encoding per PEP 263, BOM allowed).
+        modules: the scanned tree's modules, so that constants and ``re`` wrappers
+            imported from sibling modules are followed (None: this file only).
 
     Returns:
         ``(sites, problems)``: a file that does not decode or parse yields one
-        problem and no sites; never raises for any input.
+        problem and no sites; patterns built from values that cannot be folded
+        are problems too; never raises for any input.
     """
+    ready = modules.take_parsed(path) if modules is not None else None
     try:
-        with warnings.catch_warnings():  # invalid escapes in the scanned file are its business
-            warnings.simplefilter("ignore")
-            tree = ast.parse(data, filename=path)
+        tree = ready[0] if ready is not None else parse_source(data, path)
     except SyntaxError as exc:
         reason = exc.msg or "syntax error"
         if "codec" in reason or "unicode" in reason.lower() or "encoding" in reason.lower():
@@ -361,13 +691,18 @@ def extract(path: str, data: bytes) -> Tuple[List[RegexSite], List[SourceProblem
     except (ValueError, MemoryError, RecursionError) as exc:
         return [], [SourceProblem(path, None, None, f"cannot parse Python source: {type(exc).__name__}: {exc}")]
     text = _decode(data)
-    extractor = _Extractor(path, text.splitlines())
-    extractor.anonymous_compiled = []
     try:
+        if ready is not None:
+            info = ready[1]
+            modules.add_base(path)
+        else:
+            info = modules.info_for(path, tree) if modules is not None else ModuleInfo(tree)
+        extractor = _Extractor(path, text.splitlines(), info, modules)
+        extractor.anonymous_compiled = []
         extractor.visit(tree)
+        return extractor.finish()
     except RecursionError:
         return [], [SourceProblem(path, None, None, "source nesting is too deep to scan")]
-    return extractor.finish(), []
 
 
 def _decode(data: bytes) -> str:

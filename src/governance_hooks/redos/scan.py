@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -15,6 +16,7 @@ from . import extract_data, extract_python
 from .ambiguity import Budget
 from .analyze import Verdict, analyze
 from .confirm import Confirmer, Measurement, report_n
+from .modinfo import Modules
 from .rules import EXPONENTIAL, INCOMPLETE, INVALID, POLYNOMIAL, UNREADABLE
 from .sites import RegexSite, SourceProblem
 
@@ -82,10 +84,27 @@ def classify(path: str, options: Options, explicit: bool) -> Optional[str]:
     return None
 
 
-def extract_file(path: str, data: bytes, kind: str, options: Options) -> Tuple[List[RegexSite], List[SourceProblem]]:
+def read_source(root: Path, rel: str) -> Optional[bytes]:
+    """The bytes of a repository file read for import resolution, or None (missing, not regular, outside)."""
+    try:
+        return read_repo_bytes(root / rel, root)
+    except OSError:  # UnsafeFile too: a link out, a FIFO or a missing module is simply not resolved
+        return None
+
+
+def source_exists(root: Path, rel: str) -> bool:
+    full = root / rel
+    try:
+        return full.is_file() and not full.is_symlink()
+    except OSError:
+        return False
+
+
+def extract_file(path: str, data: bytes, kind: str, options: Options,
+                 modules: Optional[Modules] = None) -> Tuple[List[RegexSite], List[SourceProblem]]:
     """Dispatch one file to its extractor."""
     if kind == "python":
-        sites, problems = extract_python.extract(path, data)
+        sites, problems = extract_python.extract(path, data, modules)
         if not options.lexer_tokens:
             sites = [s for s in sites if not all(c.startswith("lexer ") for c in s.calls)]
         return sites, problems
@@ -112,14 +131,14 @@ class Scanner:
         self.spent: Dict[tuple, float] = {}
         self.internal_errors = 0
 
-    def verdict(self, pattern, flags: int, kind: str) -> Verdict:
-        key = (type(pattern), pattern, flags, kind)
+    def verdict(self, pattern, flags: int, kind: str, engine: str = "re") -> Verdict:
+        key = (type(pattern), pattern, flags, kind, engine)
         got = self.cache.get(key)
         if got is None:
             started = time.monotonic()
             budget = Budget(deadline=started + self.options.analysis_timeout)
             try:
-                got = analyze(pattern, flags, kind, budget, self.options.max_states)
+                got = analyze(pattern, flags, kind, budget, self.options.max_states, engine)
             except Exception as exc:  # noqa: BLE001 - one odd regex must not stop the scan
                 self.internal_errors += 1
                 got = Verdict("incomplete", reason=f"analysis failed: {type(exc).__name__}: {exc}"[:200])
@@ -131,7 +150,7 @@ class Scanner:
         """The call kind with the worst verdict for this site (search first on ties)."""
         best: Optional[Tuple[str, Verdict]] = None
         for kind in sorted(site.kinds, key=lambda k: (k != "search", k)):
-            v = self.verdict(site.pattern, site.flags, kind)
+            v = self.verdict(site.pattern, site.flags, kind, engine_of(site))
             if v.kind in ("invalid", "incomplete"):
                 return kind, v
             if best is None or _rank(v) > _rank(best[1]):
@@ -196,27 +215,18 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
     result = ScanResult()
     sites: List[RegexSite] = []
     lines_of: Dict[str, List[str]] = {}
-    for rel in paths:
-        kind = classify(rel, options, explicit)
-        if kind is None:
-            continue
-        full = root / rel
-        try:
-            data = read_repo_bytes(full, root)
-        except MissingFile as exc:  # listed but gone from the working tree: nothing to judge
-            result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"file {exc.reason}; not read")))
-            continue
-        except UnsafeFile as exc:  # refused or unreadable: not judged, so it blocks (fail closed)
-            result.findings.append(Finding(UNREADABLE, Severity.ERROR, f"file {exc.reason}; not read, so not judged",
-                                           Location(rel), identity=f"{UNREADABLE}:{exc.reason}"))
-            continue
-        result.inputs.append(rel)
-        found, problems = extract_file(rel, data, kind, options)
-        result.findings.extend(_problem_finding(p) for p in problems)
-        if found:
-            lines_of[rel] = extract_python.source_lines(data) if kind == "python" else \
-                data.decode("utf-8", "replace").splitlines()
-        sites.extend(found)
+    modules = Modules(root, lambda rel: read_source(root, rel), lambda rel: source_exists(root, rel))
+    modules.wanted = {rel for rel in paths if classify(rel, options, explicit) == "python"}
+    # syntax trees hold no reference cycles: the cyclic collector would only walk the live trees
+    # again and again while files are parsed (quadratic in the tree's size)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _extract_all(root, paths, options, explicit, modules, result, sites, lines_of)
+    finally:
+        if collecting:
+            gc.enable()
+    unresolved = sum(1 for f in result.findings if f.rule_id == INCOMPLETE and f.message.startswith("pattern of "))
     scanner = Scanner(options)
     judged: List[Tuple[RegexSite, str, Verdict]] = []
     for index, site in enumerate(sites):
@@ -228,7 +238,8 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
     to_confirm: Dict[tuple, Tuple[object, int, str, Verdict]] = {}
     for site, kind, verdict in judged:
         if verdict.vulnerable and (verdict.kind == "exponential" or (verdict.degree or 0) >= options.min_degree):
-            to_confirm.setdefault((type(site.pattern), site.pattern, site.flags, kind), (site.pattern, site.flags, kind, verdict))
+            to_confirm.setdefault((type(site.pattern), site.pattern, site.flags, kind),
+                                  (site.pattern, site.flags, kind, verdict, engine_of(site), scans_all(site)))
     measurements: Dict[tuple, Measurement] = {}
     if options.confirm and to_confirm:
         with Confirmer(options.confirm_timeout, options.confirm_target, options.workers) as confirmer:
@@ -251,14 +262,52 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
             if _suppressed(finding.rule_id, site, lines_of.get(site.path, [])):
                 continue
             result.findings.append(finding)
-    result.stats = {"files": len(result.inputs), "patterns": len(sites), **counts,
+    result.stats = {"files": len(result.inputs), "patterns": len(sites), **counts, "unresolved": unresolved,
                     "internal_errors": scanner.internal_errors, "seconds": round(time.monotonic() - started, 2)}
     return result
+
+
+def _extract_all(root: Path, paths: Sequence[str], options: Options, explicit: bool, modules: Modules,
+                 result: ScanResult, sites: List[RegexSite], lines_of: Dict[str, List[str]]) -> None:
+    """Read and extract every scanned file: sites, problems as findings, and the lines for suppression."""
+    for rel in paths:
+        kind = classify(rel, options, explicit)
+        if kind is None:
+            continue
+        full = root / rel
+        try:
+            data = read_repo_bytes(full, root)
+        except MissingFile as exc:  # listed but gone from the working tree: nothing to judge
+            result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"file {exc.reason}; not read")))
+            continue
+        except UnsafeFile as exc:  # refused or unreadable: not judged, so it blocks (fail closed)
+            result.findings.append(Finding(UNREADABLE, Severity.ERROR, f"file {exc.reason}; not read, so not judged",
+                                           Location(rel), identity=f"{UNREADABLE}:{exc.reason}"))
+            continue
+        result.inputs.append(rel)
+        found, problems = extract_file(rel, data, kind, options, modules)
+        result.findings.extend(_problem_finding(p) for p in problems)
+        if found:
+            lines_of[rel] = extract_python.source_lines(data) if kind == "python" else \
+                data.decode("utf-8", "replace").splitlines()
+        sites.extend(found)
 
 
 def _suppressed(rule_id: str, site: RegexSite, lines: List[str]) -> bool:
     last = max(site.line, site.end_line or site.line)
     return any(suppression.is_suppressed(rule_id, lines[i - 1]) for i in range(site.line, last + 1) if 0 < i <= len(lines))
+
+
+def scans_all(site: RegexSite) -> bool:
+    """The pattern is applied at every position of the text (findall/finditer/sub/split, a lexer table),
+    or its use is not seen (then the worst such call is assumed)."""
+    return site.use_unknown or any(word in call for call in site.calls
+                                   for word in ("findall", "finditer", "sub", "split", "scanner", "lexer ", "(table)"))
+
+
+def engine_of(site: RegexSite) -> str:
+    """The engine that runs the site's pattern: the third-party ``regex`` module or ``re``."""
+    return "regex" if site.module == "regex" else "re"
 
 
 def _problem_finding(problem: SourceProblem) -> Finding:
@@ -345,6 +394,10 @@ def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Opti
         why = "no failing suffix made the engine reject" if measurement.suffix is None else \
             (f"{last[1]:.3f} s CPU at n={last[0]}" if last else "no timing")
         status = f"unconfirmed: the engine did not slow down ({why})"
+    if "no-failing-suffix" in verdict.approximations:
+        status += "; no failing suffix found, the subject was timed as it is"
+    if site.use_unknown and site.calls == [f"{site.module}.compile"]:
+        severity = _lower(severity)
     message = f"{head}: {pattern_text}; attack {expression} ({status})"
     if site.note:
         message += f"; {site.note}"
@@ -356,8 +409,11 @@ def site_finding(site: RegexSite, kind: str, verdict: Verdict, measurement: Opti
         "seconds": round(measurement.largest[1], 4) if measurement and measurement.largest else None,
         "n": measurement.largest[0] if measurement and measurement.largest else None,
         "approximations": list(verdict.approximations),
+        "call_lines": sorted(site.call_lines),
     }
-    if suggester is None:
+    if engine_of(site) == "regex":
+        suggestion = None  # rewrites are checked on re's parser and engine only
+    elif suggester is None:
         from .suggest import suggest
 
         suggestion = suggest(site.pattern, site.flags, kind, verdict, time.monotonic() + options.analysis_timeout)

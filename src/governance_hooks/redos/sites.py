@@ -20,6 +20,8 @@ class RegexSite:
         calls: human descriptions of the calls that make it reachable, e.g. ``re.search``.
         module: ``re`` or ``regex`` (the third-party module), or ``json-schema``/``data``.
         note: extra context for the message (e.g. "use not seen; assuming search").
+        call_lines: lines of the calls that use the pattern.
+        use_unknown: how the pattern is applied is not visible (severity lowered one step).
     """
 
     path: str
@@ -32,6 +34,10 @@ class RegexSite:
     module: str = "re"
     end_line: Optional[int] = None
     note: str = ""
+    #: lines of the calls that apply or compile the pattern (the literal may be defined elsewhere)
+    call_lines: list = field(default_factory=list)
+    #: no use of the compiled pattern is visible (or it is handed to code not seen): severity one lower
+    use_unknown: bool = False
 
 
 @dataclass

@@ -90,12 +90,17 @@ def handle(request, out):
         same_matches(request, out)
         return
     try:
-        compiled = re.compile(_decode(request["pattern"]), request["flags"] & ~re.DEBUG)  # DEBUG prints
+        if request.get("engine") == "regex":  # the third-party module, with its own flag values
+            import regex
+
+            compiled = regex.compile(_decode(request["pattern"]), request["flags"])
+        else:
+            compiled = re.compile(_decode(request["pattern"]), request["flags"] & ~re.DEBUG)  # DEBUG prints
     except Exception as exc:  # noqa: BLE001 - report any compile failure as data
         out({"error": f"{type(exc).__name__}: {exc}"})
         return
     kind = request["kind"]
-    method = getattr(compiled, kind)
+    method = getattr(compiled, kind)  # match, fullmatch, search or findall (every position)
     segments = [(_decode(text), pumped) for text, pumped in request["segments"]]
     chosen = None
     if not request.get("check_suffix", True):  # time the subject as given (corpus label checks)

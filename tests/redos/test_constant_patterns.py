@@ -1,0 +1,214 @@
+"""Patterns built from constants at import time are folded and analysed (section 1 of issue 14).
+
+Each source below is a minimal re-creation written for this test: the way a
+real package builds the pattern (formatting, imports, wrappers, tables), not
+its code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from governance_hooks.redos.extract_python import extract
+from governance_hooks.redos.modinfo import Modules
+from governance_hooks.redos.scan import read_source, source_exists
+
+
+def _sites(src: str):
+    sites, problems = extract("m.py", src.encode())
+    return [(s.line, s.pattern, s.flags, tuple(sorted(s.kinds))) for s in sites], \
+        [(p.line, p.reason) for p in problems]
+
+
+def _tree(tmp_path: Path, files: dict, target: str):
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    modules = Modules(tmp_path, lambda rel: read_source(tmp_path, rel), lambda rel: source_exists(tmp_path, rel))
+    for rel in files:  # the scan registers every file's package root before extracting
+        modules.add_base(rel)
+    sites, problems = extract(target, (tmp_path / target).read_bytes(), modules)
+    return [(s.line, s.pattern, s.flags, tuple(sorted(s.kinds)), tuple(s.calls)) for s in sites], \
+        [(p.line, p.reason) for p in problems]
+
+
+def test_percent_format_and_fstring_of_constants():
+    sites, problems = _sites('''import re
+WORD = r"[a-z]+"
+SEP = "\\\\s"
+A = re.compile("^(%s%s?)*$" % (WORD, SEP))
+B = re.compile(r"^({w}{s}?)*$".format(w=WORD, s=SEP), re.I)
+C = re.compile(rf"^({WORD}{SEP}?)*$")
+D = re.compile("^(%(w)s,?)+$" % {"w": WORD})
+
+def f(s):
+    return A.match(s), B.match(s), C.fullmatch(s), D.search(s)
+''')
+    assert problems == []
+    assert sites == [
+        (4, r"^([a-z]+\s?)*$", 0, ("match",)),
+        (5, r"^([a-z]+\s?)*$", re.I, ("match",)),
+        (6, r"^([a-z]+\s?)*$", 0, ("fullmatch",)),
+        (7, r"^([a-z]+,?)+$", 0, ("search",)),
+    ]
+
+
+def test_plus_join_escape_and_class_constants():
+    sites, problems = _sites('''import re
+class Grammar:
+    DIGITS = r"\\d+"
+    NUMBER = "(?:" + DIGITS + ")"
+    LIST = r"^(%s,?)+$" % NUMBER
+    OPS = "|".join([re.escape("+"), re.escape("*"), "-"])
+    PAT = re.compile(LIST)
+
+    def check(self, s):
+        return self.PAT.match(s) or re.search(self.OPS, s)
+''')
+    assert problems == []
+    assert sites == [
+        (5, r"^((?:\d+),?)+$", 0, ("match",)),
+        (6, r"\+|\*|-", 0, ("search",)),
+    ]
+
+
+def test_module_constant_used_in_a_function_defined_above_it():
+    sites, problems = _sites('''import re
+
+def strip_trailing(s):
+    return re.sub(TRAILING, "", s)
+
+TRAILING = r"\\s+$"
+''')
+    assert problems == []
+    assert sites == [(6, r"\s+$", 0, ("search",))]
+
+
+def test_helper_function_that_converts_a_literal():
+    sites, problems = _sites('''import re
+
+def tobytes(s):
+    """latin-1 bytes of a str literal."""
+    return s.encode("latin-1")
+
+HEADER = re.compile(tobytes(r"^([\\w-]+:\\s*)+$"))
+
+def parse(b):
+    return HEADER.match(b)
+''')
+    assert problems == []
+    assert sites == [(7, rb"^([\w-]+:\s*)+$", 0, ("match",))]
+
+
+def test_wrapper_around_re_compile_in_another_module(tmp_path):
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/utils/__init__.py": "",
+        "pkg/utils/regex_helper.py": '''import re
+
+def _lazy_re_compile(regex, flags=0):
+    """Compile on first use."""
+    def _compile():
+        return re.compile(regex, flags)
+    return _compile
+''',
+        "pkg/validators.py": '''from pkg.utils.regex_helper import _lazy_re_compile
+from .constants import HOST
+
+class HostValidator:
+    regex = _lazy_re_compile(r"^(" + HOST + r"\\.?)+$", 2)
+
+    def __call__(self, value):
+        return self.regex.search(value)
+''',
+        "pkg/constants.py": 'HOST = r"[a-z0-9-]+"\n',
+    }
+    sites, problems = _tree(tmp_path, files, "pkg/validators.py")
+    assert problems == []
+    assert sites == [(5, r"^([a-z0-9-]+\.?)+$", re.I, ("search",),
+                      ("HostValidator.regex.search (line 8)",))]
+
+
+def test_lexer_method_wrapper_self_match():
+    sites, problems = _sites('''import re
+
+class Scanner:
+    def match(self, pattern, text):
+        return re.match(pattern, text, re.M)
+
+    def number(self, text):
+        return self.match(r"(\\d+\\.?)+x", text)
+''')
+    assert problems == []
+    assert sites == [(8, r"(\d+\.?)+x", re.M, ("match",))]
+
+
+def test_regex_tables_walked_by_loops_and_handed_to_a_tagger():
+    sites, problems = _sites('''import re
+from nltk.tag import RegexpTagger
+
+RULES = [
+    ("word", r"(\\w+\\s?)+$"),
+    ("num", r"\\d+"),
+]
+NAMED = {"space": r"\\s+$"}
+COMPILED = [(name, re.compile(pat)) for name, pat in RULES]
+
+def run(s):
+    for key, pat in NAMED.items():
+        re.search(pat, s)
+
+TAGGER = RegexpTagger([(r"^(a|aa)+$", "NN"), (r".*", "X")])
+''')
+    assert problems == []
+    assert sites == [
+        (5, r"(\w+\s?)+$", 0, ("search",)),
+        (6, r"\d+", 0, ("search",)),
+        (8, r"\s+$", 0, ("search",)),
+        (15, r"^(a|aa)+$", 0, ("match",)),
+        (15, ".*", 0, ("match",)),
+    ]
+
+
+def test_values_that_cannot_be_resolved_are_reported_not_skipped():
+    sites, problems = _sites('''import os
+import re
+
+PREFIX = os.environ.get("PREFIX", "x")
+
+def build(words):
+    return re.compile("|".join(words))
+
+def run(s):
+    return re.match(PREFIX + r"(a+)+$", s)
+''')
+    assert sites == []
+    assert problems == [
+        (7, "pattern of re.compile is built from values that cannot be resolved statically "
+            "('words' is a function parameter): '|'.join(words) not analysed"),
+        (10, "pattern of re.match is built from values that cannot be resolved statically "
+             "('os.environ.get('PREFIX', 'x')' is computed at run time): PREFIX + '(a+)+$' not analysed"),
+    ]
+
+
+def test_hostile_constant_folding_stays_bounded():
+    sites, problems = _sites('''import re
+BIG = "a" * 10 ** 9
+HUGE = "ab" * 1000000000
+WIDE = "{:>999999999}".format("a")
+PCT = "%999999999s" % "a"
+FSTR = f"{'a':>999999999}"
+PAD = "a".ljust(999999999)
+for p in (BIG, HUGE, WIDE, PCT, FSTR, PAD):
+    pass
+re.search(BIG, s)
+re.search(HUGE, s)
+re.search(WIDE, s)
+re.search(PCT, s)
+re.search(FSTR, s)
+re.search(PAD, s)
+''')
+    assert sites == []
+    assert [reason.split("(")[1].split(")")[0] for _, reason in problems] == [
+        "exponentiation is not folded"] + ["folded value is too large"] * 5
