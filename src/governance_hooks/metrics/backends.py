@@ -12,7 +12,7 @@ neutralised:
   ``jsonschema-rs`` follows ECMA-262 as the JSON Schema spec asks
   (Validation 2020-12 §6.3.3). The reference backend validates against a copy
   of the schema whose patterns are translated to ECMA-262 meaning
-  (:mod:`.ecma_regex`: ``$``, ``\d``, ``\w``, ``\s``, ``.``, ``\p{...}``);
+  (:mod:`.ecma_regex`: ``$``, ``\\d``, ``\\w``, ``\\s``, ``.``, ``\\p{...}``);
   schema paths still show the original patterns;
 * schema paths: ``jsonschema`` gives subschema objects (located through the
   copy), ``jsonschema-rs`` an absolute keyword location relative to the
