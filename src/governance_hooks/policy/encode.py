@@ -18,7 +18,7 @@ import ipaddress
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from . import model as m
-from .hosts import HostUniverse, normalize_host
+from .hosts import EMBEDDED_V4, HostUniverse, ip_networks, normalize_host
 
 NAME, IPV4, IPV6 = 0, 1, 2
 MAX_APPROVALS = 1001
@@ -168,6 +168,8 @@ class Encoder:
             z3.Implies(self.kind != self.bv(NAME, 2), self.host == self.bv(u.hosts.other, self.w_host)),
             z3.Implies(self.kind != self.bv(IPV4, 2), self.ip4 == self.bv(0, 32)),
             z3.Implies(self.kind != self.bv(IPV6, 2), self.ip6 == self.bv(0, 128)),
+            # An IPv6 address that reaches an IPv4 host is that IPv4 request (hosts.normalize_host).
+            *[z3.Extract(127, 32, self.ip6) != self.bv(base >> 32, 96) for base, _ in EMBEDDED_V4],
         ])
 
     def hosts_term(self, patterns: Sequence[m.HostPattern]) -> object:
@@ -176,16 +178,21 @@ class Encoder:
         parts = []
         if names:
             parts.append(z3.And(self.kind == self.bv(NAME, 2), self.in_intervals(self.host, _intervals_of_ranges(names))))
-        for family, var, kind, bits in (("cidr4", self.ip4, IPV4, 32), ("cidr6", self.ip6, IPV6, 128)):
-            nets = [p for p in patterns if p.kind == family]
+        v4, v6 = [], []
+        for p in patterns:
+            if p.kind in ("cidr4", "cidr6"):
+                nets4, nets6 = ip_networks(p)
+                v4 += nets4
+                v6 += nets6
+        for nets, var, kind, bits in ((v4, self.ip4, IPV4, 32), (v6, self.ip6, IPV6, 128)):
             if not nets:
                 continue
             alts = []
-            for p in nets:
-                if p.prefix == 0:
+            for network, prefix in sorted(set(nets)):
+                if prefix == 0:
                     alts.append(self.true)
                 else:
-                    alts.append(z3.Extract(bits - 1, bits - p.prefix, var) == self.bv(p.network >> (bits - p.prefix), p.prefix))
+                    alts.append(z3.Extract(bits - 1, bits - prefix, var) == self.bv(network >> (bits - prefix), prefix))
             parts.append(z3.And(self.kind == self.bv(kind, 2), self.any_of(alts)))
         return self.any_of(parts)
 
@@ -223,17 +230,21 @@ class Encoder:
             self.scheme == self.bv(u.scheme_index[request.scheme], self.w_scheme),
             self.port == self.bv(request.port, 16),
         ]
-        kind = m.destination_kind(request.host)
-        if kind == "name":
-            parts += [self.kind == self.bv(NAME, 2), self.host == self.bv(u.hosts.classify(request.host), self.w_host)]
-        elif kind == "ipv4":
-            parts += [self.kind == self.bv(IPV4, 2), self.ip4 == self.bv(int(ipaddress.ip_address(request.host)), 32)]
-        else:
-            parts += [self.kind == self.bv(IPV6, 2), self.ip6 == self.bv(int(ipaddress.ip_address(request.host)), 128)]
+        parts.append(self.destination(request.host))
         given = dict(request.flags)
         for flag, var in self.flag.items():
             parts.append(var if given.get(flag, False) else self.z3.Not(var))
         return self.all_of(parts)
+
+    def destination(self, host: str) -> object:
+        """The term pinning the destination to ``host`` (normalised first: embedded IPv4 counts as IPv4)."""
+        host = normalize_host(host)
+        kind = m.destination_kind(host)
+        if kind == "name":
+            return self.all_of([self.kind == self.bv(NAME, 2), self.host == self.bv(self.u.hosts.classify(host), self.w_host)])
+        if kind == "ipv4":
+            return self.all_of([self.kind == self.bv(IPV4, 2), self.ip4 == self.bv(int(ipaddress.ip_address(host)), 32)])
+        return self.all_of([self.kind == self.bv(IPV6, 2), self.ip6 == self.bv(int(ipaddress.ip_address(host)), 128)])
 
     def decode(self, model) -> m.Request:
         """The concrete request a model assigns (host classes become their representatives)."""
