@@ -17,7 +17,7 @@ def error_of(text: str) -> str:
 
 @pytest.mark.parametrize("text, message", [
     ("", "policy.yaml:1: the policy is empty"),
-    ("- 1\n", "policy.yaml:1: the policy must be a mapping"),
+    ("- 1\n", "policy.yaml:1: the policy must be a mapping, found a list"),
     ("semantics: first-match\n", "policy.yaml:1: missing 'version: 1'"),
     ("version: 2\n", "policy.yaml:1: unsupported policy version 2 (expected 1)"),
     ("version: 1\nsemantics: last-match\n", "policy.yaml:2: semantics must be deny-overrides or first-match"),
@@ -126,3 +126,29 @@ def test_bom_and_crlf_keep_line_numbers():
 def test_rule_count_budget():
     rules = "".join(f"  - {{id: r{i}, effect: allow, ports: {i % 60000 + 1}}}\n" for i in range(10_001))
     assert error_of("version: 1\negress:\n" + rules) == "policy.yaml:3: 10001 egress rules; at most 10000 are checked"
+
+
+@pytest.mark.parametrize("body, message", [
+    ("egress:\n  - {id: a, effect: allow, hosts: 42}\n",
+     "policy.yaml:3: hosts must be a string or a list of strings, found an integer 42 (quote it)"),
+    ("egress:\n  - {id: a, effect: allow, hosts: ['https://pypi.org/simple']}\n",
+     "policy.yaml:3: bad host 'https://pypi.org/simple': found a URL or host:port, expected a host name, address or "
+     "CIDR alone (write 'pypi.org'; put ports under ports: and schemes under schemes:)"),
+    ("egress:\n  - {id: a, effect: deny, hosts: ['169.254.169.2540']}\n",
+     "policy.yaml:3: bad host '169.254.169.2540': not a valid IP address (each IPv4 part 0-255, no leading zeros, "
+     "four parts), and not a host name either: the last label of a name cannot be all digits"),
+    ("invariants:\n  must-deny:\n    - {hosts: pypi.org}\n",
+     "policy.yaml:4: contract id is missing: add 'id: NAME' (letters, digits, '_', '.', '-')"),
+    ("egress:\n  - {id: a, effect: allow, when: {offline: 'no'}}\n",
+     "policy.yaml:3: when.offline must be true or false, found a string 'no'"),
+    ("tracking:\n  mlflow:\n    allowed_uris: ['http//mlflow.internal.example.com']\n",
+     "policy.yaml:4: 'http//mlflow.internal.example.com' looks like a URL with the ':' after 'http' missing; "
+     "expected http://HOST (a local store is file:PATH or a path)"),
+])
+def test_errors_say_what_was_found_and_what_is_expected(body, message):
+    from governance_hooks.errors import ToolError
+    from governance_hooks.policy.parse import load_policy
+
+    with pytest.raises(ToolError) as caught:
+        load_policy("version: 1\n" + body, "policy.yaml")
+    assert str(caught.value) == message

@@ -31,12 +31,24 @@ class _Reader:
     def __init__(self, source: str):
         self.source = source
 
+    @staticmethod
+    def found(value: Any) -> str:
+        """How a wrong value reads in an error message: what was found."""
+        if value is None:
+            return "nothing"
+        kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+        if isinstance(value, (list, MarkedList)):
+            return "a list"
+        if isinstance(value, (dict, MarkedDict)):
+            return "a mapping"
+        return f"{kinds.get(type(value), type(value).__name__)} {value!r}"
+
     def fail(self, line: int, reason: str) -> ToolError:
         return ToolError(f"{self.source}:{line}: {reason}")
 
     def mapping(self, value: Any, line: int, what: str, allowed: Tuple[str, ...]) -> MarkedDict:
         if not isinstance(value, MarkedDict):
-            raise self.fail(line, f"{what} must be a mapping")
+            raise self.fail(line, f"{what} must be a mapping, found {self.found(value)}")
         for key in value:
             if key not in allowed:
                 raise self.fail(value.line_of(key), f"unknown key {key!r} in {what} (known: {', '.join(allowed)})")
@@ -44,18 +56,21 @@ class _Reader:
 
     def seq(self, value: Any, line: int, what: str) -> MarkedList:
         if not isinstance(value, MarkedList):
-            raise self.fail(line, f"{what} must be a list")
+            raise self.fail(line, f"{what} must be a list, found {self.found(value)}")
         return value
 
     def words(self, value: Any, line: int, what: str) -> List[Tuple[str, int]]:
         """A string or a list of strings, each with its line."""
         if isinstance(value, str):
             return [(value, line)]
-        items = self.seq(value, line, what)
+        if not isinstance(value, MarkedList):
+            raise self.fail(line, f"{what} must be a string or a list of strings, found {self.found(value)}"
+                            + (" (quote it)" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""))
+        items = value
         out = []
         for i, item in enumerate(items):
             if not isinstance(item, str):
-                raise self.fail(items.line_of(i), f"{what} entries must be strings")
+                raise self.fail(items.line_of(i), f"{what} entries must be strings, found {self.found(item)}")
             out.append((item, items.line_of(i)))
         if not out:
             raise self.fail(line, f"{what} must not be empty (omit the key to mean any)")
@@ -63,12 +78,14 @@ class _Reader:
 
     def boolean(self, value: Any, line: int, what: str) -> bool:
         if not isinstance(value, bool):
-            raise self.fail(line, f"{what} must be true or false")
+            raise self.fail(line, f"{what} must be true or false, found {self.found(value)}")
         return value
 
     def ident(self, value: Any, line: int, what: str) -> str:
+        if value is None:
+            raise self.fail(line, f"{what} is missing: add 'id: NAME' (letters, digits, '_', '.', '-')")
         if not isinstance(value, str) or not _ID.match(value):
-            raise self.fail(line, f"{what} must be an id of letters, digits, '_', '.', '-' (got {value!r})")
+            raise self.fail(line, f"{what} must be an id of letters, digits, '_', '.', '-', found {self.found(value)}")
         return value
 
 
@@ -290,7 +307,11 @@ def _tracking(r: _Reader, value: Any, line: int, policy: m.Policy) -> m.Tracking
 
 def _endpoint(r: _Reader, tool: str, uri: str, line: int, policy: m.Policy) -> Optional[m.TrackingEndpoint]:
     """A remote endpoint, or ``None`` for a local MLflow store (``file:``, a path, ``sqlite:``)."""
-    if is_local_tracking_uri(uri):
+    try:
+        local = is_local_tracking_uri(uri)
+    except ValueError as exc:
+        raise r.fail(line, str(exc)) from None
+    if local:
         return None
     try:
         scheme, host, port = parse_endpoint_url(uri)
@@ -304,8 +325,17 @@ def _endpoint(r: _Reader, tool: str, uri: str, line: int, policy: m.Policy) -> O
 
 
 def is_local_tracking_uri(uri: str) -> bool:
-    """True for MLflow stores that never leave the machine: ``file:``, ``sqlite:``, plain paths."""
+    """True for MLflow stores that never leave the machine: ``file:``, ``sqlite:``, plain paths.
+
+    Raises:
+        ValueError: a URL with the ``:`` after its scheme missing (``http//host``), which would
+            otherwise read as a relative path and hide a remote endpoint.
+    """
     text = uri.strip()
+    broken = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)//", text)
+    if broken:
+        raise ValueError(f"{text!r} looks like a URL with the ':' after {broken.group(1)!r} missing; "
+                         f"expected {broken.group(1)}://HOST (a local store is file:PATH or a path)")
     scheme = urlsplit(text).scheme.lower()
     if re.match(r"^[A-Za-z]:[\\/]", text):  # a Windows drive path
         return True
