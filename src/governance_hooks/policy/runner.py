@@ -44,6 +44,8 @@ class Plan:
     rlimit: int = 20_000_000
     allow_unknown: bool = False
     smt_timeout: float = 30.0
+    anomaly_queries: int = 250_000
+    incomplete_anomalies: str = "note"
 
 
 def read_bounded(path: Path, limit: int) -> bytes:
@@ -116,6 +118,13 @@ def load_base(plan: Plan, policy_path: Path) -> Optional[m.Policy]:
     return load_policy(text, f"{plan.base_ref}:{rel}", f"{plan.base_ref}:{rel}")
 
 
+def terminal_progress():
+    """A progress line on stderr when it is a terminal outside CI, else ``None`` (see :mod:`.progress`)."""
+    from .progress import TerminalProgress
+
+    return TerminalProgress.if_terminal()
+
+
 def execute(plan: Plan) -> CheckResult:
     """Run the plan.
 
@@ -138,7 +147,13 @@ def execute(plan: Plan) -> CheckResult:
         base = load_base(plan, path)
         if plan.base_ref is not None and base is None:
             stats["base"] = f"absent at {plan.base_ref}"
-        result = prove(policy, ProveOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown), base)
+        options = ProveOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown, anomaly_queries=plan.anomaly_queries,
+                               budget_severity=Severity[plan.incomplete_anomalies.upper()], progress=terminal_progress())
+        try:
+            result = prove(policy, options, base)
+        finally:
+            if options.progress is not None:
+                options.progress.close()
         findings.extend(result.findings)
         proved, violated, unknown = proved + result.proved, violated + result.violated, unknown + result.unknown
         rules += len(policy.egress)
