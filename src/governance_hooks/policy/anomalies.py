@@ -32,7 +32,7 @@ from typing import Dict, List, Optional, Sequence, Set
 from ..findings import Finding, Location, Severity
 from . import evaluate as ev
 from . import model as m
-from .overlap import OverlapIndex
+from .overlap import Cubes, OverlapIndex
 
 MAX_LISTED = 20  # rule ids named in a message; the evidence lists all
 
@@ -64,6 +64,8 @@ class AnomalyChecks:
             u = self.universe
             self._overlap = OverlapIndex(u.hosts, u.tool_index, u.scheme_index, {f: k for k, f in enumerate(u.flags)})
             self._nb = self._overlap.neighbours([r.match for r in self.policy.egress])
+            self._cubes = Cubes(self._overlap)
+            self._cube = [self._cubes.of(c) for c in self._overlap.compiled]
         return self._overlap
 
     def _neighbours(self) -> List[List[int]]:
@@ -142,14 +144,17 @@ class AnomalyChecks:
                 cover = []  # under deny-overrides a deny rule always takes effect where it matches
             if not cover:
                 continue  # a rule is never empty, so something it matches escapes every other rule
-            status = self._ask(budget, t.match[i], *[neg[j] for j in cover])
+            verdict = self._cubes.covered(self._cube[i], [self._cube[j] for j in cover])
+            if verdict is False:
+                continue  # exact set algebra: part of the rule escapes every covering rule
+            status = self._ask(budget, t.match[i], *[neg[j] for j in cover])  # the proof (or the decision)
             if status is None:
                 return shadowed, list(range(i, len(rules)))
+            self._agree(verdict, status, f"shadowing of rule '{rule.id}'")
             if status == z3.unsat:
                 shadowed.add(i)
                 if {"no-shadowed-rules", "no-redundant-rules"} & set(self.policy.invariants):
-                    covering = self._cover(budget, t.match[i], [neg[j] for j in cover])
-                    self._report_shadow(rule, [rules[cover[k]] for k in covering])
+                    self._report_shadow(rule, [rules[k] for k in self._cover(budget, i, cover)])
             elif status != z3.sat:
                 self._undecided(status, f"shadowing of rule '{rule.id}'", rule.line)
         return shadowed, []
@@ -170,14 +175,21 @@ class AnomalyChecks:
             if first_match:
                 why = "every request it decides gets the same decision without it, from the rules after it or the default deny"
                 earlier = [neg[j] for j in nb[i] if j < i]
-                if any(j > i and j not in removed for j in nb[i]):
-                    status = self._ask(budget, t.match[i], *earlier, z3.Not(tail) if allow else tail)
+                kept_later = [j for j in nb[i] if j > i and j not in removed]
+                if kept_later:
+                    verdict = self._fm_same(i, kept_later)
+                    status = z3.sat if verdict is False else self._ask(budget, t.match[i], *earlier,
+                                                                        z3.Not(tail) if allow else tail)
+                    self._agree(verdict, status, f"redundancy of rule '{rule.id}'")
                 else:
                     status = z3.sat if allow else z3.unsat  # only the default deny follows it here
                 if status == z3.unsat:
-                    if any(j > i for j in nb[i]):  # alone from P: the rules after it in P decide instead
-                        status = self._ask(budget, t.match[i], *earlier,
-                                           z3.Not(t.suffix[i + 1]) if allow else t.suffix[i + 1])
+                    later = [j for j in nb[i] if j > i]
+                    if later and later != kept_later:  # alone from P: the rules after it in P decide instead
+                        verdict = self._fm_same(i, later)
+                        status = z3.sat if verdict is False else self._ask(
+                            budget, t.match[i], *earlier, z3.Not(t.suffix[i + 1]) if allow else t.suffix[i + 1])
+                        self._agree(verdict, status, f"redundancy of rule '{rule.id}'")
             else:
                 denies_k = [neg[j] for j in nb[i] if rules[j].effect == m.DENY and j not in removed]
                 allows_k = [j for j in nb[i] if rules[j].effect == m.ALLOW and j not in removed]
@@ -185,16 +197,33 @@ class AnomalyChecks:
                     why = "every request it allows is also allowed by another allow rule"
                     # Deleting an allow rule from P denies at least as much as deleting it from K,
                     # so the query on K decides both conditions.
-                    status = z3.sat if not allows_k else self._ask(budget, t.match[i], *denies_k, *[neg[j] for j in allows_k])
+                    if not allows_k:
+                        status = z3.sat
+                    else:
+                        covers = [j for j in nb[i] if j not in removed]
+                        verdict = self._cubes.covered(self._cube[i], [self._cube[j] for j in covers])
+                        status = z3.sat if verdict is False else self._ask(
+                            budget, t.match[i], *denies_k, *[neg[j] for j in allows_k])
+                        self._agree(verdict, status, f"redundancy of rule '{rule.id}'")
                 else:
                     why = ("every allowed request it matches is also denied by another deny rule" if allows_k else
                            "it overlaps no allow rule, so the default deny already denies what it matches")
-                    status = z3.unsat if not allows_k else self._ask(budget, t.match[i], self._any(allows_k), *denies_k)
+                    if not allows_k:
+                        status = z3.unsat
+                    else:
+                        other_k = [j for j in nb[i] if rules[j].effect == m.DENY and j not in removed]
+                        verdict = self._do_deny_same(i, allows_k, other_k)
+                        status = z3.sat if verdict is False else self._ask(
+                            budget, t.match[i], self._any(allows_k), *denies_k)
+                        self._agree(verdict, status, f"redundancy of rule '{rule.id}'")
                     if status == z3.unsat:
                         allows_p = [j for j in nb[i] if rules[j].effect == m.ALLOW]
-                        if allows_p:
-                            others = [neg[j] for j in nb[i] if rules[j].effect == m.DENY]
-                            status = self._ask(budget, t.match[i], self._any(allows_p), *others)
+                        if allows_p and allows_p != allows_k:
+                            others_p = [j for j in nb[i] if rules[j].effect == m.DENY]
+                            verdict = self._do_deny_same(i, allows_p, others_p)
+                            status = z3.sat if verdict is False else self._ask(
+                                budget, t.match[i], self._any(allows_p), *[neg[j] for j in others_p])
+                            self._agree(verdict, status, f"redundancy of rule '{rule.id}'")
             if status is None:
                 return order[done:]
             if status == z3.unsat:
@@ -209,6 +238,51 @@ class AnomalyChecks:
                 self.solver.add(kept == (z3.Or(t.match[i], after) if allow else z3.And(z3.Not(t.match[i]), after)))
                 tail = kept
         return []
+
+    def _agree(self, verdict: Optional[bool], status, what: str) -> None:
+        """The set algebra said "covered" (True): the solver must prove it (unsat)."""
+        if verdict is True and status == self.z3.sat:
+            raise self._mismatch(what, "the set algebra found the rule covered but the solver found a request it decides")
+
+    def _fm_same(self, i: int, later: Sequence[int]) -> Optional[bool]:
+        """First-match: do the rules ``later`` (in order, then the default deny) decide every request
+        rule ``i`` decides the way ``i`` does? ``None`` past the cube cap."""
+        cubes, cube, rules = self._cubes, self._cube, self.policy.egress
+        pieces: Optional[List[tuple]] = [cube[i]]
+        for j in self._nb[i]:
+            if j >= i:
+                break
+            pieces = cubes.subtract(pieces, cube[j])
+            if pieces is None:
+                return None
+            if not pieces:
+                return True
+        effect = rules[i].effect
+        for j in later:
+            if not any(cubes.meet(p, cube[j]) is not None for p in pieces):
+                continue
+            if rules[j].effect != effect:
+                return False
+            pieces = cubes.subtract(pieces, cube[j])
+            if pieces is None:
+                return None
+            if not pieces:
+                return True
+        return effect == m.DENY  # what is left falls to the default deny
+
+    def _do_deny_same(self, i: int, allows: Sequence[int], denies: Sequence[int]) -> Optional[bool]:
+        """Deny-overrides: is every request deny rule ``i`` and one of ``allows`` match also matched
+        by one of ``denies``? ``None`` past the cube cap."""
+        cubes, cube = self._cubes, self._cube
+        covers = [cube[j] for j in denies if j != i]
+        for a in allows:
+            both = cubes.meet(cube[i], cube[a])
+            if both is None:
+                continue
+            verdict = cubes.covered(both, covers)
+            if verdict is not True:
+                return verdict
+        return True
 
     def _any(self, indices: Sequence[int]):
         """A literal defined as "some of these rules matches" (cached: assumption queries take literals)."""
@@ -238,20 +312,24 @@ class AnomalyChecks:
                     continue
                 if index.contains(compiled[i], compiled[j]) or index.contains(compiled[j], compiled[i]):
                     continue
-                if budget.spent or not budget.take(3):
+                if budget.spent or not budget.take(1):
                     unchecked.update((i, j))
                     continue
                 request = self._request_from(index.common(compiled[i], compiled[j]))
-                a, b = t.match[i], t.match[j]
-                statuses = [self.solver.check(self.enc.request(request), a, b),
-                            self.solver.check(a, z3.Not(b)), self.solver.check(b, z3.Not(a))]
-                if any(s == z3.unknown for s in statuses):
-                    self._undecided(z3.unknown, f"conflict of '{earlier.id}' and '{later.id}'", later.line)
-                    continue
-                if any(s != z3.sat for s in statuses) or not (
-                        ev.matches(earlier.match, request) and ev.matches(later.match, request)):
+                only_a = self._request_from(self._cubes.least(self._cubes.minus(self._cube[i], self._cube[j])[0]))
+                only_b = self._request_from(self._cubes.least(self._cubes.minus(self._cube[j], self._cube[i])[0]))
+                # Each part of the definition is a satisfiability claim; its certificate is a
+                # concrete request, checked against the z3 encoding of the two rules (model check)
+                # and against the evaluator. The requests are shown in the evidence.
+                ma, mb = self.enc.match(earlier.match), self.enc.match(later.match)
+                certified = [self.enc.holds(z3.And(ma, mb), request), self.enc.holds(z3.And(ma, z3.Not(mb)), only_a),
+                             self.enc.holds(z3.And(mb, z3.Not(ma)), only_b)]
+                replayed = [ev.matches(earlier.match, request) and ev.matches(later.match, request),
+                            ev.matches(earlier.match, only_a) and not ev.matches(later.match, only_a),
+                            ev.matches(later.match, only_b) and not ev.matches(earlier.match, only_b)]
+                if not all(certified) or not all(replayed):
                     raise self._mismatch(f"conflict of '{earlier.id}' and '{later.id}'",
-                                         f"{request.describe()}: solver {statuses}, set algebra says they conflict")
+                                         f"{request.describe()}: encoding {certified}, evaluator {replayed}")
                 decision = ev.decide(self.policy, request)
                 outcome = "allows" if decision.allowed else "denies"
                 how = "rule order" if self.policy.semantics == m.FIRST_MATCH else "deny-overrides"
@@ -260,7 +338,8 @@ class AnomalyChecks:
                               f"({later.effect}, line {later.line}) overlap without one containing the other: "
                               f"{request.describe()} matches both and {how} {outcome} it",
                               later.line,
-                              {"rules": self._rules_evidence([earlier.id, later.id]), "witness": request.to_dict()},
+                              {"rules": self._rules_evidence([earlier.id, later.id]), "witness": request.to_dict(),
+                               "only_first": only_a.to_dict(), "only_second": only_b.to_dict()},
                               identity=f"conflict:{earlier.id}:{later.id}")
         return sorted(unchecked)
 
@@ -280,19 +359,23 @@ class AnomalyChecks:
         flags = tuple((f, bool(must_true >> k & 1)) for k, f in enumerate(u.flags))
         return m.Request(u.tools[tool], host, port, scheme, flags)
 
-    def _cover(self, budget: _Budget, target, assumptions: List) -> List[int]:
-        """Indices into ``assumptions`` (negated rule matches) of a small set of rules whose union
-        covers ``target`` (an unsat core, deletion-minimised when small)."""
-        z3 = self.z3
-        if self._ask(budget, target, *assumptions) != z3.unsat:
-            return list(range(len(assumptions)))
-        core_ids = {c.get_id() for c in self.solver.unsat_core()}
-        chosen = [k for k, a in enumerate(assumptions) if a.get_id() in core_ids]
-        if len(chosen) <= 12:
-            for k in list(chosen):
+    def _cover(self, budget: _Budget, i: int, cover: List[int]) -> List[int]:
+        """A small subset of ``cover`` (rule indices) whose union covers rule ``i``: deletion-minimised
+        with the set algebra, then proved with one solver query (``unsat``)."""
+        cubes, cube = self._cubes, self._cube
+        chosen = list(cover)
+        if len(chosen) <= 64:
+            for k in reversed(list(chosen)):  # keep the earliest rules: they read as the cause
                 trial = [c for c in chosen if c != k]
-                if self._ask(budget, target, *[assumptions[c] for c in trial]) == z3.unsat:
+                if trial and cubes.covered(cube[i], [cube[c] for c in trial]) is True:
                     chosen = trial
+        if chosen != cover:
+            status = self._ask(budget, self.terms.match[i], *[self._negated()[c] for c in chosen])
+            if status == self.z3.sat:
+                raise self._mismatch(f"shadowing of rule '{self.policy.egress[i].id}'",
+                                     "the covering rules found by the set algebra do not cover it")
+            if status != self.z3.unsat:
+                return cover
         return chosen
 
     def _report_shadow(self, rule: m.EgressRule, covering: List[m.EgressRule]) -> None:

@@ -173,28 +173,35 @@ class Encoder:
         ])
 
     def hosts_term(self, patterns: Sequence[m.HostPattern]) -> object:
-        z3 = self.z3
-        names = [self.u.hosts.interval(p) for p in patterns if p.kind in ("exact", "wildcard")]
+        names = _intervals_of_ranges([self.u.hosts.interval(p) for p in patterns if p.kind in ("exact", "wildcard")])
         parts = []
         if names:
-            parts.append(z3.And(self.kind == self.bv(NAME, 2), self.in_intervals(self.host, _intervals_of_ranges(names))))
-        v4, v6 = [], []
+            parts.append(self.all_of([self._kind_is(NAME), self.any_of([self._host_atom(lo, hi) for lo, hi in names])]))
+        v4, v6 = set(), set()
         for p in patterns:
             if p.kind in ("cidr4", "cidr6"):
                 nets4, nets6 = ip_networks(p)
-                v4 += nets4
-                v6 += nets6
-        for nets, var, kind, bits in ((v4, self.ip4, IPV4, 32), (v6, self.ip6, IPV6, 128)):
-            if not nets:
-                continue
-            alts = []
-            for network, prefix in sorted(set(nets)):
-                if prefix == 0:
-                    alts.append(self.true)
-                else:
-                    alts.append(z3.Extract(bits - 1, bits - prefix, var) == self.bv(network >> (bits - prefix), prefix))
-            parts.append(z3.And(self.kind == self.bv(kind, 2), self.any_of(alts)))
+                v4.update(nets4)
+                v6.update(nets6)
+        for nets, kind, bits in ((v4, IPV4, 32), (v6, IPV6, 128)):
+            if nets:
+                parts.append(self.all_of([self._kind_is(kind),
+                                          self.any_of([self._net_atom(kind, bits, n, p) for n, p in sorted(nets)])]))
         return self.any_of(parts)
+
+    # Atoms shared by many rules (the same host groups recur): each is built once.
+    def _kind_is(self, kind: int):
+        return self._cached(("kind", kind), lambda: self.kind == self.bv(kind, 2))
+
+    def _host_atom(self, lo: int, hi: int):
+        return self._cached(("host", lo, hi), lambda: self.in_intervals(self.host, [(lo, hi)]))
+
+    def _net_atom(self, kind: int, bits: int, network: int, prefix: int):
+        if prefix == 0:
+            return self.true
+        var = self.ip4 if kind == IPV4 else self.ip6
+        return self._cached(("net", kind, network, prefix), lambda: self.z3.Extract(bits - 1, bits - prefix, var)
+                            == self.bv(network >> (bits - prefix), prefix))
 
     def match(self, match: m.Match) -> object:
         """The term that holds exactly for the requests ``match`` selects."""
@@ -245,6 +252,24 @@ class Encoder:
         if kind == "ipv4":
             return self.all_of([self.kind == self.bv(IPV4, 2), self.ip4 == self.bv(int(ipaddress.ip_address(host)), 32)])
         return self.all_of([self.kind == self.bv(IPV6, 2), self.ip6 == self.bv(int(ipaddress.ip_address(host)), 128)])
+
+    def holds(self, term, request: m.Request) -> bool:
+        """Evaluate ``term`` with the request variables replaced by ``request`` (a model check:
+        for a satisfiability claim, the concrete request is the certificate)."""
+        z3, u = self.z3, self.u
+        host = normalize_host(request.host)
+        kind = m.destination_kind(host)
+        pins = [(self.tool, self.bv(u.tool_index[request.tool], self.w_tool)),
+                (self.scheme, self.bv(u.scheme_index[request.scheme], self.w_scheme)),
+                (self.port, self.bv(request.port, 16)),
+                (self.kind, self.bv({"name": NAME, "ipv4": IPV4, "ipv6": IPV6}[kind], 2)),
+                (self.host, self.bv(u.hosts.classify(host) if kind == "name" else u.hosts.other, self.w_host)),
+                (self.ip4, self.bv(int(ipaddress.ip_address(host)) if kind == "ipv4" else 0, 32)),
+                (self.ip6, self.bv(int(ipaddress.ip_address(host)) if kind == "ipv6" else 0, 128))]
+        given = dict(request.flags)
+        pins += [(var, z3.BoolVal(given.get(flag, False), self.ctx)) for flag, var in self.flag.items()]
+        domain = self._cached(("domain",), self.domain)
+        return z3.is_true(z3.simplify(z3.substitute(self.all_of([domain, term]), *pins)))
 
     def decode(self, model) -> m.Request:
         """The concrete request a model assigns (host classes become their representatives)."""

@@ -12,6 +12,7 @@ interval of class indices, so a pattern is two bit-vector comparisons.
 from __future__ import annotations
 
 import bisect
+import functools
 import ipaddress
 import re
 from typing import Dict, Iterable, List, Optional, Tuple
@@ -245,23 +246,36 @@ def _fresh(*bases: str):
         n += 1
 
 
+@functools.lru_cache(maxsize=4096)
+def request_host(host: str) -> Tuple[str, object]:
+    """``("name", name)``, ``("ipv4", int)`` or ``("ipv6", int)`` of a request host, normalised once."""
+    try:
+        canonical = normalize_host(host)
+    except ValueError:
+        return "name", host
+    try:
+        address = ipaddress.ip_address(canonical)
+    except ValueError:
+        return "name", canonical
+    return ("ipv4" if address.version == 4 else "ipv6"), int(address)
+
+
+@functools.lru_cache(maxsize=65536)
+def _networks(pattern: HostPattern):
+    return ip_networks(pattern)
+
+
 def host_matches(pattern: HostPattern, host: str) -> bool:
-    """Plain semantics of one pattern on a normalised request host (no classes)."""
+    """Plain semantics of one pattern on a request host (no classes)."""
     if pattern.kind == "any":
         return True
+    kind, value = request_host(host)
     if pattern.kind in ("exact", "wildcard"):
-        if host[:1].isdigit() or ":" in host:
-            try:
-                ipaddress.ip_address(host)
-                return False
-            except ValueError:
-                pass
-        return host == pattern.name if pattern.kind == "exact" else host.endswith("." + pattern.name)
-    try:
-        address = ipaddress.ip_address(normalize_host(host))
-    except ValueError:
+        if kind != "name":
+            return False
+        return value == pattern.name if pattern.kind == "exact" else value.endswith("." + pattern.name)
+    if kind == "name":
         return False
-    bits = 32 if address.version == 4 else 128
-    v4, v6 = ip_networks(pattern)
-    return any(int(address) >> (bits - prefix) == network >> (bits - prefix)
-               for network, prefix in (v4 if bits == 32 else v6))
+    bits = 32 if kind == "ipv4" else 128
+    v4, v6 = _networks(pattern)
+    return any(value >> (bits - prefix) == network >> (bits - prefix) for network, prefix in (v4 if bits == 32 else v6))

@@ -208,3 +208,121 @@ class OverlapIndex:
         for row in out:
             row.sort()
         return out
+
+
+# -- cubes: exact set differences of matches ---------------------------------------
+#
+# A cube is a product of field sets: (tools mask, schemes mask, port intervals,
+# one 2-bit mask per flag (bit 0: false allowed, bit 1: true allowed), host
+# names, IPv4 and IPv6 intervals). Matches are cubes; the difference of two
+# cubes is a list of at most a handful of disjoint cubes, so "is this rule
+# covered by those?" is decided exactly by subtracting them one by one.
+
+def _minus(a: Intervals, b: Intervals) -> Intervals:
+    out = []
+    for lo, hi in a:
+        for blo, bhi in b:
+            if bhi < lo or blo > hi:
+                continue
+            if blo > lo:
+                out.append((lo, blo - 1))
+            lo = bhi + 1
+            if lo > hi:
+                break
+        if lo <= hi:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+class Cubes:
+    """Exact union/difference reasoning over the matches of one :class:`OverlapIndex`."""
+
+    def __init__(self, index: OverlapIndex, cap: int = 4000):
+        self.index = index
+        self.cap = cap
+        self.nflags = len(index.flags)
+        self.full_names = ((0, len(index.hosts) - 1),)
+        self.full_v4 = ((0, (1 << 32) - 1),)
+        self.full_v6 = _minus_embedded(((0, (1 << 128) - 1),))
+
+    def of(self, c: Compiled) -> tuple:
+        flags = tuple((2 if c.must_true >> k & 1 else 1 if c.must_false >> k & 1 else 3) for k in range(self.nflags))
+        if c.any_host:
+            hosts = (self.full_names, self.full_v4, self.full_v6)
+        else:
+            hosts = (c.names, c.v4, c.v6)
+        return (c.tools, c.schemes, c.ports or FULL_PORTS, flags, hosts)
+
+    @staticmethod
+    def meet(a: tuple, b: tuple) -> Optional[tuple]:
+        tools, schemes = a[0] & b[0], a[1] & b[1]
+        if not tools or not schemes:
+            return None
+        flags = tuple(x & y for x, y in zip(a[3], b[3]))
+        if 0 in flags:
+            return None
+        ports = a[2] if b[2] is FULL_PORTS else b[2] if a[2] is FULL_PORTS else _intersection(a[2], b[2])
+        if not ports:
+            return None
+        hosts = tuple(x if x == y else _intersection(x, y) for x, y in zip(a[4], b[4]))
+        if not any(hosts):
+            return None
+        return (tools, schemes, ports, flags, hosts)
+
+    def minus(self, a: tuple, b: tuple) -> List[tuple]:
+        """``a - b`` as disjoint cubes."""
+        if self.meet(a, b) is None:
+            return [a]
+        out = []
+        tools, schemes, ports, flags, hosts = a
+        rest = tools & ~b[0]
+        if rest:
+            out.append((rest, schemes, ports, flags, hosts))
+        tools &= b[0]
+        rest = schemes & ~b[1]
+        if rest:
+            out.append((tools, rest, ports, flags, hosts))
+        schemes &= b[1]
+        rest_ports = _minus(ports, b[2])
+        if rest_ports:
+            out.append((tools, schemes, rest_ports, flags, hosts))
+        ports = _intersection(ports, b[2])
+        for k, (x, y) in enumerate(zip(flags, b[3])):
+            if x & ~y:
+                out.append((tools, schemes, ports, flags[:k] + (x & ~y,) + flags[k + 1:], hosts))
+            flags = flags[:k] + (x & y,) + flags[k + 1:]
+        rest_hosts = tuple(_minus(x, y) for x, y in zip(hosts, b[4]))
+        if any(rest_hosts):
+            out.append((tools, schemes, ports, flags, rest_hosts))
+        return out
+
+    def subtract(self, pieces: List[tuple], b: tuple) -> Optional[List[tuple]]:
+        """``pieces - b``, or ``None`` past the piece cap (the caller then asks the solver)."""
+        out: List[tuple] = []
+        for p in pieces:
+            out.extend(self.minus(p, b))
+            if len(out) > self.cap:
+                return None
+        return out
+
+    def covered(self, a: tuple, covers: Sequence[tuple]) -> Optional[bool]:
+        """True iff every request of ``a`` lies in some cube of ``covers``; ``None`` past the cap."""
+        pieces: Optional[List[tuple]] = [a]
+        for c in covers:
+            pieces = self.subtract(pieces, c)
+            if pieces is None:
+                return None
+            if not pieces:
+                return True
+        return False
+
+    def least(self, cube: tuple) -> Tuple[int, int, str, int, int, int]:
+        """The least request of a non-empty cube, in the format of :meth:`OverlapIndex.common`."""
+        tools, schemes, ports, flags, hosts = cube
+        tool = (tools & -tools).bit_length() - 1
+        port = next((p for p in (443, 80) if _within(((p, p),), ports)), ports[0][0])
+        must_true = sum(1 << k for k, f in enumerate(flags) if f == 2)
+        for field, values in zip(("names", "v4", "v6"), hosts):
+            if values:
+                return tool, schemes, field, values[0][0], port, must_true
+        raise ValueError("empty cube")

@@ -25,6 +25,8 @@ from .rules import RULES
 from .witness import refine_admin, refine_egress
 
 _SEVERITY = {r.id: r.severity for r in RULES}
+#: Offending rules per invariant whose witness is fully minimised; the rest get the cheap preferences.
+FULL_WITNESSES = 10
 
 
 @dataclass
@@ -92,6 +94,8 @@ class Prover(AnomalyChecks):
         self.result = ProveResult()
         self._nb: Optional[List[List[int]]] = None
         self._overlap = None
+        self._cubes = None
+        self._cube: List[tuple] = []
         self._negated_terms: Optional[List] = None
         self._any_cache: Dict[tuple, object] = {}
         self.tracking = policy.tracking or m.Tracking()
@@ -108,8 +112,9 @@ class Prover(AnomalyChecks):
         finally:
             self.solver.pop()
 
-    def _egress_witness(self, constraints: Sequence, assumptions: Sequence = ()):
-        """``(status, Request | None)`` with a refined witness for a sat egress query."""
+    def _egress_witness(self, constraints: Sequence, assumptions: Sequence = (), light: bool = False):
+        """``(status, Request | None)`` with a refined witness for a sat egress query (see
+        :func:`.witness.refine_egress` for ``light``)."""
         z3 = self.z3
         self.solver.push()
         try:
@@ -117,7 +122,7 @@ class Prover(AnomalyChecks):
             status = self.solver.check(*assumptions)
             if status != z3.sat:
                 return status, None
-            model = refine_egress(self.solver, self.enc, assumptions, self.solver.model())
+            model = refine_egress(self.solver, self.enc, assumptions, self.solver.model(), light)
             return status, self.enc.decode(model)
         finally:
             self.solver.pop()
@@ -257,7 +262,7 @@ class Prover(AnomalyChecks):
         blocked: List = []
         while queries > 0:
             queries -= 1
-            status, request = self._egress_witness([t.allowed, extra] + blocked)
+            status, request = self._egress_witness([t.allowed, extra] + blocked, light=len(reported) >= FULL_WITNESSES)
             if status != z3.sat:
                 if status != z3.unsat:
                     self._tally(status, invariant, line)
@@ -267,8 +272,12 @@ class Prover(AnomalyChecks):
             report(request)
             blocked += [z3.Not(self._decides(k)) for k in sorted(reported - before)]
         if self.policy.semantics != m.FIRST_MATCH:
+            # The loop ended: every remaining violation lies where a reported rule matches, so only
+            # allow rules overlapping a reported one can still offend (exact overlap index).
+            nb = self._neighbours()
+            near = {j for k in reported for j in nb[k]}
             for k in t.allow_ids:
-                if k in reported:
+                if k in reported or k not in near:
                     continue
                 if queries <= 0:
                     missing = [self.policy.egress[k].id for k in t.allow_ids if k not in reported]
@@ -279,7 +288,7 @@ class Prover(AnomalyChecks):
                         Location(self.policy.path, line), evidence={"rules": missing}, identity=f"witness-budget:{invariant}"))
                     return
                 queries -= 1
-                status, request = self._egress_witness([t.match[k], t.allowed, extra])
+                status, request = self._egress_witness([t.match[k], t.allowed, extra], light=len(reported) >= FULL_WITNESSES)
                 if status == z3.sat:
                     report(request, only=k)
                 elif status != z3.unsat:
