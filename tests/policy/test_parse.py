@@ -18,12 +18,12 @@ def error_of(text: str) -> str:
 @pytest.mark.parametrize("text, message", [
     ("", "policy.yaml:1: the policy is empty"),
     ("- 1\n", "policy.yaml:1: the policy must be a mapping, found a list"),
-    ("semantics: first-match\n", "policy.yaml:1: missing 'version: 1'"),
-    ("version: 2\n", "policy.yaml:1: unsupported policy version 2 (expected 1)"),
+    ("semantics: first-match\n", "policy.yaml:1: missing 'version: 1' (or 2)"),
+    ("version: 9\n", "policy.yaml:1: unsupported policy version 9 (expected 1 or 2)"),
     ("version: 1\nsemantics: last-match\n", "policy.yaml:2: semantics must be deny-overrides or first-match"),
     ("version: 1\negres: []\n",
      "policy.yaml:2: unknown key 'egres' in the policy (known: version, semantics, tools, flags, schemes, allowlist, "
-     "egress, tracking, admin, invariants)"),
+     "egress, tracking, admin, invariants, include, groups)"),
     ("version: 1\negress:\n  - id: a\n    effect: allow\n    hosts: 10.0.0.1/8\n",
      "policy.yaml:5: bad CIDR '10.0.0.1/8': 10.0.0.1/8 has host bits set"),
     ("version: 1\negress:\n  - id: a\n    effect: allow\n    hosts: 300.0.0.0/8\n",
@@ -103,8 +103,10 @@ def test_star_means_any_host_and_any_port():
 def test_demo_policy_parses():
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "examples" / "demo-repo" / ".governance" / "policy.yaml"
-    policy = load_policy(path.read_text(encoding="utf-8"), ".governance/policy.yaml")
+    from governance_hooks.policy.runner import load_policy_file
+
+    root = Path(__file__).resolve().parents[2] / "examples" / "demo-repo"
+    policy = load_policy_file(root / ".governance" / "policy.yaml", root)  # version 2, with an include
     assert [r.id for r in policy.egress] == ["pip-index", "artifact-cache", "git-clone", "hf-models", "mlflow-internal", "wandb-cloud"]
 
 
