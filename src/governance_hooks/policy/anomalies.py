@@ -26,6 +26,7 @@ did not check.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from typing import Dict, List, Optional, Sequence, Set
 
@@ -79,15 +80,52 @@ class AnomalyChecks:
             self._negated_terms = [self.z3.Not(term) for term in self.terms.match]
         return self._negated_terms
 
-    def _ask(self, budget: _Budget, *assumptions):
-        """One counted assumption query: ``sat``/``unsat``/``unknown``, or ``None`` when the budget is spent."""
+    def _ask(self, budget: _Budget, *terms):
+        """One counted query: is the conjunction of ``terms`` satisfiable? ``None`` when the budget is spent.
+
+        Asked on a small solver holding only the request domain and the terms of the rules
+        involved (their neighbours), so a query costs the same in a policy of 100 or 10,000 rules.
+        """
         if not budget.take():
             return None
-        return self.solver.check(*assumptions)
+        if self._scratch is None:
+            self._scratch = self.z3.SolverFor("QF_BV", ctx=self.ctx)
+            self._scratch.set("random_seed", self.opts.seed)
+            self._scratch.set("rlimit", self.opts.rlimit)
+            self._scratch.add(self.enc.domain())
+        self._scratch.push()
+        try:
+            self._scratch.add(*terms)
+            status = self._scratch.check()
+            if status == self.z3.unknown:
+                self._last_unknown = self._scratch.reason_unknown() or "unknown"
+            return status
+        finally:
+            self._scratch.pop()
+
+    def _m(self, i: int):
+        """The match term of egress rule ``i``."""
+        return self.enc.match(self.policy.egress[i].match)
+
+    def _n(self, i: int):
+        """``Not(match)`` of egress rule ``i``, built once."""
+        term = self._not_cache.get(i)
+        if term is None:
+            term = self._not_cache[i] = self.z3.Not(self._m(i))
+        return term
+
+    def _fm_after(self, later: Sequence[int], allow: bool):
+        """First-match: "the rules ``later`` (in order, then the default deny) decide differently from
+        an ``allow`` (or deny) rule" as a term."""
+        z3, rules = self.z3, self.policy.egress
+        acc = self.enc.false
+        for j in reversed(list(later)):
+            acc = z3.Or(self._m(j), acc) if rules[j].effect == m.ALLOW else z3.And(self._n(j), acc)
+        return z3.Not(acc) if allow else acc
 
     def _undecided(self, status, what: str, line: int) -> None:
         severity = Severity.WARNING if self.opts.allow_unknown else Severity.ERROR
-        reason = self.solver.reason_unknown() or "unknown"
+        reason = self._last_unknown
         self.result.unknown += 1
         self.result.findings.append(Finding(
             "policy/analysis-incomplete", severity, f"could not decide {what} within rlimit {self.opts.rlimit} ({reason})",
@@ -131,7 +169,7 @@ class AnomalyChecks:
         Always run: redundancy and conflicts are defined on the rules that are not shadowed.
         """
         z3, t, rules = self.z3, self.terms, self.policy.egress
-        nb, neg = self._nb, self._negated()
+        nb = self._nb
         first_match = self.policy.semantics == m.FIRST_MATCH
         shadowed: Set[int] = set()
         for i, rule in enumerate(rules):
@@ -147,7 +185,7 @@ class AnomalyChecks:
             verdict = self._cubes.covered(self._cube[i], [self._cube[j] for j in cover])
             if verdict is False:
                 continue  # exact set algebra: part of the rule escapes every covering rule
-            status = self._ask(budget, t.match[i], *[neg[j] for j in cover])  # the proof (or the decision)
+            status = self._ask(budget, self._m(i), *[self._n(j) for j in cover])  # the proof (or the decision)
             if status is None:
                 return shadowed, list(range(i, len(rules)))
             self._agree(verdict, status, f"shadowing of rule '{rule.id}'")
@@ -162,11 +200,10 @@ class AnomalyChecks:
     def _redundancy_pass(self, shadowed: Set[int], budget: _Budget) -> List[int]:
         """Report redundant rules, visiting from last to first; returns the indices not checked."""
         z3, t, rules = self.z3, self.terms, self.policy.egress
-        nb, neg = self._nb, self._negated()
+        nb = self._nb
         first_match = self.policy.semantics == m.FIRST_MATCH
         removed: Set[int] = set()  # shadowed and redundant: the rules not in K
         removed |= shadowed
-        tail = None  # first-match: decision of the kept rules after the current one (None: default deny)
         order = [i for i in range(len(rules) - 1, -1, -1) if i not in shadowed]
         for done, i in enumerate(order):
             self._tick("redundancy", done, len(order))
@@ -174,12 +211,12 @@ class AnomalyChecks:
             allow = rule.effect == m.ALLOW
             if first_match:
                 why = "every request it decides gets the same decision without it, from the rules after it or the default deny"
-                earlier = [neg[j] for j in nb[i] if j < i]
+                earlier = [self._n(j) for j in nb[i] if j < i]
                 kept_later = [j for j in nb[i] if j > i and j not in removed]
                 if kept_later:
                     verdict = self._fm_same(i, kept_later)
-                    status = z3.sat if verdict is False else self._ask(budget, t.match[i], *earlier,
-                                                                        z3.Not(tail) if allow else tail)
+                    status = z3.sat if verdict is False else self._ask(budget, self._m(i), *earlier,
+                                                                        self._fm_after(kept_later, allow))
                     self._agree(verdict, status, f"redundancy of rule '{rule.id}'")
                 else:
                     status = z3.sat if allow else z3.unsat  # only the default deny follows it here
@@ -188,10 +225,10 @@ class AnomalyChecks:
                     if later and later != kept_later:  # alone from P: the rules after it in P decide instead
                         verdict = self._fm_same(i, later)
                         status = z3.sat if verdict is False else self._ask(
-                            budget, t.match[i], *earlier, z3.Not(t.suffix[i + 1]) if allow else t.suffix[i + 1])
+                            budget, self._m(i), *earlier, self._fm_after(later, allow))
                         self._agree(verdict, status, f"redundancy of rule '{rule.id}'")
             else:
-                denies_k = [neg[j] for j in nb[i] if rules[j].effect == m.DENY and j not in removed]
+                denies_k = [self._n(j) for j in nb[i] if rules[j].effect == m.DENY and j not in removed]
                 allows_k = [j for j in nb[i] if rules[j].effect == m.ALLOW and j not in removed]
                 if allow:
                     why = "every request it allows is also allowed by another allow rule"
@@ -203,7 +240,7 @@ class AnomalyChecks:
                         covers = [j for j in nb[i] if j not in removed]
                         verdict = self._cubes.covered(self._cube[i], [self._cube[j] for j in covers])
                         status = z3.sat if verdict is False else self._ask(
-                            budget, t.match[i], *denies_k, *[neg[j] for j in allows_k])
+                            budget, self._m(i), *denies_k, *[self._n(j) for j in allows_k])
                         self._agree(verdict, status, f"redundancy of rule '{rule.id}'")
                 else:
                     why = ("every allowed request it matches is also denied by another deny rule" if allows_k else
@@ -214,7 +251,7 @@ class AnomalyChecks:
                         other_k = [j for j in nb[i] if rules[j].effect == m.DENY and j not in removed]
                         verdict = self._do_deny_same(i, allows_k, other_k)
                         status = z3.sat if verdict is False else self._ask(
-                            budget, t.match[i], self._any(allows_k), *denies_k)
+                            budget, self._m(i), self.enc.any_of([self._m(j) for j in allows_k]), *denies_k)
                         self._agree(verdict, status, f"redundancy of rule '{rule.id}'")
                     if status == z3.unsat:
                         allows_p = [j for j in nb[i] if rules[j].effect == m.ALLOW]
@@ -222,7 +259,8 @@ class AnomalyChecks:
                             others_p = [j for j in nb[i] if rules[j].effect == m.DENY]
                             verdict = self._do_deny_same(i, allows_p, others_p)
                             status = z3.sat if verdict is False else self._ask(
-                                budget, t.match[i], self._any(allows_p), *[neg[j] for j in others_p])
+                                budget, self._m(i), self.enc.any_of([self._m(j) for j in allows_p]),
+                                *[self._n(j) for j in others_p])
                             self._agree(verdict, status, f"redundancy of rule '{rule.id}'")
             if status is None:
                 return order[done:]
@@ -232,12 +270,13 @@ class AnomalyChecks:
                 continue
             if status != z3.sat:
                 self._undecided(status, f"redundancy of rule '{rule.id}'", rule.line)
-            if first_match:
-                kept = z3.Bool(f"kept_from{i}", self.ctx)
-                after = tail if tail is not None else self.enc.false
-                self.solver.add(kept == (z3.Or(t.match[i], after) if allow else z3.And(z3.Not(t.match[i]), after)))
-                tail = kept
         return []
+
+    def _decide_near(self, i: int, request: m.Request) -> ev.Decision:
+        """The evaluator's decision on a request that rule ``i`` matches. Only rules overlapping rule
+        ``i`` can match it (exact overlap index), so the evaluator runs on those, in policy order."""
+        near = sorted({i, *self._nb[i]})
+        return ev.decide(dataclasses.replace(self.policy, egress=tuple(self.policy.egress[k] for k in near)), request)
 
     def _agree(self, verdict: Optional[bool], status, what: str) -> None:
         """The set algebra said "covered" (True): the solver must prove it (unsat)."""
@@ -330,7 +369,7 @@ class AnomalyChecks:
                 if not all(certified) or not all(replayed):
                     raise self._mismatch(f"conflict of '{earlier.id}' and '{later.id}'",
                                          f"{request.describe()}: encoding {certified}, evaluator {replayed}")
-                decision = ev.decide(self.policy, request)
+                decision = self._decide_near(i, request)
                 outcome = "allows" if decision.allowed else "denies"
                 how = "rule order" if self.policy.semantics == m.FIRST_MATCH else "deny-overrides"
                 self._finding("policy/rule-conflict",
@@ -370,7 +409,7 @@ class AnomalyChecks:
                 if trial and cubes.covered(cube[i], [cube[c] for c in trial]) is True:
                     chosen = trial
         if chosen != cover:
-            status = self._ask(budget, self.terms.match[i], *[self._negated()[c] for c in chosen])
+            status = self._ask(budget, self._m(i), *[self._n(c) for c in chosen])
             if status == self.z3.sat:
                 raise self._mismatch(f"shadowing of rule '{self.policy.egress[i].id}'",
                                      "the covering rules found by the set algebra do not cover it")
@@ -383,7 +422,7 @@ class AnomalyChecks:
         index = self._index()
         compiled = index.compiled[rule.index]
         request = self._request_from(index.common(compiled, compiled))
-        decision = ev.decide(self.policy, request)
+        decision = self._decide_near(rule.index, request)
         if rule.id in decision.rules and (self.policy.semantics == m.FIRST_MATCH or rule.effect == m.ALLOW):
             raise self._mismatch(f"shadowing of rule '{rule.id}'", f"{request.describe()} is decided by it")
         names = ", ".join(f"'{r.id}' (line {r.line})" for r in covering)

@@ -98,6 +98,9 @@ class Prover(AnomalyChecks):
         self._cube: List[tuple] = []
         self._negated_terms: Optional[List] = None
         self._any_cache: Dict[tuple, object] = {}
+        self._scratch = None
+        self._not_cache: Dict[int, object] = {}
+        self._last_unknown = "unknown"
         self.tracking = policy.tracking or m.Tracking()
 
     # -- plumbing --------------------------------------------------------------
