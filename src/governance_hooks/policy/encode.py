@@ -255,21 +255,28 @@ class Encoder:
 
     def holds(self, term, request: m.Request) -> bool:
         """Evaluate ``term`` with the request variables replaced by ``request`` (a model check:
-        for a satisfiability claim, the concrete request is the certificate)."""
+        for a satisfiability claim, the concrete request is the certificate). The request's
+        fields come from the universe, so it satisfies :meth:`domain` by construction."""
         z3, u = self.z3, self.u
         host = normalize_host(request.host)
         kind = m.destination_kind(host)
-        pins = [(self.tool, self.bv(u.tool_index[request.tool], self.w_tool)),
-                (self.scheme, self.bv(u.scheme_index[request.scheme], self.w_scheme)),
-                (self.port, self.bv(request.port, 16)),
-                (self.kind, self.bv({"name": NAME, "ipv4": IPV4, "ipv6": IPV6}[kind], 2)),
-                (self.host, self.bv(u.hosts.classify(host) if kind == "name" else u.hosts.other, self.w_host)),
-                (self.ip4, self.bv(int(ipaddress.ip_address(host)) if kind == "ipv4" else 0, 32)),
-                (self.ip6, self.bv(int(ipaddress.ip_address(host)) if kind == "ipv6" else 0, 128))]
         given = dict(request.flags)
-        pins += [(var, z3.BoolVal(given.get(flag, False), self.ctx)) for flag, var in self.flag.items()]
-        domain = self._cached(("domain",), self.domain)
-        return z3.is_true(z3.simplify(z3.substitute(self.all_of([domain, term]), *pins)))
+        values = [self.bv(u.tool_index[request.tool], self.w_tool),
+                  self.bv(u.scheme_index[request.scheme], self.w_scheme),
+                  self.bv(request.port, 16),
+                  self.bv({"name": NAME, "ipv4": IPV4, "ipv6": IPV6}[kind], 2),
+                  self.bv(u.hosts.classify(host) if kind == "name" else u.hosts.other, self.w_host),
+                  self.bv(int(ipaddress.ip_address(host)) if kind == "ipv4" else 0, 32),
+                  self.bv(int(ipaddress.ip_address(host)) if kind == "ipv6" else 0, 128)]
+        values += [self.true if given.get(flag, False) else self.false for flag in self.flag]
+        variables = self._cached(("pin-vars",), lambda: [self.tool, self.scheme, self.port, self.kind, self.host,
+                                                          self.ip4, self.ip6, *self.flag.values()])
+        n = len(variables)
+        # The C API directly: z3.substitute re-checks every pair in Python, which dominated large policies.
+        froms = (z3.Ast * n)(*[v.as_ast() for v in variables])
+        tos = (z3.Ast * n)(*[v.as_ast() for v in values])
+        substituted = z3.BoolRef(z3.z3core.Z3_substitute(self.ctx.ref(), term.as_ast(), n, froms, tos), self.ctx)
+        return z3.is_true(z3.simplify(substituted))
 
     def decode(self, model) -> m.Request:
         """The concrete request a model assigns (host classes become their representatives)."""
