@@ -403,7 +403,7 @@ class AnomalyChecks:
         with the set algebra, then proved with one solver query (``unsat``)."""
         cubes, cube = self._cubes, self._cube
         chosen = list(cover)
-        if len(chosen) <= 64:
+        if len(chosen) <= 12:  # as the unsat-core minimisation did: longer covers are named whole
             for k in reversed(list(chosen)):  # keep the earliest rules: they read as the cause
                 trial = [c for c in chosen if c != k]
                 if trial and cubes.covered(cube[i], [cube[c] for c in trial]) is True:
