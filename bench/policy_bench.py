@@ -20,6 +20,7 @@ Target (issue 5): 1,000 rules, every invariant, under 5 s.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -81,6 +82,94 @@ def generate(n: int, semantics: str, seed: int = 1) -> str:
     return "\n".join(lines) + "\n"
 
 
+EXTERNAL = ["pypi.org", "files.pythonhosted.org", '"*.pythonhosted.org"', "huggingface.co", '"*.hf.co"',
+            '"*.s3.amazonaws.com"', "github.com", '"*.githubusercontent.com"', "registry-1.docker.io",
+            '"*.docker.io"', "api.wandb.ai", "conda.anaconda.org"]
+REAL_TOOLS = ["pip", "uv", "git", "hf_hub", "mlflow", "wandb", "curl", "docker", "conda", "python"]
+
+
+def generate_realistic(n: int, semantics: str, seed: int = 7) -> str:
+    """A policy shaped like the ones platform teams write, with ``n`` egress rules.
+
+    Teams own a DNS zone and a /16; each rule names 3-8 hosts (exact services,
+    team wildcards, sub-zone wildcards, /24s inside the team's /16, shared
+    external mirrors), so wildcards and CIDRs overlap across rules; the same
+    host groups recur (the "groups" a v2 policy would name) and tools come in
+    role-like bundles. About one rule in seven is a deny carve-out (a service,
+    a /24, the metadata address), which partially overlaps the allows: real
+    conflicts. Deliberate mistakes: a duplicate every 100 rules, a rule
+    reaching port 80 outside the allowlist every 250.
+    """
+    rng = random.Random(seed)
+    teams = max(2, n // 25)
+    lines = ["version: 1", f"semantics: {semantics}", "allowlist:",
+             f"  - {{hosts: [{', '.join(EXTERNAL)}], ports: [443], schemes: [https]}}"]
+    for t in range(teams):
+        lines.append(f'  - {{hosts: ["*.t{t}.corp.example.com", "t{t}.corp.example.com", "10.{t % 250}.0.0/16"], '
+                     f'ports: [443, "8000-8100"], schemes: [https, http]}}')
+    roles = [rng.sample(REAL_TOOLS, rng.randint(1, 3)) for _ in range(12)]
+    groups = []
+    for g in range(max(4, teams // 2)):  # host groups shared by many rules
+        t = rng.randrange(teams)
+        groups.append([f'"*.g{g}.t{t}.corp.example.com"', f"10.{t % 250}.{rng.randrange(256)}.0/24",
+                       f"svc{g}.t{t}.corp.example.com"])
+    lines.append("egress:")
+    emitted = []
+    for i in range(n):
+        if i % 100 == 99 and emitted:
+            lines.append(f"  - {{id: dup{i}, {rng.choice(emitted)}}}")
+            continue
+        t = rng.randrange(teams)
+        tools = rng.choice(roles)
+        hosts = set()
+        for _ in range(rng.randint(3, 8)):
+            kind = rng.random()
+            if kind < 0.3:
+                hosts.add(f"svc{rng.randrange(40)}.t{t}.corp.example.com")
+            elif kind < 0.45:
+                hosts.add(f'"*.g{rng.randrange(6)}.t{t}.corp.example.com"')
+            elif kind < 0.55:
+                hosts.add(f'"*.t{t}.corp.example.com"')
+            elif kind < 0.7:
+                hosts.add(f"10.{t % 250}.{rng.randrange(256)}.0/24")
+            elif kind < 0.85:
+                hosts.update(rng.choice(groups) if groups else [])
+            else:
+                hosts.add(rng.choice(EXTERNAL))
+        internal = [h for h in hosts if "corp" in h or h.startswith("10.")]
+        external = [h for h in hosts if h not in internal]
+        trackers = [x for x in tools if x in ("mlflow", "wandb")]
+        when = "{offline: false, tracking_opt_in: true}" if trackers else "{offline: false}"
+        if i % 7 == 6:  # a deny carve-out
+            target = rng.choice([f"svc{rng.randrange(40)}.t{t}.corp.example.com", f"10.{t % 250}.{rng.randrange(256)}.0/24",
+                                 "169.254.169.254", f'"*.g{rng.randrange(6)}.t{t}.corp.example.com"'])
+            body = f"effect: deny, tools: [{', '.join(tools)}], hosts: [{target}]"
+        elif i % 250 == 249:
+            body = (f"effect: allow, tools: [{', '.join(tools)}], hosts: [{', '.join(sorted(hosts))}], ports: [80], "
+                    f"schemes: [http], when: {when}")
+        else:
+            rule_hosts = internal or external
+            ports = '[443, "8000-8100"]' if internal else "[443]"
+            schemes = "[https, http]" if internal and rng.random() < 0.3 else "[https]"
+            body = (f"effect: allow, tools: [{', '.join(tools)}], hosts: [{', '.join(sorted(rule_hosts))}], "
+                    f"ports: {ports}, schemes: {schemes}, when: {when}")
+        emitted.append(body)
+        lines.append(f"  - {{id: r{i}, {body}}}")
+    lines += [
+        "admin:",
+        "  gates: {opt_in: true, min_approvals: 2, approver_not_author: true, protected_environments: [admin]}",
+        "  operations: [{id: install-app}, {id: add-runner}, {id: read-logs, class: read-only}]",
+        "  grants:",
+        "    - {id: ops, operations: [install-app, add-runner], requires: {opt_in: true, min_approvals: 2, approver_not_author: true, environments: [admin]}}",
+        "    - {id: readers, operations: read-logs, mode: read-only}",
+        "invariants:",
+        "  must-deny:",
+        "    - {id: offline, when: {offline: true}}",
+        "    - {id: metadata, hosts: 169.254.169.254}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def naive_shadowing(policy) -> int:
     """Shadowing, one fresh solver per rule over inline terms; returns the number of shadowed rules."""
     import z3
@@ -105,31 +194,47 @@ def naive_shadowing(policy) -> int:
     return shadowed
 
 
+def _run(text: str, name: str):
+    """``(cpu seconds, wall seconds, result, policy)`` of parse + every invariant."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    policy = load_policy(text, name)
+    result = prove(policy)
+    return time.process_time() - cpu, time.perf_counter() - wall, result, policy
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--generators", nargs="+", default=["synthetic", "realistic"], choices=["synthetic", "realistic"])
+    parser.add_argument("--semantics", nargs="+", default=["deny-overrides", "first-match"])
     parser.add_argument("--naive-limit", type=int, default=1000, help="largest size the naive anchor runs on")
     args = parser.parse_args(argv)
-    print(f"{'rules':>6} {'semantics':<15} {'ours s':>8} {'findings':>9} {'shadowed':>9} {'naive s':>8} {'naive/ours':>10}")
-    for n in args.sizes:
-        for semantics in ("deny-overrides", "first-match"):
-            text = generate(n, semantics)
-            start = time.perf_counter()
-            policy = load_policy(text, f"bench-{n}.yaml")
-            result = prove(policy)
-            ours = time.perf_counter() - start
-            shadowed = sum(f.rule_id == "policy/shadowed-rule" for f in result.findings)
-            if n <= args.naive_limit:
-                start = time.perf_counter()
-                naive_count = naive_shadowing(policy)
-                naive = time.perf_counter() - start
-                if naive_count != shadowed:
-                    print(f"  MISMATCH: naive found {naive_count} shadowed rules, ours {shadowed}")
-                naive_text, ratio = f"{naive:8.2f}", f"{naive / ours:10.1f}"
-            else:
-                naive_text, ratio = f"{'-':>8}", f"{'-':>10}"
-            print(f"{n:>6} {semantics:<15} {ours:8.2f} {len(result.findings):>9} {shadowed:>9} {naive_text} {ratio}")
-            sys.stdout.flush()
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; "
+          f"times are CPU seconds of this process (wall in brackets)")
+    print(f"{'generator':<10} {'rules':>6} {'semantics':<15} {'cpu s':>7} {'(wall)':>8} {'shadow':>6} {'redund':>6} "
+          f"{'confl':>6} {'other':>6} {'incompl':>7} {'naive s':>8} {'naive/ours':>10}")
+    for generator in args.generators:
+        make = generate if generator == "synthetic" else generate_realistic
+        for n in args.sizes:
+            for semantics in args.semantics:
+                cpu, wall, result, policy = _run(make(n, semantics), f"bench-{generator}-{n}.yaml")
+                kinds = [f.rule_id for f in result.findings]
+                shadowed = kinds.count("policy/shadowed-rule")
+                counts = (shadowed, kinds.count("policy/redundant-rule"), kinds.count("policy/rule-conflict"))
+                incomplete = kinds.count("policy/analysis-incomplete")
+                other = len(kinds) - sum(counts) - incomplete
+                if n <= args.naive_limit:
+                    start = time.process_time()
+                    naive_count = naive_shadowing(policy)
+                    naive = time.process_time() - start
+                    if naive_count != shadowed:
+                        print(f"  MISMATCH: naive found {naive_count} shadowed rules, ours {shadowed}")
+                    naive_text, ratio = f"{naive:8.2f}", f"{naive / cpu:10.1f}"
+                else:
+                    naive_text, ratio = f"{'-':>8}", f"{'-':>10}"
+                print(f"{generator:<10} {n:>6} {semantics:<15} {cpu:7.2f} {'(' + format(wall, '.1f') + ')':>8} "
+                      f"{counts[0]:>6} {counts[1]:>6} {counts[2]:>6} {other:>6} {incomplete:>7} {naive_text} {ratio}")
+                sys.stdout.flush()
     return 0
 
 

@@ -138,8 +138,29 @@ def test_changed_files_restrict_the_conformance_scan(make_repo):
 
     root = make_repo({".governance/policy.yaml": POLICY, ".env": "MLFLOW_TRACKING_URI=http://m.example.com\n",
                       "b/.env": "MLFLOW_TRACKING_URI=http://n.example.com\n"})
-    args = Namespace(files=[], base=None, base_ref=None, allow_unknown=None, rlimit=None, no_conformance=False)
+    args = Namespace(files=[], base=None, base_ref=None, allow_unknown=None, rlimit=None, no_conformance=False, anomaly_queries=None)
     ctx = Context(root=root, config=Config(), check="policy", changed_files=["b/.env"])
     result = run(args, ctx)
     assert [(f.location.path, f.location.line) for f in result.findings] == [("b/.env", 1)]
     assert git(root, "status", "--porcelain") == ""  # nothing written
+
+
+def test_progress_is_shown_on_a_terminal_only(monkeypatch):
+    import io
+
+    from governance_hooks.policy.progress import TerminalProgress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    assert TerminalProgress.if_terminal(io.StringIO()) is None  # a pipe or file: nothing
+    tty = Tty()
+    progress = TerminalProgress.if_terminal(tty)
+    progress("policy p.yaml: shadowing\x1b]52;c;x\x07", 256, 1000)
+    progress.close()
+    assert tty.getvalue() == "\r\x1b[Kpolicy p.yaml: shadowing?]52;c;x?: 256/1000\r\x1b[K"
+    monkeypatch.setenv("CI", "true")
+    assert TerminalProgress.if_terminal(Tty()) is None

@@ -150,7 +150,9 @@ def test_solver_and_evaluator_agree_on_admin(policy):
 ANOMALIES = {"no-shadowed-rules": 1, "no-redundant-rules": 1, "no-conflicts": 1}
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+# The exact anomaly and no-new-access verdicts are checked against the oracle (test_oracle.py);
+# these sampled checks stay as a cheap second view.
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(policies(), st.lists(requests, min_size=40, max_size=40))
 def test_reported_anomalies_hold_on_sampled_requests(policy, sample):
     import dataclasses
@@ -180,7 +182,7 @@ def test_reported_anomalies_hold_on_sampled_requests(policy, sample):
             assert ev.matches(first.match, witness) and ev.matches(second.match, witness)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(policies(), policies(), st.lists(requests, min_size=30, max_size=30))
 def test_no_new_access_agrees_with_the_evaluator(new, base, sample):
     from governance_hooks.policy.prove import prove

@@ -100,21 +100,20 @@ def _overlapping_policy(n: int, semantics: str) -> str:
             .replace("no-redundant-rules: false", "no-redundant-rules: true").replace("no-conflicts: false", "no-conflicts: true"))
 
 
-@pytest.mark.parametrize("semantics, checked", [("first-match", "0 of 6"), ("deny-overrides", "0 of 6")])
-def test_anomaly_passes_stop_at_their_time_budget_and_say_so(semantics, checked):
+@pytest.mark.parametrize("semantics", ["first-match", "deny-overrides"])
+def test_anomaly_passes_stop_at_their_query_budget_and_name_the_rules_not_checked(semantics):
     # Mutually overlapping rules make these passes quadratic in solver queries: a 2000-rule
-    # policy ran for minutes before the budget existed.
-    found = findings(_overlapping_policy(6, semantics), anomaly_seconds=0)
-    incomplete = sorted(f.message for f in found if f.rule_id == "policy/analysis-incomplete")
-    assert incomplete == [
-        "conflict search stopped after 0 solver queries, when its 0 s budget ran out; 9 overlapping rule pairs unchecked",
-        f"rule anomalies (shadowing, redundancy) were checked for {checked} egress rules before the 0 s budget "
-        "ran out; the others were not checked",
-    ]
-    assert [f.rule_id for f in found if f.rule_id in ("policy/shadowed-rule", "policy/rule-conflict")] == []
+    # policy ran for minutes before the budget existed. The budget counts queries, so the
+    # same policy stops at the same place on any machine.
+    found = findings(_overlapping_policy(6, semantics), anomaly_queries=2)
+    incomplete = [f for f in found if f.rule_id == "policy/analysis-incomplete"]
+    assert len(incomplete) == 1 and incomplete[0].severity.label == "note"
+    assert incomplete[0].message.startswith("rule anomalies stopped at the budget of 2 solver queries; shadowing not checked for ")
+    again = findings(_overlapping_policy(6, semantics), anomaly_queries=2)
+    assert summary(again) == summary(found)
 
 
 def test_anomaly_budget_does_not_change_a_small_policy():
     text = _overlapping_policy(6, "first-match")
-    assert summary(findings(text, anomaly_seconds=30.0)) == summary(findings(text))
+    assert summary(findings(text, anomaly_queries=10_000)) == summary(findings(text))
     assert not [f for f in findings(text) if f.rule_id == "policy/analysis-incomplete"]

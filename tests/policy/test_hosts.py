@@ -66,7 +66,42 @@ def test_pattern_kinds(text, kind, detail):
 
 
 def test_names_never_match_addresses():
-    assert not host_matches(parse_host_pattern("*.0.0.10"), "1.0.0.10")
+    assert not host_matches(parse_host_pattern("*.example.com"), "1.0.0.10")
     assert host_matches(parse_host_pattern("10.0.0.0/8"), "10.9.9.9")
-    assert not host_matches(parse_host_pattern("10.0.0.0/8"), "::ffff:10.0.0.1")
+
+
+def test_ipv6_addresses_that_reach_an_ipv4_host_are_that_host():
+    assert normalize_host("::ffff:10.0.0.1") == normalize_host("64:ff9b::a00:1") == "10.0.0.1"
+    assert host_matches(parse_host_pattern("10.0.0.0/8"), "::ffff:10.0.0.1")
+    assert host_matches(parse_host_pattern("::/0"), "10.0.0.1")  # ::/0 contains ::ffff:10.0.0.1
+    assert host_matches(parse_host_pattern("::ffff:10.0.0.0/104"), "10.200.0.1")
+    assert host_matches(parse_host_pattern("64:ff9b::/96"), "192.0.2.1")
+    assert not host_matches(parse_host_pattern("2001:db8::/32"), "10.0.0.1")
+    assert not host_matches(parse_host_pattern("::ffff:10.0.0.0/104"), "11.0.0.1")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("169.254.169.2540", "bad host '169.254.169.2540': not a valid IP address (each IPv4 part 0-255, no leading zeros, "
+                         "four parts), and not a host name either: the last label of a name cannot be all digits"),
+    ("10.0.0.256", "bad host '10.0.0.256': not a valid IP address (each IPv4 part 0-255, no leading zeros, "
+                   "four parts), and not a host name either: the last label of a name cannot be all digits"),
+    ("010.0.0.1", "bad host '010.0.0.1': not a valid IP address (each IPv4 part 0-255, no leading zeros, "
+                  "four parts), and not a host name either: the last label of a name cannot be all digits"),
+    ("1.2.3", "bad host '1.2.3': not a valid IP address (each IPv4 part 0-255, no leading zeros, "
+              "four parts), and not a host name either: the last label of a name cannot be all digits"),
+    ("*.10.0.0.0", "bad host '*.10.0.0.0': a wildcard matches DNS names, not addresses; write a CIDR such as "
+                   "10.0.0.0/8 for a range of addresses"),
+    ("https://mlflow.example.com/x", "bad host 'https://mlflow.example.com/x': found a URL or host:port, expected a "
+     "host name, address or CIDR alone (write 'mlflow.example.com'; put ports under ports: and schemes under schemes:)"),
+    ("pypi.org:443", "bad host 'pypi.org:443': found a URL or host:port, expected a host name, address or CIDR alone "
+                     "(write 'pypi.org'; put ports under ports: and schemes under schemes:)"),
+    ("10.0.0.1/8", "bad CIDR '10.0.0.1/8': 10.0.0.1/8 has host bits set"),
+])
+def test_malformed_addresses_and_urls_are_refused_with_what_was_found(text, message):
+    with pytest.raises(ValueError) as caught:
+        parse_host_pattern(text)
+    assert str(caught.value) == message
+    if text[0].isdigit() and "/" not in text:
+        with pytest.raises(ValueError):
+            normalize_host(text.lstrip("*."))
     assert normalize_host("[2001:DB8::1]") == "2001:db8::1"

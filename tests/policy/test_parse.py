@@ -17,13 +17,13 @@ def error_of(text: str) -> str:
 
 @pytest.mark.parametrize("text, message", [
     ("", "policy.yaml:1: the policy is empty"),
-    ("- 1\n", "policy.yaml:1: the policy must be a mapping"),
-    ("semantics: first-match\n", "policy.yaml:1: missing 'version: 1'"),
-    ("version: 2\n", "policy.yaml:1: unsupported policy version 2 (expected 1)"),
+    ("- 1\n", "policy.yaml:1: the policy must be a mapping, found a list"),
+    ("semantics: first-match\n", "policy.yaml:1: missing 'version: 1' (or 2)"),
+    ("version: 9\n", "policy.yaml:1: unsupported policy version 9 (expected 1 or 2)"),
     ("version: 1\nsemantics: last-match\n", "policy.yaml:2: semantics must be deny-overrides or first-match"),
     ("version: 1\negres: []\n",
      "policy.yaml:2: unknown key 'egres' in the policy (known: version, semantics, tools, flags, schemes, allowlist, "
-     "egress, tracking, admin, invariants)"),
+     "egress, tracking, admin, invariants, include, groups)"),
     ("version: 1\negress:\n  - id: a\n    effect: allow\n    hosts: 10.0.0.1/8\n",
      "policy.yaml:5: bad CIDR '10.0.0.1/8': 10.0.0.1/8 has host bits set"),
     ("version: 1\negress:\n  - id: a\n    effect: allow\n    hosts: 300.0.0.0/8\n",
@@ -103,8 +103,10 @@ def test_star_means_any_host_and_any_port():
 def test_demo_policy_parses():
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "examples" / "demo-repo" / ".governance" / "policy.yaml"
-    policy = load_policy(path.read_text(encoding="utf-8"), ".governance/policy.yaml")
+    from governance_hooks.policy.runner import load_policy_file
+
+    root = Path(__file__).resolve().parents[2] / "examples" / "demo-repo"
+    policy = load_policy_file(root / ".governance" / "policy.yaml", root)  # version 2, with an include
     assert [r.id for r in policy.egress] == ["pip-index", "artifact-cache", "git-clone", "hf-models", "mlflow-internal", "wandb-cloud"]
 
 
@@ -126,3 +128,29 @@ def test_bom_and_crlf_keep_line_numbers():
 def test_rule_count_budget():
     rules = "".join(f"  - {{id: r{i}, effect: allow, ports: {i % 60000 + 1}}}\n" for i in range(10_001))
     assert error_of("version: 1\negress:\n" + rules) == "policy.yaml:3: 10001 egress rules; at most 10000 are checked"
+
+
+@pytest.mark.parametrize("body, message", [
+    ("egress:\n  - {id: a, effect: allow, hosts: 42}\n",
+     "policy.yaml:3: hosts must be a string or a list of strings, found an integer 42 (quote it)"),
+    ("egress:\n  - {id: a, effect: allow, hosts: ['https://pypi.org/simple']}\n",
+     "policy.yaml:3: bad host 'https://pypi.org/simple': found a URL or host:port, expected a host name, address or "
+     "CIDR alone (write 'pypi.org'; put ports under ports: and schemes under schemes:)"),
+    ("egress:\n  - {id: a, effect: deny, hosts: ['169.254.169.2540']}\n",
+     "policy.yaml:3: bad host '169.254.169.2540': not a valid IP address (each IPv4 part 0-255, no leading zeros, "
+     "four parts), and not a host name either: the last label of a name cannot be all digits"),
+    ("invariants:\n  must-deny:\n    - {hosts: pypi.org}\n",
+     "policy.yaml:4: contract id is missing: add 'id: NAME' (letters, digits, '_', '.', '-')"),
+    ("egress:\n  - {id: a, effect: allow, when: {offline: 'no'}}\n",
+     "policy.yaml:3: when.offline must be true or false, found a string 'no'"),
+    ("tracking:\n  mlflow:\n    allowed_uris: ['http//mlflow.internal.example.com']\n",
+     "policy.yaml:4: 'http//mlflow.internal.example.com' looks like a URL with the ':' after 'http' missing; "
+     "expected http://HOST (a local store is file:PATH or a path)"),
+])
+def test_errors_say_what_was_found_and_what_is_expected(body, message):
+    from governance_hooks.errors import ToolError
+    from governance_hooks.policy.parse import load_policy
+
+    with pytest.raises(ToolError) as caught:
+        load_policy("version: 1\n" + body, "policy.yaml")
+    assert str(caught.value) == message

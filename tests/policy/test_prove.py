@@ -7,7 +7,7 @@ import pytest
 from governance_hooks.policy.evaluate import SemanticsMismatch
 from governance_hooks.policy.prove import ProveOptions, Prover, prove
 
-from .helpers import findings, only, policy, summary
+from .helpers import ALL_OFF, findings, only, policy, summary
 
 BASE = """\
 version: 1
@@ -250,3 +250,87 @@ def test_fresh_context_and_deterministic_witnesses():
     assert first.ctx is not second.ctx
     assert [f.evidence for f in first.run().findings] == [f.evidence for f in second.run().findings]
     assert Prover(policy(text), ProveOptions(seed=7)).run().findings[0].evidence == prove(policy(text)).findings[0].evidence
+
+
+WIDENED_BASE = """\
+version: 1
+egress:
+  - {id: pip, effect: allow, tools: pip, hosts: pypi.org, ports: 443, schemes: https}
+  - {id: git, effect: allow, tools: git, hosts: github.com, ports: 443, schemes: https}
+  - {id: hf, effect: allow, tools: hf_hub, hosts: huggingface.co, ports: 443, schemes: https}
+""" + ALL_OFF
+
+
+def test_no_new_access_names_every_widened_rule_with_its_own_witness():
+    new = WIDENED_BASE.replace("hosts: pypi.org,", "hosts: [pypi.org, test.pypi.org],").replace(
+        "ports: 443, schemes: https}\n  - {id: hf", "ports: [443, 22], schemes: https}\n  - {id: hf")
+    found = [f for f in findings(new, base=WIDENED_BASE) if f.rule_id == "policy/new-access"]
+    assert summary(found) == [
+        ("policy/new-access", 3, "the policy now allows pip -> https://test.pypi.org:443 (offline=false "
+                                 "tracking_opt_in=false) via rule 'pip' (line 3); the base policy (base.yaml) denied it"),
+        ("policy/new-access", 4, "the policy now allows git -> https://github.com:22 (offline=false "
+                                 "tracking_opt_in=false) via rule 'git' (line 4); the base policy (base.yaml) denied it"),
+    ]
+
+
+def test_every_allow_rule_breaking_a_must_deny_is_named_even_inside_another():
+    # 'narrow' lies inside 'broad': blocking 'broad' after the first witness (port 443) hides it,
+    # so it is asked about on its own.
+    text = """\
+version: 1
+egress:
+  - {id: broad, effect: allow, hosts: "*.example.com"}
+  - {id: narrow, effect: allow, hosts: api.example.com, ports: 8443}
+""" + ALL_OFF + """\
+  must-deny:
+    - {id: no-example, hosts: "*.example.com"}
+"""
+    found = findings(text)
+    assert sorted((f.location.line, f.evidence["rules"][0]["id"], f.evidence["witness"]["host"],
+                   f.evidence["witness"]["port"]) for f in found) == [
+        (16, "broad", "host.example.com", 443),
+        (16, "narrow", "api.example.com", 8443),
+    ]
+
+
+def test_an_ipv6_network_reaches_the_ipv4_hosts_mapped_into_it():
+    text = """\
+version: 1
+egress:
+  - {id: v6, effect: allow, hosts: "::/0"}
+""" + ALL_OFF + """\
+  must-deny:
+    - {id: no-internal, hosts: 10.0.0.1}
+"""
+    [f] = findings(text)
+    assert f.rule_id == "policy/must-deny-violated"
+    assert f.evidence["witness"]["host"] == "10.0.0.1"  # reached as ::ffff:10.0.0.1 or 64:ff9b::a00:1
+
+
+@pytest.mark.parametrize("semantics", ["deny-overrides", "first-match"])
+def test_of_two_duplicate_deny_rules_only_the_later_is_reported(semantics):
+    text = f"""\
+version: 1
+semantics: {semantics}
+egress:
+  - {{id: deny-a, effect: deny, hosts: 169.254.169.254}}
+  - {{id: deny-b, effect: deny, hosts: 169.254.169.254}}
+  - {{id: allow-all, effect: allow}}
+""" + ALL_OFF.replace("no-shadowed-rules: false", "no-shadowed-rules: true").replace(
+        "no-redundant-rules: false", "no-redundant-rules: true")
+    reported = [(f.rule_id, f.evidence["rule"]) for f in findings(text)]
+    expected = "policy/shadowed-rule" if semantics == "first-match" else "policy/redundant-rule"
+    assert reported == [(expected, "deny-b")]
+
+
+def test_first_match_deny_before_an_allow_of_the_same_host_is_not_redundant():
+    # Deleting the deny would open the metadata service: only the allow is reported (shadowed).
+    text = """\
+version: 1
+semantics: first-match
+egress:
+  - {id: no-metadata, effect: deny, hosts: 169.254.169.254}
+  - {id: metadata, effect: allow, hosts: 169.254.169.254}
+""" + ALL_OFF.replace("no-shadowed-rules: false", "no-shadowed-rules: true").replace(
+        "no-redundant-rules: false", "no-redundant-rules: true")
+    assert [(f.rule_id, f.evidence["rule"]) for f in findings(text)] == [("policy/shadowed-rule", "metadata")]

@@ -70,9 +70,7 @@ def test_unexpected_unsat_reports_the_unsat_core_over_named_assertions():
 
 @pytest.mark.parametrize("command, name", [
     ('(include "/etc/passwd")', "include"),
-    ("(set-option :timeout 0)", "set-option"),
     ("(push 1)", "push"),
-    ("(get-model)", "get-model"),
     ("(eval admin_perms)", "eval"),
     ("(define-fun-rec f ((x Int)) Int (f x))", "define-fun-rec"),
     ("(check-sat-using smt)", "check-sat-using"),
@@ -85,6 +83,31 @@ def test_hostile_commands_are_refused_before_z3_runs(command, name):
     assert found[0].message.startswith(f"command '{name}' is not allowed")
 
 
+@pytest.mark.parametrize("option", ['(set-option :timeout 0)', '(set-option :regular-output-channel "/tmp/x")',
+                                    "(set-option :smt.random_seed 3)"])
+def test_options_other_than_harmless_ones_are_refused(option):
+    text = "(set-info :status sat)\n" + HEADER + option + "\n(check-sat)\n"
+    found, outcome = run(text)
+    assert outcome == "refused"
+    assert found[0].message.startswith(f"option {option.split()[1]!r} is not allowed")
+
+
+def test_standard_benchmark_commands_are_accepted():
+    # What ends every SMT-LIB benchmark: harmless options, output commands and (exit).
+    text = ("(set-info :smt-lib-version 2.6)\n(set-option :produce-models true)\n(set-info :status sat)\n" + HEADER
+            + "(assert action_readonly)\n(check-sat)\n(get-model)\n(get-info :reason-unknown)\n(exit)\n(push 1)\n")
+    assert run(text) == ([], "as-expected")
+
+
+def test_conflicting_status_and_missing_check_sat_are_invalid():
+    found, outcome = run("(set-info :status sat)\n(set-info :status unsat)\n(declare-const a Bool)\n(check-sat)\n")
+    assert (outcome, [(f.rule_id, f.location.line, f.message) for f in found]) == ("invalid", [(
+        "policy/smt-invalid", 2, "two (set-info :status ...) lines disagree: sat on line 1, unsat on line 2; keep one")])
+    found, outcome = run("(set-info :status sat)\n(declare-const a Bool)\n(assert a)\n")
+    assert (outcome, [(f.rule_id, f.location.line, f.message) for f in found]) == ("invalid", [(
+        "policy/smt-invalid", 1, "no (check-sat): the file must end with one (check-sat), found none")])
+
+
 def test_commands_after_check_sat_are_refused():
     found, outcome = run("(set-info :status sat)\n(declare-const a Bool)\n(check-sat)\n(assert a)\n")
     assert outcome == "refused"
@@ -94,7 +117,7 @@ def test_commands_after_check_sat_are_refused():
 @pytest.mark.parametrize("text, rule, message, line", [
     ("(declare-const a Bool)\n(check-sat)\n", "policy/smt-invalid",
      "no expected result: add (set-info :status sat) or (set-info :status unsat)", 1),
-    ("(set-info :status maybe)\n", "policy/smt-invalid", "(set-info :status ...) must be sat or unsat", 1),
+    ("(set-info :status maybe)\n", "policy/smt-invalid", "(set-info :status ...) must be sat or unsat, found 'maybe'", 1),
     ("(set-info :status sat)\n(assert (and a\n", "policy/smt-invalid", "unbalanced '(' (file ends inside a command)", 2),
     ("(set-info :status sat)\n)\n", "policy/smt-invalid", "unbalanced ')'", 2),
     ("(set-info :status sat)\nassert\n", "policy/smt-invalid", "unexpected 'assert' outside a command", 2),

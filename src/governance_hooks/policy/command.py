@@ -11,7 +11,9 @@ from ..errors import ToolError
 
 HELP = ("Prove the network, tracking and admin policy with z3 (.governance/policy.yaml, .governance/*.smt2) "
         "and check the repository's endpoints against it.")
-CONFIG_KEYS = ("policy", "smt", "rlimit", "smt-timeout", "allow-unknown", "conformance")
+CONFIG_KEYS = ("policy", "smt", "rlimit", "smt-timeout", "allow-unknown", "conformance", "anomaly-queries",
+               "incomplete-anomalies")
+SEVERITIES = ("note", "warning", "error")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-unknown", action="store_true", default=None,
                         help="report invariants z3 cannot decide within the limit as warnings, not errors")
     parser.add_argument("--rlimit", type=int, metavar="N", help="z3 resource limit per query (default 20000000)")
+    parser.add_argument("--anomaly-queries", type=int, metavar="N",
+                        help="solver queries for shadowed/redundant/conflicting rules (default 250000)")
     parser.add_argument("--no-conformance", action="store_true", help="skip the repository conformance scan")
 
 
@@ -50,7 +54,14 @@ def _options(ctx: Context):
     for key in ("allow-unknown", "conformance"):
         if key in table and not isinstance(table[key], bool):
             raise ToolError(f"{where} {key} must be true or false")
-    return policy, smt, rlimit, timeout, table.get("allow-unknown", False), table.get("conformance", True)
+    queries = table.get("anomaly-queries", 250_000)
+    if isinstance(queries, bool) or not isinstance(queries, int) or queries < 0:
+        raise ToolError(f"{where} anomaly-queries must be a non-negative integer, found {queries!r}")
+    incomplete = table.get("incomplete-anomalies", "note")
+    if incomplete not in SEVERITIES:
+        raise ToolError(f"{where} incomplete-anomalies must be one of {', '.join(SEVERITIES)}, found {incomplete!r}")
+    return (policy, smt, rlimit, timeout, table.get("allow-unknown", False), table.get("conformance", True),
+            queries, incomplete)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
@@ -61,7 +72,11 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     """
     from .runner import DEFAULT_POLICY, DEFAULT_SMT_GLOB, Plan, execute
 
-    policy_opt, smt_opt, rlimit, timeout, allow_unknown, scan = _options(ctx)
+    policy_opt, smt_opt, rlimit, timeout, allow_unknown, scan, queries, incomplete = _options(ctx)
+    if getattr(args, "anomaly_queries", None) is not None:
+        if args.anomaly_queries < 0:
+            raise ToolError("--anomaly-queries must be a non-negative integer")
+        queries = args.anomaly_queries
     if args.rlimit is not None:
         if args.rlimit <= 0:
             raise ToolError("--rlimit must be a positive integer")
@@ -70,7 +85,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         allow_unknown = True
     root = ctx.root
     plan = Plan(root=root, base_file=args.base, base_ref=args.base_ref, rlimit=rlimit, allow_unknown=allow_unknown,
-                smt_timeout=float(timeout))
+                smt_timeout=float(timeout), anomaly_queries=queries, incomplete_anomalies=incomplete)
     if args.files:
         for path in args.files:
             full = path if path.is_absolute() else (Path.cwd() / path)

@@ -248,8 +248,13 @@ def check_settings(policy: m.Policy, settings: Iterable[Setting]) -> List[Findin
                        f"{tracking.wandb_mode} unless the user opts in ({tracking.opt_in_flag})")
             continue
         tool = {"MLFLOW_TRACKING_URI": "mlflow", "WANDB_BASE_URL": "wandb", "index-url": "pip"}[s.key]
-        if tool == "mlflow" and is_local_tracking_uri(s.value):
-            continue
+        if tool == "mlflow":
+            try:
+                if is_local_tracking_uri(s.value):
+                    continue
+            except ValueError as exc:  # "http//host": a remote endpoint written wrongly, not a local path
+                report("policy/endpoint-not-allowed", s, f"{s.key}: {exc}")
+                continue
         if _is_loopback(s.value):
             continue  # a server on this machine: no egress
         if tool not in policy.tools:

@@ -18,7 +18,7 @@ import ipaddress
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from . import model as m
-from .hosts import HostUniverse, normalize_host
+from .hosts import EMBEDDED_V4, HostUniverse, ip_networks, normalize_host
 
 NAME, IPV4, IPV6 = 0, 1, 2
 MAX_APPROVALS = 1001
@@ -168,26 +168,40 @@ class Encoder:
             z3.Implies(self.kind != self.bv(NAME, 2), self.host == self.bv(u.hosts.other, self.w_host)),
             z3.Implies(self.kind != self.bv(IPV4, 2), self.ip4 == self.bv(0, 32)),
             z3.Implies(self.kind != self.bv(IPV6, 2), self.ip6 == self.bv(0, 128)),
+            # An IPv6 address that reaches an IPv4 host is that IPv4 request (hosts.normalize_host).
+            *[z3.Extract(127, 32, self.ip6) != self.bv(base >> 32, 96) for base, _ in EMBEDDED_V4],
         ])
 
     def hosts_term(self, patterns: Sequence[m.HostPattern]) -> object:
-        z3 = self.z3
-        names = [self.u.hosts.interval(p) for p in patterns if p.kind in ("exact", "wildcard")]
+        names = _intervals_of_ranges([self.u.hosts.interval(p) for p in patterns if p.kind in ("exact", "wildcard")])
         parts = []
         if names:
-            parts.append(z3.And(self.kind == self.bv(NAME, 2), self.in_intervals(self.host, _intervals_of_ranges(names))))
-        for family, var, kind, bits in (("cidr4", self.ip4, IPV4, 32), ("cidr6", self.ip6, IPV6, 128)):
-            nets = [p for p in patterns if p.kind == family]
-            if not nets:
-                continue
-            alts = []
-            for p in nets:
-                if p.prefix == 0:
-                    alts.append(self.true)
-                else:
-                    alts.append(z3.Extract(bits - 1, bits - p.prefix, var) == self.bv(p.network >> (bits - p.prefix), p.prefix))
-            parts.append(z3.And(self.kind == self.bv(kind, 2), self.any_of(alts)))
+            parts.append(self.all_of([self._kind_is(NAME), self.any_of([self._host_atom(lo, hi) for lo, hi in names])]))
+        v4, v6 = set(), set()
+        for p in patterns:
+            if p.kind in ("cidr4", "cidr6"):
+                nets4, nets6 = ip_networks(p)
+                v4.update(nets4)
+                v6.update(nets6)
+        for nets, kind, bits in ((v4, IPV4, 32), (v6, IPV6, 128)):
+            if nets:
+                parts.append(self.all_of([self._kind_is(kind),
+                                          self.any_of([self._net_atom(kind, bits, n, p) for n, p in sorted(nets)])]))
         return self.any_of(parts)
+
+    # Atoms shared by many rules (the same host groups recur): each is built once.
+    def _kind_is(self, kind: int):
+        return self._cached(("kind", kind), lambda: self.kind == self.bv(kind, 2))
+
+    def _host_atom(self, lo: int, hi: int):
+        return self._cached(("host", lo, hi), lambda: self.in_intervals(self.host, [(lo, hi)]))
+
+    def _net_atom(self, kind: int, bits: int, network: int, prefix: int):
+        if prefix == 0:
+            return self.true
+        var = self.ip4 if kind == IPV4 else self.ip6
+        return self._cached(("net", kind, network, prefix), lambda: self.z3.Extract(bits - 1, bits - prefix, var)
+                            == self.bv(network >> (bits - prefix), prefix))
 
     def match(self, match: m.Match) -> object:
         """The term that holds exactly for the requests ``match`` selects."""
@@ -223,17 +237,46 @@ class Encoder:
             self.scheme == self.bv(u.scheme_index[request.scheme], self.w_scheme),
             self.port == self.bv(request.port, 16),
         ]
-        kind = m.destination_kind(request.host)
-        if kind == "name":
-            parts += [self.kind == self.bv(NAME, 2), self.host == self.bv(u.hosts.classify(request.host), self.w_host)]
-        elif kind == "ipv4":
-            parts += [self.kind == self.bv(IPV4, 2), self.ip4 == self.bv(int(ipaddress.ip_address(request.host)), 32)]
-        else:
-            parts += [self.kind == self.bv(IPV6, 2), self.ip6 == self.bv(int(ipaddress.ip_address(request.host)), 128)]
+        parts.append(self.destination(request.host))
         given = dict(request.flags)
         for flag, var in self.flag.items():
             parts.append(var if given.get(flag, False) else self.z3.Not(var))
         return self.all_of(parts)
+
+    def destination(self, host: str) -> object:
+        """The term pinning the destination to ``host`` (normalised first: embedded IPv4 counts as IPv4)."""
+        host = normalize_host(host)
+        kind = m.destination_kind(host)
+        if kind == "name":
+            return self.all_of([self.kind == self.bv(NAME, 2), self.host == self.bv(self.u.hosts.classify(host), self.w_host)])
+        if kind == "ipv4":
+            return self.all_of([self.kind == self.bv(IPV4, 2), self.ip4 == self.bv(int(ipaddress.ip_address(host)), 32)])
+        return self.all_of([self.kind == self.bv(IPV6, 2), self.ip6 == self.bv(int(ipaddress.ip_address(host)), 128)])
+
+    def holds(self, term, request: m.Request) -> bool:
+        """Evaluate ``term`` with the request variables replaced by ``request`` (a model check:
+        for a satisfiability claim, the concrete request is the certificate). The request's
+        fields come from the universe, so it satisfies :meth:`domain` by construction."""
+        z3, u = self.z3, self.u
+        host = normalize_host(request.host)
+        kind = m.destination_kind(host)
+        given = dict(request.flags)
+        values = [self.bv(u.tool_index[request.tool], self.w_tool),
+                  self.bv(u.scheme_index[request.scheme], self.w_scheme),
+                  self.bv(request.port, 16),
+                  self.bv({"name": NAME, "ipv4": IPV4, "ipv6": IPV6}[kind], 2),
+                  self.bv(u.hosts.classify(host) if kind == "name" else u.hosts.other, self.w_host),
+                  self.bv(int(ipaddress.ip_address(host)) if kind == "ipv4" else 0, 32),
+                  self.bv(int(ipaddress.ip_address(host)) if kind == "ipv6" else 0, 128)]
+        values += [self.true if given.get(flag, False) else self.false for flag in self.flag]
+        variables = self._cached(("pin-vars",), lambda: [self.tool, self.scheme, self.port, self.kind, self.host,
+                                                          self.ip4, self.ip6, *self.flag.values()])
+        n = len(variables)
+        # The C API directly: z3.substitute re-checks every pair in Python, which dominated large policies.
+        froms = (z3.Ast * n)(*[v.as_ast() for v in variables])
+        tos = (z3.Ast * n)(*[v.as_ast() for v in values])
+        substituted = z3.BoolRef(z3.z3core.Z3_substitute(self.ctx.ref(), term.as_ast(), n, froms, tos), self.ctx)
+        return z3.is_true(z3.simplify(substituted))
 
     def decode(self, model) -> m.Request:
         """The concrete request a model assigns (host classes become their representatives)."""

@@ -37,6 +37,10 @@ class Decision:
 
 def matches(match: m.Match, request: m.Request) -> bool:
     """True when ``match`` selects ``request``."""
+    return _matches(match, request, dict(request.flags))
+
+
+def _matches(match: m.Match, request: m.Request, flags) -> bool:
     if match.tools is not None and request.tool not in match.tools:
         return False
     if match.schemes is not None and request.scheme not in match.schemes:
@@ -44,7 +48,7 @@ def matches(match: m.Match, request: m.Request) -> bool:
     if match.ports is not None and not any(p.lo <= request.port <= p.hi for p in match.ports):
         return False
     for flag, value in match.when:
-        if request.flag(flag) != value:
+        if flags.get(flag, False) != value:
             return False
     if match.hosts is not None and not any(host_matches(p, request.host) for p in match.hosts):
         return False
@@ -57,14 +61,15 @@ def decide(policy: m.Policy, request: m.Request) -> Decision:
     With deny-overrides the deciding rules are every matching deny rule if any,
     else every matching allow rule; with first-match, the first matching rule.
     """
+    flags = dict(request.flags)
     if policy.semantics == m.FIRST_MATCH:
         for rule in policy.egress:
-            if matches(rule.match, request):
+            if _matches(rule.match, request, flags):
                 return Decision(rule.effect == m.ALLOW, (rule.id,))
         return Decision(False, ())
     allows, denies = [], []
     for rule in policy.egress:
-        if matches(rule.match, request):
+        if _matches(rule.match, request, flags):
             (allows if rule.effect == m.ALLOW else denies).append(rule.id)
     if denies:
         return Decision(False, tuple(denies))

@@ -12,9 +12,11 @@ interval of class indices, so a pattern is two bit-vector comparisons.
 from __future__ import annotations
 
 import bisect
+import functools
 import ipaddress
 import re
 from typing import Dict, Iterable, List, Optional, Tuple
+from urllib.parse import urlsplit
 
 from .model import HostPattern
 
@@ -33,7 +35,13 @@ def _ascii(name: str) -> str:
 
 
 def _check_name(name: str) -> Optional[str]:
-    """The reason ``name`` is not a valid lower-case DNS name, or ``None``."""
+    """The reason ``name`` is not a valid lower-case DNS name, or ``None``.
+
+    A name whose last label is all digits is refused: no top-level domain is
+    numeric (RFC 3696 section 2), so such text is a mistyped address
+    (``10.0.0.256``, ``010.0.0.1``, ``1.2.3``), and taking it as a name would
+    make a rule about that address match nothing.
+    """
     if not name:
         return "empty host name"
     if len(name) > 253:
@@ -41,7 +49,44 @@ def _check_name(name: str) -> Optional[str]:
     for label in name.split("."):
         if not _LABEL.match(label):
             return f"invalid DNS label {label!r}"
+    if name.rsplit(".", 1)[-1].isdigit():
+        return ("not a valid IP address (each IPv4 part 0-255, no leading zeros, four parts), and not a host "
+                "name either: the last label of a name cannot be all digits")
     return None
+
+
+#: IPv6 ranges whose addresses reach an IPv4 host: IPv4-mapped (RFC 4291 2.5.5.2) and the NAT64
+#: well-known prefix (RFC 6052). The low 32 bits are the IPv4 address.
+EMBEDDED_V4 = ((0xFFFF << 32, "::ffff:0:0/96"), (0x64FF9B << 96, "64:ff9b::/96"))
+
+
+def embedded_v4(address: int) -> Optional[int]:
+    """The IPv4 address an IPv6 address (as an integer) reaches through ``EMBEDDED_V4``, or ``None``."""
+    for base, _ in EMBEDDED_V4:
+        if base <= address <= base + 0xFFFFFFFF:
+            return address - base
+    return None
+
+
+def ip_networks(pattern: HostPattern) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
+    """``(ipv4, ipv6)`` networks ``(network, prefix)`` of the addresses an address pattern reaches.
+
+    An IPv6 network also reaches the IPv4 hosts of its part inside
+    ``::ffff:0:0/96`` and ``64:ff9b::/96``: ``::/0`` reaches every IPv4 host,
+    ``::ffff:10.0.0.0/104`` is ``10.0.0.0/8``. Requests to such IPv6
+    addresses are the IPv4 requests themselves (:func:`normalize_host`), so
+    the IPv6 part never needs those ranges cut out.
+    """
+    if pattern.kind == "cidr4":
+        return [(pattern.network, pattern.prefix)], []
+    v4 = []
+    for base, _ in EMBEDDED_V4:
+        if pattern.prefix <= 96:
+            if pattern.network >> (128 - pattern.prefix) == base >> (128 - pattern.prefix):
+                v4.append((0, 0))  # the whole embedded range lies inside the pattern
+        elif pattern.network >> 32 == base >> 32:
+            v4.append((pattern.network & 0xFFFFFFFF, pattern.prefix - 96))
+    return sorted(set(v4)), [(pattern.network, pattern.prefix)]
 
 
 def parse_host_pattern(text: object) -> HostPattern:
@@ -55,10 +100,17 @@ def parse_host_pattern(text: object) -> HostPattern:
     raw = text.strip()
     if raw == "*":
         return HostPattern(text, "any")
+    if "://" in raw or raw.count(":") == 1:
+        host = urlsplit(raw if "://" in raw else "//" + raw).hostname or "?"
+        raise ValueError(f"bad host {raw!r}: found a URL or host:port, expected a host name, address or CIDR alone "
+                         f"(write {host!r}; put ports under ports: and schemes under schemes:)")
     if "/" in raw:
         try:
             net = ipaddress.ip_network(raw, strict=True)
         except ValueError as exc:
+            if not _looks_like_address(raw.split("/", 1)[0]):
+                raise ValueError(f"bad host {raw!r}: found '/', expected a host name, an address or a CIDR "
+                                 f"such as 10.0.0.0/8 (a host name cannot contain '/')") from None
             raise ValueError(f"bad CIDR {raw!r}: {exc}") from None
         return HostPattern(text, "cidr4" if net.version == 4 else "cidr6", network=int(net.network_address), prefix=net.prefixlen)
     try:
@@ -73,6 +125,9 @@ def parse_host_pattern(text: object) -> HostPattern:
         suffix = name[2:]
         if "*" in suffix:
             raise ValueError(f"bad host {raw!r}: '*' is allowed only as the whole first label")
+        if _looks_like_address(suffix):
+            raise ValueError(f"bad host {raw!r}: a wildcard matches DNS names, not addresses; "
+                             f"write a CIDR such as 10.0.0.0/8 for a range of addresses")
         reason = _check_name(suffix)
         if reason:
             raise ValueError(f"bad host {raw!r}: {reason}")
@@ -85,17 +140,31 @@ def parse_host_pattern(text: object) -> HostPattern:
     return HostPattern(text, "exact", name=name)
 
 
+def _looks_like_address(text: str) -> bool:
+    """True for text made of digits and dots (or hex digits and colons): meant as an address."""
+    return bool(re.fullmatch(r"[0-9.]+", text) or (":" in text and re.fullmatch(r"[0-9a-fA-F:.]+", text)))
+
+
 def normalize_host(text: str) -> str:
     """Canonical request host: an IP in ``ipaddress`` text, or a lower-case name without trailing dot.
+
+    An IPv6 address inside ``::ffff:0:0/96`` or ``64:ff9b::/96`` becomes the
+    IPv4 address it reaches (``::ffff:10.0.0.1`` is ``10.0.0.1``).
 
     Raises:
         ValueError: when ``text`` is neither an address nor a valid DNS name.
     """
     raw = text.strip().strip("[]")
     try:
-        return str(ipaddress.ip_address(raw))
+        address = ipaddress.ip_address(raw)
     except ValueError:
         pass
+    else:
+        if address.version == 6:
+            v4 = embedded_v4(int(address))
+            if v4 is not None:
+                return str(ipaddress.IPv4Address(v4))
+        return str(address)
     name = _ascii(raw.lower().rstrip("."))
     reason = _check_name(name)
     if reason:
@@ -177,24 +246,36 @@ def _fresh(*bases: str):
         n += 1
 
 
+@functools.lru_cache(maxsize=4096)
+def request_host(host: str) -> Tuple[str, object]:
+    """``("name", name)``, ``("ipv4", int)`` or ``("ipv6", int)`` of a request host, normalised once."""
+    try:
+        canonical = normalize_host(host)
+    except ValueError:
+        return "name", host
+    try:
+        address = ipaddress.ip_address(canonical)
+    except ValueError:
+        return "name", canonical
+    return ("ipv4" if address.version == 4 else "ipv6"), int(address)
+
+
+@functools.lru_cache(maxsize=65536)
+def _networks(pattern: HostPattern):
+    return ip_networks(pattern)
+
+
 def host_matches(pattern: HostPattern, host: str) -> bool:
-    """Plain semantics of one pattern on a normalised request host (no classes)."""
+    """Plain semantics of one pattern on a request host (no classes)."""
     if pattern.kind == "any":
         return True
+    kind, value = request_host(host)
     if pattern.kind in ("exact", "wildcard"):
-        if host[:1].isdigit() or ":" in host:
-            try:
-                ipaddress.ip_address(host)
-                return False
-            except ValueError:
-                pass
-        return host == pattern.name if pattern.kind == "exact" else host.endswith("." + pattern.name)
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
+        if kind != "name":
+            return False
+        return value == pattern.name if pattern.kind == "exact" else value.endswith("." + pattern.name)
+    if kind == "name":
         return False
-    bits = 32 if address.version == 4 else 128
-    if (pattern.kind == "cidr4") != (bits == 32):
-        return False
-    shift = bits - pattern.prefix
-    return int(address) >> shift == pattern.network >> shift
+    bits = 32 if kind == "ipv4" else 128
+    v4, v6 = _networks(pattern)
+    return any(value >> (bits - prefix) == network >> (bits - prefix) for network, prefix in (v4 if bits == 32 else v6))

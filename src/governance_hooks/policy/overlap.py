@@ -1,12 +1,12 @@
-"""Exact overlap test of two matches, used to prune solver queries.
+"""Exact set algebra on matches: overlap, containment and a least common request.
 
 A :class:`~.model.Match` is a product of independent fields, so two matches
-share a request iff every field intersects. Each match is compiled once into
-bit masks (tools, schemes, required flag values) and integer intervals (ports,
-host classes, IPv4 and IPv6 ranges); a pair test is then a few integer
-operations. Pruning is sound because it is exact: a rule that overlaps no
-other rule can be neither shadowed nor made redundant by them, and needs no
-query. z3 decides everything else.
+share a request iff every field intersects, and a match contains another iff
+every field contains the other's (matches are never empty). Each match is
+compiled once into bit masks (tools, schemes, required flag values) and
+integer intervals (ports, host classes, IPv4 and IPv6 ranges). The anomaly
+passes use this to decide which solver queries to ask at all; z3 then proves
+every report.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .hosts import HostUniverse
+from .hosts import EMBEDDED_V4, HostUniverse, ip_networks
 from .model import Match
 
 Intervals = Tuple[Tuple[int, int], ...]
+FULL_PORTS: Intervals = ((1, 65535),)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,31 @@ def _meet(a: Intervals, b: Intervals) -> bool:
     return False
 
 
+def _intersection(a: Intervals, b: Intervals) -> Intervals:
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo <= hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return tuple(out)
+
+
+def _within(a: Intervals, b: Intervals) -> bool:
+    """Every point of ``a`` lies in ``b`` (both merged and sorted)."""
+    j = 0
+    for lo, hi in a:
+        while j < len(b) and b[j][1] < lo:
+            j += 1
+        if j == len(b) or b[j][0] > lo or b[j][1] < hi:
+            return False
+    return True
+
+
 def _merge(items) -> Intervals:
     out: List[List[int]] = []
     for lo, hi in sorted(items):
@@ -55,18 +81,38 @@ def _merge(items) -> Intervals:
     return tuple((a, b) for a, b in out)
 
 
+def _minus_embedded(v6: Intervals) -> Intervals:
+    """IPv6 intervals without the ranges that reach IPv4 hosts (no request is ever there)."""
+    out = list(v6)
+    for base, _ in EMBEDDED_V4:
+        cut, top = base, base + 0xFFFFFFFF
+        nxt = []
+        for lo, hi in out:
+            if hi < cut or lo > top:
+                nxt.append((lo, hi))
+                continue
+            if lo < cut:
+                nxt.append((lo, cut - 1))
+            if hi > top:
+                nxt.append((top + 1, hi))
+        out = nxt
+    return _merge(out)
+
+
 class OverlapIndex:
-    """Compiled matches of one universe, with an exact pairwise overlap test."""
+    """Compiled matches of one universe: exact overlap, containment and candidate pairs."""
 
     def __init__(self, universe: HostUniverse, tools: Dict[str, int], schemes: Dict[str, int], flags: Dict[str, int]):
         self.hosts = universe
         self.tools = tools
         self.schemes = schemes
         self.flags = flags
+        self.all_tools = (1 << len(tools)) - 1
+        self.all_schemes = (1 << len(schemes)) - 1
 
     def compile(self, match: Match) -> Compiled:
-        tools = -1 if match.tools is None else sum(1 << self.tools[t] for t in match.tools)
-        schemes = -1 if match.schemes is None else sum(1 << self.schemes[s] for s in match.schemes)
+        tools = self.all_tools if match.tools is None else sum(1 << self.tools[t] for t in match.tools)
+        schemes = self.all_schemes if match.schemes is None else sum(1 << self.schemes[s] for s in match.schemes)
         must_true = sum(1 << self.flags[f] for f, v in match.when if v)
         must_false = sum(1 << self.flags[f] for f, v in match.when if not v)
         ports = None if match.ports is None else _merge((p.lo, p.hi) for p in match.ports)
@@ -77,9 +123,11 @@ class OverlapIndex:
             if p.kind in ("exact", "wildcard"):
                 names.append(self.hosts.interval(p))
             else:
-                size = 1 << (p.bits - p.prefix)
-                (v4 if p.kind == "cidr4" else v6).append((p.network, p.network + size - 1))
-        return Compiled(tools, schemes, must_true, must_false, ports, False, _merge(names), _merge(v4), _merge(v6))
+                nets4, nets6 = ip_networks(p)
+                v4 += [(net, net + (1 << (32 - prefix)) - 1) for net, prefix in nets4]
+                v6 += [(net, net + (1 << (128 - prefix)) - 1) for net, prefix in nets6]
+        return Compiled(tools, schemes, must_true, must_false, ports, False, _merge(names), _merge(v4),
+                        _minus_embedded(_merge(v6)))
 
     @staticmethod
     def meets(a: Compiled, b: Compiled) -> bool:
@@ -94,16 +142,187 @@ class OverlapIndex:
             return True
         return _meet(a.names, b.names) or _meet(a.v4, b.v4) or _meet(a.v6, b.v6)
 
+    @staticmethod
+    def contains(a: Compiled, b: Compiled) -> bool:
+        """True iff every request ``b`` matches is matched by ``a`` (``b`` is never empty)."""
+        if b.tools & ~a.tools or b.schemes & ~a.schemes:
+            return False
+        if a.must_true & ~b.must_true or a.must_false & ~b.must_false:
+            return False
+        if a.ports is not None and not _within(b.ports or FULL_PORTS, a.ports):
+            return False
+        if a.any_host:
+            return True
+        if b.any_host:
+            return False
+        return _within(b.names, a.names) and _within(b.v4, a.v4) and _within(b.v6, a.v6)
+
+    def common(self, a: Compiled, b: Compiled) -> Optional[Tuple[int, int, str, int, int, int]]:
+        """The least request both match, or ``None``: ``(tool, scheme-mask, kind, host value, port, must_true)``.
+
+        Readable and deterministic, in the order of :mod:`.witness`: a DNS name
+        before an address, the lowest tool, host class and address, ``https``
+        then ``http``, port 443 then 80 then the lowest, flags false unless required.
+        """
+        if not self.meets(a, b):
+            return None
+        tools = a.tools & b.tools
+        tool = (tools & -tools).bit_length() - 1
+        ports = _intersection(a.ports or FULL_PORTS, b.ports or FULL_PORTS)
+        port = next((p for p in (443, 80) if _within(((p, p),), ports)), ports[0][0])
+        for field, full in (("names", ((0, len(self.hosts) - 1),)), ("v4", ((0, (1 << 32) - 1),)),
+                            ("v6", _minus_embedded(((0, (1 << 128) - 1),)))):
+            both = _intersection(full if a.any_host else getattr(a, field), full if b.any_host else getattr(b, field))
+            if both:
+                return tool, a.schemes & b.schemes, field, both[0][0], port, a.must_true | b.must_true
+        return None  # unreachable: meets() found a common host
+
     def neighbours(self, matches: Sequence[Match]) -> List[List[int]]:
-        """For each match, the indices of the other matches it overlaps (ascending)."""
-        compiled = [self.compile(mt) for mt in matches]
+        """For each match, the indices of the other matches it overlaps (ascending).
+
+        Candidate pairs come from a sweep over host intervals (rules with
+        disjoint destinations never meet), so the cost follows the number of
+        overlapping pairs rather than the square of the rule count.
+        """
+        compiled = self.compiled = [self.compile(mt) for mt in matches]
+        candidates = set()
+        anyhost = [i for i, c in enumerate(compiled) if c.any_host]
+        n = len(compiled)
+        for i in anyhost:
+            candidates.update((min(i, j), max(i, j)) for j in range(n) if j != i)
+        for field in ("names", "v4", "v6"):
+            events = sorted((lo, hi, i) for i, c in enumerate(compiled) if not c.any_host for lo, hi in getattr(c, field))
+            active: List[Tuple[int, int]] = []  # (hi, rule)
+            for lo, hi, i in events:
+                active = [(h, j) for h, j in active if h >= lo]
+                for _, j in active:
+                    if j != i:
+                        candidates.add((min(i, j), max(i, j)))
+                active.append((hi, i))
         out: List[List[int]] = [[] for _ in compiled]
         meets = self.meets
-        for j, b in enumerate(compiled):
-            for i in range(j):
-                if meets(compiled[i], b):
-                    out[i].append(j)
-                    out[j].append(i)
+        for i, j in candidates:
+            if meets(compiled[i], compiled[j]):
+                out[i].append(j)
+                out[j].append(i)
         for row in out:
             row.sort()
         return out
+
+
+# -- cubes: exact set differences of matches ---------------------------------------
+#
+# A cube is a product of field sets: (tools mask, schemes mask, port intervals,
+# one 2-bit mask per flag (bit 0: false allowed, bit 1: true allowed), host
+# names, IPv4 and IPv6 intervals). Matches are cubes; the difference of two
+# cubes is a list of at most a handful of disjoint cubes, so "is this rule
+# covered by those?" is decided exactly by subtracting them one by one.
+
+def _minus(a: Intervals, b: Intervals) -> Intervals:
+    out = []
+    for lo, hi in a:
+        for blo, bhi in b:
+            if bhi < lo or blo > hi:
+                continue
+            if blo > lo:
+                out.append((lo, blo - 1))
+            lo = bhi + 1
+            if lo > hi:
+                break
+        if lo <= hi:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+class Cubes:
+    """Exact union/difference reasoning over the matches of one :class:`OverlapIndex`."""
+
+    def __init__(self, index: OverlapIndex, cap: int = 4000):
+        self.index = index
+        self.cap = cap
+        self.nflags = len(index.flags)
+        self.full_names = ((0, len(index.hosts) - 1),)
+        self.full_v4 = ((0, (1 << 32) - 1),)
+        self.full_v6 = _minus_embedded(((0, (1 << 128) - 1),))
+
+    def of(self, c: Compiled) -> tuple:
+        flags = tuple((2 if c.must_true >> k & 1 else 1 if c.must_false >> k & 1 else 3) for k in range(self.nflags))
+        if c.any_host:
+            hosts = (self.full_names, self.full_v4, self.full_v6)
+        else:
+            hosts = (c.names, c.v4, c.v6)
+        return (c.tools, c.schemes, c.ports or FULL_PORTS, flags, hosts)
+
+    @staticmethod
+    def meet(a: tuple, b: tuple) -> Optional[tuple]:
+        tools, schemes = a[0] & b[0], a[1] & b[1]
+        if not tools or not schemes:
+            return None
+        flags = tuple(x & y for x, y in zip(a[3], b[3]))
+        if 0 in flags:
+            return None
+        ports = a[2] if b[2] is FULL_PORTS else b[2] if a[2] is FULL_PORTS else _intersection(a[2], b[2])
+        if not ports:
+            return None
+        hosts = tuple(x if x == y else _intersection(x, y) for x, y in zip(a[4], b[4]))
+        if not any(hosts):
+            return None
+        return (tools, schemes, ports, flags, hosts)
+
+    def minus(self, a: tuple, b: tuple) -> List[tuple]:
+        """``a - b`` as disjoint cubes."""
+        if self.meet(a, b) is None:
+            return [a]
+        out = []
+        tools, schemes, ports, flags, hosts = a
+        rest = tools & ~b[0]
+        if rest:
+            out.append((rest, schemes, ports, flags, hosts))
+        tools &= b[0]
+        rest = schemes & ~b[1]
+        if rest:
+            out.append((tools, rest, ports, flags, hosts))
+        schemes &= b[1]
+        rest_ports = _minus(ports, b[2])
+        if rest_ports:
+            out.append((tools, schemes, rest_ports, flags, hosts))
+        ports = _intersection(ports, b[2])
+        for k, (x, y) in enumerate(zip(flags, b[3])):
+            if x & ~y:
+                out.append((tools, schemes, ports, flags[:k] + (x & ~y,) + flags[k + 1:], hosts))
+            flags = flags[:k] + (x & y,) + flags[k + 1:]
+        rest_hosts = tuple(_minus(x, y) for x, y in zip(hosts, b[4]))
+        if any(rest_hosts):
+            out.append((tools, schemes, ports, flags, rest_hosts))
+        return out
+
+    def subtract(self, pieces: List[tuple], b: tuple) -> Optional[List[tuple]]:
+        """``pieces - b``, or ``None`` past the piece cap (the caller then asks the solver)."""
+        out: List[tuple] = []
+        for p in pieces:
+            out.extend(self.minus(p, b))
+            if len(out) > self.cap:
+                return None
+        return out
+
+    def covered(self, a: tuple, covers: Sequence[tuple]) -> Optional[bool]:
+        """True iff every request of ``a`` lies in some cube of ``covers``; ``None`` past the cap."""
+        pieces: Optional[List[tuple]] = [a]
+        for c in covers:
+            pieces = self.subtract(pieces, c)
+            if pieces is None:
+                return None
+            if not pieces:
+                return True
+        return False
+
+    def least(self, cube: tuple) -> Tuple[int, int, str, int, int, int]:
+        """The least request of a non-empty cube, in the format of :meth:`OverlapIndex.common`."""
+        tools, schemes, ports, flags, hosts = cube
+        tool = (tools & -tools).bit_length() - 1
+        port = next((p for p in (443, 80) if _within(((p, p),), ports)), ports[0][0])
+        must_true = sum(1 << k for k, f in enumerate(flags) if f == 2)
+        for field, values in zip(("names", "v4", "v6"), hosts):
+            if values:
+                return tool, schemes, field, values[0][0], port, must_true
+        raise ValueError("empty cube")

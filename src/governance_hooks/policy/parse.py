@@ -8,7 +8,7 @@ ids. The language is documented in ``docs/policy.md``.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ..errors import ToolError
@@ -19,7 +19,13 @@ from .yamlload import MarkedDict, MarkedList, load_marked
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _WORD = re.compile(r"^[a-z][a-z0-9_+.-]{0,63}$")
 
-TOP_KEYS = ("version", "semantics", "tools", "flags", "schemes", "allowlist", "egress", "tracking", "admin", "invariants")
+TOP_KEYS = ("version", "semantics", "tools", "flags", "schemes", "allowlist", "egress", "tracking", "admin", "invariants",
+            "include", "groups")
+#: What an included file may hold (version 2): shared named groups.
+INCLUDE_KEYS = ("version", "groups")
+MAX_INCLUDES = 32
+#: ``include_loader(path as written, including source) -> (text, shown name)``; raises ToolError.
+IncludeLoader = Callable[[str, str], Tuple[str, str]]
 MATCH_KEYS = ("tools", "hosts", "ports", "schemes", "when")
 #: Most egress rules, allowlist entries and contracts a policy may have (a budget, not a style rule).
 MAX_RULES = 10_000
@@ -30,13 +36,29 @@ class _Reader:
 
     def __init__(self, source: str):
         self.source = source
+        #: version 2 named groups: name -> parsed members (host patterns / port ranges)
+        self.host_groups: Dict[str, Tuple[m.HostPattern, ...]] = {}
+        self.port_groups: Dict[str, Tuple[m.PortRange, ...]] = {}
+        self.group_origin: Dict[str, str] = {}
+
+    @staticmethod
+    def found(value: Any) -> str:
+        """How a wrong value reads in an error message: what was found."""
+        if value is None:
+            return "nothing"
+        kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+        if isinstance(value, (list, MarkedList)):
+            return "a list"
+        if isinstance(value, (dict, MarkedDict)):
+            return "a mapping"
+        return f"{kinds.get(type(value), type(value).__name__)} {value!r}"
 
     def fail(self, line: int, reason: str) -> ToolError:
         return ToolError(f"{self.source}:{line}: {reason}")
 
     def mapping(self, value: Any, line: int, what: str, allowed: Tuple[str, ...]) -> MarkedDict:
         if not isinstance(value, MarkedDict):
-            raise self.fail(line, f"{what} must be a mapping")
+            raise self.fail(line, f"{what} must be a mapping, found {self.found(value)}")
         for key in value:
             if key not in allowed:
                 raise self.fail(value.line_of(key), f"unknown key {key!r} in {what} (known: {', '.join(allowed)})")
@@ -44,18 +66,21 @@ class _Reader:
 
     def seq(self, value: Any, line: int, what: str) -> MarkedList:
         if not isinstance(value, MarkedList):
-            raise self.fail(line, f"{what} must be a list")
+            raise self.fail(line, f"{what} must be a list, found {self.found(value)}")
         return value
 
     def words(self, value: Any, line: int, what: str) -> List[Tuple[str, int]]:
         """A string or a list of strings, each with its line."""
         if isinstance(value, str):
             return [(value, line)]
-        items = self.seq(value, line, what)
+        if not isinstance(value, MarkedList):
+            raise self.fail(line, f"{what} must be a string or a list of strings, found {self.found(value)}"
+                            + (" (quote it)" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""))
+        items = value
         out = []
         for i, item in enumerate(items):
             if not isinstance(item, str):
-                raise self.fail(items.line_of(i), f"{what} entries must be strings")
+                raise self.fail(items.line_of(i), f"{what} entries must be strings, found {self.found(item)}")
             out.append((item, items.line_of(i)))
         if not out:
             raise self.fail(line, f"{what} must not be empty (omit the key to mean any)")
@@ -63,40 +88,58 @@ class _Reader:
 
     def boolean(self, value: Any, line: int, what: str) -> bool:
         if not isinstance(value, bool):
-            raise self.fail(line, f"{what} must be true or false")
+            raise self.fail(line, f"{what} must be true or false, found {self.found(value)}")
         return value
 
     def ident(self, value: Any, line: int, what: str) -> str:
+        if value is None:
+            raise self.fail(line, f"{what} is missing: add 'id: NAME' (letters, digits, '_', '.', '-')")
         if not isinstance(value, str) or not _ID.match(value):
-            raise self.fail(line, f"{what} must be an id of letters, digits, '_', '.', '-' (got {value!r})")
+            raise self.fail(line, f"{what} must be an id of letters, digits, '_', '.', '-', found {self.found(value)}")
         return value
 
 
-def load_policy(text: str, source: str, display_path: Optional[str] = None) -> m.Policy:
+def load_policy(text: str, source: str, display_path: Optional[str] = None,
+                include_loader: Optional[IncludeLoader] = None) -> m.Policy:
     """Parse policy YAML ``text``.
 
     Args:
         text: the document.
         source: name used in error messages (``file``).
         display_path: path stored in the model for findings (default ``source``).
+        include_loader: reads a version 2 ``include:`` (inside the repository only); without
+            one, ``include:`` is an error.
 
     Raises:
         ToolError: ``source:line: reason`` for every policy error.
     """
     document = load_marked(text, source)
-    return build_policy(document, source, display_path or source)
+    return build_policy(document, source, display_path or source, include_loader)
 
 
-def build_policy(document: Any, source: str, path: str) -> m.Policy:
+def build_policy(document: Any, source: str, path: str, include_loader: Optional[IncludeLoader] = None) -> m.Policy:
     """Validate a marked YAML document into a :class:`Policy` (see :func:`load_policy`)."""
     r = _Reader(source)
     if document is None:
         raise r.fail(1, "the policy is empty")
     doc = r.mapping(document, 1, "the policy", TOP_KEYS)
     if "version" not in doc:
-        raise r.fail(doc.line, "missing 'version: 1'")
-    if doc["version"] != 1 or isinstance(doc["version"], bool):
-        raise r.fail(doc.value_lines["version"], f"unsupported policy version {doc['version']!r} (expected 1)")
+        raise r.fail(doc.line, "missing 'version: 1' (or 2)")
+    version = doc["version"]
+    if version not in (1, 2) or isinstance(version, bool):
+        raise r.fail(doc.value_lines["version"], f"unsupported policy version {version!r} (expected 1 or 2)")
+    if version == 1:
+        for key in ("include", "groups"):
+            if key in doc:
+                raise r.fail(doc.line_of(key), f"'{key}' is a version 2 feature: write 'version: 2'")
+    if "include" in doc:
+        for name, line in r.words(doc["include"], doc.value_lines["include"], "include"):
+            if include_loader is None:
+                raise r.fail(line, f"include {name!r}: includes are read only from a policy file in a repository")
+            text, shown = include_loader(name, source)
+            _included_groups(r, load_marked(text, shown), shown)
+    if "groups" in doc:
+        _groups(r, r, doc["groups"], doc.value_lines["groups"], source)
     policy = m.Policy(path=path, line=doc.line)
     semantics = doc.get("semantics", m.DENY_OVERRIDES)
     if semantics not in (m.DENY_OVERRIDES, m.FIRST_MATCH):
@@ -128,6 +171,52 @@ def build_policy(document: Any, source: str, path: str) -> m.Policy:
         _admin(r, doc["admin"], doc.value_lines["admin"], policy)
     _invariants(r, doc, policy, universe)
     return policy
+
+
+def _included_groups(r: _Reader, document: Any, shown: str) -> None:
+    """The ``groups`` of an included file (version 2, nothing else), added to ``r``'s groups."""
+    inner = _Reader(shown)
+    doc = inner.mapping(document, 1, "an included policy file", INCLUDE_KEYS)
+    if doc.get("version") != 2 or isinstance(doc.get("version"), bool):
+        raise inner.fail(doc.value_lines.get("version", doc.line), "an included file needs 'version: 2'")
+    if "groups" in doc:
+        _groups(r, inner, doc["groups"], doc.value_lines["groups"], shown)
+
+
+def _groups(r: _Reader, where: _Reader, value: Any, line: int, shown: str) -> None:
+    """Named host groups and port sets: ``groups: {hosts: {NAME: [...]}, ports: {NAME: [...]}}``.
+
+    Members are parsed where they are written (errors name that file and line);
+    a group cannot refer to another group, and a name is defined once across
+    the policy and its includes.
+    """
+    spec = where.mapping(value, line, "groups", ("hosts", "ports"))
+    for kind in ("hosts", "ports"):
+        if kind not in spec:
+            continue
+        table = where.mapping(spec[kind], spec.value_lines[kind], f"groups.{kind}", tuple(spec[kind]) if isinstance(spec[kind], MarkedDict) else ())
+        for name, members in table.items():
+            gline = table.line_of(name)
+            where.ident(name, gline, f"group name {name!r}")
+            key = f"{kind}:{name}"
+            if key in r.group_origin:
+                raise where.fail(gline, f"{kind} group '{name}' is defined twice (first in {r.group_origin[key]})")
+            r.group_origin[key] = f"{shown}:{gline}"
+            if kind == "hosts":
+                parsed = []
+                for word, wline in where.words(members, table.value_lines[name], f"host group '{name}'"):
+                    if word.startswith("@"):
+                        raise where.fail(wline, f"host group '{name}' refers to {word}: groups cannot nest")
+                    try:
+                        parsed.append(parse_host_pattern(word))
+                    except ValueError as exc:
+                        raise where.fail(wline, str(exc)) from None
+                r.host_groups[name] = tuple(parsed)
+            else:
+                if isinstance(members, str) and members.startswith("@") or (
+                        isinstance(members, MarkedList) and any(isinstance(x, str) and x.startswith("@") for x in members)):
+                    raise where.fail(table.value_lines[name], f"port set '{name}' refers to another set: sets cannot nest")
+                r.port_groups[name] = tuple(_ports(where, members, table.value_lines[name]))
 
 
 def _universe(r: _Reader, doc: MarkedDict, key: str, builtin: Tuple[str, ...]) -> Tuple[str, ...]:
@@ -182,6 +271,12 @@ def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
     if "hosts" in spec:
         parsed = []
         for word, line in r.words(spec["hosts"], spec.value_lines["hosts"], "hosts"):
+            if word.startswith("@"):
+                if word[1:] not in r.host_groups:
+                    known = ", ".join("@" + g for g in sorted(r.host_groups)) or "none (define them under groups.hosts)"
+                    raise r.fail(line, f"unknown host group {word!r} (defined: {known})")
+                parsed.extend(r.host_groups[word[1:]])
+                continue
             try:
                 parsed.append(parse_host_pattern(word))
             except ValueError as exc:
@@ -206,6 +301,12 @@ def _ports(r: _Reader, value: Any, line: int) -> List[m.PortRange]:
         raise r.fail(line, "ports must not be empty (omit the key to mean any)")
     out = []
     for item, item_line in items:
+        if isinstance(item, str) and item.startswith("@"):
+            if item[1:] not in r.port_groups:
+                known = ", ".join("@" + g for g in sorted(r.port_groups)) or "none (define them under groups.ports)"
+                raise r.fail(item_line, f"unknown port set {item!r} (defined: {known})")
+            out.extend(r.port_groups[item[1:]])
+            continue
         if isinstance(item, bool):
             raise r.fail(item_line, f"bad port {item!r}")
         if item == "*":
@@ -290,7 +391,11 @@ def _tracking(r: _Reader, value: Any, line: int, policy: m.Policy) -> m.Tracking
 
 def _endpoint(r: _Reader, tool: str, uri: str, line: int, policy: m.Policy) -> Optional[m.TrackingEndpoint]:
     """A remote endpoint, or ``None`` for a local MLflow store (``file:``, a path, ``sqlite:``)."""
-    if is_local_tracking_uri(uri):
+    try:
+        local = is_local_tracking_uri(uri)
+    except ValueError as exc:
+        raise r.fail(line, str(exc)) from None
+    if local:
         return None
     try:
         scheme, host, port = parse_endpoint_url(uri)
@@ -304,8 +409,17 @@ def _endpoint(r: _Reader, tool: str, uri: str, line: int, policy: m.Policy) -> O
 
 
 def is_local_tracking_uri(uri: str) -> bool:
-    """True for MLflow stores that never leave the machine: ``file:``, ``sqlite:``, plain paths."""
+    """True for MLflow stores that never leave the machine: ``file:``, ``sqlite:``, plain paths.
+
+    Raises:
+        ValueError: a URL with the ``:`` after its scheme missing (``http//host``), which would
+            otherwise read as a relative path and hide a remote endpoint.
+    """
     text = uri.strip()
+    broken = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)//", text)
+    if broken:
+        raise ValueError(f"{text!r} looks like a URL with the ':' after {broken.group(1)!r} missing; "
+                         f"expected {broken.group(1)}://HOST (a local store is file:PATH or a path)")
     scheme = urlsplit(text).scheme.lower()
     if re.match(r"^[A-Za-z]:[\\/]", text):  # a Windows drive path
         return True

@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ..findings import Finding, Location, Severity
 from . import evaluate as ev
@@ -28,6 +28,8 @@ from .rules import RULES
 from .witness import refine_admin, refine_egress
 
 _SEVERITY = {r.id: r.severity for r in RULES}
+#: Offending rules per invariant whose witness is fully minimised; the rest get the cheap preferences.
+FULL_WITNESSES = 10
 
 
 @dataclass
@@ -38,19 +40,21 @@ class ProveOptions:
         rlimit: z3 resource limit per query (deterministic, unlike wall time).
         seed: z3 random seed.
         allow_unknown: report undecided invariants as warnings instead of errors.
-        max_pair_checks: budget of solver queries spent on rule-conflict pairs.
-        max_witnesses: most findings per violated invariant (one per offending rule).
-        max_anomaly_rules: largest rule set checked for anomalies (pairwise overlap is quadratic).
-        anomaly_seconds: wall-clock budget of the shadowing/redundancy pass (then analysis-incomplete).
+        anomaly_queries: solver queries the rule-anomaly passes may ask in all (then
+            ``policy/analysis-incomplete`` naming every rule not checked).
+        budget_severity: severity of that finding (a note unless the user asks for more).
+        max_witnesses: most solver queries spent enumerating the offending rules of one
+            violated invariant (one finding per offending rule).
+        progress: ``callback(what, done, total)`` for a progress display, or ``None``.
     """
 
     rlimit: int = 20_000_000
     seed: int = 0
     allow_unknown: bool = False
-    max_pair_checks: int = 3000
-    max_witnesses: int = 10
-    max_anomaly_rules: int = 5000
-    anomaly_seconds: float = 30.0
+    anomaly_queries: int = 250_000
+    budget_severity: Severity = Severity.NOTE
+    max_witnesses: int = 20_000
+    progress: Optional[Callable[[str, int, int], None]] = None
 
 
 @dataclass
@@ -92,7 +96,14 @@ class Prover(AnomalyChecks):
             self.solver.add(self.enc.admin_domain())
         self.result = ProveResult()
         self._nb: Optional[List[List[int]]] = None
+        self._overlap = None
+        self._cubes = None
+        self._cube: List[tuple] = []
         self._negated_terms: Optional[List] = None
+        self._any_cache: Dict[tuple, object] = {}
+        self._scratch = None
+        self._not_cache: Dict[int, object] = {}
+        self._last_unknown = "unknown"
         self.tracking = policy.tracking or m.Tracking()
 
     # -- plumbing --------------------------------------------------------------
@@ -107,8 +118,9 @@ class Prover(AnomalyChecks):
         finally:
             self.solver.pop()
 
-    def _egress_witness(self, constraints: Sequence, assumptions: Sequence = ()):
-        """``(status, Request | None)`` with a refined witness for a sat egress query."""
+    def _egress_witness(self, constraints: Sequence, assumptions: Sequence = (), light: bool = False):
+        """``(status, Request | None)`` with a refined witness for a sat egress query (see
+        :func:`.witness.refine_egress` for ``light``)."""
         z3 = self.z3
         self.solver.push()
         try:
@@ -116,7 +128,7 @@ class Prover(AnomalyChecks):
             status = self.solver.check(*assumptions)
             if status != z3.sat:
                 return status, None
-            model = refine_egress(self.solver, self.enc, assumptions, self.solver.model())
+            model = refine_egress(self.solver, self.enc, assumptions, self.solver.model(), light)
             return status, self.enc.decode(model)
         finally:
             self.solver.pop()
@@ -224,10 +236,7 @@ class Prover(AnomalyChecks):
                 self.admin_gated(inv["admin-gated"])
             if "readonly-admin-exclusive" in inv:
                 self.readonly_admin_exclusive(inv["readonly-admin-exclusive"])
-        shadowed = self.shadowed_and_redundant("no-shadowed-rules" in inv, "no-redundant-rules" in inv,
-                                               "no-conflicts" in inv)
-        if "no-conflicts" in inv:
-            self.conflicts(shadowed)
+        self.anomalies("no-shadowed-rules" in inv, "no-redundant-rules" in inv, "no-conflicts" in inv)
         for name, rule_id in (("no-shadowed-rules", "policy/shadowed-rule"), ("no-redundant-rules", "policy/redundant-rule"),
                               ("no-conflicts", "policy/rule-conflict")):
             if name in inv and self.policy.egress:
@@ -247,49 +256,90 @@ class Prover(AnomalyChecks):
             return self.z3.And(t.match[index], t.prefix[index])
         return t.match[index]
 
-    def _allowed_violation(self, invariant: str, rule_id: str, line: int, extra, describe) -> None:
-        """Ask for an allowed request satisfying ``extra``; on sat, name the allow rules responsible.
+    def _allowed_violation(self, invariant: str, rule_id: str, line: int, extra, describe, violates=None,
+                           evidence=None, identity: Optional[str] = None, at_line: Optional[int] = None) -> None:
+        """Ask for an allowed request satisfying ``extra``; on sat, name every allow rule responsible.
 
-        A proved invariant costs one query. On a violation, the rules that
-        allowed the witness are reported and blocked, and the query repeats,
-        so each offending rule is named once (up to ``max_witnesses``). With
-        first-match the blocked regions (where a rule decides) are disjoint,
-        so no offending rule is missed; with deny-overrides a rule whose only
-        violations are also allowed by an already reported rule shows up on
-        the next run, after the reported one is fixed.
+        A rule is responsible when it decides some allowed request satisfying
+        ``extra``. A proved invariant costs one query. On a violation the
+        rules that allow the witness are reported and blocked and the query
+        repeats; with first-match the regions where rules decide are disjoint,
+        so that finds every responsible rule. With deny-overrides a rule whose
+        violations all lie inside an already reported rule's is then asked
+        about on its own. Each responsible rule gets one finding with its own
+        witness, replayed through the evaluator (``violates(request)``
+        confirms the invariant-specific part).
         """
         z3, t = self.z3, self.terms
+        violates = violates or (lambda request: self._violates(invariant, request))
         status, _ = self._query([t.allowed, extra])
         if not self._tally(status, invariant, line):
             return
-        blocked: List = []
-        for _ in range(self.opts.max_witnesses):
-            status, request = self._egress_witness([t.allowed, extra] + blocked)
-            if status != z3.sat:
-                return
+        reported: set = set()
+        queries = self.opts.max_witnesses
+
+        def report(request: m.Request, only: Optional[int] = None) -> None:
             decision = ev.decide(self.policy, request)
             if not decision.allowed:
                 raise self._mismatch(invariant, f"{request.describe()} is denied by the evaluator")
-            self._check_replay(invariant, request)
+            if not violates(request):
+                raise self._mismatch(invariant, f"witness {request.describe()} does not violate it when evaluated")
             for rule_name in decision.rules:
                 rule = self.policy.rule(rule_name)
-                self._finding(rule_id, describe(request, ev.Decision(True, (rule.id,))), rule.line,
+                if rule.index in reported or (only is not None and rule.index != only):
+                    continue
+                reported.add(rule.index)
+                self._finding(rule_id, describe(request, ev.Decision(True, (rule.id,))), at_line or rule.line,
                               {"invariant": invariant, "witness": request.to_dict(),
-                               "rules": self._rules_evidence([rule.id])},
-                              identity=f"{invariant}:{rule.id}")
-                blocked.append(z3.Not(self._decides(rule.index)))
+                               "rules": self._rules_evidence([rule.id]), **(evidence or {})},
+                              identity=f"{identity or invariant}:{rule.id}")
+            if only is not None and only not in reported:
+                raise self._mismatch(invariant, f"{request.describe()} is not allowed by rule '{self.policy.egress[only].id}'")
 
-    def _check_replay(self, invariant: str, request: m.Request) -> None:
-        """Replay the invariant-specific part of a witness through the evaluator."""
-        ok = True
+        blocked: List = []
+        while queries > 0:
+            queries -= 1
+            status, request = self._egress_witness([t.allowed, extra] + blocked, light=len(reported) >= FULL_WITNESSES)
+            if status != z3.sat:
+                if status != z3.unsat:
+                    self._tally(status, invariant, line)
+                    return
+                break
+            before = set(reported)
+            report(request)
+            blocked += [z3.Not(self._decides(k)) for k in sorted(reported - before)]
+        if self.policy.semantics != m.FIRST_MATCH:
+            # The loop ended: every remaining violation lies where a reported rule matches, so only
+            # allow rules overlapping a reported one can still offend (exact overlap index).
+            nb = self._neighbours()
+            near = {j for k in reported for j in nb[k]}
+            for k in t.allow_ids:
+                if k in reported or k not in near:
+                    continue
+                if queries <= 0:
+                    missing = [self.policy.egress[k].id for k in t.allow_ids if k not in reported]
+                    self.result.findings.append(Finding(
+                        "policy/analysis-incomplete", self.opts.budget_severity,
+                        f"{invariant}: stopped after {self.opts.max_witnesses} queries; not asked whether these rules "
+                        f"also violate it: {', '.join(missing[:20])}" + (f" (+{len(missing) - 20} more)" if len(missing) > 20 else ""),
+                        Location(self.policy.path, line), evidence={"rules": missing}, identity=f"witness-budget:{invariant}"))
+                    return
+                queries -= 1
+                status, request = self._egress_witness([t.match[k], t.allowed, extra], light=len(reported) >= FULL_WITNESSES)
+                if status == z3.sat:
+                    report(request, only=k)
+                elif status != z3.unsat:
+                    self._tally(status, f"{invariant} for rule '{self.policy.egress[k].id}'", self.policy.egress[k].line)
+
+    def _violates(self, invariant: str, request: m.Request) -> bool:
+        """The invariant-specific part of a witness, evaluated."""
         if invariant == "egress-within-allowlist":
-            ok = not ev.within_allowlist(self.policy, request)
-        elif invariant == "offline-no-egress":
-            ok = request.flag("offline")
-        elif invariant == "tracking-requires-opt-in":
-            ok = request.tool in self.tracking.tools and not request.flag(self.tracking.opt_in_flag)
-        if not ok:
-            raise self._mismatch(invariant, f"witness {request.describe()} does not violate it when evaluated")
+            return not ev.within_allowlist(self.policy, request)
+        if invariant == "offline-no-egress":
+            return request.flag("offline")
+        if invariant == "tracking-requires-opt-in":
+            return request.tool in self.tracking.tools and not request.flag(self.tracking.opt_in_flag)
+        return True
 
     def egress_within_allowlist(self, line: int) -> None:
         self._allowed_violation(
@@ -349,17 +399,21 @@ class Prover(AnomalyChecks):
     def contract(self, contract: m.Contract) -> None:
         z3, t = self.z3, self.terms
         covered = self.enc.match(contract.match)
-        must_allow = contract.kind == "must-allow"
-        status, request = self._egress_witness([covered, z3.Not(t.allowed) if must_allow else t.allowed])
         what = f"{contract.kind} contract '{contract.id}'"
+        if contract.kind == "must-deny":
+            self._allowed_violation(
+                what, "policy/must-deny-violated", contract.line, covered,
+                lambda r, d: f"{what} fails: {r.describe()} is allowed by {self._explain(d)}",
+                violates=lambda r: ev.matches(contract.match, r),
+                evidence={"contract": contract.id}, identity=f"must-deny:{contract.id}", at_line=contract.line)
+            return
+        status, request = self._egress_witness([covered, z3.Not(t.allowed)])
         if not self._tally(status, what, contract.line):
             return
         decision = ev.decide(self.policy, request)
-        if not ev.matches(contract.match, request) or decision.allowed == must_allow:
+        if not ev.matches(contract.match, request) or decision.allowed:
             raise self._mismatch(what, f"witness {request.describe()} satisfies the contract when evaluated")
-        verdict = "denied" if must_allow else "allowed"
-        rule_id = "policy/must-allow-violated" if must_allow else "policy/must-deny-violated"
-        self._finding(rule_id, f"{what} fails: {request.describe()} is {verdict} by {self._explain(decision)}",
+        self._finding("policy/must-allow-violated", f"{what} fails: {request.describe()} is denied by {self._explain(decision)}",
                       contract.line,
                       {"invariant": contract.kind, "contract": contract.id, "witness": request.to_dict(),
                        "rules": self._rules_evidence(decision.rules)},
@@ -404,30 +458,32 @@ class Prover(AnomalyChecks):
 
     # -- no new access -----------------------------------------------------------
     def no_new_access(self) -> None:
+        """Every rule (and grant) that allows what the base denied, each with its own witness."""
         z3, new, old = self.z3, self.terms, self.base_terms
         base = self.base
-        status, request = self._egress_witness([new.allowed, z3.Not(old.allowed)])
-        if self._tally(status, "no-new-access", self.policy.line):
-            now, before = ev.decide(self.policy, request), ev.decide(base, request)
-            if not now.allowed or before.allowed:
-                raise self._mismatch("no-new-access", f"{request.describe()}: new {now.allowed}, base {before.allowed}")
-            rule = self.policy.rule(now.rules[0])
+        self._allowed_violation(
+            "no-new-access", "policy/new-access", self.policy.line, z3.Not(old.allowed),
+            lambda r, d: (f"the policy now allows {r.describe()} via {self._explain(d)}; "
+                          f"the base policy ({base.path}) denied it"),
+            violates=lambda r: not ev.decide(base, r).allowed, identity="new-access")
+        if not self.universe.operations:
+            return
+        status, _ = self._query([new.permitted, z3.Not(old.permitted)])
+        if not self._tally(status, "no-new-access (admin)", self.policy.line):
+            return
+        for grant, term in zip(self.policy.grants, new.grant):
+            status, admin = self._admin_witness([term, z3.Not(old.permitted)])
+            if status != z3.sat:
+                if status != z3.unsat:
+                    self._tally(status, f"no-new-access (admin) for grant '{grant.id}'", grant.line)
+                continue
+            now, before = ev.admin_decide(self.policy, admin), ev.admin_decide(base, admin)
+            if grant.id not in now.grants or before.permitted:
+                raise self._mismatch("no-new-access (admin)", admin.describe())
             self._finding("policy/new-access",
-                          f"the policy now allows {request.describe()} via {self._explain(now)}; "
-                          f"the base policy ({base.path}) denied it",
-                          rule.line, {"witness": request.to_dict(), "rules": self._rules_evidence(now.rules)},
-                          identity=f"new-access:{','.join(now.rules)}")
-        if self.universe.operations:
-            status, admin = self._admin_witness([new.permitted, z3.Not(old.permitted)])
-            if self._tally(status, "no-new-access (admin)", self.policy.line):
-                now, before = ev.admin_decide(self.policy, admin), ev.admin_decide(base, admin)
-                if not now.permitted or before.permitted:
-                    raise self._mismatch("no-new-access (admin)", admin.describe())
-                grant = next(g for g in self.policy.grants if g.id == now.grants[0])
-                self._finding("policy/new-access",
-                              f"grant '{grant.id}' now permits {admin.describe()}; the base policy ({base.path}) did not",
-                              grant.line, {"witness": dict(admin.to_dict()), "grants": list(now.grants)},
-                              identity=f"new-access-admin:{','.join(now.grants)}")
+                          f"grant '{grant.id}' now permits {admin.describe()}; the base policy ({base.path}) did not",
+                          grant.line, {"witness": dict(admin.to_dict()), "grants": [grant.id]},
+                          identity=f"new-access-admin:{grant.id}")
 
 
 def _definition(value: Any) -> Any:
@@ -446,16 +502,7 @@ def _definition(value: Any) -> Any:
 
 def _destination(enc: Encoder, request: m.Request):
     """The term pinning only the destination of ``request``."""
-    import ipaddress
-
-    from .encode import IPV4, IPV6, NAME
-
-    kind = m.destination_kind(request.host)
-    if kind == "name":
-        return enc.all_of([enc.kind == enc.bv(NAME, 2), enc.host == enc.bv(enc.u.hosts.classify(request.host), enc.w_host)])
-    if kind == "ipv4":
-        return enc.all_of([enc.kind == enc.bv(IPV4, 2), enc.ip4 == enc.bv(int(ipaddress.ip_address(request.host)), 32)])
-    return enc.all_of([enc.kind == enc.bv(IPV6, 2), enc.ip6 == enc.bv(int(ipaddress.ip_address(request.host)), 128)])
+    return enc.destination(request.host)
 
 
 def _missing_gates(gates: m.Gates, request: m.AdminRequest) -> str:

@@ -43,12 +43,14 @@ RULES = (
          "operation, or admin work could pass as read-only and skip its gates. " + _Z3),
     Rule("policy/shadowed-rule", Severity.WARNING,
          "An egress rule never takes effect: earlier or overriding rules decide every request it matches.",
-         "A shadowed rule is dead policy (firewall anomaly taxonomy, Al-Shaer and Hamed 2004). The finding "
-         "names the rules that cover it (an unsat core). Delete or reorder the rule."),
+         "A shadowed rule decides no request (first-match: earlier rules match everything it matches; "
+         "deny-overrides: deny rules match everything an allow rule matches). The finding names the rules that "
+         "cover it, proved by an unsat query. Delete or reorder the rule. Definitions: docs/policy.md."),
     Rule("policy/redundant-rule", Severity.WARNING,
          "An egress rule is redundant: removing it changes no decision.",
-         "Every request the rule decides is decided the same way without it (by other rules or the default "
-         "deny). Delete it to keep the policy readable."),
+         "Deleting the rule changes no decision, on its own and together with every other rule reported as "
+         "shadowed or redundant (rules are visited last to first; of two duplicates only the later is "
+         "reported). Proved by unsat queries. Delete it to keep the policy readable."),
     Rule("policy/rule-conflict", Severity.WARNING,
          "An allow rule and a deny rule overlap without one containing the other.",
          "A correlation anomaly: some requests match both rules and the semantics (deny-overrides or rule "
@@ -74,15 +76,18 @@ RULES = (
     Rule("policy/smt-refused", Severity.ERROR,
          "An SMT-LIB2 policy file uses a command outside the allowed subset or breaks a limit.",
          "Only set-logic, set-info, declare-const/-fun/-sort, define-fun/-sort/-const, assert and one "
-         "check-sat are run; include, set-option, push/pop, get-* and the rest are refused, and size and "
+         "check-sat are run; exit, echo and get-* are accepted and not run, set-option only for options that "
+         "change what is printed; include, other options, push/pop and the rest are refused, and size and "
          "nesting are bounded, so a hostile file cannot read files, change solver options or hang the hook."),
     Rule("policy/smt-invalid", Severity.ERROR,
          "An SMT-LIB2 policy file cannot be parsed or has no expected status.",
-         "The file must be well-formed SMT-LIB2 and state its expected result with (set-info :status sat) or "
-         "(set-info :status unsat)."),
+         "The file must be well-formed SMT-LIB2, state its expected result once with (set-info :status sat) or "
+         "(set-info :status unsat), and have a (check-sat)."),
     Rule("policy/analysis-incomplete", Severity.ERROR,
          "The solver could not decide an invariant within its resource limit.",
          "z3 answered unknown (resource limit `rlimit`, or an undecidable fragment in a raw SMT file). The "
          "invariant is neither proved nor refuted, so it fails by default; --allow-unknown turns this into a "
-         "warning. Raise `rlimit` in [tool.governance-hooks.policy] if the policy is large."),
+         "warning. Raise `rlimit` in [tool.governance-hooks.policy] if the policy is large. When the "
+         "anomaly-queries budget stops the rule-anomaly passes, the finding (a note unless "
+         "incomplete-anomalies says otherwise) names every rule not checked."),
 )

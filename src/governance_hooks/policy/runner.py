@@ -15,7 +15,7 @@ from typing import Dict, List, Optional
 from ..check import CheckResult
 from ..errors import ToolError
 from ..findings import Finding, Location, Severity
-from ..repo import relative_posix
+from ..repo import is_within, relative_posix
 from ..suppression import is_suppressed
 from . import model as m
 
@@ -44,6 +44,8 @@ class Plan:
     rlimit: int = 20_000_000
     allow_unknown: bool = False
     smt_timeout: float = 30.0
+    anomaly_queries: int = 250_000
+    incomplete_anomalies: str = "note"
 
 
 def read_bounded(path: Path, limit: int, root: Optional[Path] = None) -> bytes:
@@ -82,11 +84,35 @@ def read_text(path: Path, what: str, shown: Optional[str] = None, root: Optional
         raise ToolError(f"{shown}: {what} is not valid UTF-8 (byte {exc.start})") from None
 
 
+def include_loader(policy_path: Path, root: Path):
+    """Reads a version 2 ``include:`` relative to the policy's folder, inside the repository only."""
+    from ..repo import is_within
+    from .parse import MAX_INCLUDES
+
+    count = [0]
+
+    def load(name: str, source: str):
+        count[0] += 1
+        if count[0] > MAX_INCLUDES:
+            raise ToolError(f"{source}: more than {MAX_INCLUDES} includes")
+        if not name or name.startswith(("/", "\\")) or ":" in name:
+            raise ToolError(f"{source}: include {name!r} must be a path relative to the policy, inside the repository")
+        target = policy_path.parent / name
+        if not is_within(target, root):
+            raise ToolError(f"{source}: include {name!r} leads outside the repository; refusing to read it")
+        if not target.is_file():
+            raise ToolError(f"{source}: include {name!r}: no such regular file")
+        rel = relative_posix(target, root)
+        return read_text(target, "included policy", rel, root), rel
+
+    return load
+
+
 def load_policy_file(path: Path, root: Path) -> m.Policy:
     from .parse import load_policy
 
     rel = relative_posix(path, root)
-    return load_policy(read_text(path, "policy", rel, root), rel, rel)
+    return load_policy(read_text(path, "policy", rel, root), rel, rel, include_loader(path, root))
 
 
 def load_base(plan: Plan, policy_path: Path) -> Optional[m.Policy]:
@@ -98,7 +124,8 @@ def load_base(plan: Plan, policy_path: Path) -> Optional[m.Policy]:
     from .parse import load_policy
 
     if plan.base_file is not None:
-        return load_policy(read_text(plan.base_file, "base policy"), str(plan.base_file), str(plan.base_file))
+        return load_policy(read_text(plan.base_file, "base policy"), str(plan.base_file), str(plan.base_file),
+                           include_loader(plan.base_file, plan.root) if is_within(plan.base_file, plan.root) else None)
     if plan.base_ref is None:
         return None
     rel = relative_posix(policy_path, plan.root)
@@ -117,7 +144,33 @@ def load_base(plan: Plan, policy_path: Path) -> Optional[m.Policy]:
         text = shown.stdout.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ToolError(f"{plan.base_ref}:{rel}: base policy is not valid UTF-8") from None
-    return load_policy(text, f"{plan.base_ref}:{rel}", f"{plan.base_ref}:{rel}")
+    return load_policy(text, f"{plan.base_ref}:{rel}", f"{plan.base_ref}:{rel}", _git_include_loader(plan, rel))
+
+
+def _git_include_loader(plan: Plan, policy_rel: str):
+    """Includes of a base policy read at the same revision (``git show REV:path``)."""
+    import posixpath
+
+    def load(name: str, source: str):
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(policy_rel), name))
+        if not name or name.startswith("/") or ":" in name or rel.startswith("../") or rel == "..":
+            raise ToolError(f"{source}: include {name!r} must be a path relative to the policy, inside the repository")
+        shown = subprocess.run(["git", "show", f"{plan.base_ref}:./{rel}"], cwd=plan.root, capture_output=True, timeout=60)
+        if shown.returncode != 0:
+            raise ToolError(f"{source}: include {name!r} does not exist at {plan.base_ref}")
+        try:
+            return shown.stdout.decode("utf-8-sig"), f"{plan.base_ref}:{rel}"
+        except UnicodeDecodeError:
+            raise ToolError(f"{plan.base_ref}:{rel}: included policy is not valid UTF-8") from None
+
+    return load
+
+
+def terminal_progress():
+    """A progress line on stderr when it is a terminal outside CI, else ``None`` (see :mod:`.progress`)."""
+    from .progress import TerminalProgress
+
+    return TerminalProgress.if_terminal()
 
 
 def execute(plan: Plan) -> CheckResult:
@@ -142,7 +195,13 @@ def execute(plan: Plan) -> CheckResult:
         base = load_base(plan, path)
         if plan.base_ref is not None and base is None:
             stats["base"] = f"absent at {plan.base_ref}"
-        result = prove(policy, ProveOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown), base)
+        options = ProveOptions(rlimit=plan.rlimit, allow_unknown=plan.allow_unknown, anomaly_queries=plan.anomaly_queries,
+                               budget_severity=Severity[plan.incomplete_anomalies.upper()], progress=terminal_progress())
+        try:
+            result = prove(policy, options, base)
+        finally:
+            if options.progress is not None:
+                options.progress.close()
         findings.extend(result.findings)
         proved, violated, unknown = proved + result.proved, violated + result.violated, unknown + result.unknown
         rules += len(policy.egress)

@@ -20,12 +20,26 @@ from typing import List, Optional, Tuple, Union
 
 from ..findings import Finding, Location, Severity
 
-#: Commands that are run. Everything else (include, set-option, push, pop,
-#: reset, get-*, eval, echo, exit, define-fun-rec, z3 extensions) is refused.
+#: Commands that are run.
 ALLOWED = frozenset({
     "set-logic", "set-info", "declare-const", "declare-fun", "declare-sort",
     "define-fun", "define-sort", "define-const", "assert", "check-sat",
 })
+#: Standard commands that only ask for output or end the script (SMT-LIB 2.6 section 4.2):
+#: accepted and not run, so the files of standard benchmarks (which end with ``(exit)``) pass.
+IGNORED = frozenset({
+    "exit", "echo", "get-model", "get-value", "get-assignment", "get-unsat-core", "get-unsat-assumptions",
+    "get-info", "get-option", "get-assertions", "get-proof",
+})
+#: ``set-option`` keys that change only what the solver records or prints; ignored. Every
+#: other option (time-outs, output channels that write files, solver tuning) is refused.
+HARMLESS_OPTIONS = frozenset({
+    ":produce-models", ":produce-unsat-cores", ":produce-assignments", ":produce-proofs",
+    ":produce-unsat-assumptions", ":produce-assertions", ":print-success", ":interactive-mode",
+    ":global-declarations",
+})
+# Everything else (include, push, pop, reset, eval, define-fun-rec, check-sat-assuming,
+# z3 extensions) is refused.
 MAX_BYTES = 1024 * 1024
 MAX_TOKENS = 200_000
 MAX_DEPTH = 128
@@ -200,8 +214,19 @@ def check_smt(text: str, path: str, options: Optional[SmtOptions] = None) -> Tup
         head = _head(cmd)
         if head is None:
             return [finding("policy/smt-invalid", "a command must start with its name", cmd.line)], "invalid"
+        if head == "exit":
+            break  # the script ends here; nothing after it runs
+        if head in IGNORED:
+            continue
+        if head == "set-option":
+            key = cmd.items[1].text if len(cmd.items) >= 2 and isinstance(cmd.items[1], Atom) else "?"
+            if key not in HARMLESS_OPTIONS:
+                refused.append(finding("policy/smt-refused", f"option {key!r} is not allowed (set-option accepts only "
+                                       f"{', '.join(sorted(HARMLESS_OPTIONS))}, which are ignored)", cmd.line))
+            continue
         if head not in ALLOWED:
-            refused.append(finding("policy/smt-refused", f"command '{head}' is not allowed (allowed: {', '.join(sorted(ALLOWED))})", cmd.line))
+            refused.append(finding("policy/smt-refused", f"command '{head}' is not allowed (allowed: "
+                                   f"{', '.join(sorted(ALLOWED))}; ignored: {', '.join(sorted(IGNORED))})", cmd.line))
             continue
         if check_line is not None:
             refused.append(finding("policy/smt-refused", f"'{head}' after check-sat: one check-sat, as the last command", cmd.line))
@@ -212,7 +237,11 @@ def check_smt(text: str, path: str, options: Optional[SmtOptions] = None) -> Tup
             if len(cmd.items) >= 2 and isinstance(cmd.items[1], Atom) and cmd.items[1].text == ":status":
                 value = cmd.items[2].text if len(cmd.items) == 3 and isinstance(cmd.items[2], Atom) else None
                 if value not in ("sat", "unsat"):
-                    return [finding("policy/smt-invalid", "(set-info :status ...) must be sat or unsat", cmd.line)], "invalid"
+                    return [finding("policy/smt-invalid", f"(set-info :status ...) must be sat or unsat, found "
+                                    f"{value or 'something else'!r}", cmd.line)], "invalid"
+                if expected is not None and value != expected:
+                    return [finding("policy/smt-invalid", f"two (set-info :status ...) lines disagree: {expected} on "
+                                    f"line {status_line}, {value} on line {cmd.line}; keep one", cmd.line)], "invalid"
                 expected, status_line = value, cmd.line
         elif head != "set-logic":
             kept.append(cmd)
@@ -220,6 +249,9 @@ def check_smt(text: str, path: str, options: Optional[SmtOptions] = None) -> Tup
         return refused, "refused"
     if expected is None:
         return [finding("policy/smt-invalid", "no expected result: add (set-info :status sat) or (set-info :status unsat)", 1)], "invalid"
+    if check_line is None:
+        return [finding("policy/smt-invalid", "no (check-sat): the file must end with one (check-sat), found none",
+                        status_line)], "invalid"
 
     asserts = [c for c in kept if _head(c) == "assert"]
     named = [(k, _named(c)) for k, c in enumerate(asserts) if _named(c) is not None]

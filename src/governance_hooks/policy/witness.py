@@ -69,11 +69,14 @@ def _value(model, term) -> int:
     return model.eval(term, model_completion=True).as_long()
 
 
-def refine_egress(solver, enc: Encoder, assumptions: Sequence, model):
+def refine_egress(solver, enc: Encoder, assumptions: Sequence, model, light: bool = False):
     """A minimal readable model of the current egress query (``model`` is a first sat model).
 
     Bisection starts from each field's full range rather than from the
     current model, because fetching a model costs more than a few checks.
+    ``light`` keeps the cheap preferences only (flags false, a name, https,
+    port 443 or 80) and skips the bisections: for the many witnesses of a
+    policy with hundreds of offending rules. Still deterministic.
     """
     z3 = enc.z3
     ref = Refiner(solver, assumptions)
@@ -82,6 +85,12 @@ def refine_egress(solver, enc: Encoder, assumptions: Sequence, model):
             ref.prefer(z3.Not(var))
         kind = NAME if ref.prefer(enc.kind == enc.bv(NAME, 2)) else (
             IPV4 if ref.prefer(enc.kind == enc.bv(IPV4, 2)) else IPV6)
+        if light:
+            for scheme in ("https", "http"):
+                if scheme in enc.u.scheme_index and ref.prefer(enc.scheme == enc.bv(enc.u.scheme_index[scheme], enc.w_scheme)):
+                    break
+            ref.prefer(enc.port == enc.bv(443, 16)) or ref.prefer(enc.port == enc.bv(80, 16))
+            return ref.model() or model
         ref.minimize_bv(enc.tool, len(enc.u.tools) - 1)
         if kind == NAME:
             ref.minimize_bv(enc.host, len(enc.u.hosts) - 1)

@@ -1,0 +1,278 @@
+"""A brute-force oracle for the policy check, written from ``docs/policy.md`` alone.
+
+It shares no code with the checker beyond the data model and the host
+pattern parser: matching, decisions, invariants and rule anomalies are
+re-implemented here over a *finite* request space that has one request in
+every cell of the partition the test's value pools induce (every exact name
+and wildcard, every CIDR boundary, every port-range boundary, every tool,
+scheme and flag combination). Policies built only from those pools therefore
+have a violation somewhere iff they have one in this space.
+
+Sets of requests are Python integers used as bit sets (bit ``k`` is request
+``k``), so a rule is a mask and every definition is a few bit operations.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+from governance_hooks.policy import model as m
+
+#: IPv6 ranges whose addresses reach an IPv4 host (docs: "IPv4-mapped IPv6 and NAT64").
+EMBEDDED = (ipaddress.ip_network("::ffff:0:0/96"), ipaddress.ip_network("64:ff9b::/96"))
+
+
+def v4_reach(net) -> List[ipaddress.IPv4Network]:
+    """The IPv4 networks an address pattern reaches."""
+    if net.version == 4:
+        return [net]
+    out = []
+    for base in EMBEDDED:
+        if net.overlaps(base):
+            inner = net if net.prefixlen >= base.prefixlen else base
+            out.append(ipaddress.IPv4Network((int(inner.network_address) - int(base.network_address), inner.prefixlen - 96)))
+    return out
+
+
+def _network(pattern: m.HostPattern):
+    """The network of an address pattern (an integer alone does not say which family)."""
+    family = ipaddress.IPv4Network if pattern.kind == "cidr4" else ipaddress.IPv6Network
+    return family((pattern.network, pattern.prefix))
+
+
+def host_in(pattern: m.HostPattern, host: str) -> bool:
+    """The documented meaning of one host pattern on a canonical request host."""
+    if pattern.kind == "any":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if pattern.kind == "exact":
+        return address is None and host == pattern.name
+    if pattern.kind == "wildcard":  # one or more labels before the suffix, never the suffix itself
+        return address is None and host.endswith("." + pattern.name)
+    if address is None:
+        return False
+    net = _network(pattern)
+    if address.version == 4:
+        return any(address in n for n in v4_reach(net))
+    return address in net
+
+
+def selects(match: m.Match, request: m.Request) -> bool:
+    """A rule selects a request when every present field contains the request's value."""
+    return ((match.tools is None or request.tool in match.tools)
+            and (match.schemes is None or request.scheme in match.schemes)
+            and (match.ports is None or any(p.lo <= request.port <= p.hi for p in match.ports))
+            and all(request.flag(k) == v for k, v in match.when)
+            and (match.hosts is None or any(host_in(p, request.host) for p in match.hosts)))
+
+
+class Space:
+    """The finite request space for a pool of tools, schemes, flags, host patterns and port ranges."""
+
+    def __init__(self, tools: Sequence[str], schemes: Sequence[str], flags: Sequence[str],
+                 host_patterns: Sequence[m.HostPattern], port_ranges: Sequence[m.PortRange]):
+        self.flags = tuple(sorted(flags))
+        self.hosts = self._hosts(host_patterns)
+        ports = {1}
+        for p in port_ranges:
+            ports.add(p.lo)
+            if p.hi < 65535:
+                ports.add(p.hi + 1)
+        self.requests: List[m.Request] = []
+        for tool, host, port, scheme, values in itertools.product(
+                tools, self.hosts, sorted(ports), schemes, itertools.product([False, True], repeat=len(self.flags))):
+            self.requests.append(m.Request(tool, host, port, scheme, tuple(zip(self.flags, values))))
+        self.full = (1 << len(self.requests)) - 1
+        self._masks: Dict[object, int] = {}
+        # One mask per field value: a rule's mask is then the product of its fields, built with
+        # bit operations instead of evaluating every request (the same semantics, much faster).
+        self.by_tool: Dict[str, int] = {}
+        self.by_host: Dict[str, int] = {}
+        self.by_port: Dict[int, int] = {}
+        self.by_scheme: Dict[str, int] = {}
+        self.by_flag: Dict[Tuple[str, bool], int] = {}
+        for k, r in enumerate(self.requests):
+            bit = 1 << k
+            for table, key in ((self.by_tool, r.tool), (self.by_host, r.host), (self.by_port, r.port),
+                               (self.by_scheme, r.scheme), *[(self.by_flag, kv) for kv in r.flags]):
+                table[key] = table.get(key, 0) | bit
+
+    @staticmethod
+    def _hosts(patterns: Sequence[m.HostPattern]) -> List[str]:
+        names = {"unlisted.test"}
+        v4 = {0}
+        v6 = {0, 1}
+        for p in patterns:
+            if p.kind == "exact":
+                names |= {p.name, "h." + p.name}
+            elif p.kind == "wildcard":
+                names |= {p.name, "h." + p.name, "h.h." + p.name}
+            elif p.kind in ("cidr4", "cidr6"):
+                net = _network(p)
+                for n in v4_reach(net):
+                    v4 |= {int(n.network_address), int(n.broadcast_address) + 1}
+                if net.version == 6:
+                    v6 |= {int(net.network_address), int(net.broadcast_address) + 1}
+        out = sorted(names)
+        out += [str(ipaddress.IPv4Address(a)) for a in sorted(v4) if a < 2 ** 32]
+        reachable6 = [a for a in sorted(v6) if a < 2 ** 128 and not any(ipaddress.IPv6Address(a) in b for b in EMBEDDED)]
+        return out + [str(ipaddress.IPv6Address(a)) for a in reachable6]
+
+    def mask(self, match: m.Match) -> int:
+        found = self._masks.get(match)
+        if found is None:
+            found = self.full
+            if match.tools is not None:
+                found &= _union(v for t, v in self.by_tool.items() if t in match.tools)
+            if match.schemes is not None:
+                found &= _union(v for s, v in self.by_scheme.items() if s in match.schemes)
+            if match.ports is not None:
+                found &= _union(v for p, v in self.by_port.items() if any(r.lo <= p <= r.hi for r in match.ports))
+            for flag_value in match.when:
+                found &= self.by_flag[flag_value]
+            if match.hosts is not None:
+                found &= _union(v for h, v in self.by_host.items() if any(host_in(p, h) for p in match.hosts))
+            self._masks[match] = found
+        return found
+
+    def where(self, predicate) -> int:
+        return sum(1 << k for k, r in enumerate(self.requests) if predicate(r))
+
+
+def _union(masks) -> int:
+    out = 0
+    for mask in masks:
+        out |= mask
+    return out
+
+
+@dataclass
+class Verdict:
+    """What the docs say the check must report for one policy."""
+
+    offending: Dict[str, Set[str]]        # invariant -> ids of the allow rules that decide a violation
+    must_allow_failed: Set[str]           # contract ids
+    shadowed: Set[str]
+    redundant: Set[str]
+    conflicts: Set[Tuple[str, str]]       # (earlier id, later id)
+
+
+def allowed_mask(space: Space, policy: m.Policy, rules: Optional[Sequence[m.EgressRule]] = None) -> int:
+    rules = policy.egress if rules is None else rules
+    if policy.semantics == m.FIRST_MATCH:
+        allowed = decided = 0
+        for r in rules:
+            mask = space.mask(r.match) & ~decided
+            if r.effect == m.ALLOW:
+                allowed |= mask
+            decided |= mask
+        return allowed
+    allows = denies = 0
+    for r in rules:
+        if r.effect == m.ALLOW:
+            allows |= space.mask(r.match)
+        else:
+            denies |= space.mask(r.match)
+    return allows & ~denies
+
+
+def decides_mask(space: Space, policy: m.Policy, index: int) -> int:
+    """Requests the rule decides: first-match, it is the first match; deny-overrides, it matches
+    (the callers intersect with the allowed requests)."""
+    mask = space.mask(policy.egress[index].match)
+    if policy.semantics == m.FIRST_MATCH:
+        for r in policy.egress[:index]:
+            mask &= ~space.mask(r.match)
+    return mask
+
+
+def offending(space: Space, policy: m.Policy, violation: int) -> Set[str]:
+    allowed = allowed_mask(space, policy)
+    return {r.id for k, r in enumerate(policy.egress)
+            if r.effect == m.ALLOW and decides_mask(space, policy, k) & allowed & violation}
+
+
+def judge(space: Space, policy: m.Policy, base: Optional[m.Policy] = None,
+          trackers: Sequence[str] = ("mlflow", "wandb")) -> Verdict:
+    inv = policy.invariants
+    allowed = allowed_mask(space, policy)
+    within = 0
+    for entry in policy.allowlist:
+        within |= space.mask(entry.match)
+    flag = {f: space.by_flag[(f, True)] for f in space.flags}
+    regions: Dict[str, int] = {}
+    if "egress-within-allowlist" in inv:
+        regions["egress-within-allowlist"] = allowed & ~within
+    if "offline-no-egress" in inv:
+        regions["offline-no-egress"] = allowed & flag["offline"]
+    if "tracking-requires-opt-in" in inv:
+        regions["tracking-requires-opt-in"] = allowed & _union(space.by_tool.get(t, 0) for t in trackers) & ~flag["tracking_opt_in"]
+    must_allow_failed = set()
+    for c in policy.contracts:
+        if c.kind == "must-deny":
+            regions[f"must-deny:{c.id}"] = allowed & space.mask(c.match)
+        elif space.mask(c.match) & ~allowed:
+            must_allow_failed.add(c.id)
+    if base is not None:
+        regions["no-new-access"] = allowed & ~allowed_mask(space, base)
+    result = Verdict({k: offending(space, policy, v) for k, v in regions.items() if v}, must_allow_failed, set(), set(), set())
+    shadowed = _shadowed(space, policy)
+    if "no-shadowed-rules" in inv:
+        result.shadowed = {policy.egress[k].id for k in shadowed}
+    if "no-redundant-rules" in inv:
+        result.redundant = {policy.egress[k].id for k in _redundant(space, policy, shadowed)}
+        if "no-shadowed-rules" not in inv:
+            result.redundant |= {policy.egress[k].id for k in shadowed}
+    if "no-conflicts" in inv:
+        rules = policy.egress
+        for j, later in enumerate(rules):
+            for i in range(j):
+                earlier = rules[i]
+                if earlier.effect == later.effect or i in shadowed or j in shadowed:
+                    continue
+                a, b = space.mask(earlier.match), space.mask(later.match)
+                if a & b and a & ~b and b & ~a:
+                    result.conflicts.add((earlier.id, later.id))
+    return result
+
+
+def _shadowed(space: Space, policy: m.Policy) -> Set[int]:
+    """Rules that decide no request (deny-overrides: allow rules whose every request a deny matches)."""
+    out = set()
+    denies = 0
+    for r in policy.egress:
+        if r.effect == m.DENY:
+            denies |= space.mask(r.match)
+    for k, r in enumerate(policy.egress):
+        if policy.semantics == m.FIRST_MATCH:
+            if not decides_mask(space, policy, k):
+                out.add(k)
+        elif r.effect == m.ALLOW and not space.mask(r.match) & ~denies:
+            out.add(k)
+    return out
+
+
+def _redundant(space: Space, policy: m.Policy, shadowed: Set[int]) -> Set[int]:
+    """Visit the other rules last to first; K = P - shadowed - redundant so far. A rule is redundant
+    iff deleting it from K and deleting it alone from P both keep every decision."""
+    rules = list(policy.egress)
+    whole = allowed_mask(space, policy)
+    kept = [k for k in range(len(rules)) if k not in shadowed]
+    found: Set[int] = set()
+    for k in reversed(range(len(rules))):
+        if k in shadowed:
+            continue
+        in_k = [rules[j] for j in kept]
+        without_k = [rules[j] for j in kept if j != k]
+        alone = [r for j, r in enumerate(rules) if j != k]
+        if allowed_mask(space, policy, without_k) == allowed_mask(space, policy, in_k) \
+                and allowed_mask(space, policy, alone) == whole:
+            found.add(k)
+            kept.remove(k)
+    return found
