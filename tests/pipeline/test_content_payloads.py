@@ -39,8 +39,9 @@ _REDOS_TAIL = "0123456789" * 8  # past the 80-character cut of the pattern in th
 
 
 def test_redos_regex_swapped_past_the_message_cut_is_new(make_repo, tmp_path, capsys):
-    before = f'import re\nP = re.compile(r"(a+)+b{_REDOS_TAIL}XYZ")\n'
-    after = f'import re\nP = re.compile(r"(a+)+b{_REDOS_TAIL}QQQ")\n'
+    use = "\n\ndef f(s):\n    return P.match(s)\n"  # a visible use: an unused pattern is one severity lower
+    before = f'import re\nP = re.compile(r"(a+)+b{_REDOS_TAIL}XYZ")\n' + use
+    after = f'import re\nP = re.compile(r"(a+)+b{_REDOS_TAIL}QQQ")\n' + use
     code, found = _baseline_then_swap(make_repo, tmp_path, capsys, {"x.py": before}, "redos", {"x.py": after},
                                       config="[tool.governance-hooks.redos]\nconfirm = false\n")
     assert code == 1
