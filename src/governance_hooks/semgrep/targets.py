@@ -3,7 +3,11 @@
 With no paths: every Python file the repository tracks (``git ls-files``, or a
 walk outside git), restricted to ``changed_files`` when the pipeline gives them.
 With paths (the pre-commit hook passes the staged Python files): those files,
-and the Python files under any folder given. ``exclude`` globs apply to both.
+and the Python files under any folder given: inside the repository the files
+git tracks there plus those it neither tracks nor ignores (named explicitly, so
+they count), outside it a walk. ``exclude`` globs apply to both. A named folder
+with no Python file to scan, or named paths that yield none, are an error
+(exit 2), never a silent pass on zero files.
 
 Semgrep picks the language by file extension, so a Python script without one
 (``#!/usr/bin/env python3``, which pre-commit's ``types: [python]`` passes) is
@@ -17,12 +21,13 @@ import fnmatch
 import os
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import ToolError
-from ..repo import is_within, list_files, relative_posix
+from ..repo import git_toplevel, is_within, list_files, relative_posix
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 _SHEBANG = re.compile(rb"^#![^\n]*\bpython[0-9.]*\b")
@@ -99,16 +104,14 @@ def select(
         ToolError: an explicit path that does not exist.
     """
     chosen: List[Tuple[Path, str]] = []  # (absolute path, display path)
+    folders: List[Tuple[str, int, int]] = []  # (as given, its files' span in chosen)
     if paths:
-        tracked: Optional[List[str]] = None
         for given in paths:
             absolute = Path(os.path.abspath(given))
             if absolute.is_dir():
-                tracked = tracked if tracked is not None else list_files(root)
-                prefix = relative_posix(absolute, root).rstrip("/") + "/"
-                prefix = "" if prefix in ("./", "/") else prefix
-                chosen += [(root / rel, rel) for rel in tracked
-                           if rel.startswith(prefix) and rel.endswith(PYTHON_SUFFIXES)]
+                start = len(chosen)
+                chosen += [(path, relative_posix(path, root)) for path in _python_files_under(absolute, root)]
+                folders.append((str(given), start, len(chosen)))
             elif absolute.is_file():
                 if absolute.is_symlink() and not is_within(absolute, root):
                     raise ToolError(f"{given}: is a symbolic link that points outside the repository; "
@@ -161,4 +164,42 @@ def select(
             semgrep_path = str(alias)
         targets.semgrep_paths.append(semgrep_path)
         targets.display[semgrep_path] = shown
+    if paths:
+        _refuse_empty(paths, folders, chosen, targets)
     return targets
+
+
+def _refuse_empty(paths: Sequence[Path], folders: Sequence[Tuple[str, int, int]],
+                  chosen: Sequence[Tuple[Path, str]], targets: Targets) -> None:
+    """A named folder without a Python file to scan, or named paths with none at all, are a ToolError."""
+    kept = set(targets.display.values()) | {shown for shown, _ in targets.too_large}
+    for given, start, end in folders:
+        folder_files = [shown for _, shown in chosen[start:end]]
+        if not any(shown in kept for shown in folder_files):
+            why = "every one is excluded" if folder_files else "there is no .py/.pyi file under it that git does not ignore"
+            raise ToolError(f"{given}: no Python file to scan in this folder ({why})")
+    if chosen and len(targets.not_python) == len(chosen):  # excluded files are the configuration's choice
+        raise ToolError(f"{paths[0]}: none of the named paths is a Python file to scan")
+
+
+def _python_files_under(folder: Path, root: Path) -> List[Path]:
+    """``.py``/``.pyi`` files under ``folder``: tracked plus untracked-not-ignored inside a git work tree
+    (``git ls-files --cached --others --exclude-standard``), else a walk that skips ``.git`` and does not
+    follow symlinked folders. Sorted absolute paths."""
+    if is_within(folder, root) and git_toplevel(folder) is not None:
+        try:
+            out = subprocess.run(
+                ["git", "-c", "core.quotePath=false", "ls-files", "-z", "--cached", "--others",
+                 "--exclude-standard", "--", "."],
+                cwd=folder, capture_output=True, check=True, timeout=300,
+            )
+        except (OSError, subprocess.SubprocessError):
+            pass
+        else:
+            names = {n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n}
+            return sorted(folder / n for n in names if n.endswith(PYTHON_SUFFIXES) and (folder / n).is_file())
+    found: List[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        found += [Path(dirpath) / name for name in sorted(filenames) if name.endswith(PYTHON_SUFFIXES)]
+    return sorted(found)

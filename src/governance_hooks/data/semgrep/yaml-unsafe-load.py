@@ -8,14 +8,16 @@ def read_config(path, text):
         config = yaml.load(handle)
     # ruleid: yaml-unsafe-load
     config = yaml.load(text, Loader=yaml.Loader)
-    # ruleid: yaml-unsafe-load
+    # ok: yaml-unsafe-load
     config = yaml.load(text, yaml.FullLoader)
     # ruleid: yaml-unsafe-load
     docs = list(yaml.load_all(text, Loader=yaml.UnsafeLoader))
     # ruleid: yaml-unsafe-load
     config = yaml.unsafe_load(text)
-    # ruleid: yaml-unsafe-load
+    # ok: yaml-unsafe-load
     config = yaml.full_load(text)
+    # ruleid: yaml-unsafe-load
+    config = yaml.load(text, Loader=yaml.UnsafeLoader)
     return config, docs
 
 
