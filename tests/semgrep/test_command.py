@@ -8,12 +8,13 @@ import stat
 import sys
 
 import pytest
+import yaml
 
 from governance_hooks import cli
 from governance_hooks.check import Context
 from governance_hooks.config import load as load_config
 from governance_hooks.semgrep import command
-from governance_hooks.semgrep.pack import pack_dir
+from governance_hooks.semgrep.pack import load_rules, pack_dir
 
 from .proxy import PROXY_VARIABLES, ProxyRecorder
 
@@ -112,7 +113,8 @@ def test_pipeline_restriction_and_the_offline_command_line(repo, monkeypatch, tm
     fake.write_text(
         f"#!{sys.executable}\n"
         "import json, os, sys\n"
-        f"open({str(record)!r}, 'w').write(json.dumps({{'argv': sys.argv[1:], 'env': dict(os.environ)}}))\n"
+        "rules = open(sys.argv[sys.argv.index('--config') + 1]).read()\n"
+        f"open({str(record)!r}, 'w').write(json.dumps({{'argv': sys.argv[1:], 'env': dict(os.environ), 'rules': rules}}))\n"
         "print(json.dumps({'version': '9.9.9', 'results': [], 'errors': [], 'paths': {'scanned': sys.argv[-1:]}}))\n"
     )
     fake.chmod(0o755)
@@ -125,13 +127,15 @@ def test_pipeline_restriction_and_the_offline_command_line(repo, monkeypatch, tm
     assert (result.findings, result.inputs, result.stats["files"], result.skipped) == ([], ["src/clean.py"], 1, None)
     seen = json.loads(record.read_text())
     argv, env = seen["argv"], seen["env"]
-    pack, generated = argv[argv.index("--config") + 1], argv[len(argv) - argv[::-1].index("--config")]
+    assert argv.count("--config") == 1 and argv[argv.index("--config") + 1].endswith("rules.yaml")
     assert argv[:argv.index("--config")] == [
-        "scan", "--json", "--quiet", "--metrics=off", "--disable-version-check", "--no-git-ignore",
+        "scan", "--experimental", "--json", "--quiet", "--metrics=off", "--disable-version-check", "--no-git-ignore",
         "--timeout", "10", "--timeout-threshold", "3",
     ]
     assert argv[-2:] == ["--", "src/clean.py"]
-    assert pack == str(pack_dir()) and generated.endswith("migrations.yaml")
+    # One rules file: the shipped pack, then the repository's migrations.
+    ids = [rule["id"] for rule in yaml.safe_load(seen["rules"])["rules"]]
+    assert ids == [rule["id"] for rule in load_rules(pack_dir())] + ["deprecated-import-config-acme-tokenization"]
     assert (env["SEMGREP_ENABLE_VERSION_CHECK"], env["SEMGREP_SEND_METRICS"]) == ("0", "off")
     assert "SEMGREP_APP_TOKEN" not in env
     assert result.stats["semgrep_version"] == "9.9.9"

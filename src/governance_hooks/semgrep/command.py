@@ -111,9 +111,10 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         executable = find_semgrep()
         if executable is None:
             return CheckResult(inputs=result.inputs, stats=result.stats, skipped=NOT_INSTALLED)
-        configs: List[Path] = [pack]
-        if configured:
-            configs.append(_write_rules(scratch_dir / "migrations.yaml", configured))
+        # One rules file: Semgrep's OCaml front end (--experimental), 5-6x cheaper in CPU than the
+        # Python one with identical results (bench/semgrep_bench.py), takes files, not folders.
+        rules = _builtin_rules(pack) + configured
+        configs: List[Path] = [_write_rules(scratch_dir / "rules.yaml", rules)]
         state = scratch_dir / "state"
         state.mkdir()
         try:
@@ -141,7 +142,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         result.stats.update(suppressed=suppressed, accepted=sum(refined.accepted.values()),
                             accepted_by_reason=dict(sorted(refined.accepted.items())),
                             semgrep_version=output.version,
-                            rules=_rule_count(pack) + len(configured))
+                            rules=len(rules))
     return result
 
 
@@ -152,10 +153,10 @@ def _write_rules(path: Path, rules: List[Dict[str, Any]]) -> Path:
     return path
 
 
-def _rule_count(pack: Path) -> int:
+def _builtin_rules(pack: Path) -> List[Dict[str, Any]]:
     from .pack import load_rules
 
-    return len(load_rules(pack))
+    return load_rules(pack)
 
 
 def _normal(path: str) -> str:
