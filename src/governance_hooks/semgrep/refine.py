@@ -149,7 +149,7 @@ class _Module:
         for node in self.parent:
             if isinstance(node, ast.Call):
                 self.calls.setdefault(node.lineno, []).append(node)
-                if _attr(node.func) == "dumps":
+                if _attr(node.func) in ("dumps", "dump"):  # the module serialises what it exchanges
                     self.dumps = True
 
     @classmethod
