@@ -138,6 +138,31 @@ def bandit(work: Path) -> Dict[str, Set[Site]]:
     return out
 
 
+_STATEMENT_STARTS: Dict[Tuple[str, str], Dict[int, int]] = {}
+
+
+def statement_start(cache: Path, site: Site) -> Site:
+    """The site moved to the first line of the innermost statement holding it: Bandit reports a
+    multi-line call at the line of its ``shell=True``, Semgrep at the call's first line."""
+    import ast
+
+    repo, path, line = site
+    key = (repo, path)
+    if key not in _STATEMENT_STARTS:
+        starts: Dict[int, int] = {}
+        try:
+            tree = ast.parse((cache / repo / path).read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            tree = None
+        spans = sorted(((n.end_lineno - n.lineno, n.lineno, n.end_lineno) for n in ast.walk(tree)
+                        if isinstance(n, ast.stmt)), reverse=True) if tree else []
+        for _, first, last in spans:  # widest first, so the innermost statement wins
+            for number in range(first, last + 1):
+                starts[number] = first
+        _STATEMENT_STARTS[key] = starts
+    return repo, path, _STATEMENT_STARTS[key].get(line, line)
+
+
 def read_labels() -> Dict[Site, str]:
     labels: Dict[Site, str] = {}
     for number, line in enumerate(LABELS.read_text(encoding="utf-8").splitlines(), 1):
@@ -169,7 +194,7 @@ def main() -> int:
     from governance_hooks.semgrep.pack import load_rules, pack_dir
     import yaml
 
-    labels = read_labels()
+    labels = {statement_start(args.cache, site): label for site, label in read_labels().items()}
     repos = args.repos or sorted({repo for repo, _, _ in labels})
     tools = {"raw semgrep (pack)": defaultdict(set), "governance-hooks": defaultdict(set), "bandit": defaultdict(set)}
     with tempfile.TemporaryDirectory(prefix="semgrep-real-") as scratch:
@@ -183,7 +208,7 @@ def main() -> int:
             for name, run in (("raw semgrep (pack)", lambda w: raw_semgrep(w, rules_file, Path(scratch))),
                               ("governance-hooks", ours), ("bandit", bandit)):
                 for family, sites in run(work).items():
-                    tools[name][family] |= sites
+                    tools[name][family] |= {statement_start(args.cache, site) for site in sites}
     families = list(FAMILIES) + ["all unsafe loads"]
 
     def sites_of(name: str, family: str) -> Set[Site]:

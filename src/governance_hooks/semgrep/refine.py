@@ -20,6 +20,9 @@ Deserialising sinks (torch.load and friends, pickle and friends, joblib, numpy):
   a local set to True, or ``**kw`` built from dict literals with
   ``"weights_only": True`` (an empty dict in the other branch, for torch < 1.13).
 
+``yaml.unsafe_load``/``Loader=yaml.Loader``: accepted for a string that
+``yaml.dump``/``OmegaConf.to_yaml`` produced earlier in the same function.
+
 ``eval``/``exec``: accepted under a guard ``s.isnumeric()`` / ``isdigit()`` /
 ``isdecimal()`` / ``isidentifier()`` of the same expression (conditional
 expression or ``if`` body), and ``exec(open("lit").read())`` of a tracked file.
@@ -47,6 +50,7 @@ DESERIALISING = {
     "torch-load-without-weights-only", "pickle-load-untrusted", "joblib-load-untrusted", "numpy-load-allow-pickle",
 }
 EVAL = "eval-exec-non-literal"
+YAML = "yaml-unsafe-load"
 NON_ATOMIC = "non-atomic-checkpoint-write"
 
 #: Keyword names under which the sinks take their source.
@@ -58,6 +62,7 @@ _COLLECTIVES = {
     "all_gather", "all_gather_object", "gather", "gather_object", "broadcast", "broadcast_object_list",
     "scatter", "scatter_object_list", "all_to_all", "recv", "irecv", "all_reduce",
 }
+_YAML_DUMPS = {"dump", "safe_dump", "dump_all", "to_yaml"}
 _GUARDS = {"isnumeric", "isdigit", "isdecimal", "isidentifier"}
 _TEMP_NAME = re.compile(r"(?i)tmp|temp|partial|\.part\b|incomplete|staging")
 _TEMP_FACTORIES = {"NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile", "mkstemp", "mkdtemp",
@@ -97,7 +102,7 @@ def refine(
     modules: Dict[str, Optional[_Module]] = {}
     for result in results:
         rule = str(result.get("check_id", "")).rsplit(".", 1)[-1]
-        if rule not in DESERIALISING and rule not in (EVAL, NON_ATOMIC):
+        if rule not in DESERIALISING and rule not in (EVAL, NON_ATOMIC, YAML):
             outcome.kept.append(dict(result))
             continue
         path = str(result.get("path", ""))
@@ -113,6 +118,8 @@ def refine(
             reason, note = judge.deserialising(rule)
         elif rule == EVAL:
             reason, note = judge.evaluation()
+        elif rule == YAML:
+            reason, note = judge.self_produced_yaml(), None
         else:
             reason, note = judge.checkpoint_write(), None
         if reason:
@@ -338,6 +345,15 @@ class _Judge:
                             and isinstance(target.slice, ast.Constant) and target.slice.value == "weights_only"):
                         return True
         return False
+
+    def self_produced_yaml(self) -> Optional[str]:
+        """yaml.unsafe_load of a string ``yaml.dump``/``OmegaConf.to_yaml`` made earlier in the same function."""
+        source = _source_arg(self.call)
+        if isinstance(source, ast.Name):
+            values = self._latest(source.id)
+            if values and all(isinstance(v, ast.Call) and _attr(v.func) in _YAML_DUMPS for v in values):
+                return "a YAML string dumped in the same function"
+        return None
 
     # -- eval / exec -----------------------------------------------------------------------
     def evaluation(self) -> Tuple[Optional[str], Optional[str]]:

@@ -1,3 +1,4 @@
+# ("# todook:" marks a line Semgrep matches and the AST post-analysis accepts.)
 import yaml
 from yaml import CSafeLoader, SafeLoader
 
@@ -19,6 +20,12 @@ def read_config(path, text):
     # ruleid: yaml-unsafe-load
     config = yaml.load(text, Loader=yaml.UnsafeLoader)
     return config, docs
+
+
+def check_roundtrip(config):
+    dumped = yaml.dump(config)
+    # todook: yaml-unsafe-load
+    return yaml.unsafe_load(dumped)
 
 
 def read_config_safely(path, text):
