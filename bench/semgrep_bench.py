@@ -11,8 +11,19 @@ Two parts, one run:
    ``governance-hooks semgrep`` (Semgrep + our pack + finding mapping), of raw
    ``semgrep scan`` with the same pack (our overhead), and of ``bandit -r``.
 
-Run: ``python bench/semgrep_bench.py [--copies 50]`` (needs semgrep and bandit).
-Offline: Semgrep runs with metrics and version checks off.
+3. With ``--tree PATH`` (a git work tree of real code, e.g. one extracted by
+   ``bench/semgrep_real.py --extract``): the whole tree and a one-file commit,
+   ``--rounds`` interleaved rounds, CPU seconds of the child processes (user +
+   sys, what a busy machine does not inflate) and wall seconds, minimum over the
+   rounds, for: the check; raw ``semgrep scan`` (Python front end) with the pack;
+   the same with the pack of ``--old-rev`` (the rule pack before this
+   post-analysis, whose non-atomic rule had three ``... os.replace`` clauses); raw
+   ``semgrep scan --experimental`` (the OCaml front end the check runs); and
+   ``bandit``. It also says whether the check's findings were identical in every
+   round (results must not depend on load).
+
+Run: ``python bench/semgrep_bench.py [--copies 50] [--tree PATH --rounds 3 --old-rev REV]``
+(needs semgrep and bandit). Offline: Semgrep runs with metrics and version checks off.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -150,13 +162,97 @@ def speed(copies: int, state: Path) -> None:
         print(f"  ratio governance-hooks / bandit:       {base / seconds['bandit -r']:.2f}")
 
 
+def cpu_timed(argv, **kwargs):
+    """(wall seconds, CPU seconds of the child and its waited descendants, completed process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, proc = timed(argv, **kwargs)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
+
+
+def old_pack(rev: str, into: Path) -> Path:
+    """The rule pack as it was at git revision ``rev`` (YAML files only)."""
+    listing = subprocess.run(["git", "ls-tree", "--name-only", rev, "src/governance_hooks/data/semgrep/"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    into.mkdir(parents=True, exist_ok=True)
+    for name in listing:
+        if name.endswith(".yaml"):
+            blob = subprocess.run(["git", "show", f"{rev}:{name}"], cwd=ROOT, capture_output=True, check=True).stdout
+            (into / Path(name).name).write_bytes(blob)
+    return into
+
+
+def combined(pack: Path, into: Path) -> Path:
+    import yaml
+
+    rules = []
+    for path in sorted(pack.glob("*.yaml")):
+        rules += yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]
+    into.write_text(yaml.safe_dump({"rules": rules}, sort_keys=False), encoding="utf-8")
+    return into
+
+
+def tree_speed(tree: Path, rounds: int, rev: str, state: Path) -> None:
+    files = [f for f in subprocess.run(["git", "ls-files", "*.py"], cwd=tree, capture_output=True, text=True,
+                                       check=True).stdout.split() if (tree / f).is_file()]
+    lines = sum(len((tree / f).read_bytes().splitlines()) for f in files)
+    one = max(files, key=lambda f: (tree / f).stat().st_size if f.count("/") <= 2 else 0)
+    old = old_pack(rev, state / "old-pack")
+    new_file = combined(PACK, state / "pack.yaml")
+    scan = [bin_of("semgrep"), "scan", "--json", "--quiet", "--metrics=off", "--disable-version-check",
+            "--no-git-ignore", "--timeout", "0"]
+    whole = {
+        "governance-hooks semgrep": [bin_of("governance-hooks"), "semgrep", "--repo", str(tree), "--format", "json",
+                                     "--budget", "3600"],
+        "semgrep --experimental (pack)": [*scan, "--experimental", "--config", str(new_file), "--", *files],
+        "semgrep scan (pack)": [*scan, "--config", str(PACK), "--", *files],
+        f"semgrep scan (pack at {rev})": [*scan, "--config", str(old), "--", *files],
+        "bandit -r": [bin_of("bandit"), "-q", "-f", "json", "-r", "."],
+    }
+    commit = {
+        "governance-hooks semgrep FILE": [bin_of("governance-hooks"), "semgrep", "--repo", str(tree), "--format",
+                                          "json", one],
+        "semgrep scan (pack) FILE": [*scan, "--config", str(PACK), "--", one],
+        "bandit FILE": [bin_of("bandit"), "-q", "-f", "json", one],
+    }
+    for title, runs in ((f"Whole tree {tree.name}: {len(files)} files, {lines} lines", whole),
+                        (f"One-file commit: {one} ({len((tree / one).read_bytes().splitlines())} lines)", commit)):
+        best = {name: (float("inf"), float("inf")) for name in runs}
+        counts, finding_sets = {}, []
+        for _ in range(rounds):
+            for name, argv in runs.items():
+                wall, cpu, proc = cpu_timed(argv, cwd=tree, env=semgrep_env(state))
+                document = json.loads(proc.stdout)
+                found = document.get("findings") if "findings" in document else document.get("results") or []
+                counts[name] = len(found)
+                best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
+                if name.startswith("governance-hooks"):
+                    finding_sets.append(sorted((f["rule_id"], f["path"], f["line"]) for f in found))
+        print(f"\n{title}; {rounds} interleaved rounds, minimum; load average {os.getloadavg()[0]:.1f}")
+        print(f"  {'':<34} {'CPU s':>8} {'wall s':>8} {'findings':>9}")
+        for name, (wall, cpu) in best.items():
+            print(f"  {name:<34} {cpu:8.2f} {wall:8.2f} {counts[name]:9d}")
+        ours = best[next(iter(runs))][1]
+        for name, (_, cpu) in list(best.items())[1:]:
+            print(f"  CPU ratio governance-hooks / {name}: {ours / cpu:.2f}" if cpu else "")
+        print(f"  governance-hooks findings identical in all {rounds} rounds: "
+              f"{'yes' if all(s == finding_sets[0] for s in finding_sets) else 'NO'}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=50, help="copies of the targets in the speed corpus (default 50)")
+    parser.add_argument("--tree", type=Path, help="a git work tree of real code to time (whole tree and one file)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds for --tree (default 3)")
+    parser.add_argument("--old-rev", default="2fd2ca1", help="git revision of the earlier pack for --tree")
+    parser.add_argument("--skip-targets", action="store_true", help="only the --tree part")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="semgrep-state-") as state:
-        accuracy(Path(state))
-        speed(args.copies, Path(state))
+        if not args.skip_targets:
+            accuracy(Path(state))
+            speed(args.copies, Path(state))
+        if args.tree:
+            tree_speed(args.tree.resolve(), args.rounds, args.old_rev, Path(state))
     return 0
 
 

@@ -8,12 +8,13 @@ import stat
 import sys
 
 import pytest
+import yaml
 
 from governance_hooks import cli
 from governance_hooks.check import Context
 from governance_hooks.config import load as load_config
 from governance_hooks.semgrep import command
-from governance_hooks.semgrep.pack import pack_dir
+from governance_hooks.semgrep.pack import load_rules, pack_dir
 
 from .proxy import PROXY_VARIABLES, ProxyRecorder
 
@@ -83,22 +84,24 @@ def test_whole_repository_offline_with_migrations_exclude_and_suppression(repo, 
     assert (code, err) == (1, "")
     assert [(f["rule_id"], f["severity"], f["path"], f["line"], f["column"], f["end_line"], f["end_column"])
             for f in report["findings"]] == [
-        ("semgrep/analysis-incomplete", "warning", "src/broken.py", 1, None, None, None),
+        ("semgrep/analysis-incomplete", "error", "src/broken.py", 1, None, None, None),
         ("semgrep/yaml-unsafe-load", "error", "src/latin1.py", 3, 1, 3, 16),
         ("semgrep/deprecated-import", "warning", "src/legacy.py", 1, 1, 1, 40),
         ("semgrep/deprecated-import", "warning", "src/legacy.py", 2, 1, 2, 37),
         ("semgrep/torch-load-without-weights-only", "error", "src/train.py", 5, 13, 5, 29),
     ]
     broken, _, first, second, third = report["findings"]
+    # Semgrep 1.x stops parsing at a NUL byte without an error: the check says so itself.
     assert broken["message"] == (
-        "Semgrep could not fully analyse this file (PartialParsing); findings in it may be missing.")
+        "Semgrep could not fully analyse this file (a NUL byte: Semgrep stops parsing there); "
+        "findings in it may be missing.")
     assert first["message"] == "`acme.tokenization` is a deprecated import path; use acme_text.tokenizers instead."
     assert first["suggestion"] == "Use acme_text.tokenizers instead."
     assert second["suggestion"] == "Use setuptools or packaging instead."
     assert third["evidence"] == {"semgrep_rule": "torch-load-without-weights-only", "code": "state = torch.load(path)"}
     summary = report["summary"]["semgrep"]
     assert {k: summary[k] for k in ("error", "warning", "note", "files", "suppressed", "rules")} == {
-        "error": 2, "warning": 3, "note": 0, "files": 5, "suppressed": 1, "rules": 16,
+        "error": 3, "warning": 2, "note": 0, "files": 5, "suppressed": 1, "rules": 19,
     }
     assert os.listdir(home) == []
 
@@ -110,7 +113,8 @@ def test_pipeline_restriction_and_the_offline_command_line(repo, monkeypatch, tm
     fake.write_text(
         f"#!{sys.executable}\n"
         "import json, os, sys\n"
-        f"open({str(record)!r}, 'w').write(json.dumps({{'argv': sys.argv[1:], 'env': dict(os.environ)}}))\n"
+        "rules = open(sys.argv[sys.argv.index('--config') + 1]).read()\n"
+        f"open({str(record)!r}, 'w').write(json.dumps({{'argv': sys.argv[1:], 'env': dict(os.environ), 'rules': rules}}))\n"
         "print(json.dumps({'version': '9.9.9', 'results': [], 'errors': [], 'paths': {'scanned': sys.argv[-1:]}}))\n"
     )
     fake.chmod(0o755)
@@ -123,13 +127,15 @@ def test_pipeline_restriction_and_the_offline_command_line(repo, monkeypatch, tm
     assert (result.findings, result.inputs, result.stats["files"], result.skipped) == ([], ["src/clean.py"], 1, None)
     seen = json.loads(record.read_text())
     argv, env = seen["argv"], seen["env"]
-    pack, generated = argv[argv.index("--config") + 1], argv[len(argv) - argv[::-1].index("--config")]
+    assert argv.count("--config") == 1 and argv[argv.index("--config") + 1].endswith("rules.yaml")
     assert argv[:argv.index("--config")] == [
-        "scan", "--json", "--quiet", "--metrics=off", "--disable-version-check", "--no-git-ignore",
+        "scan", "--experimental", "--json", "--quiet", "--metrics=off", "--disable-version-check", "--no-git-ignore",
         "--timeout", "10", "--timeout-threshold", "3",
     ]
     assert argv[-2:] == ["--", "src/clean.py"]
-    assert pack == str(pack_dir()) and generated.endswith("migrations.yaml")
+    # One rules file: the shipped pack, then the repository's migrations.
+    ids = [rule["id"] for rule in yaml.safe_load(seen["rules"])["rules"]]
+    assert ids == [rule["id"] for rule in load_rules(pack_dir())] + ["deprecated-import-config-acme-tokenization"]
     assert (env["SEMGREP_ENABLE_VERSION_CHECK"], env["SEMGREP_SEND_METRICS"]) == ("0", "off")
     assert "SEMGREP_APP_TOKEN" not in env
     assert result.stats["semgrep_version"] == "9.9.9"
@@ -137,9 +143,10 @@ def test_pipeline_restriction_and_the_offline_command_line(repo, monkeypatch, tm
 
 def test_budget_exhausted_reports_every_unscanned_file(repo, capsys, semgrep_exe):
     code, report, _ = run_json(capsys, "--repo", str(repo), "--budget", "0.01")
-    assert code == 0
-    assert [(f["rule_id"], f["path"], f["message"]) for f in report["findings"]] == [
-        ("semgrep/analysis-incomplete", path,
+    assert code == 1  # not analysed is not shown safe
+    assert [(f["rule_id"], f["severity"], f["path"], f["message"]) for f in report["findings"]
+            if "budget" in f["message"]] == [
+        ("semgrep/analysis-incomplete", "error", path,
          "Semgrep could not fully analyse this file (the scan's 0.01 s budget ran out); findings in it may be missing.")
         for path in ("src/broken.py", "src/clean.py", "src/latin1.py", "src/legacy.py", "src/train.py")
     ]

@@ -77,3 +77,37 @@ def test_exclude_globs():
     assert excluded("examples/demo-repo/src/x.py", ["examples"])
     assert excluded("a/b/c.py", ["a/*/c.py"])
     assert not excluded("examples2/x.py", ["examples"])
+
+
+def test_a_named_folder_scans_tracked_and_untracked_not_ignored_files(repo, tmp_path, monkeypatch):
+    monkeypatch.chdir(repo)
+    (repo / "newdir").mkdir()
+    (repo / "newdir" / "fresh.py").write_text("import pickle\n")
+    (repo / "newdir" / "build").mkdir()
+    (repo / "newdir" / "build" / "gen.py").write_text("x = 1\n")
+    (repo / ".gitignore").write_text("build/\n")
+    (repo / "pkg" / "extra.py").write_text("y = 2\n")
+    targets = select(repo, ["newdir", "pkg"], None, [], 1_000_000, tmp_path / "aliases")
+    assert targets.semgrep_paths == ["newdir/fresh.py", "pkg/extra.py", "pkg/model.py", "pkg/stubs.pyi"]
+
+
+def test_a_folder_outside_the_repository_is_walked(repo, tmp_path, monkeypatch):
+    outside = tmp_path / "elsewhere"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub" / "a.py").write_text("x = 1\n")
+    (outside / "notes.txt").write_text("x\n")
+    monkeypatch.chdir(repo)
+    targets = select(repo, [str(outside)], None, [], 1_000_000, tmp_path / "aliases")
+    assert targets.semgrep_paths == [str(outside / "sub" / "a.py")]
+
+
+def test_a_named_path_that_yields_no_file_is_an_error_not_a_pass(repo, tmp_path, monkeypatch):
+    monkeypatch.chdir(repo)
+    (repo / "docs").mkdir()
+    (repo / "docs" / "index.md").write_text("# docs\n")
+    with pytest.raises(ToolError, match=r"^docs: no Python file to scan in this folder \(there is no \.py/\.pyi file"):
+        select(repo, ["docs", "train.py"], None, [], 1_000_000, tmp_path / "a")
+    with pytest.raises(ToolError, match=r"^examples: no Python file to scan in this folder \(every one is excluded\)$"):
+        select(repo, ["examples"], None, ["examples/*"], 1_000_000, tmp_path / "b")
+    with pytest.raises(ToolError, match=r"^README\.md: none of the named paths is a Python file to scan$"):
+        select(repo, ["README.md"], None, [], 1_000_000, tmp_path / "c")

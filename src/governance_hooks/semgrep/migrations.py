@@ -10,7 +10,9 @@ Semgrep rule that matches every way Python can reach the old module:
   ``from parent import last`` where ``parent.last == old`` (Semgrep's Python
   import matching covers these forms from the single pattern ``import old``);
 * ``importlib.import_module("old...")`` and ``__import__("old...")`` with a
-  literal name.
+  literal name;
+* for a dotted ``old``, attribute uses ``old.name`` through an import of a
+  parent (``import torch`` then ``torch.cuda.amp.GradScaler(...)``).
 
 The built-in migrations live in ``deprecated-import.yaml`` of the rule pack (and
 are checked by ``semgrep --test``); a test asserts that :func:`migration_rule`
@@ -62,6 +64,9 @@ def migration_rule(old: str, new: str, rule_id: str, reason: Optional[str] = Non
     if reason:
         metadata["reason"] = reason
     literal_name = "^" + re.escape(old) + r"(\.|$)"
+    # Spelled out in full: a name imported from ``old`` resolves to ``old.name`` too, and its import is reported.
+    spelled = r"\s*\.\s*".join(re.escape(part) for part in old.split(".")) + r"\s*\.\s*[A-Za-z_]\w*"
+    attribute = [{"patterns": [{"pattern": f"{old}.$ATTR"}, {"pattern-regex": spelled}]}] if "." in old else []
     return {
         "id": rule_id,
         "languages": ["python"],
@@ -81,6 +86,7 @@ def migration_rule(old: str, new: str, rule_id: str, reason: Optional[str] = Non
                     {"metavariable-regex": {"metavariable": "$MODULE", "regex": literal_name}},
                 ]
             },
+            *attribute,
         ],
     }
 

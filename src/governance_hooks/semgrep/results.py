@@ -125,7 +125,7 @@ def _continuation(raw_path: str, line: Optional[int], end_line: Optional[int],
 def incomplete(path: str, reason: str, line: Optional[int] = None) -> Finding:
     """A ``semgrep/analysis-incomplete`` finding: ``path`` was not (fully) analysed because of ``reason``."""
     return Finding(
-        INCOMPLETE, Severity.WARNING,
+        INCOMPLETE, Severity.ERROR,
         f"Semgrep could not fully analyse this file ({reason}); findings in it may be missing.",
         Location(path, line),
         identity=reason,

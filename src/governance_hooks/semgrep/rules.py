@@ -30,11 +30,22 @@ RULES = (
         "safetensors. " + _DESERIALISATION,
     ),
     Rule(
+        "semgrep/torch-hub-load-untrusted-repo", Severity.ERROR,
+        "torch.hub.load with a repository or folder computed at run time (it imports that hubconf.py).",
+        "torch.hub.load(repo_or_dir, ...) downloads or opens the named repository and imports its "
+        "hubconf.py, so whoever chooses the value runs code. A literal repository is fixed by this "
+        "repository's code and not flagged. Fix: name a fixed repository with a tag, or load the "
+        "weights with torch.load(weights_only=True). CWE-94.",
+    ),
+    Rule(
         "semgrep/pickle-load-untrusted", Severity.ERROR,
-        "pickle/dill/cloudpickle load or loads, or pandas.read_pickle, on data not in the repository.",
-        "pickle.load, pickle.loads, pickle.Unpickler, _pickle, cPickle, dill, cloudpickle and "
-        "pandas.read_pickle all execute code embedded in the stream. Fix: exchange data as JSON, "
-        "Parquet, safetensors or numpy arrays without allow_pickle. " + _DESERIALISATION,
+        "pickle/dill/cloudpickle/marshal/shelve/jsonpickle loads, or pandas.read_pickle, on data not in the repository.",
+        "pickle.load, pickle.loads, pickle.Unpickler, _pickle, cPickle, dill, cloudpickle, "
+        "pandas.read_pickle, shelve.open and jsonpickle.decode all execute code embedded in the "
+        "stream; marshal.loads builds code objects and crashes the interpreter on crafted input. "
+        "Self-produced data is accepted: pickle.loads(pickle.dumps(x)), a file written earlier in "
+        "the same function, and loads in a function running a torch.distributed collective. Fix: "
+        "exchange data as JSON, Parquet, safetensors or numpy arrays without allow_pickle. " + _DESERIALISATION,
     ),
     Rule(
         "semgrep/joblib-load-untrusted", Severity.ERROR,
@@ -51,10 +62,20 @@ RULES = (
     ),
     Rule(
         "semgrep/yaml-unsafe-load", Severity.ERROR,
-        "yaml.load/load_all without SafeLoader (or CSafeLoader/BaseLoader), unsafe_load or full_load.",
-        "PyYAML's Loader, UnsafeLoader and FullLoader construct Python objects from tags such as "
-        "!!python/object/apply, so a crafted config runs code (FullLoader: CVE-2020-1747, "
-        "CVE-2020-14343). Fix: yaml.safe_load, or Loader=yaml.SafeLoader / yaml.CSafeLoader. CWE-502.",
+        "yaml.load/load_all without a safe Loader, Loader=yaml.Loader/UnsafeLoader, or unsafe_load.",
+        "PyYAML's Loader and UnsafeLoader construct Python objects from tags such as "
+        "!!python/object/apply, so a crafted config runs code; yaml.load without a Loader uses "
+        "FullLoader on PyYAML 5.1-5.4 and raises on 6. FullLoader itself is yaml-full-load. "
+        "Fix: yaml.safe_load, or Loader=yaml.SafeLoader / yaml.CSafeLoader. CWE-502.",
+    ),
+    Rule(
+        "semgrep/yaml-full-load", Severity.WARNING,
+        "yaml.full_load/full_load_all or Loader=yaml.FullLoader.",
+        "FullLoader constructs Python objects from tags such as !!python/object and "
+        "!!python/name; since PyYAML 5.4 it refuses !!python/object/apply, the code-execution "
+        "path of CVE-2020-1747 and CVE-2020-14343, so on a current PyYAML it is not code "
+        "execution but still more than configuration needs. Fix: yaml.safe_load, and pin "
+        "PyYAML >= 5.4. Source: PyYAML 5.4 release notes. CWE-502.",
     ),
     Rule(
         "semgrep/shell-command-non-literal", Severity.ERROR,
@@ -73,10 +94,12 @@ RULES = (
     ),
     Rule(
         "semgrep/network-call-without-timeout", Severity.WARNING,
-        "requests/urllib call without a timeout, or requests/httpx with timeout=None.",
+        "requests/urllib call without a timeout, requests/httpx with timeout=None, or a download API with no timeout.",
         "requests and urllib.request.urlopen wait forever by default, so one stalled server hangs a "
         "training job or CI step; httpx has a 5 s default that timeout=None removes. Calls that pass "
-        "**kwargs are not flagged (the timeout may be inside). Fix: timeout=<seconds> (requests: "
+        "**kwargs are not flagged (the timeout may be inside). urllib.request.urlretrieve, "
+        "torch.hub.download_url_to_file and wget.download take no timeout at all (not flagged after "
+        "socket.setdefaulttimeout). Fix: timeout=<seconds> (requests: "
         "(connect, read) tuple). Sources: requests 'Timeouts', httpx 'Timeouts', urllib.request docs.",
     ),
     Rule(
@@ -89,7 +112,7 @@ RULES = (
     ),
     Rule(
         "semgrep/wandb-online-mode", Severity.WARNING,
-        "Weights & Biases forced online in code (wandb.init(mode='online'), WANDB_MODE='online').",
+        "Weights & Biases forced online in code (mode='online' or 'shared', WANDB_MODE='online').",
         "Forcing online mode uploads metrics, code and configs to a third party and fails without "
         "network; the mode belongs to the environment (WANDB_MODE, offline by default here). Fix: drop "
         "the override and sync deliberately with `wandb sync`. Source: W&B environment variables docs.",
@@ -99,8 +122,9 @@ RULES = (
         "A checkpoint written straight to its final path (no temporary file + os.replace).",
         "torch.save, safetensors save_file and open(<checkpoint>, 'wb') write in place: a crash, OOM "
         "kill or full disk mid-write leaves a truncated checkpoint that the next resume loads or that "
-        "replaces the last good one. Writes to a temporary name, into a NamedTemporaryFile or a "
-        "BytesIO, or followed by os.replace/os.rename of the written path are not flagged. Fix: write "
+        "replaces the last good one. Writes to a temporary name, a NamedTemporaryFile (or its .name), "
+        "a temporary folder held in a variable or a BytesIO, or followed in the same function by "
+        "os.replace/os.rename/shutil.move/Path.replace of the written path are not flagged. Fix: write "
         "tmp in the same folder, flush, fsync, os.replace(tmp, final).",
     ),
     Rule(
@@ -108,15 +132,18 @@ RULES = (
         "An import of a deprecated module path (built-in map plus [tool.governance-hooks.semgrep] migrations).",
         "Deprecated paths keep working behind a shim that warns, until a release removes them and "
         "every import breaks at once. Built-in map: sklearn.externals.joblib, torch.cuda.amp, "
-        "pkg_resources, distutils. A repository adds its own with "
+        "pkg_resources, distutils; a dotted path is also matched when used as an attribute "
+        "(torch.cuda.amp.GradScaler(...) after import torch). A repository adds its own with "
         "`migrations = {\"old.module\" = \"new.module\"}`; `import old`, `from old import x`, "
         "submodules and importlib.import_module('old...') are all matched.",
     ),
     Rule(
-        "semgrep/analysis-incomplete", Severity.WARNING,
-        "Semgrep could not fully analyse a file (time budget, size limit, or a Semgrep error).",
+        "semgrep/analysis-incomplete", Severity.ERROR,
+        "Semgrep could not fully analyse a file (timeout, time budget, size limit, a NUL byte, or a Semgrep error).",
         "Findings in the named file may be missing: Semgrep hit its per-file timeout, the run hit the "
-        "check's wall-clock budget, the file exceeds max-file-bytes, or Semgrep reported an error for "
-        "it. Raise timeout/budget/max-file-bytes in [tool.governance-hooks.semgrep], or split the file.",
+        "check's wall-clock budget, the file exceeds max-file-bytes or holds a NUL byte (Semgrep stops "
+        "parsing there), or Semgrep reported an error for it. An error, because what was not analysed "
+        "was not shown safe (fail closed). Raise timeout/budget/max-file-bytes in "
+        "[tool.governance-hooks.semgrep], or split the file.",
     ),
 )

@@ -82,7 +82,8 @@ def semgrep_env(state_dir: Path) -> Dict[str, str]:
 
 def command(executable: str, configs: Sequence[Path], per_file_timeout: float, jobs: Optional[int]) -> List[str]:
     """The Semgrep command line, without targets."""
-    argv = [executable, "scan", "--json", "--quiet", "--metrics=off", "--disable-version-check", "--no-git-ignore",
+    argv = [executable, "scan", "--experimental", "--json", "--quiet", "--metrics=off", "--disable-version-check",
+            "--no-git-ignore",
             "--timeout", f"{per_file_timeout:g}", "--timeout-threshold", "3"]
     for config in configs:
         argv += ["--config", str(config)]

@@ -3,7 +3,11 @@
 With no paths: every Python file the repository tracks (``git ls-files``, or a
 walk outside git), restricted to ``changed_files`` when the pipeline gives them.
 With paths (the pre-commit hook passes the staged Python files): those files,
-and the Python files under any folder given. ``exclude`` globs apply to both.
+and the Python files under any folder given: inside the repository the files
+git tracks there plus those it neither tracks nor ignores (named explicitly, so
+they count), outside it a walk. ``exclude`` globs apply to both. A named folder
+with no Python file to scan, or named paths that yield none, are an error
+(exit 2), never a silent pass on zero files.
 
 Semgrep picks the language by file extension, so a Python script without one
 (``#!/usr/bin/env python3``, which pre-commit's ``types: [python]`` passes) is
@@ -104,16 +108,14 @@ def select(
     """
     chosen: List[Tuple[Path, str]] = []  # (absolute path, display path)
     targets_refused: List[Tuple[str, str]] = []
+    folders: List[Tuple[str, int, int]] = []  # (as given, its files' span in chosen)
     if paths:
-        tracked: Optional[List[str]] = None
         for given in paths:
             absolute = Path(os.path.abspath(given))
             if absolute.is_dir():
-                tracked = tracked if tracked is not None else list_files(root, untracked=True)
-                prefix = relative_posix(absolute, root).rstrip("/") + "/"
-                prefix = "" if prefix in ("./", "/") else prefix
-                chosen += [(root / rel, rel) for rel in tracked
-                           if rel.startswith(prefix) and rel.endswith(PYTHON_SUFFIXES)]
+                start = len(chosen)
+                chosen += [(path, relative_posix(path, root)) for path in _python_files_under(absolute, root)]
+                folders.append((str(given), start, len(chosen)))
             elif absolute.is_file():
                 if absolute.is_symlink() and not is_within(absolute, root):
                     raise ToolError(f"{given}: is a symbolic link that points outside the repository; "
@@ -177,4 +179,32 @@ def select(
             semgrep_path = str(alias)
         targets.semgrep_paths.append(semgrep_path)
         targets.display[semgrep_path] = shown
+    if paths:
+        _refuse_empty(paths, folders, chosen, targets)
     return targets
+
+
+def _refuse_empty(paths: Sequence[Path], folders: Sequence[Tuple[str, int, int]],
+                  chosen: Sequence[Tuple[Path, str]], targets: Targets) -> None:
+    """A named folder without a Python file to scan, or named paths with none at all, are a ToolError."""
+    kept = set(targets.display.values()) | {shown for shown, _ in targets.too_large}
+    for given, start, end in folders:
+        folder_files = [shown for _, shown in chosen[start:end]]
+        if not any(shown in kept for shown in folder_files):
+            why = "every one is excluded" if folder_files else "there is no .py/.pyi file under it that git does not ignore"
+            raise ToolError(f"{given}: no Python file to scan in this folder ({why})")
+    if chosen and len(targets.not_python) == len(chosen):  # excluded files are the configuration's choice
+        raise ToolError(f"{paths[0]}: none of the named paths is a Python file to scan")
+
+
+def _python_files_under(folder: Path, root: Path) -> List[Path]:
+    """``.py``/``.pyi`` files under ``folder`` by the one listing rule (:func:`governance_hooks.repo.list_files`):
+    tracked plus untracked-not-ignored inside a git work tree, else a walk that skips ``.git`` and does not
+    follow symlinked folders. Sorted absolute paths."""
+    if is_within(folder, root):
+        prefix = relative_posix(folder, root).rstrip("/") + "/"
+        prefix = "" if prefix in ("./", "/") else prefix
+        return sorted(root / rel for rel in list_files(root, untracked=True)
+                      if rel.startswith(prefix) and rel.endswith(PYTHON_SUFFIXES) and (root / rel).is_file())
+    return sorted(folder / rel for rel in list_files(folder, untracked=True)
+                  if rel.endswith(PYTHON_SUFFIXES) and (folder / rel).is_file())

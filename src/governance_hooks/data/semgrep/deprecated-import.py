@@ -1,5 +1,7 @@
 import importlib
 
+import torch
+
 # ruleid: deprecated-import-sklearn-externals-joblib
 from sklearn.externals import joblib
 # ruleid: deprecated-import-sklearn-externals-joblib
@@ -41,4 +43,13 @@ def load_legacy(path):
     # ruleid: deprecated-import-sklearn-externals-joblib
     from sklearn.externals.joblib import load
 
-    return path, load, joblib, legacy_joblib, modern_joblib, GradScaler, autocast, amp, AmpGradScaler
+    # ruleid: deprecated-import-torch-cuda-amp
+    scaler = torch.cuda.amp.GradScaler()
+    # ruleid: deprecated-import-torch-cuda-amp
+    with torch.cuda.amp.autocast(enabled=True):
+        pass
+    # ok: deprecated-import-torch-cuda-amp
+    scaler = torch.amp.GradScaler("cuda")
+    # ok: deprecated-import-torch-cuda-amp
+    available = torch.cuda.is_available()
+    return scaler, available, path, load, joblib, legacy_joblib, modern_joblib, GradScaler, autocast, amp, AmpGradScaler

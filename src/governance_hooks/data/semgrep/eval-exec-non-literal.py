@@ -1,3 +1,5 @@
+# tracked: configurator.py
+# ("# todook:" marks a line Semgrep matches and the AST post-analysis accepts.)
 import ast
 import builtins
 
@@ -23,4 +25,20 @@ def build_scheduler_safely(model, config):
     one = eval("1 + 0")
     # ok: eval-exec-non-literal
     exec("import math")
-    return milestones, one
+    value = config["width"]
+    # todook: eval-exec-non-literal
+    width = eval(value) if value.isnumeric() else value
+    if value.isdigit():
+        # todook: eval-exec-non-literal
+        width = eval(value)
+    # todook: eval-exec-non-literal
+    exec(open("configurator.py").read())
+    return milestones, one, width
+
+
+def run_user_config(value):
+    # ruleid: eval-exec-non-literal
+    exec(open("user_config.py").read())
+    # ruleid: eval-exec-non-literal
+    result = value if value.isnumeric() else eval(value)
+    return result

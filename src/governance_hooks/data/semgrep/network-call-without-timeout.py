@@ -1,8 +1,11 @@
+import socket
 import urllib.request
 from urllib.request import urlopen
 
 import httpx
 import requests
+import torch
+import wget
 
 
 def fetch_artifacts(index_url, weights_url, payload):
@@ -37,3 +40,21 @@ def fetch_artifacts_safely(index_url, weights_url, options):
     # ok: network-call-without-timeout
     requests.get(index_url, **options)
     return index, blob, client, reply
+
+
+def download_weights(url, target):
+    # ruleid: network-download-without-timeout
+    urllib.request.urlretrieve(url, target)
+    # ruleid: network-download-without-timeout
+    torch.hub.download_url_to_file(url, target, progress=False)
+    # ruleid: network-download-without-timeout
+    wget.download(url, out=target)
+
+
+def download_weights_with_a_default_timeout(url, target):
+    socket.setdefaulttimeout(60)
+    # ok: network-download-without-timeout
+    urllib.request.urlretrieve(url, target)
+    # ok: network-download-without-timeout
+    reply = requests.get(url, timeout=60, stream=True)
+    return reply

@@ -1,6 +1,8 @@
+# ("# todook:" marks a line Semgrep matches and the AST post-analysis accepts.)
 import io
 import os
 import pickle
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -22,29 +24,63 @@ def save_checkpoint(model, optimizer, run_dir, epoch):
     # ruleid: non-atomic-checkpoint-write
     with (Path(run_dir) / "weights.bin").open("wb") as handle:
         handle.write(model.to_bytes())
+    final = Path(run_dir) / "final.pt"
+    # ruleid: non-atomic-checkpoint-write
+    torch.save(state, final)
+    os.replace(Path(run_dir) / "previous.pt", Path(run_dir) / "older.pt")
 
 
 def save_checkpoint_atomically(model, run_dir, epoch):
     final = Path(run_dir) / f"epoch-{epoch}.pt"
     staging = final.with_name(final.name + ".staging")
-    # ok: non-atomic-checkpoint-write
+    # todook: non-atomic-checkpoint-write
     torch.save(model.state_dict(), staging)
     os.replace(staging, final)
     tmp_path = os.path.join(run_dir, ".best.pt.tmp")
     # ok: non-atomic-checkpoint-write
     with open(tmp_path, "wb") as handle:
+        # todook: non-atomic-checkpoint-write
         torch.save(model.state_dict(), handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp_path, os.path.join(run_dir, "best.pt"))
     with tempfile.NamedTemporaryFile(dir=run_dir, delete=False) as handle:
-        # ok: non-atomic-checkpoint-write
+        # todook: non-atomic-checkpoint-write
         torch.save(model.state_dict(), handle)
     os.replace(handle.name, os.path.join(run_dir, "last.pt"))
     buffer = io.BytesIO()
-    # ok: non-atomic-checkpoint-write
+    # todook: non-atomic-checkpoint-write
     torch.save(model.state_dict(), buffer)
     # ok: non-atomic-checkpoint-write
     with open(os.path.join(run_dir, "loss_curve.png"), "wb") as handle:
         handle.write(model.plot())
     return buffer.getvalue()
+
+
+def save_then_rename(model, run_dir):
+    target = os.path.join(run_dir, "model.pt")
+    part = target + ".writing"
+    # todook: non-atomic-checkpoint-write
+    torch.save(model.state_dict(), part)
+    os.replace(part, target)
+    new = Path(run_dir) / "model.new.pt"
+    # todook: non-atomic-checkpoint-write
+    torch.save(model.state_dict(), new)
+    new.replace(Path(run_dir) / "model.pt")
+    moved = os.path.join(run_dir, "model.next.pt")
+    # todook: non-atomic-checkpoint-write
+    torch.save(model.state_dict(), moved)
+    shutil.move(moved, target)
+
+
+def save_into_temporary_places(model):
+    with tempfile.NamedTemporaryFile(suffix=".pt") as f:
+        # todook: non-atomic-checkpoint-write
+        torch.save(model.state_dict(), f.name)
+    scratch = tempfile.mkdtemp()
+    # todook: non-atomic-checkpoint-write
+    torch.save(model.state_dict(), os.path.join(scratch, "model.pt"))
+    with tempfile.TemporaryDirectory() as d:
+        weights = Path(d) / "weights.pt"
+        # todook: non-atomic-checkpoint-write
+        torch.save(model.state_dict(), weights)

@@ -15,6 +15,8 @@ def sync_dataset(bucket, run_name, extra_flags):
     os.system("rm -rf /tmp/" + run_name)
     # ruleid: shell-command-non-literal
     subprocess.call(args=extra_flags, shell=True)
+    # ruleid: shell-command-non-literal
+    subprocess.run([f"du -sh {run_name}"], shell=True)
 
 
 def sync_dataset_safely(bucket, run_name):
@@ -29,3 +31,7 @@ def sync_dataset_safely(bucket, run_name):
     subprocess.run(f"tar czf {shlex.quote(run_name)}.tgz outputs/", shell=False)
     # ok: shell-command-non-literal
     os.system("nproc")
+    # ok: shell-command-non-literal
+    subprocess.run(["nvidia-smi -L"], shell=True, check=True)
+    # ok: shell-command-non-literal
+    subprocess.check_call(["git", "status"], shell=True)

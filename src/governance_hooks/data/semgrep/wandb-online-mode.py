@@ -12,7 +12,11 @@ def start_logging(config, project):
     settings = wandb.Settings(mode="online", start_method="thread")
     # ruleid: wandb-online-mode
     os.environ.update({"WANDB_MODE": "online", "WANDB_SILENT": "true"})
-    return run, settings
+    # ruleid: wandb-online-mode
+    shared = wandb.init(project=project, mode="shared")
+    # ruleid: wandb-online-mode
+    os.environ["WANDB_MODE"] = "shared"
+    return run, settings, shared
 
 
 def start_logging_offline(config, project):

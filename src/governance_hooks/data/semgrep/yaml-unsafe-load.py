@@ -1,3 +1,4 @@
+# ("# todook:" marks a line Semgrep matches and the AST post-analysis accepts.)
 import yaml
 from yaml import CSafeLoader, SafeLoader
 
@@ -8,15 +9,23 @@ def read_config(path, text):
         config = yaml.load(handle)
     # ruleid: yaml-unsafe-load
     config = yaml.load(text, Loader=yaml.Loader)
-    # ruleid: yaml-unsafe-load
+    # ok: yaml-unsafe-load
     config = yaml.load(text, yaml.FullLoader)
     # ruleid: yaml-unsafe-load
     docs = list(yaml.load_all(text, Loader=yaml.UnsafeLoader))
     # ruleid: yaml-unsafe-load
     config = yaml.unsafe_load(text)
-    # ruleid: yaml-unsafe-load
+    # ok: yaml-unsafe-load
     config = yaml.full_load(text)
+    # ruleid: yaml-unsafe-load
+    config = yaml.load(text, Loader=yaml.UnsafeLoader)
     return config, docs
+
+
+def check_roundtrip(config):
+    dumped = yaml.dump(config)
+    # todook: yaml-unsafe-load
+    return yaml.unsafe_load(dumped)
 
 
 def read_config_safely(path, text):
