@@ -139,7 +139,7 @@ def build_tree(base: Path) -> Path:
     manifest = manifest[:-1] + ', "\\ud800": "\\udfff"}'
     _write(root, b"data/ds/manifest.json", manifest.encode())
     os.mkfifo(root / "fifo")
-    (root / ".git" / "info" / "exclude").write_text("fifo\n", encoding="utf-8")
+    (root / ".git" / "info" / "exclude").write_text("/fifo\n", encoding="utf-8")  # the FIFO only: not runs/fifo/
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "hostile")
     return root
