@@ -26,6 +26,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -145,6 +146,36 @@ def build_tree(base: Path) -> Path:
     return root
 
 
+def expected_findings(check: str) -> Counter:
+    """``Counter((path as bytes, rule id, severity))``: every finding the check must report over the tree, exactly."""
+    found: Counter = Counter()
+    links = [kind.encode() for kind in LINK_KINDS]
+    if check in ("codeowners", "run"):
+        for rule, severity, count in (("invalid-pattern", "error", 1), ("unmatched-pattern", "warning", 2),
+                                      ("invalid-owner", "error", 5), ("invalid-encoding", "error", 1)):
+            found[(b".github/CODEOWNERS", f"codeowners/{rule}", severity)] += count
+    if check in ("redos", "run"):
+        found.update((b"src/" + n + b".py", "redos/exponential-backtracking", "error") for n in NAMES)
+        found.update((b"src/links/" + k + b".py", "redos/analysis-incomplete", "error") for k in links)
+    if check in ("metrics", "run"):
+        found.update({(b"runs/a/metrics.ndjson", "metrics/schema-violation", "error"): 2,
+                      (b"runs/bad\xffname/metrics.ndjson", "metrics/schema-violation", "error"): 1})
+        found.update((b"runs/" + k + b"/metrics.ndjson", "metrics/unreadable-file", "error") for k in links)
+    if check in ("policy", "run"):
+        found[(b".governance/policy.yaml", "policy/egress-outside-allowlist", "error")] += 1
+        found.update((b".governance/" + n + b".smt2", "policy/smt-invalid", "error") for n in NAMES)
+        found.update((b".governance/" + k + b".smt2", "policy/smt-refused", "error") for k in links)
+    if check in ("manifest", "run"):
+        for rule, count in (("unsafe-path", 6), ("unreadable-file", 1), ("changed-shard", 1), ("malformed-manifest", 1)):
+            found[(b"data/ds/manifest.json", f"manifest/{rule}", "error")] += count
+    if check in ("checkpoint", "run"):
+        found.update((b"ckpt/" + n + b".pkl", "checkpoint/code-execution", "error") for n in NAMES)
+        found.update((b"ckpt/links/" + k + b".pkl", "checkpoint/unreadable-container", "error") for k in links)
+    if check in ("semgrep", "run"):
+        found.update((b"src/links/" + k + b".py", "semgrep/analysis-incomplete", "error") for k in links)
+    return found
+
+
 def snapshot(folder: Path) -> dict:
     """bytes path -> (type, size, mtime_ns, link target) for everything under ``folder``, never opening a file."""
     seen = {}
@@ -233,7 +264,9 @@ def test_every_check_in_every_format_survives_the_hostile_tree(results, check, f
         assert not any(line.startswith("::") for line in stdout.splitlines()), context
     elif fmt == "json":
         doc = json.loads(stdout)
-        assert doc["findings"], context
+        # Exactly the expected findings: every hostile name reported under its own bytes, every link an error.
+        got = Counter((os.fsencode(f["path"]), f["rule_id"], f["severity"]) for f in doc["findings"])
+        assert got == expected_findings(check), context
     elif fmt == "github":
         for line in stdout.splitlines():
             assert not line.startswith("::") or ANNOTATION.match(line), (line, context)

@@ -204,7 +204,9 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
         try:
             data = read_repo_bytes(full, root)
         except UnsafeFile as exc:
-            result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"file {exc.reason}; not read")))
+            # Refused unread (a link out, FIFO, device, loop): never judged, so an error (fail closed).
+            result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"file {exc.reason}; not read"),
+                                                    Severity.ERROR))
             continue
         result.inputs.append(rel)
         found, problems = extract_file(rel, data, kind, options)
@@ -257,8 +259,8 @@ def _suppressed(rule_id: str, site: RegexSite, lines: List[str]) -> bool:
     return any(suppression.is_suppressed(rule_id, lines[i - 1]) for i in range(site.line, last + 1) if 0 < i <= len(lines))
 
 
-def _problem_finding(problem: SourceProblem) -> Finding:
-    return Finding(INCOMPLETE, Severity.NOTE, problem.reason, Location(problem.path, problem.line, problem.column),
+def _problem_finding(problem: SourceProblem, severity: Severity = Severity.NOTE) -> Finding:
+    return Finding(INCOMPLETE, severity, problem.reason, Location(problem.path, problem.line, problem.column),
                    identity=f"{INCOMPLETE}:{problem.reason}")
 
 

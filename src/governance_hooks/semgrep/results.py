@@ -98,10 +98,10 @@ def to_findings(
     return findings, suppressed
 
 
-def incomplete(path: str, reason: str, line: Optional[int] = None) -> Finding:
+def incomplete(path: str, reason: str, line: Optional[int] = None, severity: Severity = Severity.WARNING) -> Finding:
     """A ``semgrep/analysis-incomplete`` finding: ``path`` was not (fully) analysed because of ``reason``."""
     return Finding(
-        INCOMPLETE, Severity.WARNING,
+        INCOMPLETE, severity,
         f"Semgrep could not fully analyse this file ({reason}); findings in it may be missing.",
         Location(path, line),
         identity=reason,

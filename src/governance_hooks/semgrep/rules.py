@@ -117,6 +117,7 @@ RULES = (
         "Semgrep could not fully analyse a file (time budget, size limit, or a Semgrep error).",
         "Findings in the named file may be missing: Semgrep hit its per-file timeout, the run hit the "
         "check's wall-clock budget, the file exceeds max-file-bytes, or Semgrep reported an error for "
-        "it. Raise timeout/budget/max-file-bytes in [tool.governance-hooks.semgrep], or split the file.",
+        "it. A file refused unread (a symlink out of the repository, a FIFO, a device, a loop) is an "
+        "error: nothing in it was scanned. Raise timeout/budget/max-file-bytes in [tool.governance-hooks.semgrep], or split the file.",
     ),
 )
