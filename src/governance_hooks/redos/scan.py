@@ -10,7 +10,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import suppression
 from ..findings import Finding, Location, Severity
-from ..safe_open import UnsafeFile, read_repo_bytes
+from ..safe_open import MissingFile, UnsafeFile, read_repo_bytes
 from . import extract_data, extract_python
 from .ambiguity import Budget
 from .analyze import Verdict, analyze
@@ -205,8 +205,9 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
             data = read_repo_bytes(full, root)
         except UnsafeFile as exc:
             # Refused unread (a link out, FIFO, device, loop): never judged, so an error (fail closed).
+            # A listed file missing from the work tree (sparse checkout, unstaged deletion) stays a note.
             result.findings.append(_problem_finding(SourceProblem(rel, None, None, f"file {exc.reason}; not read"),
-                                                    Severity.ERROR))
+                                                    Severity.NOTE if isinstance(exc, MissingFile) else Severity.ERROR))
             continue
         result.inputs.append(rel)
         found, problems = extract_file(rel, data, kind, options)
