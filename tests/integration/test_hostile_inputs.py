@@ -29,11 +29,14 @@ import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 import cmarkgfm
 import jsonschema
 import pytest
 from cmarkgfm.cmark import Options
+
+from governance_hooks.escape import terminal_safe
 
 from ..conftest import PROJECT, git
 
@@ -144,6 +147,10 @@ def build_tree(base: Path) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "hostile")
     return root
+
+
+#: what each check writes besides stdout (``argv``): only ``run`` is asked for more
+OUTPUTS = {"run": ["run.sarif", "audit", "audit/report.json", "audit/report.md"]}
 
 
 def expected_findings(check: str) -> Counter:
@@ -259,9 +266,15 @@ def test_every_check_in_every_format_survives_the_hostile_tree(results, check, f
         return
     else:
         assert proc.returncode in (0, 1), context
+    expected = expected_findings(check)
+    folder = out / f"{check}-{fmt}"
+    written = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    assert written == sorted(OUTPUTS.get(check, []) + (["summary.md"] if fmt == "github" else [])), context
     if fmt == "text":
         assert not RAW_CONTROL.search(stdout), context
         assert not any(line.startswith("::") for line in stdout.splitlines()), context
+        for path, _, _ in expected:  # every hostile name is shown, escaped
+            assert terminal_safe(os.fsdecode(path)) in stdout, (path, context)
     elif fmt == "json":
         doc = json.loads(stdout)
         # Exactly the expected findings: every hostile name reported under its own bytes, every link an error.
@@ -271,6 +284,7 @@ def test_every_check_in_every_format_survives_the_hostile_tree(results, check, f
         for line in stdout.splitlines():
             assert not line.startswith("::") or ANNOTATION.match(line), (line, context)
             assert not RAW_CONTROL.search(line), (line, context)
+        assert sum(line.startswith("::") for line in stdout.splitlines()) == sum(expected.values()), context
         summary = (out / f"{check}-{fmt}" / "summary.md").read_bytes().decode("utf-8")
         assert not RAW_CONTROL.search(summary), context
         html = cmarkgfm.github_flavored_markdown_to_html(summary, options=Options.CMARK_OPT_UNSAFE)
@@ -278,9 +292,11 @@ def test_every_check_in_every_format_survives_the_hostile_tree(results, check, f
     else:
         log = json.loads(stdout)
         jsonschema.Draft4Validator(sarif_schema).validate(log)
-        assert log["runs"][0]["results"], context
+        # URIs percent-encode the raw bytes: decoded, they are the names in the tree.
+        uris = Counter(unquote_to_bytes(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+                       for r in log["runs"][0]["results"])
+        assert uris == Counter(path for path, _, _ in expected.elements()), context
     if check == "run":
-        folder = out / f"{check}-{fmt}"
         jsonschema.Draft4Validator(sarif_schema).validate(json.loads((folder / "run.sarif").read_bytes().decode("utf-8")))
         json.loads((folder / "audit" / "report.json").read_bytes().decode("utf-8"))
         assert not RAW_CONTROL.search((folder / "audit" / "report.md").read_bytes().decode("utf-8"))
