@@ -45,7 +45,9 @@ pytestmark = pytest.mark.integration
 SECRET = "TOP-SECRET-OUTSIDE-CONTENT"
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
 MARKUP = "![x](http://evil.example/x.png) <img src=x onerror=alert(1)> [l](https://evil.example)"
-VULNERABLE = "import re\n# ::stop-commands::tok\nR = re.compile(r'<img src=x>(a+)+$')\n"
+VULNERABLE = "import re\nimport yaml\n# ::stop-commands::tok\nR = re.compile(r'<img src=x>(a+)+$')\nyaml.load(open('x'))\n"
+#: a top-level name that reads as an option if it ever reaches a command line unguarded
+OPTION_NAME = b"--output=pwned.py"
 #: names as bytes: not UTF-8, ESC, CR, LF, OSC 52, a workflow command
 NAMES = [b"bad\xffname", b"esc\x1b[2Jname", b"cr\rname", b"nl\nname", OSC52.encode() + b"osc", b"::stop-commands::tok"]
 LINK_KINDS = ("zero", "stdin", "fifo", "fd1", "outside", "loop")
@@ -122,6 +124,7 @@ def build_tree(base: Path) -> Path:
         _write(root, b"src/" + name + b".py", VULNERABLE.encode())
         _write(root, b"ckpt/" + name + b".pkl", PICKLE)
         _write(root, b".governance/" + name + b".smt2", f"; ::stop-commands::tok {OSC52}\n(assert false)\n(check-sat)\n".encode())
+    _write(root, OPTION_NAME, VULNERABLE.encode())
     for kind in LINK_KINDS:
         _link(root, f"src/links/{kind}.py".encode(), kind, outside)
         _link(root, f"runs/{kind}/metrics.ndjson".encode(), kind, outside)
@@ -157,12 +160,13 @@ def expected_findings(check: str) -> Counter:
     """``Counter((path as bytes, rule id, severity))``: every finding the check must report over the tree, exactly."""
     found: Counter = Counter()
     links = [kind.encode() for kind in LINK_KINDS]
+    sources = [b"src/" + n + b".py" for n in NAMES] + [OPTION_NAME]
     if check in ("codeowners", "run"):
         for rule, severity, count in (("invalid-pattern", "error", 1), ("unmatched-pattern", "warning", 2),
                                       ("invalid-owner", "error", 5), ("invalid-encoding", "error", 1)):
             found[(b".github/CODEOWNERS", f"codeowners/{rule}", severity)] += count
     if check in ("redos", "run"):
-        found.update((b"src/" + n + b".py", "redos/exponential-backtracking", "error") for n in NAMES)
+        found.update((path, "redos/exponential-backtracking", "error") for path in sources)
         found.update((b"src/links/" + k + b".py", "redos/analysis-incomplete", "error") for k in links)
     if check in ("metrics", "run"):
         found.update({(b"runs/a/metrics.ndjson", "metrics/schema-violation", "error"): 2,
@@ -180,6 +184,7 @@ def expected_findings(check: str) -> Counter:
         found.update((b"ckpt/links/" + k + b".pkl", "checkpoint/unreadable-container", "error") for k in links)
     if check in ("semgrep", "run"):
         found.update((b"src/links/" + k + b".py", "semgrep/analysis-incomplete", "error") for k in links)
+        found.update((path, "semgrep/yaml-unsafe-load", "error") for path in sources)
     return found
 
 
