@@ -82,6 +82,22 @@ def test_oversized_smt_file_is_refused_as_a_finding(make_repo, capsys):
         ("policy/smt-refused", ".governance/big.smt2", 1, "file larger than 1048576 bytes is not run")]
 
 
+def test_unreadable_smt_file_is_a_finding_and_the_other_files_still_run(make_repo, capsys):
+    root = make_repo({".governance/ok.smt2": "(set-info :status sat)\n(check-sat)\n"})
+    os.mkfifo(root / "pipe")  # git lists no FIFO: a link to it is what a checkout can hold
+    os.symlink("../pipe", root / ".governance" / "fifo.smt2")
+    os.symlink("/dev/zero", root / ".governance" / "zero.smt2")
+    code = main(["policy", "--repo", str(root), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [(f["rule_id"], f["path"], f["line"], f["message"]) for f in report["findings"]] == [
+        ("policy/smt-refused", ".governance/fifo.smt2", 1,
+         "cannot read the file: is a FIFO (named pipe), not a regular file; not run"),
+        ("policy/smt-refused", ".governance/zero.smt2", 1,
+         "cannot read the file: is a symlink to /dev/zero, outside the repository; not run")]
+    assert report["summary"]["policy"]["smt_files"] == 3
+
+
 @pytest.mark.parametrize("pattern", ["/etc/*", "**/../../*", "x/../y/*.smt2", ""])
 def test_smt_glob_outside_the_repository_is_a_configuration_error(make_repo, capsys, pattern):
     root = make_repo({"pyproject.toml": f"[tool.governance-hooks.policy]\nsmt = [{json.dumps(pattern)}]\n"})

@@ -61,7 +61,7 @@ def git_state(root: Path) -> Dict[str, Any]:
     """
     def git(*args: str) -> Optional[str]:
         try:
-            out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=120, check=False)
+            out = subprocess.run(["git", "--no-optional-locks", *args], cwd=root, capture_output=True, text=True, timeout=120, check=False)
         except (OSError, subprocess.SubprocessError):
             return None
         return out.stdout if out.returncode == 0 else None

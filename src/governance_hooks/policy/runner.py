@@ -219,10 +219,11 @@ def execute(plan: Plan) -> CheckResult:
         inputs.append(rel)
         try:
             data = read_bounded(path, SMT_MAX_BYTES, plan.root)
-        except OSError as exc:
-            raise ToolError(f"{rel}: cannot read SMT-LIB2 file: {exc.strerror or exc}") from None
-        if len(data) > SMT_MAX_BYTES:  # the same finding check_smt gives, without decoding a huge file
-            message = f"file larger than {SMT_MAX_BYTES} bytes is not run"
+            refusal = None
+        except OSError as exc:  # a FIFO, device, loop or link out: refused like an oversized file, the others still run
+            data, refusal = b"", f"cannot read the file: {exc.strerror or exc}; not run"
+        if refusal or len(data) > SMT_MAX_BYTES:  # the same finding check_smt gives, without decoding a huge file
+            message = refusal or f"file larger than {SMT_MAX_BYTES} bytes is not run"
             found, outcome = [Finding("policy/smt-refused", Severity.ERROR, message, Location(rel, 1),
                                       identity=f"policy/smt-refused:{message[:80]}")], "refused"
         else:

@@ -44,7 +44,8 @@ RULES = (
         "A regex or file could not be fully analysed within the budgets.",
         "The analysis stopped at a budget (automaton states, ambiguity search, time) or the "
         "source could not be read (syntax error, undecodable bytes). Nothing is claimed about "
-        "the regex. Raise `max-states` or `analysis-timeout` in [tool.governance-hooks.redos], "
+        "the regex. A file refused unread (a symlink out of the repository, a FIFO, a device, a "
+        "loop) is reported at error severity: nothing in it was judged. Raise `max-states` or `analysis-timeout` in [tool.governance-hooks.redos], "
         "or simplify the pattern.",
     ),
     Rule(

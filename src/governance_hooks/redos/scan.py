@@ -310,8 +310,8 @@ def engine_of(site: RegexSite) -> str:
     return "regex" if site.module == "regex" else "re"
 
 
-def _problem_finding(problem: SourceProblem) -> Finding:
-    return Finding(INCOMPLETE, Severity.NOTE, problem.reason, Location(problem.path, problem.line, problem.column),
+def _problem_finding(problem: SourceProblem, severity: Severity = Severity.NOTE) -> Finding:
+    return Finding(INCOMPLETE, severity, problem.reason, Location(problem.path, problem.line, problem.column),
                    identity=f"{INCOMPLETE}:{problem.reason}")
 
 

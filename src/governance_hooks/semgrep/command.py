@@ -17,6 +17,7 @@ from typing import Any, Dict, List
 from ..check import CheckResult, Context
 from ..config import TABLE, require_keys
 from ..errors import ToolError
+from ..findings import Severity
 
 HELP = ("Run the governance Semgrep rule pack offline: unsafe deserialisation, yaml.load, shell and eval "
         "injection, network calls without timeout, online tracking, non-atomic checkpoint writes, deprecated imports.")
@@ -105,7 +106,9 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         result = CheckResult(inputs=sorted(targets.display.values()))
         result.findings += [incomplete(path, f"{size} bytes is over max-file-bytes = {opts['max-file-bytes']}")
                             for path, size in targets.too_large]
-        result.findings += [incomplete(path, f"not scanned: {reason}") for path, reason in targets.refused]
+        # Refused unread (a link out, FIFO, device, loop): never scanned, so an error (fail closed).
+        result.findings += [incomplete(path, f"not scanned: {reason}", severity=Severity.ERROR)
+                            for path, reason in targets.refused]
         result.stats = {"files": len(targets.semgrep_paths), "too_large": len(targets.too_large)}
         if not targets.semgrep_paths:
             return result

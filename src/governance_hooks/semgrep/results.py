@@ -122,10 +122,10 @@ def _continuation(raw_path: str, line: Optional[int], end_line: Optional[int],
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def incomplete(path: str, reason: str, line: Optional[int] = None) -> Finding:
+def incomplete(path: str, reason: str, line: Optional[int] = None, severity: Severity = Severity.ERROR) -> Finding:
     """A ``semgrep/analysis-incomplete`` finding: ``path`` was not (fully) analysed because of ``reason``."""
     return Finding(
-        INCOMPLETE, Severity.ERROR,
+        INCOMPLETE, severity,
         f"Semgrep could not fully analyse this file ({reason}); findings in it may be missing.",
         Location(path, line),
         identity=reason,

@@ -142,7 +142,8 @@ RULES = (
         "Semgrep could not fully analyse a file (timeout, time budget, size limit, a NUL byte, or a Semgrep error).",
         "Findings in the named file may be missing: Semgrep hit its per-file timeout, the run hit the "
         "check's wall-clock budget, the file exceeds max-file-bytes or holds a NUL byte (Semgrep stops "
-        "parsing there), or Semgrep reported an error for it. An error, because what was not analysed "
+        "parsing there), or Semgrep reported an error for it; a file refused unread (a symlink out of the "
+        "repository, a FIFO, a device, a loop) is reported too. An error, because what was not analysed "
         "was not shown safe (fail closed). Raise timeout/budget/max-file-bytes in "
         "[tool.governance-hooks.semgrep], or split the file.",
     ),
