@@ -45,7 +45,8 @@ pytestmark = pytest.mark.integration
 SECRET = "TOP-SECRET-OUTSIDE-CONTENT"
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
 MARKUP = "![x](http://evil.example/x.png) <img src=x onerror=alert(1)> [l](https://evil.example)"
-VULNERABLE = "import re\nimport yaml\n# ::stop-commands::tok\nR = re.compile(r'<img src=x>(a+)+$')\nyaml.load(open('x'))\n"
+VULNERABLE = ("import re\nimport yaml\n# ::stop-commands::tok\nR = re.compile(r'<img src=x>(a+)+$')\nyaml.load(open('x'))\n"
+              "R.search(input())\n")  # a visible use: an unused pattern is reported one severity lower
 #: a top-level name that reads as an option if it ever reaches a command line unguarded
 OPTION_NAME = b"--output=pwned.py"
 #: names as bytes: not UTF-8, ESC, CR, LF, OSC 52, a workflow command
@@ -167,7 +168,7 @@ def expected_findings(check: str) -> Counter:
             found[(b".github/CODEOWNERS", f"codeowners/{rule}", severity)] += count
     if check in ("redos", "run"):
         found.update((path, "redos/exponential-backtracking", "error") for path in sources)
-        found.update((b"src/links/" + k + b".py", "redos/analysis-incomplete", "error") for k in links)
+        found.update((b"src/links/" + k + b".py", "redos/unreadable-file", "error") for k in links)
     if check in ("metrics", "run"):
         found.update({(b"runs/a/metrics.ndjson", "metrics/schema-violation", "error"): 2,
                       (b"runs/bad\xffname/metrics.ndjson", "metrics/schema-violation", "error"): 1})
