@@ -69,8 +69,8 @@ def test_links_only_where_the_terminal_supports_them(environ, expected):
 
 
 def test_terminal_output_groups_by_file_with_links(make_repo, monkeypatch):
-    repo = make_repo({"a.py": "import re\nA = re.compile(r'(a+)+$')\nB = re.compile(r'(b+)+$')\n",
-                      "b.py": "import re\nC = re.compile(r'(c*)*$')\n"})
+    repo = make_repo({"a.py": "import re\nA = re.compile(r'(a+)+$')\nB = re.compile(r'(b+)+$')\nA.search(input()), B.search(input())\n",
+                      "b.py": "import re\nC = re.compile(r'(c*)*$')\nC.search(input())\n"})
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("FORCE_HYPERLINK", "1")
     monkeypatch.delenv("NO_COLOR", raising=False)
@@ -91,7 +91,7 @@ def test_quiet_prints_nothing_on_success_and_everything_otherwise(make_repo, cap
     assert capsys.readouterr().out == ""
     assert main(["redos", "--repo", str(clean)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "total: 1 check run, 0 errors, 0 warnings, 0 notes; exit 0 (nothing at or above error)"
-    dirty = make_repo({"a.py": "import re\nA = re.compile(r'(a+)+$')\n"}, name="dirty")
+    dirty = make_repo({"a.py": "import re\nA = re.compile(r'(a+)+$')\nA.search(input())\n"}, name="dirty")
     assert main(["run", str(dirty), "--checks", "redos", "--quiet"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("a.py:2:16: error redos/exponential-backtracking")

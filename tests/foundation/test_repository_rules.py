@@ -13,7 +13,7 @@ from governance_hooks.repo import list_files, select_files
 from governance_hooks.safe_open import UnsafeFile, config_path, read_repo_bytes
 from tests.conftest import git
 
-VULNERABLE = 'import re\nPATTERN = re.compile(r"^(a+)+$")\n'
+VULNERABLE = 'import re\nPATTERN = re.compile(r"^(a+)+$")\nPATTERN.match(input())\n'  # used: unused ones are one severity lower
 
 
 def _json(capsys):

@@ -292,7 +292,7 @@ def test_push_run_reports_annotations_summary_outputs_and_sarif(
     assert len(annotations) == 15
     assert annotations[0] == (
         "::error file=CODEOWNERS,line=2,endLine=2,col=7,endColumn=14,title=codeowners/invalid-owner::"
-        "owner `owner01` lacks its `@`; it is not a user, team or email, so the line is skipped%0ASuggestion: @owner01"
+        "owner `owner01` lacks its `@`; it is not a user, team or email: the line is skipped%0ASuggestion: @owner01"
     )
     assert annotations[-1].startswith("::error file=logs/train.ndjson,line=3,")
     assert ",title=metrics/schema-violation::$: missing required key 'epoch'" in annotations[-1]
@@ -349,7 +349,7 @@ def test_pull_request_in_a_shallow_clone_with_changed_since_and_a_baseline(
     assert len(annotations) == 2
     assert annotations[0] == (
         "::error file=CODEOWNERS,line=17,endLine=17,col=7,endColumn=15,title=codeowners/invalid-owner::"
-        "owner `newowner` lacks its `@`; it is not a user, team or email, so the line is skipped%0ASuggestion: @newowner"
+        "owner `newowner` lacks its `@`; it is not a user, team or email: the line is skipped%0ASuggestion: @newowner"
     )
     assert annotations[1].startswith("::error file=logs/new.ndjson,line=1,")
     assert ',title=metrics/schema-violation::$.epoch: "x1" does not match the pattern ^[0-9]+$' in annotations[1]

@@ -186,7 +186,7 @@ def _cli(*args: str, cwd: Path):
 @pytest.fixture
 def hostile_repo(make_repo):
     return make_repo({
-        os.fsdecode(b"bad\xffname.py"): "import re\nR = re.compile(r'(a+)+$')\n",
+        os.fsdecode(b"bad\xffname.py"): "import re\nR = re.compile(r'(a+)+$')\nR.search(input())\n",
         "logs/run.ndjson": '{"epoch": "\\ud800x"}\n{"epoch": 1, "\\ud800": 1, "\\ud800": 2}\n',
         "CODEOWNERS": f"{OSC52}{LINE_ERASE} @bad owner\n* @ok/team\n",
     })
@@ -259,7 +259,7 @@ def test_a_pipeline_error_line_is_escaped(make_repo):
 
 
 def test_a_file_named_like_a_workflow_command_cannot_start_one(make_repo):
-    repo = make_repo({"::stop-commands::tok.py": "import re\nR = re.compile(r'(a+)+$')\n"})
+    repo = make_repo({"::stop-commands::tok.py": "import re\nR = re.compile(r'(a+)+$')\nR.search(input())\n"})
     git(repo, "status")
     code, out, _ = _cli("redos", cwd=repo)
     assert code == 1
