@@ -17,6 +17,7 @@ Notes from the repository (file names) are escaped like every other output.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Mapping, Optional, TextIO
 
 #: Environment variables that mean "a CI system is running us": its log is not a terminal,
@@ -39,13 +40,19 @@ class Progress:
     """One bar; a no-op when not :func:`enabled`. Use as a context manager."""
 
     def __init__(self, stream: TextIO, label: str, total: Optional[float] = None, unit: str = "it",
-                 environ: Optional[Mapping[str, str]] = None) -> None:
+                 environ: Optional[Mapping[str, str]] = None, tick: bool = False) -> None:
         self._bar = None
+        self._stop: Optional[threading.Event] = None
         if enabled(stream, environ):
             from tqdm import tqdm  # only on a terminal: a hook in a pipe never pays for the import
 
-            self._bar = tqdm(total=total, desc=label, unit=unit, file=stream, leave=False, delay=0.5,
+            from .escape import terminal_safe
+
+            self._bar = tqdm(total=total, desc=terminal_safe(label), unit=unit, file=stream, leave=False, delay=0.5,
                              dynamic_ncols=True, mininterval=0.2)
+            if tick:  # work that reports no steps (one subprocess): keep the elapsed time moving
+                self._stop = threading.Event()
+                threading.Thread(target=self._tick, args=(self._bar, self._stop), daemon=True).start()
 
     @property
     def active(self) -> bool:
@@ -61,7 +68,15 @@ class Progress:
             self._bar.set_postfix_str(terminal_safe(note)[-60:], refresh=False)
         self._bar.update(n)
 
+    @staticmethod
+    def _tick(bar, stop: threading.Event) -> None:
+        while not stop.wait(0.5):
+            bar.refresh()
+
     def close(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+            self._stop = None
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -74,6 +89,7 @@ class Progress:
 
 
 def progress(stream: TextIO, label: str, total: Optional[float] = None, unit: str = "it",
-             environ: Optional[Mapping[str, str]] = None) -> Progress:
-    """A :class:`Progress` for ``stream`` (usually ``ctx.stderr``)."""
-    return Progress(stream, label, total, unit, environ)
+             environ: Optional[Mapping[str, str]] = None, tick: bool = False) -> Progress:
+    """A :class:`Progress` for ``stream`` (usually ``ctx.stderr``); ``tick`` refreshes it twice a second
+    for work that advances in few large steps (a subprocess)."""
+    return Progress(stream, label, total, unit, environ, tick)

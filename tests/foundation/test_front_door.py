@@ -126,6 +126,24 @@ def test_progress_bar_erases_itself_and_escapes_notes():
     assert "\x07" not in shown
 
 
+def test_a_ticking_bar_moves_without_steps_and_stops_when_closed():
+    import time
+
+    stream = Tty()
+    bar = progress.Progress(stream, "semgrep\x1b[2K", total=None, environ={}, tick=True)
+    bar._bar.delay = 0
+    deadline = time.monotonic() + 10  # two ticks (0.5 s apart): redrawn though nothing advanced
+    while stream.getvalue().count("semgrep") < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    bar.close()
+    shown = stream.getvalue()
+    assert shown.count("semgrep\\x1b[2K") >= 2  # redrawn, the label's escape made visible
+    assert "semgrep\x1b[2K" not in shown
+    ticks = len(shown)
+    time.sleep(0.7)
+    assert len(stream.getvalue()) == ticks  # the ticker stopped with the bar
+
+
 def test_a_missing_extra_is_a_one_line_exit_2_naming_the_fix(tmp_path, capsys, monkeypatch):
     def needs_z3(args, ctx):
         raise ModuleNotFoundError("No module named 'z3'", name="z3")

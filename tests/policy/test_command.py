@@ -145,22 +145,26 @@ def test_changed_files_restrict_the_conformance_scan(make_repo):
     assert git(root, "status", "--porcelain") == ""  # nothing written
 
 
-def test_progress_is_shown_on_a_terminal_only(monkeypatch):
+def test_progress_is_shown_on_a_terminal_only():
     import io
 
-    from governance_hooks.policy.progress import TerminalProgress
+    from governance_hooks.escape import terminal_safe
+    from governance_hooks.policy.progress import PhaseProgress
 
     class Tty(io.StringIO):
         def isatty(self):
             return True
 
-    monkeypatch.delenv("CI", raising=False)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    assert TerminalProgress.if_terminal(io.StringIO()) is None  # a pipe or file: nothing
-    tty = Tty()
-    progress = TerminalProgress.if_terminal(tty)
-    progress("policy p.yaml: shadowing\x1b]52;c;x\x07", 256, 1000)
-    progress.close()
-    assert tty.getvalue() == "\r\x1b[Kpolicy p.yaml: shadowing?]52;c;x?: 256/1000\r\x1b[K"
-    monkeypatch.setenv("CI", "true")
-    assert TerminalProgress.if_terminal(Tty()) is None
+    assert PhaseProgress.if_terminal(io.StringIO(), environ={}) is None  # a pipe or file: nothing
+    assert PhaseProgress.if_terminal(Tty(), environ={"CI": "true"}) is None
+    shown = PhaseProgress.if_terminal(Tty(), environ={})
+    hostile = "policy p.yaml: shadowing\x1b]52;c;x\x07"
+    shown(hostile, 256, 1000)
+    shown(hostile, 512, 1000)
+    bar = shown.bar._bar  # the shared tqdm bar
+    assert (bar.desc, bar.n, bar.total) == (terminal_safe(hostile), 512, 1000)
+    assert "\x1b" not in bar.desc and "\x07" not in bar.desc
+    shown("policy p.yaml: conflicts", 10, 50)  # the next phase opens a new bar
+    assert (shown.bar._bar.n, shown.bar._bar.total) == (10, 50)
+    shown.close()
+    assert shown.bar is None

@@ -1,49 +1,43 @@
-"""A one-line progress display for long proofs, on a terminal only.
+"""The prover's progress callback, ``callback(what, done, total)``, shown with the shared bar.
 
-Written for the policy check alone until a shared progress helper exists in
-the package; it prints nothing unless stderr is a terminal and ``CI`` is
-unset, so CI logs, pipes and the plain hook's captured output stay clean.
+One bar per phase (shadowing, redundancy, conflicts, ...) through
+:mod:`governance_hooks.progress`: on a terminal outside CI only, so CI logs,
+pipes and the plain hook's captured output stay clean.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import time
-from typing import Optional, TextIO
+from typing import Mapping, Optional, TextIO
+
+from ..progress import Progress, enabled, progress
 
 
-class TerminalProgress:
-    """``progress(what, done, total)`` rewrites one stderr line, at most 10 times a second."""
+class PhaseProgress:
+    """Callable as ``progress(what, done, total)``; a new ``what`` closes the bar and opens the next."""
 
-    def __init__(self, stream: TextIO):
-        self.stream = stream
-        self.last = 0.0
-        self.shown = False
+    def __init__(self, stream: TextIO, environ: Optional[Mapping[str, str]] = None) -> None:
+        self.stream, self.environ = stream, environ
+        self.what: Optional[str] = None
+        self.done = 0
+        self.bar: Optional[Progress] = None
 
     @classmethod
-    def if_terminal(cls, stream: Optional[TextIO] = None) -> Optional["TerminalProgress"]:
+    def if_terminal(cls, stream: Optional[TextIO] = None,
+                    environ: Optional[Mapping[str, str]] = None) -> Optional["PhaseProgress"]:
+        """A :class:`PhaseProgress` on ``stream`` (default stderr) when it is a terminal outside CI, else ``None``."""
         stream = stream or sys.stderr
-        try:
-            interactive = stream.isatty()
-        except (AttributeError, ValueError):
-            interactive = False
-        if not interactive or os.environ.get("CI") or os.environ.get("GITHUB_ACTIONS"):
-            return None
-        return cls(stream)
+        return cls(stream, environ) if enabled(stream, environ) else None
 
     def __call__(self, what: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.1:
-            return
-        self.last = now
-        # Control characters from a hostile policy path must not reach the terminal.
-        text = "".join(ch if ch.isprintable() else "?" for ch in what)[:100]
-        self.stream.write(f"\r\x1b[K{text}: {done}/{total}")
-        self.stream.flush()
-        self.shown = True
+        if what != self.what or self.bar is None:
+            self.close()
+            self.what, self.done = what, 0
+            self.bar = progress(self.stream, what, total=total, unit="rule", environ=self.environ)
+        self.bar.advance(done - self.done)
+        self.done = done
 
     def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

@@ -167,10 +167,10 @@ def _git_include_loader(plan: Plan, policy_rel: str):
 
 
 def terminal_progress():
-    """A progress line on stderr when it is a terminal outside CI, else ``None`` (see :mod:`.progress`)."""
-    from .progress import TerminalProgress
+    """A progress bar on stderr when it is a terminal outside CI, else ``None`` (see :mod:`.progress`)."""
+    from .progress import PhaseProgress
 
-    return TerminalProgress.if_terminal()
+    return PhaseProgress.if_terminal()
 
 
 def execute(plan: Plan) -> CheckResult:

@@ -121,9 +121,12 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         configs: List[Path] = [_write_rules(scratch_dir / "rules.yaml", rules)]
         state = scratch_dir / "state"
         state.mkdir()
+        from ..progress import progress
+
         try:
-            output = scan(executable, configs, targets.semgrep_paths, ctx.root, state,
-                          per_file_timeout=timeout, budget=budget, jobs=opts["jobs"])
+            with progress(ctx.stderr, "semgrep", total=len(targets.semgrep_paths), unit="file", tick=True) as bar:
+                output = scan(executable, configs, targets.semgrep_paths, ctx.root, state,
+                              per_file_timeout=timeout, budget=budget, jobs=opts["jobs"], on_batch=bar.advance)
         except SemgrepFailed as exc:
             raise ToolError(f"{pack}: {exc}") from None
 

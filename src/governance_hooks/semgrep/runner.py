@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 #: Environment variables that would make Semgrep reach a server or pick other rules.
 _DROPPED_ENV = (
@@ -115,8 +115,11 @@ def scan(
     per_file_timeout: float,
     budget: float,
     jobs: Optional[int] = None,
+    on_batch: Optional[Callable[[int], None]] = None,
 ) -> ScanOutput:
     """Run Semgrep on ``targets`` (paths relative to ``cwd``), within ``budget`` seconds in total.
+
+    ``on_batch(n)`` is called after each batch of ``n`` targets (a progress display).
 
     Targets left when the budget runs out (the running batch included; its
     process group is killed) are listed in ``ScanOutput.unfinished``.
@@ -136,6 +139,8 @@ def scan(
             out.unfinished.extend(batch)
             continue
         document = _run_once([*base, "--", *batch], cwd, semgrep_env(state_dir), remaining)
+        if on_batch is not None:
+            on_batch(len(batch))
         if document is None:
             out.unfinished.extend(batch)
             continue
