@@ -78,3 +78,21 @@ def test_errors_become_one_incomplete_finding_per_file():
          "Semgrep could not fully analyse this file (PartialParsing); findings in it may be missing."),
     ]
 
+
+
+def test_a_file_incomplete_for_several_reasons_is_one_finding():
+    from governance_hooks.findings import Finding, Location, Severity
+    from governance_hooks.semgrep.results import incomplete, one_incomplete_per_file
+
+    other = Finding("semgrep/yaml-unsafe-load", Severity.ERROR, "m", Location("b.py", 3))
+    findings = [incomplete("a.py", "a NUL byte: Semgrep stops parsing there", 4),
+                other,
+                incomplete("a.py", "Timeout in rule x; PartialParsing", 1, Severity.WARNING),
+                incomplete("c.py", "refused", None)]
+    merged = one_incomplete_per_file(findings)
+    assert [(f.rule_id, f.location.path, f.location.line, f.severity, f.identity) for f in merged] == [
+        ("semgrep/analysis-incomplete", "a.py", 1, Severity.ERROR,
+         "PartialParsing; Timeout in rule x; a NUL byte: Semgrep stops parsing there"),
+        ("semgrep/yaml-unsafe-load", "b.py", 3, Severity.ERROR, None),
+        ("semgrep/analysis-incomplete", "c.py", None, Severity.ERROR, "refused"),
+    ]

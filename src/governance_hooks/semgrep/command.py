@@ -83,7 +83,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     from .migrations import rules_from_config
     from .pack import pack_dir
     from .refine import refine
-    from .results import error_findings, incomplete, to_findings
+    from .results import error_findings, incomplete, one_incomplete_per_file, to_findings
     from .runner import SemgrepFailed, find_semgrep, scan
     from .targets import select
 
@@ -146,6 +146,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                                                   text.count("\n", 0, text.index("\0")) + 1))
         result.findings += [incomplete(display(p), f"the scan's {budget:g} s budget ran out")
                             for p in output.unfinished]
+        result.findings = one_incomplete_per_file(result.findings)
         result.stats.update(suppressed=suppressed, accepted=sum(refined.accepted.values()),
                             accepted_by_reason=dict(sorted(refined.accepted.items())),
                             semgrep_version=output.version,

@@ -132,6 +132,41 @@ def incomplete(path: str, reason: str, line: Optional[int] = None, severity: Sev
     )
 
 
+def one_incomplete_per_file(findings: List[Finding]) -> List[Finding]:
+    """The findings with every file's ``analysis-incomplete`` findings merged into one.
+
+    A file can be incomplete for several reasons at once (a NUL byte, and a Semgrep parse error
+    or timeout for the same bytes); one finding per file, its reasons sorted and joined, keeps
+    the result a function of the file and not of which reasons a busy machine added.
+    The merged finding keeps the most severe severity and the first line any reason names.
+    """
+    reasons: Dict[str, List[str]] = {}
+    lines: Dict[str, Optional[int]] = {}
+    severity: Dict[str, Severity] = {}
+    for finding in findings:
+        if finding.rule_id != INCOMPLETE:
+            continue
+        path = finding.location.path
+        reasons.setdefault(path, [])
+        for reason in str(finding.identity).split("; "):
+            if reason not in reasons[path]:
+                reasons[path].append(reason)
+        line = finding.location.line
+        if line is not None and (lines.get(path) is None or line < lines[path]):
+            lines[path] = line
+        else:
+            lines.setdefault(path, None)
+        severity[path] = max(severity.get(path, finding.severity), finding.severity)
+    out: List[Finding] = []
+    for finding in findings:  # each merged finding takes the place of its file's first one
+        if finding.rule_id != INCOMPLETE:
+            out.append(finding)
+        elif finding.location.path in reasons:
+            path = finding.location.path
+            out.append(incomplete(path, "; ".join(sorted(reasons.pop(path))), lines[path], severity[path]))
+    return out
+
+
 def error_findings(errors: Iterable[Mapping[str, Any]], display_path: Callable[[str], str]) -> List[Finding]:
     """One ``analysis-incomplete`` finding per file Semgrep reported errors for (types joined)."""
     reasons: Dict[str, List[str]] = {}
