@@ -229,11 +229,14 @@ class HostUniverse:
         """The class index of a normalised DNS name."""
         if name in self._index_exact:
             return self._index_exact[name]
-        best = None
-        for suffix in self._suffixes:
-            if name.endswith("." + suffix) and (best is None or len(suffix) > len(best)):
-                best = suffix
-        return self._index_suffix[best] if best is not None else self.other
+        # The longest wildcard suffix wins: try the suffixes after each dot, longest first.
+        dot = name.find(".")
+        while dot != -1:
+            index = self._index_suffix.get(name[dot + 1:])
+            if index is not None:
+                return index
+            dot = name.find(".", dot + 1)
+        return self.other
 
 
 def _fresh(*bases: str):

@@ -271,7 +271,8 @@ class Cubes:
 
     def minus(self, a: tuple, b: tuple) -> List[tuple]:
         """``a - b`` as disjoint cubes."""
-        if self.meet(a, b) is None:
+        both = self.meet(a, b)
+        if both is None:
             return [a]
         out = []
         tools, schemes, ports, flags, hosts = a
@@ -286,7 +287,7 @@ class Cubes:
         rest_ports = _minus(ports, b[2])
         if rest_ports:
             out.append((tools, schemes, rest_ports, flags, hosts))
-        ports = _intersection(ports, b[2])
+        ports = both[2]  # the meet's ports: ``ports`` intersected with ``b``'s
         for k, (x, y) in enumerate(zip(flags, b[3])):
             if x & ~y:
                 out.append((tools, schemes, ports, flags[:k] + (x & ~y,) + flags[k + 1:], hosts))

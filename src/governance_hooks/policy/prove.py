@@ -98,6 +98,8 @@ class Prover(AnomalyChecks):
         self._nb: Optional[List[List[int]]] = None
         self._overlap = None
         self._cubes = None
+        self._by_id: Optional[Dict[str, Any]] = None
+        self._definitions: Dict[str, Any] = {}
         self._cube: List[tuple] = []
         self._negated_terms: Optional[List] = None
         self._any_cache: Dict[tuple, object] = {}
@@ -170,19 +172,26 @@ class Prover(AnomalyChecks):
         rules += [evidence["rule"]] if isinstance(evidence.get("rule"), str) else []
         rules += list(evidence.get("shadowed_by") or [])
         grants = list(evidence.get("grants") or []) + ([evidence["grant"]] if isinstance(evidence.get("grant"), str) else [])
-        by_id: Dict[str, Any] = {}
-        for name in rules:
-            by_id.setdefault(f"rule:{name}", next((r for r in self.policy.egress if r.id == name), None))
-        for name in grants:
-            by_id.setdefault(f"grant:{name}", next((g for g in self.policy.grants if g.id == name), None))
+        if self._by_id is None:  # first object per id, as a linear search would find it
+            self._by_id = {}
+            for kind, items in (("rule", self.policy.egress), ("grant", self.policy.grants),
+                                ("contract", self.policy.contracts)):
+                for item in items:
+                    self._by_id.setdefault(f"{kind}:{item.id}", item)
+        keys = [f"rule:{name}" for name in rules] + [f"grant:{name}" for name in grants]
         if isinstance(evidence.get("contract"), str):
-            by_id[f"contract:{evidence['contract']}"] = next(
-                (c for c in self.policy.contracts if c.id == evidence["contract"]), None)
-        if not by_id:
+            keys.append(f"contract:{evidence['contract']}")
+        if not keys:
             return None
-        content = {key: _definition(value) for key, value in sorted(by_id.items())}
+        content = {key: self._definition_of(key) for key in sorted(set(keys))}
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _definition_of(self, key: str) -> Any:
+        """:func:`_definition` of the object named ``key`` (``None`` when absent), computed once."""
+        if key not in self._definitions:
+            self._definitions[key] = _definition(self._by_id.get(key))
+        return self._definitions[key]
 
     def _tally(self, status, what: str, line: int) -> bool:
         """Count a query's status; record unknowns. True when the status is sat."""
