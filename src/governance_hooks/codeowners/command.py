@@ -7,7 +7,6 @@ Reads the CODEOWNERS file and the file list, runs the pure analysis
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -307,6 +306,8 @@ def _reviews(args, ctx: Context, model, result: CheckResult, changed: List[str])
     result.findings = []
     result.stats = {"paths": len(changed)}
     if args.format == "json":
+        import json
+
         document = {"changed_files": len(changed), "reviews": [g.as_json() for g in groups], "unowned": unowned}
         if "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {}):
             ctx.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
@@ -406,6 +407,8 @@ def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
     ownership = Ownership(model)
     result.findings = []  # a query: only the answers, not the validation findings
     as_json = args.format == "json"
+    if as_json:
+        import json  # only for JSON answers: text answers should not pay for it at start-up
     streamed = not as_json or "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {})
     answer = _answerer(ownership, as_json)
     write = ctx.stdout.write
@@ -441,6 +444,8 @@ def _answerer(ownership, as_json: bool):
     GitHub: the deciding rule alone fixes the answer after the path, so that tail is built once per
     rule and each path costs one matcher lookup and a concatenation.
     """
+    if as_json:
+        import json  # only for JSON answers: text answers should not pay for it at start-up
     if ownership.gitlab:
         def gitlab_answer(path: str) -> str:
             decision = ownership.resolve(path)
