@@ -447,11 +447,29 @@ def _answerer(ownership, as_json: bool):
     if as_json:
         import json  # only for JSON answers: text answers should not pay for it at start-up
     if ownership.gitlab:
+        # GitLab: the deciding rules (one per section) fix the answer after the path, so that
+        # tail is built once per combination of deciding rules.
+        gitlab_tails: dict = {}
+        deciders, resolve_ids = ownership.gitlab_deciders, ownership.resolve_ids
+
+        def gitlab_tail(decided: tuple) -> str:
+            decision = resolve_ids(decided)
+            lines = [r.line for r in decision.rules]
+            if as_json:
+                text = (f', "owners": {json.dumps(decision.owners, ensure_ascii=False)}, '
+                        f'"line": {json.dumps(decision.line)}, "lines": {json.dumps(lines)}}}')
+            else:
+                entry = {"path": "", "owners": decision.owners, "line": decision.line, "lines": lines}
+                text = _who_line(entry, ownership) + "\n"
+            gitlab_tails[decided] = text
+            return text
+
         def gitlab_answer(path: str) -> str:
-            decision = ownership.resolve(path)
-            entry = {"path": path, "owners": decision.owners, "line": decision.line,
-                     "lines": [r.line for r in decision.rules]}
-            return json.dumps(entry, ensure_ascii=False) if as_json else _who_line(entry, ownership) + "\n"
+            decided = tuple(deciders(path))
+            text = gitlab_tails.get(decided)
+            if text is None:
+                text = gitlab_tail(decided)
+            return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else path + text
         return gitlab_answer
     tails: dict = {}
     rules, texts, last_match = ownership.rules, ownership.owner_texts, ownership.matcher.last_match
