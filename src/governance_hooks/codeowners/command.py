@@ -124,7 +124,6 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     Raises:
         ToolError: bad configuration, an unreadable file list or CODEOWNERS, ``--online`` without a token.
     """
-    from .analysis import Options, analyze, finding
     from .locate import MAX_BYTES, locate
     from .parser import decode, parse
 
@@ -233,6 +232,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         configured = table.get("require-owner", False)
         require = (list(configured) if isinstance(configured, list) else []) if configured else None
     _check_globs(require or [])
+    from .analysis import Options, analyze
+
     options = Options(require_owner=require, restrict_to=changed, known_owners=table.get("known-owners"))
     analysis = analyze(model, files, rel, options)
     result.findings.extend(analysis.findings)
@@ -247,6 +248,14 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     if online:
         result.findings.extend(_online(args, table, model, rel))
     return result
+
+
+def finding(*args, **kwargs):
+    """:func:`.analysis.finding`, imported when a finding is made: ``--who`` makes none, and the
+    analysis module is start-up time it does not need."""
+    from .analysis import finding as make
+
+    return make(*args, **kwargs)
 
 
 def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str,
