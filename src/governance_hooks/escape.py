@@ -119,6 +119,8 @@ def markdown_code(text: str) -> str:
 
 
 _LINE_BREAK = re.compile(r"[\n\r]")
+#: A line start (of the text or after a break) whose first non-blank character is ``:``.
+_COLON_LINE_START = re.compile(r"(?:^|[\n\r])[ \t]*:")
 
 
 class CommandGuard:
@@ -139,6 +141,12 @@ class CommandGuard:
         self._head: "str | None" = ""  # the undecided start of the current line; None once decided
 
     def write(self, text: str) -> int:
+        if (self._head is None or self._head == "") and text.endswith(("\n", "\r")) \
+                and _COLON_LINE_START.search(text) is None:
+            # Whole lines, none starting with `:`: nothing to guard or hold back (``--who`` answers).
+            self._stream.write(text)
+            self._head = ""
+            return len(text)
         out = []
         pos, end = 0, len(text)
         while pos < end:
