@@ -15,9 +15,7 @@ check) lives in :mod:`.options`, :mod:`.emit` and :mod:`.commands`.
 
 from __future__ import annotations
 
-import json
 import sys
-import traceback
 from typing import Callable, Optional, Sequence
 
 from . import __version__
@@ -25,10 +23,8 @@ from .check import Context
 from . import commands
 from .commands import PIPELINE_COMMANDS, PROG, SUMMARIES, build_parser, exit_code
 from .config import load as load_config
-from .emit import emit
 from .errors import ToolError
 from .options import fail_threshold, resolve_root
-from .report import Report
 from .escape import CommandGuard, terminal_safe
 from .rules import CHECKS, all_rules
 
@@ -62,6 +58,8 @@ def list_rules(checks: Sequence[str], out, fmt: str = "text") -> None:
     """
     rules = [r for r in all_rules().values() if r.check in checks]
     if fmt == "json":
+        import json
+
         items = [{"id": r.id, "check": r.check, "severity": r.severity.label, "summary": r.summary,
                   "help": r.help or r.summary} for r in rules]
         out.write(json.dumps(items, indent=2, ensure_ascii=False) + "\n")
@@ -114,6 +112,9 @@ def _main(argv, debug: bool, stdout, stderr, check_stdout) -> int:
         summary, findings, outcome = commands.run_check(args.command, args, ctx, fail_on)
         if outcome.replaces_report and summary.status != "error":
             return exit_code(findings, fail_on)
+        from .emit import emit
+        from .report import Report
+
         report = Report(findings=findings, checks=[summary], version=__version__, root=str(root), fail_on=fail_on.label)
         emit(report, args, stdout)
         if summary.status == "error":
@@ -131,6 +132,8 @@ def _main(argv, debug: bool, stdout, stderr, check_stdout) -> int:
         return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
         if debug:
+            import traceback
+
             traceback.print_exc(file=stderr)
         message = f"{type(exc).__name__}: {exc}".splitlines()[0][:300] if str(exc) else type(exc).__name__
         stderr.write(terminal_safe(f"{PROG}: internal error: {message}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import traceback
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
@@ -125,6 +124,8 @@ def run_check(
                 " (for a pre-commit hook: its additional_dependencies)"
             ) from None
         if ctx.debug:
+            import traceback
+
             traceback.print_exc(file=ctx.stderr)
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         finding = Finding(f"{name}/internal-error", Severity.ERROR, f"internal error: {reason}", Location(""))

@@ -24,11 +24,6 @@ from typing import Any, Dict, Iterable, List, Optional
 from .errors import ToolError
 from . import rules
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on older interpreters only
-    import tomli as tomllib
-
 TABLE = "governance-hooks"
 #: Top-level keys allowed besides the per-check sub-tables.
 GLOBAL_KEYS = {"fail-on", "checks", "run"}
@@ -80,6 +75,12 @@ def load(path: Optional[Path], root: Path) -> Config:
         if not os.path.lexists(path):
             return Config()  # a link to a device, a FIFO or a loop is refused below, not taken as "absent"
     from .safe_open import UnsafeFile, read_repo_bytes
+
+    # Imported here: most runs have no configuration file, and the parser costs start-up time.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older interpreters only
+        import tomli as tomllib
 
     try:
         # The repository's own pyproject.toml is repository content: no link out, no FIFO or device.

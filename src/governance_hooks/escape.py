@@ -118,6 +118,11 @@ def markdown_code(text: str) -> str:
     return f"{fence}{pad}{safe}{pad}{fence}"
 
 
+_LINE_BREAK = re.compile(r"[\n\r]")
+#: A line start (of the text or after a break) whose first non-blank character is ``:``.
+_COLON_LINE_START = re.compile(r"(?:^|[\n\r])[ \t]*:")
+
+
 class CommandGuard:
     """A text stream wrapper that keeps any line from starting a GitHub workflow command.
 
@@ -136,14 +141,31 @@ class CommandGuard:
         self._head: "str | None" = ""  # the undecided start of the current line; None once decided
 
     def write(self, text: str) -> int:
+        if (self._head is None or self._head == "") and text.endswith(("\n", "\r")) \
+                and _COLON_LINE_START.search(text) is None:
+            # Whole lines, none starting with `:`: nothing to guard or hold back (``--who`` answers).
+            self._stream.write(text)
+            self._head = ""
+            return len(text)
         out = []
-        for ch in text:
-            if ch in "\n\r":
-                out.append((self._head or "") + ch)
-                self._head = ""
-                continue
+        pos, end = 0, len(text)
+        while pos < end:
             if self._head is None:
-                out.append(ch)
+                # The rest of a decided line is copied whole: only line starts are inspected
+                # (``--who`` writes its answers through here, a character loop was most of its time).
+                brk = _LINE_BREAK.search(text, pos)
+                if brk is None:
+                    out.append(text[pos:])
+                    break
+                out.append(text[pos:brk.end()])
+                self._head = ""
+                pos = brk.end()
+                continue
+            ch = text[pos]
+            pos += 1
+            if ch in "\n\r":
+                out.append(self._head + ch)
+                self._head = ""
                 continue
             self._head += ch
             body = self._head.lstrip(" \t")

@@ -7,8 +7,6 @@ GitHub workflow commands or SARIF. Nothing here knows about a specific check.
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
@@ -112,6 +110,9 @@ class Finding:
         dangerous pickle as ``sha256:<hex>``, the command it runs): a baseline
         entry then accepts that payload only, never a swapped one that reads the same.
         """
+        import hashlib  # here, not at the top: most commands never fingerprint (start-up time)
+        import json
+
         parts = [self.rule_id, display_path(self.location.path), self.identity if self.identity is not None else self.message]
         payload = self.evidence.get("payload") if isinstance(self.evidence, Mapping) else None
         if payload is not None:

@@ -7,6 +7,8 @@ sub-subcommands build on the same options, so they live here, not in the CLI.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -16,8 +18,36 @@ from .findings import Severity
 from .report import FORMATS
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing :mod:`shutil` (and its compression
+    modules): ``$COLUMNS``, else the size of the terminal on stdout, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, sized as argparse sizes it; every parser builds one per ``add_argument``,
+    and argparse's own default imports :mod:`shutil` for the width, a cost on every command's start."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
+
+
 class CliParser(argparse.ArgumentParser):
     """argparse with DESIGN.md's error contract: one line on stderr, exit 2 (``--help`` keeps the usage)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
@@ -25,7 +55,7 @@ class CliParser(argparse.ArgumentParser):
 
 def common_options() -> argparse.ArgumentParser:
     """Options every subcommand accepts (a parent parser)."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=HelpFormatter)
     group = common.add_argument_group("common options")
     group.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     group.add_argument("--output", "-o", metavar="FILE", type=Path, help="write the report to FILE instead of stdout")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import List, Optional, Sequence
 
 
 def git_toplevel(start: Path) -> Optional[Path]:
     """The git work-tree root containing ``start``, or ``None`` outside git (or without git)."""
+    import subprocess  # here, not at the top: a command given --repo never starts git (start-up time)
+
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--show-toplevel"],
@@ -34,6 +35,8 @@ def is_temp_name(rel: str) -> bool:
 
 
 def _git_names(root: Path, *args: str) -> Optional[List[str]]:
+    import subprocess
+
     try:
         out = subprocess.run(
             ["git", "-c", "core.quotePath=false", "ls-files", "-z", *args, "--", "."],

@@ -5,7 +5,6 @@ Pure: takes the model and the file list, returns findings and figures; no I/O.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Optional, Sequence
 
@@ -166,6 +165,8 @@ def line_payload(text: str) -> str:
     squashed = " ".join(text.split())
     if len(squashed) <= PAYLOAD_TEXT_MAX:
         return squashed
+    import hashlib  # here: `--who` never hashes, and start-up time decides its small runs
+
     return "sha256:" + hashlib.sha256(squashed.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -7,7 +7,6 @@ Reads the CODEOWNERS file and the file list, runs the pure analysis
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -125,7 +124,6 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     Raises:
         ToolError: bad configuration, an unreadable file list or CODEOWNERS, ``--online`` without a token.
     """
-    from .analysis import Options, analyze, finding
     from .locate import MAX_BYTES, locate
     from .parser import decode, parse
 
@@ -234,6 +232,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         configured = table.get("require-owner", False)
         require = (list(configured) if isinstance(configured, list) else []) if configured else None
     _check_globs(require or [])
+    from .analysis import Options, analyze
+
     options = Options(require_owner=require, restrict_to=changed, known_owners=table.get("known-owners"))
     analysis = analyze(model, files, rel, options)
     result.findings.extend(analysis.findings)
@@ -248,6 +248,14 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     if online:
         result.findings.extend(_online(args, table, model, rel))
     return result
+
+
+def finding(*args, **kwargs):
+    """:func:`.analysis.finding`, imported when a finding is made: ``--who`` makes none, and the
+    analysis module is start-up time it does not need."""
+    from .analysis import finding as make
+
+    return make(*args, **kwargs)
 
 
 def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str,
@@ -307,6 +315,8 @@ def _reviews(args, ctx: Context, model, result: CheckResult, changed: List[str])
     result.findings = []
     result.stats = {"paths": len(changed)}
     if args.format == "json":
+        import json
+
         document = {"changed_files": len(changed), "reviews": [g.as_json() for g in groups], "unowned": unowned}
         if "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {}):
             ctx.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
@@ -406,6 +416,8 @@ def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
     ownership = Ownership(model)
     result.findings = []  # a query: only the answers, not the validation findings
     as_json = args.format == "json"
+    if as_json:
+        import json  # only for JSON answers: text answers should not pay for it at start-up
     streamed = not as_json or "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {})
     answer = _answerer(ownership, as_json)
     write = ctx.stdout.write
@@ -441,12 +453,32 @@ def _answerer(ownership, as_json: bool):
     GitHub: the deciding rule alone fixes the answer after the path, so that tail is built once per
     rule and each path costs one matcher lookup and a concatenation.
     """
+    if as_json:
+        import json  # only for JSON answers: text answers should not pay for it at start-up
     if ownership.gitlab:
+        # GitLab: the deciding rules (one per section) fix the answer after the path, so that
+        # tail is built once per combination of deciding rules.
+        gitlab_tails: dict = {}
+        deciders, resolve_ids = ownership.gitlab_deciders, ownership.resolve_ids
+
+        def gitlab_tail(decided: tuple) -> str:
+            decision = resolve_ids(decided)
+            lines = [r.line for r in decision.rules]
+            if as_json:
+                text = (f', "owners": {json.dumps(decision.owners, ensure_ascii=False)}, '
+                        f'"line": {json.dumps(decision.line)}, "lines": {json.dumps(lines)}}}')
+            else:
+                entry = {"path": "", "owners": decision.owners, "line": decision.line, "lines": lines}
+                text = _who_line(entry, ownership) + "\n"
+            gitlab_tails[decided] = text
+            return text
+
         def gitlab_answer(path: str) -> str:
-            decision = ownership.resolve(path)
-            entry = {"path": path, "owners": decision.owners, "line": decision.line,
-                     "lines": [r.line for r in decision.rules]}
-            return json.dumps(entry, ensure_ascii=False) if as_json else _who_line(entry, ownership) + "\n"
+            decided = tuple(deciders(path))
+            text = gitlab_tails.get(decided)
+            if text is None:
+                text = gitlab_tail(decided)
+            return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else path + text
         return gitlab_answer
     tails: dict = {}
     rules, texts, last_match = ownership.rules, ownership.owner_texts, ownership.matcher.last_match
