@@ -120,6 +120,8 @@ def main(argv=None) -> int:
         source = "release"
         if regex is None:
             regex, source = adv["regex"], "as written"
+            if adv.get("bytes"):  # a bytes pattern is stored as latin-1 text
+                regex = regex.encode("latin-1")
         else:
             adv["regex"] = regex.decode("latin-1") if isinstance(regex, bytes) else regex
         ok, detail = time_attack(regex, flags_of(adv["flags"]), kind_of(adv["call"]), adv["attack"],

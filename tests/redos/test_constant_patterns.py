@@ -234,3 +234,23 @@ def f(s):
     ]
     assert problems == [(8, "pattern of re.compile is built from values that cannot be resolved statically "
                             "('NAMES' is not a constant of this module): ''.join([x for x in NAMES]) not analysed")]
+
+
+def test_one_line_helper_imported_from_another_module(tmp_path):
+    # waitress builds HEADER_FIELD with tobytes(...) imported from its compat module
+    sites, problems = _tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/compat.py": 'def tobytes(s):\n    return bytes(s, "latin-1")\n\ndef shout(s):\n    print(s)\n    return s\n',
+        "pkg/rules.py": '''import re
+from .compat import tobytes, shout
+VCHAR = "[!-~]"
+HEADER = re.compile(tobytes("^(" + VCHAR + "([ !-~]+" + VCHAR + ")?)*$"))
+OTHER = re.compile(shout("a+"))
+
+def header(line):
+    return HEADER.match(line), OTHER.match(line)
+''',
+    }, "pkg/rules.py")
+    assert sites == [(4, b"^([!-~]([ !-~]+[!-~])?)*$", 0, ("match",), ("HEADER.match (line 8)",))]
+    assert problems == [(5, "pattern of re.compile is built from values that cannot be resolved statically "
+                            "('shout(...)' is computed at run time): shout('a+') not analysed")]

@@ -333,6 +333,13 @@ class Evaluator:
             helper = module.functions.get(func.id) if module is not None else None
             if helper is not None:
                 return self._helper(helper, node, scope, depth, module)
+            if module is not None and func.id in module.imports and not any(func.id in layer for layer in scope.layers):
+                # a one-line helper imported from another module of the tree (waitress: compat.tobytes)
+                source, attr = module.imports[func.id]
+                other = self.resolve(source) if attr is not None else None
+                helper = other.functions.get(attr) if other is not None else None
+                if helper is not None:
+                    return self._helper(helper, node, scope, depth, other)
         raise _Stop(f"{_describe(node)} is computed at run time")
 
     def _mapper(self, node: ast.AST, scope: Scope):
