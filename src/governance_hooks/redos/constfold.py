@@ -2,8 +2,9 @@
 
 Patterns are often assembled at import time from other constants: ``%`` and
 ``.format`` formatting, f-strings of constants, ``+``, ``"|".join([...])``,
+comprehensions over constant sequences,
 ``re.escape`` of literals, class constants built from other constants,
-constants imported from sibling modules, and small helpers such as
+constants imported from sibling modules, and small helpers (local or imported) such as
 ``def tobytes(s): return s.encode("latin-1")``.  All of these are fixed when
 the module is imported, so they can be folded from the ``ast`` alone.
 
