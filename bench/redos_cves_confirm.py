@@ -10,7 +10,9 @@ n in a child process killed after ``--timeout`` seconds.  Super-linear growth
 polynomial) or a run killed at a small n marks it confirmed; the file is
 rewritten with ``confirmed`` and ``confirmation`` filled in.
 
-Usage: python bench/redos_cves_confirm.py [--cache DIR] [--timeout S] [--dry-run]
+A bytes pattern is timed on bytes (the attack encoded as latin-1).
+
+Usage: python bench/redos_cves_confirm.py [--cache DIR] [--timeout S] [--dry-run] [--only ID ...]
 """
 
 from __future__ import annotations
@@ -30,9 +32,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 CHILD = r"""
 import json, re, sys, time
 req = json.loads(sys.stdin.read())
-method = getattr(re.compile(req["regex"], req["flags"]), req["kind"])
+as_bytes = req["bytes"]
+regex = req["regex"].encode("latin-1") if as_bytes else req["regex"]
+method = getattr(re.compile(regex, req["flags"]), req["kind"])
 for n in req["ns"]:
     subject = eval(req["attack"], {"n": n})
+    if as_bytes:
+        subject = subject.encode("latin-1")
     start = time.process_time()
     method(subject)
     print(json.dumps([n, time.process_time() - start]), flush=True)
@@ -74,7 +80,10 @@ def release_regex(cache: Path, adv: dict):
 
 def time_attack(regex, flags: int, kind: str, attack: str, exponential: bool, timeout: float):
     ns = list(range(8, 40, 2)) if exponential else [2 ** k for k in range(6, 18)]
-    request = json.dumps({"regex": regex, "flags": flags, "kind": kind, "attack": attack, "ns": ns})
+    # a bytes pattern travels as latin-1 text; the attack (text) is encoded the same way
+    as_bytes = isinstance(regex, bytes)
+    request = json.dumps({"regex": regex.decode("latin-1") if as_bytes else regex, "bytes": as_bytes,
+                          "flags": flags, "kind": kind, "attack": attack, "ns": ns})
     try:
         proc = subprocess.run([sys.executable, "-I", "-c", CHILD], input=request, capture_output=True, text=True,
                               timeout=timeout)
@@ -100,16 +109,21 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/work/cache/redos"))
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--only", action="append", help="only this advisory id (repeatable)")
     args = parser.parse_args(argv)
     path = ROOT / "tests" / "redos" / "cves.json"
     data = json.loads(path.read_text())
     for adv in data["advisories"]:
+        if args.only and adv["id"] not in args.only:
+            continue
         regex = release_regex(args.cache, adv)
         source = "release"
         if regex is None:
             regex, source = adv["regex"], "as written"
+            if adv.get("bytes"):  # a bytes pattern is stored as latin-1 text
+                regex = regex.encode("latin-1")
         else:
-            adv["regex"] = regex
+            adv["regex"] = regex.decode("latin-1") if isinstance(regex, bytes) else regex
         ok, detail = time_attack(regex, flags_of(adv["flags"]), kind_of(adv["call"]), adv["attack"],
                                  adv["kind"] == "exponential", args.timeout)
         adv["confirmed"] = ok

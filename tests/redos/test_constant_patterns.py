@@ -212,3 +212,45 @@ re.search(PAD, s)
     assert sites == []
     assert [reason.split("(")[1].split(")")[0] for _, reason in problems] == [
         "exponentiation is not folded"] + ["folded value is too large"] * 5
+
+
+def test_list_comprehension_over_constant_lists_is_folded():
+    # urllib3 builds its IPv6 alternatives as "|".join([v % SUBS for v in VARIANTS]) at import time
+    sites, problems = _sites('''import re
+SUBS = {"h": "[0-9a-f]{1,4}"}
+VARIANTS = ["(?:%(h)s:){2}%(h)s", "::%(h)s"]
+ALTS = "(?:" + "|".join([v % SUBS for v in VARIANTS]) + ")"
+EVEN = "".join(c for c, keep in (("a", 1), ("b", 0)) if keep)
+A = re.compile("^(.*)@?(" + ALTS + ")$")
+B = re.compile(EVEN + "+")
+C = re.compile("".join([x for x in NAMES]))
+
+def f(s):
+    return A.match(s), B.match(s), C.match(s)
+''')
+    assert sites == [
+        (6, r"^(.*)@?((?:(?:[0-9a-f]{1,4}:){2}[0-9a-f]{1,4}|::[0-9a-f]{1,4}))$", 0, ("match",)),
+        (7, "a+", 0, ("match",)),
+    ]
+    assert problems == [(8, "pattern of re.compile is built from values that cannot be resolved statically "
+                            "('NAMES' is not a constant of this module): ''.join([x for x in NAMES]) not analysed")]
+
+
+def test_one_line_helper_imported_from_another_module(tmp_path):
+    # waitress builds HEADER_FIELD with tobytes(...) imported from its compat module
+    sites, problems = _tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/compat.py": 'def tobytes(s):\n    return bytes(s, "latin-1")\n\ndef shout(s):\n    print(s)\n    return s\n',
+        "pkg/rules.py": '''import re
+from .compat import tobytes, shout
+VCHAR = "[!-~]"
+HEADER = re.compile(tobytes("^(" + VCHAR + "([ !-~]+" + VCHAR + ")?)*$"))
+OTHER = re.compile(shout("a+"))
+
+def header(line):
+    return HEADER.match(line), OTHER.match(line)
+''',
+    }, "pkg/rules.py")
+    assert sites == [(4, b"^([!-~]([ !-~]+[!-~])?)*$", 0, ("match",), ("HEADER.match (line 8)",))]
+    assert problems == [(5, "pattern of re.compile is built from values that cannot be resolved statically "
+                            "('shout(...)' is computed at run time): shout('a+') not analysed")]

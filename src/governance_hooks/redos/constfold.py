@@ -2,8 +2,9 @@
 
 Patterns are often assembled at import time from other constants: ``%`` and
 ``.format`` formatting, f-strings of constants, ``+``, ``"|".join([...])``,
+comprehensions over constant sequences,
 ``re.escape`` of literals, class constants built from other constants,
-constants imported from sibling modules, and small helpers such as
+constants imported from sibling modules, and small helpers (local or imported) such as
 ``def tobytes(s): return s.encode("latin-1")``.  All of these are fixed when
 the module is imported, so they can be folded from the ``ast`` alone.
 
@@ -177,6 +178,32 @@ class Evaluator:
         key = self._eval(node.slice, scope, depth)
         return self._apply(lambda c, k: c[k], container, key)
 
+    def _ListComp(self, node: ast.ListComp, scope: Scope, depth: int):
+        # ``[x % SUBS for x in VARIATIONS]`` over a constant iterable (urllib3's IPv6 pattern):
+        # one ``for`` binding plain names; each element costs steps, so the fold stays bounded
+        if len(node.generators) != 1 or node.generators[0].is_async:
+            raise _Stop("a comprehension with several loops is not folded")
+        gen = node.generators[0]
+        names = [gen.target.id] if isinstance(gen.target, ast.Name) else \
+            [e.id for e in gen.target.elts if isinstance(e, ast.Name)] if isinstance(gen.target, ast.Tuple) else []
+        if not names or (isinstance(gen.target, ast.Tuple) and len(names) != len(gen.target.elts)):
+            raise _Stop("a comprehension target other than names is not folded")
+        iterable = self._eval(gen.iter, scope, depth)
+        if not isinstance(iterable, (str, bytes, tuple, list, dict)):
+            raise _Stop("a comprehension over a value that is not a sequence is not folded")
+        out = []
+        for item in iterable:
+            values = [item] if len(names) == 1 else self._apply(lambda v: list(v), item)
+            if len(values) != len(names):
+                raise _Stop("a comprehension target does not unpack")
+            inner = Scope(scope.layers, scope.module, scope.params, scope.class_name,
+                          {**scope.bound, **dict(zip(names, values))})
+            if all(self._eval(cond, inner, depth) for cond in gen.ifs):
+                out.append(self._eval(node.elt, inner, depth))
+        return out
+
+    _GeneratorExp = _ListComp
+
     def _IfExp(self, node, scope: Scope, depth: int):
         raise _Stop("a conditional expression is decided at run time")
 
@@ -307,6 +334,13 @@ class Evaluator:
             helper = module.functions.get(func.id) if module is not None else None
             if helper is not None:
                 return self._helper(helper, node, scope, depth, module)
+            if module is not None and func.id in module.imports and not any(func.id in layer for layer in scope.layers):
+                # a one-line helper imported from another module of the tree (waitress: compat.tobytes)
+                source, attr = module.imports[func.id]
+                other = self.resolve(source) if attr is not None else None
+                helper = other.functions.get(attr) if other is not None else None
+                if helper is not None:
+                    return self._helper(helper, node, scope, depth, other)
         raise _Stop(f"{_describe(node)} is computed at run time")
 
     def _mapper(self, node: ast.AST, scope: Scope):
