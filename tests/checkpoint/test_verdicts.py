@@ -153,3 +153,5 @@ def test_real_libraries_write_nothing_the_scanner_flags(tmp_path):
         allowed = ScanOptions(default_allowlist([("tests.checkpoint.external.make_benign", "Strategy")]))
         assert scan_file(tmp_path / "training_args.bin", allowed).issues == []
     assert flagged == {}
+    if (tmp_path / "hf_training_args.bin").exists():  # transformers and accelerate Enums are on the allowlist
+        assert scan_file(tmp_path / "hf_training_args.bin", OPTIONS).issues == []

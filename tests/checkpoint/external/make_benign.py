@@ -156,7 +156,8 @@ def torch_files(out: Path) -> int:
     """``torch.save`` the way training code does: weights, optimizer and scheduler states, containers.
 
     Each object is written in both serialisations torch still writes (the zip default and
-    ``_use_new_zipfile_serialization=False``). Returns the number of files written.
+    ``_use_new_zipfile_serialization=False``). With transformers installed, also the real
+    ``training_args.bin`` of its ``TrainingArguments``. Returns the number of files written.
     """
     import torch
 
@@ -199,6 +200,14 @@ def torch_files(out: Path) -> int:
         torch.save(obj, out / f"torch_{stem}_legacy{dot}{ending}", _use_new_zipfile_serialization=False)
         count += 2
     torch.save(TrainingArguments(), out / "training_args.bin")  # as transformers' Trainer saves its arguments
+    count += 1
+    try:
+        import transformers
+    except ImportError:
+        return count
+    real = transformers.TrainingArguments(output_dir=str(out / "hf_out"), eval_strategy="steps", save_strategy="epoch",
+                                          lr_scheduler_type="cosine", optim="adamw_torch", report_to="none")
+    torch.save(real, out / "hf_training_args.bin")  # Trainer._save: torch.save(self.args, TRAINING_ARGS_NAME)
     return count + 1
 
 
