@@ -6,7 +6,8 @@ Corpora (rebuilt into ``bench/.cache/checkpoint/`` on every run):
   modelscan's and fickling's test suites and published GHSA bypasses, rebuilt byte by byte,
   plus the gadget families and loader differentials of issue 13;
 * benign: ``tests/checkpoint/external/make_benign.py`` (files written by scikit-learn, pandas,
-  NumPy, joblib with every compression, safetensors), the real torch/NumPy/joblib files in
+  NumPy, joblib with every compression, safetensors, and ``torch.save`` when torch is
+  installed), the real torch/NumPy/joblib files in
   ``tests/checkpoint/corpus/benign`` and NumPy's own test data files.
 
 Each tool runs as a commit hook runs it, through its own command-line entry point

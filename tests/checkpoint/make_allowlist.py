@@ -131,6 +131,45 @@ CYTHON_MODULES = ["numpy.random.bit_generator", "pandas._libs.arrays", "pandas._
                   "sklearn._loss._loss", "sklearn.tree._tree", "sklearn.metrics._dist_metrics"]
 
 
+#: Modules whose Enum classes Hugging Face's ``Trainer`` pickles into ``training_args.bin``
+#: (``TrainingArguments`` fields and the ``accelerate`` state they hold), read from a file
+#: written by transformers 5.25 / accelerate 1.16.
+ENUM_MODULES = ["transformers.trainer_utils", "transformers.training_args", "transformers.debug_utils",
+                "accelerate.utils.dataclasses"]
+
+
+def enum_entries() -> dict:
+    """Enum classes of ``ENUM_MODULES`` whose call is a member lookup (when the library is installed).
+
+    An Enum is pickled as ``cls(value)``. ``EnumType.__call__`` with one argument looks the
+    member up (``_missing_`` on a miss); with more it builds a new Enum from names, which
+    runs no caller-chosen function. Only classes that keep Enum's metaclass call, ``__new__``
+    and a ``_missing_`` that is Enum's own or raises (transformers' ``ExplicitEnum``) qualify.
+    """
+    import enum
+    import importlib
+    import inspect
+
+    out = {}
+    for module in ENUM_MODULES:
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        for name, cls in sorted(vars(mod).items()):
+            if not (inspect.isclass(cls) and issubclass(cls, enum.Enum) and cls.__module__ == module):
+                continue
+            missing = inspect.getattr_static(cls, "_missing_").__func__
+            plain_missing = missing is enum.Enum._missing_.__func__ or (
+                missing.__qualname__ == "ExplicitEnum._missing_"
+                and "raise ValueError" in inspect.getsource(missing))
+            if (type(cls).__call__ is enum.EnumType.__call__ and cls.__new__ is enum.Enum.__new__
+                    and plain_missing and "__reduce_ex__" not in vars(cls)):
+                out[(module, name)] = (f"Enum stored as {name}(value): EnumType.__call__ looks the member up "
+                                       "(Hugging Face training_args.bin)")
+    return out
+
+
 def reconstruction_entries() -> list:
     """The hand-justified entries, checked against the installed libraries, plus scanned siblings."""
     import importlib
@@ -162,6 +201,8 @@ def reconstruction_entries() -> list:
     for name, cls in vars(loss).items():
         if inspect.isclass(cls) and name.startswith("Cy"):
             out.setdefault(("sklearn._loss._loss", name), "Cython loss class rebuilt by its unpickle helper")
+    for key, why in enum_entries().items():
+        out.setdefault(key, why)
     return [[m, n, why] for (m, n), why in sorted(out.items())]
 
 

@@ -217,7 +217,7 @@ def test_weights_only_verdicts():
 
 
 def test_weights_only_verdicts_agree_with_torch():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed (too heavy for the test extra)")
     for name in BENIGN_TORCH:
         torch.load(CORPUS / "benign" / name, weights_only=True)  # raises if torch refuses
     for name in REFUSED_TORCH:  # the restricted unpickler refuses before calling anything

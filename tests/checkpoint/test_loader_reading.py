@@ -97,24 +97,31 @@ def test_legacy_torch_tar_is_read_like_legacy_load(tmp_path):
     assert [rule for rule, _ in found(b.torch_tar(b"\x80\x02}.", storages=storages))] == ["trailing-data"]
 
 
-torch = None
-
-
 def _torch():
     return pytest.importorskip("torch", reason="PyTorch is not installed (too heavy for the test extra)")
+
+
+def _load_with_real_torch(torch, path: Path) -> None:
+    try:
+        torch.load(path, weights_only=False)  # the hostile reading's pickle runs before anything can fail
+    except Exception:  # noqa: BLE001 - the proof is the marker, not the return value
+        pass
 
 
 def test_real_torch_opens_the_upper_case_member(tmp_path):
     torch = _torch()
     mark = tmp_path / "marker"
-    data = b.stored_zip([("archive/data.pkl", b"\x80\x02}."), ("archive/DATA.PKL", b.marker(str(mark))),
+    # miniz's lookup ignores case and takes the first match in directory order; zipfile takes the exact name
+    data = b.stored_zip([("archive/DATA.PKL", b.marker(str(mark))), ("archive/data.pkl", b"\x80\x02}."),
                          ("archive/byteorder", b"little"), ("archive/version", b"3\n")])
     (tmp_path / "m.pt").write_bytes(data)
-    try:
-        torch.load(tmp_path / "m.pt", weights_only=False)
-    except Exception:  # noqa: BLE001 - the proof is the marker, not the return value
-        pass
-    assert found(data)[0][0] == "unreadable-container"
+    with zipfile.ZipFile(tmp_path / "m.pt") as archive:
+        assert archive.read("archive/data.pkl") == b"\x80\x02}."
+    _load_with_real_torch(torch, tmp_path / "m.pt")
+    assert mark.exists()  # torch unpickled archive/DATA.PKL, not the harmless archive/data.pkl
+    issues = found(data)
+    assert [rule for rule, _ in issues] == ["unreadable-container", "code-execution"]
+    assert issues[1][1].startswith("archive/DATA.PKL: builtins.open executes code on load")
 
 
 def test_real_torch_reads_the_recorded_directory(tmp_path):
@@ -122,8 +129,63 @@ def test_real_torch_reads_the_recorded_directory(tmp_path):
     mark = tmp_path / "marker"
     data = b.two_directories(b.torch_members(b"\x80\x02}."), b.torch_members(b.marker(str(mark))))
     (tmp_path / "m.pt").write_bytes(data)
-    try:
-        torch.load(tmp_path / "m.pt", weights_only=False)
-    except Exception:  # noqa: BLE001
-        pass
-    assert found(data)[0][0] == "unreadable-container"
+    with zipfile.ZipFile(tmp_path / "m.pt") as archive:
+        assert archive.read("archive/data.pkl") == b"\x80\x02}."
+    _load_with_real_torch(torch, tmp_path / "m.pt")
+    assert mark.exists()  # torch read the directory the end record points at, not zipfile's
+    assert [rule for rule, _ in found(data)] == ["unreadable-container", "code-execution"]
+
+
+def test_real_torch_runs_the_pickle_member_of_a_legacy_tar(tmp_path):
+    torch = _torch()
+    mark = tmp_path / "marker"
+    data = b.torch_tar(b.marker(str(mark)))
+    (tmp_path / "old.pt").write_bytes(data)
+    _load_with_real_torch(torch, tmp_path / "old.pt")
+    assert mark.exists()  # torch.load still opens pre-0.4 tar checkpoints
+    assert [rule for rule, _ in found(data)] == ["code-execution"]
+
+
+def test_real_torch_runs_the_storages_member_of_a_legacy_tar(tmp_path):
+    torch = _torch()
+    mark = tmp_path / "marker"
+    storages = b"\x80\x02K\x01." + b.marker(str(mark))  # the count, then the first storage's pickle
+    data = b.torch_tar(b"\x80\x02}q\x00.", storages=storages)
+    (tmp_path / "old.pt").write_bytes(data)
+    _load_with_real_torch(torch, tmp_path / "old.pt")
+    assert mark.exists()
+    assert [rule for rule, _ in found(data)] == ["trailing-data", "code-execution"]
+
+
+def test_real_torch_opens_an_upper_case_member_alone(tmp_path):
+    torch = _torch()
+    mark = tmp_path / "marker"
+    data = b.stored_zip([("archive/DATA.PKL", b.marker(str(mark))), ("archive/byteorder", b"little"),
+                         ("archive/version", b"3\n")])
+    (tmp_path / "m.pt").write_bytes(data)
+    _load_with_real_torch(torch, tmp_path / "m.pt")
+    assert mark.exists()  # no archive/data.pkl, yet torch finds and runs DATA.PKL
+    assert [rule for rule, _ in found(data)] == ["code-execution"]
+
+
+@pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy"])
+def test_real_torch_save_is_clean_and_a_planted_call_in_it_is_found(tmp_path, zipped):
+    torch = _torch()
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    path = tmp_path / "m.pt"
+    torch.save({"model": net.state_dict(), "epoch": 3}, path, _use_new_zipfile_serialization=zipped)
+    result = scan_file(path, OPTIONS)
+    assert result.issues == []
+    torch.load(path, weights_only=True)  # the real loader agrees it is weights-only data
+    mark = tmp_path / "marker"
+    hostile = tmp_path / "hostile.pt"
+
+    class Planted:
+        def __reduce__(self):
+            return (open, (str(mark), "w"))
+
+    torch.save({"model": net.state_dict(), "hook": Planted()}, hostile, _use_new_zipfile_serialization=zipped)
+    assert not mark.exists()
+    assert [i.rule_id for i in scan_file(hostile, OPTIONS).issues] == ["checkpoint/code-execution"]
+    _load_with_real_torch(torch, hostile)
+    assert mark.exists()

@@ -333,6 +333,10 @@ class _Scanner:
                 return
             if cursor == len(data):
                 return
+        if cursor == len(data):  # a record torch cannot use (not a storage tuple, sizes past the end)
+            self.issue(rules.TRAILING_DATA, f"{label}: the record ending at offset {cursor} is not the layout torch "
+                       f"reads, so what follows it cannot be located", where=label, offset=cursor, length=0)
+            return
         self.issue(rules.TRAILING_DATA, f"{label}: the layout torch reads does not account for {len(data) - cursor} "
                    f"bytes from offset {cursor}", where=label, offset=cursor, length=len(data) - cursor)
 

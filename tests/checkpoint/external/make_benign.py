@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import datetime
 import decimal
+import enum
 import fractions
 import pathlib
 import pickle
@@ -128,6 +130,87 @@ def large_objects() -> dict:
     }
 
 
+class Strategy(str, enum.Enum):
+    """A ``str`` enum like the strategy fields of Hugging Face ``TrainingArguments``."""
+
+    NO = "no"
+    STEPS = "steps"
+    EPOCH = "epoch"
+
+
+@dataclasses.dataclass
+class TrainingArguments:
+    """A dataclass shaped like Hugging Face's, for a ``training_args.bin`` made without transformers."""
+
+    output_dir: str = "out"
+    learning_rate: float = 5e-5
+    num_train_epochs: float = 3.0
+    eval_strategy: Strategy = Strategy.STEPS
+    save_strategy: Strategy = Strategy.EPOCH
+    seed: int = 42
+    fp16: bool = False
+    report_to: typing.List[str] = dataclasses.field(default_factory=lambda: ["none"])
+
+
+def torch_files(out: Path) -> int:
+    """``torch.save`` the way training code does: weights, optimizer and scheduler states, containers.
+
+    Each object is written in both serialisations torch still writes (the zip default and
+    ``_use_new_zipfile_serialization=False``). With transformers installed, also the real
+    ``training_args.bin`` of its ``TrainingArguments``. Returns the number of files written.
+    """
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+                              torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 10))
+    net(torch.randn(2, 3, 8, 8)).sum().backward()
+    optimizers = {"sgd": torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9),
+                  "adam": torch.optim.Adam(net.parameters(), lr=1e-3),
+                  "adamw": torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)}
+    for optimizer in optimizers.values():
+        optimizer.step()
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizers["sgd"], step_size=10)
+    scheduler.step()
+    half = {k: v.half() if v.is_floating_point() else v for k, v in net.state_dict().items()}
+    objects = {
+        "state_dict.pt": net.state_dict(),
+        "state_dict_fp16.pth": half,
+        "state_dict_bf16.pth": {k: v.to(torch.bfloat16) for k, v in half.items() if v.is_floating_point()},
+        "pytorch_model.bin": collections.OrderedDict(("model." + k, v) for k, v in net.state_dict().items()),
+        "training_checkpoint.ckpt": {"epoch": 3, "global_step": 1200, "state_dict": net.state_dict(),
+                                     "optimizer_states": [optimizers["adam"].state_dict()],
+                                     "lr_schedulers": [scheduler.state_dict()], "hyper_parameters": {"lr": 1e-3}},
+        "tensors_list.pt": [torch.arange(10), torch.zeros(2, 3, dtype=torch.int8), torch.ones(4, dtype=torch.bool)],
+        "tensors_tuple.pt": (torch.randn(3), torch.tensor([1 + 2j]), torch.empty(0)),
+        "tensor_view.pt": torch.arange(20.0).reshape(4, 5)[:, 1:3],
+        "containers.pt": {"names": ["a", "b"], "sizes": (1, 2, 3), "none": None, "flag": True,
+                          "nested": {"t": torch.tensor(1.5), "shape": torch.Size([2, 3])},
+                          "dtype": torch.float32, "device": torch.device("cpu")},
+        "rng_state.pt": {"torch": torch.get_rng_state()},
+        "parameter.pt": torch.nn.Parameter(torch.ones(2, 2)),
+    }
+    for name, optimizer in optimizers.items():
+        objects[f"optimizer_{name}.pt"] = optimizer.state_dict()
+    objects["scheduler.pt"] = scheduler.state_dict()
+    count = 0
+    for name, obj in objects.items():
+        torch.save(obj, out / f"torch_{name}")
+        stem, dot, ending = name.rpartition(".")
+        torch.save(obj, out / f"torch_{stem}_legacy{dot}{ending}", _use_new_zipfile_serialization=False)
+        count += 2
+    torch.save(TrainingArguments(), out / "training_args.bin")  # as transformers' Trainer saves its arguments
+    count += 1
+    try:
+        import transformers
+    except ImportError:
+        return count
+    real = transformers.TrainingArguments(output_dir=str(out / "hf_out"), eval_strategy="steps", save_strategy="epoch",
+                                          lr_scheduler_type="cosine", optim="adamw_torch", report_to="none")
+    torch.save(real, out / "hf_training_args.bin")  # Trainer._save: torch.save(self.args, TRAINING_ARGS_NAME)
+    return count + 1
+
+
 def write(out: Path, large: bool) -> int:
     out.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -166,15 +249,11 @@ def write(out: Path, large: bool) -> int:
     save_file({"w": np.ones((4, 4), dtype=np.float32), "b": np.zeros(4, dtype=np.float16)}, str(out / "model.safetensors"))
     count += 1
     try:
-        import torch
+        import torch  # noqa: F401 - only to know whether torch.save files can be made
     except ImportError:
         print("torch is not installed: no torch.save files", file=sys.stderr)
     else:
-        net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
-        torch.save(net.state_dict(), out / "torch_state_dict.pt")
-        torch.save({"model": net.state_dict(), "epoch": 3}, out / "pytorch_model.bin")
-        torch.save(net.state_dict(), out / "torch_legacy.pt", _use_new_zipfile_serialization=False)
-        count += 3
+        count += torch_files(out)
     if large:
         for name, obj in large_objects().items():
             dump(f"large_{name}.pkl", obj, pickle.HIGHEST_PROTOCOL)
