@@ -266,6 +266,10 @@ class _Judge:
             elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name) \
                     and node.target.id == name:
                 values.append(node.value if node.value is not None and isinstance(node, ast.AnnAssign) else node)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                    and _attr(node.value.func) == "mkstemp" \
+                    and any(isinstance(t, ast.Tuple) and _binds(t, name) for t in node.targets):
+                values.append(node.value)  # fd, path = mkstemp(): the path is a temporary file
             elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name) \
                     and node.optional_vars.id == name:
                 values.append(node.context_expr)

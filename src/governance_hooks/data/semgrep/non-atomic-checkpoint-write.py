@@ -74,6 +74,13 @@ def save_then_rename(model, run_dir):
     shutil.move(moved, target)
 
 
+def save_to_mkstemp_path(model):
+    fd, path = tempfile.mkstemp(suffix=".pt")
+    os.close(fd)
+    # todook: non-atomic-checkpoint-write
+    torch.save(model.state_dict(), path)
+
+
 def save_in_fsspec_transaction(model, url):
     fs, path = fsspec.core.url_to_fs(url)
     with fs.transaction:
