@@ -52,3 +52,22 @@ def test_outside_git_no_literal_path_is_reviewed_and_unparsable_files_keep_every
         "Base message. ('weights/tracked.pt' cannot be checked against tracked files outside a git repository.)"]
     broken = refine(results, lambda p: "def (:\n", lambda p: p, {"weights/tracked.pt"})
     assert (len(broken.kept), broken.accepted) == (1, {})
+
+
+TRANSACTION = '''\
+import torch
+
+def save(fs, path, state):
+    with fs.transaction:
+        with fs.open(path, "wb") as f:
+            torch.save(state, f)
+    with fs.open(path + ".last", "wb") as f:
+        torch.save(state, f)
+'''
+
+
+def test_writes_inside_an_fsspec_transaction_are_accepted_and_others_kept():
+    results = [result("non-atomic-checkpoint-write", 6, 13), result("non-atomic-checkpoint-write", 8, 9)]
+    outcome = refine(results, lambda p: TRANSACTION, lambda p: p, {"src/m.py"})
+    assert [r["start"]["line"] for r in outcome.kept] == [8]
+    assert outcome.accepted == {"written inside an fsspec transaction (a temporary file moved on commit)": 1}

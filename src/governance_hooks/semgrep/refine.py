@@ -32,7 +32,8 @@ file or folder held in a variable (``NamedTemporaryFile``'s ``.name``,
 ``mkstemp``, ``mkdtemp``, ``TemporaryDirectory``, ``io.BytesIO`` and paths
 built from them), a handle of ``open(<temporary name>)``, or the written path
 is renamed later in the same function (``os.replace``/``os.rename``/
-``shutil.move``/``Path.replace``/``Path.rename``). This replaces Semgrep
+``shutil.move``/``Path.replace``/``Path.rename``), or the write is inside
+``with fs.transaction:`` (fsspec commits a temporary file). This replaces Semgrep
 ``pattern-not-inside`` clauses with ``...`` that cost 50x any other rule.
 
 A file Python cannot parse keeps all its results (fail closed).
@@ -265,6 +266,10 @@ class _Judge:
             elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name) \
                     and node.target.id == name:
                 values.append(node.value if node.value is not None and isinstance(node, ast.AnnAssign) else node)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                    and _attr(node.value.func) == "mkstemp" \
+                    and any(isinstance(t, ast.Tuple) and _binds(t, name) for t in node.targets):
+                values.append(node.value)  # fd, path = mkstemp(): the path is a temporary file
             elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name) \
                     and node.optional_vars.id == name:
                 values.append(node.context_expr)
@@ -378,6 +383,8 @@ class _Judge:
             return None
         if self._temporary(dest, depth=0):
             return "written to a temporary file or folder"
+        if self._in_transaction():
+            return "written inside an fsspec transaction (a temporary file moved on commit)"
         keys = self._keys(dest)
         for node in self.nodes:
             if not (isinstance(node, ast.Call) and node.lineno > self.call.lineno):
@@ -394,6 +401,14 @@ class _Judge:
             if moved is not None and _text(moved) in keys:
                 return "renamed onto its final path afterwards"
         return None
+
+    def _in_transaction(self) -> bool:
+        """Inside ``with fs.transaction:``: fsspec opens files with autocommit off, so each is
+        written to a temporary file and moved onto its path when the block commits."""
+        return any(isinstance(node, (ast.With, ast.AsyncWith))
+                   and any(isinstance(item.context_expr, ast.Attribute) and item.context_expr.attr == "transaction"
+                           for item in node.items)
+                   for node, _ in self.module.ancestors(self.call))
 
     def _temporary(self, node: ast.AST, depth: int) -> bool:
         """``node`` names a temporary file or folder: by its text, or through the names it is built from."""

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import fsspec
 import torch
 from safetensors.torch import save_file
 
@@ -71,6 +72,24 @@ def save_then_rename(model, run_dir):
     # todook: non-atomic-checkpoint-write
     torch.save(model.state_dict(), moved)
     shutil.move(moved, target)
+
+
+def save_to_mkstemp_path(model):
+    fd, path = tempfile.mkstemp(suffix=".pt")
+    os.close(fd)
+    # todook: non-atomic-checkpoint-write
+    torch.save(model.state_dict(), path)
+
+
+def save_in_fsspec_transaction(model, url):
+    fs, path = fsspec.core.url_to_fs(url)
+    with fs.transaction:
+        with fs.open(path, "wb") as handle:
+            # todook: non-atomic-checkpoint-write
+            torch.save(model.state_dict(), handle)
+    with fs.open(path + ".last", "wb") as handle:
+        # ruleid: non-atomic-checkpoint-write
+        torch.save(model.state_dict(), handle)
 
 
 def save_into_temporary_places(model):

@@ -41,3 +41,11 @@ def read_config_safely(path, text):
     # ok: yaml-unsafe-load
     config = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return config, docs
+
+
+def load_with_full_loader_from_its_module(path):
+    from yaml.loader import FullLoader
+
+    with open(path) as handle:
+        # ok: yaml-unsafe-load
+        return yaml.load(handle, FullLoader)
