@@ -1,4 +1,4 @@
-"""Read a manifest file safely: regular files only, never blocking, never more than a byte budget.
+"""Read a manifest file through the one safe-open, with the manifest check's own errors.
 
 A ``manifest.json`` in a repository is untrusted: it may be a FIFO (an ``open``
 for reading would wait for a writer forever), a symlink to ``/dev/zero`` (whose
@@ -10,20 +10,8 @@ byte is read, and a read stops at ``limit + 1`` bytes whatever ``stat`` said.
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import Optional
-
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-_CHUNK = 1 << 20
-
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
 
 
 class Unreadable(Exception):
@@ -36,14 +24,6 @@ class TooLarge(Exception):
     def __init__(self, size: Optional[int]) -> None:
         super().__init__(size)
         self.size = size
-
-
-def kind(mode: int) -> str:
-    """What a non-regular file is, in words (``"a FIFO (named pipe)"``)."""
-    for test, name in _KINDS:
-        if test(mode):
-            return name
-    return "not a regular file"
 
 
 def read_manifest(path: Path, limit: int, repo_root: Optional[Path] = None) -> bytes:
