@@ -186,3 +186,23 @@ def test_bad_configuration_is_exit_2_naming_the_file(make_repo, capsys, table, p
     repo = make_repo({"pyproject.toml": f"[tool.governance-hooks.semgrep]\n{table}\n", "a.py": "x = 1\n"})
     code = cli.main(["semgrep", "--repo", str(repo)])
     assert (code, capsys.readouterr().err) == (2, f"governance-hooks: error: {repo / 'pyproject.toml'}: {problem}\n")
+
+
+def test_a_nul_byte_file_gets_one_reason_whether_or_not_semgrep_also_reports_a_parse_error(repo, capsys, monkeypatch):
+    from governance_hooks.semgrep import runner
+
+    def scan_reporting(errors):
+        def fake_scan(executable, configs, targets, cwd, state_dir, **kwargs):
+            return runner.ScanOutput(errors=errors, scanned=list(targets), version="9.9.9")
+        return fake_scan
+
+    monkeypatch.setattr("governance_hooks.semgrep.runner.find_semgrep", lambda: "/bin/true")
+    messages = []
+    for errors in ([], [{"path": "src/broken.py", "type": ["PartialParsing", []], "level": "warn"}]):
+        monkeypatch.setattr("governance_hooks.semgrep.runner.scan", scan_reporting(errors))
+        code, report, _ = run_json(capsys, "--repo", str(repo))
+        messages.append([(f["path"], f["message"]) for f in report["findings"]
+                         if f["rule_id"] == "semgrep/analysis-incomplete"])
+    assert messages[0] == messages[1] == [
+        ("src/broken.py", "Semgrep could not fully analyse this file (a NUL byte: Semgrep stops parsing there); "
+                          "findings in it may be missing.")]

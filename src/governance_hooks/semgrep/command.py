@@ -137,13 +137,19 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         refined = refine(output.results, lines.text, display, _tracked(ctx.root))
         findings, suppressed = to_findings(refined.kept, display, lambda p, n: lines.get(p, n))
         result.findings += findings
-        result.findings += error_findings(output.errors, display)
-        # Semgrep 1.x silently skips what follows a NUL byte: such a file was not analysed.
+        # Semgrep 1.x silently skips what follows a NUL byte: such a file was not analysed. Whether it
+        # also reports a parse error for those bytes varies from run to run, so the NUL byte is the one
+        # reason given for them (results must not depend on the run).
+        nul_files = set()
         for path in targets.semgrep_paths:
             text = lines.text(path, keep=False)
             if "\0" in text:
+                nul_files.add(_normal(path))
                 result.findings.append(incomplete(display(path), "a NUL byte: Semgrep stops parsing there",
                                                   text.count("\n", 0, text.index("\0")) + 1))
+        result.findings += error_findings([e for e in output.errors
+                                           if not (_normal(str(e.get("path") or "")) in nul_files
+                                                   and _parse_error(e))], display)
         result.findings += [incomplete(display(p), f"the scan's {budget:g} s budget ran out")
                             for p in output.unfinished]
         result.findings = one_incomplete_per_file(result.findings)
@@ -165,6 +171,13 @@ def _builtin_rules(pack: Path) -> List[Dict[str, Any]]:
     from .pack import load_rules
 
     return load_rules(pack)
+
+
+def _parse_error(error: Dict[str, Any]) -> bool:
+    """A Semgrep error about parsing the file's bytes (``PartialParsing``, ``Syntax error``, ``Lexical error``)."""
+    kind = error.get("type")
+    kind = kind[0] if isinstance(kind, list) and kind else kind
+    return str(kind) in ("PartialParsing", "Syntax error", "Lexical error")
 
 
 def _normal(path: str) -> str:
