@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from ..intervals import intersect as _intersection
 from .hosts import EMBEDDED_V4, HostUniverse, ip_networks
 from .model import Match
 
@@ -44,20 +45,6 @@ def _meet(a: Intervals, b: Intervals) -> bool:
         else:
             return True
     return False
-
-
-def _intersection(a: Intervals, b: Intervals) -> Intervals:
-    out = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if lo <= hi:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return tuple(out)
 
 
 def _within(a: Intervals, b: Intervals) -> bool:

@@ -15,6 +15,8 @@ import re
 from bisect import bisect_right
 from typing import Dict, Iterable, List, Sequence, Tuple
 
+from ..intervals import intersect as _intersect
+
 Interval = Tuple[int, int]
 CharSet = Tuple[Interval, ...]
 
@@ -57,18 +59,8 @@ def complement(s: CharSet, top: int) -> CharSet:
 
 
 def intersect(a: CharSet, b: CharSet) -> CharSet:
-    out: List[Interval] = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo = max(a[i][0], b[j][0])
-        hi = min(a[i][1], b[j][1])
-        if lo <= hi:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return tuple(out)
+    """The code points in both sets (see :func:`governance_hooks.intervals.intersect`)."""
+    return _intersect(a, b)
 
 
 def contains(s: CharSet, cp: int) -> bool:
