@@ -50,7 +50,14 @@ def download(cache: Path, package: str, version: str) -> Path | None:
         ok = subprocess.run(pip + ["--only-binary=:all:", "--python-version", "3.11", f"{package}=={version}"],
                             capture_output=True).returncode == 0
         if not ok:
-            subprocess.run(pip + ["--no-binary=:all:", "--no-build-isolation", f"{package}=={version}"], capture_output=True)
+            ok = subprocess.run(pip + ["--no-binary=:all:", "--no-build-isolation", f"{package}=={version}"],
+                                capture_output=True).returncode == 0
+        # an old release whose sdist cannot build its metadata here: a wheel made for an older CPython
+        for python in ("3.10", "3.9", "3.8", "3.7", "3.6"):
+            if ok:
+                break
+            ok = subprocess.run(pip + ["--only-binary=:all:", "--python-version", python, "--platform",
+                                       "manylinux2014_x86_64", f"{package}=={version}"], capture_output=True).returncode == 0
     archives = sorted(target.iterdir())
     if not archives:
         return None

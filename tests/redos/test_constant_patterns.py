@@ -254,3 +254,25 @@ def header(line):
     assert sites == [(4, b"^([!-~]([ !-~]+[!-~])?)*$", 0, ("match",), ("HEADER.match (line 8)",))]
     assert problems == [(5, "pattern of re.compile is built from values that cannot be resolved statically "
                             "('shout(...)' is computed at run time): shout('a+') not analysed")]
+
+
+def test_constants_of_the_string_module_are_folded():
+    # a markdown parser's title pattern: a class of re.escape(string.punctuation)
+    sites, problems = _sites('''import re
+import string
+from string import digits as DIGITS
+
+PUNCT = "[" + re.escape(string.punctuation) + "]"
+TITLE = re.compile(r'"(?:\\\\' + PUNCT + r'|[^"])*"')
+NUM = re.compile("[" + DIGITS + "]+$")
+HOME = re.compile(string.Template.__name__)
+
+def f(s):
+    return TITLE.match(s), NUM.match(s), HOME.match(s)
+''')
+    assert sites == [
+        (6, '"(?:\\\\[!"\\#\\$%\\&\'\\(\\)\\*\\+,\\-\\./:;<=>\\?@\\[\\\\\\]\\^_`\\{\\|\\}\\~]|[^"])*"', 0, ("match",)),
+        (7, "[0123456789]+$", 0, ("match",)),
+    ]
+    assert problems == [(8, "pattern of re.compile is built from values that cannot be resolved statically "
+                            "('string.Template.__name__' is computed at run time): string.Template.__name__ not analysed")]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -44,6 +45,13 @@ class _Stop(Exception):
 _STR_METHODS = {"lower", "upper", "strip", "lstrip", "rstrip", "replace", "encode", "decode", "casefold",
                 "title", "capitalize", "swapcase", "expandtabs", "zfill", "ljust", "rjust", "center",
                 "removeprefix", "removesuffix"}
+
+
+#: Constants of the standard library that patterns are built from: fixed by the language, not by the
+#: installation (``string.punctuation`` is the same ASCII set on every CPython 3).
+_STDLIB_CONSTANTS = {"string": {name: getattr(string, name) for name in (
+    "ascii_letters", "ascii_lowercase", "ascii_uppercase", "digits", "hexdigits", "octdigits", "punctuation",
+    "whitespace", "printable")}}
 
 
 def _size(value) -> int:
@@ -231,6 +239,8 @@ class Evaluator:
     def _imported(self, source: str, attr: Optional[str], name: str, depth: int):
         if attr is None:
             raise _Stop(f"'{name}' is a module")
+        if attr in _STDLIB_CONSTANTS.get(source, {}):
+            return _STDLIB_CONSTANTS[source][attr]
         other = self.resolve(source)
         if other is None:
             raise _Stop(f"'{name}' comes from {source}, which is not in the scanned tree")
@@ -271,6 +281,8 @@ class Evaluator:
                     flag = getattr(re, node.attr, None)
                     if isinstance(flag, int):
                         return int(flag)
+                if node.attr in _STDLIB_CONSTANTS.get(full, {}):
+                    return _STDLIB_CONSTANTS[full][node.attr]
                 other = self.resolve(full)
                 if other is not None:
                     if node.attr in other.constants and other.constants[node.attr] is not None:
