@@ -20,6 +20,8 @@ from governance_hooks.redos.confirm import Confirmer
     # a trailing .*$ after the ambiguous part: the failure comes from a later literal
     (r"^(a|aa)+c.*$", "match", None),
     (r"^(\w+\s?)*:.*$", "match", None),
+    # a lookahead that can fail after the ambiguous part (modelled as passing, it looked like success)
+    (r"^([1-9][0-9]*(?:.[1-9][0-9]*)*)(?= |$)", "match", "lookaround-may-fail"),
 ])
 def test_found_and_confirmed_on_the_engine(pattern, kind, approximation):
     verdict = analyze(pattern, 0, kind)
@@ -41,3 +43,9 @@ def test_scan_reports_an_always_matching_alternation(make_repo):
         ("redos/exponential-backtracking", "error", 4)
     assert finding.evidence["confirmed"] is True
     assert "no failing suffix" in finding.message
+
+
+@pytest.mark.parametrize("pattern", [r"^\w+(?= |$)", r"(?:ab|cd)(?=x|$)"])
+def test_a_lookaround_that_may_fail_is_no_finding_without_ambiguity(pattern):
+    verdict = analyze(pattern, 0, "match")
+    assert (verdict.kind, verdict.approximations) == ("safe", ("lookaround",))

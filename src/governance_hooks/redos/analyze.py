@@ -125,6 +125,14 @@ def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Option
         return Verdict("invalid", reason=str(exc))
     try:
         verdict = _analyze_tree(tree, is_bytes, kind, budget, max_states)
+        if not verdict.vulnerable and kind != FULLMATCH and "lookaround" in verdict.approximations:
+            # a lookaround modelled as always passing makes the states behind it look like a sure
+            # success, which hides the ambiguity before it (``^(\d+.?)*(?= |$)``): it can fail, so
+            # judge the pattern as if it had to match whole; the engine's timing decides
+            whole = _analyze_tree(tree, is_bytes, FULLMATCH, budget, max_states)
+            if whole.vulnerable:
+                whole.approximations = tuple(sorted(set(whole.approximations) | {"lookaround-may-fail"}))
+                return whole
         if not verdict.vulnerable:
             # quantifiers inside lookaheads backtrack too: ``(?=(a+)+$)`` is tried at every position
             inner_kind = MATCH if kind in (MATCH, FULLMATCH) else SEARCH
