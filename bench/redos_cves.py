@@ -52,6 +52,8 @@ def download(cache: Path, package: str, version: str) -> Path | None:
         if not ok:
             ok = subprocess.run(pip + ["--no-binary=:all:", "--no-build-isolation", f"{package}=={version}"],
                                 capture_output=True).returncode == 0
+        if not ok:  # an sdist whose metadata needs build tools this environment lacks (wheel)
+            ok = subprocess.run(pip + ["--no-binary=:all:", f"{package}=={version}"], capture_output=True).returncode == 0
         # an old release whose sdist cannot build its metadata here: a wheel made for an older CPython
         for python in ("3.10", "3.9", "3.8", "3.7", "3.6"):
             if ok:
@@ -116,19 +118,19 @@ def main(argv=None) -> int:
     if args.only:
         advisories = [a for a in advisories if a["package"].lower() == args.only.lower()]
     print(f"load {os.getloadavg()[0]:.2f}; CPython {sys.version.split()[0]}")
-    print(f"{'advisory':<22} {'package':<16} {'vulnerable':<11} {'fixed':<10} {'confirmed':<9} "
+    print(f"{'advisory':<22} {'package':<26} {'vulnerable':<11} {'fixed':<10} {'confirmed':<9} "
           f"{'ours@line':<10} {'ours fixed':<10} {'rx@line':<8} {'rx fixed':<8}")
     totals = {"confirmed": 0, "ours": 0, "ours_confirmed": 0, "regexploit": 0, "ours_fixed": 0,
               "ours_fixed_confirmed": 0, "rx_fixed": 0}
     started = time.monotonic()
     for adv in advisories:
         confirmed = adv["confirmed"] is True
-        row = [adv["id"], adv["package"], adv["vulnerable"], adv["fixed"], "yes" if confirmed else "excl."]
+        row = [adv["id"], adv["package"], adv["vulnerable"], adv["fixed"] or "none", "yes" if confirmed else "excl."]
         vulnerable = download(args.cache, adv["package"], adv["vulnerable"])
         fixed = download(args.cache, adv["package"], adv["fixed"]) if adv.get("fixed") else None
         rel = find_file(vulnerable, adv["file"]) if vulnerable else None
         if rel is None:
-            print(f"{row[0]:<22} {row[1]:<16} {row[2]:<11} {row[3]:<10} file {adv['file']} not in the release")
+            print(f"{row[0]:<22} {row[1]:<26} {row[2]:<11} {row[3]:<10} file {adv['file']} not in the release")
             continue
         found = at_line(ours(vulnerable, rel, args.confirm_timeout), adv["line"])
         ours_hit = bool(found)
@@ -150,7 +152,7 @@ def main(argv=None) -> int:
             totals["ours_fixed_confirmed"] += ours_fixed == "yes+c"
             totals["rx_fixed"] += rx_fixed == "yes"
         mark = ("yes+c" if ours_ok else "yes") if ours_hit else "no"
-        print(f"{row[0]:<22} {row[1]:<16} {row[2]:<11} {row[3]:<10} {row[4]:<9} {mark:<10} {ours_fixed:<10} "
+        print(f"{row[0]:<22} {row[1]:<26} {row[2]:<11} {row[3]:<10} {row[4]:<9} {mark:<10} {ours_fixed:<10} "
               f"{'yes' if rx_hit else 'no':<8} {rx_fixed:<8}")
     n = totals["confirmed"]
     if n:

@@ -276,3 +276,71 @@ def f(s):
     ]
     assert problems == [(8, "pattern of re.compile is built from values that cannot be resolved statically "
                             "('string.Template.__name__' is computed at run time): string.Template.__name__ not analysed")]
+
+
+def test_constructor_that_stores_and_compiles_its_parameter(tmp_path):
+    # a user-agent parser: instances listed in a generated module, the class in another one
+    files = {
+        "ua/__init__.py": "",
+        "ua/parser.py": '''import re
+
+class AgentParser:
+    def __init__(self, pattern, family=None):
+        self.pattern = pattern
+        self.agent_re = re.compile(self.pattern)
+        self.family = family
+
+    def parse(self, agent):
+        return self.agent_re.search(agent)
+
+class Renamer:
+    def __init__(self, pattern):
+        self.pattern = pattern
+        self.pattern = pattern.lower()
+        self.rx = re.compile(self.pattern)
+''',
+        "ua/regexes.py": '''from .parser import AgentParser, Renamer
+
+PARSERS = [
+    AgentParser(r"([a-z ]*(?:bot|spider))/(\\d+)", None),
+    AgentParser(pattern=r"(\\w+)/(\\d+)"),
+]
+OTHER = Renamer(r"(a+)+$")
+''',
+    }
+    sites, problems = _tree(tmp_path, files, "ua/regexes.py")
+    assert problems == []
+    assert sites == [
+        (4, r"([a-z ]*(?:bot|spider))/(\d+)", 0, ("search",), ("AgentParser -> re.search",)),
+        (5, r"(\w+)/(\d+)", 0, ("search",), ("AgentParser -> re.search",)),
+    ]
+    # inside the class the stored parameter is the callers' business, not a note
+    sites, problems = _tree(tmp_path, files, "ua/parser.py")
+    assert (sites, problems) == ([], [(16, "pattern of re.compile is built from values that cannot be resolved "
+                                            "statically ('self.pattern' is not a class constant): self.pattern not "
+                                            "analysed")])
+
+
+def test_lexicon_handed_to_re_scanner():
+    sites, problems = _sites('''import re
+
+class Lexer(re.Scanner):
+    pass
+
+def words(text):
+    return re.Scanner([(r"(a|aa)+b", None), (r"\\s+", None)]).scan(text)
+
+class Parser:
+    scanner_cls = Lexer
+    WORD = r"\\w+"
+
+    def scan(self, rules, text):
+        lexicon = [(getattr(self, name.upper()), name) for name in rules]
+        return self.scanner_cls(lexicon).scan(text)
+
+    def words(self, text):
+        return Lexer([(self.WORD, None)]).scan(text)
+''')
+    assert sites == [(7, "(a|aa)+b", 0, ("search",)), (7, r"\s+", 0, ("search",)), (11, r"\w+", 0, ("search",))]
+    assert problems == [(15, "pattern of re.Scanner is built from values that cannot be resolved statically "
+                             "('rules' is a function parameter): lexicon not analysed")]

@@ -24,12 +24,11 @@ RULES = ("redos/exponential-backtracking", "redos/polynomial-backtracking")
 
 
 def test_the_list_is_complete_data():
-    assert len(DATA) >= 43
     for adv in DATA:
         assert adv["kind"] in ("exponential", "polynomial")
         assert adv["confirmed"] is True or adv.get("exclusion"), adv["id"]
         assert adv["confirmation"].startswith("CPython 3.")
-    assert len(CONFIRMED) >= 40 and len(MISSED) >= 1
+    assert (len(DATA), len(CONFIRMED), len(MISSED)) == (64, 61, 1)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +57,8 @@ def test_confirmed_advisory_is_found_on_its_recreation(scanned, index):
             (f.location.line <= line <= (f.location.end_line or f.location.line)
              or line in (f.evidence or {}).get("call_lines", []))]
     assert hits, [(f.location.line, f.rule_id, f.message[:120]) for f in findings]
-    assert any(f.evidence["confirmed"] for f in hits), [f.message for f in hits]
+    # 'unconfirmed': flagged, but the generated attack does not slow the engine (the reason is in the data)
+    assert any(f.evidence["confirmed"] for f in hits) is not bool(adv.get("unconfirmed")), [f.message for f in hits]
 
 
 @pytest.mark.parametrize("index", range(len(MISSED)), ids=[f"{a['id']}-{a['package']}" for a in MISSED])

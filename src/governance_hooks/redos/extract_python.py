@@ -48,6 +48,8 @@ TABLE_SINKS = {
     "RegexpTagger": (0, "pairs", "match"),
     "RegexpTokenizer": (0, "pattern", "search"),
     "regexp_tokenize": (1, "pattern", "search"),
+    # re.Scanner(lexicon): [(pattern, action), ...] joined into one pattern, matched at every position
+    "re.Scanner": (0, "pairs", "search"),
 }
 
 Literal = Union[str, bytes]
@@ -161,8 +163,11 @@ class _Extractor(ast.NodeVisitor):
 
     def unresolved(self, node: ast.AST, reason: str, call: str, call_node: Optional[ast.AST]) -> None:
         function = self.wrapper_params[-1] if self.wrapper_params else None
-        wrapper = self.info.wrapper(function) if function is not None and isinstance(node, ast.Name) else None
-        if wrapper is not None and node.id == wrapper.pattern_name:
+        wrapper = self.info.wrapper(function) if function is not None else None
+        if wrapper is not None and (isinstance(node, ast.Name) and node.id == wrapper.pattern_name
+                                    or wrapper.pattern_attr is not None and isinstance(node, ast.Attribute)
+                                    and isinstance(node.value, ast.Name) and node.value.id == "self"
+                                    and node.attr == wrapper.pattern_attr):
             return  # a wrapper's own parameter: its callers are analysed instead
         at = call_node or node
         self.problems.append(SourceProblem(
@@ -218,11 +223,15 @@ class _Extractor(ast.NodeVisitor):
         if isinstance(func, ast.Name):
             if func.id in self.info.functions:
                 wrapper = self.info.wrapper(self.info.functions[func.id])
+            elif func.id in self.info.classes:
+                wrapper = self.info.constructor(func.id)
             elif func.id in self.info.imports and self.modules is not None:
                 source, attr = self.info.imports[func.id]
                 other = self.modules.resolve(source) if attr else None
                 if other is not None and attr in other.functions:
                     wrapper, owner = other.wrapper(other.functions[attr]), other
+                elif other is not None and attr in other.classes:
+                    wrapper, owner = other.constructor(attr), other
             display = func.id
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             base = func.value.id
@@ -456,6 +465,8 @@ class _Extractor(ast.NodeVisitor):
     def table_sink(self, node: ast.Call) -> None:
         name = node.func.id if isinstance(node.func, ast.Name) else \
             node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if self.is_re_scanner(node.func):
+            name = "re.Scanner"
         if name not in TABLE_SINKS:
             return
         position, shape, kind = TABLE_SINKS[name]
@@ -472,6 +483,18 @@ class _Extractor(ast.NodeVisitor):
                     self.add_site(element.elts[0], 0, kind, f"{name} (table)", "re", node)
         else:
             self.add_site(arg, 0, kind, name, "re", node)
+
+    def is_re_scanner(self, func: ast.AST) -> bool:
+        """``re.Scanner``, a class of this module deriving from it, or a class attribute bound to one."""
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            if func.value.id in self.info.re_aliases:
+                return func.attr == "Scanner"
+            if func.value.id in ("self", "cls") and self.class_stack and self.class_stack[-1] in self.info.classes:
+                bound = self.info.classes[self.class_stack[-1]].constants.get(func.attr)
+                return isinstance(bound, ast.Name) and self.is_re_scanner(bound)
+        if isinstance(func, ast.Name) and func.id in self.info.classes:
+            return self.info.classes[func.id].re_scanner
+        return False
 
     def stops_on_failure(self, call: ast.Call) -> bool:
         """True when the enclosing loop ends (break/return/raise) as soon as this match fails."""

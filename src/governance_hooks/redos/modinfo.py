@@ -52,6 +52,8 @@ class Wrapper:
     function: str
     module: str
     fixed_flags: Optional[ast.AST] = None
+    #: a constructor that stores the parameter first (``self.pattern = pattern``) compiles this attribute
+    pattern_attr: Optional[str] = None
 
 
 @dataclass
@@ -59,6 +61,8 @@ class ClassInfo:
     constants: Dict[str, Optional[ast.AST]] = field(default_factory=dict)
     methods: Dict[str, ast.FunctionDef] = field(default_factory=dict)
     bases: List[str] = field(default_factory=list)
+    #: the class derives from ``re.Scanner`` (its lexicon's patterns are compiled and searched)
+    re_scanner: bool = False
 
 
 class ModuleInfo:
@@ -181,6 +185,12 @@ class ModuleInfo:
         return self._wrappers[key]
 
 
+    def constructor(self, class_name: str) -> Optional[Wrapper]:
+        """The class's ``__init__`` as a :class:`Wrapper` when it compiles a parameter (``Parser(pattern)``)."""
+        init = self.classes[class_name].methods.get("__init__")
+        return self.wrapper(init) if init is not None else None
+
+
 def _assign(table: Dict[str, Optional[ast.AST]], name: str, value: ast.AST) -> None:
     if name in table and table[name] is not None and ast.dump(table[name]) != ast.dump(value):
         # a version switch (try/except, if) often defines the same constant twice: keep the first
@@ -193,7 +203,8 @@ def _assign(table: Dict[str, Optional[ast.AST]], name: str, value: ast.AST) -> N
 
 
 def _class_info(node: ast.ClassDef) -> ClassInfo:
-    info = ClassInfo(bases=[b.id for b in node.bases if isinstance(b, ast.Name)])
+    info = ClassInfo(bases=[b.id for b in node.bases if isinstance(b, ast.Name)],
+                     re_scanner=any(isinstance(b, ast.Attribute) and b.attr == "Scanner" for b in node.bases))
     for stmt in node.body:
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
@@ -235,12 +246,16 @@ def _wrapper(func: ast.FunctionDef, method: bool, module: ModuleInfo) -> Optiona
         offset = i - (len(all_params) - len(defaults))
         return defaults[offset] if offset >= 0 else None
 
+    stored = _stored_params(func, params, reassigned) if method else {}
     for node in calls:
         resolved = resolve_re_call(node.func, module)
         if resolved is None:
             continue
         re_module, function = resolved
         pattern = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "pattern"), None)
+        attr = None
+        if _is_self_attr(pattern) and pattern.attr in stored:
+            attr, pattern = pattern.attr, ast.Name(id=stored[pattern.attr])
         if not isinstance(pattern, ast.Name) or pattern.id not in params or pattern.id in reassigned:
             continue
         flags_node = node.args[FLAGS_POSITION[function]] if len(node.args) > FLAGS_POSITION[function] else \
@@ -252,8 +267,27 @@ def _wrapper(func: ast.FunctionDef, method: bool, module: ModuleInfo) -> Optiona
             function = _compiled_use(func, node, module) or function
         return Wrapper(func.name, params.index(pattern.id), pattern.id,
                        params.index(flags_name) if flags_name else None, flags_name,
-                       default_of(flags_name) if flags_name else None, function, re_module, fixed)
+                       default_of(flags_name) if flags_name else None, function, re_module, fixed, attr)
     return None
+
+
+def _is_self_attr(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _stored_params(func: ast.FunctionDef, params: List[str], reassigned) -> Dict[str, str]:
+    """``self.X = param`` statements of a method, each attribute assigned once: attribute -> parameter."""
+    stored: Dict[str, Optional[str]] = {}
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if _is_self_attr(target):
+                    value = node.value
+                    ok = isinstance(value, ast.Name) and value.id in params and value.id not in reassigned
+                    stored[target.attr] = value.id if ok and target.attr not in stored else None
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and _is_self_attr(node.target):
+            stored[node.target.attr] = None
+    return {attr: param for attr, param in stored.items() if param is not None}
 
 
 _APPLY = {"match": "match", "fullmatch": "fullmatch", "search": "search", "sub": "search", "subn": "search",
@@ -265,9 +299,19 @@ def _compiled_use(func: ast.FunctionDef, compile_call: ast.Call, module: ModuleI
     ``self.match_reg(reg)`` whose parameter is matched (one call deep).  None when not seen."""
     name = None
     for node in ast.walk(func):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and any(sub is compile_call for sub in ast.walk(node.value)):
-            name = node.targets[0].id
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and any(sub is compile_call for sub in ast.walk(node.value)):
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                name = target.id
+            elif _is_self_attr(target):
+                # self.reg = re.compile(p) in a constructor: the class's methods apply self.reg
+                owner = next((c for c in module.classes.values() if func in c.methods.values()), None)
+                for method in (owner.methods.values() if owner is not None else ()):
+                    for call in ast.walk(method):
+                        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+                                and call.func.attr in _APPLY and _is_self_attr(call.func.value) \
+                                and call.func.value.attr == target.attr:
+                            return _APPLY[call.func.attr]
     if name is None:
         return None
     return _param_use(func, name, module, depth)
