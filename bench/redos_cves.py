@@ -11,7 +11,7 @@ still flagged in the fixed release.  Then scans ten popular packages whole
 and prints every error-severity finding with its confirmation, so the
 precision for the call as made can be read off.
 
-Usage: python bench/redos_cves.py [--cache DIR] [--only PKG] [--no-popular] [--confirm-timeout S]
+Usage: python bench/redos_cves.py [--cache DIR] [--only PKG] [--no-popular | --popular-only] [--confirm-timeout S]
 """
 
 from __future__ import annotations
@@ -97,6 +97,12 @@ def regexploit(release: Path, rel: str):
     return [int(m.group(1)) for m in re.finditer(r"^Vulnerable regex in .* #(\d+)$", out, re.M)]
 
 
+def regexploit_all(release: Path, files: list) -> list:
+    """``(file, line)`` of every regex regexploit-py reports, one run per file: it stops at the first
+    pattern it cannot parse (``POSSESSIVE_REPEAT`` on CPython 3.11), which would hide the rest of a batch."""
+    return [(rel, line) for rel in files for line in (regexploit(release, rel) or [])]
+
+
 def at_line(findings, line: int) -> list:
     hits = []
     for f in findings:
@@ -112,8 +118,13 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/work/cache/redos"))
     parser.add_argument("--only", help="only this package")
     parser.add_argument("--no-popular", action="store_true")
+    parser.add_argument("--popular-only", action="store_true", help="only the ten popular packages")
     parser.add_argument("--confirm-timeout", type=float, default=3.0)
     args = parser.parse_args(argv)
+    if args.popular_only:
+        print(f"load {os.getloadavg()[0]:.2f}; CPython {sys.version.split()[0]}")
+        popular(args)
+        return 0
     advisories = json.loads((ROOT / "tests" / "redos" / "cves.json").read_text())["advisories"]
     if args.only:
         advisories = [a for a in advisories if a["package"].lower() == args.only.lower()]
@@ -170,7 +181,7 @@ def main(argv=None) -> int:
 
 def popular(args) -> None:
     print("\nPopular packages: every error-severity finding (confirmed = the engine slowed down as claimed)")
-    errors = confirmed = 0
+    errors = confirmed = rx_reports = 0
     for package, version in POPULAR:
         release = download(args.cache, package, version)
         if release is None:
@@ -182,13 +193,18 @@ def popular(args) -> None:
         ok = [f for f in errs if (f.evidence or {}).get("confirmed")]
         errors += len(errs)
         confirmed += len(ok)
+        rx = regexploit_all(release, files)
+        rx_reports += len(rx)
         print(f"{package} {version}: {len(files)} files, {result.stats['patterns']} patterns, "
-              f"{len(errs)} errors ({len(ok)} confirmed), {result.stats.get('unresolved', 0)} unresolved notes")
+              f"{len(errs)} errors ({len(ok)} confirmed), {result.stats.get('unresolved', 0)} unresolved notes; "
+              f"regexploit {len(rx)} reports")
         for f in errs:
             ev = f.evidence or {}
             print(f"    {f.location.path}:{f.location.line} {ev.get('kind')} {ev.get('complexity')} "
                   f"{'confirmed' if ev.get('confirmed') else 'UNCONFIRMED'} {ev.get('calls')} {ev.get('pattern')!r:.70}")
-    print(f"popular packages: {errors} error findings, {confirmed} confirmed on the engine")
+        for path, line in rx:
+            print(f"    regexploit: {path}:{line}")
+    print(f"popular packages: {errors} error findings, {confirmed} confirmed on the engine; regexploit {rx_reports} reports")
 
 
 if __name__ == "__main__":
