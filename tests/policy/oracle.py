@@ -5,7 +5,7 @@ pattern parser: matching, decisions, invariants and rule anomalies are
 re-implemented here over a *finite* request space that has one request in
 every cell of the partition the test's value pools induce (every exact name
 and wildcard, every CIDR boundary, every port-range boundary, every tool,
-scheme and flag combination). Policies built only from those pools therefore
+scheme, method, path prefix (a path below it and one beside it) and flag combination). Policies built only from those pools therefore
 have a violation somewhere iff they have one in this space.
 
 Sets of requests are Python integers used as bit sets (bit ``k`` is request
@@ -63,45 +63,101 @@ def host_in(pattern: m.HostPattern, host: str) -> bool:
     return address in net
 
 
+def path_in(prefix: m.PathPrefix, path: str) -> bool:
+    """The documented meaning of a path prefix: the request path's segments begin with the prefix's
+    (segments end at '/'; empty and '.' segments are dropped, '..' removes the one before it)."""
+    segments: List[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            segments = segments[:-1]
+        else:
+            segments.append(part)
+    return tuple(segments[:len(prefix.segments)]) == prefix.segments
+
+
 def selects(match: m.Match, request: m.Request) -> bool:
-    """A rule selects a request when every present field contains the request's value."""
+    """A rule selects a request when every present field contains the request's value (a request
+    without a path or method is at ``/`` with ``GET``)."""
     return ((match.tools is None or request.tool in match.tools)
             and (match.schemes is None or request.scheme in match.schemes)
             and (match.ports is None or any(p.lo <= request.port <= p.hi for p in match.ports))
             and all(request.flag(k) == v for k, v in match.when)
-            and (match.hosts is None or any(host_in(p, request.host) for p in match.hosts)))
+            and (match.hosts is None or any(host_in(p, request.host) for p in match.hosts))
+            and (match.methods is None or (request.method or "GET") in match.methods)
+            and (match.paths is None or any(path_in(p, request.path or "/") for p in match.paths)))
 
 
 class Space:
-    """The finite request space for a pool of tools, schemes, flags, host patterns and port ranges."""
+    """A finite request space: the product of one value list per field.
+
+    Request ``k`` has, in each field, the digit of ``k`` in mixed radix (the last field varies
+    fastest); sets of requests are integers used as bit sets. One mask per field value is built
+    arithmetically (a block of ones repeated with the field's period), so a space of a million
+    requests costs no Python loop over its requests.
+    """
 
     def __init__(self, tools: Sequence[str], schemes: Sequence[str], flags: Sequence[str],
-                 host_patterns: Sequence[m.HostPattern], port_ranges: Sequence[m.PortRange]):
-        self.flags = tuple(sorted(flags))
-        self.hosts = self._hosts(host_patterns)
+                 host_patterns: Sequence[m.HostPattern], port_ranges: Sequence[m.PortRange],
+                 methods: Sequence[str] = (), path_prefixes: Sequence[m.PathPrefix] = ()):
         ports = {1}
         for p in port_ranges:
             ports.add(p.lo)
             if p.hi < 65535:
                 ports.add(p.hi + 1)
-        self.requests: List[m.Request] = []
-        for tool, host, port, scheme, values in itertools.product(
-                tools, self.hosts, sorted(ports), schemes, itertools.product([False, True], repeat=len(self.flags))):
-            self.requests.append(m.Request(tool, host, port, scheme, tuple(zip(self.flags, values))))
-        self.full = (1 << len(self.requests)) - 1
+        # Every method the pool names and one it does not; every prefix, a path below it, a path
+        # beside it that shares its text but not its segments, and the root.
+        method_values = sorted(set(methods)) + [x for x in ("DELETE", "GET") if x not in methods][:1]
+        paths = {"/", "/h"}
+        for prefix in path_prefixes:
+            text = "/" + "/".join(prefix.segments)
+            paths |= {text + "/", text + "/h", text + "x"}
+        self._build(tools, self._hosts(host_patterns), sorted(ports), schemes, method_values, sorted(paths), flags)
+
+    @classmethod
+    def single(cls, request: m.Request) -> "Space":
+        """The space of one request (to evaluate decisions with the oracle's own semantics)."""
+        space = cls.__new__(cls)
+        flags = [k for k, _ in request.flags]
+        space._build([request.tool], [request.host], [request.port], [request.scheme], [request.method or "GET"],
+                     [request.path or "/"], flags, values=dict(request.flags))
+        return space
+
+    def _build(self, tools, hosts, ports, schemes, methods, paths, flags, values=None) -> None:
+        self.flags = tuple(sorted(flags))
+        self.hosts = list(hosts)
+        fields = [("tool", list(tools)), ("host", self.hosts), ("port", list(ports)), ("scheme", list(schemes)),
+                  ("method", list(methods)), ("path", list(paths))]
+        fields += [(("flag", f), [values[f]] if values is not None else [False, True]) for f in self.flags]
+        self.fields = fields
+        self.size = 1
+        for _, vals in fields:
+            self.size *= len(vals)
+        self.full = (1 << self.size) - 1
         self._masks: Dict[object, int] = {}
-        # One mask per field value: a rule's mask is then the product of its fields, built with
-        # bit operations instead of evaluating every request (the same semantics, much faster).
-        self.by_tool: Dict[str, int] = {}
-        self.by_host: Dict[str, int] = {}
-        self.by_port: Dict[int, int] = {}
-        self.by_scheme: Dict[str, int] = {}
+        tables = []
+        stride = self.size
+        for _, vals in fields:
+            period = stride
+            stride //= len(vals)
+            repeats = self.size // period
+            comb = ((1 << (period * repeats)) - 1) // ((1 << period) - 1)
+            ones = (1 << stride) - 1
+            tables.append({v: (ones << (k * stride)) * comb for k, v in enumerate(vals)})
+        self.by_tool, self.by_host, self.by_port, self.by_scheme, self.by_method, self.by_path = tables[:6]
         self.by_flag: Dict[Tuple[str, bool], int] = {}
-        for k, r in enumerate(self.requests):
-            bit = 1 << k
-            for table, key in ((self.by_tool, r.tool), (self.by_host, r.host), (self.by_port, r.port),
-                               (self.by_scheme, r.scheme), *[(self.by_flag, kv) for kv in r.flags]):
-                table[key] = table.get(key, 0) | bit
+        for ((_, f), _values), table in zip(fields[6:], tables[6:]):
+            for value in (False, True):
+                self.by_flag[(f, value)] = table.get(value, 0)
+
+    def request(self, k: int) -> m.Request:
+        digits = []
+        for _, vals in reversed(self.fields):
+            k, d = divmod(k, len(vals))
+            digits.append(vals[d])
+        tool, host, port, scheme, method, path, *flags = reversed(digits)
+        return m.Request(tool, host, port, scheme, tuple(zip(self.flags, flags)), path, method)
 
     @staticmethod
     def _hosts(patterns: Sequence[m.HostPattern]) -> List[str]:
@@ -138,11 +194,12 @@ class Space:
                 found &= self.by_flag[flag_value]
             if match.hosts is not None:
                 found &= _union(v for h, v in self.by_host.items() if any(host_in(p, h) for p in match.hosts))
+            if match.methods is not None:
+                found &= _union(v for x, v in self.by_method.items() if x in match.methods)
+            if match.paths is not None:
+                found &= _union(v for x, v in self.by_path.items() if any(path_in(p, x) for p in match.paths))
             self._masks[match] = found
         return found
-
-    def where(self, predicate) -> int:
-        return sum(1 << k for k, r in enumerate(self.requests) if predicate(r))
 
 
 def _union(masks) -> int:

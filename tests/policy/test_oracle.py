@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from typing import Optional
 
 import pytest
 
 from governance_hooks.policy import model as m
 from governance_hooks.policy.hosts import parse_host_pattern
+from governance_hooks.policy.paths import parse_path_prefix
 from governance_hooks.policy.prove import prove
 
 from . import oracle
@@ -39,7 +41,11 @@ FLAGS = ["offline", "tracking_opt_in"]
 TOGGLED = ["egress-within-allowlist", "offline-no-egress", "tracking-requires-opt-in",
            "no-shadowed-rules", "no-redundant-rules", "no-conflicts"]
 
-SPACE = oracle.Space(TOOLS + ["conda"], SCHEMES + ["ftp"], FLAGS, [parse_host_pattern(h) for h in HOSTS], PORTS)
+METHODS = ["GET", "PUT"]
+PATHS = ["/models/", "/models/bert/"]
+
+SPACE = oracle.Space(TOOLS + ["conda"], SCHEMES + ["ftp"], FLAGS, [parse_host_pattern(h) for h in HOSTS], PORTS,
+                     METHODS, [parse_path_prefix(p) for p in PATHS])
 
 
 def _some(rng: random.Random, pool, most: int):
@@ -48,27 +54,33 @@ def _some(rng: random.Random, pool, most: int):
     return rng.sample(pool, rng.randint(1, most))
 
 
-def _match(rng: random.Random, rule: bool = True) -> m.Match:
+def _match(rng: random.Random, rule: bool = True, scoped: Optional[random.Random] = None) -> m.Match:
     hosts, ports, schemes = _some(rng, HOSTS, 3), _some(rng, PORTS, 2), _some(rng, SCHEMES, 2)
     tools = _some(rng, TOOLS, 2) if rule else None
     when = {f: rng.random() < 0.5 for f in FLAGS if rule and rng.random() < 0.3}
+    # Version 2 scoping below the host, drawn from a separate generator so version 1 cases stay as they were.
+    paths = _some(scoped, PATHS, 2) if scoped and scoped.random() < 0.6 else None
+    methods = _some(scoped, METHODS, 1) if scoped and scoped.random() < 0.6 else None
     return m.Match(frozenset(tools) if tools else None, tuple(parse_host_pattern(h) for h in hosts) if hosts else None,
-                   tuple(ports) if ports else None, frozenset(schemes) if schemes else None, tuple(sorted(when.items())))
+                   tuple(ports) if ports else None, frozenset(schemes) if schemes else None, tuple(sorted(when.items())),
+                   tuple(parse_path_prefix(p) for p in paths) if paths else None,
+                   frozenset(methods) if methods else None)
 
 
-def _policy(rng: random.Random, name: str) -> m.Policy:
+def _policy(rng: random.Random, name: str, v2: random.Random) -> m.Policy:
+    scoped = v2 if v2.random() < 0.5 else None
     rules = []
     for i in range(rng.randint(1, 6)):
         if rules and rng.random() < 0.15:  # a duplicate, with either effect
             dup = rng.choice(rules)
             rules.append(m.EgressRule(f"r{i}", rng.choice([dup.effect, m.ALLOW, m.DENY]), dup.match, 10 + i, i))
             continue
-        rules.append(m.EgressRule(f"r{i}", rng.choice([m.ALLOW, m.ALLOW, m.DENY]), _match(rng), 10 + i, i))
-    contracts = tuple(m.Contract(f"c{k}", rng.choice(["must-allow", "must-deny"]), _match(rng), 40 + k)
+        rules.append(m.EgressRule(f"r{i}", rng.choice([m.ALLOW, m.ALLOW, m.DENY]), _match(rng, scoped=scoped), 10 + i, i))
+    contracts = tuple(m.Contract(f"c{k}", rng.choice(["must-allow", "must-deny"]), _match(rng, scoped=scoped), 40 + k)
                       for k in range(rng.choice([0, 0, 1, 2])))
     return m.Policy(
         path=name, semantics=rng.choice([m.DENY_OVERRIDES, m.FIRST_MATCH]),
-        allowlist=tuple(m.AllowEntry(_match(rng, rule=False), 2 + k) for k in range(rng.randint(0, 3))),
+        allowlist=tuple(m.AllowEntry(_match(rng, rule=False, scoped=scoped), 2 + k) for k in range(rng.randint(0, 3))),
         egress=tuple(rules), contracts=contracts,
         invariants={k: 1 for k in TOGGLED if rng.random() < 0.7},
     )
@@ -76,15 +88,16 @@ def _policy(rng: random.Random, name: str) -> m.Policy:
 
 def _cases():
     rng = random.Random(SEED)
+    v2 = random.Random(SEED + 2)
     for n in range(POLICIES):
-        policy = _policy(rng, f"p{n}.yaml")
-        base = _policy(rng, f"base{n}.yaml") if rng.random() < 0.5 else None
+        policy = _policy(rng, f"p{n}.yaml", v2)
+        base = _policy(rng, f"base{n}.yaml", v2) if rng.random() < 0.5 else None
         yield policy, base
 
 
 def _request(witness: dict) -> m.Request:
     return m.Request(witness["tool"], witness["host"], witness["port"], witness["scheme"],
-                     tuple(sorted(witness["flags"].items())))
+                     tuple(sorted(witness["flags"].items())), witness.get("path"), witness.get("method"))
 
 
 RULE_IDS = {"policy/egress-outside-allowlist": "egress-within-allowlist", "policy/offline-egress": "offline-no-egress",
@@ -138,16 +151,7 @@ def _disagreements(policy: m.Policy, base) -> list:
 
 def _single(request: m.Request) -> oracle.Space:
     """A one-request space (the witness), to evaluate decisions with the oracle's own semantics."""
-    space = oracle.Space.__new__(oracle.Space)
-    space.flags = tuple(k for k, _ in request.flags)
-    space.requests = [request]
-    space.full = 1
-    space._masks = {}
-    space.by_tool, space.by_host, space.by_port = {request.tool: 1}, {request.host: 1}, {request.port: 1}
-    space.by_scheme = {request.scheme: 1}
-    space.by_flag = {kv: 1 for kv in request.flags}
-    space.by_flag.update({(k, not v): 0 for k, v in request.flags})
-    return space
+    return oracle.Space.single(request)
 
 
 def _rebind(policy: m.Policy) -> m.Policy:
@@ -192,7 +196,9 @@ def test_the_oracle_space_is_the_one_documented():
     assert "h.b.example.com" in SPACE.hosts and "b.example.com" in SPACE.hosts
     assert {"9.255.255.255", "10.0.0.0", "11.0.0.0", "10.1.2.4"} <= set(SPACE.hosts) - {"x"} | {"9.255.255.255"}
     assert "::ffff:10.0.0.1" not in SPACE.hosts  # that request is 10.0.0.1 itself
-    assert len(SPACE.requests) == 5 * len(SPACE.hosts) * 10 * 4 * 4
+    assert "/models/bertx" in SPACE.by_path and "/models/bert/h" in SPACE.by_path  # beside and below a prefix
+    assert sorted(SPACE.by_method) == ["DELETE", "GET", "PUT"]
+    assert SPACE.size == 5 * len(SPACE.hosts) * 10 * 4 * 3 * 8 * 4
 
 
 @pytest.mark.parametrize("n", [0])

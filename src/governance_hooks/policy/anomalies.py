@@ -63,7 +63,8 @@ class AnomalyChecks:
     def _index(self) -> OverlapIndex:
         if self._overlap is None:
             u = self.universe
-            self._overlap = OverlapIndex(u.hosts, u.tool_index, u.scheme_index, {f: k for k, f in enumerate(u.flags)})
+            self._overlap = OverlapIndex(u.hosts, u.tool_index, u.scheme_index, {f: k for k, f in enumerate(u.flags)},
+                                         *((u.method_index, u.paths) if u.scoped else ()))
             self._nb = self._overlap.neighbours([r.match for r in self.policy.egress])
             self._cubes = Cubes(self._overlap)
             self._cube = [self._cubes.of(c) for c in self._overlap.compiled]
@@ -396,7 +397,10 @@ class AnomalyChecks:
         else:
             host = str(ipaddress.IPv6Address(value))
         flags = tuple((f, bool(must_true >> k & 1)) for k, f in enumerate(u.flags))
-        return m.Request(u.tools[tool], host, port, scheme, flags)
+        if not u.scoped:
+            return m.Request(u.tools[tool], host, port, scheme, flags)
+        tool, method, path = self._overlap.split(tool)  # the tool mask folds in methods and path classes
+        return m.Request(u.tools[tool], host, port, scheme, flags, u.paths.representatives[path], u.methods[method])
 
     def _cover(self, budget: _Budget, i: int, cover: List[int]) -> List[int]:
         """A small subset of ``cover`` (rule indices) whose union covers rule ``i``: deletion-minimised

@@ -3,7 +3,9 @@
 A symbolic egress request is ``tool`` (index into the tool universe),
 ``kind`` (0 name, 1 IPv4, 2 IPv6), ``host`` (a host class, see
 :class:`~.hosts.HostUniverse`), ``ip4``/``ip6`` (32/128-bit vectors), ``port``
-(16-bit, 1..65535), ``scheme`` (index) and one Boolean per flag. A symbolic
+(16-bit, 1..65535), ``scheme`` (index), ``method`` (index into
+:data:`~.paths.METHODS`), ``path`` (a path class, see
+:class:`~.paths.PathUniverse`) and one Boolean per flag. A symbolic
 admin request is ``op`` (index), ``opt_in``, ``approvals`` (11-bit, 0..1001),
 ``approver_is_author`` and ``env`` (index; the last index is "none or unlisted").
 
@@ -19,6 +21,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 from . import model as m
 from .hosts import EMBEDDED_V4, HostUniverse, ip_networks, normalize_host
+from .paths import METHODS, PathUniverse
 
 NAME, IPV4, IPV6 = 0, 1, 2
 MAX_APPROVALS = 1001
@@ -47,15 +50,21 @@ class Universe:
         self.tools = tuple(sorted(set().union(*(p.tools for p in policies))))
         self.flags = tuple(sorted(set().union(*(p.flags for p in policies))))
         self.schemes = tuple(sorted(set().union(*(p.schemes for p in policies))))
-        patterns = []
+        patterns, prefixes = [], []
         for p in policies:
             for item in (*[e.match for e in p.allowlist], *[r.match for r in p.egress], *[c.match for c in p.contracts]):
                 patterns.extend(item.hosts or ())
+                prefixes.extend(item.paths or ())
             if p.tracking is not None:
                 from .hosts import parse_host_pattern
 
                 for endpoint in p.tracking.endpoints:
                     patterns.append(parse_host_pattern(endpoint.host))
+        self.paths = PathUniverse(prefixes)
+        self.methods = METHODS
+        self.method_index = {x: i for i, x in enumerate(METHODS)}
+        #: Requests carry a path and a method (witnesses show them) when some policy uses them.
+        self.scoped = any(p.scoped for p in policies)
         self.hosts = HostUniverse(patterns)
         ops: Dict[str, str] = {}
         envs = set()
@@ -95,6 +104,10 @@ class Encoder:
         self.port = z3.BitVec("port", 16, ctx)
         self.scheme = z3.BitVec("scheme", self.w_scheme, ctx)
         self.flag = {f: z3.Bool(f"flag.{f}", ctx) for f in u.flags}
+        self.w_method = _width(len(u.methods))
+        self.w_path = _width(len(u.paths))
+        self.method = z3.BitVec("method", self.w_method, ctx)
+        self.path = z3.BitVec("path", self.w_path, ctx)
         self.w_op = _width(len(u.operations))
         self.w_env = _width(len(u.environments) + 1)
         self.op = z3.BitVec("op", self.w_op, ctx)
@@ -164,6 +177,9 @@ class Encoder:
             z3.ULE(self.host, self.bv(len(u.hosts) - 1, self.w_host)),
             z3.ULE(self.scheme, self.bv(len(u.schemes) - 1, self.w_scheme)),
             z3.ULE(self.kind, self.bv(IPV6, 2)),
+            # Only when some policy scopes below the host: version 1 queries stay exactly as they were.
+            *([z3.ULE(self.method, self.bv(len(u.methods) - 1, self.w_method)),
+               z3.ULE(self.path, self.bv(len(u.paths) - 1, self.w_path))] if u.scoped else []),
             z3.Not(self.port == self.bv(0, 16)),
             z3.Implies(self.kind != self.bv(NAME, 2), self.host == self.bv(u.hosts.other, self.w_host)),
             z3.Implies(self.kind != self.bv(IPV4, 2), self.ip4 == self.bv(0, 32)),
@@ -223,6 +239,12 @@ class Encoder:
             parts.append(self.flag[flag] if value else self._cached(("not", flag), lambda: z3.Not(self.flag[flag])))
         if match.hosts is not None:
             parts.append(self._cached(("hosts", match.hosts), lambda: self.hosts_term(match.hosts)))
+        if match.methods is not None:
+            parts.append(self._cached(("methods", match.methods), lambda: self.in_intervals(
+                self.method, _intervals(u.method_index[x] for x in match.methods))))
+        if match.paths is not None:
+            parts.append(self._cached(("paths", match.paths), lambda: self.in_intervals(
+                self.path, _intervals_of_ranges([u.paths.interval(p) for p in match.paths]))))
         return self.all_of(parts)
 
     def request(self, request: m.Request) -> object:
@@ -238,6 +260,8 @@ class Encoder:
             self.port == self.bv(request.port, 16),
         ]
         parts.append(self.destination(request.host))
+        parts += [self.method == self.bv(u.method_index[request.method or "GET"], self.w_method),
+                  self.path == self.bv(u.paths.classify(request.path or "/"), self.w_path)]
         given = dict(request.flags)
         for flag, var in self.flag.items():
             parts.append(var if given.get(flag, False) else self.z3.Not(var))
@@ -267,10 +291,13 @@ class Encoder:
                   self.bv({"name": NAME, "ipv4": IPV4, "ipv6": IPV6}[kind], 2),
                   self.bv(u.hosts.classify(host) if kind == "name" else u.hosts.other, self.w_host),
                   self.bv(int(ipaddress.ip_address(host)) if kind == "ipv4" else 0, 32),
-                  self.bv(int(ipaddress.ip_address(host)) if kind == "ipv6" else 0, 128)]
+                  self.bv(int(ipaddress.ip_address(host)) if kind == "ipv6" else 0, 128),
+                  self.bv(u.method_index[request.method or "GET"], self.w_method),
+                  self.bv(u.paths.classify(request.path or "/"), self.w_path)]
         values += [self.true if given.get(flag, False) else self.false for flag in self.flag]
         variables = self._cached(("pin-vars",), lambda: [self.tool, self.scheme, self.port, self.kind, self.host,
-                                                          self.ip4, self.ip6, *self.flag.values()])
+                                                          self.ip4, self.ip6, self.method, self.path,
+                                                          *self.flag.values()])
         n = len(variables)
         # The C API directly: z3.substitute re-checks every pair in Python, which dominated large policies.
         froms = (z3.Ast * n)(*[v.as_ast() for v in variables])
@@ -290,8 +317,13 @@ class Encoder:
         else:
             host = normalize_host(u.hosts.representatives[val(self.host).as_long()])
         flags = tuple((f, self.z3.is_true(val(var))) for f, var in sorted(self.flag.items()))
+        path = method = None
+        if u.scoped:
+            path = u.paths.representatives[val(self.path).as_long()]
+            method = u.methods[val(self.method).as_long()]
         return m.Request(
             u.tools[val(self.tool).as_long()], host, val(self.port).as_long(), u.schemes[val(self.scheme).as_long()], flags,
+            path, method,
         )
 
     # -- admin ---------------------------------------------------------------

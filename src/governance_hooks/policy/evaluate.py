@@ -5,8 +5,8 @@ request; each solver witness is replayed here and a disagreement stops the
 check (:class:`SemanticsMismatch`, exit 2). Semantics (``docs/policy.md``):
 
 * a :class:`~.model.Match` selects a request when every present field
-  contains the request's value (tools, hosts, ports, schemes) and every
-  ``when`` flag has the stated value;
+  contains the request's value (tools, hosts, ports, schemes, methods; a path
+  lies under one of the path prefixes) and every ``when`` flag has the stated value;
 * ``deny-overrides``: allowed iff some allow rule and no deny rule matches;
   ``first-match``: the first matching rule decides; no match denies;
 * an admin request is permitted iff some grant lists its operation and every
@@ -21,6 +21,7 @@ from typing import Tuple
 from ..errors import ToolError
 from . import model as m
 from .hosts import host_matches
+from .paths import prefix_matches
 
 
 class SemanticsMismatch(ToolError):
@@ -51,6 +52,10 @@ def _matches(match: m.Match, request: m.Request, flags) -> bool:
         if flags.get(flag, False) != value:
             return False
     if match.hosts is not None and not any(host_matches(p, request.host) for p in match.hosts):
+        return False
+    if match.methods is not None and (request.method or "GET") not in match.methods:
+        return False
+    if match.paths is not None and not any(prefix_matches(p, request.path or "/") for p in match.paths):
         return False
     return True
 

@@ -72,14 +72,37 @@ class PortRange:
 
 
 @dataclass(frozen=True)
+class PathPrefix:
+    """A URL path prefix: ``segments`` (normalised, see :mod:`.paths`); ``()`` is ``/`` (every path)."""
+
+    text: str
+    segments: Tuple[str, ...]
+
+
+#: Fields added by version 2 are left out of a definition's payload while unset, so the
+#: evidence of a policy that does not use them stays byte-identical.
+V2 = {"v2": True}
+
+
+@dataclass(frozen=True)
 class Match:
-    """A set of egress requests: the product of its fields; ``None`` means any value."""
+    """A set of egress requests: the product of its fields; ``None`` means any value.
+
+    ``paths`` (URL path prefixes) and ``methods`` (HTTP methods) scope a rule below the host.
+    """
 
     tools: Optional[FrozenSet[str]] = None
     hosts: Optional[Tuple[HostPattern, ...]] = None
     ports: Optional[Tuple[PortRange, ...]] = None
     schemes: Optional[FrozenSet[str]] = None
     when: Tuple[Tuple[str, bool], ...] = ()
+    paths: Optional[Tuple[PathPrefix, ...]] = field(default=None, metadata=V2)
+    methods: Optional[FrozenSet[str]] = field(default=None, metadata=V2)
+
+    @property
+    def scoped(self) -> bool:
+        """True when the match says something below the host (paths or methods)."""
+        return self.paths is not None or self.methods is not None
 
     def describe(self) -> str:
         parts = []
@@ -91,6 +114,10 @@ class Match:
             parts.append("ports " + ",".join(str(p) for p in self.ports))
         if self.schemes is not None:
             parts.append("schemes " + ",".join(sorted(self.schemes)))
+        if self.paths is not None:
+            parts.append("paths " + ",".join(p.text for p in self.paths))
+        if self.methods is not None:
+            parts.append("methods " + ",".join(sorted(self.methods)))
         if self.when:
             parts.append("when " + ",".join(f"{k}={str(v).lower()}" for k, v in self.when))
         return "; ".join(parts) or "every request"
@@ -221,6 +248,11 @@ class Policy:
     contracts: Tuple[Contract, ...] = ()
     line: int = 1
 
+    @property
+    def scoped(self) -> bool:
+        """True when some rule, allowlist entry or contract names paths or methods."""
+        return any(x.match.scoped for x in (*self.egress, *self.allowlist, *self.contracts))
+
     def rule(self, rule_id: str) -> EgressRule:
         """The egress rule with ``rule_id``.
 
@@ -253,7 +285,10 @@ class Request:
     """A concrete egress request: a tool reaching ``scheme://host:port`` with flags.
 
     ``host`` is a lower-case DNS name or an IP address in canonical text;
-    ``flags`` holds every flag of the universe.
+    ``flags`` holds every flag of the universe. ``path`` and ``method`` are set
+    when the policies compared scope rules below the host (``None`` otherwise:
+    then the request is shown exactly as in version 1); the evaluator reads a
+    missing path as ``/`` and a missing method as ``GET``.
     """
 
     tool: str
@@ -261,20 +296,29 @@ class Request:
     port: int
     scheme: str
     flags: Tuple[Tuple[str, bool], ...]
+    path: Optional[str] = None
+    method: Optional[str] = None
 
     def flag(self, name: str) -> bool:
         return dict(self.flags).get(name, False)
 
     def url(self) -> str:
         host = f"[{self.host}]" if destination_kind(self.host) == "ipv6" else self.host
-        return f"{self.scheme}://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}" + (self.path or "")
 
     def describe(self) -> str:
         flags = " ".join(f"{k}={str(v).lower()}" for k, v in self.flags)
-        return f"{self.tool} -> {self.url()}" + (f" ({flags})" if flags else "")
+        method = f"{self.method} " if self.method is not None else ""
+        return f"{self.tool} -> {method}{self.url()}" + (f" ({flags})" if flags else "")
 
     def to_dict(self) -> Dict[str, object]:
-        return {"tool": self.tool, "host": self.host, "port": self.port, "scheme": self.scheme, "flags": dict(self.flags)}
+        out: Dict[str, object] = {"tool": self.tool, "host": self.host, "port": self.port, "scheme": self.scheme,
+                                  "flags": dict(self.flags)}
+        if self.path is not None:
+            out["path"] = self.path
+        if self.method is not None:
+            out["method"] = self.method
+        return out
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,12 @@ A :class:`~.model.Match` is a product of independent fields, so two matches
 share a request iff every field intersects, and a match contains another iff
 every field contains the other's (matches are never empty). Each match is
 compiled once into bit masks (tools, schemes, required flag values) and
-integer intervals (ports, host classes, IPv4 and IPv6 ranges). The anomaly
-passes use this to decide which solver queries to ask at all; z3 then proves
-every report.
+integer intervals (ports, host classes, IPv4 and IPv6 ranges). The finite
+fields below the host (HTTP method, path class) are folded into the tool
+mask: its bits are the triples ``(tool, method, path class)``, so a product
+of three sets is one mask and the set algebra below needs no new field. The
+anomaly passes use this to decide which solver queries to ask at all; z3
+then proves every report.
 """
 
 from __future__ import annotations
@@ -89,16 +92,49 @@ def _minus_embedded(v6: Intervals) -> Intervals:
 class OverlapIndex:
     """Compiled matches of one universe: exact overlap, containment and candidate pairs."""
 
-    def __init__(self, universe: HostUniverse, tools: Dict[str, int], schemes: Dict[str, int], flags: Dict[str, int]):
+    def __init__(self, universe: HostUniverse, tools: Dict[str, int], schemes: Dict[str, int], flags: Dict[str, int],
+                 methods: Optional[Dict[str, int]] = None, paths=None):
         self.hosts = universe
         self.tools = tools
         self.schemes = schemes
         self.flags = flags
-        self.all_tools = (1 << len(tools)) - 1
+        self.methods = methods  # with ``paths`` (a PathUniverse): only when the policies scope below the host
+        self.paths = paths
+        self.n_method = len(methods) if methods else 1
+        self.n_path = len(paths) if methods else 1
+        self.all_tools = (1 << (len(tools) * self.n_method * self.n_path)) - 1
         self.all_schemes = (1 << len(schemes)) - 1
 
+    def split(self, finite: int) -> Tuple[int, int, int]:
+        """``(tool, method, path class)`` of a bit index of the folded tool mask."""
+        rest, path = divmod(finite, self.n_path)
+        tool, method = divmod(rest, self.n_method)
+        return tool, method, path
+
+    def _finite(self, match: Match) -> int:
+        """The folded mask of ``match``'s tools, methods and path classes."""
+        if self.methods is None:
+            return self.all_tools if match.tools is None else sum(1 << self.tools[t] for t in match.tools)
+        n_path = self.n_path
+        if match.paths is None:
+            path_mask = (1 << n_path) - 1
+        else:
+            path_mask = 0
+            for lo, hi in _merge(self.paths.interval(p) for p in match.paths):
+                path_mask |= ((1 << (hi - lo + 1)) - 1) << lo
+        methods = range(self.n_method) if match.methods is None else [self.methods[x] for x in match.methods]
+        row = 0
+        for method in methods:
+            row |= path_mask << (method * n_path)
+        width = self.n_method * n_path
+        tools = range(len(self.tools)) if match.tools is None else [self.tools[t] for t in match.tools]
+        out = 0
+        for tool in tools:
+            out |= row << (tool * width)
+        return out
+
     def compile(self, match: Match) -> Compiled:
-        tools = self.all_tools if match.tools is None else sum(1 << self.tools[t] for t in match.tools)
+        tools = self._finite(match)
         schemes = self.all_schemes if match.schemes is None else sum(1 << self.schemes[s] for s in match.schemes)
         must_true = sum(1 << self.flags[f] for f, v in match.when if v)
         must_false = sum(1 << self.flags[f] for f, v in match.when if not v)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ..errors import ToolError
 from . import model as m
 from .hosts import normalize_host, parse_host_pattern
+from .paths import METHODS, parse_path_prefix
 from .yamlload import MarkedDict, MarkedList, load_marked
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -26,7 +27,9 @@ INCLUDE_KEYS = ("version", "groups")
 MAX_INCLUDES = 32
 #: ``include_loader(path as written, including source) -> (text, shown name)``; raises ToolError.
 IncludeLoader = Callable[[str, str], Tuple[str, str]]
-MATCH_KEYS = ("tools", "hosts", "ports", "schemes", "when")
+MATCH_KEYS = ("tools", "hosts", "ports", "schemes", "paths", "methods", "when")
+#: Keys a version 1 policy may not use.
+V2_MATCH_KEYS = ("paths", "methods")
 #: Most egress rules, allowlist entries and contracts a policy may have (a budget, not a style rule).
 MAX_RULES = 10_000
 
@@ -40,6 +43,7 @@ class _Reader:
         self.host_groups: Dict[str, Tuple[m.HostPattern, ...]] = {}
         self.port_groups: Dict[str, Tuple[m.PortRange, ...]] = {}
         self.group_origin: Dict[str, str] = {}
+        self.version = 2
 
     @staticmethod
     def found(value: Any) -> str:
@@ -140,6 +144,7 @@ def build_policy(document: Any, source: str, path: str, include_loader: Optional
             _included_groups(r, load_marked(text, shown), shown)
     if "groups" in doc:
         _groups(r, r, doc["groups"], doc.value_lines["groups"], source)
+    r.version = version
     policy = m.Policy(path=path, line=doc.line)
     semantics = doc.get("semantics", m.DENY_OVERRIDES)
     if semantics not in (m.DENY_OVERRIDES, m.FIRST_MATCH):
@@ -157,7 +162,7 @@ def build_policy(document: Any, source: str, path: str, include_loader: Optional
         allow = []
         for i, entry in enumerate(entries):
             line = entries.line_of(i)
-            entry = r.mapping(entry, line, "an allowlist entry", ("hosts", "ports", "schemes"))
+            entry = r.mapping(entry, line, "an allowlist entry", ("hosts", "ports", "schemes", "paths", "methods"))
             if "hosts" not in entry:
                 raise r.fail(line, "an allowlist entry needs hosts")
             allow.append(m.AllowEntry(_match(r, entry, universe), line))
@@ -253,7 +258,25 @@ def _egress(r: _Reader, doc: MarkedDict, universe) -> Tuple[m.EgressRule, ...]:
 
 def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
     tools_u, flags_u, schemes_u = universe
-    tools = schemes = hosts = ports = None
+    tools = schemes = hosts = ports = paths = methods = None
+    for key in V2_MATCH_KEYS:
+        if key in spec and r.version == 1:
+            raise r.fail(spec.line_of(key), f"'{key}' is a version 2 feature: write 'version: 2'")
+    if "methods" in spec:
+        names = []
+        for word, line in r.words(spec["methods"], spec.value_lines["methods"], "methods"):
+            if word not in METHODS:
+                raise r.fail(line, f"unknown HTTP method {word!r} (expected one of {', '.join(METHODS)}, upper case)")
+            names.append(word)
+        methods = frozenset(names)
+    if "paths" in spec:
+        prefixes = []
+        for word, line in r.words(spec["paths"], spec.value_lines["paths"], "paths"):
+            try:
+                prefixes.append(parse_path_prefix(word))
+            except ValueError as exc:
+                raise r.fail(line, str(exc)) from None
+        paths = None if any(not p.segments for p in prefixes) else tuple(prefixes)
     if "tools" in spec:
         names = []
         for word, line in r.words(spec["tools"], spec.value_lines["tools"], "tools"):
@@ -292,7 +315,7 @@ def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
     if "when" in spec:
         cond = r.mapping(spec["when"], spec.value_lines["when"], "when", tuple(sorted(flags_u)))
         when = tuple(sorted((k, r.boolean(v, cond.value_lines[k], f"when.{k}")) for k, v in cond.items()))
-    return m.Match(tools, hosts, ports, schemes, when)
+    return m.Match(tools, hosts, ports, schemes, when, paths, methods)
 
 
 def _ports(r: _Reader, value: Any, line: int) -> List[m.PortRange]:

@@ -3,7 +3,8 @@
 A raw z3 model is whatever the search found. :class:`Refiner` narrows it by
 adding preferences one at a time and keeping each that stays satisfiable:
 flags false, a DNS name before an address, the lowest tool/host/address,
-``https`` before ``http``, port 443 then 80 then the lowest. The result does
+``https`` before ``http``, port 443 then 80 then the lowest, then (when the
+policy scopes below the host) ``GET`` and the path ``/``, else the first path prefix. The result does
 not depend on solver heuristics, so tests can assert exact witnesses.
 """
 
@@ -90,6 +91,9 @@ def refine_egress(solver, enc: Encoder, assumptions: Sequence, model, light: boo
                 if scheme in enc.u.scheme_index and ref.prefer(enc.scheme == enc.bv(enc.u.scheme_index[scheme], enc.w_scheme)):
                     break
             ref.prefer(enc.port == enc.bv(443, 16)) or ref.prefer(enc.port == enc.bv(80, 16))
+            if enc.u.scoped:
+                ref.prefer(enc.method == enc.bv(0, enc.w_method))
+                ref.prefer(enc.path == enc.bv(enc.u.paths.other, enc.w_path))
             return ref.model() or model
         ref.minimize_bv(enc.tool, len(enc.u.tools) - 1)
         if kind == NAME:
@@ -105,6 +109,9 @@ def refine_egress(solver, enc: Encoder, assumptions: Sequence, model, light: boo
             ref.minimize_bv(enc.scheme, len(enc.u.schemes) - 1)
         if not (ref.prefer(enc.port == enc.bv(443, 16)) or ref.prefer(enc.port == enc.bv(80, 16))):
             ref.minimize_bv(enc.port, 65535)
+        if enc.u.scoped:  # GET before an upload; the path "/" (under no prefix), else the first prefix
+            ref.minimize_bv(enc.method, len(enc.u.methods) - 1)
+            ref.minimize_bv(enc.path, len(enc.u.paths) - 1)
         return ref.model() or model
     finally:
         ref.close()
