@@ -48,10 +48,10 @@ def parse_path_prefix(text: object) -> PathPrefix:
     if not text.startswith("/"):
         hint = " (put the host under hosts:)" if "://" in text or "." in text.split("/", 1)[0] else ""
         raise ValueError(f"bad path {text!r}: found no leading '/', {expected}{hint}")
-    for char, what in (("?", "a query"), ("#", "a fragment"), ("*", "a wildcard (a prefix already covers "
-                                                                     "everything below it)")):
+    for char, what, hint in (("?", "a query", ""), ("#", "a fragment", ""),
+                             ("*", "a wildcard", " (a prefix already covers everything below it)")):
         if char in text:
-            raise ValueError(f"bad path {text!r}: found {what} ('{char}'), {expected}")
+            raise ValueError(f"bad path {text!r}: found {what} ('{char}'), {expected}{hint}")
     body = text[1:-1] if text.endswith("/") and text != "/" else text[1:]
     if not body:
         return PathPrefix(text, ())
