@@ -55,6 +55,8 @@ def host_in(pattern: m.HostPattern, host: str) -> bool:
         return address is None and host == pattern.name
     if pattern.kind == "wildcard":  # one or more labels before the suffix, never the suffix itself
         return address is None and host.endswith("." + pattern.name)
+    if pattern.kind == "labels":  # '+' is exactly one label; a leading '*' one or more
+        return address is None and labels_in(pattern.name, host)
     if address is None:
         return False
     net = _network(pattern)
@@ -75,6 +77,16 @@ def path_in(prefix: m.PathPrefix, path: str) -> bool:
         else:
             segments.append(part)
     return tuple(segments[:len(prefix.segments)]) == prefix.segments
+
+
+def labels_in(pattern: str, host: str) -> bool:
+    """``+`` matches exactly one label, a leading ``*`` one or more, other labels themselves."""
+    want, have = pattern.split("."), host.split(".")
+    if want[0] == "*":
+        if len(have) <= len(want) - 1:
+            return False
+        want, have = want[1:], have[len(have) - len(want) + 1:]
+    return len(want) == len(have) and all(w in ("+", h) for w, h in zip(want, have))
 
 
 def selects(match: m.Match, request: m.Request) -> bool:
@@ -164,7 +176,15 @@ class Space:
         names = {"unlisted.test"}
         v4 = {0}
         v6 = {0, 1}
+        # Single-label wildcards: every '+' (and a leading '*') replaced by each label the pool
+        # names and by one it does not ("h"), so every name a '+' can stand for has its cell.
+        alphabet = {"h"} | {label for p in patterns if p.kind in ("exact", "wildcard", "labels")
+                             for label in p.name.split(".") if label not in ("+", "*")}
         for p in patterns:
+            if p.kind == "labels":
+                options = [sorted(alphabet) + (["h.h"] if label == "*" else []) if label in ("+", "*") else [label]
+                           for label in p.name.split(".")]
+                names |= {".".join(choice) for choice in itertools.product(*options)}
             if p.kind == "exact":
                 names |= {p.name, "h." + p.name}
             elif p.kind == "wildcard":

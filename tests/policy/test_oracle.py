@@ -41,10 +41,12 @@ FLAGS = ["offline", "tracking_opt_in"]
 TOGGLED = ["egress-within-allowlist", "offline-no-egress", "tracking-requires-opt-in",
            "no-shadowed-rules", "no-redundant-rules", "no-conflicts"]
 
+#: Version 2 pools, drawn by a separate generator: single-label and middle wildcards, methods, paths.
+LABEL_WILDCARDS = ["+.example.com", "a.+.example.com"]
 METHODS = ["GET", "PUT"]
 PATHS = ["/models/", "/models/bert/"]
 
-SPACE = oracle.Space(TOOLS + ["conda"], SCHEMES + ["ftp"], FLAGS, [parse_host_pattern(h) for h in HOSTS], PORTS,
+SPACE = oracle.Space(TOOLS + ["conda"], SCHEMES + ["ftp"], FLAGS, [parse_host_pattern(h) for h in HOSTS + LABEL_WILDCARDS], PORTS,
                      METHODS, [parse_path_prefix(p) for p in PATHS])
 
 
@@ -60,6 +62,8 @@ def _match(rng: random.Random, rule: bool = True, scoped: Optional[random.Random
     when = {f: rng.random() < 0.5 for f in FLAGS if rule and rng.random() < 0.3}
     # Version 2 scoping below the host, drawn from a separate generator so version 1 cases stay as they were.
     paths = _some(scoped, PATHS, 2) if scoped and scoped.random() < 0.6 else None
+    if scoped and scoped.random() < 0.4:
+        hosts = (hosts or []) + [scoped.choice(LABEL_WILDCARDS)]
     methods = _some(scoped, METHODS, 1) if scoped and scoped.random() < 0.6 else None
     return m.Match(frozenset(tools) if tools else None, tuple(parse_host_pattern(h) for h in hosts) if hosts else None,
                    tuple(ports) if ports else None, frozenset(schemes) if schemes else None, tuple(sorted(when.items())),

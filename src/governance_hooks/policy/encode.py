@@ -189,7 +189,8 @@ class Encoder:
         ])
 
     def hosts_term(self, patterns: Sequence[m.HostPattern]) -> object:
-        names = _intervals_of_ranges([self.u.hosts.interval(p) for p in patterns if p.kind in ("exact", "wildcard")])
+        names = _intervals_of_ranges([iv for p in patterns if p.kind in ("exact", "wildcard", "labels")
+                                      for iv in self.u.hosts.intervals(p)])
         parts = []
         if names:
             parts.append(self.all_of([self._kind_is(NAME), self.any_of([self._host_atom(lo, hi) for lo, hi in names])]))

@@ -143,8 +143,8 @@ class OverlapIndex:
             return Compiled(tools, schemes, must_true, must_false, ports, True, (), (), ())
         names, v4, v6 = [], [], []
         for p in match.hosts:
-            if p.kind in ("exact", "wildcard"):
-                names.append(self.hosts.interval(p))
+            if p.kind in ("exact", "wildcard", "labels"):
+                names.extend(self.hosts.intervals(p))
             else:
                 nets4, nets6 = ip_networks(p)
                 v4 += [(net, net + (1 << (32 - prefix)) - 1) for net, prefix in nets4]

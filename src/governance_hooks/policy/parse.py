@@ -304,6 +304,8 @@ def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
                 parsed.append(parse_host_pattern(word))
             except ValueError as exc:
                 raise r.fail(line, str(exc)) from None
+            if r.version == 1 and parsed[-1].kind == "labels":
+                raise r.fail(line, f"host {word!r}: the single-label wildcard '+' is a version 2 feature: write 'version: 2'")
         hosts = tuple(parsed)
         if any(h.kind == "any" for h in hosts):
             hosts = None
