@@ -5,7 +5,9 @@ A symbolic egress request is ``tool`` (index into the tool universe),
 :class:`~.hosts.HostUniverse`), ``ip4``/``ip6`` (32/128-bit vectors), ``port``
 (16-bit, 1..65535), ``scheme`` (index), ``method`` (index into
 :data:`~.paths.METHODS`), ``path`` (a path class, see
-:class:`~.paths.PathUniverse`) and one Boolean per flag. A symbolic
+:class:`~.paths.PathUniverse`), one index per attribute (principal, branch,
+environment, repository: the values the policies name, then one index for
+every other value) and one Boolean per flag. A symbolic
 admin request is ``op`` (index), ``opt_in``, ``approvals`` (11-bit, 0..1001),
 ``approver_is_author`` and ``env`` (index; the last index is "none or unlisted").
 
@@ -65,6 +67,13 @@ class Universe:
         self.method_index = {x: i for i, x in enumerate(METHODS)}
         #: Requests carry a path and a method (witnesses show them) when some policy uses them.
         self.scoped = any(p.scoped for p in policies)
+        named: Dict[str, set] = {}
+        for p in policies:
+            for name, values in p.attribute_values().items():
+                named.setdefault(name, set()).update(values)
+        #: attribute -> its named values (sorted); index ``len(values)`` is every other value
+        self.attributes: Dict[str, Tuple[str, ...]] = {k: tuple(sorted(v)) for k, v in sorted(named.items())}
+        self.attribute_index = {k: {x: i for i, x in enumerate(v)} for k, v in self.attributes.items()}
         self.hosts = HostUniverse(patterns)
         ops: Dict[str, str] = {}
         envs = set()
@@ -108,6 +117,7 @@ class Encoder:
         self.w_path = _width(len(u.paths))
         self.method = z3.BitVec("method", self.w_method, ctx)
         self.path = z3.BitVec("path", self.w_path, ctx)
+        self.attr = {a: z3.BitVec(f"attr.{a}", _width(len(v) + 1), ctx) for a, v in u.attributes.items()}
         self.w_op = _width(len(u.operations))
         self.w_env = _width(len(u.environments) + 1)
         self.op = z3.BitVec("op", self.w_op, ctx)
@@ -180,6 +190,7 @@ class Encoder:
             # Only when some policy scopes below the host: version 1 queries stay exactly as they were.
             *([z3.ULE(self.method, self.bv(len(u.methods) - 1, self.w_method)),
                z3.ULE(self.path, self.bv(len(u.paths) - 1, self.w_path))] if u.scoped else []),
+            *[z3.ULE(var, self.bv(len(u.attributes[a]), var.size())) for a, var in self.attr.items()],
             z3.Not(self.port == self.bv(0, 16)),
             z3.Implies(self.kind != self.bv(NAME, 2), self.host == self.bv(u.hosts.other, self.w_host)),
             z3.Implies(self.kind != self.bv(IPV4, 2), self.ip4 == self.bv(0, 32)),
@@ -246,7 +257,21 @@ class Encoder:
         if match.paths is not None:
             parts.append(self._cached(("paths", match.paths), lambda: self.in_intervals(
                 self.path, _intervals_of_ranges([u.paths.interval(p) for p in match.paths]))))
+        for condition in match.attributes:
+            parts.append(self._cached(("attr", condition), lambda: self.in_intervals(
+                self.attr[condition[0]], _intervals(self.attribute_indices(*condition)))))
         return self.all_of(parts)
+
+    def attribute_indices(self, name: str, values, negated: bool) -> List[int]:
+        """Indices of attribute ``name`` that a condition accepts (the last index: every other value)."""
+        index = self.u.attribute_index[name]
+        chosen = {index[v] for v in values}
+        return [i for i in range(len(index) + 1) if i not in chosen] if negated else sorted(chosen)
+
+    def attribute_value(self, name: str, request: m.Request) -> int:
+        value = request.attribute(name)
+        index = self.u.attribute_index[name]
+        return index.get(value, len(index)) if value is not None else len(index)
 
     def request(self, request: m.Request) -> object:
         """The term that pins the symbolic request to a concrete one.
@@ -263,6 +288,7 @@ class Encoder:
         parts.append(self.destination(request.host))
         parts += [self.method == self.bv(u.method_index[request.method or "GET"], self.w_method),
                   self.path == self.bv(u.paths.classify(request.path or "/"), self.w_path)]
+        parts += [var == self.bv(self.attribute_value(a, request), var.size()) for a, var in self.attr.items()]
         given = dict(request.flags)
         for flag, var in self.flag.items():
             parts.append(var if given.get(flag, False) else self.z3.Not(var))
@@ -295,10 +321,11 @@ class Encoder:
                   self.bv(int(ipaddress.ip_address(host)) if kind == "ipv6" else 0, 128),
                   self.bv(u.method_index[request.method or "GET"], self.w_method),
                   self.bv(u.paths.classify(request.path or "/"), self.w_path)]
+        values += [self.bv(self.attribute_value(a, request), var.size()) for a, var in self.attr.items()]
         values += [self.true if given.get(flag, False) else self.false for flag in self.flag]
         variables = self._cached(("pin-vars",), lambda: [self.tool, self.scheme, self.port, self.kind, self.host,
                                                           self.ip4, self.ip6, self.method, self.path,
-                                                          *self.flag.values()])
+                                                          *self.attr.values(), *self.flag.values()])
         n = len(variables)
         # The C API directly: z3.substitute re-checks every pair in Python, which dominated large policies.
         froms = (z3.Ast * n)(*[v.as_ast() for v in variables])
@@ -322,9 +349,13 @@ class Encoder:
         if u.scoped:
             path = u.paths.representatives[val(self.path).as_long()]
             method = u.methods[val(self.method).as_long()]
+        attributes = []
+        for a, var in self.attr.items():
+            k = val(var).as_long()
+            attributes.append((a, u.attributes[a][k] if k < len(u.attributes[a]) else None))
         return m.Request(
             u.tools[val(self.tool).as_long()], host, val(self.port).as_long(), u.schemes[val(self.scheme).as_long()], flags,
-            path, method,
+            path, method, tuple(attributes),
         )
 
     # -- admin ---------------------------------------------------------------

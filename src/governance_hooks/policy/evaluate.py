@@ -57,6 +57,9 @@ def _matches(match: m.Match, request: m.Request, flags) -> bool:
         return False
     if match.paths is not None and not any(prefix_matches(p, request.path or "/") for p in match.paths):
         return False
+    for name, values, negated in match.attributes:
+        if (request.attribute(name) in values) == negated:
+            return False
     return True
 
 

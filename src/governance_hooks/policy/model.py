@@ -18,6 +18,10 @@ BUILTIN_TOOLS: Tuple[str, ...] = (
 BUILTIN_FLAGS: Tuple[str, ...] = ("offline", "tracking_opt_in")
 #: URL schemes every policy may name without declaring them.
 BUILTIN_SCHEMES: Tuple[str, ...] = ("ftp", "gs", "git", "grpc", "http", "https", "s3", "ssh")
+#: Context attributes a version 2 ``when`` may test by equality or set membership.
+CONTEXT_KEYS: Tuple[str, ...] = ("branch", "environment", "repository")
+#: The attribute that holds the principal (user or service account) making a request.
+PRINCIPAL = "principal"
 #: Default port of a scheme, used when a URL has none.
 DEFAULT_PORTS: Dict[str, int] = {"http": 80, "https": 443, "ssh": 22, "git": 9418, "ftp": 21, "grpc": 80, "s3": 443, "gs": 443}
 
@@ -98,6 +102,9 @@ class Match:
     when: Tuple[Tuple[str, bool], ...] = ()
     paths: Optional[Tuple[PathPrefix, ...]] = field(default=None, metadata=V2)
     methods: Optional[FrozenSet[str]] = field(default=None, metadata=V2)
+    #: ``(attribute, values, negated)`` sorted by attribute: the principal (from ``principals`` and
+    #: ``roles``) and context attributes; the request's value must be in ``values`` (``negated``: not in).
+    attributes: Tuple[Tuple[str, FrozenSet[str], bool], ...] = field(default=(), metadata=V2)
 
     @property
     def scoped(self) -> bool:
@@ -120,6 +127,8 @@ class Match:
             parts.append("methods " + ",".join(sorted(self.methods)))
         if self.when:
             parts.append("when " + ",".join(f"{k}={str(v).lower()}" for k, v in self.when))
+        for name, values, negated in self.attributes:
+            parts.append(f"{name} {'not ' if negated else ''}" + ",".join(sorted(values)))
         return "; ".join(parts) or "every request"
 
 
@@ -247,11 +256,21 @@ class Policy:
     invariants: Dict[str, int] = field(default_factory=dict)
     contracts: Tuple[Contract, ...] = ()
     line: int = 1
+    #: version 2 identities: role -> its principals (users and service accounts)
+    roles: Dict[str, FrozenSet[str]] = field(default_factory=dict)
 
     @property
     def scoped(self) -> bool:
         """True when some rule, allowlist entry or contract names paths or methods."""
         return any(x.match.scoped for x in (*self.egress, *self.allowlist, *self.contracts))
+
+    def attribute_values(self) -> Dict[str, set]:
+        """Every attribute the rules and contracts test, with the values they name."""
+        out: Dict[str, set] = {}
+        for x in (*self.egress, *self.allowlist, *self.contracts):
+            for name, values, _ in x.match.attributes:
+                out.setdefault(name, set()).update(values)
+        return out
 
     def rule(self, rule_id: str) -> EgressRule:
         """The egress rule with ``rule_id``.
@@ -298,6 +317,11 @@ class Request:
     flags: Tuple[Tuple[str, bool], ...]
     path: Optional[str] = None
     method: Optional[str] = None
+    #: ``(attribute, value)`` for every attribute the policies use; ``None``: a value they do not name.
+    attributes: Tuple[Tuple[str, Optional[str]], ...] = ()
+
+    def attribute(self, name: str) -> Optional[str]:
+        return dict(self.attributes).get(name)
 
     def flag(self, name: str) -> bool:
         return dict(self.flags).get(name, False)
@@ -307,7 +331,8 @@ class Request:
         return f"{self.scheme}://{host}:{self.port}" + (self.path or "")
 
     def describe(self) -> str:
-        flags = " ".join(f"{k}={str(v).lower()}" for k, v in self.flags)
+        flags = " ".join([f"{k}={str(v).lower()}" for k, v in self.flags]
+                         + [f"{k}={v if v is not None else '(other)'}" for k, v in self.attributes])
         method = f"{self.method} " if self.method is not None else ""
         return f"{self.tool} -> {method}{self.url()}" + (f" ({flags})" if flags else "")
 
@@ -318,6 +343,8 @@ class Request:
             out["path"] = self.path
         if self.method is not None:
             out["method"] = self.method
+        if self.attributes:
+            out["attributes"] = dict(self.attributes)
         return out
 
 

@@ -93,45 +93,55 @@ class OverlapIndex:
     """Compiled matches of one universe: exact overlap, containment and candidate pairs."""
 
     def __init__(self, universe: HostUniverse, tools: Dict[str, int], schemes: Dict[str, int], flags: Dict[str, int],
-                 methods: Optional[Dict[str, int]] = None, paths=None):
+                 methods: Optional[Dict[str, int]] = None, paths=None, attributes: Optional[Dict[str, Dict[str, int]]] = None):
         self.hosts = universe
         self.tools = tools
         self.schemes = schemes
         self.flags = flags
         self.methods = methods  # with ``paths`` (a PathUniverse): only when the policies scope below the host
         self.paths = paths
-        self.n_method = len(methods) if methods else 1
-        self.n_path = len(paths) if methods else 1
-        self.all_tools = (1 << (len(tools) * self.n_method * self.n_path)) - 1
+        self.attributes = attributes or {}  # attribute -> value index (the next index: every other value)
+        sizes = [len(tools)] + ([len(methods), len(paths)] if methods else []) + [len(v) + 1 for v in self.attributes.values()]
+        self.sizes = sizes
+        total = 1
+        for size in sizes:
+            total *= size
+        self.all_tools = (1 << total) - 1
         self.all_schemes = (1 << len(schemes)) - 1
 
-    def split(self, finite: int) -> Tuple[int, int, int]:
-        """``(tool, method, path class)`` of a bit index of the folded tool mask."""
-        rest, path = divmod(finite, self.n_path)
-        tool, method = divmod(rest, self.n_method)
-        return tool, method, path
+    def split(self, finite: int) -> Tuple[int, ...]:
+        """The digits ``(tool, [method, path class,] attribute values...)`` of a bit index of the folded tool mask."""
+        digits = []
+        for size in reversed(self.sizes):
+            finite, digit = divmod(finite, size)
+            digits.append(digit)
+        return tuple(reversed(digits))
 
     def _finite(self, match: Match) -> int:
-        """The folded mask of ``match``'s tools, methods and path classes."""
-        if self.methods is None:
+        """The folded mask of ``match``'s tools, methods, path classes and attribute values."""
+        if len(self.sizes) == 1:
             return self.all_tools if match.tools is None else sum(1 << self.tools[t] for t in match.tools)
-        n_path = self.n_path
-        if match.paths is None:
-            path_mask = (1 << n_path) - 1
-        else:
-            path_mask = 0
-            for lo, hi in _merge(self.paths.interval(p) for p in match.paths):
-                path_mask |= ((1 << (hi - lo + 1)) - 1) << lo
-        methods = range(self.n_method) if match.methods is None else [self.methods[x] for x in match.methods]
-        row = 0
-        for method in methods:
-            row |= path_mask << (method * n_path)
-        width = self.n_method * n_path
-        tools = range(len(self.tools)) if match.tools is None else [self.tools[t] for t in match.tools]
-        out = 0
-        for tool in tools:
-            out |= row << (tool * width)
-        return out
+        chosen: List[Optional[List[int]]] = [None if match.tools is None else [self.tools[t] for t in match.tools]]
+        if self.methods:
+            chosen.append(None if match.methods is None else [self.methods[x] for x in match.methods])
+            chosen.append(None if match.paths is None else
+                          [i for lo, hi in _merge(self.paths.interval(p) for p in match.paths) for i in range(lo, hi + 1)])
+        conditions = {name: (values, negated) for name, values, negated in match.attributes}
+        for name, index in self.attributes.items():
+            if name not in conditions:
+                chosen.append(None)
+                continue
+            values, negated = conditions[name]
+            picked = {index[v] for v in values}
+            chosen.append([i for i in range(len(index) + 1) if (i in picked) != negated])
+        # Build the product from the last field: a row of the fields after one, shifted per value.
+        mask, width = 1, 1
+        for size, values in zip(reversed(self.sizes), reversed(chosen)):
+            row = 0
+            for value in (range(size) if values is None else values):
+                row |= mask << (value * width)
+            mask, width = row, width * size
+        return mask
 
     def compile(self, match: Match) -> Compiled:
         tools = self._finite(match)

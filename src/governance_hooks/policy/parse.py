@@ -21,15 +21,17 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _WORD = re.compile(r"^[a-z][a-z0-9_+.-]{0,63}$")
 
 TOP_KEYS = ("version", "semantics", "tools", "flags", "schemes", "allowlist", "egress", "tracking", "admin", "invariants",
-            "include", "groups")
+            "include", "groups", "identities")
 #: What an included file may hold (version 2): shared named groups.
 INCLUDE_KEYS = ("version", "groups")
 MAX_INCLUDES = 32
 #: ``include_loader(path as written, including source) -> (text, shown name)``; raises ToolError.
 IncludeLoader = Callable[[str, str], Tuple[str, str]]
-MATCH_KEYS = ("tools", "hosts", "ports", "schemes", "paths", "methods", "when")
+MATCH_KEYS = ("tools", "hosts", "ports", "schemes", "paths", "methods", "principals", "roles", "when")
 #: Keys a version 1 policy may not use.
-V2_MATCH_KEYS = ("paths", "methods")
+V2_MATCH_KEYS = ("paths", "methods", "principals", "roles")
+#: A principal (user or service account), a branch, an environment or a repository (``owner/name``).
+_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@:/+-]{0,199}$")
 #: Most egress rules, allowlist entries and contracts a policy may have (a budget, not a style rule).
 MAX_RULES = 10_000
 
@@ -44,6 +46,7 @@ class _Reader:
         self.port_groups: Dict[str, Tuple[m.PortRange, ...]] = {}
         self.group_origin: Dict[str, str] = {}
         self.version = 2
+        self.roles: Dict[str, FrozenSet[str]] = {}
 
     @staticmethod
     def found(value: Any) -> str:
@@ -133,7 +136,7 @@ def build_policy(document: Any, source: str, path: str, include_loader: Optional
     if version not in (1, 2) or isinstance(version, bool):
         raise r.fail(doc.value_lines["version"], f"unsupported policy version {version!r} (expected 1 or 2)")
     if version == 1:
-        for key in ("include", "groups"):
+        for key in ("include", "groups", "identities"):
             if key in doc:
                 raise r.fail(doc.line_of(key), f"'{key}' is a version 2 feature: write 'version: 2'")
     if "include" in doc:
@@ -146,6 +149,9 @@ def build_policy(document: Any, source: str, path: str, include_loader: Optional
         _groups(r, r, doc["groups"], doc.value_lines["groups"], source)
     r.version = version
     policy = m.Policy(path=path, line=doc.line)
+    if "identities" in doc:
+        _identities(r, doc["identities"], doc.value_lines["identities"])
+        policy.roles = dict(r.roles)
     semantics = doc.get("semantics", m.DENY_OVERRIDES)
     if semantics not in (m.DENY_OVERRIDES, m.FIRST_MATCH):
         raise r.fail(doc.value_lines.get("semantics", 1), f"semantics must be {m.DENY_OVERRIDES} or {m.FIRST_MATCH}")
@@ -277,6 +283,19 @@ def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
             except ValueError as exc:
                 raise r.fail(line, str(exc)) from None
         paths = None if any(not p.segments for p in prefixes) else tuple(prefixes)
+    attributes: Dict[str, Tuple[set, bool]] = {}
+    for key in ("principals", "roles"):
+        if key not in spec:
+            continue
+        chosen = attributes.setdefault(m.PRINCIPAL, (set(), False))[0]
+        for word, line in r.words(spec[key], spec.value_lines[key], key):
+            if key == "roles":
+                if word not in r.roles:
+                    known = ", ".join(sorted(r.roles)) or "none (define them under identities.roles)"
+                    raise r.fail(line, f"unknown role {word!r} (defined: {known})")
+                chosen.update(r.roles[word])
+            else:
+                chosen.add(_value(r, word, line, "principal"))
     if "tools" in spec:
         names = []
         for word, line in r.words(spec["tools"], spec.value_lines["tools"], "tools"):
@@ -315,9 +334,49 @@ def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
             ports = None
     when: Tuple[Tuple[str, bool], ...] = ()
     if "when" in spec:
-        cond = r.mapping(spec["when"], spec.value_lines["when"], "when", tuple(sorted(flags_u)))
-        when = tuple(sorted((k, r.boolean(v, cond.value_lines[k], f"when.{k}")) for k, v in cond.items()))
-    return m.Match(tools, hosts, ports, schemes, when, paths, methods)
+        context = tuple(k for k in m.CONTEXT_KEYS if k not in flags_u) if r.version == 2 else ()
+        cond = r.mapping(spec["when"], spec.value_lines["when"], "when", tuple(sorted(flags_u)) + context)
+        when = tuple(sorted((k, r.boolean(v, cond.value_lines[k], f"when.{k}")) for k, v in cond.items() if k in flags_u))
+        for key in context:
+            if key in cond:
+                attributes[key] = _condition(r, cond[key], cond.value_lines[key], key)
+    return m.Match(tools, hosts, ports, schemes, when, paths, methods,
+                   tuple(sorted((k, frozenset(v), neg) for k, (v, neg) in attributes.items())))
+
+
+def _value(r: _Reader, word: str, line: int, what: str) -> str:
+    if not _VALUE.match(word) or ".." in word or word.endswith("/"):
+        raise r.fail(line, f"bad {what} {word!r}: expected a name of letters, digits and '_.@:/+-' "
+                           f"(no '..', no '/' at the end, no wildcards: list the values)")
+    return word
+
+
+def _condition(r: _Reader, value: Any, line: int, key: str) -> Tuple[set, bool]:
+    """A context condition: a value (equality), a list (membership) or ``{not: value or list}``."""
+    negated = False
+    if isinstance(value, MarkedDict):
+        spec = r.mapping(value, line, f"when.{key}", ("not",))
+        if "not" not in spec:
+            raise r.fail(line, f"when.{key}: expected a value, a list or {{not: [...]}}, found an empty mapping")
+        value, line, negated = spec["not"], spec.value_lines["not"], True
+    if isinstance(value, bool):
+        raise r.fail(line, f"when.{key} compares {key} with names, found a boolean {value!r} "
+                           f"(write a name, a list of names or {{not: [...]}})")
+    return {_value(r, w, wline, key) for w, wline in r.words(value, line, f"when.{key}")}, negated
+
+
+def _identities(r: _Reader, value: Any, line: int) -> None:
+    """``identities: {roles: {NAME: [principal, ...]}}``: named groups of users and service accounts."""
+    spec = r.mapping(value, line, "identities", ("roles",))
+    if "roles" not in spec:
+        return
+    table = r.mapping(spec["roles"], spec.value_lines["roles"], "identities.roles",
+                      tuple(spec["roles"]) if isinstance(spec["roles"], MarkedDict) else ())
+    for name, members in table.items():
+        rline = table.line_of(name)
+        r.ident(name, rline, f"role name {name!r}")
+        r.roles[name] = frozenset(_value(r, w, wline, f"principal of role '{name}'")
+                                  for w, wline in r.words(members, table.value_lines[name], f"role '{name}'"))
 
 
 def _ports(r: _Reader, value: Any, line: int) -> List[m.PortRange]:

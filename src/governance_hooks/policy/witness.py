@@ -94,6 +94,8 @@ def refine_egress(solver, enc: Encoder, assumptions: Sequence, model, light: boo
             if enc.u.scoped:
                 ref.prefer(enc.method == enc.bv(0, enc.w_method))
                 ref.prefer(enc.path == enc.bv(enc.u.paths.other, enc.w_path))
+            for a, var in enc.attr.items():
+                ref.prefer(var == enc.bv(len(enc.u.attributes[a]), var.size()))
             return ref.model() or model
         ref.minimize_bv(enc.tool, len(enc.u.tools) - 1)
         if kind == NAME:
@@ -112,6 +114,9 @@ def refine_egress(solver, enc: Encoder, assumptions: Sequence, model, light: boo
         if enc.u.scoped:  # GET before an upload; the path "/" (under no prefix), else the first prefix
             ref.minimize_bv(enc.method, len(enc.u.methods) - 1)
             ref.minimize_bv(enc.path, len(enc.u.paths) - 1)
+        for a, var in enc.attr.items():  # a value no rule names, else the first named one
+            if not ref.prefer(var == enc.bv(len(enc.u.attributes[a]), var.size())):
+                ref.minimize_bv(var, len(enc.u.attributes[a]))
         return ref.model() or model
     finally:
         ref.close()
