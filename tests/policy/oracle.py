@@ -5,7 +5,8 @@ pattern parser: matching, decisions, invariants and rule anomalies are
 re-implemented here over a *finite* request space that has one request in
 every cell of the partition the test's value pools induce (every exact name
 and wildcard, every CIDR boundary, every port-range boundary, every tool,
-scheme, method, path prefix (a path below it and one beside it) and flag combination). Policies built only from those pools therefore
+scheme, method, path prefix (a path below it and one beside it), attribute
+value (each named one and one unnamed) and flag combination). Policies built only from those pools therefore
 have a violation somewhere iff they have one in this space.
 
 Sets of requests are Python integers used as bit sets (bit ``k`` is request
@@ -98,7 +99,8 @@ def selects(match: m.Match, request: m.Request) -> bool:
             and all(request.flag(k) == v for k, v in match.when)
             and (match.hosts is None or any(host_in(p, request.host) for p in match.hosts))
             and (match.methods is None or (request.method or "GET") in match.methods)
-            and (match.paths is None or any(path_in(p, request.path or "/") for p in match.paths)))
+            and (match.paths is None or any(path_in(p, request.path or "/") for p in match.paths))
+            and all((dict(request.attributes).get(name) in values) != negated for name, values, negated in match.attributes))
 
 
 class Space:
@@ -112,7 +114,8 @@ class Space:
 
     def __init__(self, tools: Sequence[str], schemes: Sequence[str], flags: Sequence[str],
                  host_patterns: Sequence[m.HostPattern], port_ranges: Sequence[m.PortRange],
-                 methods: Sequence[str] = (), path_prefixes: Sequence[m.PathPrefix] = ()):
+                 methods: Sequence[str] = (), path_prefixes: Sequence[m.PathPrefix] = (),
+                 attributes: Optional[Dict[str, Sequence[str]]] = None):
         ports = {1}
         for p in port_ranges:
             ports.add(p.lo)
@@ -125,7 +128,10 @@ class Space:
         for prefix in path_prefixes:
             text = "/" + "/".join(prefix.segments)
             paths |= {text + "/", text + "/h", text + "x"}
-        self._build(tools, self._hosts(host_patterns), sorted(ports), schemes, method_values, sorted(paths), flags)
+        # Each attribute: the values the pool names and None, a value it does not name.
+        named = {k: sorted(v) + [None] for k, v in sorted((attributes or {}).items())}
+        self._build(tools, self._hosts(host_patterns), sorted(ports), schemes, method_values, sorted(paths), flags,
+                    attributes=named)
 
     @classmethod
     def single(cls, request: m.Request) -> "Space":
@@ -133,14 +139,17 @@ class Space:
         space = cls.__new__(cls)
         flags = [k for k, _ in request.flags]
         space._build([request.tool], [request.host], [request.port], [request.scheme], [request.method or "GET"],
-                     [request.path or "/"], flags, values=dict(request.flags))
+                     [request.path or "/"], flags, values=dict(request.flags),
+                     attributes={k: [v] for k, v in request.attributes})
         return space
 
-    def _build(self, tools, hosts, ports, schemes, methods, paths, flags, values=None) -> None:
+    def _build(self, tools, hosts, ports, schemes, methods, paths, flags, values=None, attributes=None) -> None:
         self.flags = tuple(sorted(flags))
         self.hosts = list(hosts)
         fields = [("tool", list(tools)), ("host", self.hosts), ("port", list(ports)), ("scheme", list(schemes)),
                   ("method", list(methods)), ("path", list(paths))]
+        self.attributes = dict(attributes or {})
+        fields += [(("attr", a), list(vals)) for a, vals in self.attributes.items()]
         fields += [(("flag", f), [values[f]] if values is not None else [False, True]) for f in self.flags]
         self.fields = fields
         self.size = 1
@@ -158,8 +167,11 @@ class Space:
             ones = (1 << stride) - 1
             tables.append({v: (ones << (k * stride)) * comb for k, v in enumerate(vals)})
         self.by_tool, self.by_host, self.by_port, self.by_scheme, self.by_method, self.by_path = tables[:6]
+        n_attr = len(self.attributes)
+        self.by_attr: Dict[str, Dict[Optional[str], int]] = {
+            a: table for ((_, a), _values), table in zip(fields[6:6 + n_attr], tables[6:6 + n_attr])}
         self.by_flag: Dict[Tuple[str, bool], int] = {}
-        for ((_, f), _values), table in zip(fields[6:], tables[6:]):
+        for ((_, f), _values), table in zip(fields[6 + n_attr:], tables[6 + n_attr:]):
             for value in (False, True):
                 self.by_flag[(f, value)] = table.get(value, 0)
 
@@ -168,8 +180,10 @@ class Space:
         for _, vals in reversed(self.fields):
             k, d = divmod(k, len(vals))
             digits.append(vals[d])
-        tool, host, port, scheme, method, path, *flags = reversed(digits)
-        return m.Request(tool, host, port, scheme, tuple(zip(self.flags, flags)), path, method)
+        tool, host, port, scheme, method, path, *rest = reversed(digits)
+        n_attr = len(self.attributes)
+        return m.Request(tool, host, port, scheme, tuple(zip(self.flags, rest[n_attr:])), path, method,
+                         tuple(zip(self.attributes, rest[:n_attr])))
 
     @staticmethod
     def _hosts(patterns: Sequence[m.HostPattern]) -> List[str]:
@@ -218,6 +232,8 @@ class Space:
                 found &= _union(v for x, v in self.by_method.items() if x in match.methods)
             if match.paths is not None:
                 found &= _union(v for x, v in self.by_path.items() if any(path_in(p, x) for p in match.paths))
+            for name, values, negated in match.attributes:
+                found &= _union(v for x, v in self.by_attr[name].items() if (x in values) != negated)
             self._masks[match] = found
         return found
 

@@ -46,8 +46,14 @@ LABEL_WILDCARDS = ["+.example.com", "a.+.example.com"]
 METHODS = ["GET", "PUT"]
 PATHS = ["/models/", "/models/bert/"]
 
+ATTRIBUTES = {m.PRINCIPAL: ["alice", "svc-ci"], "branch": ["main", "dev"]}
+
+#: One space per feature set, so each stays small: version 1; paths, methods and '+'; attributes.
+SPACE_V1 = oracle.Space(TOOLS + ["conda"], SCHEMES + ["ftp"], FLAGS, [parse_host_pattern(h) for h in HOSTS], PORTS)
 SPACE = oracle.Space(TOOLS + ["conda"], SCHEMES + ["ftp"], FLAGS, [parse_host_pattern(h) for h in HOSTS + LABEL_WILDCARDS], PORTS,
                      METHODS, [parse_path_prefix(p) for p in PATHS])
+SPACE_ATTR = oracle.Space(TOOLS + ["conda"], SCHEMES + ["ftp"], FLAGS, [parse_host_pattern(h) for h in HOSTS], PORTS,
+                          attributes=ATTRIBUTES)
 
 
 def _some(rng: random.Random, pool, most: int):
@@ -56,7 +62,8 @@ def _some(rng: random.Random, pool, most: int):
     return rng.sample(pool, rng.randint(1, most))
 
 
-def _match(rng: random.Random, rule: bool = True, scoped: Optional[random.Random] = None) -> m.Match:
+def _match(rng: random.Random, rule: bool = True, scoped: Optional[random.Random] = None,
+           attrs: Optional[random.Random] = None) -> m.Match:
     hosts, ports, schemes = _some(rng, HOSTS, 3), _some(rng, PORTS, 2), _some(rng, SCHEMES, 2)
     tools = _some(rng, TOOLS, 2) if rule else None
     when = {f: rng.random() < 0.5 for f in FLAGS if rule and rng.random() < 0.3}
@@ -64,27 +71,32 @@ def _match(rng: random.Random, rule: bool = True, scoped: Optional[random.Random
     paths = _some(scoped, PATHS, 2) if scoped and scoped.random() < 0.6 else None
     if scoped and scoped.random() < 0.4:
         hosts = (hosts or []) + [scoped.choice(LABEL_WILDCARDS)]
+    conditions = []
+    for name, pool in ATTRIBUTES.items():
+        if attrs and attrs.random() < 0.5:
+            conditions.append((name, frozenset(_some(attrs, pool, 2) or pool[:1]), attrs.random() < 0.3))
     methods = _some(scoped, METHODS, 1) if scoped and scoped.random() < 0.6 else None
     return m.Match(frozenset(tools) if tools else None, tuple(parse_host_pattern(h) for h in hosts) if hosts else None,
                    tuple(ports) if ports else None, frozenset(schemes) if schemes else None, tuple(sorted(when.items())),
                    tuple(parse_path_prefix(p) for p in paths) if paths else None,
-                   frozenset(methods) if methods else None)
+                   frozenset(methods) if methods else None, tuple(conditions))
 
 
-def _policy(rng: random.Random, name: str, v2: random.Random) -> m.Policy:
-    scoped = v2 if v2.random() < 0.5 else None
+def _policy(rng: random.Random, name: str, v2: random.Random, feature: Optional[str]) -> m.Policy:
+    scoped = v2 if feature == "scope" else None
+    attrs = v2 if feature == "attr" else None
     rules = []
     for i in range(rng.randint(1, 6)):
         if rules and rng.random() < 0.15:  # a duplicate, with either effect
             dup = rng.choice(rules)
             rules.append(m.EgressRule(f"r{i}", rng.choice([dup.effect, m.ALLOW, m.DENY]), dup.match, 10 + i, i))
             continue
-        rules.append(m.EgressRule(f"r{i}", rng.choice([m.ALLOW, m.ALLOW, m.DENY]), _match(rng, scoped=scoped), 10 + i, i))
-    contracts = tuple(m.Contract(f"c{k}", rng.choice(["must-allow", "must-deny"]), _match(rng, scoped=scoped), 40 + k)
+        rules.append(m.EgressRule(f"r{i}", rng.choice([m.ALLOW, m.ALLOW, m.DENY]), _match(rng, scoped=scoped, attrs=attrs), 10 + i, i))
+    contracts = tuple(m.Contract(f"c{k}", rng.choice(["must-allow", "must-deny"]), _match(rng, scoped=scoped, attrs=attrs), 40 + k)
                       for k in range(rng.choice([0, 0, 1, 2])))
     return m.Policy(
         path=name, semantics=rng.choice([m.DENY_OVERRIDES, m.FIRST_MATCH]),
-        allowlist=tuple(m.AllowEntry(_match(rng, rule=False, scoped=scoped), 2 + k) for k in range(rng.randint(0, 3))),
+        allowlist=tuple(m.AllowEntry(_match(rng, rule=False, scoped=scoped, attrs=attrs), 2 + k) for k in range(rng.randint(0, 3))),
         egress=tuple(rules), contracts=contracts,
         invariants={k: 1 for k in TOGGLED if rng.random() < 0.7},
     )
@@ -94,24 +106,27 @@ def _cases():
     rng = random.Random(SEED)
     v2 = random.Random(SEED + 2)
     for n in range(POLICIES):
-        policy = _policy(rng, f"p{n}.yaml", v2)
-        base = _policy(rng, f"base{n}.yaml", v2) if rng.random() < 0.5 else None
-        yield policy, base
+        draw = v2.random()
+        feature = None if draw < 0.3 else "scope" if draw < 0.65 else "attr"
+        policy = _policy(rng, f"p{n}.yaml", v2, feature)
+        base = _policy(rng, f"base{n}.yaml", v2, feature) if rng.random() < 0.5 else None
+        yield policy, base, {None: SPACE_V1, "scope": SPACE, "attr": SPACE_ATTR}[feature]
 
 
 def _request(witness: dict) -> m.Request:
     return m.Request(witness["tool"], witness["host"], witness["port"], witness["scheme"],
-                     tuple(sorted(witness["flags"].items())), witness.get("path"), witness.get("method"))
+                     tuple(sorted(witness["flags"].items())), witness.get("path"), witness.get("method"),
+                     tuple(sorted(witness.get("attributes", {}).items())))
 
 
 RULE_IDS = {"policy/egress-outside-allowlist": "egress-within-allowlist", "policy/offline-egress": "offline-no-egress",
             "policy/tracking-without-opt-in": "tracking-requires-opt-in", "policy/new-access": "no-new-access"}
 
 
-def _disagreements(policy: m.Policy, base) -> list:
+def _disagreements(policy: m.Policy, base, space: oracle.Space) -> list:
     """Every way the prover's report differs from the oracle's verdict (empty when they agree)."""
     found = prove(policy, base=base).findings
-    want = oracle.judge(SPACE, policy, base)
+    want = oracle.judge(space, policy, base)
     problems = []
     named = {}
     for f in found:
@@ -124,7 +139,7 @@ def _disagreements(policy: m.Policy, base) -> list:
         named.setdefault(key, set()).add(rule)
         request = _request(f.evidence["witness"])
         index = next(k for k, r in enumerate(policy.egress) if r.id == rule)
-        region = oracle.allowed_mask(SPACE, policy)
+        region = oracle.allowed_mask(space, policy)
         # The witness may lie outside the finite space (any host, port): judge it directly.
         decided = oracle.selects(policy.egress[index].match, request) and oracle.allowed_mask(
             _single(request), _rebind(policy)) != 0
@@ -181,8 +196,8 @@ def _violates(key: str, policy: m.Policy, base, request: m.Request) -> bool:
 def test_prover_agrees_with_the_brute_force_oracle_on_500_random_policies():
     outcomes = Counter()
     failures = []
-    for n, (policy, base) in enumerate(_cases()):
-        problems = _disagreements(policy, base)
+    for n, (policy, base, space) in enumerate(_cases()):
+        problems = _disagreements(policy, base, space)
         outcomes["agree" if not problems else "disagree"] += 1
         if problems:
             failures.append((policy.path, problems))
@@ -203,6 +218,11 @@ def test_the_oracle_space_is_the_one_documented():
     assert "/models/bertx" in SPACE.by_path and "/models/bert/h" in SPACE.by_path  # beside and below a prefix
     assert sorted(SPACE.by_method) == ["DELETE", "GET", "PUT"]
     assert SPACE.size == 5 * len(SPACE.hosts) * 10 * 4 * 3 * 8 * 4
+    # Each attribute has its named values and one it does not name, each a third of the space.
+    assert bin(SPACE_ATTR.by_attr["branch"][None]).count("1") == SPACE_ATTR.size // 3
+    assert SPACE_ATTR.request(SPACE_ATTR.size - 1).attributes == (("branch", None), ("principal", None))
+    assert SPACE_ATTR.size == SPACE_V1.size * 3 * 3
+    assert list(SPACE_ATTR.attributes.values()) == [["dev", "main", None], ["alice", "svc-ci", None]]
 
 
 @pytest.mark.parametrize("n", [0])
@@ -213,7 +233,7 @@ def test_oracle_itself_on_a_known_policy(n):
     allow = m.EgressRule("metadata", m.ALLOW, m.Match(hosts=(meta,)), 2, 1)
     policy = m.Policy("p.yaml", semantics=m.FIRST_MATCH, egress=(deny, allow),
                       invariants={"no-shadowed-rules": 1, "no-redundant-rules": 1})
-    verdict = oracle.judge(SPACE, policy)
+    verdict = oracle.judge(SPACE_V1, policy)
     assert (verdict.shadowed, verdict.redundant) == ({"metadata"}, set())
     found = prove(policy).findings
     assert [(f.rule_id, f.evidence["rule"]) for f in found] == [("policy/shadowed-rule", "metadata")]
