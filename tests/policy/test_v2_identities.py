@@ -127,3 +127,86 @@ def test_identities_and_context_need_version_2():
         with pytest.raises(ToolError) as caught:
             load_policy(text, "p.yaml")
         assert str(caught.value) == message
+
+
+ADMIN = """\
+version: 2
+identities:
+  roles:
+    oncall: [alice, bob]
+    platform: [carol]
+admin:
+  gates: {opt_in: true, min_approvals: 2, approver_not_author: true, protected_environments: [admin]}
+  gate_rules:
+    - {id: break-glass, operations: [restart-cluster], roles: oncall, opt_in: true, min_approvals: 1}
+    - {id: runners, operations: [register-self-hosted-runner], min_approvals: 3, protected_environments: [admin]}
+  operations:
+    - {id: restart-cluster, class: admin}
+    - {id: register-self-hosted-runner, class: admin}
+  grants:
+    - {id: oncall-restart, operations: restart-cluster, roles: oncall,
+       requires: {opt_in: true, min_approvals: 1, approver_not_author: true}}
+    - {id: platform-restart, operations: restart-cluster, roles: platform,
+       requires: {opt_in: true, min_approvals: 2, approver_not_author: true, environments: [admin]}}
+    - {id: runners, operations: register-self-hosted-runner, roles: platform,
+       requires: {opt_in: true, min_approvals: 3, approver_not_author: true, environments: [admin]}}
+""" + ALL_OFF.replace("admin-gated: false", "admin-gated: true")
+
+
+def _admin(op, principal, approvals, env=None):
+    return m.AdminRequest(op, True, approvals, False, env, principal, True)
+
+
+def test_gate_rules_apply_per_operation_and_per_role():
+    policy = load_policy(ADMIN, "p.yaml")
+    assert [(g.id, g.operations, g.principals, g.gates.min_approvals) for g in policy.gate_rules] == [
+        ("break-glass", frozenset({"restart-cluster"}), frozenset({"alice", "bob"}), 1),
+        ("runners", frozenset({"register-self-hosted-runner"}), None, 3)]
+    assert ev.gated(policy, _admin("restart-cluster", "alice", 1)) is True        # break-glass for oncall
+    assert ev.gated(policy, _admin("restart-cluster", "carol", 1, "admin")) is False  # everyone else: 2
+    assert ev.gated(policy, _admin("register-self-hosted-runner", "carol", 2, "admin")) is False  # stricter: 3
+    assert ev.admin_decide(policy, _admin("restart-cluster", "carol", 1)).permitted is False
+
+
+def test_a_one_approval_break_glass_grant_is_proved_gated_for_its_role_only():
+    assert summary(findings(ADMIN)) == []
+    widened = ADMIN.replace("- {id: oncall-restart, operations: restart-cluster, roles: oncall,",
+                            "- {id: oncall-restart, operations: restart-cluster, roles: [oncall, platform],")
+    found = findings(widened)
+    assert summary(found) == [
+        ("policy/admin-ungated", 15,
+         "grant 'oncall-restart' permits admin operation carol runs restart-cluster with opt_in=true, approvals=1, "
+         "approver_is_author=false, environment=(none); missing gate: 2 approval(s), protected environment (admin)"),
+    ]
+    assert found[0].evidence["witness"]["principal"] == "carol"
+
+
+def test_a_grant_widened_to_another_role_is_new_admin_access():
+    new = ADMIN.replace("roles: platform,\n       requires: {opt_in: true, min_approvals: 3",
+                        "roles: [platform, oncall],\n       requires: {opt_in: true, min_approvals: 3")
+    assert summary(findings(new, base=ADMIN)) == [
+        ("policy/new-access", 19,
+         "grant 'runners' now permits alice runs register-self-hosted-runner with opt_in=true, approvals=3, "
+         "approver_is_author=false, environment=admin; the base policy (base.yaml) did not"),
+    ]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("admin:\n  gate_rules:\n    - {id: g, operations: [nope]}\n",
+     "p.yaml:4: gate rule g: unknown operation 'nope' (declare it under admin.operations)"),
+    ("admin:\n  gate_rules:\n    - {operations: []}\n",
+     "p.yaml:4: gate rule id is missing: add 'id: NAME' (letters, digits, '_', '.', '-')"),
+    ("admin:\n  gate_rules:\n    - {id: g, roles: [oncall]}\n",
+     "p.yaml:4: unknown role 'oncall' (defined: none (define them under identities.roles))"),
+    ("admin:\n  gate_rules:\n    - {id: g, min_approvals: many}\n", "p.yaml:4: min_approvals must be an integer 0-1000"),
+])
+def test_malformed_gate_rules_are_one_line_errors(text, message):
+    with pytest.raises(ToolError) as caught:
+        load_policy("version: 2\n" + text, "p.yaml")
+    assert str(caught.value) == message
+
+
+def test_gate_rules_need_version_2():
+    with pytest.raises(ToolError) as caught:
+        load_policy("version: 1\nadmin:\n  gate_rules: []\n", "p.yaml")
+    assert str(caught.value) == "p.yaml:3: 'gate_rules' is a version 2 feature: write 'version: 2'"

@@ -84,6 +84,17 @@ class Universe:
                 envs |= set(g.environments or ())
             if p.gates is not None:
                 envs |= set(p.gates.protected_environments)
+            for rule in p.gate_rules:
+                envs |= set(rule.gates.protected_environments)
+        admins = set()
+        for p in policies:
+            for item in (*p.grants, *p.gate_rules):
+                admins |= set(item.principals or ())
+        #: principals named by grants and gate rules (index ``len``: any other); witnesses show the
+        #: principal only when some are named
+        self.admin_principals = tuple(sorted(admins))
+        self.admin_principal_index = {x: i for i, x in enumerate(self.admin_principals)}
+        self.admin_named = any(g.principals is not None for p in policies for g in (*p.grants, *p.gate_rules))
         self.operations = tuple(sorted(ops))
         self.environments = tuple(sorted(envs))  # index len(...) is "none"
         self.tool_index = {t: i for i, t in enumerate(self.tools)}
@@ -125,6 +136,7 @@ class Encoder:
         self.approvals = z3.BitVec("approvals", APPROVAL_BITS, ctx)
         self.author = z3.Bool("approver_is_author", ctx)
         self.env = z3.BitVec("env", self.w_env, ctx)
+        self.who = z3.BitVec("admin_principal", _width(len(u.admin_principals) + 1), ctx)
         self.true = z3.BoolVal(True, ctx)
         self.false = z3.BoolVal(False, ctx)
         # Rules share field values (the same ports, tools, hosts): build each term once.
@@ -365,7 +377,11 @@ class Encoder:
             z3.ULE(self.op, self.bv(max(len(u.operations) - 1, 0), self.w_op)),
             z3.ULE(self.env, self.bv(len(u.environments), self.w_env)),
             z3.ULE(self.approvals, self.bv(MAX_APPROVALS, APPROVAL_BITS)),
+            *([z3.ULE(self.who, self.bv(len(u.admin_principals), self.who.size()))] if u.admin_named else []),
         ])
+
+    def who_in(self, names: Iterable[str]) -> object:
+        return self.in_intervals(self.who, _intervals(self.u.admin_principal_index[n] for n in names))
 
     def env_in(self, names: Iterable[str]) -> object:
         return self.in_intervals(self.env, _intervals(self.u.env_index[n] for n in names))
@@ -385,7 +401,24 @@ class Encoder:
             parts.append(z3.Not(self.author))
         if grant.environments is not None:
             parts.append(self.env_in(grant.environments))
+        if grant.principals is not None:
+            parts.append(self.who_in(grant.principals))
         return self.all_of(parts)
+
+    def gated(self, policy: m.Policy) -> object:
+        """The term "the admin request satisfies one of its applicable gates" (:func:`.evaluate.gated`)."""
+        z3 = self.z3
+        default = self.gates(policy.gates or m.Gates())
+        if not policy.gate_rules:
+            return default
+        applies, satisfied = [], []
+        for rule in policy.gate_rules:
+            scope = [self.op_in(rule.operations)] if rule.operations is not None else []
+            if rule.principals is not None:
+                scope.append(self.who_in(rule.principals))
+            applies.append(self.all_of(scope))
+            satisfied.append(self.all_of([applies[-1], self.gates(rule.gates)]))
+        return z3.Or(self.any_of(satisfied), z3.And(z3.Not(self.any_of(applies)), default))
 
     def gates(self, gates: m.Gates) -> object:
         z3 = self.z3
@@ -409,7 +442,14 @@ class Encoder:
             val(self.approvals).as_long(),
             self.z3.is_true(val(self.author)),
             self.u.environments[env] if env < len(self.u.environments) else None,
+            *self._who(val),
         )
+
+    def _who(self, val) -> tuple:
+        if not self.u.admin_named:
+            return ()
+        k = val(self.who).as_long()
+        return (self.u.admin_principals[k] if k < len(self.u.admin_principals) else None), True
 
 
 def _intervals_of_ranges(ranges: Iterable[Tuple[int, int]]) -> List[Tuple[int, int]]:

@@ -111,6 +111,8 @@ def grant_matches(grant: m.Grant, request: m.AdminRequest) -> bool:
         return False
     if grant.environments is not None and request.environment not in grant.environments:
         return False
+    if grant.principals is not None and request.principal not in grant.principals:
+        return False
     return True
 
 
@@ -128,6 +130,20 @@ def admin_decide(policy: m.Policy, request: m.AdminRequest) -> AdminDecision:
     return AdminDecision(
         bool(matched), tuple(g.id for g in matched), any(g.mode == m.READ_ONLY for g in matched), is_admin,
     )
+
+
+def applicable_gates(policy: m.Policy, request: m.AdminRequest) -> Tuple[m.Gates, ...]:
+    """The gates an admin request must satisfy one of: those of the gate rules that apply to its
+    operation and principal, else ``admin.gates`` (the defaults when absent)."""
+    rules = [g.gates for g in policy.gate_rules
+             if (g.operations is None or request.operation in g.operations)
+             and (g.principals is None or request.principal in g.principals)]
+    return tuple(rules) or (policy.gates or m.Gates(),)
+
+
+def gated(policy: m.Policy, request: m.AdminRequest) -> bool:
+    """True when ``request`` satisfies one of its applicable gates."""
+    return any(gates_hold(g, request) for g in applicable_gates(policy, request))
 
 
 def gates_hold(gates: m.Gates, request: m.AdminRequest) -> bool:

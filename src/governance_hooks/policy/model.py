@@ -186,6 +186,8 @@ class Grant:
     approver_not_author: bool
     environments: Optional[FrozenSet[str]]
     line: int
+    #: version 2: the principals (``principals`` and the members of ``roles``) it is for; ``None``: anyone
+    principals: Optional[FrozenSet[str]] = field(default=None, metadata=V2)
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,22 @@ class Gates:
     approver_not_author: bool = True
     protected_environments: FrozenSet[str] = frozenset()
     line: int = 0
+
+
+@dataclass(frozen=True)
+class GateRule:
+    """Version 2: the gates of the admin requests on ``operations`` by ``principals`` (``None``: any).
+
+    Where gate rules apply to a request, they replace ``admin.gates``, and the
+    request is gated when it satisfies one of them (a break-glass rule for a
+    role is an alternative to the stricter rule for everyone).
+    """
+
+    id: str
+    operations: Optional[FrozenSet[str]]
+    principals: Optional[FrozenSet[str]]
+    gates: Gates
+    line: int
 
 
 @dataclass(frozen=True)
@@ -253,6 +271,7 @@ class Policy:
     operations: Tuple[Operation, ...] = ()
     grants: Tuple[Grant, ...] = ()
     gates: Optional[Gates] = None
+    gate_rules: Tuple[GateRule, ...] = ()
     invariants: Dict[str, int] = field(default_factory=dict)
     contracts: Tuple[Contract, ...] = ()
     line: int = 1
@@ -357,12 +376,19 @@ class AdminRequest:
     approvals: int
     approver_is_author: bool
     environment: Optional[str]
+    #: version 2, when some grant or gate rule names principals: who asks (``None``: a principal none names)
+    principal: Optional[str] = None
+    with_principal: bool = False
 
     def describe(self) -> str:
         env = self.environment if self.environment is not None else "(none)"
-        return (f"{self.operation} with opt_in={str(self.opt_in).lower()}, approvals={self.approvals}, "
+        who = f"{self.principal or '(other)'} runs " if self.with_principal else ""
+        return (f"{who}{self.operation} with opt_in={str(self.opt_in).lower()}, approvals={self.approvals}, "
                 f"approver_is_author={str(self.approver_is_author).lower()}, environment={env}")
 
     def to_dict(self) -> Mapping[str, object]:
-        return {"operation": self.operation, "opt_in": self.opt_in, "approvals": self.approvals,
-                "approver_is_author": self.approver_is_author, "environment": self.environment}
+        out = {"operation": self.operation, "opt_in": self.opt_in, "approvals": self.approvals,
+               "approver_is_author": self.approver_is_author, "environment": self.environment}
+        if self.with_principal:
+            out["principal"] = self.principal
+        return out

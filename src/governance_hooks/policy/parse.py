@@ -511,7 +511,9 @@ def is_local_tracking_uri(uri: str) -> bool:
 
 
 def _admin(r: _Reader, value: Any, line: int, policy: m.Policy) -> None:
-    spec = r.mapping(value, line, "admin", ("gates", "operations", "grants"))
+    spec = r.mapping(value, line, "admin", ("gates", "operations", "grants", "gate_rules"))
+    if "gate_rules" in spec and r.version == 1:
+        raise r.fail(spec.line_of("gate_rules"), "'gate_rules' is a version 2 feature: write 'version: 2'")
     ops: List[m.Operation] = []
     if "operations" in spec:
         items = r.seq(spec["operations"], spec.value_lines["operations"], "admin.operations")
@@ -530,23 +532,32 @@ def _admin(r: _Reader, value: Any, line: int, policy: m.Policy) -> None:
     policy.operations = tuple(ops)
     known = {op.id for op in ops}
     if "gates" in spec:
-        g = r.mapping(spec["gates"], spec.value_lines["gates"], "admin.gates",
-                      ("opt_in", "min_approvals", "approver_not_author", "protected_environments"))
-        envs = frozenset(_ident_list(r, g, "protected_environments")) if "protected_environments" in g else frozenset()
-        policy.gates = m.Gates(
-            opt_in=r.boolean(g.get("opt_in", True), g.line_of("opt_in"), "opt_in"),
-            min_approvals=_count(r, g, "min_approvals", 1),
-            approver_not_author=r.boolean(g.get("approver_not_author", True), g.line_of("approver_not_author"), "approver_not_author"),
-            protected_environments=envs,
-            line=spec.value_lines["gates"],
-        )
+        g = r.mapping(spec["gates"], spec.value_lines["gates"], "admin.gates", GATE_KEYS)
+        policy.gates = _gates(r, g, spec.value_lines["gates"])
+    if "gate_rules" in spec:
+        items = r.seq(spec["gate_rules"], spec.value_lines["gate_rules"], "admin.gate_rules")
+        rules: List[m.GateRule] = []
+        seen_rules: Dict[str, int] = {}
+        for i, raw in enumerate(items):
+            gline = items.line_of(i)
+            g = r.mapping(raw, gline, "a gate rule", ("id", "operations", "principals", "roles") + GATE_KEYS)
+            gid = r.ident(g.get("id"), g.line_of("id"), "gate rule id")
+            if gid in seen_rules:
+                raise r.fail(gline, f"duplicate gate rule id {gid!r} (first on line {seen_rules[gid]})")
+            seen_rules[gid] = gline
+            ops = None
+            if "operations" in g:
+                ops = frozenset(_known_operation(r, word, wline, f"gate rule {gid}", known)
+                                for word, wline in r.words(g["operations"], g.value_lines["operations"], "operations"))
+            rules.append(m.GateRule(gid, ops, _principals(r, g), _gates(r, g, gline), gline))
+        policy.gate_rules = tuple(rules)
     grants: List[m.Grant] = []
     if "grants" in spec:
         items = r.seq(spec["grants"], spec.value_lines["grants"], "admin.grants")
         seen = {}
         for i, raw in enumerate(items):
             gline = items.line_of(i)
-            g = r.mapping(raw, gline, "an admin grant", ("id", "operations", "mode", "requires"))
+            g = r.mapping(raw, gline, "an admin grant", ("id", "operations", "mode", "requires", "principals", "roles"))
             gid = r.ident(g.get("id"), g.line_of("id"), "grant id")
             if gid in seen:
                 raise r.fail(gline, f"duplicate grant id {gid!r} (first on line {seen[gid]})")
@@ -555,9 +566,7 @@ def _admin(r: _Reader, value: Any, line: int, policy: m.Policy) -> None:
                 raise r.fail(gline, f"grant {gid}: operations is required")
             op_names = []
             for word, wline in r.words(g["operations"], g.value_lines["operations"], "operations"):
-                if word not in known:
-                    raise r.fail(wline, f"grant {gid}: unknown operation {word!r} (declare it under admin.operations)")
-                op_names.append(word)
+                op_names.append(_known_operation(r, word, wline, f"grant {gid}", known))
             mode = g.get("mode", m.ADMIN)
             if mode not in (m.ADMIN, m.READ_ONLY):
                 raise r.fail(g.line_of("mode"), "mode must be admin or read-only")
@@ -572,9 +581,48 @@ def _admin(r: _Reader, value: Any, line: int, policy: m.Policy) -> None:
                 opt_in=r.boolean(req.get("opt_in", False), req.line_of("opt_in"), "opt_in"),
                 min_approvals=_count(r, req, "min_approvals", 0),
                 approver_not_author=r.boolean(req.get("approver_not_author", False), req.line_of("approver_not_author"), "approver_not_author"),
-                environments=envs_opt, line=gline,
+                environments=envs_opt, line=gline, principals=_principals(r, g),
             ))
     policy.grants = tuple(grants)
+
+
+GATE_KEYS = ("opt_in", "min_approvals", "approver_not_author", "protected_environments")
+
+
+def _gates(r: _Reader, g: MarkedDict, line: int) -> m.Gates:
+    envs = frozenset(_ident_list(r, g, "protected_environments")) if "protected_environments" in g else frozenset()
+    return m.Gates(
+        opt_in=r.boolean(g.get("opt_in", True), g.line_of("opt_in"), "opt_in"),
+        min_approvals=_count(r, g, "min_approvals", 1),
+        approver_not_author=r.boolean(g.get("approver_not_author", True), g.line_of("approver_not_author"), "approver_not_author"),
+        protected_environments=envs,
+        line=line,
+    )
+
+
+def _known_operation(r: _Reader, word: str, line: int, where: str, known) -> str:
+    if word not in known:
+        raise r.fail(line, f"{where}: unknown operation {word!r} (declare it under admin.operations)")
+    return word
+
+
+def _principals(r: _Reader, spec: MarkedDict) -> Optional[FrozenSet[str]]:
+    """The principals a grant or gate rule names (``principals`` and the members of ``roles``), ``None``: anyone."""
+    if "principals" not in spec and "roles" not in spec:
+        return None
+    if r.version == 1:
+        key = "principals" if "principals" in spec else "roles"
+        raise r.fail(spec.line_of(key), f"'{key}' is a version 2 feature: write 'version: 2'")
+    out = set()
+    if "principals" in spec:
+        out |= {_value(r, w, line, "principal") for w, line in r.words(spec["principals"], spec.value_lines["principals"], "principals")}
+    if "roles" in spec:
+        for word, line in r.words(spec["roles"], spec.value_lines["roles"], "roles"):
+            if word not in r.roles:
+                known = ", ".join(sorted(r.roles)) or "none (define them under identities.roles)"
+                raise r.fail(line, f"unknown role {word!r} (defined: {known})")
+            out |= r.roles[word]
+    return frozenset(out)
 
 
 def _ident_list(r: _Reader, spec: MarkedDict, key: str) -> List[str]:

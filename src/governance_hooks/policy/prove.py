@@ -435,8 +435,7 @@ class Prover(AnomalyChecks):
     def admin_gated(self, line: int) -> None:
         """Every admin operation gated: one query; on sat, one witness per offending grant."""
         z3, t = self.z3, self.terms
-        gates = self.policy.gates or m.Gates()
-        ungated = z3.Not(self.enc.gates(gates))
+        ungated = z3.Not(self.enc.gated(self.policy))
         status, _ = self._query([t.permitted, t.is_admin, ungated])
         if not self._tally(status, "admin-gated", line):
             return
@@ -445,9 +444,9 @@ class Prover(AnomalyChecks):
             if status != z3.sat:
                 continue
             decision = ev.admin_decide(self.policy, request)
-            if grant.id not in decision.grants or not decision.admin or ev.gates_hold(gates, request):
+            if grant.id not in decision.grants or not decision.admin or ev.gated(self.policy, request):
                 raise self._mismatch("admin-gated", f"witness {request.describe()} is gated when evaluated")
-            missing = _missing_gates(gates, request)
+            missing = "; or ".join(_missing_gates(g, request) for g in ev.applicable_gates(self.policy, request))
             self._finding("policy/admin-ungated",
                           f"grant '{grant.id}' permits admin operation {request.describe()}; missing gate: {missing}",
                           grant.line,

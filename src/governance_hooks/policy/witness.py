@@ -133,6 +133,9 @@ def refine_admin(solver, enc: Encoder, assumptions: Sequence, model):
         if not ref.prefer(enc.env == enc.bv(len(enc.u.environments), enc.w_env)):
             ref.minimize_bv(enc.env, len(enc.u.environments))
         ref.minimize_bv(enc.op, max(len(enc.u.operations) - 1, 0))
+        if enc.u.admin_named:  # a principal no grant names, else the first named one
+            if not ref.prefer(enc.who == enc.bv(len(enc.u.admin_principals), enc.who.size())):
+                ref.minimize_bv(enc.who, len(enc.u.admin_principals))
         return ref.model() or model
     finally:
         ref.close()
