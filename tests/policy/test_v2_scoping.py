@@ -171,3 +171,21 @@ def test_a_policy_without_paths_or_methods_shows_requests_as_version_1_does():
                                "rule 'a' (line 3) allows pip -> https://unlisted.example:443 "
                                "(offline=false tracking_opt_in=false), outside the allowlist")]
     assert "path" not in found[0].evidence["witness"] and "method" not in found[0].evidence["witness"]
+
+
+def test_a_tracking_endpoint_is_reachable_at_some_path_and_method_or_reported_as_a_logging_post():
+    text = """\
+version: 2
+allowlist:
+  - {hosts: mlflow.internal.example.com, schemes: https}
+egress:
+  - {id: mlflow-api, effect: allow, tools: mlflow, hosts: mlflow.internal.example.com, paths: /api/, methods: POST,
+     schemes: https, when: {tracking_opt_in: true}}
+tracking:
+  mlflow: {allowed_uris: [https://mlflow.internal.example.com/team-a, https://mlflow.other.example.com/x]}
+""" + only("tracking-endpoints-allowed")
+    assert summary(findings(text)) == [
+        ("policy/tracking-endpoint-denied", 8,
+         "mlflow endpoint https://mlflow.other.example.com/x is listed under tracking but mlflow -> POST "
+         "https://mlflow.other.example.com:443/x (offline=false tracking_opt_in=true) is denied by the default deny"),
+    ]
