@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from governance_hooks.errors import ToolError
 from governance_hooks.policy import evaluate as ev
 from governance_hooks.policy import model as m
 from governance_hooks.policy.parse import load_policy
 
-from .helpers import ALL_OFF, findings, summary
+from .helpers import ALL_OFF, error_of, findings, summary
 
 PUBLISH = """\
 version: 2
@@ -111,9 +110,7 @@ egress:
     ("identities: {roles: {oncall: []}}\n", "p.yaml:2: role 'oncall' must not be empty (omit the key to mean any)"),
 ])
 def test_malformed_identities_and_context_are_one_line_errors(text, message):
-    with pytest.raises(ToolError) as caught:
-        load_policy("version: 2\n" + text, "p.yaml")
-    assert str(caught.value) == message
+    assert error_of("version: 2\n" + text) == message
 
 
 def test_identities_and_context_need_version_2():
@@ -124,9 +121,7 @@ def test_identities_and_context_need_version_2():
         ("version: 1\negress:\n  - {id: a, effect: allow, when: {branch: main}}\n",
          "p.yaml:3: unknown key 'branch' in when (known: offline, tracking_opt_in)"),
     ]:
-        with pytest.raises(ToolError) as caught:
-            load_policy(text, "p.yaml")
-        assert str(caught.value) == message
+        assert error_of(text) == message
 
 
 ADMIN = """\
@@ -201,12 +196,8 @@ def test_a_grant_widened_to_another_role_is_new_admin_access():
     ("admin:\n  gate_rules:\n    - {id: g, min_approvals: many}\n", "p.yaml:4: min_approvals must be an integer 0-1000"),
 ])
 def test_malformed_gate_rules_are_one_line_errors(text, message):
-    with pytest.raises(ToolError) as caught:
-        load_policy("version: 2\n" + text, "p.yaml")
-    assert str(caught.value) == message
+    assert error_of("version: 2\n" + text) == message
 
 
 def test_gate_rules_need_version_2():
-    with pytest.raises(ToolError) as caught:
-        load_policy("version: 1\nadmin:\n  gate_rules: []\n", "p.yaml")
-    assert str(caught.value) == "p.yaml:3: 'gate_rules' is a version 2 feature: write 'version: 2'"
+    assert error_of("version: 1\nadmin:\n  gate_rules: []\n") == "p.yaml:3: 'gate_rules' is a version 2 feature: write 'version: 2'"

@@ -128,12 +128,7 @@ def parse_host_pattern(text: object) -> HostPattern:
         if "*" in suffix:
             raise ValueError(f"bad host {raw!r}: '*' (one or more labels) is allowed only as the whole first label; "
                              f"for exactly one label write '+' ({raw.replace('*', '+')})")
-        if _looks_like_address(suffix):
-            raise ValueError(f"bad host {raw!r}: a wildcard matches DNS names, not addresses; "
-                             f"write a CIDR such as 10.0.0.0/8 for a range of addresses")
-        reason = _check_name(suffix)
-        if reason:
-            raise ValueError(f"bad host {raw!r}: {reason}")
+        _check_wildcard(raw, suffix, suffix)
         return HostPattern(text, "wildcard", name=suffix)
     if "*" in name:
         single = ".".join("+" if label == "*" else label for label in name.split("."))
@@ -159,14 +154,20 @@ def _label_pattern(text: str, raw: str, name: str) -> HostPattern:
                              f"label, '*' (first label only) for one or more")
     if labels[-1] in ("+", "*"):
         raise ValueError(f"bad host {raw!r}: the last label (the top-level domain) cannot be a wildcard")
-    literal = ".".join("x" if label in ("+", "*") else label for label in labels)
-    if _looks_like_address(".".join(label for label in labels if label not in ("+", "*"))):
+    _check_wildcard(raw, ".".join(label for label in labels if label not in ("+", "*")),
+                    ".".join("x" if label in ("+", "*") else label for label in labels))
+    return HostPattern(text, "labels", name=name)
+
+
+def _check_wildcard(raw: str, literal: str, name: str) -> None:
+    """Raise ``ValueError`` when a wildcard's ``literal`` labels look like an address or ``name`` (its
+    wildcards replaced by a label) is not a valid DNS name."""
+    if _looks_like_address(literal):
         raise ValueError(f"bad host {raw!r}: a wildcard matches DNS names, not addresses; "
                          f"write a CIDR such as 10.0.0.0/8 for a range of addresses")
-    reason = _check_name(literal)
+    reason = _check_name(name)
     if reason:
         raise ValueError(f"bad host {raw!r}: {reason}")
-    return HostPattern(text, "labels", name=name)
 
 
 def _label_key(name: str) -> Tuple[Tuple[str, ...], bool]:

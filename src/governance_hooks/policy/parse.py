@@ -269,12 +269,8 @@ def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
         if key in spec and r.version == 1:
             raise r.fail(spec.line_of(key), f"'{key}' is a version 2 feature: write 'version: 2'")
     if "methods" in spec:
-        names = []
-        for word, line in r.words(spec["methods"], spec.value_lines["methods"], "methods"):
-            if word not in METHODS:
-                raise r.fail(line, f"unknown HTTP method {word!r} (expected one of {', '.join(METHODS)}, upper case)")
-            names.append(word)
-        methods = frozenset(names)
+        methods = _chosen(r, spec, "methods", METHODS,
+                          lambda w: f"unknown HTTP method {w!r} (expected one of {', '.join(METHODS)}, upper case)")
     if "paths" in spec:
         prefixes = []
         for word, line in r.words(spec["paths"], spec.value_lines["paths"], "paths"):
@@ -297,19 +293,11 @@ def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
             else:
                 chosen.add(_value(r, word, line, "principal"))
     if "tools" in spec:
-        names = []
-        for word, line in r.words(spec["tools"], spec.value_lines["tools"], "tools"):
-            if word not in tools_u:
-                raise r.fail(line, f"unknown tool {word!r} (declare it under 'tools:'; known: {', '.join(sorted(tools_u))})")
-            names.append(word)
-        tools = frozenset(names)
+        tools = _chosen(r, spec, "tools", tools_u, lambda w: f"unknown tool {w!r} (declare it under 'tools:'; "
+                                                             f"known: {', '.join(sorted(tools_u))})")
     if "schemes" in spec:
-        names = []
-        for word, line in r.words(spec["schemes"], spec.value_lines["schemes"], "schemes"):
-            if word not in schemes_u:
-                raise r.fail(line, f"unknown scheme {word!r} (declare it under 'schemes:'; known: {', '.join(sorted(schemes_u))})")
-            names.append(word)
-        schemes = frozenset(names)
+        schemes = _chosen(r, spec, "schemes", schemes_u, lambda w: f"unknown scheme {w!r} (declare it under 'schemes:'; "
+                                                                   f"known: {', '.join(sorted(schemes_u))})")
     if "hosts" in spec:
         parsed = []
         for word, line in r.words(spec["hosts"], spec.value_lines["hosts"], "hosts"):
@@ -342,6 +330,16 @@ def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
                 attributes[key] = _condition(r, cond[key], cond.value_lines[key], key)
     return m.Match(tools, hosts, ports, schemes, when, paths, methods,
                    tuple(sorted((k, frozenset(v), neg) for k, (v, neg) in attributes.items())))
+
+
+def _chosen(r: _Reader, spec: MarkedDict, key: str, known, unknown: Callable[[str], str]) -> FrozenSet[str]:
+    """The names under ``key``, each one of ``known`` (else the error ``unknown(name)``)."""
+    names = []
+    for word, line in r.words(spec[key], spec.value_lines[key], key):
+        if word not in known:
+            raise r.fail(line, unknown(word))
+        names.append(word)
+    return frozenset(names)
 
 
 def _value(r: _Reader, word: str, line: int, what: str) -> str:
