@@ -369,3 +369,77 @@ def _redundant(space: Space, policy: m.Policy, shadowed: Set[int]) -> Set[int]:
             found.add(k)
             kept.remove(k)
     return found
+
+
+# -- admin requests ----------------------------------------------------------------------------------
+
+def admin_requests(policies: Sequence[m.Policy]) -> List[m.AdminRequest]:
+    """Every admin request that can matter to ``policies``: each operation, opt-in and author value,
+    each named environment and none, each named principal and one unnamed, and the approval counts
+    on both sides of every threshold the policies write."""
+    ops = sorted({op.id for p in policies for op in p.operations})
+    envs, principals, counts = {None}, {None}, {0}
+    named = False
+    for p in policies:
+        gates = [g.gates for g in p.gate_rules] + [p.gates or m.Gates()]
+        for g in gates:
+            envs |= set(g.protected_environments)
+            counts |= {g.min_approvals, max(g.min_approvals - 1, 0)}
+        for grant in p.grants:
+            envs |= set(grant.environments or ())
+            counts |= {grant.min_approvals, max(grant.min_approvals - 1, 0)}
+        for item in (*p.grants, *p.gate_rules):
+            if item.principals is not None:
+                named = True
+                principals |= set(item.principals)
+    return [m.AdminRequest(op, opt_in, n, author, env, who, named)
+            for op, opt_in, n, author, env, who in itertools.product(
+                ops, (False, True), sorted(counts), (False, True), sorted(envs, key=str), sorted(principals, key=str))]
+
+
+def permits(grant: m.Grant, q: m.AdminRequest) -> bool:
+    """A grant permits a request on an operation it lists, by a principal it names (if it names any),
+    when every requirement holds."""
+    return (q.operation in grant.operations
+            and (grant.principals is None or q.principal in grant.principals)
+            and (q.opt_in or not grant.opt_in)
+            and q.approvals >= grant.min_approvals
+            and not (grant.approver_not_author and q.approver_is_author)
+            and (grant.environments is None or q.environment in grant.environments))
+
+
+def satisfies(gates: m.Gates, q: m.AdminRequest) -> bool:
+    return ((q.opt_in or not gates.opt_in) and q.approvals >= gates.min_approvals
+            and not (gates.approver_not_author and q.approver_is_author)
+            and (not gates.protected_environments or q.environment in gates.protected_environments))
+
+
+def is_gated(policy: m.Policy, q: m.AdminRequest) -> bool:
+    """Gated: the gate rules whose operations and principals include the request apply, else
+    ``admin.gates``; satisfying one applicable gate is enough."""
+    applying = [g.gates for g in policy.gate_rules
+                if (g.operations is None or q.operation in g.operations)
+                and (g.principals is None or q.principal in g.principals)]
+    return any(satisfies(g, q) for g in applying or [policy.gates or m.Gates()])
+
+
+@dataclass
+class AdminVerdict:
+    ungated: Set[str]          # grants that permit some admin request missing its gates
+    readonly_admin: bool       # some request is both a read-only and an admin action
+    new_access: Set[str]       # grants that permit a request the base permitted by no grant
+
+
+def judge_admin(policy: m.Policy, base: Optional[m.Policy] = None) -> AdminVerdict:
+    inv = policy.invariants
+    admin_ops = {op.id for op in policy.operations if op.cls == m.ADMIN}
+    verdict = AdminVerdict(set(), False, set())
+    for q in admin_requests([policy] + ([base] if base is not None else [])):
+        granting = [g for g in policy.grants if permits(g, q)]
+        if "admin-gated" in inv and q.operation in admin_ops and not is_gated(policy, q):
+            verdict.ungated |= {g.id for g in granting}
+        if "readonly-admin-exclusive" in inv and q.operation in admin_ops and any(g.mode == m.READ_ONLY for g in granting):
+            verdict.readonly_admin = True
+        if base is not None and not any(permits(g, q) for g in base.grants):
+            verdict.new_access |= {g.id for g in granting}
+    return verdict

@@ -2,20 +2,25 @@
 
 500 random policies (fixed seed; both semantics; names, wildcards, IPv4,
 IPv6, IPv4-mapped and NAT64 networks; ports, schemes, flags; allowlists,
-contracts and half of them with a base policy) are checked by the prover and
-judged by :mod:`tests.policy.oracle` over a finite request space with one
-request per cell. They must agree exactly on:
+contracts and half of them with a base policy; version 2 path prefixes,
+methods, '+' wildcards, principals and context conditions; admin grants,
+gates, principals and gate rules) are checked by the prover and judged by
+:mod:`tests.policy.oracle` over a finite request space with one request per
+cell. They must agree exactly on:
 
 * which invariants are violated and, per invariant, the set of rules named;
 * every witness: a request the oracle confirms violates the invariant and
   that the named rule decides;
 * the shadowed and redundant rules and the conflicting pairs (each
   conflict witness matches both rules);
+* the ungated grants, a read-only/admin overlap and the grants with new
+  admin access, each witness confirmed;
 * the output itself, run twice (determinism).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
 from typing import Optional
@@ -102,14 +107,44 @@ def _policy(rng: random.Random, name: str, v2: random.Random, feature: Optional[
     )
 
 
+ADMIN_OPS = [("deploy", m.ADMIN), ("restart", m.ADMIN), ("audit", m.READ_ONLY)]
+ADMIN_PRINCIPALS = ["alice", "svc-ci"]
+
+
+def _gates(rng: random.Random) -> m.Gates:
+    return m.Gates(rng.random() < 0.7, rng.choice([0, 1, 2]), rng.random() < 0.7,
+                   frozenset(rng.sample(["admin", "prod"], rng.randint(0, 1))))
+
+
+def _admin(rng: random.Random, policy: m.Policy, v2: bool) -> m.Policy:
+    """``policy`` with random admin operations, grants, gates and (version 2) principals and gate rules."""
+    if rng.random() < 0.3:
+        return policy
+    ops = [m.Operation(i, c, 60 + k) for k, (i, c) in enumerate(ADMIN_OPS)]
+    names = [i for i, _ in ADMIN_OPS]
+    who = (lambda: frozenset(rng.sample(ADMIN_PRINCIPALS, rng.randint(1, 2))) if v2 and rng.random() < 0.5 else None)
+    grants = tuple(m.Grant(f"g{k}", frozenset(rng.sample(names, rng.randint(1, 2))), rng.choice([m.ADMIN, m.ADMIN, m.READ_ONLY]),
+                           rng.random() < 0.6, rng.choice([0, 1, 2, 3]), rng.random() < 0.6,
+                           frozenset(rng.sample(["admin", "prod"], 1)) if rng.random() < 0.4 else None, 70 + k, who())
+                   for k in range(rng.randint(1, 3)))
+    rules = tuple(m.GateRule(f"gr{k}", frozenset(rng.sample(names, 1)) if rng.random() < 0.7 else None, who(), _gates(rng), 80 + k)
+                  for k in range(rng.randint(0, 2) if v2 else 0))
+    invariants = dict(policy.invariants)
+    invariants.update({k: 1 for k in ("admin-gated", "readonly-admin-exclusive") if rng.random() < 0.8})
+    return dataclasses.replace(policy, operations=tuple(ops), grants=grants, gates=_gates(rng) if rng.random() < 0.7 else None,
+                               gate_rules=rules, invariants=invariants)
+
+
 def _cases():
     rng = random.Random(SEED)
     v2 = random.Random(SEED + 2)
+    adm = random.Random(SEED + 3)  # admin sections: their own generator, so the egress cases stay as they were
     for n in range(POLICIES):
         draw = v2.random()
         feature = None if draw < 0.3 else "scope" if draw < 0.65 else "attr"
-        policy = _policy(rng, f"p{n}.yaml", v2, feature)
+        policy = _admin(adm, _policy(rng, f"p{n}.yaml", v2, feature), feature is not None)
         base = _policy(rng, f"base{n}.yaml", v2, feature) if rng.random() < 0.5 else None
+        base = _admin(adm, base, feature is not None) if base is not None else None
         yield policy, base, {None: SPACE_V1, "scope": SPACE, "attr": SPACE_ATTR}[feature]
 
 
@@ -133,7 +168,7 @@ def _disagreements(policy: m.Policy, base, space: oracle.Space) -> list:
         key = RULE_IDS.get(f.rule_id)
         if f.rule_id == "policy/must-deny-violated":
             key = f"must-deny:{f.evidence['contract']}"
-        if key is None:
+        if key is None or "grants" in f.evidence:  # admin new access: see _admin_disagreements
             continue
         rule = f.evidence["rules"][0]["id"]
         named.setdefault(key, set()).add(rule)
@@ -163,8 +198,31 @@ def _disagreements(policy: m.Policy, base, space: oracle.Space) -> list:
             request = _request(f.evidence["witness"])
             if not all(oracle.selects(policy.rule(r["id"]).match, request) for r in f.evidence["rules"]):
                 problems.append(f"conflict witness {request.describe()} does not match both rules")
+    problems += _admin_disagreements(policy, base, found)
     if any(f.rule_id in ("policy/analysis-incomplete",) for f in found):
         problems.append("analysis incomplete on a small policy")
+    return problems
+
+
+def _admin_disagreements(policy: m.Policy, base, found) -> list:
+    """Admin verdicts (ungated grants, read-only/admin overlap, grants with new access) and witnesses."""
+    want = oracle.judge_admin(policy, base)
+    problems = []
+    ungated = {f.evidence["grant"] for f in found if f.rule_id == "policy/admin-ungated"}
+    overlap = any(f.rule_id == "policy/readonly-admin-overlap" for f in found)
+    new = {g for f in found if f.rule_id == "policy/new-access" and "grants" in f.evidence for g in f.evidence["grants"]}
+    if (ungated, overlap, new) != (want.ungated, want.readonly_admin, want.new_access):
+        problems.append(f"admin: prover {(ungated, overlap, new)}, oracle {(want.ungated, want.readonly_admin, want.new_access)}")
+    for f in found:
+        if f.rule_id in ("policy/admin-ungated", "policy/new-access") and "operation" in f.evidence["witness"]:
+            w = f.evidence["witness"]
+            q = m.AdminRequest(w["operation"], w["opt_in"], w["approvals"], w["approver_is_author"], w["environment"],
+                               w.get("principal"), "principal" in w)
+            grant = policy.grants[[g.id for g in policy.grants].index(f.evidence.get("grant") or f.evidence["grants"][0])]
+            holds = oracle.permits(grant, q) and (not oracle.is_gated(policy, q) if f.rule_id == "policy/admin-ungated"
+                                                  else not any(oracle.permits(g, q) for g in base.grants))
+            if not holds:
+                problems.append(f"{f.rule_id} witness {q.describe()} does not hold")
     return problems
 
 
