@@ -25,9 +25,11 @@ def test_network_policy_hook_reports_the_demo_violation_with_its_witness(make_re
     lines = (DEMO / ".governance" / "policy.yaml").read_text(encoding="utf-8").splitlines()
     line = lines.index("  - id: wandb-cloud") + 1
     assert (f".governance/policy.yaml:{line}: error policy/egress-outside-allowlist rule 'wandb-cloud' (line {line}) allows "
-            "wandb -> https://unlisted.example:443 (offline=false tracking_opt_in=false), outside the allowlist") in output
+            "wandb -> GET https://ml-datasets.s3.amazonaws.com:443/ (offline=false tracking_opt_in=false branch=(other) "
+            "principal=(other)), outside the allowlist") in output
     assert (f".governance/policy.yaml:{line}: error policy/tracking-without-opt-in rule 'wandb-cloud' (line {line}) allows "
-            "tracking wandb -> https://host.hf.co:443 (offline=false tracking_opt_in=false) without tracking_opt_in") in output
+            "tracking wandb -> GET https://host.hf.co:443/ (offline=false tracking_opt_in=false branch=(other) "
+            "principal=(other)) without tracking_opt_in") in output
     assert ".env:2:21: error policy/endpoint-not-allowed MLFLOW_TRACKING_URI http://mlflow.example.com:5000" in output
     assert ".env:3:12: error policy/wandb-online-mode" in output
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import List, Optional
 
+from governance_hooks.errors import ToolError
 from governance_hooks.policy.parse import load_policy
 from governance_hooks.policy.prove import ProveOptions, prove
 
@@ -40,3 +41,12 @@ def findings(text: str, base: Optional[str] = None, **options) -> List:
 def summary(found) -> List[tuple]:
     """``(rule_id, line, message)`` per finding, sorted for exact comparison."""
     return sorted((f.rule_id, f.location.line, f.message) for f in found)
+
+
+def error_of(text: str, path: str = "p.yaml") -> str:
+    """The one-line error loading ``text`` gives (fails the test when it loads)."""
+    try:
+        load_policy(text, path)
+    except ToolError as exc:
+        return str(exc)
+    raise AssertionError(f"{path} loaded without an error")

@@ -23,7 +23,7 @@ def error_of(text: str) -> str:
     ("version: 1\nsemantics: last-match\n", "policy.yaml:2: semantics must be deny-overrides or first-match"),
     ("version: 1\negres: []\n",
      "policy.yaml:2: unknown key 'egres' in the policy (known: version, semantics, tools, flags, schemes, allowlist, "
-     "egress, tracking, admin, invariants, include, groups)"),
+     "egress, tracking, admin, invariants, include, groups, identities)"),
     ("version: 1\negress:\n  - id: a\n    effect: allow\n    hosts: 10.0.0.1/8\n",
      "policy.yaml:5: bad CIDR '10.0.0.1/8': 10.0.0.1/8 has host bits set"),
     ("version: 1\negress:\n  - id: a\n    effect: allow\n    hosts: 300.0.0.0/8\n",
@@ -38,7 +38,8 @@ def error_of(text: str) -> str:
     ("version: 1\negress:\n  - id: a\n    effect: allow\n    when: {airgapped: true}\n",
      "policy.yaml:5: unknown key 'airgapped' in when (known: offline, tracking_opt_in)"),
     ("version: 1\negress:\n  - id: a\n    effect: allow\n    hosts: 'api.*.example.com'\n",
-     "policy.yaml:5: bad host 'api.*.example.com': '*' is allowed only as the whole first label ('*.example.com')"),
+     "policy.yaml:5: bad host 'api.*.example.com': '*' (one or more labels) is allowed only as the whole first label "
+     "('*.example.com'); for exactly one label there write '+' (api.+.example.com)"),
     ("version: 1\negress:\n  - {id: a, effect: allow}\n  - {id: a, effect: deny}\n",
      "policy.yaml:4: duplicate rule id 'a' (first on line 3)"),
     ("version: 1\negress:\n  - {id: a, effect: permit}\n", "policy.yaml:3: rule a: effect must be allow or deny"),
@@ -107,7 +108,12 @@ def test_demo_policy_parses():
 
     root = Path(__file__).resolve().parents[2] / "examples" / "demo-repo"
     policy = load_policy_file(root / ".governance" / "policy.yaml", root)  # version 2, with an include
-    assert [r.id for r in policy.egress] == ["pip-index", "artifact-cache", "git-clone", "hf-models", "mlflow-internal", "wandb-cloud"]
+    assert [r.id for r in policy.egress] == ["pip-index", "artifact-cache", "git-clone", "hf-models", "hf-publish", "datasets",
+                                             "mlflow-internal", "wandb-cloud"]
+    assert policy.rule("hf-publish").match.attributes == (("branch", frozenset({"main"}), False),
+                                                          ("principal", frozenset({"svc-ci-runner"}), False))
+    assert [(g.id, g.principals, g.gates.min_approvals) for g in policy.gate_rules] == [
+        ("break-glass", frozenset({"alice", "bob"}), 1)]
 
 
 def test_hostile_policy_documents_are_one_line_errors():

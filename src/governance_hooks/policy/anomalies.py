@@ -63,7 +63,9 @@ class AnomalyChecks:
     def _index(self) -> OverlapIndex:
         if self._overlap is None:
             u = self.universe
-            self._overlap = OverlapIndex(u.hosts, u.tool_index, u.scheme_index, {f: k for k, f in enumerate(u.flags)})
+            self._overlap = OverlapIndex(u.hosts, u.tool_index, u.scheme_index, {f: k for k, f in enumerate(u.flags)},
+                                         *((u.method_index, u.paths) if u.scoped else (None, None)),
+                                         u.attribute_index)
             self._nb = self._overlap.neighbours([r.match for r in self.policy.egress])
             self._cubes = Cubes(self._overlap)
             self._cube = [self._cubes.of(c) for c in self._overlap.compiled]
@@ -396,7 +398,16 @@ class AnomalyChecks:
         else:
             host = str(ipaddress.IPv6Address(value))
         flags = tuple((f, bool(must_true >> k & 1)) for k, f in enumerate(u.flags))
-        return m.Request(u.tools[tool], host, port, scheme, flags)
+        if not u.scoped and not u.attributes:
+            return m.Request(u.tools[tool], host, port, scheme, flags)
+        # The tool mask folds in methods, path classes and attribute values.
+        tool, *rest = self._overlap.split(tool)
+        path = method = None
+        if u.scoped:
+            method, path = u.methods[rest[0]], u.paths.representatives[rest[1]]
+            rest = rest[2:]
+        attributes = tuple((a, values[k] if k < len(values) else None) for (a, values), k in zip(u.attributes.items(), rest))
+        return m.Request(u.tools[tool], host, port, scheme, flags, path, method, attributes)
 
     def _cover(self, budget: _Budget, i: int, cover: List[int]) -> List[int]:
         """A small subset of ``cover`` (rule indices) whose union covers rule ``i``: deletion-minimised

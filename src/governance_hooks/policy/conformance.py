@@ -14,7 +14,8 @@ Kubernetes-style ``{name: KEY, value: ...}`` items). Values that are not
 literals (``${VAR}``, ``${{ expr }}``) are skipped, and so are servers on the
 machine itself (``localhost``, loopback addresses): they involve no egress. Each endpoint is
 evaluated with the plain semantics of :mod:`.evaluate` as an online,
-opted-in request.
+opted-in request (when the policy scopes rules by path and method: the URL's
+path, ``POST`` for a tracker, ``GET`` for a package index).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ..safe_open import UnsafeFile, read_repo_text
 from . import evaluate as ev
 from . import model as m
 from .parse import is_local_tracking_uri, parse_endpoint_url
+from .paths import normalize_path
 
 KEYS = ("MLFLOW_TRACKING_URI", "WANDB_MODE", "WANDB_BASE_URL")
 #: Files larger than this are not scanned (bytes).
@@ -216,7 +218,15 @@ def _request(policy: m.Policy, tool: str, url: str, opted_in: bool) -> m.Request
     flags = {f: False for f in policy.flags}
     if opted_in:
         flags[tracking.opt_in_flag] = True
-    return m.Request(tool, host, port, scheme, tuple(sorted(flags.items())))
+    if not policy.scoped:
+        return m.Request(tool, host, port, scheme, tuple(sorted(flags.items())))
+    return m.Request(tool, host, port, scheme, tuple(sorted(flags.items())), normalize_path(urlsplit(url.strip()).path),
+                     endpoint_method(tool, tracking))
+
+
+def endpoint_method(tool: str, tracking: m.Tracking) -> str:
+    """The HTTP method an endpoint is checked with: trackers log runs (``POST``), others download (``GET``)."""
+    return "POST" if tool in tracking.tools else "GET"
 
 
 def _same_endpoint(url: str, listed: m.TrackingEndpoint) -> bool:

@@ -3,7 +3,11 @@
 A symbolic egress request is ``tool`` (index into the tool universe),
 ``kind`` (0 name, 1 IPv4, 2 IPv6), ``host`` (a host class, see
 :class:`~.hosts.HostUniverse`), ``ip4``/``ip6`` (32/128-bit vectors), ``port``
-(16-bit, 1..65535), ``scheme`` (index) and one Boolean per flag. A symbolic
+(16-bit, 1..65535), ``scheme`` (index), ``method`` (index into
+:data:`~.paths.METHODS`), ``path`` (a path class, see
+:class:`~.paths.PathUniverse`), one index per attribute (principal, branch,
+environment, repository: the values the policies name, then one index for
+every other value) and one Boolean per flag. A symbolic
 admin request is ``op`` (index), ``opt_in``, ``approvals`` (11-bit, 0..1001),
 ``approver_is_author`` and ``env`` (index; the last index is "none or unlisted").
 
@@ -19,6 +23,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 from . import model as m
 from .hosts import EMBEDDED_V4, HostUniverse, ip_networks, normalize_host
+from .paths import METHODS, PathUniverse
 
 NAME, IPV4, IPV6 = 0, 1, 2
 MAX_APPROVALS = 1001
@@ -47,15 +52,28 @@ class Universe:
         self.tools = tuple(sorted(set().union(*(p.tools for p in policies))))
         self.flags = tuple(sorted(set().union(*(p.flags for p in policies))))
         self.schemes = tuple(sorted(set().union(*(p.schemes for p in policies))))
-        patterns = []
+        patterns, prefixes = [], []
         for p in policies:
             for item in (*[e.match for e in p.allowlist], *[r.match for r in p.egress], *[c.match for c in p.contracts]):
                 patterns.extend(item.hosts or ())
+                prefixes.extend(item.paths or ())
             if p.tracking is not None:
                 from .hosts import parse_host_pattern
 
                 for endpoint in p.tracking.endpoints:
                     patterns.append(parse_host_pattern(endpoint.host))
+        self.paths = PathUniverse(prefixes)
+        self.methods = METHODS
+        self.method_index = {x: i for i, x in enumerate(METHODS)}
+        #: Requests carry a path and a method (witnesses show them) when some policy uses them.
+        self.scoped = any(p.scoped for p in policies)
+        named: Dict[str, set] = {}
+        for p in policies:
+            for name, values in p.attribute_values().items():
+                named.setdefault(name, set()).update(values)
+        #: attribute -> its named values (sorted); index ``len(values)`` is every other value
+        self.attributes: Dict[str, Tuple[str, ...]] = {k: tuple(sorted(v)) for k, v in sorted(named.items())}
+        self.attribute_index = {k: {x: i for i, x in enumerate(v)} for k, v in self.attributes.items()}
         self.hosts = HostUniverse(patterns)
         ops: Dict[str, str] = {}
         envs = set()
@@ -66,6 +84,17 @@ class Universe:
                 envs |= set(g.environments or ())
             if p.gates is not None:
                 envs |= set(p.gates.protected_environments)
+            for rule in p.gate_rules:
+                envs |= set(rule.gates.protected_environments)
+        admins = set()
+        for p in policies:
+            for item in (*p.grants, *p.gate_rules):
+                admins |= set(item.principals or ())
+        #: principals named by grants and gate rules (index ``len``: any other); witnesses show the
+        #: principal only when some are named
+        self.admin_principals = tuple(sorted(admins))
+        self.admin_principal_index = {x: i for i, x in enumerate(self.admin_principals)}
+        self.admin_named = any(g.principals is not None for p in policies for g in (*p.grants, *p.gate_rules))
         self.operations = tuple(sorted(ops))
         self.environments = tuple(sorted(envs))  # index len(...) is "none"
         self.tool_index = {t: i for i, t in enumerate(self.tools)}
@@ -95,6 +124,11 @@ class Encoder:
         self.port = z3.BitVec("port", 16, ctx)
         self.scheme = z3.BitVec("scheme", self.w_scheme, ctx)
         self.flag = {f: z3.Bool(f"flag.{f}", ctx) for f in u.flags}
+        self.w_method = _width(len(u.methods))
+        self.w_path = _width(len(u.paths))
+        self.method = z3.BitVec("method", self.w_method, ctx)
+        self.path = z3.BitVec("path", self.w_path, ctx)
+        self.attr = {a: z3.BitVec(f"attr.{a}", _width(len(v) + 1), ctx) for a, v in u.attributes.items()}
         self.w_op = _width(len(u.operations))
         self.w_env = _width(len(u.environments) + 1)
         self.op = z3.BitVec("op", self.w_op, ctx)
@@ -102,6 +136,7 @@ class Encoder:
         self.approvals = z3.BitVec("approvals", APPROVAL_BITS, ctx)
         self.author = z3.Bool("approver_is_author", ctx)
         self.env = z3.BitVec("env", self.w_env, ctx)
+        self.who = z3.BitVec("admin_principal", _width(len(u.admin_principals) + 1), ctx)
         self.true = z3.BoolVal(True, ctx)
         self.false = z3.BoolVal(False, ctx)
         # Rules share field values (the same ports, tools, hosts): build each term once.
@@ -164,6 +199,10 @@ class Encoder:
             z3.ULE(self.host, self.bv(len(u.hosts) - 1, self.w_host)),
             z3.ULE(self.scheme, self.bv(len(u.schemes) - 1, self.w_scheme)),
             z3.ULE(self.kind, self.bv(IPV6, 2)),
+            # Only when some policy scopes below the host: version 1 queries stay exactly as they were.
+            *([z3.ULE(self.method, self.bv(len(u.methods) - 1, self.w_method)),
+               z3.ULE(self.path, self.bv(len(u.paths) - 1, self.w_path))] if u.scoped else []),
+            *[z3.ULE(var, self.bv(len(u.attributes[a]), var.size())) for a, var in self.attr.items()],
             z3.Not(self.port == self.bv(0, 16)),
             z3.Implies(self.kind != self.bv(NAME, 2), self.host == self.bv(u.hosts.other, self.w_host)),
             z3.Implies(self.kind != self.bv(IPV4, 2), self.ip4 == self.bv(0, 32)),
@@ -173,7 +212,8 @@ class Encoder:
         ])
 
     def hosts_term(self, patterns: Sequence[m.HostPattern]) -> object:
-        names = _intervals_of_ranges([self.u.hosts.interval(p) for p in patterns if p.kind in ("exact", "wildcard")])
+        names = _intervals_of_ranges([iv for p in patterns if p.kind in ("exact", "wildcard", "labels")
+                                      for iv in self.u.hosts.intervals(p)])
         parts = []
         if names:
             parts.append(self.all_of([self._kind_is(NAME), self.any_of([self._host_atom(lo, hi) for lo, hi in names])]))
@@ -223,7 +263,27 @@ class Encoder:
             parts.append(self.flag[flag] if value else self._cached(("not", flag), lambda: z3.Not(self.flag[flag])))
         if match.hosts is not None:
             parts.append(self._cached(("hosts", match.hosts), lambda: self.hosts_term(match.hosts)))
+        if match.methods is not None:
+            parts.append(self._cached(("methods", match.methods), lambda: self.in_intervals(
+                self.method, _intervals(u.method_index[x] for x in match.methods))))
+        if match.paths is not None:
+            parts.append(self._cached(("paths", match.paths), lambda: self.in_intervals(
+                self.path, _intervals_of_ranges([u.paths.interval(p) for p in match.paths]))))
+        for condition in match.attributes:
+            parts.append(self._cached(("attr", condition), lambda: self.in_intervals(
+                self.attr[condition[0]], _intervals(self.attribute_indices(*condition)))))
         return self.all_of(parts)
+
+    def attribute_indices(self, name: str, values, negated: bool) -> List[int]:
+        """Indices of attribute ``name`` that a condition accepts (the last index: every other value)."""
+        index = self.u.attribute_index[name]
+        chosen = {index[v] for v in values}
+        return [i for i in range(len(index) + 1) if i not in chosen] if negated else sorted(chosen)
+
+    def attribute_value(self, name: str, request: m.Request) -> int:
+        value = request.attribute(name)
+        index = self.u.attribute_index[name]
+        return index.get(value, len(index)) if value is not None else len(index)
 
     def request(self, request: m.Request) -> object:
         """The term that pins the symbolic request to a concrete one.
@@ -238,6 +298,9 @@ class Encoder:
             self.port == self.bv(request.port, 16),
         ]
         parts.append(self.destination(request.host))
+        parts += [self.method == self.bv(u.method_index[request.method or "GET"], self.w_method),
+                  self.path == self.bv(u.paths.classify(request.path or "/"), self.w_path)]
+        parts += [var == self.bv(self.attribute_value(a, request), var.size()) for a, var in self.attr.items()]
         given = dict(request.flags)
         for flag, var in self.flag.items():
             parts.append(var if given.get(flag, False) else self.z3.Not(var))
@@ -267,10 +330,14 @@ class Encoder:
                   self.bv({"name": NAME, "ipv4": IPV4, "ipv6": IPV6}[kind], 2),
                   self.bv(u.hosts.classify(host) if kind == "name" else u.hosts.other, self.w_host),
                   self.bv(int(ipaddress.ip_address(host)) if kind == "ipv4" else 0, 32),
-                  self.bv(int(ipaddress.ip_address(host)) if kind == "ipv6" else 0, 128)]
+                  self.bv(int(ipaddress.ip_address(host)) if kind == "ipv6" else 0, 128),
+                  self.bv(u.method_index[request.method or "GET"], self.w_method),
+                  self.bv(u.paths.classify(request.path or "/"), self.w_path)]
+        values += [self.bv(self.attribute_value(a, request), var.size()) for a, var in self.attr.items()]
         values += [self.true if given.get(flag, False) else self.false for flag in self.flag]
         variables = self._cached(("pin-vars",), lambda: [self.tool, self.scheme, self.port, self.kind, self.host,
-                                                          self.ip4, self.ip6, *self.flag.values()])
+                                                          self.ip4, self.ip6, self.method, self.path,
+                                                          *self.attr.values(), *self.flag.values()])
         n = len(variables)
         # The C API directly: z3.substitute re-checks every pair in Python, which dominated large policies.
         froms = (z3.Ast * n)(*[v.as_ast() for v in variables])
@@ -290,8 +357,17 @@ class Encoder:
         else:
             host = normalize_host(u.hosts.representatives[val(self.host).as_long()])
         flags = tuple((f, self.z3.is_true(val(var))) for f, var in sorted(self.flag.items()))
+        path = method = None
+        if u.scoped:
+            path = u.paths.representatives[val(self.path).as_long()]
+            method = u.methods[val(self.method).as_long()]
+        attributes = []
+        for a, var in self.attr.items():
+            k = val(var).as_long()
+            attributes.append((a, u.attributes[a][k] if k < len(u.attributes[a]) else None))
         return m.Request(
             u.tools[val(self.tool).as_long()], host, val(self.port).as_long(), u.schemes[val(self.scheme).as_long()], flags,
+            path, method, tuple(attributes),
         )
 
     # -- admin ---------------------------------------------------------------
@@ -301,7 +377,11 @@ class Encoder:
             z3.ULE(self.op, self.bv(max(len(u.operations) - 1, 0), self.w_op)),
             z3.ULE(self.env, self.bv(len(u.environments), self.w_env)),
             z3.ULE(self.approvals, self.bv(MAX_APPROVALS, APPROVAL_BITS)),
+            *([z3.ULE(self.who, self.bv(len(u.admin_principals), self.who.size()))] if u.admin_named else []),
         ])
+
+    def who_in(self, names: Iterable[str]) -> object:
+        return self.in_intervals(self.who, _intervals(self.u.admin_principal_index[n] for n in names))
 
     def env_in(self, names: Iterable[str]) -> object:
         return self.in_intervals(self.env, _intervals(self.u.env_index[n] for n in names))
@@ -321,7 +401,24 @@ class Encoder:
             parts.append(z3.Not(self.author))
         if grant.environments is not None:
             parts.append(self.env_in(grant.environments))
+        if grant.principals is not None:
+            parts.append(self.who_in(grant.principals))
         return self.all_of(parts)
+
+    def gated(self, policy: m.Policy) -> object:
+        """The term "the admin request satisfies one of its applicable gates" (:func:`.evaluate.gated`)."""
+        z3 = self.z3
+        default = self.gates(policy.gates or m.Gates())
+        if not policy.gate_rules:
+            return default
+        applies, satisfied = [], []
+        for rule in policy.gate_rules:
+            scope = [self.op_in(rule.operations)] if rule.operations is not None else []
+            if rule.principals is not None:
+                scope.append(self.who_in(rule.principals))
+            applies.append(self.all_of(scope))
+            satisfied.append(self.all_of([applies[-1], self.gates(rule.gates)]))
+        return z3.Or(self.any_of(satisfied), z3.And(z3.Not(self.any_of(applies)), default))
 
     def gates(self, gates: m.Gates) -> object:
         z3 = self.z3
@@ -345,7 +442,14 @@ class Encoder:
             val(self.approvals).as_long(),
             self.z3.is_true(val(self.author)),
             self.u.environments[env] if env < len(self.u.environments) else None,
+            *self._who(val),
         )
+
+    def _who(self, val) -> tuple:
+        if not self.u.admin_named:
+            return ()
+        k = val(self.who).as_long()
+        return (self.u.admin_principals[k] if k < len(self.u.admin_principals) else None), True
 
 
 def _intervals_of_ranges(ranges: Iterable[Tuple[int, int]]) -> List[Tuple[int, int]]:

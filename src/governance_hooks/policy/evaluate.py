@@ -5,8 +5,8 @@ request; each solver witness is replayed here and a disagreement stops the
 check (:class:`SemanticsMismatch`, exit 2). Semantics (``docs/policy.md``):
 
 * a :class:`~.model.Match` selects a request when every present field
-  contains the request's value (tools, hosts, ports, schemes) and every
-  ``when`` flag has the stated value;
+  contains the request's value (tools, hosts, ports, schemes, methods; a path
+  lies under one of the path prefixes) and every ``when`` flag has the stated value;
 * ``deny-overrides``: allowed iff some allow rule and no deny rule matches;
   ``first-match``: the first matching rule decides; no match denies;
 * an admin request is permitted iff some grant lists its operation and every
@@ -21,6 +21,7 @@ from typing import Tuple
 from ..errors import ToolError
 from . import model as m
 from .hosts import host_matches
+from .paths import prefix_matches
 
 
 class SemanticsMismatch(ToolError):
@@ -52,6 +53,13 @@ def _matches(match: m.Match, request: m.Request, flags) -> bool:
             return False
     if match.hosts is not None and not any(host_matches(p, request.host) for p in match.hosts):
         return False
+    if match.methods is not None and (request.method or "GET") not in match.methods:
+        return False
+    if match.paths is not None and not any(prefix_matches(p, request.path or "/") for p in match.paths):
+        return False
+    for name, values, negated in match.attributes:
+        if (request.attribute(name) in values) == negated:
+            return False
     return True
 
 
@@ -103,6 +111,8 @@ def grant_matches(grant: m.Grant, request: m.AdminRequest) -> bool:
         return False
     if grant.environments is not None and request.environment not in grant.environments:
         return False
+    if grant.principals is not None and request.principal not in grant.principals:
+        return False
     return True
 
 
@@ -120,6 +130,20 @@ def admin_decide(policy: m.Policy, request: m.AdminRequest) -> AdminDecision:
     return AdminDecision(
         bool(matched), tuple(g.id for g in matched), any(g.mode == m.READ_ONLY for g in matched), is_admin,
     )
+
+
+def applicable_gates(policy: m.Policy, request: m.AdminRequest) -> Tuple[m.Gates, ...]:
+    """The gates an admin request must satisfy one of: those of the gate rules that apply to its
+    operation and principal, else ``admin.gates`` (the defaults when absent)."""
+    rules = [g.gates for g in policy.gate_rules
+             if (g.operations is None or request.operation in g.operations)
+             and (g.principals is None or request.principal in g.principals)]
+    return tuple(rules) or (policy.gates or m.Gates(),)
+
+
+def gated(policy: m.Policy, request: m.AdminRequest) -> bool:
+    """True when ``request`` satisfies one of its applicable gates."""
+    return any(gates_hold(g, request) for g in applicable_gates(policy, request))
 
 
 def gates_hold(gates: m.Gates, request: m.AdminRequest) -> bool:

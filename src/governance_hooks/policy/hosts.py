@@ -121,23 +121,74 @@ def parse_host_pattern(text: object) -> HostPattern:
         bits = 32 if address.version == 4 else 128
         return HostPattern(text, "cidr4" if bits == 32 else "cidr6", network=int(address), prefix=bits)
     name = _ascii(raw.lower().rstrip("."))
+    if "+" in name:
+        return _label_pattern(text, raw, name)
     if name.startswith("*."):
         suffix = name[2:]
         if "*" in suffix:
-            raise ValueError(f"bad host {raw!r}: '*' is allowed only as the whole first label")
-        if _looks_like_address(suffix):
-            raise ValueError(f"bad host {raw!r}: a wildcard matches DNS names, not addresses; "
-                             f"write a CIDR such as 10.0.0.0/8 for a range of addresses")
-        reason = _check_name(suffix)
-        if reason:
-            raise ValueError(f"bad host {raw!r}: {reason}")
+            raise ValueError(f"bad host {raw!r}: '*' (one or more labels) is allowed only as the whole first label; "
+                             f"for exactly one label write '+' ({raw.replace('*', '+')})")
+        _check_wildcard(raw, suffix, suffix)
         return HostPattern(text, "wildcard", name=suffix)
     if "*" in name:
-        raise ValueError(f"bad host {raw!r}: '*' is allowed only as the whole first label ('*.example.com')")
+        single = ".".join("+" if label == "*" else label for label in name.split("."))
+        hint = f"; for exactly one label there write '+' ({single})" if "*" in name.split(".") else ""
+        raise ValueError(f"bad host {raw!r}: '*' (one or more labels) is allowed only as the whole first label "
+                         f"('*.example.com'){hint}")
     reason = _check_name(name)
     if reason:
         raise ValueError(f"bad host {raw!r}: {reason}")
     return HostPattern(text, "exact", name=name)
+
+
+def _label_pattern(text: str, raw: str, name: str) -> HostPattern:
+    """A pattern with single-label wildcards: ``+`` stands for exactly one DNS label, at any position
+    but the last (``+.example.com``, ``api.+.example.com``); a leading ``*`` keeps its meaning of one
+    or more labels (``*.+.example.com``). Kind ``labels``; ``name`` is the normalised pattern."""
+    labels = name.split(".")
+    for k, label in enumerate(labels):
+        if label == "+" or (label == "*" and k == 0):
+            continue
+        if "+" in label or "*" in label:
+            raise ValueError(f"bad host {raw!r}: found {label!r}; a wildcard is a whole label: '+' for exactly one "
+                             f"label, '*' (first label only) for one or more")
+    if labels[-1] in ("+", "*"):
+        raise ValueError(f"bad host {raw!r}: the last label (the top-level domain) cannot be a wildcard")
+    _check_wildcard(raw, ".".join(label for label in labels if label not in ("+", "*")),
+                    ".".join("x" if label in ("+", "*") else label for label in labels))
+    return HostPattern(text, "labels", name=name)
+
+
+def _check_wildcard(raw: str, literal: str, name: str) -> None:
+    """Raise ``ValueError`` when a wildcard's ``literal`` labels look like an address or ``name`` (its
+    wildcards replaced by a label) is not a valid DNS name."""
+    if _looks_like_address(literal):
+        raise ValueError(f"bad host {raw!r}: a wildcard matches DNS names, not addresses; "
+                         f"write a CIDR such as 10.0.0.0/8 for a range of addresses")
+    reason = _check_name(name)
+    if reason:
+        raise ValueError(f"bad host {raw!r}: {reason}")
+
+
+def _label_key(name: str) -> Tuple[Tuple[str, ...], bool]:
+    """``(labels read right to left, leading '*')`` of a DNS pattern (exact, ``*.suffix`` or ``labels``)."""
+    labels = name.split(".")
+    star = labels[0] == "*"
+    return tuple(reversed(labels[1:] if star else labels)), star
+
+
+def _key_matches(key: Tuple[str, ...], star: bool, name: Tuple[str, ...]) -> bool:
+    """Does a pattern (reversed labels, ``+`` = one label, ``star``: one or more labels before) match
+    ``name`` (reversed labels)?"""
+    if len(name) < len(key) or (len(name) > len(key)) != star:
+        return False
+    return all(p == "+" or p == n for p, n in zip(key, name))
+
+
+def labels_match(pattern_name: str, host: str) -> bool:
+    """Plain semantics of a ``labels`` pattern on a normalised DNS name."""
+    key, star = _label_key(pattern_name)
+    return _key_matches(key, star, tuple(reversed(host.split("."))))
 
 
 def _looks_like_address(text: str) -> bool:
@@ -185,6 +236,11 @@ class HostUniverse:
     """
 
     def __init__(self, patterns: Iterable[HostPattern]):
+        patterns = list(patterns)
+        self._generic = None
+        if any(p.kind == "labels" for p in patterns):
+            self._build_generic(patterns)
+            return
         exact = sorted({p.name for p in patterns if p.kind == "exact"})
         suffixes = sorted({p.name for p in patterns if p.kind == "wildcard"}, key=_key)
         self._exact = set(exact)
@@ -215,8 +271,14 @@ class HostUniverse:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def intervals(self, pattern: HostPattern) -> List[Tuple[int, int]]:
+        """Class indices (inclusive intervals) a DNS pattern (exact, wildcard or labels) matches."""
+        if self._generic is not None:
+            return self._generic[_pattern_of(pattern)]
+        return [self.interval(pattern)]
+
     def interval(self, pattern: HostPattern) -> Tuple[int, int]:
-        """Class indices ``lo..hi`` (inclusive) a DNS pattern (exact or wildcard) matches."""
+        """Class indices ``lo..hi`` (inclusive) a DNS pattern (exact or wildcard) matches, without ``labels`` patterns."""
         if pattern.kind == "exact":
             i = self._index_exact[pattern.name]
             return i, i
@@ -225,8 +287,57 @@ class HostUniverse:
         hi = bisect.bisect_left(self.keys, prefix + ("\U0010ffff",)) - 1
         return lo, hi
 
+    def _build_generic(self, patterns: List[HostPattern]) -> None:
+        """Classes when single-label wildcards are present: one class per set of patterns some name
+        matches exactly (its *signature*), found by walking the labels right to left.
+
+        At each depth only the labels that some still-possible pattern names there matter, plus one
+        fresh label standing for every other; a name's signature is therefore that of the walk's
+        node it reaches, so the walk meets every signature. Classes are ordered by the first name
+        (labels right to left) that has them, and a pattern is the union of the classes whose
+        signature holds it (a few intervals rather than one).
+        """
+        keys = sorted({_pattern_of(p) for p in patterns if p.kind in ("exact", "wildcard", "labels")})
+        self._patterns = [_label_key(text) for text in keys]
+        literals = {label for key, _ in self._patterns for label in key if label != "+"}
+        fresh = next(l for l in _fresh("host", "node", "svc") if l not in literals)
+        tld = next(t for t in _fresh("example", "invalid", "test") if t not in literals)
+        found: Dict[frozenset, Tuple[Tuple[str, ...], str]] = {frozenset(): ((tld, "unlisted"), f"unlisted.{tld}")}
+
+        def visit(path: Tuple[str, ...], alive: List[int], armed: frozenset) -> None:
+            d = len(path)
+            if d:
+                signature = armed | {k for k in alive if len(self._patterns[k][0]) == d and not self._patterns[k][1]}
+                found.setdefault(frozenset(signature), (path, ".".join(reversed(path))))
+            if not alive and d:
+                return
+            now_armed = armed | {k for k in alive if self._patterns[k][1] and len(self._patterns[k][0]) == d}
+            longer = [k for k in alive if len(self._patterns[k][0]) > d]
+            # The fresh label first: a class's first name then reads "host.example.com" where it can.
+            labels = [fresh] + sorted({self._patterns[k][0][d] for k in longer} - {"+"})
+            for label in labels:
+                visit(path + (label,), [k for k in longer if self._patterns[k][0][d] in ("+", label)], frozenset(now_armed))
+            if now_armed != armed and not longer:
+                visit(path + (fresh,), [], frozenset(now_armed))
+
+        visit((), list(range(len(self._patterns))), frozenset())
+        ordered = sorted(found.items(), key=lambda item: item[1][0])
+        self._signature_index = {signature: i for i, (signature, _) in enumerate(ordered)}
+        self.representatives = [name for _, (_, name) in ordered]
+        self.keys = [key for _, (key, _) in ordered]
+        self.other = self._signature_index[frozenset()]
+        members: Dict[int, List[int]] = {k: [] for k in range(len(keys))}
+        for index, (signature, _) in enumerate(ordered):
+            for k in signature:
+                members[k].append(index)
+        self._generic = {text: _runs(members[k]) for k, text in enumerate(keys)}
+
     def classify(self, name: str) -> int:
         """The class index of a normalised DNS name."""
+        if self._generic is not None:
+            reversed_name = tuple(reversed(name.split(".")))
+            signature = frozenset(k for k, (key, star) in enumerate(self._patterns) if _key_matches(key, star, reversed_name))
+            return self._signature_index[signature]
         if name in self._index_exact:
             return self._index_exact[name]
         # The longest wildcard suffix wins: try the suffixes after each dot, longest first.
@@ -237,6 +348,21 @@ class HostUniverse:
                 return index
             dot = name.find(".", dot + 1)
         return self.other
+
+
+def _pattern_of(pattern: HostPattern) -> str:
+    """A DNS pattern as one normalised text: ``name``, ``*.suffix`` or a ``labels`` pattern."""
+    return "*." + pattern.name if pattern.kind == "wildcard" else pattern.name
+
+
+def _runs(indices: List[int]) -> List[Tuple[int, int]]:
+    out: List[List[int]] = []
+    for i in sorted(indices):
+        if out and out[-1][1] + 1 == i:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return [(a, b) for a, b in out]
 
 
 def _fresh(*bases: str):
@@ -273,9 +399,11 @@ def host_matches(pattern: HostPattern, host: str) -> bool:
     if pattern.kind == "any":
         return True
     kind, value = request_host(host)
-    if pattern.kind in ("exact", "wildcard"):
+    if pattern.kind in ("exact", "wildcard", "labels"):
         if kind != "name":
             return False
+        if pattern.kind == "labels":
+            return labels_match(pattern.name, value)
         return value == pattern.name if pattern.kind == "exact" else value.endswith("." + pattern.name)
     if kind == "name":
         return False

@@ -4,9 +4,12 @@ A :class:`~.model.Match` is a product of independent fields, so two matches
 share a request iff every field intersects, and a match contains another iff
 every field contains the other's (matches are never empty). Each match is
 compiled once into bit masks (tools, schemes, required flag values) and
-integer intervals (ports, host classes, IPv4 and IPv6 ranges). The anomaly
-passes use this to decide which solver queries to ask at all; z3 then proves
-every report.
+integer intervals (ports, host classes, IPv4 and IPv6 ranges). The finite
+fields below the host (HTTP method, path class) are folded into the tool
+mask: its bits are the triples ``(tool, method, path class)``, so a product
+of three sets is one mask and the set algebra below needs no new field. The
+anomaly passes use this to decide which solver queries to ask at all; z3
+then proves every report.
 """
 
 from __future__ import annotations
@@ -89,16 +92,59 @@ def _minus_embedded(v6: Intervals) -> Intervals:
 class OverlapIndex:
     """Compiled matches of one universe: exact overlap, containment and candidate pairs."""
 
-    def __init__(self, universe: HostUniverse, tools: Dict[str, int], schemes: Dict[str, int], flags: Dict[str, int]):
+    def __init__(self, universe: HostUniverse, tools: Dict[str, int], schemes: Dict[str, int], flags: Dict[str, int],
+                 methods: Optional[Dict[str, int]] = None, paths=None, attributes: Optional[Dict[str, Dict[str, int]]] = None):
         self.hosts = universe
         self.tools = tools
         self.schemes = schemes
         self.flags = flags
-        self.all_tools = (1 << len(tools)) - 1
+        self.methods = methods  # with ``paths`` (a PathUniverse): only when the policies scope below the host
+        self.paths = paths
+        self.attributes = attributes or {}  # attribute -> value index (the next index: every other value)
+        sizes = [len(tools)] + ([len(methods), len(paths)] if methods else []) + [len(v) + 1 for v in self.attributes.values()]
+        self.sizes = sizes
+        total = 1
+        for size in sizes:
+            total *= size
+        self.all_tools = (1 << total) - 1
         self.all_schemes = (1 << len(schemes)) - 1
 
+    def split(self, finite: int) -> Tuple[int, ...]:
+        """The digits ``(tool, [method, path class,] attribute values...)`` of a bit index of the folded tool mask."""
+        digits = []
+        for size in reversed(self.sizes):
+            finite, digit = divmod(finite, size)
+            digits.append(digit)
+        return tuple(reversed(digits))
+
+    def _finite(self, match: Match) -> int:
+        """The folded mask of ``match``'s tools, methods, path classes and attribute values."""
+        if len(self.sizes) == 1:
+            return self.all_tools if match.tools is None else sum(1 << self.tools[t] for t in match.tools)
+        chosen: List[Optional[List[int]]] = [None if match.tools is None else [self.tools[t] for t in match.tools]]
+        if self.methods:
+            chosen.append(None if match.methods is None else [self.methods[x] for x in match.methods])
+            chosen.append(None if match.paths is None else
+                          [i for lo, hi in _merge(self.paths.interval(p) for p in match.paths) for i in range(lo, hi + 1)])
+        conditions = {name: (values, negated) for name, values, negated in match.attributes}
+        for name, index in self.attributes.items():
+            if name not in conditions:
+                chosen.append(None)
+                continue
+            values, negated = conditions[name]
+            picked = {index[v] for v in values}
+            chosen.append([i for i in range(len(index) + 1) if (i in picked) != negated])
+        # Build the product from the last field: a row of the fields after one, shifted per value.
+        mask, width = 1, 1
+        for size, values in zip(reversed(self.sizes), reversed(chosen)):
+            row = 0
+            for value in (range(size) if values is None else values):
+                row |= mask << (value * width)
+            mask, width = row, width * size
+        return mask
+
     def compile(self, match: Match) -> Compiled:
-        tools = self.all_tools if match.tools is None else sum(1 << self.tools[t] for t in match.tools)
+        tools = self._finite(match)
         schemes = self.all_schemes if match.schemes is None else sum(1 << self.schemes[s] for s in match.schemes)
         must_true = sum(1 << self.flags[f] for f, v in match.when if v)
         must_false = sum(1 << self.flags[f] for f, v in match.when if not v)
@@ -107,8 +153,8 @@ class OverlapIndex:
             return Compiled(tools, schemes, must_true, must_false, ports, True, (), (), ())
         names, v4, v6 = [], [], []
         for p in match.hosts:
-            if p.kind in ("exact", "wildcard"):
-                names.append(self.hosts.interval(p))
+            if p.kind in ("exact", "wildcard", "labels"):
+                names.extend(self.hosts.intervals(p))
             else:
                 nets4, nets6 = ip_networks(p)
                 v4 += [(net, net + (1 << (32 - prefix)) - 1) for net, prefix in nets4]

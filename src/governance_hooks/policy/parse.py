@@ -14,19 +14,24 @@ from urllib.parse import urlsplit
 from ..errors import ToolError
 from . import model as m
 from .hosts import normalize_host, parse_host_pattern
+from .paths import METHODS, parse_path_prefix
 from .yamlload import MarkedDict, MarkedList, load_marked
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _WORD = re.compile(r"^[a-z][a-z0-9_+.-]{0,63}$")
 
 TOP_KEYS = ("version", "semantics", "tools", "flags", "schemes", "allowlist", "egress", "tracking", "admin", "invariants",
-            "include", "groups")
+            "include", "groups", "identities")
 #: What an included file may hold (version 2): shared named groups.
 INCLUDE_KEYS = ("version", "groups")
 MAX_INCLUDES = 32
 #: ``include_loader(path as written, including source) -> (text, shown name)``; raises ToolError.
 IncludeLoader = Callable[[str, str], Tuple[str, str]]
-MATCH_KEYS = ("tools", "hosts", "ports", "schemes", "when")
+MATCH_KEYS = ("tools", "hosts", "ports", "schemes", "paths", "methods", "principals", "roles", "when")
+#: Keys a version 1 policy may not use.
+V2_MATCH_KEYS = ("paths", "methods", "principals", "roles")
+#: A principal (user or service account), a branch, an environment or a repository (``owner/name``).
+_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@:/+-]{0,199}$")
 #: Most egress rules, allowlist entries and contracts a policy may have (a budget, not a style rule).
 MAX_RULES = 10_000
 
@@ -40,6 +45,8 @@ class _Reader:
         self.host_groups: Dict[str, Tuple[m.HostPattern, ...]] = {}
         self.port_groups: Dict[str, Tuple[m.PortRange, ...]] = {}
         self.group_origin: Dict[str, str] = {}
+        self.version = 2
+        self.roles: Dict[str, FrozenSet[str]] = {}
 
     @staticmethod
     def found(value: Any) -> str:
@@ -129,7 +136,7 @@ def build_policy(document: Any, source: str, path: str, include_loader: Optional
     if version not in (1, 2) or isinstance(version, bool):
         raise r.fail(doc.value_lines["version"], f"unsupported policy version {version!r} (expected 1 or 2)")
     if version == 1:
-        for key in ("include", "groups"):
+        for key in ("include", "groups", "identities"):
             if key in doc:
                 raise r.fail(doc.line_of(key), f"'{key}' is a version 2 feature: write 'version: 2'")
     if "include" in doc:
@@ -140,7 +147,11 @@ def build_policy(document: Any, source: str, path: str, include_loader: Optional
             _included_groups(r, load_marked(text, shown), shown)
     if "groups" in doc:
         _groups(r, r, doc["groups"], doc.value_lines["groups"], source)
+    r.version = version
     policy = m.Policy(path=path, line=doc.line)
+    if "identities" in doc:
+        _identities(r, doc["identities"], doc.value_lines["identities"])
+        policy.roles = dict(r.roles)
     semantics = doc.get("semantics", m.DENY_OVERRIDES)
     if semantics not in (m.DENY_OVERRIDES, m.FIRST_MATCH):
         raise r.fail(doc.value_lines.get("semantics", 1), f"semantics must be {m.DENY_OVERRIDES} or {m.FIRST_MATCH}")
@@ -157,7 +168,7 @@ def build_policy(document: Any, source: str, path: str, include_loader: Optional
         allow = []
         for i, entry in enumerate(entries):
             line = entries.line_of(i)
-            entry = r.mapping(entry, line, "an allowlist entry", ("hosts", "ports", "schemes"))
+            entry = r.mapping(entry, line, "an allowlist entry", ("hosts", "ports", "schemes", "paths", "methods"))
             if "hosts" not in entry:
                 raise r.fail(line, "an allowlist entry needs hosts")
             allow.append(m.AllowEntry(_match(r, entry, universe), line))
@@ -253,21 +264,40 @@ def _egress(r: _Reader, doc: MarkedDict, universe) -> Tuple[m.EgressRule, ...]:
 
 def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
     tools_u, flags_u, schemes_u = universe
-    tools = schemes = hosts = ports = None
+    tools = schemes = hosts = ports = paths = methods = None
+    for key in V2_MATCH_KEYS:
+        if key in spec and r.version == 1:
+            raise r.fail(spec.line_of(key), f"'{key}' is a version 2 feature: write 'version: 2'")
+    if "methods" in spec:
+        methods = _chosen(r, spec, "methods", METHODS,
+                          lambda w: f"unknown HTTP method {w!r} (expected one of {', '.join(METHODS)}, upper case)")
+    if "paths" in spec:
+        prefixes = []
+        for word, line in r.words(spec["paths"], spec.value_lines["paths"], "paths"):
+            try:
+                prefixes.append(parse_path_prefix(word))
+            except ValueError as exc:
+                raise r.fail(line, str(exc)) from None
+        paths = None if any(not p.segments for p in prefixes) else tuple(prefixes)
+    attributes: Dict[str, Tuple[set, bool]] = {}
+    for key in ("principals", "roles"):
+        if key not in spec:
+            continue
+        chosen = attributes.setdefault(m.PRINCIPAL, (set(), False))[0]
+        for word, line in r.words(spec[key], spec.value_lines[key], key):
+            if key == "roles":
+                if word not in r.roles:
+                    known = ", ".join(sorted(r.roles)) or "none (define them under identities.roles)"
+                    raise r.fail(line, f"unknown role {word!r} (defined: {known})")
+                chosen.update(r.roles[word])
+            else:
+                chosen.add(_value(r, word, line, "principal"))
     if "tools" in spec:
-        names = []
-        for word, line in r.words(spec["tools"], spec.value_lines["tools"], "tools"):
-            if word not in tools_u:
-                raise r.fail(line, f"unknown tool {word!r} (declare it under 'tools:'; known: {', '.join(sorted(tools_u))})")
-            names.append(word)
-        tools = frozenset(names)
+        tools = _chosen(r, spec, "tools", tools_u, lambda w: f"unknown tool {w!r} (declare it under 'tools:'; "
+                                                             f"known: {', '.join(sorted(tools_u))})")
     if "schemes" in spec:
-        names = []
-        for word, line in r.words(spec["schemes"], spec.value_lines["schemes"], "schemes"):
-            if word not in schemes_u:
-                raise r.fail(line, f"unknown scheme {word!r} (declare it under 'schemes:'; known: {', '.join(sorted(schemes_u))})")
-            names.append(word)
-        schemes = frozenset(names)
+        schemes = _chosen(r, spec, "schemes", schemes_u, lambda w: f"unknown scheme {w!r} (declare it under 'schemes:'; "
+                                                                   f"known: {', '.join(sorted(schemes_u))})")
     if "hosts" in spec:
         parsed = []
         for word, line in r.words(spec["hosts"], spec.value_lines["hosts"], "hosts"):
@@ -281,6 +311,8 @@ def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
                 parsed.append(parse_host_pattern(word))
             except ValueError as exc:
                 raise r.fail(line, str(exc)) from None
+            if r.version == 1 and parsed[-1].kind == "labels":
+                raise r.fail(line, f"host {word!r}: the single-label wildcard '+' is a version 2 feature: write 'version: 2'")
         hosts = tuple(parsed)
         if any(h.kind == "any" for h in hosts):
             hosts = None
@@ -290,9 +322,59 @@ def _match(r: _Reader, spec: MarkedDict, universe) -> m.Match:
             ports = None
     when: Tuple[Tuple[str, bool], ...] = ()
     if "when" in spec:
-        cond = r.mapping(spec["when"], spec.value_lines["when"], "when", tuple(sorted(flags_u)))
-        when = tuple(sorted((k, r.boolean(v, cond.value_lines[k], f"when.{k}")) for k, v in cond.items()))
-    return m.Match(tools, hosts, ports, schemes, when)
+        context = tuple(k for k in m.CONTEXT_KEYS if k not in flags_u) if r.version == 2 else ()
+        cond = r.mapping(spec["when"], spec.value_lines["when"], "when", tuple(sorted(flags_u)) + context)
+        when = tuple(sorted((k, r.boolean(v, cond.value_lines[k], f"when.{k}")) for k, v in cond.items() if k in flags_u))
+        for key in context:
+            if key in cond:
+                attributes[key] = _condition(r, cond[key], cond.value_lines[key], key)
+    return m.Match(tools, hosts, ports, schemes, when, paths, methods,
+                   tuple(sorted((k, frozenset(v), neg) for k, (v, neg) in attributes.items())))
+
+
+def _chosen(r: _Reader, spec: MarkedDict, key: str, known, unknown: Callable[[str], str]) -> FrozenSet[str]:
+    """The names under ``key``, each one of ``known`` (else the error ``unknown(name)``)."""
+    names = []
+    for word, line in r.words(spec[key], spec.value_lines[key], key):
+        if word not in known:
+            raise r.fail(line, unknown(word))
+        names.append(word)
+    return frozenset(names)
+
+
+def _value(r: _Reader, word: str, line: int, what: str) -> str:
+    if not _VALUE.match(word) or ".." in word or word.endswith("/"):
+        raise r.fail(line, f"bad {what} {word!r}: expected a name of letters, digits and '_.@:/+-' "
+                           f"(no '..', no '/' at the end, no wildcards: list the values)")
+    return word
+
+
+def _condition(r: _Reader, value: Any, line: int, key: str) -> Tuple[set, bool]:
+    """A context condition: a value (equality), a list (membership) or ``{not: value or list}``."""
+    negated = False
+    if isinstance(value, MarkedDict):
+        spec = r.mapping(value, line, f"when.{key}", ("not",))
+        if "not" not in spec:
+            raise r.fail(line, f"when.{key}: expected a value, a list or {{not: [...]}}, found an empty mapping")
+        value, line, negated = spec["not"], spec.value_lines["not"], True
+    if isinstance(value, bool):
+        raise r.fail(line, f"when.{key} compares {key} with names, found a boolean {value!r} "
+                           f"(write a name, a list of names or {{not: [...]}})")
+    return {_value(r, w, wline, key) for w, wline in r.words(value, line, f"when.{key}")}, negated
+
+
+def _identities(r: _Reader, value: Any, line: int) -> None:
+    """``identities: {roles: {NAME: [principal, ...]}}``: named groups of users and service accounts."""
+    spec = r.mapping(value, line, "identities", ("roles",))
+    if "roles" not in spec:
+        return
+    table = r.mapping(spec["roles"], spec.value_lines["roles"], "identities.roles",
+                      tuple(spec["roles"]) if isinstance(spec["roles"], MarkedDict) else ())
+    for name, members in table.items():
+        rline = table.line_of(name)
+        r.ident(name, rline, f"role name {name!r}")
+        r.roles[name] = frozenset(_value(r, w, wline, f"principal of role '{name}'")
+                                  for w, wline in r.words(members, table.value_lines[name], f"role '{name}'"))
 
 
 def _ports(r: _Reader, value: Any, line: int) -> List[m.PortRange]:
@@ -427,7 +509,9 @@ def is_local_tracking_uri(uri: str) -> bool:
 
 
 def _admin(r: _Reader, value: Any, line: int, policy: m.Policy) -> None:
-    spec = r.mapping(value, line, "admin", ("gates", "operations", "grants"))
+    spec = r.mapping(value, line, "admin", ("gates", "operations", "grants", "gate_rules"))
+    if "gate_rules" in spec and r.version == 1:
+        raise r.fail(spec.line_of("gate_rules"), "'gate_rules' is a version 2 feature: write 'version: 2'")
     ops: List[m.Operation] = []
     if "operations" in spec:
         items = r.seq(spec["operations"], spec.value_lines["operations"], "admin.operations")
@@ -446,23 +530,32 @@ def _admin(r: _Reader, value: Any, line: int, policy: m.Policy) -> None:
     policy.operations = tuple(ops)
     known = {op.id for op in ops}
     if "gates" in spec:
-        g = r.mapping(spec["gates"], spec.value_lines["gates"], "admin.gates",
-                      ("opt_in", "min_approvals", "approver_not_author", "protected_environments"))
-        envs = frozenset(_ident_list(r, g, "protected_environments")) if "protected_environments" in g else frozenset()
-        policy.gates = m.Gates(
-            opt_in=r.boolean(g.get("opt_in", True), g.line_of("opt_in"), "opt_in"),
-            min_approvals=_count(r, g, "min_approvals", 1),
-            approver_not_author=r.boolean(g.get("approver_not_author", True), g.line_of("approver_not_author"), "approver_not_author"),
-            protected_environments=envs,
-            line=spec.value_lines["gates"],
-        )
+        g = r.mapping(spec["gates"], spec.value_lines["gates"], "admin.gates", GATE_KEYS)
+        policy.gates = _gates(r, g, spec.value_lines["gates"])
+    if "gate_rules" in spec:
+        items = r.seq(spec["gate_rules"], spec.value_lines["gate_rules"], "admin.gate_rules")
+        rules: List[m.GateRule] = []
+        seen_rules: Dict[str, int] = {}
+        for i, raw in enumerate(items):
+            gline = items.line_of(i)
+            g = r.mapping(raw, gline, "a gate rule", ("id", "operations", "principals", "roles") + GATE_KEYS)
+            gid = r.ident(g.get("id"), g.line_of("id"), "gate rule id")
+            if gid in seen_rules:
+                raise r.fail(gline, f"duplicate gate rule id {gid!r} (first on line {seen_rules[gid]})")
+            seen_rules[gid] = gline
+            ops = None
+            if "operations" in g:
+                ops = frozenset(_known_operation(r, word, wline, f"gate rule {gid}", known)
+                                for word, wline in r.words(g["operations"], g.value_lines["operations"], "operations"))
+            rules.append(m.GateRule(gid, ops, _principals(r, g), _gates(r, g, gline), gline))
+        policy.gate_rules = tuple(rules)
     grants: List[m.Grant] = []
     if "grants" in spec:
         items = r.seq(spec["grants"], spec.value_lines["grants"], "admin.grants")
         seen = {}
         for i, raw in enumerate(items):
             gline = items.line_of(i)
-            g = r.mapping(raw, gline, "an admin grant", ("id", "operations", "mode", "requires"))
+            g = r.mapping(raw, gline, "an admin grant", ("id", "operations", "mode", "requires", "principals", "roles"))
             gid = r.ident(g.get("id"), g.line_of("id"), "grant id")
             if gid in seen:
                 raise r.fail(gline, f"duplicate grant id {gid!r} (first on line {seen[gid]})")
@@ -471,9 +564,7 @@ def _admin(r: _Reader, value: Any, line: int, policy: m.Policy) -> None:
                 raise r.fail(gline, f"grant {gid}: operations is required")
             op_names = []
             for word, wline in r.words(g["operations"], g.value_lines["operations"], "operations"):
-                if word not in known:
-                    raise r.fail(wline, f"grant {gid}: unknown operation {word!r} (declare it under admin.operations)")
-                op_names.append(word)
+                op_names.append(_known_operation(r, word, wline, f"grant {gid}", known))
             mode = g.get("mode", m.ADMIN)
             if mode not in (m.ADMIN, m.READ_ONLY):
                 raise r.fail(g.line_of("mode"), "mode must be admin or read-only")
@@ -488,9 +579,48 @@ def _admin(r: _Reader, value: Any, line: int, policy: m.Policy) -> None:
                 opt_in=r.boolean(req.get("opt_in", False), req.line_of("opt_in"), "opt_in"),
                 min_approvals=_count(r, req, "min_approvals", 0),
                 approver_not_author=r.boolean(req.get("approver_not_author", False), req.line_of("approver_not_author"), "approver_not_author"),
-                environments=envs_opt, line=gline,
+                environments=envs_opt, line=gline, principals=_principals(r, g),
             ))
     policy.grants = tuple(grants)
+
+
+GATE_KEYS = ("opt_in", "min_approvals", "approver_not_author", "protected_environments")
+
+
+def _gates(r: _Reader, g: MarkedDict, line: int) -> m.Gates:
+    envs = frozenset(_ident_list(r, g, "protected_environments")) if "protected_environments" in g else frozenset()
+    return m.Gates(
+        opt_in=r.boolean(g.get("opt_in", True), g.line_of("opt_in"), "opt_in"),
+        min_approvals=_count(r, g, "min_approvals", 1),
+        approver_not_author=r.boolean(g.get("approver_not_author", True), g.line_of("approver_not_author"), "approver_not_author"),
+        protected_environments=envs,
+        line=line,
+    )
+
+
+def _known_operation(r: _Reader, word: str, line: int, where: str, known) -> str:
+    if word not in known:
+        raise r.fail(line, f"{where}: unknown operation {word!r} (declare it under admin.operations)")
+    return word
+
+
+def _principals(r: _Reader, spec: MarkedDict) -> Optional[FrozenSet[str]]:
+    """The principals a grant or gate rule names (``principals`` and the members of ``roles``), ``None``: anyone."""
+    if "principals" not in spec and "roles" not in spec:
+        return None
+    if r.version == 1:
+        key = "principals" if "principals" in spec else "roles"
+        raise r.fail(spec.line_of(key), f"'{key}' is a version 2 feature: write 'version: 2'")
+    out = set()
+    if "principals" in spec:
+        out |= {_value(r, w, line, "principal") for w, line in r.words(spec["principals"], spec.value_lines["principals"], "principals")}
+    if "roles" in spec:
+        for word, line in r.words(spec["roles"], spec.value_lines["roles"], "roles"):
+            if word not in r.roles:
+                known = ", ".join(sorted(r.roles)) or "none (define them under identities.roles)"
+                raise r.fail(line, f"unknown role {word!r} (defined: {known})")
+            out |= r.roles[word]
+    return frozenset(out)
 
 
 def _ident_list(r: _Reader, spec: MarkedDict, key: str) -> List[str]:

@@ -18,11 +18,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence
+from urllib.parse import urlsplit
 
 from ..findings import Finding, Location, Severity
 from . import evaluate as ev
 from . import model as m
 from .encode import Encoder, PolicyTerms, Universe
+from .paths import normalize_path
 from .anomalies import AnomalyChecks
 from .rules import RULES
 from .witness import refine_admin, refine_egress
@@ -381,6 +383,8 @@ class Prover(AnomalyChecks):
             flags = {f: False for f in self.universe.flags}
             flags[self.tracking.opt_in_flag] = True
             request = m.Request(endpoint.tool, endpoint.host, endpoint.port, endpoint.scheme, tuple(sorted(flags.items())))
+            if self.universe.scoped:  # the query leaves path and method free; the report shows a logging POST
+                request = dataclasses.replace(request, path=normalize_path(urlsplit(endpoint.url).path), method="POST")
             # Only offline and the opt-in are fixed; other flags may take any value.
             fixed = [z3.Not(enc.flag["offline"]), enc.flag[self.tracking.opt_in_flag]]
             core = [enc.tool == enc.bv(self.universe.tool_index[endpoint.tool], enc.w_tool)]
@@ -431,8 +435,7 @@ class Prover(AnomalyChecks):
     def admin_gated(self, line: int) -> None:
         """Every admin operation gated: one query; on sat, one witness per offending grant."""
         z3, t = self.z3, self.terms
-        gates = self.policy.gates or m.Gates()
-        ungated = z3.Not(self.enc.gates(gates))
+        ungated = z3.Not(self.enc.gated(self.policy))
         status, _ = self._query([t.permitted, t.is_admin, ungated])
         if not self._tally(status, "admin-gated", line):
             return
@@ -441,9 +444,9 @@ class Prover(AnomalyChecks):
             if status != z3.sat:
                 continue
             decision = ev.admin_decide(self.policy, request)
-            if grant.id not in decision.grants or not decision.admin or ev.gates_hold(gates, request):
+            if grant.id not in decision.grants or not decision.admin or ev.gated(self.policy, request):
                 raise self._mismatch("admin-gated", f"witness {request.describe()} is gated when evaluated")
-            missing = _missing_gates(gates, request)
+            missing = "; or ".join(_missing_gates(g, request) for g in ev.applicable_gates(self.policy, request))
             self._finding("policy/admin-ungated",
                           f"grant '{grant.id}' permits admin operation {request.describe()}; missing gate: {missing}",
                           grant.line,
@@ -499,7 +502,7 @@ def _definition(value: Any) -> Any:
     """A policy object as plain JSON data without its position (``line``, ``index``); sets sorted."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _definition(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name not in ("line", "index")}
+                if f.name not in ("line", "index") and not (f.metadata.get("v2") and getattr(value, f.name) == f.default)}
     if isinstance(value, (set, frozenset)):
         return sorted((_definition(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=str))
     if isinstance(value, (list, tuple)):

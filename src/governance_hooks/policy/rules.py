@@ -35,7 +35,8 @@ RULES = (
     Rule("policy/admin-ungated", Severity.ERROR,
          "An admin operation can be performed without every gate (opt-in, approvals, approver, environment).",
          "Installing a GitHub App or registering a self-hosted runner must need an opt-in, the minimum number "
-         "of approvals, an approver who is not the author and a protected environment (admin.gates). The "
+         "of approvals, an approver who is not the author and a protected environment (admin.gates, or the "
+         "gate rules for its operation and role, such as a one-approval break-glass rule for oncall). The "
          "witness is a permitted request missing a gate, with the grant that permits it. " + _Z3),
     Rule("policy/readonly-admin-overlap", Severity.ERROR,
          "A request can be both a read-only action and an admin action.",

@@ -3,7 +3,8 @@
 A raw z3 model is whatever the search found. :class:`Refiner` narrows it by
 adding preferences one at a time and keeping each that stays satisfiable:
 flags false, a DNS name before an address, the lowest tool/host/address,
-``https`` before ``http``, port 443 then 80 then the lowest. The result does
+``https`` before ``http``, port 443 then 80 then the lowest, then (when the
+policy scopes below the host) ``GET`` and the path ``/``, else the first path prefix. The result does
 not depend on solver heuristics, so tests can assert exact witnesses.
 """
 
@@ -90,6 +91,11 @@ def refine_egress(solver, enc: Encoder, assumptions: Sequence, model, light: boo
                 if scheme in enc.u.scheme_index and ref.prefer(enc.scheme == enc.bv(enc.u.scheme_index[scheme], enc.w_scheme)):
                     break
             ref.prefer(enc.port == enc.bv(443, 16)) or ref.prefer(enc.port == enc.bv(80, 16))
+            if enc.u.scoped:
+                ref.prefer(enc.method == enc.bv(0, enc.w_method))
+                ref.prefer(enc.path == enc.bv(enc.u.paths.other, enc.w_path))
+            for a, var in enc.attr.items():
+                ref.prefer(var == enc.bv(len(enc.u.attributes[a]), var.size()))
             return ref.model() or model
         ref.minimize_bv(enc.tool, len(enc.u.tools) - 1)
         if kind == NAME:
@@ -105,6 +111,12 @@ def refine_egress(solver, enc: Encoder, assumptions: Sequence, model, light: boo
             ref.minimize_bv(enc.scheme, len(enc.u.schemes) - 1)
         if not (ref.prefer(enc.port == enc.bv(443, 16)) or ref.prefer(enc.port == enc.bv(80, 16))):
             ref.minimize_bv(enc.port, 65535)
+        if enc.u.scoped:  # GET before an upload; the path "/" (under no prefix), else the first prefix
+            ref.minimize_bv(enc.method, len(enc.u.methods) - 1)
+            ref.minimize_bv(enc.path, len(enc.u.paths) - 1)
+        for a, var in enc.attr.items():  # a value no rule names, else the first named one
+            if not ref.prefer(var == enc.bv(len(enc.u.attributes[a]), var.size())):
+                ref.minimize_bv(var, len(enc.u.attributes[a]))
         return ref.model() or model
     finally:
         ref.close()
@@ -121,6 +133,9 @@ def refine_admin(solver, enc: Encoder, assumptions: Sequence, model):
         if not ref.prefer(enc.env == enc.bv(len(enc.u.environments), enc.w_env)):
             ref.minimize_bv(enc.env, len(enc.u.environments))
         ref.minimize_bv(enc.op, max(len(enc.u.operations) - 1, 0))
+        if enc.u.admin_named:  # a principal no grant names, else the first named one
+            if not ref.prefer(enc.who == enc.bv(len(enc.u.admin_principals), enc.who.size())):
+                ref.minimize_bv(enc.who, len(enc.u.admin_principals))
         return ref.model() or model
     finally:
         ref.close()
