@@ -11,7 +11,6 @@ here makes one kind of output safe without losing what the text said.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 #: C0 and C1 control characters, DEL, lone surrogates, and the Unicode line/paragraph
 #: separators and bidirectional overrides that reorder or break a displayed line.
@@ -79,6 +78,8 @@ def uri_path(path: str) -> str:
 
     ``bad\\xffname.py`` (byte 0xff) becomes ``bad%FFname.py``; ``/`` is kept.
     """
+    from urllib.parse import quote  # here: the commands that print no URI should not load it at start-up
+
     return quote(path_bytes(path), safe="/")
 
 

@@ -1,0 +1,119 @@
+"""The lean ``--who`` path (``codeowners.who.quick``) prints exactly what the full command prints.
+
+Each case runs the query twice: as typed (the lean path takes it) and with ``--fail-on error`` added
+(the default value, but an option the lean path leaves to argparse, so the full command runs).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from governance_hooks.cli import main
+from governance_hooks.codeowners.who import quick
+
+CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "codeowners"
+
+GITHUB = "* @org/team\n/docs/ @docs\n*.md @writers\n/empty/ \n"
+GITLAB = "* @all\n[Docs] @docs\ndocs/\n^[Opt][2] @opt\n*.md @md\n!docs/skip.md\n"
+
+
+def both(capsys, monkeypatch, argv, stdin=""):
+    """``(code, stdout, stderr)`` of the lean and of the full command for ``codeowners argv``."""
+    results = []
+    for extra in ([], ["--fail-on", "error"]):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(["codeowners", *extra, *argv])
+        out, err = capsys.readouterr()
+        results.append((code, out, err))
+    return results
+
+
+def lean_takes(argv) -> bool:
+    """Whether the lean path answers ``codeowners argv`` (into a throwaway stream)."""
+    return quick(["codeowners", *argv], io.StringIO()) is not None
+
+
+PATHS = ["docs/a.md", "docs/", "./docs/b.txt", "README.md", "src/x.py", "empty/f", "docs", "::warning::x",
+         "a/ b", "x\\y"]
+
+
+@pytest.mark.parametrize("place, text, dialect", [
+    ("CODEOWNERS", GITHUB, None),
+    (".github/CODEOWNERS", GITHUB + "[Sec] @x\n", None),
+    (".gitlab/CODEOWNERS", GITLAB, None),
+    ("CODEOWNERS", GITLAB, None),
+    ("CODEOWNERS", GITLAB, "github"),
+    ("docs/CODEOWNERS", GITHUB + "bad[ @x\n@owner-only\n", "auto"),
+])
+def test_lean_and_full_print_the_same(tmp_path, capsys, monkeypatch, place, text, dialect):
+    (tmp_path / place).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / place).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    options = ["--dialect", dialect] if dialect else []
+    for argv in (
+        ["--repo", str(tmp_path), *options, "--who", *PATHS, str(tmp_path / "docs" / "abs.md")],
+        [*options, place, "--repo", ".", "--who", "-", "src/y.py"],
+    ):
+        assert lean_takes(argv)
+        lean, full = both(capsys, monkeypatch, argv, stdin="docs/c.md\n\nREADME.md\r\n")
+        assert lean == full
+        assert lean[0] == 0 and lean[1].count("\n") == len(full[1].splitlines())
+
+
+def test_lean_path_on_a_real_corpus(capsys, monkeypatch):
+    folder = CORPORA / "NVIDIA__Megatron-LM"
+    files = (folder / "files.txt").read_text(encoding="utf-8").splitlines()[:300]
+    argv = ["--repo", str(folder), str(folder / "CODEOWNERS"), "--who", *files]
+    assert lean_takes(argv)
+    lean, full = both(capsys, monkeypatch, argv)
+    assert lean == full
+    assert lean[1].splitlines()[-2] == "codeowners: 0 errors, 0 warnings, 0 notes; paths: 300"
+
+
+@pytest.mark.parametrize("argv", [
+    ["--who", "a"],  # no --repo: the git top level is the full command's
+    ["--repo", "{repo}", "--format", "json", "--who", "a"],
+    ["--repo", "{repo}", "--who"],
+    ["--repo", "{repo}", "--who", "a", "--debug"],
+    ["--repo", "{repo}", "--who", "-x"],
+    ["--repo", "{repo}", "--dialect", "other", "--who", "a"],
+    ["--repo", "{repo}", "--repo", "{repo}", "--who", "a"],
+    ["--repo={repo}", "--who", "a"],
+    ["--repo", "{repo}", "CODEOWNERS", "extra", "--who", "a"],
+    ["--repo", "{repo}", "missing/CODEOWNERS", "--who", "a"],
+])
+def test_lean_path_leaves_everything_else_to_the_full_command(tmp_path, monkeypatch, argv):
+    (tmp_path / "CODEOWNERS").write_text(GITHUB, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert not lean_takes([a.replace("{repo}", str(tmp_path)) for a in argv])
+
+
+def test_configuration_colour_and_unreadable_files_go_to_the_full_command(tmp_path, monkeypatch):
+    argv = ["--repo", str(tmp_path), "--who", "a"]
+    assert not lean_takes(argv)  # no CODEOWNERS file: the full command's error
+    (tmp_path / "CODEOWNERS").write_bytes(b"\xff\xfe* @a\n")  # UTF-16: a finding, not answers
+    assert not lean_takes(argv)
+    (tmp_path / "CODEOWNERS").write_text(GITHUB, encoding="utf-8")
+    assert lean_takes(argv)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert not lean_takes(argv)
+    monkeypatch.delenv("FORCE_COLOR")
+    (tmp_path / "pyproject.toml").write_text("[tool.governance-hooks.codeowners]\ndialect = 'gitlab'\n")
+    assert not lean_takes(argv)
+
+
+def test_internal_errors_after_the_first_answer_are_one_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / "CODEOWNERS").write_text(GITHUB, encoding="utf-8")
+
+    def broken(*_):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr("governance_hooks.codeowners.who.answerer", lambda *_: broken)
+    assert main(["codeowners", "--repo", str(tmp_path), "--who", "a"]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "governance-hooks: internal error in codeowners: RuntimeError: boom "
+                              "(re-run with --debug for the traceback)\n")
