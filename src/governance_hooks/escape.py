@@ -124,6 +124,19 @@ _LINE_BREAK = re.compile(r"[\n\r]")
 _COLON_LINE_START = re.compile(r"(?:^|[\n\r])[ \t]*:")
 
 
+def _colon_line_start(text: str) -> bool:
+    """Whether a line of ``text`` starts with ``:`` after blanks (``_COLON_LINE_START``).
+
+    Substring tests first: they run at memory speed, the regular expression tries its alternation at
+    every character (2 ms for 1,024 ``--who`` answers); it only runs when a line starts with a blank.
+    """
+    if text.lstrip(" \t").startswith(":") or "\n:" in text or "\r:" in text:
+        return True
+    if "\n " in text or "\n\t" in text or "\r " in text or "\r\t" in text:
+        return _COLON_LINE_START.search(text) is not None
+    return False
+
+
 class CommandGuard:
     """A text stream wrapper that keeps any line from starting a GitHub workflow command.
 
@@ -143,7 +156,7 @@ class CommandGuard:
 
     def write(self, text: str) -> int:
         if (self._head is None or self._head == "") and text.endswith(("\n", "\r")) \
-                and _COLON_LINE_START.search(text) is None:
+                and not _colon_line_start(text):
             # Whole lines, none starting with `:`: nothing to guard or hold back (``--who`` answers).
             self._stream.write(text)
             self._head = ""

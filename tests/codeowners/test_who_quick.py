@@ -117,3 +117,16 @@ def test_internal_errors_after_the_first_answer_are_one_line(tmp_path, monkeypat
     out, err = capsys.readouterr()
     assert (out, err) == ("", "governance-hooks: internal error in codeowners: RuntimeError: boom "
                               "(re-run with --debug for the traceback)\n")
+
+
+def test_the_guard_fast_test_agrees_with_its_regular_expression():
+    """``CommandGuard`` lets whole answer lines through after a substring test; every string of up to five
+    characters over the relevant alphabet gets the regular expression's answer."""
+    from itertools import product
+
+    from governance_hooks.escape import _COLON_LINE_START, _colon_line_start
+
+    for size in range(6):
+        for chars in product(": \t\n\ra", repeat=size):
+            text = "".join(chars)
+            assert _colon_line_start(text) == (_COLON_LINE_START.search(text) is not None), repr(text)
