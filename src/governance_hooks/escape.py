@@ -125,16 +125,18 @@ _COLON_LINE_START = re.compile(r"(?:^|[\n\r])[ \t]*:")
 
 
 def _colon_line_start(text: str) -> bool:
-    """Whether a line of ``text`` starts with ``:`` after blanks (``_COLON_LINE_START``).
+    """Whether a line of ``text`` starts with ``:`` after blanks (``_COLON_LINE_START``), faster.
 
-    Substring tests first: they run at memory speed, the regular expression tries its alternation at
-    every character (2 ms for 1,024 ``--who`` answers); it only runs when a line starts with a blank.
+    ``_COLON_LINE_START`` tries its alternation at every character (2 ms for 1,024 ``--who`` answers);
+    without a ``\\r`` and with a first character that cannot start the match, only ``\\n`` can, and a
+    pattern that starts with that literal is searched at memory speed.
     """
-    if text.lstrip(" \t").startswith(":") or "\n:" in text or "\r:" in text:
-        return True
-    if "\n " in text or "\n\t" in text or "\r " in text or "\r\t" in text:
+    if text[:1] in (" ", "\t", ":") or "\r" in text:
         return _COLON_LINE_START.search(text) is not None
-    return False
+    return _NEWLINE_COLON.search(text) is not None
+
+
+_NEWLINE_COLON = re.compile(r"\n[ \t]*:")
 
 
 class CommandGuard:
