@@ -64,14 +64,16 @@ def test_lean_and_full_print_the_same(tmp_path, capsys, monkeypatch, place, text
         assert lean[0] == 0 and lean[1].count("\n") == len(full[1].splitlines())
 
 
-def test_lean_path_on_a_real_corpus(capsys, monkeypatch):
-    folder = CORPORA / "NVIDIA__Megatron-LM"
-    files = (folder / "files.txt").read_text(encoding="utf-8").splitlines()[:300]
+@pytest.mark.parametrize("name", ["NVIDIA__Megatron-LM", "GoogleCloudPlatform__generative-ai"])
+def test_lean_path_on_real_corpora(capsys, monkeypatch, name):
+    """Every file of a GitLab and a GitHub corpus: more than one chunk of 1,024 answers."""
+    folder = CORPORA / name
+    files = (folder / "files.txt").read_text(encoding="utf-8").splitlines()
     argv = ["--repo", str(folder), str(folder / "CODEOWNERS"), "--who", *files]
     assert lean_takes(argv)
     lean, full = both(capsys, monkeypatch, argv)
     assert lean == full
-    assert lean[1].splitlines()[-2] == "codeowners: 0 errors, 0 warnings, 0 notes; paths: 300"
+    assert lean[1].splitlines()[-2] == f"codeowners: 0 errors, 0 warnings, 0 notes; paths: {len(files)}"
 
 
 @pytest.mark.parametrize("argv", [
@@ -112,7 +114,7 @@ def test_internal_errors_after_the_first_answer_are_one_line(tmp_path, monkeypat
     def broken(*_):
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr("governance_hooks.codeowners.who.answerer", lambda *_: broken)
+    monkeypatch.setattr("governance_hooks.codeowners.who.who_line", broken)
     assert main(["codeowners", "--repo", str(tmp_path), "--who", "a"]) == 2
     out, err = capsys.readouterr()
     assert (out, err) == ("", "governance-hooks: internal error in codeowners: RuntimeError: boom "

@@ -54,9 +54,11 @@ def write_answers(ownership, paths, root, write, as_json: bool = False) -> int:
     """Write the answer for each of ``paths`` (``--who`` arguments) through ``write``; returns the count.
 
     Text: one line per path. JSON: the objects of a list, each after ``"\\n  "`` or ``",\\n  "`` (the caller
-    writes the brackets). Answers are written in chunks as they are computed, so memory does not grow with
-    the number of paths.
+    writes the brackets). Answers are written in chunks of 1,024 as they are computed, so memory does not
+    grow with the number of paths.
     """
+    if not as_json and not ownership.gitlab:
+        return _write_github_text(ownership, paths, root, write)
     answer = answerer(ownership, as_json)
     chunk: list = []
     count = 0
@@ -68,6 +70,30 @@ def write_answers(ownership, paths, root, write, as_json: bool = False) -> int:
             chunk.clear()
     write("".join(chunk))
     return count
+
+
+def _write_github_text(ownership, paths, root, write) -> int:
+    """:func:`write_answers` for text answers under GitHub's rules, a chunk of paths at a time: the matcher's
+    bulk lookup, and the text after the path built once per deciding rule."""
+    from itertools import islice
+
+    tails: dict = {}
+    rules, texts, last_matches = ownership.rules, ownership.owner_texts, ownership.matcher.last_matches
+    posix = os.sep == "/"
+    stream = who_paths(paths)
+    count = 0
+    while True:
+        chunk = list(islice(stream, 1024))
+        if not chunk:
+            return count
+        count += len(chunk)
+        if not posix or any(p[:1] == "/" or p[:2] == "./" or p[-1:] == "/" for p in chunk):
+            chunk = [normalise(p, root) for p in chunk]
+        bests = last_matches(chunk)
+        for best in set(bests).difference(tails):
+            owners = list(texts[best]) if best >= 0 else []
+            tails[best] = who_line("", owners, rules[best].line if best >= 0 else None) + "\n"
+        write("".join(map(str.__add__, chunk, map(tails.__getitem__, bests))))
 
 
 def answerer(ownership, as_json: bool):
