@@ -324,6 +324,20 @@ class Matcher:
         [(glob segment, id)] highest id first)``; entries that cannot beat the
         ancestor's best are dropped. Star states add nothing here: ``**`` never ends a pattern.
         """
+        if directory:
+            # Most directories of a real tree keep their parent's states (a name no pattern names, below
+            # `**` or `*` only): then they keep its table too, without a walk.
+            parent, _, name = directory.rpartition("/")
+            entry = self._dirs.get(parent)
+            if entry is not None:
+                shortcut = self._shortcuts.get(id(entry[0]))
+                if shortcut is not None and shortcut[1] is entry[0] and name not in shortcut[0]:
+                    self._dirs[directory] = entry
+                    table = self._finals.get(parent)
+                    if table is None:
+                        table = self._final_table(parent)
+                    self._finals[directory] = table
+                    return table
         states, _, best = self._dir(directory)
         shared = self._tables.get((id(states), best))
         if shared is not None:
