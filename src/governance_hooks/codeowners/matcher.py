@@ -290,31 +290,22 @@ class Matcher:
         append = out.append
         current = None
         base = -1
-        small: dict[str, int] = {}
-        big: list[dict[str, int]] = []
-        globs: list[tuple[Segment, int]] = []
+        small_get = _EMPTY_DICT.get
+        table: tuple = (-1, _EMPTY_DICT, _EMPTY_LIST, _EMPTY_LIST)
+        names_only = True
         for path in paths:
             directory, _, name = path.rpartition("/")
             if directory != current:
                 table = finals.get(directory)
                 if table is None:
                     table = self._final_table(directory)
-                base, small, big, globs = table
+                base, small_get = table[0], table[1].get
+                names_only = not table[2] and not table[3]
                 current = directory
-            best = small.get(name, -1)
-            if best < base:
-                best = base
-            for names in big:
-                hit = names.get(name, -1)
-                if hit > best:
-                    best = hit
-            for seg, rule_id in globs:
-                if rule_id <= best:
-                    break
-                if seg.match(name):
-                    best = rule_id
-                    break
-            append(best)
+            if names_only:
+                append(small_get(name, base))  # the table keeps only names that beat ``base``
+            else:
+                append(self.pick(table, name))
         return out
 
     def _final_table(self, directory: str) -> tuple:
