@@ -183,7 +183,28 @@ class Ownership:
     def owners_of_all(self, paths: Iterable[str]) -> list[tuple[tuple[str, ...], int | None]]:
         """``(owners, deciding line or None)`` for each path, in order (the bulk form of :meth:`resolve`)."""
         if self.gitlab:
-            return [self._gitlab_answer(path) for path in paths]
+            # :meth:`_gitlab_answer` with the plan of consecutive paths of one directory reused, and the
+            # cached answers taken inline (most paths); the others go through it.
+            out = []
+            append = out.append
+            current = plan = fixed = None
+            answers_get = {}.get
+            plans = self._plan_of_dir
+            for path in paths:
+                directory, _, name = path.rpartition("/")
+                if directory != current:
+                    plan = plans.get(directory)
+                    if plan is None:
+                        plan = self._plan(directory)
+                    answers_get, fixed, current = plan.answers.get, plan.fixed_names, directory
+                answer = answers_get(name)
+                if answer is None:
+                    if fixed is not None and name not in fixed and plan.default is not None:
+                        answer = plan.default
+                    else:
+                        answer = self._gitlab_answer(path)
+                append(answer)
+            return out
         answers = [(self.owner_texts[i], self.rules[i].line) for i in range(len(self.rules))]
         answers.append(((), None))  # index -1: no rule matches
         return [answers[best] for best in self.matcher.last_matches(paths)]
