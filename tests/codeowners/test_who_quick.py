@@ -106,6 +106,21 @@ def test_configuration_colour_and_unreadable_files_go_to_the_full_command(tmp_pa
     monkeypatch.delenv("FORCE_COLOR")
     (tmp_path / "pyproject.toml").write_text("[tool.governance-hooks.codeowners]\ndialect = 'gitlab'\n")
     assert not lean_takes(argv)
+    (tmp_path / "pyproject.toml").write_text('[tool."governance\\u002dhooks"]\nfail-on = "note"\n')
+    assert not lean_takes(argv)
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = [\n")  # invalid TOML: an error
+    assert not lean_takes(argv)
+    (tmp_path / "pyproject.toml").write_text("tool = 3\n")  # the full command says [tool] must be a table
+    assert not lean_takes(argv)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n[tool.black]\nline-length = 99\n")
+    assert lean_takes(argv)
+
+
+def test_a_pyproject_without_our_table_is_answered_as_the_full_command_does(tmp_path, capsys, monkeypatch):
+    (tmp_path / "CODEOWNERS").write_text(GITHUB, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    lean, full = both(capsys, monkeypatch, ["--repo", str(tmp_path), "--who", *PATHS])
+    assert lean == full and lean[0] == 0
 
 
 def test_internal_errors_after_the_first_answer_are_one_line(tmp_path, monkeypatch, capsys):

@@ -245,15 +245,33 @@ def quick(argv, stdout, prog: str = "governance-hooks"):
     return 0
 
 
+def _no_configuration(root: str, read_repo_bytes) -> bool:
+    """True when ``root/pyproject.toml`` is absent, or valid TOML without a ``[tool.governance-hooks]`` table
+    (``config.load`` then gives the defaults); anything else (a table that may set the dialect, ignores or
+    fail-on, invalid TOML, a file that is refused) is the full command's to read and word."""
+    path = os.path.join(root, "pyproject.toml")
+    if not os.path.lexists(path):
+        return True
+    data = read_repo_bytes(path, root, limit=16 << 20)  # config.MAX_CONFIG_BYTES (config loads dataclasses)
+    if b"governance-hooks" in data:
+        return False
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older interpreters only
+        import tomli as tomllib
+    tool = tomllib.loads(data.decode("utf-8-sig")).get("tool", {})
+    return isinstance(tool, dict) and "governance-hooks" not in tool
+
+
 def _prepare(repo, dialect, given):
     """``(Ownership, root)`` for :func:`quick`, or ``(None, None)`` when the full command must run."""
     if repo is None or not os.path.isdir(repo):
         return None, None  # the git top level, or "--repo is not a folder": the full command's
     root = os.path.realpath(repo)
-    # Configuration may set the dialect, ignores and fail-on: read by the full command.
-    if os.path.lexists(os.path.join(root, "pyproject.toml")):
-        return None, None
     from ..safe_open import inside, read_repo_bytes
+
+    if not _no_configuration(root, read_repo_bytes):
+        return None, None
     from .locate import MAX_BYTES, locate
 
     dialect = dialect or "auto"
