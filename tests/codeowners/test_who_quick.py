@@ -77,7 +77,6 @@ def test_lean_path_on_real_corpora(capsys, monkeypatch, name):
 
 
 @pytest.mark.parametrize("argv", [
-    ["--who", "a"],  # no --repo: the git top level is the full command's
     ["--repo", "{repo}", "--format", "json", "--who", "a"],
     ["--repo", "{repo}", "--who"],
     ["--repo", "{repo}", "--who", "a", "--debug"],
@@ -114,6 +113,21 @@ def test_configuration_colour_and_unreadable_files_go_to_the_full_command(tmp_pa
     assert not lean_takes(argv)
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n[tool.black]\nline-length = 99\n")
     assert lean_takes(argv)
+
+
+def test_without_repo_the_root_is_the_git_top_level(tmp_path, capsys, monkeypatch):
+    import subprocess
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "CODEOWNERS").write_text(GITHUB, encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    monkeypatch.chdir(tmp_path / "sub")
+    assert lean_takes(["--who", "docs/a.md"])
+    lean, full = both(capsys, monkeypatch, ["--who", *PATHS, str(tmp_path / "docs" / "abs.md")])
+    assert lean == full and lean[1].startswith("docs/a.md: @writers (line 3)\n")
+    monkeypatch.chdir(tmp_path.parent)  # outside any repository: the folder itself, with no CODEOWNERS
+    assert not lean_takes(["--who", "a"])
 
 
 def test_a_pyproject_without_our_table_is_answered_as_the_full_command_does(tmp_path, capsys, monkeypatch):

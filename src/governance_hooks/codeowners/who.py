@@ -265,9 +265,15 @@ def _no_configuration(root: str, read_repo_bytes) -> bool:
 
 def _prepare(repo, dialect, given):
     """``(Ownership, root)`` for :func:`quick`, or ``(None, None)`` when the full command must run."""
-    if repo is None or not os.path.isdir(repo):
-        return None, None  # the git top level, or "--repo is not a folder": the full command's
-    root = os.path.realpath(repo)
+    if repo is None:  # as options.resolve_root: the git top level of the working folder, else the folder
+        from ..repo import git_toplevel
+
+        cwd = os.getcwd()
+        root = os.path.realpath(git_toplevel(cwd) or cwd)
+    elif os.path.isdir(repo):
+        root = os.path.realpath(repo)
+    else:
+        return None, None  # "--repo is not a folder": the full command's error
     from ..safe_open import inside, read_repo_bytes
 
     if not _no_configuration(root, read_repo_bytes):
