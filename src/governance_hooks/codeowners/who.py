@@ -4,10 +4,10 @@ Also :func:`quick`, the same answers without the command framework for the plain
 ``governance-hooks codeowners [--repo DIR] [--dialect D] [CODEOWNERS] --who PATH...``: on most
 repositories such a command spends more time starting (argparse, configuration, report and finding
 classes) than answering, and argparse alone costs microseconds per path. :func:`quick` takes only
-that plain case and returns ``None`` for anything else (another option, a configuration file, a
-CODEOWNERS file that is absent, too large, not a regular file or not UTF-8 text, a coloured
-terminal), before it has written anything; the full command then runs and words any error. Both
-print the same bytes (a test compares them).
+that plain case and returns ``None`` for anything else (another option, a ``[tool.governance-hooks]``
+table or a ``pyproject.toml`` that is not valid TOML, a CODEOWNERS file that is absent, too large, not
+a regular file or not UTF-8 text, a coloured terminal), before it has written anything; the full
+command then runs and words any error. Both print the same bytes (tests/codeowners/test_who_quick.py).
 
 This module imports only the standard library's ``os`` and ``sys`` at start (the parser adds ``re``).
 """
