@@ -161,3 +161,30 @@ def test_the_guard_fast_test_agrees_with_its_regular_expression():
         for chars in product(": \t\n\ra", repeat=size):
             text = "".join(chars)
             assert _colon_line_start(text) == (_COLON_LINE_START.search(text) is not None), repr(text)
+
+
+@pytest.mark.parametrize("text, paths", [
+    (GITLAB, ["docs/a.md", "docs/skip.md", "docs/x/skip.md", "a.md", "src/a.py", "docs", "docs/b/c.txt"]),
+    ("[A]\n*.py @a\n/src/**/test_*.py @t\n!src/gen/\n[B] @b\nsrc/\nsrc/*.py\n",
+     ["src/a.py", "src/gen/a.py", "src/x/test_a.py", "src/x/a.py", "a.py", "src/x/y/test_b.py", "b.txt"]),
+])
+def test_cached_gitlab_deciders_agree_with_all_matches(text, paths):
+    """``gitlab_decided`` caches per directory plan and name; the reference takes every matching rule."""
+    from governance_hooks.codeowners.ownership import Ownership
+    from governance_hooks.codeowners.parser import parse
+
+    ownership = Ownership(parse(text, "gitlab"))
+    for path in paths * 2:  # the second round answers from the caches
+        assert ownership.gitlab_decided(path) == tuple(ownership.deciders(ownership.matcher.matches(path))[0]), path
+
+
+def test_cached_gitlab_deciders_on_a_real_gitlab_file():
+    from governance_hooks.codeowners.ownership import Ownership
+    from governance_hooks.codeowners.parser import parse
+
+    folder = CORPORA / "NVIDIA__Megatron-LM"
+    ownership = Ownership(parse((folder / "CODEOWNERS").read_text(encoding="utf-8"), "gitlab"))
+    files = (folder / "files.txt").read_text(encoding="utf-8").splitlines()
+    decided = [ownership.gitlab_decided(f) for f in files]
+    assert decided == [tuple(ownership.deciders(ownership.matcher.matches(f))[0]) for f in files]
+    assert sum(1 for d in decided if len(d) > 1) > 0  # several sections decide some files

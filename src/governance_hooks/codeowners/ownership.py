@@ -113,8 +113,26 @@ class Ownership:
 
     def gitlab_deciders(self, path: str) -> list[int]:
         """GitLab: the deciding rule ids of ``path``, one per section not excluded, ascending."""
+        return list(self.gitlab_decided(path))
+
+    def gitlab_decided(self, path: str) -> tuple[int, ...]:
+        """:meth:`gitlab_deciders` as a tuple, cached on the directory's plan (per name when no glob is
+        involved, and once for every name no pattern names)."""
         directory, _, name = path.rpartition("/")
-        return sorted(self.rep[i] for i in self._plan(directory).deciders(name, self.section_of))
+        plan = self._plan_of_dir.get(directory)
+        return self._decided_in(plan if plan is not None else self._plan(directory), name)
+
+    def _decided_in(self, plan: "_Plan", name: str) -> tuple[int, ...]:
+        decided = plan.decided.get(name)
+        if decided is None:
+            if plan.fixed_names is not None and name not in plan.fixed_names:
+                if plan.default_decided is None:
+                    plan.default_decided = self._reps(plan.deciders(name, self.section_of))
+                return plan.default_decided
+            decided = self._reps(plan.deciders(name, self.section_of))
+            if plan.fixed_names is not None:
+                plan.decided[name] = decided
+        return decided
 
     def _gitlab_answer(self, path: str) -> tuple[tuple[str, ...], int | None]:
         directory, _, name = path.rpartition("/")
@@ -122,11 +140,10 @@ class Ownership:
         answer = plan.answers.get(name)
         if answer is None:
             if plan.fixed_names is not None and name not in plan.fixed_names:
-                answer = plan.default
-                if answer is None:
-                    answer = plan.default = self._answer_of(self._reps(plan.deciders(name, self.section_of)))
-                return answer
-            answer = self._answer_of(self._reps(plan.deciders(name, self.section_of)))
+                if plan.default is None:
+                    plan.default = self._answer_of(self._decided_in(plan, name))
+                return plan.default
+            answer = self._answer_of(self._decided_in(plan, name))
             if plan.fixed_names is not None:
                 plan.answers[name] = answer
         return answer
@@ -276,7 +293,8 @@ class _Plan:
     the ``default`` answer (answers per name are then cached in ``answers``); else ``None``.
     """
 
-    __slots__ = ("base", "excluded", "terms", "xterms", "fixed_names", "answers", "default")
+    __slots__ = ("base", "excluded", "terms", "xterms", "fixed_names", "answers", "default", "decided",
+                 "default_decided")
 
     def __init__(self, base, excluded, terms, xterms) -> None:
         self.base, self.excluded, self.terms, self.xterms = base, excluded, terms, xterms
@@ -284,6 +302,8 @@ class _Plan:
         self.fixed_names = set(terms[0]) | set(xterms[0]) if simple else None
         self.answers: dict[str, tuple[tuple[str, ...], int | None]] = {}
         self.default = None
+        self.decided: dict = {}  # name -> deciding rule ids (see Ownership.gitlab_decided)
+        self.default_decided = None
 
     def deciders(self, name: str, section_of: list[str]) -> list[int]:
         best = dict(self.base)

@@ -108,7 +108,7 @@ def answerer(ownership, as_json: bool):
         # GitLab: the deciding rules (one per section) fix the answer after the path, so that
         # tail is built once per combination of deciding rules.
         gitlab_tails: dict = {}
-        deciders, resolve_ids = ownership.gitlab_deciders, ownership.resolve_ids
+        decided_of, resolve_ids = ownership.gitlab_decided, ownership.resolve_ids
 
         def gitlab_tail(decided: tuple) -> str:
             decision = resolve_ids(decided)
@@ -122,7 +122,7 @@ def answerer(ownership, as_json: bool):
             return text
 
         def gitlab_answer(path: str) -> str:
-            decided = tuple(deciders(path))
+            decided = decided_of(path)
             text = gitlab_tails.get(decided)
             if text is None:
                 text = gitlab_tail(decided)
