@@ -99,56 +99,42 @@ def _write_github_text(ownership, paths, root, write) -> int:
 def answerer(ownership, as_json: bool):
     """``path -> answer`` (a text line with its newline, or one JSON object) for ``--who``.
 
-    GitHub: the deciding rule alone fixes the answer after the path, so that tail is built once per
-    rule and each path costs one matcher lookup and a concatenation.
+    The deciding rule (GitHub) or rules (GitLab, one per section) alone fix the answer after the path,
+    so that tail is built once per decision and each path costs one lookup and a concatenation.
     """
     if as_json:
         import json  # only for JSON answers: text answers should not pay for it at start-up
     if ownership.gitlab:
-        # GitLab: the deciding rules (one per section) fix the answer after the path, so that
-        # tail is built once per combination of deciding rules.
-        gitlab_tails: dict = {}
-        decided_of, resolve_ids = ownership.gitlab_decided, ownership.resolve_ids
+        decide, resolve_ids = ownership.gitlab_decided, ownership.resolve_ids
 
-        def gitlab_tail(decided: tuple) -> str:
+        def describe(decided: tuple) -> tuple:
             decision = resolve_ids(decided)
-            lines = [r.line for r in decision.rules]
-            if as_json:
-                text = (f', "owners": {json.dumps(decision.owners, ensure_ascii=False)}, '
-                        f'"line": {json.dumps(decision.line)}, "lines": {json.dumps(lines)}}}')
-            else:
-                text = who_line("", decision.owners, decision.line, lines) + "\n"
-            gitlab_tails[decided] = text
-            return text
+            return decision.owners, decision.line, [r.line for r in decision.rules]
+    else:
+        rules, texts, decide = ownership.rules, ownership.owner_texts, ownership.matcher.last_match
 
-        def gitlab_answer(path: str) -> str:
-            decided = decided_of(path)
-            text = gitlab_tails.get(decided)
-            if text is None:
-                text = gitlab_tail(decided)
-            return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else path + text
-        return gitlab_answer
+        def describe(best: int) -> tuple:
+            return (list(texts[best]), rules[best].line, None) if best >= 0 else ([], None, None)
     tails: dict = {}
-    rules, texts, last_match = ownership.rules, ownership.owner_texts, ownership.matcher.last_match
 
-    def tail(best: int) -> str:
-        owners = list(texts[best]) if best >= 0 else []
-        line = rules[best].line if best >= 0 else None
+    def tail(decision) -> str:
+        owners, line, lines = describe(decision)
         if as_json:
-            text = f', "owners": {json.dumps(owners, ensure_ascii=False)}, "line": {json.dumps(line)}}}'
+            text = (f', "owners": {json.dumps(owners, ensure_ascii=False)}, "line": {json.dumps(line)}'
+                    + (f', "lines": {json.dumps(lines)}}}' if lines is not None else "}"))
         else:
-            text = who_line("", owners, line) + "\n"
-        tails[best] = text
+            text = who_line("", owners, line, lines) + "\n"
+        tails[decision] = text
         return text
 
-    def github_answer(path: str) -> str:
-        best = last_match(path)
-        text = tails.get(best)
+    def answer(path: str) -> str:
+        decision = decide(path)
+        text = tails.get(decision)
         if text is None:
-            text = tail(best)
+            text = tail(decision)
         return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else path + text
 
-    return github_answer
+    return answer
 
 
 def who_line(path: str, owners, line, lines=None) -> str:
