@@ -196,6 +196,13 @@ class Matcher:
         cached = self._dirs.get(directory)
         if cached is not None:
             return cached
+        parent, _, name = directory.rpartition("/")
+        entry = self._dirs.get(parent)
+        if entry is not None:  # the common case, without the walk below: the parent's states are kept
+            shortcut = self._shortcuts.get(id(entry[0]))
+            if shortcut is not None and shortcut[1] is entry[0] and name not in shortcut[0]:
+                self._dirs[directory] = entry
+                return entry
         pending = []  # ancestors not cached yet, deepest first (iterative: paths may be very deep)
         current = directory
         while current not in self._dirs:
