@@ -188,3 +188,56 @@ def test_cached_gitlab_deciders_on_a_real_gitlab_file():
     decided = [ownership.gitlab_decided(f) for f in files]
     assert decided == [tuple(ownership.deciders(ownership.matcher.matches(f))[0]) for f in files]
     assert sum(1 for d in decided if len(d) > 1) > 0  # several sections decide some files
+
+
+#: Hostile paths (as a repository's file list may hold them) and how ``--who`` prints each.
+HOSTILE = [
+    ("docs/\x1b[2Kx.md", "docs/\\x1b[2Kx.md"),                       # erase the line
+    ("docs/\x1b]52;c;SGVsbG8=\x07.md", "docs/\\x1b]52;c;SGVsbG8=\\x07.md"),  # OSC 52: write the clipboard
+    ("docs/a\rb.md", "docs/a\\rb.md"),                                # return to the line start
+    ("docs/a\x9bb.md", "docs/a\\x9bb.md"),                            # C1 CSI
+    ("docs/a\u202eb.md", "docs/a\\u202eb.md"),                        # bidi override
+    ("docs/bad\udcffname.md", "docs/bad\\xffname.md"),                # the undecodable byte 0xff (PEP 383)
+]
+
+
+@pytest.mark.parametrize("place, text, tail", [
+    ("CODEOWNERS", GITHUB, ": @writers (line 3)"),
+    (".gitlab/CODEOWNERS", GITLAB, ": @all @docs @md (line 1, line 3, line 5)"),
+])
+def test_hostile_paths_are_printed_with_controls_visible(tmp_path, capsys, monkeypatch, place, text, tail):
+    """Lean and full command, from arguments and from stdin: every control made visible, nothing else changed."""
+    (tmp_path / place).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / place).write_text(text, encoding="utf-8")
+    raw = [path for path, _ in HOSTILE] + ["docs/a\nb.md"]  # a newline only as an argument: stdin splits there
+    shown = [seen for _, seen in HOSTILE] + ["docs/a\\nb.md"]
+    expected = "".join(seen + tail + "\n" for seen in shown)
+    summary = f"codeowners: 0 errors, 0 warnings, 0 notes; paths: {len(raw)}\n"
+    argv = ["--repo", str(tmp_path), "--who", *raw]
+    assert lean_takes(argv)
+    for lean_or_full in both(capsys, monkeypatch, argv):
+        assert lean_or_full[0] == 0
+        assert lean_or_full[1].startswith(expected + summary)
+    stdin = "".join(path + "\n" for path in raw[:-1])  # a StringIO splits at "\n" only
+    expected_stdin = "".join(seen + tail + "\n" for seen in shown[:-1])
+    for lean_or_full in both(capsys, monkeypatch, ["--repo", str(tmp_path), "--who", "-"], stdin=stdin):
+        assert lean_or_full[0] == 0
+        assert lean_or_full[1].startswith(expected_stdin + summary.replace(str(len(raw)), str(len(raw) - 1)))
+
+
+def test_a_chunk_of_plain_paths_is_printed_as_it_is_and_one_hostile_path_is_escaped_alone():
+    from governance_hooks.escape import terminal_safe_all
+
+    plain = ["src/a.py", "docs/é.md", "x y/z"]
+    assert terminal_safe_all(plain) is plain
+    assert terminal_safe_all([*plain, "a\x1bb"]) == [*plain, "a\\x1bb"]
+    assert terminal_safe_all(["a\u00a0b", "c"]) == ["a\u00a0b", "c"]  # not printable, but nothing to escape
+    assert terminal_safe_all(["a\x7fb", "c"]) == ["a\\x7fb", "c"]
+
+
+def test_the_chunk_fast_test_agrees_with_terminal_safe_on_every_character():
+    from governance_hooks.escape import terminal_safe, terminal_safe_all
+
+    for code in [*range(0x10000), 0x1F600, 0xE0001, 0x10FFFF]:
+        text = "p/" + chr(code)
+        assert terminal_safe_all([text]) == [terminal_safe(text)], hex(code)

@@ -59,16 +59,25 @@ def write_answers(ownership, paths, root, write, as_json: bool = False) -> int:
     """
     if not as_json and not ownership.gitlab:
         return _write_github_text(ownership, paths, root, write)
+    from ..escape import terminal_safe_all
+
     answer = answerer(ownership, as_json)
+    shown: list = []  # text: the paths of the chunk, printed terminal-safe before their answers
     chunk: list = []
     count = 0
     for raw in who_paths(paths):
-        chunk.append((("\n  " if count == 0 else ",\n  ") if as_json else "") + answer(normalise(raw, root)))
+        path = normalise(raw, root)
+        if as_json:
+            chunk.append(("\n  " if count == 0 else ",\n  ") + answer(path))
+        else:
+            shown.append(path)
+            chunk.append(answer(path))
         count += 1
         if len(chunk) >= 1024:  # bounded buffer: memory stays flat however many paths come in
-            write("".join(chunk))
+            write("".join(map(str.__add__, terminal_safe_all(shown), chunk)) if shown else "".join(chunk))
             chunk.clear()
-    write("".join(chunk))
+            shown.clear()
+    write("".join(map(str.__add__, terminal_safe_all(shown), chunk)) if shown else "".join(chunk))
     return count
 
 
@@ -76,6 +85,8 @@ def _write_github_text(ownership, paths, root, write) -> int:
     """:func:`write_answers` for text answers under GitHub's rules, a chunk of paths at a time: the matcher's
     bulk lookup, and the text after the path built once per deciding rule."""
     from itertools import islice
+
+    from ..escape import terminal_safe, terminal_safe_all
 
     tails: dict = {}
     rules, texts, last_matches = ownership.rules, ownership.owner_texts, ownership.matcher.last_matches
@@ -92,16 +103,20 @@ def _write_github_text(ownership, paths, root, write) -> int:
         bests = last_matches(chunk)
         for best in set(bests).difference(tails):
             owners = list(texts[best]) if best >= 0 else []
-            tails[best] = who_line("", owners, rules[best].line if best >= 0 else None) + "\n"
-        write("".join(map(str.__add__, chunk, map(tails.__getitem__, bests))))
+            tails[best] = terminal_safe(who_line("", owners, rules[best].line if best >= 0 else None)) + "\n"
+        # Paths are matched as given and printed with controls made visible (a file list may hold ESC).
+        write("".join(map(str.__add__, terminal_safe_all(chunk), map(tails.__getitem__, bests))))
 
 
 def answerer(ownership, as_json: bool):
-    """``path -> answer`` (a text line with its newline, or one JSON object) for ``--who``.
+    """``path -> answer`` for ``--who``: one JSON object, or the text line after the path with its newline
+    (the caller prints the path first, terminal-safe: a chunk of paths is checked at once).
 
     The deciding rule (GitHub) or rules (GitLab, one per section) alone fix the answer after the path,
     so that tail is built once per decision and each path costs one lookup and a concatenation.
     """
+    from ..escape import terminal_safe
+
     if as_json:
         import json  # only for JSON answers: text answers should not pay for it at start-up
     if ownership.gitlab:
@@ -123,7 +138,7 @@ def answerer(ownership, as_json: bool):
             text = (f', "owners": {json.dumps(owners, ensure_ascii=False)}, "line": {json.dumps(line)}'
                     + (f', "lines": {json.dumps(lines)}}}' if lines is not None else "}"))
         else:
-            text = who_line("", owners, line, lines) + "\n"
+            text = terminal_safe(who_line("", owners, line, lines)) + "\n"
         tails[decision] = text
         return text
 
@@ -132,7 +147,7 @@ def answerer(ownership, as_json: bool):
         text = tails.get(decision)
         if text is None:
             text = tail(decision)
-        return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else path + text
+        return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else text
 
     return answer
 
