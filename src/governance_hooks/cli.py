@@ -16,26 +16,48 @@ check) lives in :mod:`.options`, :mod:`.emit` and :mod:`.commands`.
 from __future__ import annotations
 
 import sys
-from typing import Callable, Optional, Sequence
 
 from . import __version__
-from .check import Context
-from . import commands
-from .commands import PIPELINE_COMMANDS, PROG, SUMMARIES, build_parser, exit_code
-from .config import load as load_config
-from .errors import ToolError
-from .options import fail_threshold, resolve_root
-from .escape import CommandGuard, terminal_safe
-from .rules import CHECKS, all_rules
+
+# The framework (argparse, configuration, checks, reports) is imported when a command needs it, not
+# here: a plain ``codeowners --who`` query is answered without it (:func:`.codeowners.who.quick`).
 
 __all__ = ["main", "build_parser", "list_rules"]
+
+
+def _framework() -> None:
+    """Import the framework's names into this module (once; a name a test has patched keeps its value)."""
+    from . import commands
+    from .check import Context
+    from .commands import PIPELINE_COMMANDS, PROG, SUMMARIES, build_parser, exit_code
+    from .config import load as load_config
+    from .errors import ToolError
+    from .escape import CommandGuard, terminal_safe
+    from .options import fail_threshold, resolve_root
+    from .rules import CHECKS, all_rules
+
+    names = globals()
+    for name, value in locals().items():
+        if name != "names":
+            names.setdefault(name, value)
+
+
+def __getattr__(name: str):
+    """The framework's names (``cli.build_parser``, ``cli.CHECKS``), imported on first use."""
+    if not name.startswith("__"):
+        _framework()
+        if name in globals():
+            return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Top-level options that take a value (so ``_command_in`` skips it).
 _VALUED = {"--format"}
 
 
-def _command_in(argv: Sequence[str]) -> Optional[str]:
+def _command_in(argv: "Sequence[str]") -> "str | None":
     """The subcommand named in ``argv``: its first word that is not an option or an option's value."""
+    _framework()
     skip = False
     for word in argv:
         if skip:
@@ -51,11 +73,12 @@ def _command_in(argv: Sequence[str]) -> Optional[str]:
     return None
 
 
-def list_rules(checks: Sequence[str], out, fmt: str = "text") -> None:
+def list_rules(checks: "Sequence[str]", out, fmt: str = "text") -> None:
     """Print the rules of ``checks``: ``rule-id  severity  summary`` lines, or a JSON list with ``fmt="json"``.
 
     The JSON form is ``[{"id", "check", "severity", "summary", "help"}, ...]`` in registry order.
     """
+    _framework()
     rules = [r for r in all_rules().values() if r.check in checks]
     if fmt == "json":
         import json
@@ -69,9 +92,16 @@ def list_rules(checks: Sequence[str], out, fmt: str = "text") -> None:
         out.write(f"{r.id:<{width}}  {r.severity.label:<7}  {r.summary}\n")
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: "Sequence[str] | None" = None) -> int:
     """Entry point of ``governance-hooks``; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["codeowners"] and "--who" in argv:
+        from .codeowners.who import quick
+
+        code = quick(argv, sys.stdout)  # the plain query, without the framework; None: not one
+        if code is not None:
+            return code
+    _framework()
     debug = "--debug" in argv
     stdout = sys.stdout
     # Checks write notes, progress and answers (``--who``) that may quote the repository;
@@ -141,8 +171,8 @@ def _main(argv, debug: bool, stdout, stderr, check_stdout) -> int:
         return 2
 
 
-def _hook(check: str, *fixed: str) -> Callable[[Optional[Sequence[str]]], int]:
-    def hook_main(argv: Optional[Sequence[str]] = None) -> int:
+def _hook(check: str, *fixed: str):
+    def hook_main(argv: "Sequence[str] | None" = None) -> int:
         rest = list(sys.argv[1:] if argv is None else argv)
         return main([check, *fixed, *rest])
 

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Optional, Union
 
 from .errors import ToolError
+
+# No pathlib or typing at import time: ``codeowners --who`` reads its file through here on every start.
 
 #: Default byte budget for a file the tool reads whole (source files, configuration, lists).
 DEFAULT_LIMIT = 64 << 20
@@ -47,7 +47,8 @@ _KINDS = (
     (stat.S_ISSOCK, "a socket"),
 )
 
-PathLike = Union[str, "os.PathLike[str]"]
+#: What the functions here accept as a path (for annotations).
+PathLike = "str | os.PathLike[str]"
 
 
 class UnsafeFile(ToolError, OSError):
@@ -63,8 +64,8 @@ class UnsafeFile(ToolError, OSError):
             ``-1`` when the file grew past the budget while it was read).
     """
 
-    def __init__(self, path: PathLike, reason: str, too_large: Optional[int] = None,
-                 os_error: Optional[OSError] = None) -> None:
+    def __init__(self, path: PathLike, reason: str, too_large: int | None = None,
+                 os_error: OSError | None = None) -> None:
         super().__init__(f"{os.fspath(path)}: {reason}; not read")
         self.path = os.fspath(path)
         self.reason = reason
@@ -98,7 +99,7 @@ def inside(path: PathLike, root: PathLike) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def resolve_inside(path: PathLike, root: Optional[PathLike]) -> str:
+def resolve_inside(path: PathLike, root: PathLike | None) -> str:
     """``path`` with every symlink resolved, refused when that leaves ``root``.
 
     ``root=None`` is for paths the operator named on the command line (trusted
@@ -118,8 +119,8 @@ def resolve_inside(path: PathLike, root: Optional[PathLike]) -> str:
     return real
 
 
-def open_repo_file(path: PathLike, root: Optional[PathLike], *, limit: Optional[int] = DEFAULT_LIMIT,
-                   streams: bool = False) -> BinaryIO:
+def open_repo_file(path: PathLike, root: PathLike | None, *, limit: int | None = DEFAULT_LIMIT,
+                   streams: bool = False) -> "BinaryIO":
     """Open a repository file for reading, binary, unbuffered-safe; the caller closes it.
 
     Args:
@@ -169,7 +170,7 @@ def open_repo_file(path: PathLike, root: Optional[PathLike], *, limit: Optional[
         raise
 
 
-def read_repo_bytes(path: PathLike, root: Optional[PathLike], *, limit: int = DEFAULT_LIMIT,
+def read_repo_bytes(path: PathLike, root: PathLike | None, *, limit: int = DEFAULT_LIMIT,
                     streams: bool = False) -> bytes:
     """The whole content of a repository file, at most ``limit`` bytes (see :func:`open_repo_file`).
 
@@ -192,7 +193,7 @@ def read_repo_bytes(path: PathLike, root: Optional[PathLike], *, limit: int = DE
     return b"".join(chunks)
 
 
-def read_repo_text(path: PathLike, root: Optional[PathLike], *, limit: int = DEFAULT_LIMIT,
+def read_repo_text(path: PathLike, root: PathLike | None, *, limit: int = DEFAULT_LIMIT,
                    encoding: str = "utf-8", errors: str = "strict") -> str:
     """:func:`read_repo_bytes` decoded (``utf-8-sig`` strips a BOM).
 
@@ -206,7 +207,7 @@ def read_repo_text(path: PathLike, root: Optional[PathLike], *, limit: int = DEF
         raise UnsafeFile(path, f"is not valid {encoding.upper()} (byte {exc.start})") from None
 
 
-def config_path(value: str, root: PathLike, what: str, base: Optional[PathLike] = None) -> Path:
+def config_path(value: str, root: PathLike, what: str, base: PathLike | None = None) -> Path:
     """A path named in repository configuration, as an absolute path inside ``root``.
 
     Repository configuration is untrusted: it may name only relative paths that
@@ -222,6 +223,8 @@ def config_path(value: str, root: PathLike, what: str, base: Optional[PathLike] 
     Raises:
         UnsafeFile: absolute, escaping ``..``, or resolving outside the repository.
     """
+    from pathlib import Path, PurePosixPath
+
     text = str(value)
     if not text or text.startswith(("/", "\\")) or PurePosixPath(text).is_absolute() or (len(text) > 1 and text[1] == ":"):
         raise UnsafeFile(text, f"{what} must be a path relative to the repository root")

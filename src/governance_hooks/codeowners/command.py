@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import List, Optional
 
 from ..check import CheckResult, Context
 from ..config import require_keys
@@ -381,133 +380,31 @@ def _online(args, table, model, rel):
     return findings
 
 
-def _normalise(path: str, root: Path) -> str:
-    if os.sep == "/" and not path.startswith(("/", "./")) and not path.endswith("/"):
-        return path  # already repo-relative POSIX (the common case, kept cheap: --who may get 100,000 paths)
-    candidate = Path(path)
-    if candidate.is_absolute():
-        path = relative_posix(candidate, root)
-    path = path.replace(os.sep, "/")
-    while path.startswith("./"):
-        path = path[2:]
-    # A trailing "/" names a folder: it stays, so the answer is for the folder, not a file of that name.
-    return path.rstrip("/") + "/" if path.endswith("/") and path.strip("/") else path.rstrip("/")
-
-
-def _who_paths(args) -> Iterator[str]:
-    """The paths of ``--who``: its arguments, where ``-`` stands for one path per line of stdin (streamed)."""
-    for raw in args.who:
-        if raw != "-":
-            yield raw
-            continue
-        for line in sys.stdin:
-            line = line.rstrip("\r\n")
-            if line:
-                yield line
-
-
 def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
     """Answer ``--who``: owners and deciding line of each path (text lines or a JSON list).
 
-    Answers are written as they are computed, so memory does not grow with the number of paths.
+    Answers are written as they are computed (:func:`.who.write_answers`), so memory does not grow with
+    the number of paths.
     """
     from .ownership import Ownership
+    from .who import answerer, normalise, who_paths, write_answers
 
     ownership = Ownership(model)
     result.findings = []  # a query: only the answers, not the validation findings
     as_json = args.format == "json"
-    if as_json:
-        import json  # only for JSON answers: text answers should not pay for it at start-up
-    streamed = not as_json or "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {})
-    answer = _answerer(ownership, as_json)
     write = ctx.stdout.write
-    collected = []
-    chunk: List[str] = []
-    count = 0
-    if as_json and streamed:
+    if as_json and "replaces_report" not in getattr(CheckResult, "__dataclass_fields__", {}):
+        import json
+
+        answer = answerer(ownership, True)
+        collected = [json.loads(answer(normalise(raw, ctx.root))) for raw in who_paths(args.who)]
+        result.stats = {"paths": len(collected), "who": collected}  # lands in the JSON report's summary
+        return result
+    if as_json:
         write("[")
-    for raw in _who_paths(args):
-        path = _normalise(raw, ctx.root)
-        if not streamed:
-            collected.append(json.loads(answer(path)))
-        else:
-            chunk.append((("\n  " if count == 0 else ",\n  ") if as_json else "") + answer(path))
-            if len(chunk) >= 1024:  # bounded buffer: memory stays flat however many paths come in
-                write("".join(chunk))
-                chunk.clear()
-        count += 1
-    write("".join(chunk))
+    count = write_answers(ownership, args.who, ctx.root, write, as_json)
     result.stats = {"paths": count}
     if as_json:
-        if streamed:
-            write("\n]\n" if count else "]\n")
-            result.replaces_report = True  # type: ignore[attr-defined]
-        else:
-            result.stats["who"] = collected  # lands in the JSON report's summary
+        write("\n]\n" if count else "]\n")
+        result.replaces_report = True  # type: ignore[attr-defined]
     return result
-
-
-def _answerer(ownership, as_json: bool):
-    """``path -> answer`` (a text line with its newline, or one JSON object) for ``--who``.
-
-    GitHub: the deciding rule alone fixes the answer after the path, so that tail is built once per
-    rule and each path costs one matcher lookup and a concatenation.
-    """
-    if as_json:
-        import json  # only for JSON answers: text answers should not pay for it at start-up
-    if ownership.gitlab:
-        # GitLab: the deciding rules (one per section) fix the answer after the path, so that
-        # tail is built once per combination of deciding rules.
-        gitlab_tails: dict = {}
-        deciders, resolve_ids = ownership.gitlab_deciders, ownership.resolve_ids
-
-        def gitlab_tail(decided: tuple) -> str:
-            decision = resolve_ids(decided)
-            lines = [r.line for r in decision.rules]
-            if as_json:
-                text = (f', "owners": {json.dumps(decision.owners, ensure_ascii=False)}, '
-                        f'"line": {json.dumps(decision.line)}, "lines": {json.dumps(lines)}}}')
-            else:
-                entry = {"path": "", "owners": decision.owners, "line": decision.line, "lines": lines}
-                text = _who_line(entry, ownership) + "\n"
-            gitlab_tails[decided] = text
-            return text
-
-        def gitlab_answer(path: str) -> str:
-            decided = tuple(deciders(path))
-            text = gitlab_tails.get(decided)
-            if text is None:
-                text = gitlab_tail(decided)
-            return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else path + text
-        return gitlab_answer
-    tails: dict = {}
-    rules, texts, last_match = ownership.rules, ownership.owner_texts, ownership.matcher.last_match
-
-    def tail(best: int) -> str:
-        owners = list(texts[best]) if best >= 0 else []
-        line = rules[best].line if best >= 0 else None
-        if as_json:
-            text = f', "owners": {json.dumps(owners, ensure_ascii=False)}, "line": {json.dumps(line)}}}'
-        else:
-            text = _who_line({"path": "", "owners": owners, "line": line}, ownership) + "\n"
-        tails[best] = text
-        return text
-
-    def github_answer(path: str) -> str:
-        best = last_match(path)
-        text = tails.get(best)
-        if text is None:
-            text = tail(best)
-        return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else path + text
-
-    return github_answer
-
-
-def _who_line(entry: dict, ownership) -> str:
-    path, owners, line = entry["path"], entry["owners"], entry["line"]
-    if line is None:
-        return f"{path}: no owners (no rule matches)"
-    where = ", ".join(f"line {n}" for n in entry.get("lines", [line]))
-    if not owners:
-        return f"{path}: no owners ({where} matches it and lists no owners)"
-    return f"{path}: {' '.join(owners)} ({where})"

@@ -8,9 +8,8 @@ then ``.gitlab/CODEOWNERS``. Files in the other locations are dead.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import List, Optional
+
+from .model import _Record
 
 GITHUB_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 GITLAB_LOCATIONS = ("CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
@@ -18,16 +17,17 @@ GITLAB_LOCATIONS = ("CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 MAX_BYTES = 3 * 1024 * 1024
 
 
-@dataclass
-class Located:
+class Located(_Record):
     """The file in effect (``None`` when there is none), the dead ones, and the host whose order applied."""
 
-    in_effect: Optional[str]
-    dead: List[str] = field(default_factory=list)
-    host: str = "github"
+    __slots__ = ("in_effect", "dead", "host")
+    __hash__ = None
+
+    def __init__(self, in_effect: "str | None", dead: "list[str] | None" = None, host: str = "github") -> None:
+        self.in_effect, self.dead, self.host = in_effect, [] if dead is None else dead, host
 
 
-def locate(root: Path, dialect: str = "auto") -> Located:
+def locate(root: "str | os.PathLike[str]", dialect: str = "auto") -> Located:
     """Resolve the CODEOWNERS file of the repository at ``root``.
 
     Args:
@@ -42,7 +42,8 @@ def locate(root: Path, dialect: str = "auto") -> Located:
     def present(order):
         # A folder is not a CODEOWNERS file; anything else there (a FIFO, a device, a broken or
         # looping link) is, and the command refuses it rather than looking past it.
-        return [rel for rel in order if (root / rel).is_file() or (os.path.lexists(root / rel) and not (root / rel).is_dir())]
+        return [rel for rel in order if os.path.lexists(os.path.join(root, rel))
+                and not os.path.isdir(os.path.join(root, rel))]
 
     if dialect == "gitlab":
         found, host = present(GITLAB_LOCATIONS), "gitlab"

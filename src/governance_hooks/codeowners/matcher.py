@@ -16,7 +16,7 @@ Rule ids are the positions of the patterns in the list given to
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Sequence, Tuple
+from collections.abc import Iterable, Sequence
 
 from .patterns import ANY, LIT, PREFIX, STAR2, SUFFIX, CompiledPattern, Segment
 
@@ -27,27 +27,27 @@ class _Node:
 
     def __init__(self, is_star: bool = False) -> None:
         # Shared empty containers until the first child: tries of big files have many leaves.
-        self.lit: Dict[str, "_Node"] = _EMPTY_DICT
-        self.prefix: Dict[str, List[Tuple[Segment, "_Node"]]] = _EMPTY_DICT
-        self.suffix: Dict[str, List[Tuple[Segment, "_Node"]]] = _EMPTY_DICT
-        self.other: List[Tuple[Segment, "_Node"]] = _EMPTY_LIST
-        self.glob_index: Dict[Tuple[int, str], "_Node"] = _EMPTY_DICT
+        self.lit: dict[str, "_Node"] = _EMPTY_DICT
+        self.prefix: dict[str, list[tuple[Segment, "_Node"]]] = _EMPTY_DICT
+        self.suffix: dict[str, list[tuple[Segment, "_Node"]]] = _EMPTY_DICT
+        self.other: list[tuple[Segment, "_Node"]] = _EMPTY_LIST
+        self.glob_index: dict[tuple[int, str], "_Node"] = _EMPTY_DICT
         self.star: "_Node | None" = None
         self.is_star = is_star
-        self.file_terms: List[int] = _EMPTY_LIST
-        self.dir_terms: List[int] = _EMPTY_LIST
+        self.file_terms: list[int] = _EMPTY_LIST
+        self.dir_terms: list[int] = _EMPTY_LIST
         self.file_best = -1
         self.dir_best = -1
-        self._file_lit: "Dict[str, int] | None" = None
-        self._file_globs: "List[Tuple[Segment, int]] | None" = None
+        self._file_lit: "dict[str, int] | None" = None
+        self._file_globs: "list[tuple[Segment, int]] | None" = None
 
-    def file_lit(self) -> Dict[str, int]:
+    def file_lit(self) -> dict[str, int]:
         """``{name: best rule id}`` of literal children that end a pattern (computed once)."""
         if self._file_lit is None:
             self._file_lit = {name: c.file_best for name, c in self.lit.items() if c.file_best >= 0}
         return self._file_lit
 
-    def file_globs(self) -> List[Tuple[Segment, int]]:
+    def file_globs(self) -> list[tuple[Segment, int]]:
         """``(segment, best rule id)`` of glob children that end a pattern (computed once)."""
         if self._file_globs is None:
             pairs = list(self.other)
@@ -103,7 +103,8 @@ _EMPTY_LIST: list = []
 def trivial(table: tuple) -> bool:
     """True when no file name can change the answer of a directory's final table."""
     return not table[1] and not table[2] and not table[3]
-_State = Tuple[Tuple[_Node, ...], Tuple[int, ...], int]
+#: ``(states, ancestor rule ids, best ancestor id)`` of a directory (see Matcher._dir).
+_State = "tuple[tuple[_Node, ...], tuple[int, ...], int]"
 
 
 class Matcher:
@@ -125,19 +126,19 @@ class Matcher:
                 node = node.child(seg)
             node.add_terminal(rule_id, pattern.dir_only, pattern.no_subdirs)
         start = self._close([self.root])
-        self._dirs: Dict[str, _State] = {"": (start, (), -1)}
-        self._finals: Dict[str, tuple] = {}
+        self._dirs: dict[str, _State] = {"": (start, (), -1)}
+        self._finals: dict[str, tuple] = {}
         # Final tables by (state set, best ancestor id): most directories of a real tree reach one of
         # a few state sets (often just the `**` states), so the table is built once per set, not per
         # directory. The state tuples are kept alive by ``_dirs``, so their ids are stable keys.
-        self._tables: Dict[Tuple[int, int], tuple] = {}
+        self._tables: dict[tuple[int, int], tuple] = {}
         # Per state set (by id): the names of its literal edges and the step for every other name,
         # when its only other edges are `**` and `*` (see _shortcut).
-        self._shortcuts: Dict[int, tuple] = {}
+        self._shortcuts: dict[int, tuple] = {}
 
     @staticmethod
-    def _close(nodes: Iterable[_Node]) -> Tuple[_Node, ...]:
-        out: Dict[int, _Node] = {}
+    def _close(nodes: Iterable[_Node]) -> tuple[_Node, ...]:
+        out: dict[int, _Node] = {}
         for node in nodes:
             out[id(node)] = node
             if node.star is not None:
@@ -145,9 +146,9 @@ class Matcher:
         return tuple(out.values())
 
     @staticmethod
-    def _step(states: Tuple[_Node, ...], name: str) -> Tuple[_Node, ...]:
+    def _step(states: tuple[_Node, ...], name: str) -> tuple[_Node, ...]:
         """The states after consuming one segment ``name`` (epsilon-closed over ``**``)."""
-        out: Dict[int, _Node] = {}
+        out: dict[int, _Node] = {}
         first = name[:1]
         last = name[-1:]
         for node in states:
@@ -179,7 +180,7 @@ class Matcher:
             return states  # the same state set: the same object, so tables keyed by it are shared
         return tuple(out.values())
 
-    def _shortcut(self, states: Tuple[_Node, ...]) -> tuple:
+    def _shortcut(self, states: tuple[_Node, ...]) -> tuple:
         """``(literal edge names, the step for any other name)`` of ``states``, or ``(None, None)`` when
         an affix or glob edge makes the step depend on more than the name's membership in that set.
         In real trees most directory names hit no literal edge, so most steps become a set lookup."""
@@ -195,6 +196,13 @@ class Matcher:
         cached = self._dirs.get(directory)
         if cached is not None:
             return cached
+        parent, _, name = directory.rpartition("/")
+        entry = self._dirs.get(parent)
+        if entry is not None:  # the common case, without the walk below: the parent's states are kept
+            shortcut = self._shortcuts.get(id(entry[0]))
+            if shortcut is not None and shortcut[1] is entry[0] and name not in shortcut[0]:
+                self._dirs[directory] = entry
+                return entry
         pending = []  # ancestors not cached yet, deepest first (iterative: paths may be very deep)
         current = directory
         while current not in self._dirs:
@@ -225,7 +233,7 @@ class Matcher:
             self._dirs[path] = (states, anc, best)
         return self._dirs[directory]
 
-    def matches(self, path: str) -> List[int]:
+    def matches(self, path: str) -> list[int]:
         """Ids of every pattern matching the repo-relative POSIX ``path``, each once (unordered)."""
         directory, _, name = path.rpartition("/")
         states, anc, _ = self._dir(directory)
@@ -281,39 +289,30 @@ class Matcher:
                 return rule_id
         return best
 
-    def last_matches(self, paths: Iterable[str]) -> List[int]:
+    def last_matches(self, paths: Iterable[str]) -> list[int]:
         """:meth:`last_match` of each path, in order (a tight loop that reuses the table of
         consecutive paths in the same directory, as in sorted ``git ls-files`` output)."""
         finals = self._finals
-        out: List[int] = []
+        out: list[int] = []
         append = out.append
         current = None
         base = -1
-        small: Dict[str, int] = {}
-        big: List[Dict[str, int]] = []
-        globs: List[Tuple[Segment, int]] = []
+        small_get = _EMPTY_DICT.get
+        table: tuple = (-1, _EMPTY_DICT, _EMPTY_LIST, _EMPTY_LIST)
+        names_only = True
         for path in paths:
             directory, _, name = path.rpartition("/")
             if directory != current:
                 table = finals.get(directory)
                 if table is None:
                     table = self._final_table(directory)
-                base, small, big, globs = table
+                base, small_get = table[0], table[1].get
+                names_only = not table[2] and not table[3]
                 current = directory
-            best = small.get(name, -1)
-            if best < base:
-                best = base
-            for names in big:
-                hit = names.get(name, -1)
-                if hit > best:
-                    best = hit
-            for seg, rule_id in globs:
-                if rule_id <= best:
-                    break
-                if seg.match(name):
-                    best = rule_id
-                    break
-            append(best)
+            if names_only:
+                append(small_get(name, base))  # the table keeps only names that beat ``base``
+            else:
+                append(self.pick(table, name))
         return out
 
     def _final_table(self, directory: str) -> tuple:
@@ -323,14 +322,28 @@ class Matcher:
         [(glob segment, id)] highest id first)``; entries that cannot beat the
         ancestor's best are dropped. Star states add nothing here: ``**`` never ends a pattern.
         """
+        if directory:
+            # Most directories of a real tree keep their parent's states (a name no pattern names, below
+            # `**` or `*` only): then they keep its table too, without a walk.
+            parent, _, name = directory.rpartition("/")
+            entry = self._dirs.get(parent)
+            if entry is not None:
+                shortcut = self._shortcuts.get(id(entry[0]))
+                if shortcut is not None and shortcut[1] is entry[0] and name not in shortcut[0]:
+                    self._dirs[directory] = entry
+                    table = self._finals.get(parent)
+                    if table is None:
+                        table = self._final_table(parent)
+                    self._finals[directory] = table
+                    return table
         states, _, best = self._dir(directory)
         shared = self._tables.get((id(states), best))
         if shared is not None:
             self._finals[directory] = shared
             return shared
-        small: Dict[str, int] = {}
-        big: List[Dict[str, int]] = []
-        globs: List[Tuple[Segment, int]] = []
+        small: dict[str, int] = {}
+        big: list[dict[str, int]] = []
+        globs: list[tuple[Segment, int]] = []
         for node in states:
             names = node.file_lit() if node.lit else _EMPTY_DICT
             if len(names) > 64:
@@ -346,6 +359,6 @@ class Matcher:
         self._finals[directory] = self._tables[(id(states), best)] = table
         return table
 
-    def directory_hits(self, directory: str) -> Tuple[int, ...]:
+    def directory_hits(self, directory: str) -> tuple[int, ...]:
         """Ids of patterns that match ``directory`` itself as a directory (all files below it)."""
         return self._dir(directory)[1]

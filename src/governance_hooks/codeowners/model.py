@@ -6,27 +6,45 @@ Columns count Unicode characters, after the UTF-8 byte order mark is removed;
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, List, NamedTuple, Optional, Tuple
+from collections import namedtuple
 
 #: Owner kinds.
 USER, TEAM, EMAIL, ROLE, INVALID = "user", "team", "email", "role", "invalid"
 
+# Plain classes with __slots__, not dataclasses or typing.NamedTuple: ``codeowners --who`` loads this
+# module on every start, and ``dataclasses`` (with ``inspect``, ``ast``...) and ``typing`` cost more
+# start-up time than answering for thousands of paths.
 
-class Span(NamedTuple):
+
+class _Record:
+    """Value semantics from ``__slots__``: equality, and a repr like a dataclass's."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other) -> bool:
+        return other.__class__ is self.__class__ and self._values() == other._values()
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({inner})"
+
+
+class Span(namedtuple("Span", "line column end_column")):
     """A token's place in the file: ``line``, ``column`` (1-based), ``end_column`` (exclusive)."""
 
-    line: int
-    column: int
-    end_column: int
+    __slots__ = ()
 
 
-class Owner(NamedTuple):
+class Owner(namedtuple("Owner", "text kind span")):
     """One owner token: its text as written, its kind, and where it is."""
 
-    text: str
-    kind: str
-    span: Span
+    __slots__ = ()
 
     @property
     def key(self) -> str:
@@ -34,27 +52,29 @@ class Owner(NamedTuple):
         return self.text.lower()
 
 
-@dataclass(frozen=True)
-class Section:
-    """A GitLab section header ``^[Name][N] @owners``.
+class Section(_Record):
+    """A GitLab section header ``^[Name][N] @owners`` (immutable, hashable).
 
     ``key`` is the case-folded name: GitLab combines sections of the same name.
     The implicit section before the first header has ``name == ""``.
     """
 
-    name: str
-    line: int
-    optional: bool = False
-    approvals: Optional[int] = None
-    default_owners: Tuple[Owner, ...] = ()
+    __slots__ = ("name", "line", "optional", "approvals", "default_owners")
+
+    def __init__(self, name: str, line: int, optional: bool = False, approvals: "int | None" = None,
+                 default_owners: "tuple[Owner, ...]" = ()) -> None:
+        self.name, self.line, self.optional, self.approvals = name, line, optional, approvals
+        self.default_owners = default_owners
+
+    def __hash__(self) -> int:
+        return hash(self._values())
 
     @property
     def key(self) -> str:
         return self.name.casefold()
 
 
-@dataclass
-class Rule:
+class Rule(_Record):
     """A pattern line.
 
     Attributes:
@@ -70,40 +90,42 @@ class Rule:
         compiled: the compiled pattern (``None`` when skipped).
     """
 
-    index: int
-    line: int
-    pattern: str
-    pattern_span: Span
-    owners: List[Owner] = field(default_factory=list)
-    section: Optional[Section] = None
-    exclusion: bool = False
-    skipped: bool = False
-    text: str = ""
-    compiled: Optional[Any] = None  # patterns.CompiledPattern once the pattern is valid
+    __slots__ = ("index", "line", "pattern", "pattern_span", "owners", "section", "exclusion", "skipped", "text",
+                 "compiled")
+    __hash__ = None  # mutable
+
+    def __init__(self, index: int, line: int, pattern: str, pattern_span: Span, owners: "list[Owner] | None" = None,
+                 section: "Section | None" = None, exclusion: bool = False, skipped: bool = False, text: str = "",
+                 compiled=None) -> None:
+        self.index, self.line, self.pattern, self.pattern_span = index, line, pattern, pattern_span
+        self.owners = [] if owners is None else owners
+        self.section, self.exclusion, self.skipped, self.text = section, exclusion, skipped, text
+        self.compiled = compiled  # patterns.CompiledPattern once the pattern is valid
 
     @property
-    def valid_owners(self) -> List[Owner]:
+    def valid_owners(self) -> "list[Owner]":
         return [o for o in self.owners if o.kind != INVALID]
 
-    def effective_owners(self) -> List[Owner]:
+    def effective_owners(self) -> "list[Owner]":
         """The rule's owners, or its GitLab section's default owners when it lists none."""
         if self.owners or self.section is None:
             return self.valid_owners
         return list(self.section.default_owners)
 
 
-@dataclass(frozen=True)
-class Issue:
-    """A syntax problem found while parsing (becomes a Finding)."""
+class Issue(_Record):
+    """A syntax problem found while parsing (becomes a Finding); immutable, hashable."""
 
-    rule_id: str
-    message: str
-    span: Span
-    suggestion: Optional[str] = None
+    __slots__ = ("rule_id", "message", "span", "suggestion")
+
+    def __init__(self, rule_id: str, message: str, span: Span, suggestion: "str | None" = None) -> None:
+        self.rule_id, self.message, self.span, self.suggestion = rule_id, message, span, suggestion
+
+    def __hash__(self) -> int:
+        return hash(self._values())
 
 
-@dataclass
-class CodeownersFile:
+class CodeownersFile(_Record):
     """A parsed CODEOWNERS file.
 
     Attributes:
@@ -114,13 +136,18 @@ class CodeownersFile:
         lines: the decoded source lines (for suppression comments).
     """
 
-    dialect: str
-    rules: List[Rule] = field(default_factory=list)
-    sections: List[Section] = field(default_factory=list)
-    issues: List[Issue] = field(default_factory=list)
-    lines: List[str] = field(default_factory=list)
+    __slots__ = ("dialect", "rules", "sections", "issues", "lines")
+    __hash__ = None  # mutable
+
+    def __init__(self, dialect: str, rules: "list[Rule] | None" = None, sections: "list[Section] | None" = None,
+                 issues: "list[Issue] | None" = None, lines: "list[str] | None" = None) -> None:
+        self.dialect = dialect
+        self.rules = [] if rules is None else rules
+        self.sections = [] if sections is None else sections
+        self.issues = [] if issues is None else issues
+        self.lines = [] if lines is None else lines
 
     @property
-    def active_rules(self) -> List[Rule]:
+    def active_rules(self) -> "list[Rule]":
         """Rules that take part in matching (not skipped for a syntax error)."""
         return [r for r in self.rules if not r.skipped]

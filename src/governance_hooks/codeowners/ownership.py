@@ -15,15 +15,13 @@ that section; the owners of all sections add up.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from collections.abc import Iterable, Sequence
 
 from .matcher import Matcher
-from .model import CodeownersFile, Rule
+from .model import CodeownersFile, Rule, _Record
 
 
-@dataclass
-class Resolution:
+class Resolution(_Record):
     """The owners of one path.
 
     Attributes:
@@ -32,11 +30,13 @@ class Resolution:
     """
 
     __slots__ = ("owners", "rules")
-    owners: List[str]
-    rules: List[Rule]
+    __hash__ = None
+
+    def __init__(self, owners: "list[str]", rules: "list[Rule]") -> None:
+        self.owners, self.rules = owners, rules
 
     @property
-    def line(self) -> Optional[int]:
+    def line(self) -> int | None:
         """The line that decided (the last one for GitLab); ``None`` when no rule matches."""
         return self.rules[-1].line if self.rules else None
 
@@ -50,13 +50,13 @@ class Ownership:
 
     def __init__(self, model: CodeownersFile) -> None:
         self.model = model
-        self.rules: List[Rule] = model.rules
+        self.rules: list[Rule] = model.rules
         self.matcher = Matcher([None if r.skipped else r.compiled for r in self.rules])
         self.gitlab = model.dialect == "gitlab"
         # Section key of each rule id ("" for GitHub files and the unnamed GitLab section).
-        self.section_of: List[str] = [r.section.key if r.section is not None else "" for r in self.rules]
+        self.section_of: list[str] = [r.section.key if r.section is not None else "" for r in self.rules]
         # Owner texts of each rule, deduplicated once here rather than per looked-up path.
-        self.owner_texts: List[Tuple[str, ...]] = [_dedupe(o.text for o in r.effective_owners()) for r in self.rules]
+        self.owner_texts: list[tuple[str, ...]] = [_dedupe(o.text for o in r.effective_owners()) for r in self.rules]
         # GitLab lookups: owning rules and exclusions in matchers of their own (``matcher`` keeps every
         # rule: the dead-rule analysis needs all matches of a path).
         # GitLab keeps one entry per (section, normalised pattern) in a Ruby Hash: a later line with the
@@ -67,7 +67,7 @@ class Ownership:
         self.rep = list(range(len(self.rules)))
         self.excludes = [r.exclusion for r in self.rules]
         if self.gitlab:
-            groups: Dict[Tuple[str, str], List[int]] = {}
+            groups: dict[tuple[str, str], list[int]] = {}
             for rule in self.rules:
                 if not rule.skipped:
                     groups.setdefault((self.section_of[rule.index], gitlab_key(rule.pattern)), []).append(rule.index)
@@ -85,10 +85,10 @@ class Ownership:
                 else:
                     owning[self.rank[rule.index]] = rule.compiled  # at the first line's place
             self._owning = Matcher(owning)
-            self.exclusions: Optional[Matcher] = Matcher(exclusions) if any(exclusions) else None
-            self._plans: Dict[tuple, _Plan] = {}
-            self._plan_of_dir: Dict[str, _Plan] = {}
-            self._answers: Dict[Tuple[int, ...], Tuple[Tuple[str, ...], Optional[int]]] = {}
+            self.exclusions: Matcher | None = Matcher(exclusions) if any(exclusions) else None
+            self._plans: dict[tuple, _Plan] = {}
+            self._plan_of_dir: dict[str, _Plan] = {}
+            self._answers: dict[tuple[int, ...], tuple[tuple[str, ...], int | None]] = {}
 
     def _plan(self, directory: str) -> "_Plan":
         """GitLab: what decides the files of ``directory``, from one walk of each matcher (cached, and
@@ -102,7 +102,7 @@ class Ownership:
         plan = self._plans.get(key)
         if plan is None:
             section_of = self.section_of
-            base: Dict[str, int] = {}
+            base: dict[str, int] = {}
             for rule_id in anc:
                 if rule_id > base.get(section_of[rule_id], -1):
                     base[section_of[rule_id]] = rule_id
@@ -111,37 +111,54 @@ class Ownership:
         self._plan_of_dir[directory] = plan
         return plan
 
-    def gitlab_deciders(self, path: str) -> List[int]:
+    def gitlab_deciders(self, path: str) -> list[int]:
         """GitLab: the deciding rule ids of ``path``, one per section not excluded, ascending."""
-        directory, _, name = path.rpartition("/")
-        return sorted(self.rep[i] for i in self._plan(directory).deciders(name, self.section_of))
+        return list(self.gitlab_decided(path))
 
-    def _gitlab_answer(self, path: str) -> Tuple[Tuple[str, ...], Optional[int]]:
+    def gitlab_decided(self, path: str) -> tuple[int, ...]:
+        """:meth:`gitlab_deciders` as a tuple, cached on the directory's plan (per name when no glob is
+        involved, and once for every name no pattern names)."""
+        directory, _, name = path.rpartition("/")
+        plan = self._plan_of_dir.get(directory)
+        return self._decided_in(plan if plan is not None else self._plan(directory), name)
+
+    def _decided_in(self, plan: "_Plan", name: str) -> tuple[int, ...]:
+        decided = plan.decided.get(name)
+        if decided is None:
+            if plan.fixed_names is not None and name not in plan.fixed_names:
+                if plan.default_decided is None:
+                    plan.default_decided = self._reps(plan.deciders(name, self.section_of))
+                return plan.default_decided
+            decided = self._reps(plan.deciders(name, self.section_of))
+            if plan.fixed_names is not None:
+                plan.decided[name] = decided
+        return decided
+
+    def _gitlab_answer(self, path: str) -> tuple[tuple[str, ...], int | None]:
         directory, _, name = path.rpartition("/")
         plan = self._plan(directory)
         answer = plan.answers.get(name)
         if answer is None:
             if plan.fixed_names is not None and name not in plan.fixed_names:
-                answer = plan.default
-                if answer is None:
-                    answer = plan.default = self._answer_of(self._reps(plan.deciders(name, self.section_of)))
-                return answer
-            answer = self._answer_of(self._reps(plan.deciders(name, self.section_of)))
+                if plan.default is None:
+                    plan.default = self._answer_of(self._decided_in(plan, name))
+                return plan.default
+            answer = self._answer_of(self._decided_in(plan, name))
             if plan.fixed_names is not None:
                 plan.answers[name] = answer
         return answer
 
-    def _reps(self, places: List[int]) -> Tuple[int, ...]:
+    def _reps(self, places: list[int]) -> tuple[int, ...]:
         return tuple(sorted(self.rep[i] for i in places))
 
-    def _answer_of(self, decided: Tuple[int, ...]) -> Tuple[Tuple[str, ...], Optional[int]]:
+    def _answer_of(self, decided: tuple[int, ...]) -> tuple[tuple[str, ...], int | None]:
         answer = self._answers.get(decided)
         if answer is None:
             decision = self.resolve_ids(decided)
             answer = self._answers[decided] = (tuple(decision.owners), decision.line)
         return answer
 
-    def deciders(self, ids: Sequence[int]) -> Tuple[List[int], List[int]]:
+    def deciders(self, ids: Sequence[int]) -> tuple[list[int], list[int]]:
         """From all matching rule ids of one path: ``(deciding ids, exclusion ids that fired)``.
 
         GitHub: the highest id. GitLab: per section, the entry placed last (a repeated pattern keeps
@@ -151,8 +168,8 @@ class Ownership:
             return [], []
         if not self.gitlab:
             return [max(ids)], []
-        best: Dict[str, int] = {}
-        excluded: Dict[str, List[int]] = {}
+        best: dict[str, int] = {}
+        excluded: dict[str, list[int]] = {}
         rules = self.rules
         for rule_id in ids:
             key = self.section_of[rule_id]
@@ -180,10 +197,31 @@ class Ownership:
             return Resolution(list(self.owner_texts[best]), [self.rules[best]])
         return self.resolve_ids(self.gitlab_deciders(path))
 
-    def owners_of_all(self, paths: Iterable[str]) -> List[Tuple[Tuple[str, ...], Optional[int]]]:
+    def owners_of_all(self, paths: Iterable[str]) -> list[tuple[tuple[str, ...], int | None]]:
         """``(owners, deciding line or None)`` for each path, in order (the bulk form of :meth:`resolve`)."""
         if self.gitlab:
-            return [self._gitlab_answer(path) for path in paths]
+            # :meth:`_gitlab_answer` with the plan of consecutive paths of one directory reused, and the
+            # cached answers taken inline (most paths); the others go through it.
+            out = []
+            append = out.append
+            current = plan = fixed = None
+            answers_get = {}.get
+            plans = self._plan_of_dir
+            for path in paths:
+                directory, _, name = path.rpartition("/")
+                if directory != current:
+                    plan = plans.get(directory)
+                    if plan is None:
+                        plan = self._plan(directory)
+                    answers_get, fixed, current = plan.answers.get, plan.fixed_names, directory
+                answer = answers_get(name)
+                if answer is None:
+                    if fixed is not None and name not in fixed and plan.default is not None:
+                        answer = plan.default
+                    else:
+                        answer = self._gitlab_answer(path)
+                append(answer)
+            return out
         answers = [(self.owner_texts[i], self.rules[i].line) for i in range(len(self.rules))]
         answers.append(((), None))  # index -1: no rule matches
         return [answers[best] for best in self.matcher.last_matches(paths)]
@@ -194,7 +232,7 @@ class Ownership:
         return self.rules[best].line if best >= 0 else 0
 
 
-def _dedupe(texts: Iterable[str]) -> Tuple[str, ...]:
+def _dedupe(texts: Iterable[str]) -> tuple[str, ...]:
     """Owner texts without case-insensitive repeats, first spelling kept."""
     seen = set()
     out = []
@@ -222,11 +260,11 @@ def gitlab_key(pattern: str) -> str:
     return pattern
 
 
-def _file_terms(states) -> Tuple[Dict[str, List[int]], List[Tuple[object, List[int]]]]:
+def _file_terms(states) -> tuple[dict[str, list[int]], list[tuple[object, list[int]]]]:
     """``({name: rule ids}, [(glob segment, rule ids)])`` of the patterns that end on a file of the
     directory whose matcher states are ``states``."""
-    by_name: Dict[str, List[int]] = {}
-    globs: List[Tuple[object, List[int]]] = []
+    by_name: dict[str, list[int]] = {}
+    globs: list[tuple[object, list[int]]] = []
     for node in states:
         if node.lit:
             for name, child in node.lit.items():
@@ -255,16 +293,19 @@ class _Plan:
     the ``default`` answer (answers per name are then cached in ``answers``); else ``None``.
     """
 
-    __slots__ = ("base", "excluded", "terms", "xterms", "fixed_names", "answers", "default")
+    __slots__ = ("base", "excluded", "terms", "xterms", "fixed_names", "answers", "default", "decided",
+                 "default_decided")
 
     def __init__(self, base, excluded, terms, xterms) -> None:
         self.base, self.excluded, self.terms, self.xterms = base, excluded, terms, xterms
         simple = not terms[1] and not xterms[1]
         self.fixed_names = set(terms[0]) | set(xterms[0]) if simple else None
-        self.answers: Dict[str, Tuple[Tuple[str, ...], Optional[int]]] = {}
+        self.answers: dict[str, tuple[tuple[str, ...], int | None]] = {}
         self.default = None
+        self.decided: dict = {}  # name -> deciding rule ids (see Ownership.gitlab_decided)
+        self.default_decided = None
 
-    def deciders(self, name: str, section_of: List[str]) -> List[int]:
+    def deciders(self, name: str, section_of: list[str]) -> list[int]:
         best = dict(self.base)
         hits = list(self.terms[0].get(name, ()))
         for seg, ids in self.terms[1]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable, List, Optional, Tuple
+from collections.abc import Iterable
 
 from .model import EMAIL, INVALID, ROLE, TEAM, USER, CodeownersFile, Issue, Owner, Rule, Section, Span
 from .patterns import PatternError, compile_pattern, shorten
@@ -47,7 +47,7 @@ BOM = "\ufeff"
 MAX_PATTERN_CHARS = 131_072
 
 
-def decode(data: bytes) -> Tuple[Optional[str], List[Issue]]:
+def decode(data: bytes) -> tuple[str | None, list[Issue]]:
     """Decode CODEOWNERS bytes.
 
     Returns:
@@ -55,7 +55,7 @@ def decode(data: bytes) -> Tuple[Optional[str], List[Issue]]:
         file (a NUL byte);
         invalid UTF-8 is reported on its first line and replaced with U+FFFD.
     """
-    issues: List[Issue] = []
+    issues: list[Issue] = []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 byte order mark (UTF-32 LE starts the same)
         issues.append(Issue("codeowners/invalid-encoding",
                             "the file is UTF-16 (it starts with a UTF-16 byte order mark); CODEOWNERS must be UTF-8 "
@@ -88,7 +88,7 @@ def decode(data: bytes) -> Tuple[Optional[str], List[Issue]]:
     return text, issues
 
 
-def split_lines(text: str) -> List[str]:
+def split_lines(text: str) -> list[str]:
     """Lines as git and GitHub count them: split on ``\\n`` only, one trailing ``\\r`` removed."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -96,7 +96,7 @@ def split_lines(text: str) -> List[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def tokenize(line: str, start: int = 0) -> List[Tuple[str, int]]:
+def tokenize(line: str, start: int = 0) -> list[tuple[str, int]]:
     """Whitespace-separated tokens of ``line`` from offset ``start``, as ``(text, offset)``.
 
     A ``\\`` keeps the next character in the token (escapes stay in the text);
@@ -104,7 +104,7 @@ def tokenize(line: str, start: int = 0) -> List[Tuple[str, int]]:
     """
     if "\\" not in line and "#" not in line:
         return [(m.group(), m.start()) for m in _PLAIN_TOKEN.finditer(line, start)]
-    tokens: List[Tuple[str, int]] = []
+    tokens: list[tuple[str, int]] = []
     for match in _TOKEN.finditer(line, start):
         text = match.group()
         if text.startswith("#"):
@@ -113,7 +113,7 @@ def tokenize(line: str, start: int = 0) -> List[Tuple[str, int]]:
     return tokens
 
 
-def inline_comment(line: str) -> Optional[Tuple[int, List[str]]]:
+def inline_comment(line: str) -> tuple[int, list[str]] | None:
     """``(offset, owner-like words)`` of an inline comment after a token, or ``None``."""
     if "#" not in line:
         return None
@@ -128,7 +128,7 @@ def inline_comment(line: str) -> Optional[Tuple[int, List[str]]]:
     return None
 
 
-def _gitlab_inline_comment(line: str, number: int, issues: List[Issue]) -> None:
+def _gitlab_inline_comment(line: str, number: int, issues: list[Issue]) -> None:
     r"""A `` #`` comment on a section header: GitLab has no inline comments; on a header it stops reading
     default owners at the first character outside ``[@\w_.\-/\s+]``, so the comment is dropped, and
     default owners after it are lost. (On a rule line the words become owners: see :func:`_owners`.)"""
@@ -180,7 +180,7 @@ _GITLAB_NAME_REF = re.compile(r"(?<![\w@])@([A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Z
 _GITLAB_EMAIL_REF = re.compile(r"[^@\s]{1,100}@[^@\s]{1,255}(?<!\W)")
 
 
-def gitlab_references(word: str) -> List[str]:
+def gitlab_references(word: str) -> list[str]:
     """The owners GitLab extracts from one word (``Gitlab::CodeOwners::ReferenceExtractor``): e-mail
     addresses (kept when they look like one) and ``@names``; ``(@a)``, ``@a,@b`` and ``@a#note`` hold
     references, so GitLab does not call them malformed."""
@@ -189,7 +189,7 @@ def gitlab_references(word: str) -> List[str]:
     return list(dict.fromkeys(emails + names))
 
 
-def _split_run_together(token: str, dialect: str) -> Optional[List[str]]:
+def _split_run_together(token: str, dialect: str) -> list[str] | None:
     """``["@a", "@b"]`` for ``@a@b`` or ``@a,@b`` when every part is a valid owner, else ``None``."""
     if re.search(r"[,;]", token):
         parts = [p for p in re.split(r"[,;]+", token) if p]
@@ -202,7 +202,7 @@ def _split_run_together(token: str, dialect: str) -> Optional[List[str]]:
     return None
 
 
-def _owner_problem(token: str, dialect: str) -> Tuple[str, str, Optional[str]]:
+def _owner_problem(token: str, dialect: str) -> tuple[str, str, str | None]:
     """``(rule_id, message, suggestion)`` for an invalid owner token."""
     parts = _split_run_together(token, dialect)
     skipped = ("GitLab ignores it and reports a malformed owner; the line's valid owners still apply"
@@ -232,8 +232,8 @@ def _owner_problem(token: str, dialect: str) -> Tuple[str, str, Optional[str]]:
     return ("codeowners/invalid-owner", f"`{shorten(token)}` is not a valid owner: {hint} {skipped}", None)
 
 
-def _owners(tokens: List[Tuple[str, int]], number: int, dialect: str, issues: List[Issue]) -> List[Owner]:
-    owners: List[Owner] = []
+def _owners(tokens: list[tuple[str, int]], number: int, dialect: str, issues: list[Issue]) -> list[Owner]:
+    owners: list[Owner] = []
     for index, (text, offset) in enumerate(tokens):
         span = Span(number, offset + 1, offset + 1 + len(text))
         if dialect == "gitlab" and text.startswith("#"):
@@ -273,7 +273,7 @@ def _owners(tokens: List[Tuple[str, int]], number: int, dialect: str, issues: Li
     return owners
 
 
-def parse(text: str, dialect: str = "auto", issues: Optional[List[Issue]] = None) -> CodeownersFile:
+def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -> CodeownersFile:
     """Parse decoded CODEOWNERS text.
 
     Args:
@@ -291,7 +291,7 @@ def parse(text: str, dialect: str = "auto", issues: Optional[List[Issue]] = None
     if dialect == "auto":
         dialect = detect_dialect(lines)
     result = CodeownersFile(dialect=dialect, lines=lines, issues=list(issues or []))
-    section: Optional[Section] = Section("", 0) if dialect == "gitlab" else None
+    section: Section | None = Section("", 0) if dialect == "gitlab" else None
     for number, line in enumerate(lines, start=1):
         if dialect == "gitlab":
             header = GITLAB_HEADER.match(line)
@@ -315,7 +315,7 @@ def parse(text: str, dialect: str = "auto", issues: Optional[List[Issue]] = None
     return result
 
 
-def _gitlab_tokens(line: str, tokens: List[Tuple[str, int]]) -> List[Tuple[str, int]]:
+def _gitlab_tokens(line: str, tokens: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """GitLab has no inline comments: every word after the pattern is an owner candidate
     (``File#extract_entry_info``), so words after `` #`` count too."""
     if not tokens or not inline_comment(line):
@@ -323,7 +323,7 @@ def _gitlab_tokens(line: str, tokens: List[Tuple[str, int]]) -> List[Tuple[str, 
     return [(m.group(), m.start()) for m in _TOKEN.finditer(line)]
 
 
-def _section(header: "re.Match[str]", line: str, number: int, issues: List[Issue]) -> Section:
+def _section(header: "re.Match[str]", line: str, number: int, issues: list[Issue]) -> Section:
     """A section from GitLab's header match (``SectionParser#execute``): an empty name
     (``missing_section_name``), an optional section with an approval count
     (``invalid_approval_requirement``) and default owners without one valid reference
@@ -359,8 +359,8 @@ def _looks_like_section(line: str) -> bool:
     return bool(match and match.group(2).strip())
 
 
-def _rule(tokens: List[Tuple[str, int]], line: str, number: int, dialect: str, section: Optional[Section],
-          index: int, issues: List[Issue]) -> Rule:
+def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, section: Section | None,
+          index: int, issues: list[Issue]) -> Rule:
     pattern, offset = tokens[0]
     span = Span(number, offset + 1, offset + 1 + len(pattern))
     rule = Rule(index=index, line=number, pattern=pattern, pattern_span=span, section=section, text=line)

@@ -18,8 +18,8 @@ syntax") and the reference behaviour of hmarr/codeowners:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import List, Optional, Tuple, Union
+
+from .model import _Record
 
 #: Segment kinds.
 LIT, ANY, PREFIX, SUFFIX, AFFIX, GLOB, STAR2 = range(7)
@@ -41,7 +41,7 @@ class PatternError(ValueError):
         suggestion: a replacement or advice, when one exists.
     """
 
-    def __init__(self, reason: str, offset: int = 0, suggestion: Optional[str] = None):
+    def __init__(self, reason: str, offset: int = 0, suggestion: str | None = None):
         super().__init__(reason)
         self.reason = reason
         self.offset = offset
@@ -89,8 +89,7 @@ STAR2_SEGMENT = Segment(STAR2, "**")
 ANY_SEGMENT = Segment(ANY, "*")
 
 
-@dataclass
-class CompiledPattern:
+class CompiledPattern(_Record):
     """A pattern ready for the matcher.
 
     Attributes:
@@ -100,10 +99,12 @@ class CompiledPattern:
         exclusion: a GitLab ``!`` exclusion.
     """
 
-    segments: Tuple[Segment, ...]
-    dir_only: bool = False
-    no_subdirs: bool = False
-    exclusion: bool = False
+    __slots__ = ("segments", "dir_only", "no_subdirs", "exclusion")
+    __hash__ = None  # mutable, as before
+
+    def __init__(self, segments: "tuple[Segment, ...]", dir_only: bool = False, no_subdirs: bool = False,
+                 exclusion: bool = False) -> None:
+        self.segments, self.dir_only, self.no_subdirs, self.exclusion = segments, dir_only, no_subdirs, exclusion
 
     @property
     def key(self) -> tuple:
@@ -124,17 +125,13 @@ class CompiledPattern:
         return bool(self.segments) and self.segments[0].kind == STAR2
 
 
-# One lexical item of a segment: a literal character, "*", "?" or a character class.
-_Item = Union[Tuple[str, str], Tuple[str]]
-
-
-def _lex(pattern: str, dialect: str) -> List[Tuple[str, str, int]]:
+def _lex(pattern: str, dialect: str) -> list[tuple[str, str, int]]:
     """Split ``pattern`` into ``(kind, text, offset)`` items: ``c`` literal, ``*``, ``?``, ``/``, ``[`` class.
 
     Raises:
         PatternError: dangling escape, unsupported or unterminated character class.
     """
-    items: List[Tuple[str, str, int]] = []
+    items: list[tuple[str, str, int]] = []
     i, n = 0, len(pattern)
     while i < n:
         ch = pattern[i]
@@ -170,7 +167,7 @@ def _lex(pattern: str, dialect: str) -> List[Tuple[str, str, int]]:
     return items
 
 
-def _segment(items: List[Tuple[str, str, int]]) -> Segment:
+def _segment(items: list[tuple[str, str, int]]) -> Segment:
     """Build the matcher of one segment from its lexical items (no ``/`` inside)."""
     kinds = [k for k, _, _ in items]
     if kinds == ["*", "*"]:
@@ -312,7 +309,7 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
     no_subdirs = (len(segments_items) > 1 or anchored) and _lone_star(segments_items[-1]) and not dir_only
     segments = [_any_segment(seg) for seg in segments_items]
     # Collapse runs of "**"; a trailing "**" means "everything below" (a directory rule).
-    collapsed: List[Segment] = []
+    collapsed: list[Segment] = []
     for seg in segments:
         if seg.kind == STAR2 and collapsed and collapsed[-1].kind == STAR2:
             continue
@@ -334,10 +331,11 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
 
 
 _SPECIAL = re.compile(r"[\\\[\]*?]")
-_Part = Union[str, List[Tuple[str, str, int]]]
+#: A part of a pattern between `/`: a plain string, or lexical items (see _parts).
+_Part = "str | list[tuple[str, str, int]]"
 
 
-def _parts(text: str, dialect: str) -> List[_Part]:
+def _parts(text: str, dialect: str) -> list[_Part]:
     """The segments of ``text`` split on unescaped ``/``: plain strings when the pattern has no escape
     and no bracket (the common case, no per-character lexing), else lists of lexical items.
 
@@ -346,7 +344,7 @@ def _parts(text: str, dialect: str) -> List[_Part]:
     """
     if "\\" not in text and "[" not in text and "]" not in text:
         return text.split("/")
-    parts: List[_Part] = [[]]
+    parts: "list[_Part]" = [[]]
     for item in _lex(text, dialect):
         if item[0] == "/":
             parts.append([])
@@ -407,7 +405,7 @@ def _compile_gitlab(text: str, pattern: str, exclusion: bool) -> CompiledPattern
             where = max(text.find("//"), 0)
             raise PatternError("empty path segment (`//`): GitLab never matches it", where + shift,
                                "remove the doubled `/`")
-    segments: List[Segment] = []
+    segments: list[Segment] = []
     for index, part in enumerate(parts):
         last = index == len(parts) - 1 and not below
         seg = _any_segment(part)
