@@ -116,6 +116,18 @@ def test_changed_since_who_lists_requested_reviews(make_repo, capsys):
     ]
 
 
+def test_changed_since_who_shows_control_characters_in_changed_names(make_repo, capsys):
+    repo = pr_repo(make_repo)
+    (repo / "src" / "x\x1b]52;c;aGk=\x07.py").write_text("")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "hostile name")
+    code = main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out
+    assert out.splitlines()[2] == "  line 3 `/src/`: @py for 2 file(s): src/a.py, src/x\\x1b]52;c;aGk=\\x07.py"
+
+
 def test_run_changed_since_compares_codeowners_with_the_base(make_repo, capsys):
     repo = pr_repo(make_repo)
     code = main(["run", str(repo), "--checks", "codeowners", "--changed-since", "main", "--format", "json"])

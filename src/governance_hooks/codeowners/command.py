@@ -323,7 +323,11 @@ def _reviews(args, ctx: Context, model, result: CheckResult, changed: List[str])
         else:
             result.stats["reviews"] = document
         return result
-    ctx.stdout.write("\n".join(review_lines(groups, unowned, ownership.gitlab, len(changed))) + "\n")
+    from ..escape import terminal_safe
+
+    # File names come from the repository (git diff): a name holding ESC or OSC 52 must not reach the terminal.
+    ctx.stdout.write("".join(terminal_safe(line) + "\n"
+                             for line in review_lines(groups, unowned, ownership.gitlab, len(changed))))
     return result
 
 
