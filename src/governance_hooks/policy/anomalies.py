@@ -117,11 +117,13 @@ class AnomalyChecks:
     def _fm_after(self, later: Sequence[int], allow: bool):
         """First-match: "the rules ``later`` (in order, then the default deny) decide differently from
         an ``allow`` (or deny) rule" as a term."""
-        z3, rules = self.z3, self.policy.egress
-        acc = self.enc.false
-        for j in reversed(list(later)):
-            acc = z3.Or(self._m(j), acc) if rules[j].effect == m.ALLOW else z3.And(self._n(j), acc)
-        return z3.Not(acc) if allow else acc
+        z3, rules, enc = self.z3, self.policy.egress, self.enc
+        core = z3.z3core
+        acc = enc.false
+        for j in reversed(list(later)):  # the C API directly: z3.Or/And coerce every argument in Python
+            acc = enc._nary(core.Z3_mk_or, [self._m(j), acc]) if rules[j].effect == m.ALLOW else \
+                enc._nary(core.Z3_mk_and, [self._n(j), acc])
+        return z3.BoolRef(core.Z3_mk_not(self.ctx.ref(), acc.as_ast()), self.ctx) if allow else acc
 
     def _undecided(self, status, what: str, line: int) -> None:
         severity = Severity.WARNING if self.opts.allow_unknown else Severity.ERROR

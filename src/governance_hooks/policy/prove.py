@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..findings import Finding, Location, Severity
 from . import evaluate as ev
@@ -89,9 +89,9 @@ class Prover(AnomalyChecks):
         self.solver.set("random_seed", self.opts.seed)
         self.solver.set("rlimit", self.opts.rlimit)
         self.solver.add(self.enc.domain())
-        self.solver.add(*self.terms.definitions)
+        self._assert_all(self.terms.definitions)
         if self.base_terms is not None:
-            self.solver.add(*self.base_terms.definitions)
+            self._assert_all(self.base_terms.definitions)
         if self.universe.operations:
             self.solver.add(self.enc.admin_domain())
         self.result = ProveResult()
@@ -99,7 +99,8 @@ class Prover(AnomalyChecks):
         self._overlap = None
         self._cubes = None
         self._by_id: Optional[Dict[str, Any]] = None
-        self._definitions: Dict[str, Any] = {}
+        self._definitions: Dict[str, str] = {}
+        self._memo: Dict[Any, Any] = {}
         self._cube: List[tuple] = []
         self._negated_terms: Optional[List] = None
         self._any_cache: Dict[tuple, object] = {}
@@ -109,6 +110,12 @@ class Prover(AnomalyChecks):
         self.tracking = policy.tracking or m.Tracking()
 
     # -- plumbing --------------------------------------------------------------
+    def _assert_all(self, terms: Sequence) -> None:
+        """``solver.add(*terms)`` through the C API (Solver.add casts every term in Python)."""
+        assert_ast, ref, native = self.z3.z3core.Z3_solver_assert, self.ctx.ref(), self.solver.solver
+        for term in terms:
+            assert_ast(ref, native, term.as_ast())
+
     def _query(self, constraints: Sequence, assumptions: Sequence = ()):
         """``(status, model)``; the model is taken inside the scope of ``constraints``."""
         z3 = self.z3
@@ -183,15 +190,16 @@ class Prover(AnomalyChecks):
             keys.append(f"contract:{evidence['contract']}")
         if not keys:
             return None
-        content = {key: self._definition_of(key) for key in sorted(set(keys))}
-        text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        # The JSON object of {key: definition} with sorted keys, joined from per-key parts computed once.
+        text = "{" + ",".join(self._definition_of(key) for key in sorted(set(keys))) + "}"
         return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def _definition_of(self, key: str) -> Any:
-        """:func:`_definition` of the object named ``key`` (``None`` when absent), computed once."""
-        if key not in self._definitions:
-            self._definitions[key] = _definition(self._by_id.get(key))
-        return self._definitions[key]
+    def _definition_of(self, key: str) -> str:
+        """``"key":definition`` as compact sorted JSON (:func:`_definition`; ``null`` when absent), computed once."""
+        part = self._definitions.get(key)
+        if part is None:
+            part = self._definitions[key] = _dumps(key) + ":" + _dumps(_definition(self._by_id.get(key), self._memo))
+        return part
 
     def _tally(self, status, what: str, line: int) -> bool:
         """Count a query's status; record unknowns. True when the status is sat."""
@@ -495,17 +503,43 @@ class Prover(AnomalyChecks):
                           identity=f"new-access-admin:{grant.id}")
 
 
-def _definition(value: Any) -> Any:
-    """A policy object as plain JSON data without its position (``line``, ``index``); sets sorted."""
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _field_names(cls: type) -> Tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.name not in ("line", "index"))
+    return names
+
+
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _definition(value: Any, memo: Optional[Dict[Any, Any]] = None) -> Any:
+    """A policy object as plain JSON data without its position (``line``, ``index``); sets sorted.
+
+    ``memo`` caches the data of hashable dataclasses (host patterns, port ranges and matches recur
+    across rules); callers must not modify what it returns.
+    """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _definition(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name not in ("line", "index")}
+        try:
+            key = (type(value), value) if memo is not None else None
+            done = memo.get(key) if key is not None else None
+        except TypeError:  # not hashable
+            key = done = None
+        if done is None:
+            done = {name: _definition(getattr(value, name), memo) for name in _field_names(type(value))}
+            if key is not None:
+                memo[key] = done
+        return done
     if isinstance(value, (set, frozenset)):
-        return sorted((_definition(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=str))
+        return sorted((_definition(v, memo) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=str))
     if isinstance(value, (list, tuple)):
-        return [_definition(v) for v in value]
+        return [_definition(v, memo) for v in value]
     if isinstance(value, dict):
-        return {str(k): _definition(v) for k, v in value.items()}
+        return {str(k): _definition(v, memo) for k, v in value.items()}
     return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
 
 
