@@ -196,6 +196,29 @@ class OverlapIndex:
             row.sort()
         return out
 
+    def cross(self, a: Sequence[Compiled], b: Sequence[Compiled]) -> List[List[int]]:
+        """For each of ``a``, the indices of the ``b`` it overlaps (ascending), by the same host sweep."""
+        out: List[set] = [set() for _ in a]
+        any_a = [i for i, c in enumerate(a) if c.any_host]
+        any_b = [j for j, c in enumerate(b) if c.any_host]
+        for i in any_a:
+            out[i].update(range(len(b)))
+        for j in any_b:
+            for row in out:
+                row.add(j)
+        for field in ("names", "v4", "v6"):
+            events = sorted([(lo, hi, 0, i) for i, c in enumerate(a) if not c.any_host for lo, hi in getattr(c, field)]
+                            + [(lo, hi, 1, j) for j, c in enumerate(b) if not c.any_host for lo, hi in getattr(c, field)])
+            active: Tuple[List[Tuple[int, int]], List[Tuple[int, int]]] = ([], [])  # (hi, index) of a, of b
+            for lo, hi, side, k in events:
+                other = [(h, x) for h, x in active[1 - side] if h >= lo]
+                active[1 - side][:] = other
+                for _, x in other:
+                    out[k if side == 0 else x].add(x if side == 0 else k)
+                active[side].append((hi, k))
+        meets = self.meets
+        return [sorted(j for j in row if meets(a[i], b[j])) for i, row in enumerate(out)]
+
 
 # -- cubes: exact set differences of matches ---------------------------------------
 #

@@ -106,6 +106,7 @@ class Prover(AnomalyChecks):
         self._any_cache: Dict[tuple, object] = {}
         self._scratch = None
         self._not_cache: Dict[int, object] = {}
+        self._holds_cache: Dict[tuple, bool] = {}
         self._last_unknown = "unknown"
         self.tracking = policy.tracking or m.Tracking()
 
@@ -274,7 +275,8 @@ class Prover(AnomalyChecks):
         return t.match[index]
 
     def _allowed_violation(self, invariant: str, rule_id: str, line: int, extra, describe, violates=None,
-                           evidence=None, identity: Optional[str] = None, at_line: Optional[int] = None) -> None:
+                           evidence=None, identity: Optional[str] = None, at_line: Optional[int] = None,
+                           outside: Optional[Sequence[m.Match]] = None) -> None:
         """Ask for an allowed request satisfying ``extra``; on sat, name every allow rule responsible.
 
         A rule is responsible when it decides some allowed request satisfying
@@ -286,6 +288,14 @@ class Prover(AnomalyChecks):
         about on its own. Each responsible rule gets one finding with its own
         witness, replayed through the evaluator (``violates(request)``
         confirms the invariant-specific part).
+
+        ``outside``: ``extra`` is "matched by none of these" (the allowlist). Then
+        the set algebra (:mod:`.overlap`) computes each rule's violations
+        exactly and the least witness of each, in the order of
+        :mod:`.witness` (so the same witnesses the solver's refinement finds,
+        in the same order); each is proved by a solver query pinning it, and a
+        last query blocking every reported rule proves none is missing. Past
+        the cube cap this falls back to the solver loop.
         """
         z3, t = self.z3, self.terms
         violates = violates or (lambda request: self._violates(invariant, request))
@@ -314,6 +324,11 @@ class Prover(AnomalyChecks):
                 raise self._mismatch(invariant, f"{request.describe()} is not allowed by rule '{self.policy.egress[only].id}'")
 
         blocked: List = []
+        regions = self._violation_regions(outside) if outside is not None else None
+        if regions is not None and len(regions) < queries:
+            done = self._violations_by_regions(regions, reported, blocked, report, invariant, line, extra)
+            if done:
+                return
         while queries > 0:
             queries -= 1
             status, request = self._egress_witness([t.allowed, extra] + blocked, light=len(reported) >= FULL_WITNESSES)
@@ -348,6 +363,108 @@ class Prover(AnomalyChecks):
                 elif status != z3.unsat:
                     self._tally(status, f"{invariant} for rule '{self.policy.egress[k].id}'", self.policy.egress[k].line)
 
+    def _violation_regions(self, outside: Sequence[m.Match]) -> Optional[Dict[int, List[tuple]]]:
+        """For each allow rule, the cubes of the requests it decides and allows that no match of
+        ``outside`` selects (rules with none left out); ``None`` past the cube cap."""
+        index, rules, t = self._index(), self.policy.egress, self.terms
+        cubes, nb = self._cubes, self._nb
+        first_match = self.policy.semantics == m.FIRST_MATCH
+        compiled = [index.compile(match) for match in outside]
+        outside_cubes = [cubes.of(c) for c in compiled]
+        near = index.cross([index.compiled[k] for k in t.allow_ids], compiled)
+        regions: Dict[int, List[tuple]] = {}
+        for k, covering in zip(t.allow_ids, near):
+            pieces: Optional[List[tuple]] = [self._cube[k]]
+            before = [j for j in nb[k] if j < k] if first_match else [j for j in nb[k] if rules[j].effect == m.DENY]
+            for c in [outside_cubes[e] for e in covering] + [self._cube[j] for j in before]:
+                pieces = cubes.subtract(pieces, c)
+                if pieces is None:
+                    return None
+                if not pieces:
+                    break
+            if pieces:
+                regions[k] = pieces
+        return regions
+
+    def _least(self, pieces: Sequence[tuple]):
+        """``(key, request)``: the least request of a union of cubes in the preference order of
+        :func:`.witness.refine_egress` (flags false, a name before an IPv4 before an IPv6 address, the
+        lowest tool, the lowest host, https then http then the lowest scheme, port 443 then 80 then
+        the lowest)."""
+        u = self.universe
+        best = None
+        for piece in pieces:
+            tool, schemes, field, value, port, must_true = self._cubes.least(piece)
+            scheme = next((k for k, s in enumerate(("https", "http")) if s in u.scheme_index
+                           and schemes >> u.scheme_index[s] & 1), None)
+            scheme = scheme if scheme is not None else 2 + (schemes & -schemes).bit_length() - 1
+            key = (tuple(bool(must_true >> k & 1) for k in range(len(u.flags))), ("names", "v4", "v6").index(field),
+                   tool, value, scheme, {443: 0, 80: 1}.get(port, 2 + port))
+            if best is None or key < best[0]:
+                best = (key, (tool, schemes, field, value, port, must_true))
+        return best[0], self._request_from(best[1])
+
+    def _violations_by_regions(self, regions: Dict[int, List[tuple]], reported: set, blocked: List, report,
+                               invariant: str, line: int, extra) -> bool:
+        """Report every responsible rule from exact regions (see :meth:`_allowed_violation`); False when
+        the cube cap stops it (``reported``/``blocked`` then hold what was reported, for the solver loop)."""
+        z3, t, cubes = self.z3, self.terms, self._cubes
+        first_match = self.policy.semantics == m.FIRST_MATCH
+
+        def proved(request: m.Request, k: Optional[int] = None) -> bool:
+            pinned = [t.allowed, extra, self.enc.request(request)] + ([t.match[k]] if k is not None else [])
+            status, _ = self._query(pinned)
+            if status == z3.unsat:
+                raise self._mismatch(invariant, f"the set algebra found {request.describe()} but the solver refutes it")
+            if status != z3.sat:
+                self._tally(status, invariant, line)
+                return False
+            return True
+
+        left = dict(regions)
+        while left:
+            best = None
+            for j, pieces in left.items():
+                key, candidate = self._least(pieces)
+                if best is None or key < best[0]:
+                    best = (key, j, candidate)
+            _, k, request = best
+            if not proved(request):
+                return True
+            before = set(reported)
+            report(request)
+            new = sorted(reported - before)
+            if k not in new:
+                raise self._mismatch(invariant, f"{request.describe()} is not allowed by rule '{self.policy.egress[k].id}'")
+            blocked += [z3.Not(self._decides(r)) for r in new]
+            for j in list(left):
+                if j in reported or first_match:  # first-match: the regions of different rules are disjoint
+                    if j in reported:
+                        del left[j]
+                    continue
+                pieces: Optional[List[tuple]] = left[j]
+                for r in new:
+                    pieces = cubes.subtract(pieces, self._cube[r])
+                    if pieces is None:
+                        return False
+                if pieces:
+                    left[j] = pieces
+                else:
+                    del left[j]
+        status, _ = self._query([t.allowed, extra] + blocked)
+        if status == z3.sat:
+            raise self._mismatch(invariant, "the solver finds a violation outside every rule the set algebra reported")
+        if status != z3.unsat:
+            self._tally(status, invariant, line)
+            return True
+        for k in t.allow_ids:  # deny-overrides: violations inside a reported rule's (see the solver loop)
+            if k in regions and k not in reported:
+                request = self._least(regions[k])[1]
+                if not proved(request, k):
+                    return True
+                report(request, only=k)
+        return True
+
     def _violates(self, invariant: str, request: m.Request) -> bool:
         """The invariant-specific part of a witness, evaluated."""
         if invariant == "egress-within-allowlist":
@@ -362,6 +479,7 @@ class Prover(AnomalyChecks):
         self._allowed_violation(
             "egress-within-allowlist", "policy/egress-outside-allowlist", line, self.z3.Not(self.terms.within),
             lambda r, d: f"{self._explain(d)} allows {r.describe()}, outside the allowlist",
+            outside=[entry.match for entry in self.policy.allowlist],
         )
 
     def offline_no_egress(self, line: int) -> None:
