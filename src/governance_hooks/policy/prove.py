@@ -408,12 +408,11 @@ class Prover(AnomalyChecks):
                                invariant: str, line: int, extra) -> bool:
         """Report every responsible rule from exact regions (see :meth:`_allowed_violation`); False when
         the cube cap stops it (``reported``/``blocked`` then hold what was reported, for the solver loop)."""
-        z3, t, cubes = self.z3, self.terms, self._cubes
-        first_match = self.policy.semantics == m.FIRST_MATCH
+        z3, t = self.z3, self.terms
 
         def proved(request: m.Request, k: Optional[int] = None) -> bool:
-            pinned = [t.allowed, extra, self.enc.request(request)] + ([t.match[k]] if k is not None else [])
-            status, _ = self._query(pinned)
+            # ``allowed`` and ``extra`` are asserted once around all these queries (see below).
+            status, _ = self._query([self.enc.request(request)] + ([t.match[k]] if k is not None else []))
             if status == z3.unsat:
                 raise self._mismatch(invariant, f"the set algebra found {request.describe()} but the solver refutes it")
             if status != z3.sat:
@@ -421,6 +420,17 @@ class Prover(AnomalyChecks):
                 return False
             return True
 
+        self.solver.push()
+        try:
+            self.solver.add(t.allowed, extra)
+            return self._report_regions(regions, reported, blocked, report, proved, invariant, line)
+        finally:
+            self.solver.pop()
+
+    def _report_regions(self, regions, reported, blocked, report, proved, invariant: str, line: int) -> bool:
+        """The loop of :meth:`_violations_by_regions`, inside its solver scope."""
+        z3, t, cubes = self.z3, self.terms, self._cubes
+        first_match = self.policy.semantics == m.FIRST_MATCH
         left = dict(regions)
         while left:
             best = None
@@ -451,7 +461,7 @@ class Prover(AnomalyChecks):
                     left[j] = pieces
                 else:
                     del left[j]
-        status, _ = self._query([t.allowed, extra] + blocked)
+        status, _ = self._query(blocked)
         if status == z3.sat:
             raise self._mismatch(invariant, "the solver finds a violation outside every rule the set algebra reported")
         if status != z3.unsat:
