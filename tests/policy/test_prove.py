@@ -334,3 +334,32 @@ egress:
 """ + ALL_OFF.replace("no-shadowed-rules: false", "no-shadowed-rules: true").replace(
         "no-redundant-rules: false", "no-redundant-rules: true")
     assert [(f.rule_id, f.evidence["rule"]) for f in findings(text)] == [("policy/shadowed-rule", "metadata")]
+
+
+def _many_outside(semantics: str, n: int) -> str:
+    rules = "".join(f"  - {{id: r{i}, effect: allow, tools: [uv, pip], hosts: ['*.z{i}.example.com', '10.{i}.0.0/16'], "
+                    f"ports: [80, 443]}}\n" for i in range(n))
+    return (f"version: 1\nsemantics: {semantics}\nallowlist:\n  - {{hosts: ['*.example.com', '10.0.0.0/8'], ports: [443]}}\n"
+            f"egress:\n{rules}  - {{id: carve, effect: deny, hosts: ['*.z0.example.com']}}\n" + only("egress-within-allowlist"))
+
+
+@pytest.mark.parametrize("semantics", ["first-match", "deny-overrides"])
+def test_allowlist_offenders_from_exact_regions_match_the_solver_loop(monkeypatch, semantics):
+    # Up to ten offenders the solver loop fully refines every witness: both paths give the same findings.
+    text = _many_outside(semantics, 6)
+    exact = summary(findings(text))
+    monkeypatch.setattr(Prover, "_violation_regions", lambda self, outside: None)  # as past the cube cap
+    assert summary(findings(text)) == exact
+    assert [line for _, line, _ in exact] == [6, 7, 8, 9, 10, 11]
+    # The deny of *.z0 comes after r0: under first-match r0 still decides those names.
+    host = "host.z0.example.com" if semantics == "first-match" else "10.0.0.0"
+    assert exact[0][2] == f"rule 'r0' (line 6) allows pip -> https://{host}:80 (offline=false tracking_opt_in=false), outside the allowlist"
+
+
+@pytest.mark.parametrize("semantics", ["first-match", "deny-overrides"])
+def test_every_allowlist_offender_gets_the_least_witness(semantics):
+    found = [f for f in findings(_many_outside(semantics, 14)) if f.rule_id == "policy/egress-outside-allowlist"]
+    assert [f.evidence["rules"][0]["id"] for f in found] == [f"r{i}" for i in range(14)]
+    for i, f in enumerate(found):  # past the first ten too: the least request, not a partly refined one
+        host = "10.0.0.0" if i == 0 and semantics == "deny-overrides" else f"host.z{i}.example.com"
+        assert f.evidence["witness"] == {"tool": "pip", "host": host, "port": 80, "scheme": "https", "flags": OFF}

@@ -162,6 +162,14 @@ class Encoder:
             return self.false
         return parts[0] if len(parts) == 1 else self._nary(self.z3.z3core.Z3_mk_or, parts)
 
+    def eq(self, a, b) -> object:
+        """``a == b`` for two terms of one sort (the C API: no coercion in Python)."""
+        return self.z3.BoolRef(self.z3.z3core.Z3_mk_eq(self.ctx.ref(), a.as_ast(), b.as_ast()), self.ctx)
+
+    def not_(self, a) -> object:
+        """``Not(a)`` for a Boolean term (the C API)."""
+        return self.z3.BoolRef(self.z3.z3core.Z3_mk_not(self.ctx.ref(), a.as_ast()), self.ctx)
+
     def in_intervals(self, var, intervals: Sequence[Tuple[int, int]]) -> object:
         z3 = self.z3
         w = var.size()
@@ -480,7 +488,7 @@ class PolicyTerms:
         self.definitions: List[object] = []
         self.match = [z3.Bool(f"{tag}.rule{i}", ctx) for i in range(len(policy.egress))]
         for lit, rule in zip(self.match, policy.egress):
-            self.definitions.append(lit == enc.match(rule.match))
+            self.definitions.append(enc.eq(lit, enc.match(rule.match)))
         self.allow_ids = [i for i, r in enumerate(policy.egress) if r.effect == m.ALLOW]
         self.deny_ids = [i for i, r in enumerate(policy.egress) if r.effect == m.DENY]
         if policy.semantics == m.FIRST_MATCH:
@@ -491,11 +499,12 @@ class PolicyTerms:
             self.definitions.append(self.prefix[0] == enc.true)
             self.definitions.append(self.suffix[n] == enc.false)
             for i, rule in enumerate(policy.egress):
-                self.definitions.append(self.prefix[i + 1] == z3.And(self.prefix[i], z3.Not(self.match[i])))
+                negated = enc.not_(self.match[i])
+                self.definitions.append(enc.eq(self.prefix[i + 1], enc.all_of([self.prefix[i], negated])))
                 if rule.effect == m.ALLOW:
-                    self.definitions.append(self.suffix[i] == z3.Or(self.match[i], self.suffix[i + 1]))
+                    self.definitions.append(enc.eq(self.suffix[i], enc.any_of([self.match[i], self.suffix[i + 1]])))
                 else:
-                    self.definitions.append(self.suffix[i] == z3.And(z3.Not(self.match[i]), self.suffix[i + 1]))
+                    self.definitions.append(enc.eq(self.suffix[i], enc.all_of([negated, self.suffix[i + 1]])))
             self.allowed = self.suffix[0]
         else:
             self.any_allow = z3.Bool(f"{tag}.any_allow", ctx)

@@ -242,6 +242,29 @@ class OverlapIndex:
             row.sort()
         return out
 
+    def cross(self, a: Sequence[Compiled], b: Sequence[Compiled]) -> List[List[int]]:
+        """For each of ``a``, the indices of the ``b`` it overlaps (ascending), by the same host sweep."""
+        out: List[set] = [set() for _ in a]
+        any_a = [i for i, c in enumerate(a) if c.any_host]
+        any_b = [j for j, c in enumerate(b) if c.any_host]
+        for i in any_a:
+            out[i].update(range(len(b)))
+        for j in any_b:
+            for row in out:
+                row.add(j)
+        for field in ("names", "v4", "v6"):
+            events = sorted([(lo, hi, 0, i) for i, c in enumerate(a) if not c.any_host for lo, hi in getattr(c, field)]
+                            + [(lo, hi, 1, j) for j, c in enumerate(b) if not c.any_host for lo, hi in getattr(c, field)])
+            active: Tuple[List[Tuple[int, int]], List[Tuple[int, int]]] = ([], [])  # (hi, index) of a, of b
+            for lo, hi, side, k in events:
+                other = [(h, x) for h, x in active[1 - side] if h >= lo]
+                active[1 - side][:] = other
+                for _, x in other:
+                    out[k if side == 0 else x].add(x if side == 0 else k)
+                active[side].append((hi, k))
+        meets = self.meets
+        return [sorted(j for j in row if meets(a[i], b[j])) for i, row in enumerate(out)]
+
 
 # -- cubes: exact set differences of matches ---------------------------------------
 #
@@ -288,19 +311,31 @@ class Cubes:
 
     @staticmethod
     def meet(a: tuple, b: tuple) -> Optional[tuple]:
-        tools, schemes = a[0] & b[0], a[1] & b[1]
-        if not tools or not schemes:
+        # The hot loop of every pass: cheap fields first, and no intersection where a side is
+        # empty or both are equal.
+        tools = a[0] & b[0]
+        if not tools:
             return None
-        flags = tuple(x & y for x, y in zip(a[3], b[3]))
-        if 0 in flags:
+        schemes = a[1] & b[1]
+        if not schemes:
             return None
-        ports = a[2] if b[2] is FULL_PORTS else b[2] if a[2] is FULL_PORTS else _intersection(a[2], b[2])
+        fa, fb = a[3], b[3]
+        if fa == fb:
+            flags = fa
+        else:
+            flags = tuple(x & y for x, y in zip(fa, fb))
+            if 0 in flags:
+                return None
+        hosts = []
+        for x, y in zip(a[4], b[4]):
+            hosts.append(() if not x or not y else x if x == y else _intersection(x, y))
+        if not (hosts[0] or hosts[1] or hosts[2]):
+            return None
+        pa, pb = a[2], b[2]
+        ports = pa if pb is FULL_PORTS or pa == pb else pb if pa is FULL_PORTS else _intersection(pa, pb)
         if not ports:
             return None
-        hosts = tuple(x if x == y else _intersection(x, y) for x, y in zip(a[4], b[4]))
-        if not any(hosts):
-            return None
-        return (tools, schemes, ports, flags, hosts)
+        return (tools, schemes, ports, flags, tuple(hosts))
 
     def minus(self, a: tuple, b: tuple) -> List[tuple]:
         """``a - b`` as disjoint cubes."""

@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from ..findings import Finding, Location, Severity
@@ -91,9 +91,9 @@ class Prover(AnomalyChecks):
         self.solver.set("random_seed", self.opts.seed)
         self.solver.set("rlimit", self.opts.rlimit)
         self.solver.add(self.enc.domain())
-        self.solver.add(*self.terms.definitions)
+        self._assert_all(self.terms.definitions)
         if self.base_terms is not None:
-            self.solver.add(*self.base_terms.definitions)
+            self._assert_all(self.base_terms.definitions)
         if self.universe.operations:
             self.solver.add(self.enc.admin_domain())
         self.result = ProveResult()
@@ -101,16 +101,24 @@ class Prover(AnomalyChecks):
         self._overlap = None
         self._cubes = None
         self._by_id: Optional[Dict[str, Any]] = None
-        self._definitions: Dict[str, Any] = {}
+        self._definitions: Dict[str, str] = {}
+        self._memo: Dict[Any, Any] = {}
         self._cube: List[tuple] = []
         self._negated_terms: Optional[List] = None
         self._any_cache: Dict[tuple, object] = {}
         self._scratch = None
         self._not_cache: Dict[int, object] = {}
+        self._holds_cache: Dict[tuple, bool] = {}
         self._last_unknown = "unknown"
         self.tracking = policy.tracking or m.Tracking()
 
     # -- plumbing --------------------------------------------------------------
+    def _assert_all(self, terms: Sequence) -> None:
+        """``solver.add(*terms)`` through the C API (Solver.add casts every term in Python)."""
+        assert_ast, ref, native = self.z3.z3core.Z3_solver_assert, self.ctx.ref(), self.solver.solver
+        for term in terms:
+            assert_ast(ref, native, term.as_ast())
+
     def _query(self, constraints: Sequence, assumptions: Sequence = ()):
         """``(status, model)``; the model is taken inside the scope of ``constraints``."""
         z3 = self.z3
@@ -185,15 +193,16 @@ class Prover(AnomalyChecks):
             keys.append(f"contract:{evidence['contract']}")
         if not keys:
             return None
-        content = {key: self._definition_of(key) for key in sorted(set(keys))}
-        text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        # The JSON object of {key: definition} with sorted keys, joined from per-key parts computed once.
+        text = "{" + ",".join(self._definition_of(key) for key in sorted(set(keys))) + "}"
         return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def _definition_of(self, key: str) -> Any:
-        """:func:`_definition` of the object named ``key`` (``None`` when absent), computed once."""
-        if key not in self._definitions:
-            self._definitions[key] = _definition(self._by_id.get(key))
-        return self._definitions[key]
+    def _definition_of(self, key: str) -> str:
+        """``"key":definition`` as compact sorted JSON (:func:`_definition`; ``null`` when absent), computed once."""
+        part = self._definitions.get(key)
+        if part is None:
+            part = self._definitions[key] = _dumps(key) + ":" + _dumps(_definition(self._by_id.get(key), self._memo))
+        return part
 
     def _tally(self, status, what: str, line: int) -> bool:
         """Count a query's status; record unknowns. True when the status is sat."""
@@ -268,7 +277,8 @@ class Prover(AnomalyChecks):
         return t.match[index]
 
     def _allowed_violation(self, invariant: str, rule_id: str, line: int, extra, describe, violates=None,
-                           evidence=None, identity: Optional[str] = None, at_line: Optional[int] = None) -> None:
+                           evidence=None, identity: Optional[str] = None, at_line: Optional[int] = None,
+                           outside: Optional[Sequence[m.Match]] = None) -> None:
         """Ask for an allowed request satisfying ``extra``; on sat, name every allow rule responsible.
 
         A rule is responsible when it decides some allowed request satisfying
@@ -280,6 +290,14 @@ class Prover(AnomalyChecks):
         about on its own. Each responsible rule gets one finding with its own
         witness, replayed through the evaluator (``violates(request)``
         confirms the invariant-specific part).
+
+        ``outside``: ``extra`` is "matched by none of these" (the allowlist). Then
+        the set algebra (:mod:`.overlap`) computes each rule's violations
+        exactly and the least witness of each, in the order of
+        :mod:`.witness` (so the same witnesses the solver's refinement finds,
+        in the same order); each is proved by a solver query pinning it, and a
+        last query blocking every reported rule proves none is missing. Past
+        the cube cap this falls back to the solver loop.
         """
         z3, t = self.z3, self.terms
         violates = violates or (lambda request: self._violates(invariant, request))
@@ -308,6 +326,11 @@ class Prover(AnomalyChecks):
                 raise self._mismatch(invariant, f"{request.describe()} is not allowed by rule '{self.policy.egress[only].id}'")
 
         blocked: List = []
+        regions = self._violation_regions(outside) if outside is not None else None
+        if regions is not None and len(regions) < queries:
+            done = self._violations_by_regions(regions, reported, blocked, report, invariant, line, extra)
+            if done:
+                return
         while queries > 0:
             queries -= 1
             status, request = self._egress_witness([t.allowed, extra] + blocked, light=len(reported) >= FULL_WITNESSES)
@@ -342,6 +365,118 @@ class Prover(AnomalyChecks):
                 elif status != z3.unsat:
                     self._tally(status, f"{invariant} for rule '{self.policy.egress[k].id}'", self.policy.egress[k].line)
 
+    def _violation_regions(self, outside: Sequence[m.Match]) -> Optional[Dict[int, List[tuple]]]:
+        """For each allow rule, the cubes of the requests it decides and allows that no match of
+        ``outside`` selects (rules with none left out); ``None`` past the cube cap."""
+        index, rules, t = self._index(), self.policy.egress, self.terms
+        cubes, nb = self._cubes, self._nb
+        first_match = self.policy.semantics == m.FIRST_MATCH
+        compiled = [index.compile(match) for match in outside]
+        outside_cubes = [cubes.of(c) for c in compiled]
+        near = index.cross([index.compiled[k] for k in t.allow_ids], compiled)
+        regions: Dict[int, List[tuple]] = {}
+        for k, covering in zip(t.allow_ids, near):
+            pieces: Optional[List[tuple]] = [self._cube[k]]
+            before = [j for j in nb[k] if j < k] if first_match else [j for j in nb[k] if rules[j].effect == m.DENY]
+            for c in [outside_cubes[e] for e in covering] + [self._cube[j] for j in before]:
+                pieces = cubes.subtract(pieces, c)
+                if pieces is None:
+                    return None
+                if not pieces:
+                    break
+            if pieces:
+                regions[k] = pieces
+        return regions
+
+    def _least(self, pieces: Sequence[tuple]):
+        """``(key, request)``: the least request of a union of cubes in the preference order of
+        :func:`.witness.refine_egress` (flags false, a name before an IPv4 before an IPv6 address, the
+        lowest tool, the lowest host, https then http then the lowest scheme, port 443 then 80 then
+        the lowest)."""
+        u = self.universe
+        best = None
+        for piece in pieces:
+            tool, schemes, field, value, port, must_true = self._cubes.least(piece)
+            scheme = next((k for k, s in enumerate(("https", "http")) if s in u.scheme_index
+                           and schemes >> u.scheme_index[s] & 1), None)
+            scheme = scheme if scheme is not None else 2 + (schemes & -schemes).bit_length() - 1
+            key = (tuple(bool(must_true >> k & 1) for k in range(len(u.flags))), ("names", "v4", "v6").index(field),
+                   tool, value, scheme, {443: 0, 80: 1}.get(port, 2 + port))
+            if best is None or key < best[0]:
+                best = (key, (tool, schemes, field, value, port, must_true))
+        return best[0], self._request_from(best[1])
+
+    def _violations_by_regions(self, regions: Dict[int, List[tuple]], reported: set, blocked: List, report,
+                               invariant: str, line: int, extra) -> bool:
+        """Report every responsible rule from exact regions (see :meth:`_allowed_violation`); False when
+        the cube cap stops it (``reported``/``blocked`` then hold what was reported, for the solver loop)."""
+        z3, t = self.z3, self.terms
+
+        def proved(request: m.Request, k: Optional[int] = None) -> bool:
+            # ``allowed`` and ``extra`` are asserted once around all these queries (see below).
+            status, _ = self._query([self.enc.request(request)] + ([t.match[k]] if k is not None else []))
+            if status == z3.unsat:
+                raise self._mismatch(invariant, f"the set algebra found {request.describe()} but the solver refutes it")
+            if status != z3.sat:
+                self._tally(status, invariant, line)
+                return False
+            return True
+
+        self.solver.push()
+        try:
+            self.solver.add(t.allowed, extra)
+            return self._report_regions(regions, reported, blocked, report, proved, invariant, line)
+        finally:
+            self.solver.pop()
+
+    def _report_regions(self, regions, reported, blocked, report, proved, invariant: str, line: int) -> bool:
+        """The loop of :meth:`_violations_by_regions`, inside its solver scope."""
+        z3, t, cubes = self.z3, self.terms, self._cubes
+        first_match = self.policy.semantics == m.FIRST_MATCH
+        left = dict(regions)
+        while left:
+            best = None
+            for j, pieces in left.items():
+                key, candidate = self._least(pieces)
+                if best is None or key < best[0]:
+                    best = (key, j, candidate)
+            _, k, request = best
+            if not proved(request):
+                return True
+            before = set(reported)
+            report(request)
+            new = sorted(reported - before)
+            if k not in new:
+                raise self._mismatch(invariant, f"{request.describe()} is not allowed by rule '{self.policy.egress[k].id}'")
+            blocked += [z3.Not(self._decides(r)) for r in new]
+            for j in list(left):
+                if j in reported or first_match:  # first-match: the regions of different rules are disjoint
+                    if j in reported:
+                        del left[j]
+                    continue
+                pieces: Optional[List[tuple]] = left[j]
+                for r in new:
+                    pieces = cubes.subtract(pieces, self._cube[r])
+                    if pieces is None:
+                        return False
+                if pieces:
+                    left[j] = pieces
+                else:
+                    del left[j]
+        status, _ = self._query(blocked)
+        if status == z3.sat:
+            raise self._mismatch(invariant, "the solver finds a violation outside every rule the set algebra reported")
+        if status != z3.unsat:
+            self._tally(status, invariant, line)
+            return True
+        for k in t.allow_ids:  # deny-overrides: violations inside a reported rule's (see the solver loop)
+            if k in regions and k not in reported:
+                request = self._least(regions[k])[1]
+                if not proved(request, k):
+                    return True
+                report(request, only=k)
+        return True
+
     def _violates(self, invariant: str, request: m.Request) -> bool:
         """The invariant-specific part of a witness, evaluated."""
         if invariant == "egress-within-allowlist":
@@ -356,6 +491,7 @@ class Prover(AnomalyChecks):
         self._allowed_violation(
             "egress-within-allowlist", "policy/egress-outside-allowlist", line, self.z3.Not(self.terms.within),
             lambda r, d: f"{self._explain(d)} allows {r.describe()}, outside the allowlist",
+            outside=[entry.match for entry in self.policy.allowlist],
         )
 
     def offline_no_egress(self, line: int) -> None:
@@ -498,17 +634,47 @@ class Prover(AnomalyChecks):
                           identity=f"new-access-admin:{grant.id}")
 
 
-def _definition(value: Any) -> Any:
-    """A policy object as plain JSON data without its position (``line``, ``index``); sets sorted."""
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _field_names(cls: type) -> Tuple[Tuple[str, bool, Any], ...]:
+    """``(name, is a v2 field, default)`` of each field of ``cls`` but its position."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple((f.name, bool(f.metadata.get("v2")), f.default) for f in dataclasses.fields(cls)
+                                     if f.name not in ("line", "index"))
+    return names
+
+
+_FIELDS: Dict[type, Tuple[Tuple[str, bool, Any], ...]] = {}
+
+
+def _definition(value: Any, memo: Optional[Dict[Any, Any]] = None) -> Any:
+    """A policy object as plain JSON data without its position (``line``, ``index``); sets sorted.
+
+    ``memo`` caches the data of hashable dataclasses (host patterns, port ranges and matches recur
+    across rules); callers must not modify what it returns.
+    """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _definition(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name not in ("line", "index") and not (f.metadata.get("v2") and getattr(value, f.name) == f.default)}
+        try:
+            key = (type(value), value) if memo is not None else None
+            done = memo.get(key) if key is not None else None
+        except TypeError:  # not hashable
+            key = done = None
+        if done is None:
+            # v2 fields left at their default are omitted, so a version 1 rule's definition is unchanged
+            done = {name: _definition(getattr(value, name), memo) for name, v2, default in _field_names(type(value))
+                    if not (v2 and getattr(value, name) == default)}
+            if key is not None:
+                memo[key] = done
+        return done
     if isinstance(value, (set, frozenset)):
-        return sorted((_definition(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=str))
+        return sorted((_definition(v, memo) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=str))
     if isinstance(value, (list, tuple)):
-        return [_definition(v) for v in value]
+        return [_definition(v, memo) for v in value]
     if isinstance(value, dict):
-        return {str(k): _definition(v) for k, v in value.items()}
+        return {str(k): _definition(v, memo) for k, v in value.items()}
     return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
 
 
