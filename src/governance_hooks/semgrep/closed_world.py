@@ -69,8 +69,8 @@ class _File:
             (isinstance(n, ast.Name) and n.id in _DYNAMIC) or (isinstance(n, ast.Attribute) and (
                 n.attr in _DYNAMIC or (n.attr == "modules" and isinstance(n.value, ast.Name) and n.value.id == "sys")))
             for n in self.nodes)
-        self.codes = [n for n in self.nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                      and n.func.id in ("eval", "exec")]
+        self.codes = sorted((n for n in self.nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                             and n.func.id in ("eval", "exec")), key=lambda n: (n.lineno, n.col_offset))
         #: identifier -> the nodes that name it (names, attributes, import aliases, global declarations,
         #: parameters) and the string constants equal to it or ending in ".identifier"
         self.named: Dict[str, List[ast.AST]] = {}
@@ -396,8 +396,8 @@ class _Resolver:
                 else:  # global declaration, parameter
                     return None
         aliases = self.eval_aliases(home, callee, depth, seen)
-        if aliases is None:
-            return None
+        if aliases is None or not (found or aliases):
+            return None  # never called here: an entry point others call, so its values are not known
         return found + [(home, call) for call in aliases]
 
     def eval_aliases(self, file: _File, callee: str, depth: int, seen: FrozenSet) -> Optional[List[ast.Call]]:
