@@ -26,8 +26,9 @@ github.com/semgrep/semgrep-rules (``--public-rules``, outside the project; the
 registry is not reachable offline) for the same families: ``PUBLIC_RULES`` names
 the files (no public rule looks at ``torch.load``). Their ``pickle.$FUNC(...)``
 rules also match writers (``pickle.dump``/``dumps``, ``Pickler``, ``marshal.dump``):
-such a site, which loads nothing, counts as a flagged non-hazard without a hand
-label ("writers (auto)" in the output).
+such a site, which loads nothing, counts as a flagged non-hazard of the deserialising
+families, without a hand label and whatever the hand label of its line says (that
+one is about a non-atomic write there): "writers (auto)" in the output.
 
 Each tool's sites can be saved per repository (``--save DIR``, JSON) and read back
 instead of running the tool again (``--reuse NAME ...``), so that a change to the
@@ -164,24 +165,29 @@ def public_rules(work: Path, checkout: Path, state: Path) -> Dict[str, Set[Site]
 
 
 def writer_sites(cache: Path, sites: Set[Site]) -> Set[Site]:
-    """The sites whose statement calls only serialisers (``pickle.dumps``...), no loader."""
+    """The sites whose statement calls only serialisers of the pickle family (``pickle.dumps``, ``pkl.dump``
+    after ``import pickle as pkl``, ...), no loader."""
     import ast
 
+    modules = {"pickle", "_pickle", "cPickle", "dill", "marshal", "jsonpickle", "cloudpickle"}
     found = set()
     for repo, path, line in sites:
         try:
             tree = ast.parse((cache / repo / path).read_bytes())
         except (OSError, SyntaxError, ValueError):
             continue
+        names = set(modules)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names |= {alias.asname for alias in node.names if alias.name in modules and alias.asname}
         for node in ast.walk(tree):
             if isinstance(node, ast.stmt) and node.lineno <= line <= node.end_lineno \
                     and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For,
                                               ast.While, ast.With, ast.Try)):
-                names = {n.func.attr for n in ast.walk(node)
-                         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                         and isinstance(n.func.value, ast.Name)
-                         and n.func.value.id in ("pickle", "_pickle", "cPickle", "dill", "marshal", "jsonpickle")}
-                if names and names <= WRITERS:
+                called = {n.func.attr for n in ast.walk(node)
+                          if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                          and isinstance(n.func.value, ast.Name) and n.func.value.id in names}
+                if called and called <= WRITERS:
                     found.add((repo, path, line))
     return found
 
@@ -306,22 +312,25 @@ def main() -> int:
             return set().union(*(tools[name][f] for f in UNSAFE_LOADS))
         return tools[name][family]
 
-    # writers the public pickle rules flag: not loads, so non-hazards (labelled here, not by hand)
+    # Writers the public pickle rules flag load nothing: non-hazards of the deserialising families, whatever
+    # their hand label says (a label there may be about the same line's non-atomic write).
     writers: Set[Site] = set()
     if "semgrep-rules" in tools:
-        writers = writer_sites(args.cache, {s for s in tools["semgrep-rules"]["pickle"] if s not in labels})
-        labels.update({site: "safe" for site in writers})
+        writers = writer_sites(args.cache, set(tools["semgrep-rules"]["pickle"]))
+    load_labels = {**labels, **{site: "safe" for site in writers}}
 
     print(f"{len(repos)} repositories: {', '.join(repos)}")
     if writers:
-        print(f"writers (auto): {len(writers)} sites the public pickle rules flag call only dump/dumps/Pickler/encode")
+        print(f"writers (auto): {len(writers)} sites the public pickle rules flag call only dump/dumps/Pickler/encode"
+              f" ({len(writers & set(labels))} of them hand-labelled for a non-atomic write)")
     print(f"{'family':<18} {'labelled':>8} {'hazards':>8} {'unlab.':>6}   "
           + "   ".join(f"{name + ' P / R':>28}" for name in tools))
     missing: List[Site] = []
     for family in families:
         candidates = set().union(*(sites_of(name, family) for name in tools))
-        labelled = {s for s in candidates if s in labels}
-        hazards = {s for s in labelled if labels[s] == "hazard"}
+        chosen = load_labels if family in UNSAFE_LOADS + ("all unsafe loads",) else labels
+        labelled = {s for s in candidates if s in chosen}
+        hazards = {s for s in labelled if chosen[s] == "hazard"}
         missing += sorted(candidates - labelled)
         cells = []
         for name in tools:
