@@ -63,6 +63,7 @@ def test_defaults_literal_arguments_and_eval_aliases_give_the_exact_strings():
     HEADS + "\ndef g(s):\n    return eval(s)\n",                              # an importer evaluates data
     HEADS + "\nimport importlib\nm = importlib.import_module('x')\n",           # run-time lookups in an importer
     HEADS.replace("from .layers import Block", "from .layers import *"),
+    HEADS + "\nimport models.layers\nX = getattr(models.layers, input())\n",  # a computed name on the module
 ])
 def test_every_way_a_value_can_come_from_elsewhere_makes_it_unknown(heads):
     # Block's parameters become unknown, so its evals are unresolved, and an unresolved eval in a module
@@ -77,6 +78,14 @@ def test_a_reexport_is_followed_to_its_callers():
     assert resolve(files) == {6: frozenset({"nn.LayerNorm"}), 7: frozenset({"nn.GELU", "nn.ReLU", "nn.Tanh"}),
                               12: frozenset({"Block"})}
     files["app.py"] = files["app.py"].replace("'nn.Tanh'", "input()")
+    assert resolve(files) == {6: None, 7: None, 12: None}
+
+
+def test_a_call_through_the_package_as_an_attribute_counts():
+    files = {"models/layers.py": LAYERS, "models/heads.py": HEADS,
+             "app.py": "import models\n\nmodels.layers.Block(3, norm='nn.Identity')\n"}
+    assert resolve(files)[6] == frozenset({"nn.LayerNorm", "nn.BatchNorm1d", "nn.Identity"})
+    files["app.py"] = files["app.py"].replace("'nn.Identity'", "input()")
     assert resolve(files) == {6: None, 7: None, 12: None}
 
 

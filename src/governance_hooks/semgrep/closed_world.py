@@ -19,8 +19,9 @@ when it could be reached without its name appearing at a call:
   ``type(self)(...)``/``self.__class__(...)`` (calls without the name);
 - its module or a file importing from it looks names up at run time (``globals``,
   ``vars``, ``locals``, ``__dict__``, ``sys.modules``, ``import_module``,
-  ``__import__``, frames' ``f_globals``), star-imports it, runs an ``eval``/``exec``
-  that is not resolved, or a call passes ``*args``/``**kwargs`` to it;
+  ``__import__``, frames' ``f_globals``; in an importer also ``getattr`` with a
+  computed name), star-imports it, runs an ``eval``/``exec`` that is not resolved
+  (in an importer: any), or a call passes ``*args``/``**kwargs`` to it;
 - a notebook or extension source tracked beside the code names it, or a string
   in any file names its module (a dynamic import).
 
@@ -71,6 +72,9 @@ class _File:
             for n in self.nodes)
         self.codes = sorted((n for n in self.nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
                              and n.func.id in ("eval", "exec")), key=lambda n: (n.lineno, n.col_offset))
+        #: getattr(x, <not a literal>): on a module object it reaches any of the module's names
+        self.lookups = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "getattr"
+                           and (len(n.args) < 2 or not isinstance(n.args[1], ast.Constant)) for n in self.nodes)
         #: identifier -> the nodes that name it (names, attributes, import aliases, global declarations,
         #: parameters) and the string constants equal to it or ending in ".identifier"
         self.named: Dict[str, List[ast.AST]] = {}
@@ -362,8 +366,8 @@ class _Resolver:
                 file = self.world.file(path)
                 if file is None:
                     return None
-                if file is not home and not (file.imported & stems):
-                    continue
+                if file is not home and not (file.imported & stems) and not any(stem in file.named for stem in stems):
+                    continue  # neither imports from those modules nor reaches them as attributes (pkg.mod.Name)
                 files[path] = file
                 if file is not home and file.stem not in stems and any(
                         isinstance(n, ast.alias) for n in file.named.get(callee, ())):
@@ -376,7 +380,7 @@ class _Resolver:
         found: List[Tuple[_File, ast.Call]] = []
         for path, file in sorted(files.items()):
             here = file is home
-            if not here and (file.dynamic or file.codes):
+            if not here and (file.dynamic or file.codes or file.lookups):
                 return None
             if not here and file.named.get("*"):
                 return None
