@@ -12,7 +12,7 @@ import argparse
 import math
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ..check import CheckResult, Context
 from ..config import TABLE, require_keys
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             return targets.display.get(path) or targets.display.get(_normal(path)) or _normal(path)
 
         lines = _LineCache(ctx.root)
-        refined = refine(output.results, lines.text, display, _tracked(ctx.root))
+        refined = refine(output.results, lines.text, display, _tracked(ctx.root), lines.tracked_text)
         findings, suppressed = to_findings(refined.kept, display, lambda p, n: lines.get(p, n))
         result.findings += findings
         # Semgrep 1.x silently skips what follows a NUL byte: such a file was not analysed. Whether it
@@ -214,6 +214,15 @@ class _LineCache:
         if keep:
             self.texts[path] = text
         return text
+
+    def tracked_text(self, path: str) -> Optional[str]:
+        """A repository file's text for the post-analysis, or None when it cannot be read (not kept)."""
+        from ..safe_open import read_repo_bytes
+
+        try:
+            return read_repo_bytes(self.root / path, self.root).decode("utf-8-sig", "surrogateescape")
+        except OSError:
+            return None
 
     def get(self, path: str, line: int) -> str:
         if path not in self.files:

@@ -25,7 +25,10 @@ Deserialising sinks (torch.load and friends, pickle and friends, joblib, numpy):
 
 ``eval``/``exec``: accepted under a guard ``s.isnumeric()`` / ``isdigit()`` /
 ``isdecimal()`` / ``isidentifier()`` of the same expression (conditional
-expression or ``if`` body), and ``exec(open("lit").read())`` of a tracked file.
+expression or ``if`` body), ``exec(open("lit").read())`` of a tracked file, and
+code every value of which is a string literal in the repository's tracked code
+(constructor defaults and literal arguments flowing to ``eval``; the rules and the
+closed-world assumption are in ``closed_world.py``).
 
 Non-atomic checkpoint writes: accepted when the destination is a temporary
 file or folder held in a variable (``NamedTemporaryFile``'s ``.name``,
@@ -90,6 +93,7 @@ def refine(
     source_of: Callable[[str], Optional[str]],
     display_of: Callable[[str], str],
     tracked: Optional[Set[str]],
+    text_of: Optional[Callable[[str], Optional[str]]] = None,
 ) -> Outcome:
     """Keep, annotate or accept each Semgrep result (see the module docstring).
 
@@ -98,8 +102,13 @@ def refine(
         source_of: Semgrep path -> the file's text, or None when unreadable.
         display_of: Semgrep path -> repo-relative POSIX path (literal paths resolve against its folder).
         tracked: repo-relative POSIX paths of tracked files; None outside git (no literal path is reviewed).
+        text_of: repo-relative path -> text (None when unreadable), for the tracked files the ``eval``
+            analysis reads; without it no ``eval`` is accepted for its values.
     """
+    from .closed_world import World
+
     outcome = Outcome()
+    world = World(tracked, text_of) if tracked is not None and text_of is not None else None
     modules: Dict[str, Optional[_Module]] = {}
     for result in results:
         rule = str(result.get("check_id", "")).rsplit(".", 1)[-1]
@@ -114,7 +123,7 @@ def refine(
         if module is None or call is None:
             outcome.kept.append(dict(result))
             continue
-        judge = _Judge(module, call, display_of(path), tracked)
+        judge = _Judge(module, call, display_of(path), tracked, world)
         if rule in DESERIALISING:
             reason, note = judge.deserialising(rule)
         elif rule == EVAL:
@@ -198,7 +207,9 @@ class _Module:
 
 
 class _Judge:
-    def __init__(self, module: _Module, call: ast.Call, display: str, tracked: Optional[Set[str]]) -> None:
+    def __init__(self, module: _Module, call: ast.Call, display: str, tracked: Optional[Set[str]],
+                 world: Any = None) -> None:
+        self.world = world
         self.module = module
         self.call = call
         self.display = display
@@ -362,6 +373,8 @@ class _Judge:
 
     # -- eval / exec -----------------------------------------------------------------------
     def evaluation(self) -> Tuple[Optional[str], Optional[str]]:
+        while isinstance(self.call.func, ast.Call):  # eval(s)(x) starts where eval(s) does
+            self.call = self.call.func
         if not self.call.args:
             return None, None
         code = self.call.args[0]
@@ -374,7 +387,23 @@ class _Judge:
         literal = self._literal_path(code) if isinstance(code, ast.Call) and _attr(code.func) == "read" else None
         if literal is not None:
             return self._reviewed(literal)
+        if self._fixed_by_repository():
+            return "evaluates only string literals of the repository's tracked code", None
         return None, None
+
+    def _fixed_by_repository(self) -> bool:
+        """Every value of the evaluated code is a literal in tracked code (``closed_world.values``)."""
+        from .closed_world import values
+
+        if self.world is None or self.display not in self.tracked:
+            return False
+        file = self.world.file(self.display)
+        if file is None:
+            return False
+        # the same call in the world's own parse of the file (the scanned text is the tracked file's)
+        same = [node for node in file.codes if (node.lineno, node.col_offset) == (self.call.lineno, self.call.col_offset)
+                and node.args and _text(node.args[0]) == _text(self.call.args[0])]
+        return len(same) == 1 and values(self.world, self.display, same[0].args[0]) is not None
 
     # -- checkpoint writes -----------------------------------------------------------------
     def checkpoint_write(self) -> Optional[str]:

@@ -42,3 +42,13 @@ def run_user_config(value):
     # ruleid: eval-exec-non-literal
     result = value if value.isnumeric() else eval(value)
     return result
+
+
+def build_activation(name="nn.ReLU"):
+    # ruleid: eval-exec-non-literal
+    return eval(name)()
+
+
+def build_from_config(config):
+    # a value from data reaches the eval above: its literal default does not make it fixed
+    return build_activation(config["activation"])
