@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 from .analyze import Verdict, analyze
 from .ambiguity import Budget
@@ -291,19 +291,20 @@ def _same_matches(original, candidate, flags: int, samples: list, timeout: float
 
 
 def suggest(pattern, flags: int, kind: str, verdict: Verdict, deadline: Optional[float] = None,
-            worker=None) -> Optional[str]:
+            worker=None, clock: Callable[[], float] = time.monotonic) -> Optional[str]:
     """A rewrite proven safe by the analysis, as advice text; None if none is found.
 
     Args:
-        deadline: ``time.monotonic()`` value bounding the whole search (candidate
+        deadline: ``clock()`` value bounding the whole search (candidate
             analyses and the equivalence probe); default :data:`DEFAULT_TIMEOUT` from now.
             Past it the answer is None.
         worker: a :class:`.confirm._Worker` for the equivalence probe (reused across calls).
+        clock: ``time.monotonic`` (seconds of the clock) or a CPU clock such as ``time.thread_time``.
     """
     if not verdict.vulnerable:
         return None
     if deadline is None:
-        deadline = time.monotonic() + DEFAULT_TIMEOUT
+        deadline = clock() + DEFAULT_TIMEOUT
     try:
         tree = parse(pattern, flags)
         is_bytes = isinstance(pattern, bytes)
@@ -312,18 +313,18 @@ def suggest(pattern, flags: int, kind: str, verdict: Verdict, deadline: Optional
         if _dump(parse(original, flags)) != _dump(tree):
             return None
         budget = lambda: Budget(closure_steps=50_000, product_nodes=40_000, triple_nodes=80_000,  # noqa: E731
-                                deadline=deadline)
+                                deadline=deadline, clock=clock)
         samples = _samples(pattern, items, verdict)
         if POSSESSIVE_REPEAT is not None and sys.version_info >= (3, 11):
             for path in _repeats(items)[:8]:
                 candidate = _render(tree, _possessive(items, path), is_bytes, flags)
                 outcome = analyze(candidate, flags, kind, budget())
-                if outcome.kind == "incomplete" and time.monotonic() > deadline:
+                if outcome.kind == "incomplete" and clock() > deadline:
                     return None
                 if not _better(verdict, outcome):
                     continue
                 same = _same_matches(pattern, candidate, flags, samples,
-                                     min(PROBE_TIMEOUT, deadline - time.monotonic()), worker)
+                                     min(PROBE_TIMEOUT, deadline - clock()), worker)
                 if same is None:
                     return None  # the original does not finish even on tiny samples
                 if not same:
