@@ -220,8 +220,6 @@ def _better(before: Verdict, after: Verdict) -> bool:
 
 def _samples(pattern, items, verdict: Verdict) -> list:
     """Every string up to ``_SAMPLE_LENGTH`` over the pattern's literal characters and the attack's."""
-    import itertools
-
     chars = set()
     attack = verdict.attack
     if attack is not None:
@@ -241,8 +239,13 @@ def _samples(pattern, items, verdict: Verdict) -> list:
     walk(items)
     alphabet = sorted(c if isinstance(c, (str, bytes)) else (bytes([c]) if isinstance(pattern, bytes) else chr(c))
                       for c in chars)[:6]
-    empty = pattern[:0]
-    return [empty.join(combo) for n in range(_SAMPLE_LENGTH + 1) for combo in itertools.product(alphabet, repeat=n)]
+    # length by length, in itertools.product order (the last character varies fastest)
+    level = [pattern[:0]]
+    out = list(level)
+    for _n in range(_SAMPLE_LENGTH):
+        level = [text + c for text in level for c in alphabet]
+        out.extend(level)
+    return out
 
 
 #: seconds for the whole search when the caller gives no deadline
@@ -314,7 +317,7 @@ def suggest(pattern, flags: int, kind: str, verdict: Verdict, deadline: Optional
             return None
         budget = lambda: Budget(closure_steps=50_000, product_nodes=40_000, triple_nodes=80_000,  # noqa: E731
                                 deadline=deadline, clock=clock)
-        samples = _samples(pattern, items, verdict)
+        samples = None  # built when a candidate first needs the equivalence probe
         if POSSESSIVE_REPEAT is not None and sys.version_info >= (3, 11):
             for path in _repeats(items)[:8]:
                 candidate = _render(tree, _possessive(items, path), is_bytes, flags)
@@ -323,6 +326,8 @@ def suggest(pattern, flags: int, kind: str, verdict: Verdict, deadline: Optional
                     return None
                 if not _better(verdict, outcome):
                     continue
+                if samples is None:
+                    samples = _samples(pattern, items, verdict)
                 same = _same_matches(pattern, candidate, flags, samples,
                                      min(PROBE_TIMEOUT, deadline - clock()), worker)
                 if same is None:
