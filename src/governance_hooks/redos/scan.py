@@ -31,9 +31,9 @@ class Options:
     Attributes:
         min_degree: smallest polynomial degree reported [``min-degree``], >= 2.
         confirm: time the real engine [``confirm``].
-        confirm_timeout: seconds per regex for confirmation [``confirm-timeout``].
+        confirm_timeout: CPU seconds of the confirmation child per regex [``confirm-timeout``].
         confirm_target: stop growing n once a run takes this long [``confirm-target``].
-        analysis_timeout: seconds of static analysis per regex [``analysis-timeout``].
+        analysis_timeout: CPU seconds of static analysis per regex [``analysis-timeout``].
         max_states: NFA state budget per regex [``max-states``].
         workers: confirmation child processes [``workers``].
         schemas: globs of JSON Schema files [``schemas``].
