@@ -218,6 +218,7 @@ def _partition(unique: Tuple[CharSet, ...], top: int) -> Tuple[Tuple[CharSet, ..
 _PREFERRED = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_-.!@ \t<>/=:;,'\"#$%&()*+?[]^{|}~`\\\n\r"
 
 
+@functools.lru_cache(maxsize=4096)
 def representative(cs: CharSet) -> int:
     """A readable member of a non-empty ``cs`` (prefers ASCII letters, digits, punctuation)."""
     for ch in _PREFERRED:

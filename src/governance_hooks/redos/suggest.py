@@ -281,8 +281,10 @@ def _same_matches(original, candidate, flags: int, samples: list, timeout: float
     own = worker is None
     worker = worker or _Worker()
     try:
+        # one type for all samples: a list of texts, not an object per sample (thousands per probe)
+        texts = [sample.decode("latin-1") for sample in samples] if isinstance(original, bytes) else list(samples)
         payload = {"same": _enc(original), "candidate": _enc(candidate), "flags": flags,
-                   "samples": [_enc(sample) for sample in samples]}
+                   "samples": {"b" if isinstance(original, bytes) else "s": texts}}
         replies, _timed_out = worker.request(payload, timeout)
     except OSError:
         return None

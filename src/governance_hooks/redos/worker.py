@@ -5,7 +5,7 @@ standard library.  One JSON request per stdin line; replies are streamed one
 JSON object per line so the parent keeps partial measurements when it kills
 this process on timeout:
 
-request  ``{"same": {"s"|"b": original}, "candidate": {...}, "flags": int, "samples": [...]}``
+request  ``{"same": {"s"|"b": original}, "candidate": {...}, "flags": int, "samples": {"s"|"b": [text, ...]}}``
          (reply ``{"same": bool}``, see :func:`same_matches`), or
 request  ``{"pattern": {"s"|"b": text}, "flags": int, "kind": "match"|"fullmatch"|"search",
            "segments": [[{"s"|"b": text}, pumped], ...], "suffixes": [{"s"|"b": text}, ...],
@@ -101,8 +101,11 @@ def same_matches(request, out):
             a = re.compile(_decode(request["same"]), flags)
             b = re.compile(_decode(request["candidate"]), flags)
         same = True
-        for sample in request["samples"]:
-            s = _decode(sample)
+        texts = request["samples"]
+        as_bytes = "b" in texts
+        for s in texts["b"] if as_bytes else texts["s"]:
+            if as_bytes:
+                s = s.encode("latin-1")
             if bool(a.fullmatch(s)) != bool(b.fullmatch(s)):
                 same = False
                 break
