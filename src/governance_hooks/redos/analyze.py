@@ -116,7 +116,7 @@ def analyze(pattern: Pattern, flags: int = 0, kind: str = SEARCH, budget: Option
     is_bytes = isinstance(pattern, bytes)
     try:
         tree = parse(pattern, flags)
-        check_compiles(pattern, flags)  # the compiler rejects what the parser lets through
+        check_compiles(pattern, flags, tree)  # the compiler rejects what the parser lets through
     except re.error as exc:
         return Verdict("invalid", reason=str(exc))
     except (RecursionError, MemoryError):

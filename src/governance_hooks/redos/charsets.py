@@ -167,42 +167,58 @@ def partition_with_masks(sets: Sequence[CharSet], top: int) -> Tuple[List[CharSe
 
     One sweep over the interval end points; the membership signature of a
     stretch of code points is a bitmask over the (deduplicated) input sets.
+    The masks dict is the caller's to extend (a fresh copy each call).
     """
-    unique = list(dict.fromkeys(sets))
+    blocks, masks = _partition(tuple(dict.fromkeys(sets)), top)
+    return list(blocks), dict(masks)
+
+
+@functools.lru_cache(maxsize=512)
+def _partition(unique: Tuple[CharSet, ...], top: int) -> Tuple[Tuple[CharSet, ...], Dict[CharSet, int]]:
+    """:func:`partition_with_masks` of deduplicated sets, computed once per distinct tuple
+    (many patterns share their classes, ``\\w``'s hundreds of Unicode intervals among them)."""
     events: Dict[int, int] = {}
+    get = events.get
     for index, s in enumerate(unique):
         bit = 1 << index
         for lo, hi in s:
             if lo > top:
                 break
-            events[lo] = events.get(lo, 0) ^ bit
-            if hi + 1 <= top:
-                events[hi + 1] = events.get(hi + 1, 0) ^ bit
+            events[lo] = get(lo, 0) ^ bit
+            if hi < top:
+                events[hi + 1] = get(hi + 1, 0) ^ bit
     points = sorted(events)
     if not points or points[0] != 0:
         points.insert(0, 0)
+    ends = [point - 1 for point in points[1:]] + [top]
     groups: Dict[int, List[Interval]] = {}
     active = 0
-    for i, point in enumerate(points):
-        active ^= events.get(point, 0)
-        end = points[i + 1] - 1 if i + 1 < len(points) else top
-        groups.setdefault(active, []).append((point, end))
+    for point, end in zip(points, ends):
+        active ^= get(point, 0)
+        group = groups.get(active)
+        if group is None:
+            groups[active] = [(point, end)]
+        else:
+            group.append((point, end))
     blocks: List[CharSet] = []
     masks: Dict[CharSet, int] = {s: 0 for s in unique}
     for b, (signature, intervals) in enumerate(groups.items()):
-        blocks.append(normalize(intervals))
+        # already normal: increasing, and two stretches with one signature are never adjacent
+        # (the signature changes at every end point)
+        blocks.append(tuple(intervals))
         index = 0
         while signature:
             if signature & 1:
                 masks[unique[index]] |= 1 << b
             signature >>= 1
             index += 1
-    return blocks, masks
+    return tuple(blocks), masks
 
 
 _PREFERRED = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_-.!@ \t<>/=:;,'\"#$%&()*+?[]^{|}~`\\\n\r"
 
 
+@functools.lru_cache(maxsize=4096)
 def representative(cs: CharSet) -> int:
     """A readable member of a non-empty ``cs`` (prefers ASCII letters, digits, punctuation)."""
     for ch in _PREFERRED:

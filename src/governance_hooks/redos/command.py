@@ -26,9 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-confirm", action="store_true",
                         help="do not time the real engine (static analysis only)")
     parser.add_argument("--confirm-timeout", type=float, default=None, metavar="SECONDS",
-                        help="time budget per regex for dynamic confirmation (default 3)")
+                        help="CPU seconds per regex for dynamic confirmation (default 3)")
     parser.add_argument("--analysis-timeout", type=float, default=None, metavar="SECONDS",
-                        help="time budget per regex for static analysis (default 3)")
+                        help="CPU seconds per regex for static analysis (default 3)")
     parser.add_argument("--workers", type=int, default=None, help="confirmation processes (default 2)")
 
 

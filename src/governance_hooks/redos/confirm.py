@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -59,6 +59,27 @@ class Measurement:
 
 def _enc(value) -> dict:
     return {"b": value.decode("latin-1")} if isinstance(value, bytes) else {"s": value}
+
+
+def _cpu_seconds(pid: int) -> Optional[float]:
+    """User plus system CPU seconds of a running process, from ``/proc`` (None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:  # a kernel counter, not a repository file
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _over_budget(pid: int, cpu_start: Optional[float], budget: float) -> bool:
+    """The child went on past its CPU budget (its own timer did not stop it): a stuck child."""
+    if cpu_start is None:
+        return False
+    now = _cpu_seconds(pid)
+    return now is not None and now - cpu_start > budget * 1.5 + 1.0
 
 
 class _Worker:
@@ -104,29 +125,43 @@ class _Worker:
         self.proc = None
 
     def request(self, payload: dict, timeout: float) -> Tuple[List[dict], bool]:
-        """Send one request; collect replies until done or ``timeout`` seconds (then kill)."""
+        """Send one request; collect replies until done or ``timeout`` seconds of the child's CPU time.
+
+        The child stops itself at the budget (``cpu_budget``) and stays up; the
+        parent kills it only if it goes on past the budget (read from
+        ``/proc``) or, where the child's CPU time cannot be read, past
+        ``timeout`` seconds of the clock.  Returns the replies and whether the
+        budget ran out.
+        """
         proc = self._start()
         try:
-            proc.stdin.write((json.dumps(payload) + "\n").encode())
+            proc.stdin.write((json.dumps(dict(payload, cpu_budget=timeout)) + "\n").encode())
             proc.stdin.flush()
         except OSError:
             self.kill()
             return [{"error": "worker died"}], False
         replies: List[dict] = []
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        cpu_start = _cpu_seconds(proc.pid)
+        # a child that never runs is not at fault: the clock only backs up a stuck child
+        limit = timeout * 20 + 10 if cpu_start is not None else timeout
         fd = proc.stdout.fileno()
+        timed_out = False
         while True:
             while b"\n" in self.buffer:
                 line, self.buffer = self.buffer.split(b"\n", 1)
                 reply = json.loads(line)
+                if "timeout" in reply:
+                    timed_out = True
+                    continue
                 replies.append(reply)
                 if "done" in reply or "error" in reply:
-                    return replies, False
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+                    return replies, timed_out
+            remaining = started + limit - time.monotonic()
+            if remaining <= 0 or _over_budget(proc.pid, cpu_start, timeout):
                 self.kill()
                 return replies, True
-            ready, _, _ = select.select([fd], [], [], remaining)
+            ready, _, _ = select.select([fd], [], [], min(remaining, 0.25))
             if not ready:
                 continue
             chunk = os.read(fd, 65536)
@@ -141,7 +176,7 @@ class Confirmer:
     """A pool of workers; use as a context manager.
 
     Args:
-        timeout: seconds per regex (the child is killed past it).
+        timeout: CPU seconds of the child per regex (the request stops past it).
         target: stop growing n once one run takes this many seconds.
         workers: parallel child processes.
     """
@@ -153,6 +188,7 @@ class Confirmer:
         self._local = threading.local()
         self._all: List[_Worker] = []
         self._lock = threading.Lock()
+        self._pool: Optional[ThreadPoolExecutor] = None
 
     def __enter__(self) -> "Confirmer":
         return self
@@ -161,6 +197,9 @@ class Confirmer:
         self.close()
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         for worker in self._all:
             worker.close()
         self._all.clear()
@@ -200,14 +239,23 @@ class Confirmer:
         replies, timed_out = self._worker().request(payload, self.timeout)
         return judge(replies, timed_out, attack, exponential, verdict.degree or 0)
 
+    def submit(self, job: tuple) -> "Future[Measurement]":
+        """Start confirming ``job`` (the arguments of :meth:`confirm`) in the background.
+
+        The caller goes on (analysing the next regexes) while the children time
+        the engine: up to ``workers`` jobs run at once, in submission order.
+        """
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="redos-confirm")
+        return self._pool.submit(self.confirm, *job)
+
     def confirm_all(self, jobs: Sequence[tuple]) -> List[Measurement]:
         """Confirm several verdicts in parallel; results in input order."""
         if not jobs:
             return []
         if self.workers == 1 or len(jobs) == 1:
             return [self.confirm(*job) for job in jobs]
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            return list(pool.map(lambda job: self.confirm(*job), jobs))
+        return [future.result() for future in [self.submit(job) for job in jobs]]
 
 
 def judge(replies: List[dict], timed_out: bool, attack: Attack, exponential: bool, degree: int) -> Measurement:

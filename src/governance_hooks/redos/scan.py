@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import gc
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -30,9 +31,9 @@ class Options:
     Attributes:
         min_degree: smallest polynomial degree reported [``min-degree``], >= 2.
         confirm: time the real engine [``confirm``].
-        confirm_timeout: seconds per regex for confirmation [``confirm-timeout``].
+        confirm_timeout: CPU seconds of the confirmation child per regex [``confirm-timeout``].
         confirm_target: stop growing n once a run takes this long [``confirm-target``].
-        analysis_timeout: seconds of static analysis per regex [``analysis-timeout``].
+        analysis_timeout: CPU seconds of static analysis per regex [``analysis-timeout``].
         max_states: NFA state budget per regex [``max-states``].
         workers: confirmation child processes [``workers``].
         schemas: globs of JSON Schema files [``schemas``].
@@ -135,15 +136,16 @@ class Scanner:
         key = (type(pattern), pattern, flags, kind, engine)
         got = self.cache.get(key)
         if got is None:
-            started = time.monotonic()
-            budget = Budget(deadline=started + self.options.analysis_timeout)
+            # CPU seconds of this thread: a busy machine (or the confirmation children) does not change the verdict
+            started = time.thread_time()
+            budget = Budget(deadline=started + self.options.analysis_timeout, clock=time.thread_time)
             try:
                 got = analyze(pattern, flags, kind, budget, self.options.max_states, engine)
             except Exception as exc:  # noqa: BLE001 - one odd regex must not stop the scan
                 self.internal_errors += 1
                 got = Verdict("incomplete", reason=f"analysis failed: {type(exc).__name__}: {exc}"[:200])
             self.cache[key] = got
-            self.spent[key] = time.monotonic() - started
+            self.spent[key] = time.thread_time() - started
         return got
 
     def worst(self, site: RegexSite) -> Tuple[str, Verdict]:
@@ -194,8 +196,8 @@ class Suggester:
             if self._worker is None:
                 self._worker = _Worker()
             left = self.timeout - self.spent.get(key, 0.0)
-            self.cache[key] = suggest(pattern, flags, kind, verdict, time.monotonic() + left, self._worker) \
-                if left > 0 else None
+            self.cache[key] = suggest(pattern, flags, kind, verdict, time.thread_time() + left, self._worker,
+                                      clock=time.thread_time) if left > 0 else None
         return self.cache[key]
 
 
@@ -229,25 +231,29 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
     unresolved = sum(1 for f in result.findings if f.rule_id == INCOMPLETE and f.message.startswith("pattern of "))
     scanner = Scanner(options)
     judged: List[Tuple[RegexSite, str, Verdict]] = []
-    for index, site in enumerate(sites):
-        kind, verdict = scanner.worst(site)
-        judged.append((site, kind, verdict))
-        if progress is not None:
-            progress(index + 1, len(sites))
-    # confirm each distinct vulnerable (pattern, flags, kind) once
-    to_confirm: Dict[tuple, Tuple[object, int, str, Verdict]] = {}
-    for site, kind, verdict in judged:
-        if verdict.vulnerable and (verdict.kind == "exponential" or (verdict.degree or 0) >= options.min_degree):
-            to_confirm.setdefault((type(site.pattern), site.pattern, site.flags, kind),
-                                  (site.pattern, site.flags, kind, verdict, engine_of(site), scans_all(site)))
     measurements: Dict[tuple, Measurement] = {}
-    if options.confirm and to_confirm:
-        with Confirmer(options.confirm_timeout, options.confirm_target, options.workers) as confirmer:
-            keys = list(to_confirm)
-            for key, m in zip(keys, confirmer.confirm_all([to_confirm[k] for k in keys])):
-                measurements[key] = m
+    with Confirmer(options.confirm_timeout, options.confirm_target, options.workers) as confirmer, \
+            Suggester(options.analysis_timeout, scanner.spent) as suggester:
+        # each distinct vulnerable (pattern, flags, kind) is confirmed once, in child processes that
+        # run while this process analyses the next regexes and then searches the rewrites
+        pending: Dict[tuple, Future] = {}
+        for index, site in enumerate(sites):
+            kind, verdict = scanner.worst(site)
+            judged.append((site, kind, verdict))
+            if options.confirm and _reported(verdict, options):
+                key = (type(site.pattern), site.pattern, site.flags, kind)
+                if key not in pending:
+                    pending[key] = confirmer.submit((site.pattern, site.flags, kind, verdict, engine_of(site),
+                                                     scans_all(site)))
+            if progress is not None:
+                progress(index + 1, len(sites))
+        for site, kind, verdict in judged:
+            if _reported(verdict, options) and engine_of(site) == "re":
+                suggester(site.pattern, site.flags, kind, verdict)  # cached for site_finding below
+        for key, future in pending.items():
+            measurements[key] = future.result()
     counts = {"exponential": 0, "polynomial": 0, "unconfirmed": 0, "invalid": 0, "incomplete": 0, "safe": 0}
-    with Suggester(options.analysis_timeout, scanner.spent) as suggester:
+    with suggester:
         for site, kind, verdict in judged:
             finding = site_finding(site, kind, verdict,
                                    measurements.get((type(site.pattern), site.pattern, site.flags, kind)),
@@ -265,6 +271,11 @@ def scan(root: Path, paths: Sequence[str], options: Options, explicit: bool = Fa
     result.stats = {"files": len(result.inputs), "patterns": len(sites), **counts, "unresolved": unresolved,
                     "internal_errors": scanner.internal_errors, "seconds": round(time.monotonic() - started, 2)}
     return result
+
+
+def _reported(verdict: Verdict, options: Options) -> bool:
+    """The verdict becomes a backtracking finding unless timing lowers it (exponential, or degree >= min-degree)."""
+    return verdict.vulnerable and (verdict.kind == "exponential" or (verdict.degree or 0) >= options.min_degree)
 
 
 def _extract_all(root: Path, paths: Sequence[str], options: Options, explicit: bool, modules: Modules,

@@ -64,7 +64,7 @@ def parse(pattern, flags: int):
         return parser.parse(pattern, flags & ~FLAG_DEBUG)
 
 
-def check_compiles(pattern, flags: int) -> None:
+def check_compiles(pattern, flags: int, tree=None) -> None:
     """Compile ``pattern`` with CPython's own compiler, to catch what only it rejects.
 
     The parser accepts some patterns the compiler refuses, e.g. ``(?<=a+)b``
@@ -73,6 +73,8 @@ def check_compiles(pattern, flags: int) -> None:
     bytecode (``a{1000000}`` is one REPEAT opcode), so this is linear in the
     pattern.  The compiler is called directly rather than through ``re.compile``
     so that ``re``'s module cache does not keep megabyte patterns alive.
+    ``tree``: :func:`parse`'s result for the same pattern and flags, compiled
+    as it is instead of parsing the text again (the compiler only reads it).
 
     Raises:
         re.error: the pattern does not compile (CPython's message).
@@ -82,4 +84,4 @@ def check_compiles(pattern, flags: int) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        compiler.compile(pattern, flags & ~FLAG_DEBUG)
+        compiler.compile(pattern if tree is None else tree, flags & ~FLAG_DEBUG)

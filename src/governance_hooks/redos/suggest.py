@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 from .analyze import Verdict, analyze
 from .ambiguity import Budget
@@ -220,8 +220,6 @@ def _better(before: Verdict, after: Verdict) -> bool:
 
 def _samples(pattern, items, verdict: Verdict) -> list:
     """Every string up to ``_SAMPLE_LENGTH`` over the pattern's literal characters and the attack's."""
-    import itertools
-
     chars = set()
     attack = verdict.attack
     if attack is not None:
@@ -241,8 +239,13 @@ def _samples(pattern, items, verdict: Verdict) -> list:
     walk(items)
     alphabet = sorted(c if isinstance(c, (str, bytes)) else (bytes([c]) if isinstance(pattern, bytes) else chr(c))
                       for c in chars)[:6]
-    empty = pattern[:0]
-    return [empty.join(combo) for n in range(_SAMPLE_LENGTH + 1) for combo in itertools.product(alphabet, repeat=n)]
+    # length by length, in itertools.product order (the last character varies fastest)
+    level = [pattern[:0]]
+    out = list(level)
+    for _n in range(_SAMPLE_LENGTH):
+        level = [text + c for text in level for c in alphabet]
+        out.extend(level)
+    return out
 
 
 #: seconds for the whole search when the caller gives no deadline
@@ -278,8 +281,10 @@ def _same_matches(original, candidate, flags: int, samples: list, timeout: float
     own = worker is None
     worker = worker or _Worker()
     try:
+        # one type for all samples: a list of texts, not an object per sample (thousands per probe)
+        texts = [sample.decode("latin-1") for sample in samples] if isinstance(original, bytes) else list(samples)
         payload = {"same": _enc(original), "candidate": _enc(candidate), "flags": flags,
-                   "samples": [_enc(sample) for sample in samples]}
+                   "samples": {"b" if isinstance(original, bytes) else "s": texts}}
         replies, _timed_out = worker.request(payload, timeout)
     except OSError:
         return None
@@ -291,19 +296,20 @@ def _same_matches(original, candidate, flags: int, samples: list, timeout: float
 
 
 def suggest(pattern, flags: int, kind: str, verdict: Verdict, deadline: Optional[float] = None,
-            worker=None) -> Optional[str]:
+            worker=None, clock: Callable[[], float] = time.monotonic) -> Optional[str]:
     """A rewrite proven safe by the analysis, as advice text; None if none is found.
 
     Args:
-        deadline: ``time.monotonic()`` value bounding the whole search (candidate
+        deadline: ``clock()`` value bounding the whole search (candidate
             analyses and the equivalence probe); default :data:`DEFAULT_TIMEOUT` from now.
             Past it the answer is None.
         worker: a :class:`.confirm._Worker` for the equivalence probe (reused across calls).
+        clock: ``time.monotonic`` (seconds of the clock) or a CPU clock such as ``time.thread_time``.
     """
     if not verdict.vulnerable:
         return None
     if deadline is None:
-        deadline = time.monotonic() + DEFAULT_TIMEOUT
+        deadline = clock() + DEFAULT_TIMEOUT
     try:
         tree = parse(pattern, flags)
         is_bytes = isinstance(pattern, bytes)
@@ -312,18 +318,20 @@ def suggest(pattern, flags: int, kind: str, verdict: Verdict, deadline: Optional
         if _dump(parse(original, flags)) != _dump(tree):
             return None
         budget = lambda: Budget(closure_steps=50_000, product_nodes=40_000, triple_nodes=80_000,  # noqa: E731
-                                deadline=deadline)
-        samples = _samples(pattern, items, verdict)
+                                deadline=deadline, clock=clock)
+        samples = None  # built when a candidate first needs the equivalence probe
         if POSSESSIVE_REPEAT is not None and sys.version_info >= (3, 11):
             for path in _repeats(items)[:8]:
                 candidate = _render(tree, _possessive(items, path), is_bytes, flags)
                 outcome = analyze(candidate, flags, kind, budget())
-                if outcome.kind == "incomplete" and time.monotonic() > deadline:
+                if outcome.kind == "incomplete" and clock() > deadline:
                     return None
                 if not _better(verdict, outcome):
                     continue
+                if samples is None:
+                    samples = _samples(pattern, items, verdict)
                 same = _same_matches(pattern, candidate, flags, samples,
-                                     min(PROBE_TIMEOUT, deadline - time.monotonic()), worker)
+                                     min(PROBE_TIMEOUT, deadline - clock()), worker)
                 if same is None:
                     return None  # the original does not finish even on tiny samples
                 if not same:

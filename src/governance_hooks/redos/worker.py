@@ -5,7 +5,7 @@ standard library.  One JSON request per stdin line; replies are streamed one
 JSON object per line so the parent keeps partial measurements when it kills
 this process on timeout:
 
-request  ``{"same": {"s"|"b": original}, "candidate": {...}, "flags": int, "samples": [...]}``
+request  ``{"same": {"s"|"b": original}, "candidate": {...}, "flags": int, "samples": {"s"|"b": [text, ...]}}``
          (reply ``{"same": bool}``, see :func:`same_matches`), or
 request  ``{"pattern": {"s"|"b": text}, "flags": int, "kind": "match"|"fullmatch"|"search",
            "segments": [[{"s"|"b": text}, pumped], ...], "suffixes": [{"s"|"b": text}, ...],
@@ -13,15 +13,47 @@ request  ``{"pattern": {"s"|"b": text}, "flags": int, "kind": "match"|"fullmatch
            optional "start_n": int, "check_suffix": bool (default true), "repeat": int}``
 replies  ``{"suffix": index}`` (or ``{"suffix": null}`` when every suffix matched),
          then ``{"trying": n}`` and ``{"n": n, "t": seconds}`` per measurement, then
-         ``{"done": true}``; seconds are CPU time of this process (``time.process_time``),
-         so other load on the machine does not distort the growth;
+         ``{"done": true}``; seconds are CPU time of this process's one thread
+         (``time.thread_time``: the process clock turns tick-coarse while the
+         budget's CPU timer is armed), so other load does not distort the growth;
          ``{"error": text}`` when the pattern does not compile.
+
+Optional ``"cpu_budget": seconds`` in any request: past that much CPU time of
+this process the request stops with ``{"timeout": true}`` then ``{"done": true}``
+and the process stays up for the next request.  CPU time, not the clock: the
+outcome does not depend on how busy the machine is (``re`` checks for signals
+while it backtracks, so the timer interrupts a runaway match).
 """
 
 import json
 import re
+import signal
 import sys
 import time
+
+
+class OutOfTime(Exception):
+    """The request's CPU budget is spent."""
+
+
+_armed = False
+
+
+def _expired(signum, frame):
+    if _armed:
+        raise OutOfTime()
+
+
+def _arm(seconds):
+    global _armed
+    _armed = True
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+
+
+def _disarm():
+    global _armed
+    _armed = False
+    signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def _decode(item):
@@ -69,8 +101,11 @@ def same_matches(request, out):
             a = re.compile(_decode(request["same"]), flags)
             b = re.compile(_decode(request["candidate"]), flags)
         same = True
-        for sample in request["samples"]:
-            s = _decode(sample)
+        texts = request["samples"]
+        as_bytes = "b" in texts
+        for s in texts["b"] if as_bytes else texts["s"]:
+            if as_bytes:
+                s = s.encode("latin-1")
             if bool(a.fullmatch(s)) != bool(b.fullmatch(s)):
                 same = False
                 break
@@ -127,15 +162,15 @@ def handle(request, out):
         runs = 0
         # the minimum of a few runs filters out noise from other load; short runs are cheap to repeat
         while runs < request.get("repeat", 1) or (runs < 3 and elapsed < target / 8):
-            start = time.process_time()
+            start = time.thread_time()
             method(subject)
-            elapsed = min(elapsed, time.process_time() - start)
+            elapsed = min(elapsed, time.thread_time() - start)
             runs += 1
             if runs == 1 and elapsed >= target and previous < target / 16:
                 # a sudden jump may be other load: one more run decides (the minimum counts)
-                start = time.process_time()
+                start = time.thread_time()
                 method(subject)
-                elapsed = min(elapsed, time.process_time() - start)
+                elapsed = min(elapsed, time.thread_time() - start)
         out({"n": n, "t": elapsed})
         previous = elapsed
         if elapsed >= target:
@@ -155,15 +190,39 @@ def main():
     except (ImportError, ValueError, OSError):
         pass
 
+    timer = hasattr(signal, "setitimer") and hasattr(signal, "pthread_sigmask")
+    if timer:
+        signal.signal(signal.SIGPROF, _expired)
+
     def out(obj):
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
+        line = json.dumps(obj) + "\n"
+        if timer:  # a reply is written whole: the timer's exception waits until it is out
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})
+        try:
+            global _armed
+            if "done" in obj or "error" in obj:
+                _armed = False  # the request's last reply: a late timer must not add another
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        finally:
+            if timer:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGPROF})
 
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
-            handle(json.loads(line), out)
+            request = json.loads(line)
+            budget = request.get("cpu_budget") if timer else None
+            if budget:
+                _arm(budget)
+            try:
+                handle(request, out)
+            finally:
+                _disarm()
+        except OutOfTime:
+            out({"timeout": True})
+            out({"done": True})
         except MemoryError:
             out({"error": "MemoryError"})
             out({"done": True})
