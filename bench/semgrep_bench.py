@@ -12,18 +12,29 @@ Two parts, one run:
    ``semgrep scan`` with the same pack (our overhead), and of ``bandit -r``.
 
 3. With ``--tree PATH`` (a git work tree of real code, e.g. one extracted by
-   ``bench/semgrep_real.py --extract``): the whole tree and a one-file commit,
-   ``--rounds`` interleaved rounds, CPU seconds of the child processes (user +
-   sys, what a busy machine does not inflate) and wall seconds, minimum over the
-   rounds, for: the check; raw ``semgrep scan`` (Python front end) with the pack;
-   the same with the pack of ``--old-rev`` (the rule pack before this
-   post-analysis, whose non-atomic rule had three ``... os.replace`` clauses); raw
-   ``semgrep scan --experimental`` (the OCaml front end the check runs); and
-   ``bandit``. It also says whether the check's findings were identical in every
-   round (results must not depend on load).
+   ``bench/semgrep_real.py --extract``): ``--rounds`` interleaved rounds, CPU
+   seconds of the child processes (user + sys, what a busy machine inflates
+   least) and wall seconds, minimum over the rounds, and the CPU ratio of the
+   check to each row:
 
-Run: ``python bench/semgrep_bench.py [--copies 50] [--tree PATH --rounds 3 --old-rev REV]``
-(needs semgrep and bandit). Offline: Semgrep runs with metrics and version checks off.
+   - the whole tree: the check; raw ``semgrep scan --experimental`` (the OCaml
+     front end the check runs) with the pack, and with the pack of ``--old-rev``
+     (before the post-analysis; its non-atomic rule had ``... os.replace``
+     clauses); ``bandit -r``; with ``--python-front-end`` also plain ``semgrep
+     scan`` (the Python front end, 5-6x the CPU: one round);
+   - a one-file commit, for the largest top-level file and the median file: the
+     hook's entry as pre-commit runs it (``governance-hooks-semgrep FILE``),
+     ``pre-commit run`` on the same hook, raw Semgrep (both front ends), Bandit;
+   - the per-rule cost of the non-atomic rule then and now on ``--sample`` files
+     (Semgrep's own matching time, ``--time``), beside the whole packs.
+
+   An anchor run that outlives ``--anchor-timeout`` wall seconds is killed and
+   shown as such. It also says whether the check's findings were identical in
+   every round (results must not depend on load; ``semgrep_determinism.py``
+   loads the other cores on purpose).
+
+Run: ``python bench/semgrep_bench.py [--copies 50] [--tree PATH --rounds 3 --old-rev REV --anchor-timeout 600]``
+(needs semgrep, bandit and pre-commit). Offline: Semgrep runs with metrics and version checks off.
 """
 
 from __future__ import annotations
@@ -67,7 +78,21 @@ def bin_of(name: str) -> str:
 
 def semgrep_env(state: Path) -> dict:
     return {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off",
-            "SEMGREP_SETTINGS_FILE": str(state / "settings.yml"), "SEMGREP_LOG_FILE": str(state / "log")}
+            "SEMGREP_SETTINGS_FILE": str(state / "settings.yml"), "SEMGREP_LOG_FILE": str(state / "log"),
+            "PRE_COMMIT_HOME": str(state / "pre-commit")}
+
+
+#: The ``semgrep-governance`` hook of .pre-commit-hooks.yaml as a local hook (same entry, types, serial).
+PRE_COMMIT_CONFIG = """repos:
+  - repo: local
+    hooks:
+      - id: semgrep-governance
+        name: Semgrep rules for ML hazards (offline)
+        entry: {entry}
+        language: system
+        types: [python]
+        require_serial: true
+"""
 
 
 def annotations(path: Path):
@@ -250,7 +275,7 @@ def timing_table(title: str, runs, tree: Path, rounds: int, state: Path, anchor_
         only_rounds = runs[name][1]
         label = name + (f" [{only_rounds} round]" if only_rounds is not None and only_rounds < rounds else "")
         if name in killed and cpu == float("inf"):
-            print(f"  {label:<44} {'killed':>8} {'>' + format(anchor_timeout, 'g'):>8} {'':>9} {'<' + format(ours / (anchor_timeout * os.cpu_count()), '.2f'):>13}")
+            print(f"  {label:<44} {'killed':>8} {'>' + format(anchor_timeout, 'g'):>8}")
             continue
         ratio = f"{ours / cpu:.2f}" if cpu else ""
         print(f"  {label:<44} {cpu:8.2f} {wall:8.2f} {counts.get(name, ''):>9} {ratio:>13}")
@@ -270,7 +295,7 @@ def rule_cost(tree: Path, files, sample: int, rev: str, state: Path, anchor_time
              "whole pack now": state / "pack.yaml"}
     print(f"\nPer-rule cost on a sample of {len(chosen)} files (every {step}th), semgrep --experimental --time, "
           f"--timeout 0; load average {os.getloadavg()[0]:.1f}")
-    print(f"  {'':<44} {'CPU s':>8} {'wall s':>8} {'match s':>8} {'results':>8}")
+    print(f"  {'':<44} {'CPU s':>8} {'wall s':>8} {'match s':>8} {'results':>8}  (match s: summed over files, wall)")
     for name, config in packs.items():
         argv = [bin_of("semgrep"), "scan", "--experimental", "--json", "--time", "--quiet", "--metrics=off",
                 "--disable-version-check", "--no-git-ignore", "--timeout", "0", "--config", str(config), "--",
@@ -313,10 +338,15 @@ def tree_speed(tree: Path, rounds: int, rev: str, state: Path, anchor_timeout: f
     timing_table(f"Whole tree {tree.name}: {len(files)} files, {lines} lines", whole, tree, rounds, state,
                  anchor_timeout)
     hook = bin_of("governance-hooks-semgrep")
+    # pre-commit itself, on the documented hook's entry and file types (a local hook: no environment to build)
+    config = state / "pre-commit-config.yaml"
+    config.write_text(PRE_COMMIT_CONFIG.format(entry=hook), encoding="utf-8")
     for label, one in (("largest top-level", largest), ("median", median)):
         # What pre-commit runs for the documented hook: its entry with the staged file names, at the root.
         commit = {
             "hook entry: governance-hooks-semgrep FILE": ([hook, "--format", "json", one], None),
+            "pre-commit run semgrep-governance --files FILE": ([bin_of("pre-commit"), "run", "-c", str(config),
+                                                                "semgrep-governance", "--files", one], None),
             "semgrep --experimental (pack) FILE": ([*scan, "--experimental", "--config", str(new_file), "--", one],
                                                    None),
             "semgrep scan (pack) FILE": ([*scan, "--config", str(PACK), "--", one], None),
