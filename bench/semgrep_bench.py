@@ -20,7 +20,7 @@ Two parts, one run:
    - the whole tree: the check; raw ``semgrep scan --experimental`` (the OCaml
      front end the check runs) with the pack, and with the pack of ``--old-rev``
      (before the post-analysis; its non-atomic rule had ``... os.replace``
-     clauses); ``bandit -r``; with ``--python-front-end`` also plain ``semgrep
+     clauses; one round); ``bandit -r``; with ``--python-front-end`` also plain ``semgrep
      scan`` (the Python front end, 5-6x the CPU: one round);
    - a one-file commit, for the largest top-level file and the median file: the
      hook's entry as pre-commit runs it (``governance-hooks-semgrep FILE``),
@@ -328,8 +328,9 @@ def tree_speed(tree: Path, rounds: int, rev: str, state: Path, anchor_timeout: f
         "governance-hooks semgrep": ([bin_of("governance-hooks"), "semgrep", "--repo", str(tree), "--format", "json",
                                       "--budget", "3600"], None),
         "semgrep --experimental (pack)": ([*scan, "--experimental", "--config", str(new_file), "--", *files], None),
+        # the pack before: a reference point, several times the CPU of the rest: one round
         f"semgrep --experimental (pack at {rev})": ([*scan, "--experimental", "--config", str(old_file), "--",
-                                                     *files], None),
+                                                     *files], 1),
         "bandit -r": ([bin_of("bandit"), "-q", "-f", "json", "-r", "."], None),
     }
     if python_front_end:
