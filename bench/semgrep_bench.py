@@ -192,7 +192,8 @@ def cpu_timed(argv, timeout=None, **kwargs):
     """(wall s, CPU s of the child and its waited descendants, stdout) of one run.
 
     With ``timeout`` (wall seconds) a run that outlives it is killed with its
-    process group and gives ``(None, None, None)``: a bounded anchor row.
+    process group and gives ``(None, CPU s spent so far or None, None)``: a
+    bounded anchor row.
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -201,12 +202,31 @@ def cpu_timed(argv, timeout=None, **kwargs):
     try:
         stdout, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        spent = group_cpu(proc.pid)  # killed processes are never waited for: read their clocks first
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return None, None, None
+        return None, spent, None
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), stdout
+
+
+def group_cpu(group: int):
+    """CPU seconds (user + sys) the live processes of a process group have used, from /proc; None elsewhere."""
+    total = 0.0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            # fields after the command's closing parenthesis: state is 3rd, pgrp 5th, utime 14th, stime 15th
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def old_pack(rev: str, into: Path) -> Path:
@@ -253,7 +273,7 @@ def timing_table(title: str, runs, tree: Path, rounds: int, state: Path, anchor_
     The first row is ours; every other row is an anchor, killed after ``anchor_timeout`` wall seconds.
     """
     best = {name: (float("inf"), float("inf")) for name in runs}
-    counts, finding_sets, killed = {}, [], set()
+    counts, finding_sets, killed = {}, [], {}
     for number in range(rounds):
         for index, (name, (argv, only_rounds)) in enumerate(runs.items()):
             if name in killed or (only_rounds is not None and number >= only_rounds):
@@ -261,7 +281,7 @@ def timing_table(title: str, runs, tree: Path, rounds: int, state: Path, anchor_
             wall, cpu, stdout = cpu_timed(argv, timeout=None if index == 0 else anchor_timeout,
                                           cwd=tree, env=semgrep_env(state))
             if wall is None:
-                killed.add(name)
+                killed[name] = cpu
                 continue
             found = count_findings(stdout)
             counts[name] = "" if found is None else len(found)
@@ -275,7 +295,10 @@ def timing_table(title: str, runs, tree: Path, rounds: int, state: Path, anchor_
         only_rounds = runs[name][1]
         label = name + (f" [{only_rounds} round]" if only_rounds is not None and only_rounds < rounds else "")
         if name in killed and cpu == float("inf"):
-            print(f"  {label:<44} {'killed':>8} {'>' + format(anchor_timeout, 'g'):>8}")
+            spent = killed[name]
+            cpu_cell = "killed" if spent is None else f">{spent:.2f}"
+            ratio = "" if not spent else f"<{ours / spent:.2f}"
+            print(f"  {label:<44} {cpu_cell:>8} {'>' + format(anchor_timeout, 'g'):>8} {'killed':>9} {ratio:>13}")
             continue
         ratio = f"{ours / cpu:.2f}" if cpu else ""
         print(f"  {label:<44} {cpu:8.2f} {wall:8.2f} {counts.get(name, ''):>9} {ratio:>13}")
@@ -302,7 +325,8 @@ def rule_cost(tree: Path, files, sample: int, rev: str, state: Path, anchor_time
                 *chosen]
         wall, cpu, stdout = cpu_timed(argv, timeout=anchor_timeout, cwd=tree, env=semgrep_env(state))
         if wall is None:
-            print(f"  {name:<44} {'killed':>8} {'>' + format(anchor_timeout, 'g'):>8}")
+            cpu_cell = "killed" if cpu is None else f">{cpu:.2f}"
+            print(f"  {name:<44} {cpu_cell:>8} {'>' + format(anchor_timeout, 'g'):>8}")
             continue
         document = json.loads(stdout)
         # match seconds: Semgrep's own per-file, per-rule matching time (parsing excluded)
