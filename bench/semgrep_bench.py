@@ -289,7 +289,7 @@ def timing_table(title: str, runs, tree: Path, rounds: int, state: Path, anchor_
             if index == 0 and found is not None:
                 finding_sets.append(sorted((f["rule_id"], f["path"], f["line"], f["message"]) for f in found))
     print(f"\n{title}; {rounds} interleaved rounds, minimum; load average {os.getloadavg()[0]:.1f}")
-    print(f"  {'':<44} {'CPU s':>8} {'wall s':>8} {'findings':>9} {'ours/row CPU':>13}")
+    print(f"  {'':<56} {'CPU s':>8} {'wall s':>8} {'findings':>9} {'ours/row CPU':>13}")
     ours = best[next(iter(runs))][1]
     for name, (wall, cpu) in best.items():
         only_rounds = runs[name][1]
@@ -298,10 +298,10 @@ def timing_table(title: str, runs, tree: Path, rounds: int, state: Path, anchor_
             spent = killed[name]
             cpu_cell = "killed" if spent is None else f">{spent:.2f}"
             ratio = "" if not spent else f"<{ours / spent:.2f}"
-            print(f"  {label:<44} {cpu_cell:>8} {'>' + format(anchor_timeout, 'g'):>8} {'killed':>9} {ratio:>13}")
+            print(f"  {label:<56} {cpu_cell:>8} {'>' + format(anchor_timeout, 'g'):>8} {'killed':>9} {ratio:>13}")
             continue
         ratio = f"{ours / cpu:.2f}" if cpu else ""
-        print(f"  {label:<44} {cpu:8.2f} {wall:8.2f} {counts.get(name, ''):>9} {ratio:>13}")
+        print(f"  {label:<56} {cpu:8.2f} {wall:8.2f} {counts.get(name, ''):>9} {ratio:>13}")
     if finding_sets:
         same = all(s == finding_sets[0] for s in finding_sets)
         print(f"  our findings identical in all {len(finding_sets)} rounds: {'yes' if same else 'NO'}")
