@@ -26,7 +26,9 @@ Two parts, one run:
      hook's entry as pre-commit runs it (``governance-hooks-semgrep FILE``),
      ``pre-commit run`` on the same hook, raw Semgrep (both front ends), Bandit;
    - the per-rule cost of the non-atomic rule then and now on ``--sample`` files
-     (Semgrep's own matching time, ``--time``), beside the whole packs.
+     (Semgrep's own matching time, ``--time``), beside the whole packs and a
+     rule that only makes Semgrep parse every file (the floor); alone with
+     ``--sample-only``.
 
    An anchor run that outlives ``--anchor-timeout`` wall seconds is killed and
    shown as such. It also says whether the check's findings were identical in
@@ -307,18 +309,32 @@ def timing_table(title: str, runs, tree: Path, rounds: int, state: Path, anchor_
         print(f"  our findings identical in all {len(finding_sets)} rounds: {'yes' if same else 'NO'}")
 
 
+#: A rule with no identifier for Semgrep's prefilter: every file is parsed, little is matched (the floor).
+PARSE_ONLY = """rules:
+  - id: parse-only
+    languages: [python]
+    severity: INFO
+    message: a function
+    pattern: |
+      def $F(...):
+        ...
+"""
+
+
 def rule_cost(tree: Path, files, sample: int, rev: str, state: Path, anchor_timeout: float) -> None:
     """Per-rule cost of the non-atomic rule, before (``rev``) and now, on every k-th file (OCaml engine)."""
     step = max(1, len(files) // sample)
     chosen = files[::step][:sample]
     rule = "non-atomic-checkpoint-write"
+    (state / "parse-only.yaml").write_text(PARSE_ONLY, encoding="utf-8")
     packs = {f"{rule} at {rev}": combined(old_pack(rev, state / "old-pack"), state / "old-rule.yaml", rule),
              f"{rule} now": combined(PACK, state / "new-rule.yaml", rule),
-             f"whole pack at {rev}": state / "old-pack.yaml",
-             "whole pack now": state / "pack.yaml"}
+             f"whole pack at {rev}": combined(state / "old-pack", state / "old-pack.yaml"),
+             "whole pack now": combined(PACK, state / "pack.yaml"),
+             "parsing only (a rule no file is filtered out of)": state / "parse-only.yaml"}
     print(f"\nPer-rule cost on a sample of {len(chosen)} files (every {step}th), semgrep --experimental --time, "
           f"--timeout 0; load average {os.getloadavg()[0]:.1f}")
-    print(f"  {'':<44} {'CPU s':>8} {'wall s':>8} {'match s':>8} {'results':>8}  (match s: summed over files, wall)")
+    print(f"  {'':<50} {'CPU s':>8} {'wall s':>8} {'match s':>8} {'results':>8}  (match s: summed over files, wall)")
     for name, config in packs.items():
         argv = [bin_of("semgrep"), "scan", "--experimental", "--json", "--time", "--quiet", "--metrics=off",
                 "--disable-version-check", "--no-git-ignore", "--timeout", "0", "--config", str(config), "--",
@@ -326,12 +342,12 @@ def rule_cost(tree: Path, files, sample: int, rev: str, state: Path, anchor_time
         wall, cpu, stdout = cpu_timed(argv, timeout=anchor_timeout, cwd=tree, env=semgrep_env(state))
         if wall is None:
             cpu_cell = "killed" if cpu is None else f">{cpu:.2f}"
-            print(f"  {name:<44} {cpu_cell:>8} {'>' + format(anchor_timeout, 'g'):>8}")
+            print(f"  {name:<50} {cpu_cell:>8} {'>' + format(anchor_timeout, 'g'):>8}")
             continue
         document = json.loads(stdout)
         # match seconds: Semgrep's own per-file, per-rule matching time (parsing excluded)
         match = sum(sum(t["match_times"]) for t in document["time"]["targets"])
-        print(f"  {name:<44} {cpu:8.2f} {wall:8.2f} {match:8.2f} {len(document['results']):8d}")
+        print(f"  {name:<50} {cpu:8.2f} {wall:8.2f} {match:8.2f} {len(document['results']):8d}")
 
 
 def tree_speed(tree: Path, rounds: int, rev: str, state: Path, anchor_timeout: float, python_front_end: bool,
@@ -396,12 +412,16 @@ def main() -> int:
                         help="also time plain `semgrep scan` (Python front end, one round) on the whole tree")
     parser.add_argument("--sample", type=int, default=100,
                         help="files in the per-rule cost sample for --tree (0: none; default 100)")
+    parser.add_argument("--sample-only", action="store_true", help="with --tree: only the per-rule cost sample")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="semgrep-state-") as state:
         if not args.skip_targets:
             accuracy(Path(state))
             speed(args.copies, Path(state))
-        if args.tree:
+        if args.tree and args.sample_only:
+            rule_cost(args.tree.resolve(), python_files(args.tree.resolve()), args.sample, args.old_rev, Path(state),
+                      args.anchor_timeout)
+        elif args.tree:
             tree_speed(args.tree.resolve(), args.rounds, args.old_rev, Path(state), args.anchor_timeout,
                        args.python_front_end, args.sample)
     return 0
