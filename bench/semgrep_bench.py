@@ -12,18 +12,31 @@ Two parts, one run:
    ``semgrep scan`` with the same pack (our overhead), and of ``bandit -r``.
 
 3. With ``--tree PATH`` (a git work tree of real code, e.g. one extracted by
-   ``bench/semgrep_real.py --extract``): the whole tree and a one-file commit,
-   ``--rounds`` interleaved rounds, CPU seconds of the child processes (user +
-   sys, what a busy machine does not inflate) and wall seconds, minimum over the
-   rounds, for: the check; raw ``semgrep scan`` (Python front end) with the pack;
-   the same with the pack of ``--old-rev`` (the rule pack before this
-   post-analysis, whose non-atomic rule had three ``... os.replace`` clauses); raw
-   ``semgrep scan --experimental`` (the OCaml front end the check runs); and
-   ``bandit``. It also says whether the check's findings were identical in every
-   round (results must not depend on load).
+   ``bench/semgrep_real.py --extract``): ``--rounds`` interleaved rounds, CPU
+   seconds of the child processes (user + sys, what a busy machine inflates
+   least) and wall seconds, minimum over the rounds, and the CPU ratio of the
+   check to each row:
 
-Run: ``python bench/semgrep_bench.py [--copies 50] [--tree PATH --rounds 3 --old-rev REV]``
-(needs semgrep and bandit). Offline: Semgrep runs with metrics and version checks off.
+   - the whole tree: the check; raw ``semgrep scan --experimental`` (the OCaml
+     front end the check runs) with the pack, and with the pack of ``--old-rev``
+     (before the post-analysis; its non-atomic rule had ``... os.replace``
+     clauses; one round); ``bandit -r``; with ``--python-front-end`` also plain ``semgrep
+     scan`` (the Python front end, 5-6x the CPU: one round);
+   - a one-file commit, for the largest top-level file and the median file: the
+     hook's entry as pre-commit runs it (``governance-hooks-semgrep FILE``),
+     ``pre-commit run`` on the same hook, raw Semgrep (both front ends), Bandit;
+   - the per-rule cost of the non-atomic rule then and now on ``--sample`` files
+     (Semgrep's own matching time, ``--time``), beside the whole packs and a
+     rule that only makes Semgrep parse every file (the floor); alone with
+     ``--sample-only``.
+
+   An anchor run that outlives ``--anchor-timeout`` wall seconds is killed and
+   shown as such. It also says whether the check's findings were identical in
+   every round (results must not depend on load; ``semgrep_determinism.py``
+   loads the other cores on purpose).
+
+Run: ``python bench/semgrep_bench.py [--copies 50] [--tree PATH --rounds 3 --old-rev REV --anchor-timeout 600]``
+(needs semgrep, bandit and pre-commit). Offline: Semgrep runs with metrics and version checks off.
 """
 
 from __future__ import annotations
@@ -34,6 +47,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -66,7 +80,21 @@ def bin_of(name: str) -> str:
 
 def semgrep_env(state: Path) -> dict:
     return {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off",
-            "SEMGREP_SETTINGS_FILE": str(state / "settings.yml"), "SEMGREP_LOG_FILE": str(state / "log")}
+            "SEMGREP_SETTINGS_FILE": str(state / "settings.yml"), "SEMGREP_LOG_FILE": str(state / "log"),
+            "PRE_COMMIT_HOME": str(state / "pre-commit")}
+
+
+#: The ``semgrep-governance`` hook of .pre-commit-hooks.yaml as a local hook (same entry, types, serial).
+PRE_COMMIT_CONFIG = """repos:
+  - repo: local
+    hooks:
+      - id: semgrep-governance
+        name: Semgrep rules for ML hazards (offline)
+        entry: {entry}
+        language: system
+        types: [python]
+        require_serial: true
+"""
 
 
 def annotations(path: Path):
@@ -162,12 +190,45 @@ def speed(copies: int, state: Path) -> None:
         print(f"  ratio governance-hooks / bandit:       {base / seconds['bandit -r']:.2f}")
 
 
-def cpu_timed(argv, **kwargs):
-    """(wall seconds, CPU seconds of the child and its waited descendants, completed process)."""
+def cpu_timed(argv, timeout=None, **kwargs):
+    """(wall s, CPU s of the child and its waited descendants, stdout) of one run.
+
+    With ``timeout`` (wall seconds) a run that outlives it is killed with its
+    process group and gives ``(None, CPU s spent so far or None, None)``: a
+    bounded anchor row.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, proc = timed(argv, **kwargs)
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True, **kwargs)
+    try:
+        stdout, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        spent = group_cpu(proc.pid)  # killed processes are never waited for: read their clocks first
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return None, spent, None
+    wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), stdout
+
+
+def group_cpu(group: int):
+    """CPU seconds (user + sys) the live processes of a process group have used, from /proc; None elsewhere."""
+    total = 0.0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            # fields after the command's closing parenthesis: state is 3rd, pgrp 5th, utime 14th, stime 15th
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def old_pack(rev: str, into: Path) -> Path:
@@ -182,61 +243,160 @@ def old_pack(rev: str, into: Path) -> Path:
     return into
 
 
-def combined(pack: Path, into: Path) -> Path:
+def combined(pack: Path, into: Path, only: str = "") -> Path:
+    """One rules file holding every rule of ``pack`` (or only the rule ``only``)."""
     import yaml
 
     rules = []
     for path in sorted(pack.glob("*.yaml")):
-        rules += yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]
+        rules += [r for r in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"] if r["id"] == only or not only]
     into.write_text(yaml.safe_dump({"rules": rules}, sort_keys=False), encoding="utf-8")
     return into
 
 
-def tree_speed(tree: Path, rounds: int, rev: str, state: Path) -> None:
-    files = [f for f in subprocess.run(["git", "ls-files", "*.py"], cwd=tree, capture_output=True, text=True,
-                                       check=True).stdout.split() if (tree / f).is_file()]
+def count_findings(stdout):
+    """Findings (ours) or results (Semgrep, Bandit) in a JSON report; None for other output."""
+    try:
+        document = json.loads(stdout)
+    except ValueError:
+        return None
+    found = document.get("findings") if "findings" in document else document.get("results") or []
+    return found
+
+
+def python_files(tree: Path):
+    return [f for f in subprocess.run(["git", "ls-files", "*.py"], cwd=tree, capture_output=True, text=True,
+                                      check=True).stdout.split() if (tree / f).is_file()]
+
+
+def timing_table(title: str, runs, tree: Path, rounds: int, state: Path, anchor_timeout: float) -> None:
+    """Run ``runs`` ({name: (argv, rounds or None for all)}) interleaved; print minimum CPU and wall.
+
+    The first row is ours; every other row is an anchor, killed after ``anchor_timeout`` wall seconds.
+    """
+    best = {name: (float("inf"), float("inf")) for name in runs}
+    counts, finding_sets, killed = {}, [], {}
+    for number in range(rounds):
+        for index, (name, (argv, only_rounds)) in enumerate(runs.items()):
+            if name in killed or (only_rounds is not None and number >= only_rounds):
+                continue
+            wall, cpu, stdout = cpu_timed(argv, timeout=None if index == 0 else anchor_timeout,
+                                          cwd=tree, env=semgrep_env(state))
+            if wall is None:
+                killed[name] = cpu
+                continue
+            found = count_findings(stdout)
+            counts[name] = "" if found is None else len(found)
+            best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
+            if index == 0 and found is not None:
+                finding_sets.append(sorted((f["rule_id"], f["path"], f["line"], f["message"]) for f in found))
+    print(f"\n{title}; {rounds} interleaved rounds, minimum; load average {os.getloadavg()[0]:.1f}")
+    print(f"  {'':<56} {'CPU s':>8} {'wall s':>8} {'findings':>9} {'ours/row CPU':>13}")
+    ours = best[next(iter(runs))][1]
+    for name, (wall, cpu) in best.items():
+        only_rounds = runs[name][1]
+        label = name + (f" [{only_rounds} round]" if only_rounds is not None and only_rounds < rounds else "")
+        if name in killed and cpu == float("inf"):
+            spent = killed[name]
+            cpu_cell = "killed" if spent is None else f">{spent:.2f}"
+            ratio = "" if not spent else f"<{ours / spent:.2f}"
+            print(f"  {label:<56} {cpu_cell:>8} {'>' + format(anchor_timeout, 'g'):>8} {'killed':>9} {ratio:>13}")
+            continue
+        ratio = f"{ours / cpu:.2f}" if cpu else ""
+        print(f"  {label:<56} {cpu:8.2f} {wall:8.2f} {counts.get(name, ''):>9} {ratio:>13}")
+    if finding_sets:
+        same = all(s == finding_sets[0] for s in finding_sets)
+        print(f"  our findings identical in all {len(finding_sets)} rounds: {'yes' if same else 'NO'}")
+
+
+#: A rule with no identifier for Semgrep's prefilter: every file is parsed, little is matched (the floor).
+PARSE_ONLY = """rules:
+  - id: parse-only
+    languages: [python]
+    severity: INFO
+    message: a function
+    pattern: |
+      def $F(...):
+        ...
+"""
+
+
+def rule_cost(tree: Path, files, sample: int, rev: str, state: Path, anchor_timeout: float) -> None:
+    """Per-rule cost of the non-atomic rule, before (``rev``) and now, on every k-th file (OCaml engine)."""
+    step = max(1, len(files) // sample)
+    chosen = files[::step][:sample]
+    rule = "non-atomic-checkpoint-write"
+    (state / "parse-only.yaml").write_text(PARSE_ONLY, encoding="utf-8")
+    packs = {f"{rule} at {rev}": combined(old_pack(rev, state / "old-pack"), state / "old-rule.yaml", rule),
+             f"{rule} now": combined(PACK, state / "new-rule.yaml", rule),
+             f"whole pack at {rev}": combined(state / "old-pack", state / "old-pack.yaml"),
+             "whole pack now": combined(PACK, state / "pack.yaml"),
+             "parsing only (a rule no file is filtered out of)": state / "parse-only.yaml"}
+    print(f"\nPer-rule cost on a sample of {len(chosen)} files (every {step}th), semgrep --experimental --time, "
+          f"--timeout 0; load average {os.getloadavg()[0]:.1f}")
+    print(f"  {'':<50} {'CPU s':>8} {'wall s':>8} {'match s':>8} {'results':>8}  (match s: summed over files, wall)")
+    for name, config in packs.items():
+        argv = [bin_of("semgrep"), "scan", "--experimental", "--json", "--time", "--quiet", "--metrics=off",
+                "--disable-version-check", "--no-git-ignore", "--timeout", "0", "--config", str(config), "--",
+                *chosen]
+        wall, cpu, stdout = cpu_timed(argv, timeout=anchor_timeout, cwd=tree, env=semgrep_env(state))
+        if wall is None:
+            cpu_cell = "killed" if cpu is None else f">{cpu:.2f}"
+            print(f"  {name:<50} {cpu_cell:>8} {'>' + format(anchor_timeout, 'g'):>8}")
+            continue
+        document = json.loads(stdout)
+        # match seconds: Semgrep's own per-file, per-rule matching time (parsing excluded)
+        match = sum(sum(t["match_times"]) for t in document["time"]["targets"])
+        print(f"  {name:<50} {cpu:8.2f} {wall:8.2f} {match:8.2f} {len(document['results']):8d}")
+
+
+def tree_speed(tree: Path, rounds: int, rev: str, state: Path, anchor_timeout: float, python_front_end: bool,
+               sample: int) -> None:
+    files = python_files(tree)
     lines = sum(len((tree / f).read_bytes().splitlines()) for f in files)
-    one = max(files, key=lambda f: (tree / f).stat().st_size if f.count("/") <= 2 else 0)
+    by_size = sorted(files, key=lambda f: ((tree / f).stat().st_size, f))
+    largest = max(files, key=lambda f: (tree / f).stat().st_size if f.count("/") <= 2 else 0)
+    median = by_size[len(by_size) // 2]
     old = old_pack(rev, state / "old-pack")
+    old_file = combined(old, state / "old-pack.yaml")
     new_file = combined(PACK, state / "pack.yaml")
     scan = [bin_of("semgrep"), "scan", "--json", "--quiet", "--metrics=off", "--disable-version-check",
             "--no-git-ignore", "--timeout", "0"]
+    # The OCaml front end (--experimental) is the engine the check runs; the Python front end is what a
+    # plain `semgrep scan` runs, 5-6x the CPU: one round of it, and only with --python-front-end.
     whole = {
-        "governance-hooks semgrep": [bin_of("governance-hooks"), "semgrep", "--repo", str(tree), "--format", "json",
-                                     "--budget", "3600"],
-        "semgrep --experimental (pack)": [*scan, "--experimental", "--config", str(new_file), "--", *files],
-        "semgrep scan (pack)": [*scan, "--config", str(PACK), "--", *files],
-        f"semgrep scan (pack at {rev})": [*scan, "--config", str(old), "--", *files],
-        "bandit -r": [bin_of("bandit"), "-q", "-f", "json", "-r", "."],
+        "governance-hooks semgrep": ([bin_of("governance-hooks"), "semgrep", "--repo", str(tree), "--format", "json",
+                                      "--budget", "3600"], None),
+        "semgrep --experimental (pack)": ([*scan, "--experimental", "--config", str(new_file), "--", *files], None),
+        # the pack before: a reference point, several times the CPU of the rest: one round
+        f"semgrep --experimental (pack at {rev})": ([*scan, "--experimental", "--config", str(old_file), "--",
+                                                     *files], 1),
+        "bandit -r": ([bin_of("bandit"), "-q", "-f", "json", "-r", "."], None),
     }
-    commit = {
-        "governance-hooks semgrep FILE": [bin_of("governance-hooks"), "semgrep", "--repo", str(tree), "--format",
-                                          "json", one],
-        "semgrep scan (pack) FILE": [*scan, "--config", str(PACK), "--", one],
-        "bandit FILE": [bin_of("bandit"), "-q", "-f", "json", one],
-    }
-    for title, runs in ((f"Whole tree {tree.name}: {len(files)} files, {lines} lines", whole),
-                        (f"One-file commit: {one} ({len((tree / one).read_bytes().splitlines())} lines)", commit)):
-        best = {name: (float("inf"), float("inf")) for name in runs}
-        counts, finding_sets = {}, []
-        for _ in range(rounds):
-            for name, argv in runs.items():
-                wall, cpu, proc = cpu_timed(argv, cwd=tree, env=semgrep_env(state))
-                document = json.loads(proc.stdout)
-                found = document.get("findings") if "findings" in document else document.get("results") or []
-                counts[name] = len(found)
-                best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
-                if name.startswith("governance-hooks"):
-                    finding_sets.append(sorted((f["rule_id"], f["path"], f["line"]) for f in found))
-        print(f"\n{title}; {rounds} interleaved rounds, minimum; load average {os.getloadavg()[0]:.1f}")
-        print(f"  {'':<34} {'CPU s':>8} {'wall s':>8} {'findings':>9}")
-        for name, (wall, cpu) in best.items():
-            print(f"  {name:<34} {cpu:8.2f} {wall:8.2f} {counts[name]:9d}")
-        ours = best[next(iter(runs))][1]
-        for name, (_, cpu) in list(best.items())[1:]:
-            print(f"  CPU ratio governance-hooks / {name}: {ours / cpu:.2f}" if cpu else "")
-        print(f"  governance-hooks findings identical in all {rounds} rounds: "
-              f"{'yes' if all(s == finding_sets[0] for s in finding_sets) else 'NO'}")
+    if python_front_end:
+        whole["semgrep scan (pack)"] = ([*scan, "--config", str(PACK), "--", *files], 1)
+        whole[f"semgrep scan (pack at {rev})"] = ([*scan, "--config", str(old), "--", *files], 1)
+    timing_table(f"Whole tree {tree.name}: {len(files)} files, {lines} lines", whole, tree, rounds, state,
+                 anchor_timeout)
+    hook = bin_of("governance-hooks-semgrep")
+    # pre-commit itself, on the documented hook's entry and file types (a local hook: no environment to build)
+    config = state / "pre-commit-config.yaml"
+    config.write_text(PRE_COMMIT_CONFIG.format(entry=hook), encoding="utf-8")
+    for label, one in (("largest top-level", largest), ("median", median)):
+        # What pre-commit runs for the documented hook: its entry with the staged file names, at the root.
+        commit = {
+            "hook entry: governance-hooks-semgrep FILE": ([hook, "--format", "json", one], None),
+            "pre-commit run semgrep-governance --files FILE": ([bin_of("pre-commit"), "run", "-c", str(config),
+                                                                "semgrep-governance", "--files", one], None),
+            "semgrep --experimental (pack) FILE": ([*scan, "--experimental", "--config", str(new_file), "--", one],
+                                                   None),
+            "semgrep scan (pack) FILE": ([*scan, "--config", str(PACK), "--", one], None),
+            "bandit FILE": ([bin_of("bandit"), "-q", "-f", "json", one], None),
+        }
+        timing_table(f"One-file commit, {label} file: {one} ({len((tree / one).read_bytes().splitlines())} lines)",
+                     commit, tree, rounds, state, anchor_timeout)
+    if sample:
+        rule_cost(tree, files, sample, rev, state, anchor_timeout)
 
 
 def main() -> int:
@@ -246,13 +406,24 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds for --tree (default 3)")
     parser.add_argument("--old-rev", default="2fd2ca1", help="git revision of the earlier pack for --tree")
     parser.add_argument("--skip-targets", action="store_true", help="only the --tree part")
+    parser.add_argument("--anchor-timeout", type=float, default=600,
+                        help="wall seconds after which an anchor run is killed and shown as such (default 600)")
+    parser.add_argument("--python-front-end", action="store_true",
+                        help="also time plain `semgrep scan` (Python front end, one round) on the whole tree")
+    parser.add_argument("--sample", type=int, default=100,
+                        help="files in the per-rule cost sample for --tree (0: none; default 100)")
+    parser.add_argument("--sample-only", action="store_true", help="with --tree: only the per-rule cost sample")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="semgrep-state-") as state:
         if not args.skip_targets:
             accuracy(Path(state))
             speed(args.copies, Path(state))
-        if args.tree:
-            tree_speed(args.tree.resolve(), args.rounds, args.old_rev, Path(state))
+        if args.tree and args.sample_only:
+            rule_cost(args.tree.resolve(), python_files(args.tree.resolve()), args.sample, args.old_rev, Path(state),
+                      args.anchor_timeout)
+        elif args.tree:
+            tree_speed(args.tree.resolve(), args.rounds, args.old_rev, Path(state), args.anchor_timeout,
+                       args.python_front_end, args.sample)
     return 0
 
 

@@ -45,7 +45,9 @@ def load_rules(folder: Path) -> List[Dict[str, Any]]:
     rules: List[Dict[str, Any]] = []
     for path in rule_files(folder):
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            # libyaml when present: the same documents, 10x faster (start-up of a one-file commit)
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
         except (OSError, yaml.YAMLError) as exc:
             raise ToolError(f"{path}: cannot read Semgrep rules: {str(exc).splitlines()[0]}") from None
         if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
