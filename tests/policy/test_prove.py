@@ -363,3 +363,21 @@ def test_every_allowlist_offender_gets_the_least_witness(semantics):
     for i, f in enumerate(found):  # past the first ten too: the least request, not a partly refined one
         host = "10.0.0.0" if i == 0 and semantics == "deny-overrides" else f"host.z{i}.example.com"
         assert f.evidence["witness"] == {"tool": "pip", "host": host, "port": 80, "scheme": "https", "flags": OFF}
+
+
+@pytest.mark.parametrize("semantics", ["first-match", "deny-overrides"])
+def test_v2_allowlist_witnesses_from_exact_regions_name_no_branch_or_principal_they_do_not_need(monkeypatch, semantics):
+    # The folded tool mask orders a named branch or principal before "(other)"; the witness must not.
+    text = (f"version: 2\nsemantics: {semantics}\nidentities:\n  roles:\n    ml-ci: [svc-ci]\n"
+            "allowlist:\n  - {hosts: huggingface.co, ports: 443, schemes: https}\n"
+            "egress:\n"
+            "  - {id: pub, effect: allow, tools: hf_hub, hosts: huggingface.co, paths: /org/, methods: [PUT],"
+            " roles: ml-ci, ports: 443, schemes: https, when: {branch: main}}\n"
+            "  - {id: any, effect: allow, tools: hf_hub, hosts: s3.example.com, ports: 443, schemes: https}\n"
+            + only("egress-within-allowlist"))
+    exact = summary(findings(text))
+    assert exact == [("policy/egress-outside-allowlist", 10,
+                      "rule 'any' (line 10) allows hf_hub -> GET https://s3.example.com:443/ (offline=false "
+                      "tracking_opt_in=false branch=(other) principal=(other)), outside the allowlist")]
+    monkeypatch.setattr(Prover, "_violation_regions", lambda self, outside: None)  # the solver loop refines
+    assert summary(findings(text)) == exact

@@ -392,19 +392,41 @@ class Prover(AnomalyChecks):
         """``(key, request)``: the least request of a union of cubes in the preference order of
         :func:`.witness.refine_egress` (flags false, a name before an IPv4 before an IPv6 address, the
         lowest tool, the lowest host, https then http then the lowest scheme, port 443 then 80 then
-        the lowest)."""
+        the lowest; then the lowest method and path class, and "(other)" for each attribute)."""
         u = self.universe
         best = None
         for piece in pieces:
             tool, schemes, field, value, port, must_true = self._cubes.least(piece)
+            tool, tail = self._preferred_fold(piece[0]) if u.scoped or u.attributes else (tool, ())
             scheme = next((k for k, s in enumerate(("https", "http")) if s in u.scheme_index
                            and schemes >> u.scheme_index[s] & 1), None)
             scheme = scheme if scheme is not None else 2 + (schemes & -schemes).bit_length() - 1
             key = (tuple(bool(must_true >> k & 1) for k in range(len(u.flags))), ("names", "v4", "v6").index(field),
-                   tool, value, scheme, {443: 0, 80: 1}.get(port, 2 + port))
+                   self._overlap.split(tool)[0] if tail else tool, value, scheme, {443: 0, 80: 1}.get(port, 2 + port), tail)
             if best is None or key < best[0]:
                 best = (key, (tool, schemes, field, value, port, must_true))
         return best[0], self._request_from(best[1])
+
+    def _preferred_fold(self, mask: int) -> Tuple[int, tuple]:
+        """The bit of a folded tool mask (tools x methods x path classes x attribute values) that
+        :func:`.witness.refine_egress` would choose, and its preference key after the tool: the lowest
+        tool, method and path class, and for each attribute a value no rule names ("(other)") before
+        the first named one. The lowest bit alone would name a branch or principal the witness does
+        not need."""
+        u, split = self.universe, self._overlap.split
+        sizes = [len(values) for values in u.attributes.values()]
+        best = None
+        while mask:
+            low = mask & -mask
+            mask ^= low
+            bit = low.bit_length() - 1
+            tool, *rest = split(bit)
+            head = tuple(rest[:2]) if u.scoped else ()
+            attrs = tuple((0, 0) if k >= n else (1, k) for k, n in zip(rest[len(head):], sizes))
+            key = (tool, head + attrs)
+            if best is None or key < best[0]:
+                best = (key, bit)
+        return best[1], best[0][1]
 
     def _violations_by_regions(self, regions: Dict[int, List[tuple]], reported: set, blocked: List, report,
                                invariant: str, line: int, extra) -> bool:
