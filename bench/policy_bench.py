@@ -191,7 +191,8 @@ def generate_realistic_v2(n: int, semantics: str, seed: int = 11) -> str:
     (``api.+.tN...``, ``+.s3.+.amazonaws.com``) wildcards beside ``*``; about
     one rule in four reaching an S3 bucket prefix (``/tN/``) or a Hugging Face
     organisation (``/orgK/``), downloads (GET, HEAD) for the team, uploads
-    (PUT, POST) only for its CI role on ``main``; roles on a third of the rules
+    (PUT, POST) only for its CI role on ``main`` (but an upload rule open to
+    anyone on any branch every 500 rules, which breaks two must-deny contracts); roles on a third of the rules
     and principals on a tenth; ``when`` conditions on branch, environment
     (lists) and repository (``not`` too); admin ``gate_rules`` per role
     (break glass for on-call, a stricter rule for one operation) with grants
@@ -251,6 +252,9 @@ def generate_realistic_v2(n: int, semantics: str, seed: int = 11) -> str:
                                  f'hosts: ["+.g{rng.randrange(6)}.t{t}.corp.example.com"]',
                                  f'hosts: ["@huggingface"], paths: [/org{rng.randrange(30)}/private/], methods: {UPLOAD}'])
             body = f"effect: deny, tools: [{', '.join(tools)}], {target}"
+        elif i % 500 == 498:  # a deliberate mistake: uploads to an organisation from any branch, by anyone
+            body = (f"effect: allow, tools: [hf_hub], hosts: [huggingface.co], paths: [/org{rng.randrange(30)}/], "
+                    f"methods: {UPLOAD}, ports: \"@https\", schemes: [https], when: {{offline: false}}")
         elif kind < 0.12:  # an S3 bucket prefix: the team downloads, its CI role uploads from main
             bucket = f"data{rng.randrange(max(2, teams // 4))}.s3.amazonaws.com"
             if rng.random() < 0.6:
@@ -287,8 +291,8 @@ def generate_realistic_v2(n: int, semantics: str, seed: int = 11) -> str:
                     hosts.add(f"10.{t % 250}.{rng.randrange(256)}.0/24")
                 elif k < 0.85:
                     hosts.add(f'"@{rng.choice(groups)}"')
-                else:
-                    hosts.add(rng.choice(V2_EXTERNAL))
+                else:  # Hugging Face is reached only through the organisation rules above
+                    hosts.add(rng.choice([h for h in V2_EXTERNAL if "hf.co" not in h and "huggingface" not in h]))
             internal = [h for h in hosts if "corp" in h or h.startswith("10.") or h.startswith('"@t')]
             external = [h for h in hosts if h not in internal]
             methods = f", methods: {DOWNLOAD}" if rng.random() < 0.3 else ""
@@ -331,7 +335,7 @@ def generate_realistic_v2(n: int, semantics: str, seed: int = 11) -> str:
               "    - {id: metadata, hosts: 169.254.169.254}",
               "    - {id: no-uploads-off-main, hosts: \"@huggingface\", methods: [PUT, POST, PATCH, DELETE], "
               "when: {branch: {not: main}}}",
-              "    - {id: people-never-upload, roles: oncall, methods: [PUT, POST]}"]
+              "    - {id: people-never-upload, hosts: \"@huggingface\", roles: oncall, methods: [PUT, POST]}"]
     return "\n".join(lines) + "\n"
 
 
