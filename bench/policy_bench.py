@@ -173,6 +173,172 @@ def generate_realistic(n: int, semantics: str, seed: int = 7) -> str:
     return "\n".join(lines) + "\n"
 
 
+V2_EXTERNAL = ["pypi.org", "files.pythonhosted.org", '"*.pythonhosted.org"', "huggingface.co", '"+.hf.co"',
+               '"*.s3.amazonaws.com"', '"+.s3.+.amazonaws.com"', "github.com", '"*.githubusercontent.com"',
+               "registry-1.docker.io", '"*.docker.io"', "api.wandb.ai", "conda.anaconda.org"]
+BRANCHES = ["main", "release", "develop"]
+ENVIRONMENTS = ["prod", "staging", "dev"]
+DOWNLOAD, UPLOAD = "[GET, HEAD]", "[PUT, POST]"
+
+
+def generate_realistic_v2(n: int, semantics: str, seed: int = 11) -> str:
+    """``generate_realistic`` written with the version 2 language, as platform teams would use it.
+
+    On top of the v1 shapes (3-8 hosts per rule, team zones and /16s,
+    overlapping wildcards and /24s, deny carve-outs, a duplicate every 100
+    rules, port 80 outside the allowlist every 250): named host groups
+    (``@tNgK``) shared by many rules; single-label (``+.tN...``) and middle
+    (``api.+.tN...``, ``+.s3.+.amazonaws.com``) wildcards beside ``*``; about
+    one rule in four reaching an S3 bucket prefix (``/tN/``) or a Hugging Face
+    organisation (``/orgK/``), downloads (GET, HEAD) for the team, uploads
+    (PUT, POST) only for its CI role on ``main`` (but an upload rule open to
+    anyone on any branch every 500 rules, which breaks two must-deny contracts); roles on a third of the rules
+    and principals on a tenth; ``when`` conditions on branch, environment
+    (lists) and repository (``not`` too); admin ``gate_rules`` per role
+    (break glass for on-call, a stricter rule for one operation) with grants
+    naming roles. Deterministic: the same ``(n, semantics, seed)`` gives the
+    same text.
+    """
+    rng = random.Random(seed)
+    teams = max(2, n // 25)
+    n_roles = max(4, teams // 8)
+    roles = {f"ci{r}": [f"svc-ci{r}", f"svc-nightly{r}"] for r in range(n_roles)}
+    roles.update({"oncall": ["alice", "bob", "carol"], "platform": ["dana", "erin"], "data-eng": ["frank", "svc-etl"]})
+    role_names = sorted(roles)
+    people = [p for members in roles.values() for p in members]
+    lines = ["version: 2", f"semantics: {semantics}", "groups:", "  hosts:",
+             '    huggingface: [huggingface.co, "+.hf.co"]',
+             '    pypi-mirrors: [pypi.org, files.pythonhosted.org, "*.pythonhosted.org"]']
+    groups = []
+    for g in range(max(4, teams // 2)):  # host groups shared by many rules
+        t = rng.randrange(teams)
+        groups.append(f"t{t}g{g}")
+        lines.append(f'    t{t}g{g}: ["*.g{g}.t{t}.corp.example.com", "+.api.t{t}.corp.example.com", '
+                     f"10.{t % 250}.{rng.randrange(256)}.0/24, svc{g}.t{t}.corp.example.com]")
+    lines += ["  ports:", "    https: [443]", '    internal: [443, "8000-8100"]', "identities:", "  roles:"]
+    lines += [f"    {r}: [{', '.join(roles[r])}]" for r in role_names]
+    lines += ["allowlist:", f"  - {{hosts: [{', '.join(V2_EXTERNAL)}], ports: \"@https\", schemes: [https]}}"]
+    for t in range(teams):
+        lines.append(f'  - {{hosts: ["*.t{t}.corp.example.com", "t{t}.corp.example.com", "10.{t % 250}.0.0/16"], '
+                     f'ports: "@internal", schemes: [https, http]}}')
+    bundles = [rng.sample(REAL_TOOLS, rng.randint(1, 3)) for _ in range(12)]
+    lines.append("egress:")
+    emitted = []
+    for i in range(n):
+        if i % 100 == 99 and emitted:
+            lines.append(f"  - {{id: dup{i}, {rng.choice(emitted)}}}")
+            continue
+        t = rng.randrange(teams)
+        tools = rng.choice(bundles)
+        trackers = [x for x in tools if x in ("mlflow", "wandb")]
+        when = ["offline: false"] + (["tracking_opt_in: true"] if trackers else [])
+        who = ""
+        if rng.random() < 0.33:
+            who += f", roles: [{', '.join(rng.sample(role_names, rng.randint(1, 2)))}]"
+        if rng.random() < 0.1:
+            who += f", principals: [{rng.choice(people)}]"
+        if rng.random() < 0.2:
+            when.append(f"branch: {rng.choice(BRANCHES)}")
+        if rng.random() < 0.17:
+            when.append(f"environment: [{', '.join(rng.sample(ENVIRONMENTS, rng.randint(1, 2)))}]")
+        if rng.random() < 0.12:
+            repo = f"org/repo{rng.randrange(20)}"
+            when.append(f"repository: {{not: {repo}}}" if rng.random() < 0.3 else f"repository: {repo}")
+        cond = f"when: {{{', '.join(when)}}}"
+        kind = rng.random()
+        if i % 7 == 6:  # a deny carve-out: a service, a /24, the metadata address, a sub-zone, an upload prefix
+            target = rng.choice([f"hosts: [svc{rng.randrange(40)}.t{t}.corp.example.com]",
+                                 f"hosts: [10.{t % 250}.{rng.randrange(256)}.0/24]", "hosts: [169.254.169.254]",
+                                 f'hosts: ["+.g{rng.randrange(6)}.t{t}.corp.example.com"]',
+                                 f'hosts: ["@huggingface"], paths: [/org{rng.randrange(30)}/private/], methods: {UPLOAD}'])
+            body = f"effect: deny, tools: [{', '.join(tools)}], {target}"
+        elif i % 500 == 498:  # a deliberate mistake: uploads to an organisation from any branch, by anyone
+            body = (f"effect: allow, tools: [hf_hub], hosts: [huggingface.co], paths: [/org{rng.randrange(30)}/], "
+                    f"methods: {UPLOAD}, ports: \"@https\", schemes: [https], when: {{offline: false}}")
+        elif kind < 0.12:  # an S3 bucket prefix: the team downloads, its CI role uploads from main
+            bucket = f"data{rng.randrange(max(2, teams // 4))}.s3.amazonaws.com"
+            if rng.random() < 0.6:
+                body = (f"effect: allow, tools: [{', '.join(tools)}], hosts: [{bucket}], paths: [/t{t}/], "
+                        f"methods: {DOWNLOAD}, ports: \"@https\", schemes: [https]{who}, {cond}")
+            else:
+                body = (f"effect: allow, tools: [{', '.join(tools)}], hosts: [{bucket}], paths: [/t{t}/, /shared/t{t}/], "
+                        f"methods: {UPLOAD}, ports: \"@https\", schemes: [https], roles: [ci{t % n_roles}], "
+                        f"when: {{offline: false, branch: main}}")
+        elif kind < 0.24:  # a Hugging Face organisation: downloads for anyone, uploads for the CI role
+            org = f"/org{rng.randrange(30)}/"
+            if rng.random() < 0.6:
+                body = (f"effect: allow, tools: [hf_hub], hosts: [\"@huggingface\"], paths: [{org}], "
+                        f"methods: {DOWNLOAD}, ports: \"@https\", schemes: [https]{who}, {cond}")
+            else:
+                body = (f"effect: allow, tools: [hf_hub], hosts: [huggingface.co], paths: [{org}], methods: {UPLOAD}, "
+                        f"ports: \"@https\", schemes: [https], roles: [ci{t % n_roles}], "
+                        f"when: {{offline: false, branch: main, repository: org/repo{rng.randrange(20)}}}")
+        else:
+            hosts = set()
+            for _ in range(rng.randint(3, 8)):
+                k = rng.random()
+                if k < 0.25:
+                    hosts.add(f"svc{rng.randrange(40)}.t{t}.corp.example.com")
+                elif k < 0.35:
+                    hosts.add(f'"*.g{rng.randrange(6)}.t{t}.corp.example.com"')
+                elif k < 0.42:
+                    hosts.add(f'"+.g{rng.randrange(6)}.t{t}.corp.example.com"')
+                elif k < 0.47:
+                    hosts.add(f'"api.+.t{t}.corp.example.com"')
+                elif k < 0.52:
+                    hosts.add(f'"*.t{t}.corp.example.com"')
+                elif k < 0.67:
+                    hosts.add(f"10.{t % 250}.{rng.randrange(256)}.0/24")
+                elif k < 0.85:
+                    hosts.add(f'"@{rng.choice(groups)}"')
+                else:  # Hugging Face is reached only through the organisation rules above
+                    hosts.add(rng.choice([h for h in V2_EXTERNAL if "hf.co" not in h and "huggingface" not in h]))
+            internal = [h for h in hosts if "corp" in h or h.startswith("10.") or h.startswith('"@t')]
+            external = [h for h in hosts if h not in internal]
+            methods = f", methods: {DOWNLOAD}" if rng.random() < 0.3 else ""
+            if i % 250 == 249:
+                body = (f"effect: allow, tools: [{', '.join(tools)}], hosts: [{', '.join(sorted(hosts))}], ports: [80], "
+                        f"schemes: [http]{who}, {cond}")
+            else:
+                rule_hosts = internal or external
+                ports = '"@internal"' if internal else '"@https"'
+                schemes = "[https, http]" if internal and rng.random() < 0.3 else "[https]"
+                body = (f"effect: allow, tools: [{', '.join(tools)}], hosts: [{', '.join(sorted(rule_hosts))}]{methods}, "
+                        f"ports: {ports}, schemes: {schemes}{who}, {cond}")
+        emitted.append(body)
+        lines.append(f"  - {{id: r{i}, {body}}}")
+    ops = ["install-app", "add-runner", "restart-cluster", "rotate-secrets"]
+    lines += [
+        "admin:",
+        "  gates: {opt_in: true, min_approvals: 2, approver_not_author: true, protected_environments: [admin]}",
+        "  gate_rules:",
+        "    - {id: break-glass, operations: [restart-cluster], roles: oncall, opt_in: true, min_approvals: 1}",
+        "    - {id: secrets-three, operations: [rotate-secrets], roles: platform, opt_in: true, min_approvals: 3, "
+        "approver_not_author: true, protected_environments: [admin]}",
+    ]
+    lines += [f"    - {{id: runner-{r}, operations: [add-runner], roles: {r}, opt_in: true, min_approvals: 2, "
+              f"approver_not_author: true}}" for r in role_names[:min(8, n_roles)]]
+    lines += [f"  operations: [{', '.join('{id: ' + o + '}' for o in ops)}, {{id: read-logs, class: read-only}}]",
+              "  grants:",
+              "    - {id: ops, operations: [install-app, add-runner], roles: [platform], "
+              "requires: {opt_in: true, min_approvals: 2, approver_not_author: true, environments: [admin]}}",
+              "    - {id: oncall-restart, operations: [restart-cluster], roles: oncall, "
+              "requires: {opt_in: true, min_approvals: 1, approver_not_author: true}}",
+              "    - {id: secrets, operations: [rotate-secrets], roles: platform, "
+              "requires: {opt_in: true, min_approvals: 3, approver_not_author: true, environments: [admin]}}"]
+    lines += [f"    - {{id: runners-{r}, operations: [add-runner], roles: {r}, "
+              f"requires: {{opt_in: true, min_approvals: 2, approver_not_author: true}}}}" for r in role_names[:min(8, n_roles)]]
+    lines += ["    - {id: readers, operations: read-logs, mode: read-only}",
+              "invariants:",
+              "  must-deny:",
+              "    - {id: offline, when: {offline: true}}",
+              "    - {id: metadata, hosts: 169.254.169.254}",
+              "    - {id: no-uploads-off-main, hosts: \"@huggingface\", methods: [PUT, POST, PATCH, DELETE], "
+              "when: {branch: {not: main}}}",
+              "    - {id: people-never-upload, hosts: \"@huggingface\", roles: oncall, methods: [PUT, POST]}"]
+    return "\n".join(lines) + "\n"
+
+
 def naive_shadowing(policy) -> int:
     """Shadowing, one fresh solver per rule over inline terms; returns the number of shadowed rules."""
     import z3
@@ -197,6 +363,7 @@ def naive_shadowing(policy) -> int:
     return shadowed
 
 
+GENERATORS = {"synthetic": generate, "realistic": generate_realistic, "realistic-v2": generate_realistic_v2}
 TARGETS = {1000: 5.0, 10000: 60.0}  # CPU seconds, every invariant and the complete anomaly pass
 
 
@@ -232,16 +399,17 @@ def _run(text: str, name: str, label: str = ""):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
-    parser.add_argument("--generators", nargs="+", default=["synthetic", "realistic"], choices=["synthetic", "realistic"])
+    parser.add_argument("--generators", nargs="+", default=["synthetic", "realistic"],
+                        choices=sorted(GENERATORS))
     parser.add_argument("--semantics", nargs="+", default=["deny-overrides", "first-match"])
     parser.add_argument("--naive-limit", type=int, default=1000, help="largest size the naive anchor runs on")
     args = parser.parse_args(argv)
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; "
           f"times are CPU seconds of this process (wall in brackets)")
-    print(f"{'generator':<10} {'rules':>6} {'semantics':<15} {'cpu s':>7} {'(wall)':>8} {'shadow':>6} {'redund':>6} "
+    print(f"{'generator':<12} {'rules':>6} {'semantics':<15} {'cpu s':>7} {'(wall)':>8} {'shadow':>6} {'redund':>6} "
           f"{'confl':>6} {'other':>6} {'incompl':>7} {'naive s':>8} {'naive/ours':>10} {'target':>12}")
     for generator in args.generators:
-        make = generate if generator == "synthetic" else generate_realistic
+        make = GENERATORS[generator]
         for n in args.sizes:
             for semantics in args.semantics:
                 cpu, wall, result, policy = _run(make(n, semantics), f"bench-{generator}-{n}.yaml",
@@ -260,9 +428,9 @@ def main(argv=None) -> int:
                     naive_text, ratio = f"{naive:8.2f}", f"{naive / cpu:10.1f}"
                 else:
                     naive_text, ratio = f"{'-':>8}", f"{'-':>10}"
-                target = TARGETS.get(n) if generator == "realistic" else None
+                target = TARGETS.get(n) if generator.startswith("realistic") else None
                 verdict = "-" if target is None else f"<{target:g} {'met' if cpu < target and not incomplete else 'MISSED'}"
-                print(f"{generator:<10} {n:>6} {semantics:<15} {cpu:7.2f} {'(' + format(wall, '.1f') + ')':>8} "
+                print(f"{generator:<12} {n:>6} {semantics:<15} {cpu:7.2f} {'(' + format(wall, '.1f') + ')':>8} "
                       f"{counts[0]:>6} {counts[1]:>6} {counts[2]:>6} {other:>6} {incomplete:>7} {naive_text} {ratio} "
                       f"{verdict:>12}")
                 sys.stdout.flush()

@@ -370,8 +370,8 @@ class AnomalyChecks:
                     unchecked.update((i, j))
                     continue
                 request = self._request_from(index.common(compiled[i], compiled[j]))
-                only_a = self._request_from(self._cubes.least(self._cubes.minus(self._cube[i], self._cube[j])[0]))
-                only_b = self._request_from(self._cubes.least(self._cubes.minus(self._cube[j], self._cube[i])[0]))
+                only_a = self._request_from(self._cubes.least_outside(self._cube[i], self._cube[j]))
+                only_b = self._request_from(self._cubes.least_outside(self._cube[j], self._cube[i]))
                 # Each part of the definition is a satisfiability claim; its certificate is a
                 # concrete request, checked against the z3 encoding of the two rules (model check)
                 # and against the evaluator. The requests are shown in the evidence.

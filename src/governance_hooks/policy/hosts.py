@@ -238,6 +238,7 @@ class HostUniverse:
     def __init__(self, patterns: Iterable[HostPattern]):
         patterns = list(patterns)
         self._generic = None
+        self._classified: Dict[str, int] = {}  # name -> class, with "+" patterns (see classify)
         if any(p.kind == "labels" for p in patterns):
             self._build_generic(patterns)
             return
@@ -335,9 +336,15 @@ class HostUniverse:
     def classify(self, name: str) -> int:
         """The class index of a normalised DNS name."""
         if self._generic is not None:
-            reversed_name = tuple(reversed(name.split(".")))
-            signature = frozenset(k for k, (key, star) in enumerate(self._patterns) if _key_matches(key, star, reversed_name))
-            return self._signature_index[signature]
+            # A signature costs a walk over every pattern; witnesses and conflicts classify the same
+            # representatives again and again, so each name is walked once.
+            index = self._classified.get(name)
+            if index is None:
+                reversed_name = tuple(reversed(name.split(".")))
+                signature = frozenset(k for k, (key, star) in enumerate(self._patterns)
+                                      if _key_matches(key, star, reversed_name))
+                index = self._classified[name] = self._signature_index[signature]
+            return index
         if name in self._index_exact:
             return self._index_exact[name]
         # The longest wildcard suffix wins: try the suffixes after each dot, longest first.

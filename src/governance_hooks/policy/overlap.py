@@ -5,9 +5,11 @@ share a request iff every field intersects, and a match contains another iff
 every field contains the other's (matches are never empty). Each match is
 compiled once into bit masks (tools, schemes, required flag values) and
 integer intervals (ports, host classes, IPv4 and IPv6 ranges). The finite
-fields below the host (HTTP method, path class) are folded into the tool
-mask: its bits are the triples ``(tool, method, path class)``, so a product
-of three sets is one mask and the set algebra below needs no new field. The
+fields beside the tool (HTTP method, path class, principal, branch,
+environment, repository) make the ``tools`` field a tuple of one bit mask per
+field, a product: one mask over the folded product would have as many bits as
+the product of the field sizes (hundreds of millions for a 10,000-rule
+policy). Witnesses still name a point by its folded index (see ``split``). The
 anomaly passes use this to decide which solver queries to ask at all; z3
 then proves every report.
 """
@@ -25,9 +27,12 @@ Intervals = Tuple[Tuple[int, int], ...]
 FULL_PORTS: Intervals = ((1, 65535),)
 
 
+Finite = Tuple[int, ...]  # one bit mask per finite field: tool[, method, path class], attribute values...
+
+
 @dataclass(frozen=True)
 class Compiled:
-    tools: int
+    tools: Finite
     schemes: int
     must_true: int
     must_false: int
@@ -103,10 +108,7 @@ class OverlapIndex:
         self.attributes = attributes or {}  # attribute -> value index (the next index: every other value)
         sizes = [len(tools)] + ([len(methods), len(paths)] if methods else []) + [len(v) + 1 for v in self.attributes.values()]
         self.sizes = sizes
-        total = 1
-        for size in sizes:
-            total *= size
-        self.all_tools = (1 << total) - 1
+        self.all_tools: Finite = tuple((1 << size) - 1 for size in sizes)
         self.all_schemes = (1 << len(schemes)) - 1
 
     def split(self, finite: int) -> Tuple[int, ...]:
@@ -117,10 +119,17 @@ class OverlapIndex:
             digits.append(digit)
         return tuple(reversed(digits))
 
-    def _finite(self, match: Match) -> int:
-        """The folded mask of ``match``'s tools, methods, path classes and attribute values."""
+    def fold(self, finite: Finite) -> int:
+        """The least point of a non-empty product, as one index (the inverse of ``split``)."""
+        index = 0
+        for size, mask in zip(self.sizes, finite):
+            index = index * size + (mask & -mask).bit_length() - 1
+        return index
+
+    def _finite(self, match: Match) -> Finite:
+        """The masks of ``match``'s tools, methods, path classes and attribute values."""
         if len(self.sizes) == 1:
-            return self.all_tools if match.tools is None else sum(1 << self.tools[t] for t in match.tools)
+            return self.all_tools if match.tools is None else (sum(1 << self.tools[t] for t in match.tools),)
         chosen: List[Optional[List[int]]] = [None if match.tools is None else [self.tools[t] for t in match.tools]]
         if self.methods:
             chosen.append(None if match.methods is None else [self.methods[x] for x in match.methods])
@@ -134,14 +143,8 @@ class OverlapIndex:
             values, negated = conditions[name]
             picked = {index[v] for v in values}
             chosen.append([i for i in range(len(index) + 1) if (i in picked) != negated])
-        # Build the product from the last field: a row of the fields after one, shifted per value.
-        mask, width = 1, 1
-        for size, values in zip(reversed(self.sizes), reversed(chosen)):
-            row = 0
-            for value in (range(size) if values is None else values):
-                row |= mask << (value * width)
-            mask, width = row, width * size
-        return mask
+        return tuple((1 << size) - 1 if values is None else sum(1 << v for v in set(values))
+                     for size, values in zip(self.sizes, chosen))
 
     def compile(self, match: Match) -> Compiled:
         tools = self._finite(match)
@@ -165,7 +168,7 @@ class OverlapIndex:
     @staticmethod
     def meets(a: Compiled, b: Compiled) -> bool:
         """True iff some request matches both compiled matches."""
-        if not (a.tools & b.tools) or not (a.schemes & b.schemes):
+        if not (a.schemes & b.schemes) or not all(x & y for x, y in zip(a.tools, b.tools)):
             return False
         if (a.must_true & b.must_false) or (a.must_false & b.must_true):
             return False
@@ -178,7 +181,7 @@ class OverlapIndex:
     @staticmethod
     def contains(a: Compiled, b: Compiled) -> bool:
         """True iff every request ``b`` matches is matched by ``a`` (``b`` is never empty)."""
-        if b.tools & ~a.tools or b.schemes & ~a.schemes:
+        if b.schemes & ~a.schemes or any(y & ~x for x, y in zip(a.tools, b.tools)):
             return False
         if a.must_true & ~b.must_true or a.must_false & ~b.must_false:
             return False
@@ -199,8 +202,7 @@ class OverlapIndex:
         """
         if not self.meets(a, b):
             return None
-        tools = a.tools & b.tools
-        tool = (tools & -tools).bit_length() - 1
+        tool = self.fold(tuple(x & y for x, y in zip(a.tools, b.tools)))
         ports = _intersection(a.ports or FULL_PORTS, b.ports or FULL_PORTS)
         port = next((p for p in (443, 80) if _within(((p, p),), ports)), ports[0][0])
         for field, full in (("names", ((0, len(self.hosts) - 1),)), ("v4", ((0, (1 << 32) - 1),)),
@@ -313,9 +315,13 @@ class Cubes:
     def meet(a: tuple, b: tuple) -> Optional[tuple]:
         # The hot loop of every pass: cheap fields first, and no intersection where a side is
         # empty or both are equal.
-        tools = a[0] & b[0]
-        if not tools:
-            return None
+        ta, tb = a[0], b[0]
+        if ta == tb:
+            tools = ta
+        else:
+            tools = tuple(x & y for x, y in zip(ta, tb))
+            if 0 in tools:
+                return None
         schemes = a[1] & b[1]
         if not schemes:
             return None
@@ -344,10 +350,12 @@ class Cubes:
             return [a]
         out = []
         tools, schemes, ports, flags, hosts = a
-        rest = tools & ~b[0]
-        if rest:
-            out.append((rest, schemes, ports, flags, hosts))
-        tools &= b[0]
+        # The finite fields first, field by field as the flags below: these pieces keep every
+        # other field of ``a`` (``least_outside`` relies on it).
+        for k, (x, y) in enumerate(zip(tools, b[0])):
+            if x & ~y:
+                out.append((tools[:k] + (x & ~y,) + tools[k + 1:], schemes, ports, flags, hosts))
+                tools = tools[:k] + (x & y,) + tools[k + 1:]
         rest = schemes & ~b[1]
         if rest:
             out.append((tools, rest, ports, flags, hosts))
@@ -388,10 +396,17 @@ class Cubes:
     def least(self, cube: tuple) -> Tuple[int, int, str, int, int, int]:
         """The least request of a non-empty cube, in the format of :meth:`OverlapIndex.common`."""
         tools, schemes, ports, flags, hosts = cube
-        tool = (tools & -tools).bit_length() - 1
+        tool = self.index.fold(tools)
         port = next((p for p in (443, 80) if _within(((p, p),), ports)), ports[0][0])
         must_true = sum(1 << k for k, f in enumerate(flags) if f == 2)
         for field, values in zip(("names", "v4", "v6"), hosts):
             if values:
                 return tool, schemes, field, values[0][0], port, must_true
         raise ValueError("empty cube")
+
+    def least_outside(self, a: tuple, b: tuple) -> Tuple[int, int, str, int, int, int]:
+        """The least request of the first field of ``a`` that ``b`` does not cover, in ``least``'s format
+        (``a - b`` must be non-empty): where the finite fields differ, the least of all such requests."""
+        pieces = self.minus(a, b)
+        finite = [p for p in pieces if p[1:] == a[1:]]  # the pieces ``minus`` cut from the finite fields
+        return min((self.least(p) for p in finite), key=lambda r: r[0]) if finite else self.least(pieces[0])
