@@ -407,26 +407,27 @@ class Prover(AnomalyChecks):
                 best = (key, (tool, schemes, field, value, port, must_true))
         return best[0], self._request_from(best[1])
 
-    def _preferred_fold(self, mask: int) -> Tuple[int, tuple]:
-        """The bit of a folded tool mask (tools x methods x path classes x attribute values) that
-        :func:`.witness.refine_egress` would choose, and its preference key after the tool: the lowest
-        tool, method and path class, and for each attribute a value no rule names ("(other)") before
-        the first named one. The lowest bit alone would name a branch or principal the witness does
-        not need."""
-        u, split = self.universe, self._overlap.split
-        sizes = [len(values) for values in u.attributes.values()]
-        best = None
-        while mask:
-            low = mask & -mask
-            mask ^= low
-            bit = low.bit_length() - 1
-            tool, *rest = split(bit)
-            head = tuple(rest[:2]) if u.scoped else ()
-            attrs = tuple((0, 0) if k >= n else (1, k) for k, n in zip(rest[len(head):], sizes))
-            key = (tool, head + attrs)
-            if best is None or key < best[0]:
-                best = (key, bit)
-        return best[1], best[0][1]
+    def _preferred_fold(self, finite: tuple) -> Tuple[int, tuple]:
+        """The point of a cube's finite fields (one mask per field: tool, [method, path class,]
+        attribute values) that :func:`.witness.refine_egress` would choose, as one folded index, and
+        its preference key after the tool: the lowest tool, method and path class, and for each
+        attribute a value no rule names ("(other)", the last index) before the first named one. The
+        least point of each mask alone would name a branch or principal the witness does not need."""
+        u, index = self.universe, self._overlap
+        n_scoped = 3 if u.scoped else 1
+        digits, key = [], []
+        for k, (size, mask) in enumerate(zip(index.sizes, finite)):
+            lowest = (mask & -mask).bit_length() - 1
+            if k >= n_scoped and mask >> (size - 1) & 1:  # the attribute's "(other)" value
+                digits.append(size - 1)
+                key.append((0, 0))
+            else:
+                digits.append(lowest)
+                key.append((1, lowest) if k >= n_scoped else lowest)
+        folded = 0
+        for size, digit in zip(index.sizes, digits):
+            folded = folded * size + digit
+        return folded, tuple(key[1:])
 
     def _violations_by_regions(self, regions: Dict[int, List[tuple]], reported: set, blocked: List, report,
                                invariant: str, line: int, extra) -> bool:
