@@ -35,6 +35,7 @@ not parse makes every name it could mention unknown. Work is bounded
 from __future__ import annotations
 
 import ast
+import functools
 import posixpath
 import re
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
@@ -66,6 +67,7 @@ class _File:
                 self.parent[child] = node
         self.nodes = list(self.parent) + [tree]
         self._members: Dict[ast.AST, List[ast.AST]] = {}
+        self._by_name: Dict[ast.AST, Dict[str, List[ast.AST]]] = {}
         self.dynamic = any(
             (isinstance(n, ast.Name) and n.id in _DYNAMIC) or (isinstance(n, ast.Attribute) and (
                 n.attr in _DYNAMIC or (n.attr == "modules" and isinstance(n.value, ast.Name) and n.value.id == "sys")))
@@ -126,6 +128,29 @@ class _File:
         self._members[scope] = found
         return found
 
+    def members_naming(self, scope: ast.AST, name: str) -> List[ast.AST]:
+        """The :meth:`members` of ``scope`` that can bind or declare ``name``, in order: ``global``/
+        ``nonlocal`` statements, names, definitions, import aliases and ``except ... as`` handlers."""
+        index = self._by_name.get(scope)
+        if index is None:
+            index = self._by_name[scope] = {}
+            for member in self.members(scope):
+                if isinstance(member, (ast.Global, ast.Nonlocal)):
+                    keys = member.names
+                elif isinstance(member, ast.Name):
+                    keys = (member.id,)
+                elif isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    keys = (member.name,)
+                elif isinstance(member, ast.alias):
+                    keys = (member.asname or member.name.split(".")[0],)
+                elif isinstance(member, ast.ExceptHandler) and member.name:
+                    keys = (member.name,)
+                else:
+                    continue
+                for key in dict.fromkeys(keys):
+                    index.setdefault(key, []).append(member)
+        return index.get(name, [])
+
 
 class World:
     """The tracked Python files of a repository, parsed on demand.
@@ -162,7 +187,10 @@ class World:
         """Tracked ``.py`` files whose text holds ``word`` as a word; None when a file is unreadable or a
         notebook or extension source holds it."""
         if word not in self._words:
-            pattern = re.compile(rf"(?<![\w]){re.escape(word)}(?![\w])")
+            # The substring test first: a pattern that starts with a lookbehind gets no literal-prefix
+            # search from ``re`` and costs about 0.4 ms per file (2.5 s over diffusers' 2,089 files).
+            regex = re.compile(rf"(?<![\w]){re.escape(word)}(?![\w])")
+            pattern = _Mention(word, regex)
             found: Optional[List[str]] = []
             for path in self.paths:
                 text = self.text(path)
@@ -242,7 +270,7 @@ class _Resolver:
         seen = seen | {key}
         found: Values = frozenset()
         bound = False
-        for member in file.members(scope):
+        for member in file.members_naming(scope, node.id):
             if isinstance(member, (ast.Global, ast.Nonlocal)) and node.id in member.names:
                 return None
             if isinstance(member, ast.Name) and member.id == node.id and not isinstance(member.ctx, ast.Load):
@@ -441,6 +469,7 @@ def _same(left: List[Tuple[_File, ast.Call]], right: List[Tuple[_File, ast.Call]
     return {id(call) for _, call in left} == {id(call) for _, call in right}
 
 
+@functools.lru_cache(maxsize=None)  # asked once per parameter lookup through the class; nodes hash by identity
 def _calls_itself_unnamed(cls: ast.ClassDef) -> bool:
     """``cls(...)``, ``type(x)(...)``, ``self.__class__(...)`` or a classmethod in the class body."""
     for node in ast.walk(cls):
@@ -456,7 +485,7 @@ def _calls_itself_unnamed(cls: ast.ClassDef) -> bool:
 
 
 def _mentions(code: str, name: str) -> bool:
-    return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", code) is not None
+    return name in code and re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", code) is not None
 
 
 def _default(arguments: ast.arguments, name: str) -> Optional[ast.AST]:
@@ -477,3 +506,15 @@ def _concat(left: Values, right: Values) -> Values:
     if left is None or right is None or len(left) * len(right) > _MAX_VALUES:
         return None
     return frozenset(a + b for a in left for b in right)
+
+
+class _Mention:
+    """``search(text)``: ``regex.search(text)`` after a substring test for ``word`` (same answers)."""
+
+    __slots__ = ("word", "regex")
+
+    def __init__(self, word: str, regex: "re.Pattern[str]") -> None:
+        self.word, self.regex = word, regex
+
+    def search(self, text: str):
+        return self.regex.search(text) if self.word in text else None
