@@ -348,7 +348,7 @@ def test_allowlist_offenders_from_exact_regions_match_the_solver_loop(monkeypatc
     # Up to ten offenders the solver loop fully refines every witness: both paths give the same findings.
     text = _many_outside(semantics, 6)
     exact = summary(findings(text))
-    monkeypatch.setattr(Prover, "_violation_regions", lambda self, outside: None)  # as past the cube cap
+    monkeypatch.setattr(Prover, "_violation_regions", lambda self, outside, inside=None: None)  # as past the cube cap
     assert summary(findings(text)) == exact
     assert [line for _, line, _ in exact] == [6, 7, 8, 9, 10, 11]
     # The deny of *.z0 comes after r0: under first-match r0 still decides those names.
@@ -379,5 +379,31 @@ def test_v2_allowlist_witnesses_from_exact_regions_name_no_branch_or_principal_t
     assert exact == [("policy/egress-outside-allowlist", 10,
                       "rule 'any' (line 10) allows hf_hub -> GET https://s3.example.com:443/ (offline=false "
                       "tracking_opt_in=false branch=(other) principal=(other)), outside the allowlist")]
-    monkeypatch.setattr(Prover, "_violation_regions", lambda self, outside: None)  # the solver loop refines
+    monkeypatch.setattr(Prover, "_violation_regions", lambda self, outside, inside=None: None)  # the solver loop refines
     assert summary(findings(text)) == exact
+
+
+def _many_trackers(semantics: str, n: int) -> str:
+    rules = "".join(f"  - {{id: r{i}, effect: allow, tools: [wandb, mlflow], hosts: ['*.z{i}.example.com', '10.{i}.0.0/16'], "
+                    f"ports: [80, 443]}}\n" for i in range(n))
+    invariants = only("tracking-requires-opt-in").replace("  no-conflicts: false\n", "  no-conflicts: false\n  must-deny:\n"
+                                                          "    - {id: no-ten, hosts: 10.0.0.0/8, ports: 80}\n")
+    return (f"version: 1\nsemantics: {semantics}\n"
+            f"egress:\n{rules}  - {{id: carve, effect: deny, hosts: ['*.z0.example.com']}}\n" + invariants)
+
+
+@pytest.mark.parametrize("semantics", ["first-match", "deny-overrides"])
+def test_tracking_and_contract_offenders_from_exact_regions_match_the_fully_refined_solver_loop(monkeypatch, semantics):
+    # Past the tenth offender the solver loop refines partly; refining every witness, it must agree exactly.
+    text = _many_trackers(semantics, 12)
+    exact = summary(findings(text))
+    monkeypatch.setattr(Prover, "_violation_regions", lambda self, outside, inside=None: None)
+    monkeypatch.setattr("governance_hooks.policy.prove.FULL_WITNESSES", 100)
+    assert summary(findings(text)) == exact
+    kinds = [rule for rule, _, _ in exact]
+    assert (kinds.count("policy/tracking-without-opt-in"), kinds.count("policy/must-deny-violated")) == (12, 12)
+    messages = [message for _, _, message in exact]
+    assert ("rule 'r11' (line 15) allows tracking mlflow -> https://host.z11.example.com:443 (offline=false "
+            "tracking_opt_in=false) without tracking_opt_in") in messages
+    assert ("must-deny contract 'no-ten' fails: mlflow -> https://10.11.0.0:80 (offline=false tracking_opt_in=false) "
+            "is allowed by rule 'r11' (line 15)") in messages

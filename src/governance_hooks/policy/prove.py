@@ -278,7 +278,7 @@ class Prover(AnomalyChecks):
 
     def _allowed_violation(self, invariant: str, rule_id: str, line: int, extra, describe, violates=None,
                            evidence=None, identity: Optional[str] = None, at_line: Optional[int] = None,
-                           outside: Optional[Sequence[m.Match]] = None) -> None:
+                           outside: Optional[Sequence[m.Match]] = None, inside: Optional[m.Match] = None) -> None:
         """Ask for an allowed request satisfying ``extra``; on sat, name every allow rule responsible.
 
         A rule is responsible when it decides some allowed request satisfying
@@ -291,8 +291,9 @@ class Prover(AnomalyChecks):
         witness, replayed through the evaluator (``violates(request)``
         confirms the invariant-specific part).
 
-        ``outside``: ``extra`` is "matched by none of these" (the allowlist). Then
-        the set algebra (:mod:`.overlap`) computes each rule's violations
+        ``outside``: ``extra`` is "matched by none of these" (the allowlist);
+        ``inside``: ``extra`` is "matched by this" (a contract, the trackers
+        without opt-in). Then the set algebra (:mod:`.overlap`) computes each rule's violations
         exactly and the least witness of each, in the order of
         :mod:`.witness` (so the same witnesses the solver's refinement finds,
         in the same order); each is proved by a solver query pinning it, and a
@@ -326,7 +327,7 @@ class Prover(AnomalyChecks):
                 raise self._mismatch(invariant, f"{request.describe()} is not allowed by rule '{self.policy.egress[only].id}'")
 
         blocked: List = []
-        regions = self._violation_regions(outside) if outside is not None else None
+        regions = self._violation_regions(outside or (), inside) if outside is not None or inside is not None else None
         if regions is not None and len(regions) < queries:
             done = self._violations_by_regions(regions, reported, blocked, report, invariant, line, extra)
             if done:
@@ -365,18 +366,22 @@ class Prover(AnomalyChecks):
                 elif status != z3.unsat:
                     self._tally(status, f"{invariant} for rule '{self.policy.egress[k].id}'", self.policy.egress[k].line)
 
-    def _violation_regions(self, outside: Sequence[m.Match]) -> Optional[Dict[int, List[tuple]]]:
-        """For each allow rule, the cubes of the requests it decides and allows that no match of
-        ``outside`` selects (rules with none left out); ``None`` past the cube cap."""
+    def _violation_regions(self, outside: Sequence[m.Match], inside: Optional[m.Match] = None) -> Optional[Dict[int, List[tuple]]]:
+        """For each allow rule, the cubes of the requests it decides and allows that ``inside`` (when
+        given) and no match of ``outside`` select (rules with none left out); ``None`` past the cube cap."""
         index, rules, t = self._index(), self.policy.egress, self.terms
         cubes, nb = self._cubes, self._nb
         first_match = self.policy.semantics == m.FIRST_MATCH
         compiled = [index.compile(match) for match in outside]
         outside_cubes = [cubes.of(c) for c in compiled]
         near = index.cross([index.compiled[k] for k in t.allow_ids], compiled)
+        within = None if inside is None else cubes.of(index.compile(inside))
         regions: Dict[int, List[tuple]] = {}
         for k, covering in zip(t.allow_ids, near):
-            pieces: Optional[List[tuple]] = [self._cube[k]]
+            start = self._cube[k] if within is None else cubes.meet(self._cube[k], within)
+            if start is None:
+                continue
+            pieces: Optional[List[tuple]] = [start]
             before = [j for j in nb[k] if j < k] if first_match else [j for j in nb[k] if rules[j].effect == m.DENY]
             for c in [outside_cubes[e] for e in covering] + [self._cube[j] for j in before]:
                 pieces = cubes.subtract(pieces, c)
@@ -534,6 +539,7 @@ class Prover(AnomalyChecks):
         self._allowed_violation(
             "tracking-requires-opt-in", "policy/tracking-without-opt-in", line, z3.And(is_tracker, z3.Not(flag)),
             lambda r, d: f"{self._explain(d)} allows tracking {r.describe()} without {self.tracking.opt_in_flag}",
+            inside=m.Match(tools=frozenset(tools), when=((self.tracking.opt_in_flag, False),)),
         )
 
     def tracking_endpoints_allowed(self) -> None:
@@ -577,7 +583,8 @@ class Prover(AnomalyChecks):
                 what, "policy/must-deny-violated", contract.line, covered,
                 lambda r, d: f"{what} fails: {r.describe()} is allowed by {self._explain(d)}",
                 violates=lambda r: ev.matches(contract.match, r),
-                evidence={"contract": contract.id}, identity=f"must-deny:{contract.id}", at_line=contract.line)
+                evidence={"contract": contract.id}, identity=f"must-deny:{contract.id}", at_line=contract.line,
+                inside=contract.match)
             return
         status, request = self._egress_witness([covered, z3.Not(t.allowed)])
         if not self._tally(status, what, contract.line):
