@@ -383,15 +383,25 @@ class Cubes:
         return out
 
     def covered(self, a: tuple, covers: Sequence[tuple]) -> Optional[bool]:
-        """True iff every request of ``a`` lies in some cube of ``covers``; ``None`` past the cap."""
-        pieces: Optional[List[tuple]] = [a]
-        for c in covers:
-            pieces = self.subtract(pieces, c)
-            if pieces is None:
+        """True iff every request of ``a`` lies in some cube of ``covers``; ``None`` past the cap.
+
+        Depth first: a piece left by subtracting cover ``k`` needs only the covers after ``k``
+        that meet it, and the first piece no cover meets answers False at once (most rules are
+        not covered, so this stops long before the whole difference is built)."""
+        meet, minus = self.meet, self.minus
+        covers = [c for c in covers if meet(a, c) is not None]
+        stack: List[Tuple[tuple, int]] = [(a, 0)]
+        while stack:
+            piece, start = stack.pop()
+            for k in range(start, len(covers)):
+                if meet(piece, covers[k]) is not None:
+                    break
+            else:
+                return False
+            stack.extend((p, k + 1) for p in reversed(minus(piece, covers[k])))
+            if len(stack) > self.cap:
                 return None
-            if not pieces:
-                return True
-        return False
+        return True
 
     def least(self, cube: tuple) -> Tuple[int, int, str, int, int, int]:
         """The least request of a non-empty cube, in the format of :meth:`OverlapIndex.common`."""
