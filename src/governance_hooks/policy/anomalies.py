@@ -301,28 +301,11 @@ class AnomalyChecks:
     def _fm_same(self, i: int, later: Sequence[int]) -> Optional[bool]:
         """First-match: do the rules ``later`` (in order, then the default deny) decide every request
         rule ``i`` decides the way ``i`` does? ``None`` past the cube cap."""
-        cubes, cube, rules = self._cubes, self._cube, self.policy.egress
-        pieces: Optional[List[tuple]] = [cube[i]]
-        for j in self._nb[i]:
-            if j >= i:
-                break
-            pieces = cubes.subtract(pieces, cube[j])
-            if pieces is None:
-                return None
-            if not pieces:
-                return True
+        cube, rules = self._cube, self.policy.egress
         effect = rules[i].effect
-        for j in later:
-            if not any(cubes.meet(p, cube[j]) is not None for p in pieces):
-                continue
-            if rules[j].effect != effect:
-                return False
-            pieces = cubes.subtract(pieces, cube[j])
-            if pieces is None:
-                return None
-            if not pieces:
-                return True
-        return effect == m.DENY  # what is left falls to the default deny
+        earlier = [(cube[j], None) for j in self._nb[i] if j < i]
+        # What is left after the later rules falls to the default deny.
+        return self._cubes.decided(cube[i], earlier + [(cube[j], rules[j].effect == effect) for j in later], effect == m.DENY)
 
     def _do_deny_same(self, i: int, allows: Sequence[int], denies: Sequence[int]) -> Optional[bool]:
         """Deny-overrides: is every request deny rule ``i`` and one of ``allows`` match also matched

@@ -343,9 +343,9 @@ class Cubes:
             return None
         return (tools, schemes, ports, flags, tuple(hosts))
 
-    def minus(self, a: tuple, b: tuple) -> List[tuple]:
-        """``a - b`` as disjoint cubes."""
-        both = self.meet(a, b)
+    def minus(self, a: tuple, b: tuple, both: Optional[tuple] = None) -> List[tuple]:
+        """``a - b`` as disjoint cubes (``both``: their meet, when the caller has it)."""
+        both = both or self.meet(a, b)
         if both is None:
             return [a]
         out = []
@@ -383,22 +383,33 @@ class Cubes:
         return out
 
     def covered(self, a: tuple, covers: Sequence[tuple]) -> Optional[bool]:
-        """True iff every request of ``a`` lies in some cube of ``covers``; ``None`` past the cap.
+        """True iff every request of ``a`` lies in some cube of ``covers``; ``None`` past the cap."""
+        return self.decided(a, [(c, True) for c in covers if self.meet(a, c) is not None], False)
 
-        Depth first: a piece left by subtracting cover ``k`` needs only the covers after ``k``
-        that meet it, and the first piece no cover meets answers False at once (most rules are
-        not covered, so this stops long before the whole difference is built)."""
+    def decided(self, a: tuple, steps: Sequence[Tuple[tuple, Optional[bool]]], rest: bool) -> Optional[bool]:
+        """Walk ``a``'s requests through ``steps`` in order, each request stopping at the first step
+        whose cube holds it: True iff every request stops at a step marked True, or (``rest``) at
+        none; a step marked ``None`` only removes its requests (a rule decided before). ``None`` past
+        the cap.
+
+        Depth first: a piece left by subtracting step ``k`` needs only the steps after ``k`` that meet
+        it, and the first piece that stops badly answers False at once (most rules are neither covered
+        nor redundant, so this stops long before the whole difference is built)."""
         meet, minus = self.meet, self.minus
-        covers = [c for c in covers if meet(a, c) is not None]
         stack: List[Tuple[tuple, int]] = [(a, 0)]
         while stack:
             piece, start = stack.pop()
-            for k in range(start, len(covers)):
-                if meet(piece, covers[k]) is not None:
+            for k in range(start, len(steps)):
+                both = meet(piece, steps[k][0])
+                if both is not None:
                     break
             else:
+                if not rest:
+                    return False
+                continue
+            if steps[k][1] is False:
                 return False
-            stack.extend((p, k + 1) for p in reversed(minus(piece, covers[k])))
+            stack.extend((p, k + 1) for p in reversed(minus(piece, steps[k][0], both)))
             if len(stack) > self.cap:
                 return None
         return True
