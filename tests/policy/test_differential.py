@@ -73,7 +73,7 @@ requests = st.builds(
 def solver_says(prover: Prover, request: m.Request, term) -> bool:
     import z3
 
-    status, _ = prover._query([prover.enc.request(request), term])
+    status = prover._query([prover.enc.request(request), term])
     assert status in (z3.sat, z3.unsat)
     return status == z3.sat
 
@@ -138,7 +138,7 @@ def test_solver_and_evaluator_agree_on_admin(policy):
         env_index = enc.u.env_index.get(env, len(enc.u.environments)) if env in enc.u.env_index else len(enc.u.environments)
         pin = enc.all_of([enc.op == enc.bv(enc.u.op_index[op], enc.w_op), enc.opt_in == opt_in,
                           enc.approvals == approvals, enc.author == author, enc.env == enc.bv(env_index, enc.w_env)])
-        status, _ = prover._query([pin, t.permitted])
+        status = prover._query([pin, t.permitted])
         decision = ev.admin_decide(policy, request if env in enc.u.env_index else request.__class__(op, opt_in, approvals, author, None))
         assert (status == z3.sat) == decision.permitted, request
     status, witness = prover._admin_witness([t.permitted, t.is_admin, z3.Not(enc.gates(policy.gates))])

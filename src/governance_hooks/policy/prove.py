@@ -120,13 +120,13 @@ class Prover(AnomalyChecks):
             assert_ast(ref, native, term.as_ast())
 
     def _query(self, constraints: Sequence, assumptions: Sequence = ()):
-        """``(status, model)``; the model is taken inside the scope of ``constraints``."""
-        z3 = self.z3
+        """The status of ``constraints``. No model is taken: the callers use only the status (witnesses
+        come from :meth:`_egress_witness`), and building a model of a large first-match encoding costs
+        more than the check."""
         self.solver.push()
         try:
             self.solver.add(*constraints)
-            status = self.solver.check(*assumptions)
-            return status, (self.solver.model() if status == z3.sat else None)
+            return self.solver.check(*assumptions)
         finally:
             self.solver.pop()
 
@@ -302,7 +302,7 @@ class Prover(AnomalyChecks):
         """
         z3, t = self.z3, self.terms
         violates = violates or (lambda request: self._violates(invariant, request))
-        status, _ = self._query([t.allowed, extra])
+        status = self._query([t.allowed, extra])
         if not self._tally(status, invariant, line):
             return
         reported: set = set()
@@ -442,7 +442,7 @@ class Prover(AnomalyChecks):
 
         def proved(request: m.Request, k: Optional[int] = None) -> bool:
             # ``allowed`` and ``extra`` are asserted once around all these queries (see below).
-            status, _ = self._query([self.enc.request(request)] + ([t.match[k]] if k is not None else []))
+            status = self._query([self.enc.request(request)] + ([t.match[k]] if k is not None else []))
             if status == z3.unsat:
                 raise self._mismatch(invariant, f"the set algebra found {request.describe()} but the solver refutes it")
             if status != z3.sat:
@@ -491,7 +491,7 @@ class Prover(AnomalyChecks):
                     left[j] = pieces
                 else:
                     del left[j]
-        status, _ = self._query(blocked)
+        status = self._query(blocked)
         if status == z3.sat:
             raise self._mismatch(invariant, "the solver finds a violation outside every rule the set algebra reported")
         if status != z3.unsat:
@@ -556,7 +556,7 @@ class Prover(AnomalyChecks):
             core.append(_destination(enc, request))
             core += [enc.port == enc.bv(endpoint.port, 16),
                      enc.scheme == enc.bv(self.universe.scheme_index[endpoint.scheme], enc.w_scheme)]
-            status, _ = self._query(core + fixed + [t.allowed, t.within])
+            status = self._query(core + fixed + [t.allowed, t.within])
             what = f"tracking endpoint {endpoint.url}"
             if status == z3.sat:
                 self.result.proved += 1
@@ -602,7 +602,7 @@ class Prover(AnomalyChecks):
         """Every admin operation gated: one query; on sat, one witness per offending grant."""
         z3, t = self.z3, self.terms
         ungated = z3.Not(self.enc.gated(self.policy))
-        status, _ = self._query([t.permitted, t.is_admin, ungated])
+        status = self._query([t.permitted, t.is_admin, ungated])
         if not self._tally(status, "admin-gated", line):
             return
         for grant, term in zip(self.policy.grants, t.grant):
@@ -646,7 +646,7 @@ class Prover(AnomalyChecks):
             violates=lambda r: not ev.decide(base, r).allowed, identity="new-access")
         if not self.universe.operations:
             return
-        status, _ = self._query([new.permitted, z3.Not(old.permitted)])
+        status = self._query([new.permitted, z3.Not(old.permitted)])
         if not self._tally(status, "no-new-access (admin)", self.policy.line):
             return
         for grant, term in zip(self.policy.grants, new.grant):
