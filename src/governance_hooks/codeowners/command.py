@@ -317,11 +317,8 @@ def _reviews(args, ctx: Context, model, result: CheckResult, changed: List[str])
         import json
 
         document = {"changed_files": len(changed), "reviews": [g.as_json() for g in groups], "unowned": unowned}
-        if "replaces_report" in getattr(CheckResult, "__dataclass_fields__", {}):
-            ctx.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
-            result.replaces_report = True  # type: ignore[attr-defined]
-        else:
-            result.stats["reviews"] = document
+        ctx.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        result.replaces_report = True
         return result
     from ..escape import terminal_safe
 
@@ -391,24 +388,17 @@ def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
     the number of paths.
     """
     from .ownership import Ownership
-    from .who import answerer, normalise, who_paths, write_answers
+    from .who import write_answers
 
     ownership = Ownership(model)
     result.findings = []  # a query: only the answers, not the validation findings
     as_json = args.format == "json"
     write = ctx.stdout.write
-    if as_json and "replaces_report" not in getattr(CheckResult, "__dataclass_fields__", {}):
-        import json
-
-        answer = answerer(ownership, True)
-        collected = [json.loads(answer(normalise(raw, ctx.root))) for raw in who_paths(args.who)]
-        result.stats = {"paths": len(collected), "who": collected}  # lands in the JSON report's summary
-        return result
     if as_json:
         write("[")
     count = write_answers(ownership, args.who, ctx.root, write, as_json)
     result.stats = {"paths": count}
     if as_json:
         write("\n]\n" if count else "]\n")
-        result.replaces_report = True  # type: ignore[attr-defined]
+        result.replaces_report = True
     return result

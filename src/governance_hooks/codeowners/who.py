@@ -38,8 +38,8 @@ def normalise(path: str, root) -> str:
     return path.rstrip("/") + "/" if path.endswith("/") and path.strip("/") else path.rstrip("/")
 
 
-def who_paths(who) -> "Iterator[str]":
-    """The paths of ``--who``: its arguments, where ``-`` stands for one path per line of stdin (streamed)."""
+def who_paths(who):
+    """The paths of ``--who``: its arguments, where ``-`` stands for one path per line of stdin (streamed); yields ``str``."""
     for raw in who:
         if raw != "-":
             yield raw

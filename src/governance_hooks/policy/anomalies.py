@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-from typing import Dict, List, Optional, Sequence, Set
+from typing import List, Optional, Sequence, Set
 
 from ..findings import Finding, Location, Severity
 from . import evaluate as ev
@@ -176,7 +176,7 @@ class AnomalyChecks:
 
         Always run: redundancy and conflicts are defined on the rules that are not shadowed.
         """
-        z3, t, rules = self.z3, self.terms, self.policy.egress
+        z3, rules = self.z3, self.policy.egress
         nb = self._nb
         first_match = self.policy.semantics == m.FIRST_MATCH
         shadowed: Set[int] = set()
@@ -214,7 +214,7 @@ class AnomalyChecks:
 
     def _redundancy_pass(self, shadowed: Set[int], budget: _Budget) -> List[int]:
         """Report redundant rules, visiting from last to first; returns the indices not checked."""
-        z3, t, rules = self.z3, self.terms, self.policy.egress
+        z3, rules = self.z3, self.policy.egress
         nb = self._nb
         first_match = self.policy.semantics == m.FIRST_MATCH
         removed: Set[int] = set()  # shadowed and redundant: the rules not in K
@@ -333,7 +333,7 @@ class AnomalyChecks:
 
     def _conflict_pass(self, shadowed: Set[int], budget: _Budget) -> List[int]:
         """Report allow/deny pairs that overlap with neither containing the other; returns rules not checked."""
-        z3, t, rules = self.z3, self.terms, self.policy.egress
+        rules = self.policy.egress
         index, nb = self._index(), self._nb
         compiled = index.compiled
         unchecked: Set[int] = set()
