@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 
 import pytest
 
 from governance_hooks.cli import main
 from governance_hooks.codeowners.who import quick
 
-CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "codeowners"
+from ..conftest import shared_path
+
 
 GITHUB = "* @org/team\n/docs/ @docs\n*.md @writers\n/empty/ \n"
 GITLAB = "* @all\n[Docs] @docs\ndocs/\n^[Opt][2] @opt\n*.md @md\n!docs/skip.md\n"
@@ -67,7 +67,7 @@ def test_lean_and_full_print_the_same(tmp_path, capsys, monkeypatch, place, text
 @pytest.mark.parametrize("name", ["NVIDIA__Megatron-LM", "GoogleCloudPlatform__generative-ai"])
 def test_lean_path_on_real_corpora(capsys, monkeypatch, name):
     """Every file of a GitLab and a GitHub corpus: more than one chunk of 1,024 answers."""
-    folder = CORPORA / name
+    folder = shared_path("corpora", "codeowners", name)
     files = (folder / "files.txt").read_text(encoding="utf-8").splitlines()
     argv = ["--repo", str(folder), str(folder / "CODEOWNERS"), "--who", *files]
     assert lean_takes(argv)
@@ -182,7 +182,7 @@ def test_cached_gitlab_deciders_on_a_real_gitlab_file():
     from governance_hooks.codeowners.ownership import Ownership
     from governance_hooks.codeowners.parser import parse
 
-    folder = CORPORA / "NVIDIA__Megatron-LM"
+    folder = shared_path("corpora", "codeowners", "NVIDIA__Megatron-LM")
     ownership = Ownership(parse((folder / "CODEOWNERS").read_text(encoding="utf-8"), "gitlab"))
     files = (folder / "files.txt").read_text(encoding="utf-8").splitlines()
     decided = [ownership.gitlab_decided(f) for f in files]
