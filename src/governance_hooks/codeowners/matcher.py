@@ -103,6 +103,18 @@ _EMPTY_LIST: list = []
 def trivial(table: tuple) -> bool:
     """True when no file name can change the answer of a directory's final table."""
     return not table[1] and not table[2] and not table[3]
+class _Picker:
+    """:meth:`Matcher.pick` of one table, called as ``dict.get`` is: ``(name, best ancestor id)``."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: tuple) -> None:
+        self.table = table
+
+    def pick(self, name: str, _base: int) -> int:
+        return Matcher.pick(self.table, name)
+
+
 #: ``(states, ancestor rule ids, best ancestor id)`` of a directory (see Matcher._dir).
 _State = "tuple[tuple[_Node, ...], tuple[int, ...], int]"
 
@@ -135,6 +147,9 @@ class Matcher:
         # Per state set (by id): the names of its literal edges and the step for every other name,
         # when its only other edges are `**` and `*` (see _shortcut).
         self._shortcuts: dict[int, tuple] = {}
+        # One object per state set met (so equal sets share tables), kept alive: their ids key the caches.
+        self._interned: dict[tuple, tuple] = {start: start}
+        self._moved: dict[int, tuple] = {}  # id(triple) -> (triple, the triple of a folder no pattern names)
 
     @staticmethod
     def _close(nodes: Iterable[_Node]) -> tuple[_Node, ...]:
@@ -208,30 +223,41 @@ class Matcher:
         while current not in self._dirs:
             pending.append(current)
             current = current.rpartition("/")[0]
-        states, anc, best = self._dirs[current]
-        step = self._step
-        shortcuts = self._shortcuts
+        entry = self._dirs[current]
         for path in reversed(pending):
-            parent = states
-            name = path.rpartition("/")[2]
-            shortcut = shortcuts.get(id(states))
-            if shortcut is None:
-                shortcut = shortcuts[id(states)] = self._shortcut(states)
-            literals, default = shortcut
-            if literals is not None and name not in literals:
-                states = default
-            else:
-                states = step(states, name)
-            if states is parent:  # same states: their directory hits are already in anc
-                self._dirs[path] = (states, anc, best)
-                continue
-            hits = [rule for node in states for rule in node.dir_terms]
-            if hits:
-                seen = set(anc)  # an unanchored pattern can match at several depths
-                anc = anc + tuple(dict.fromkeys(r for r in hits if r not in seen))
-                best = max(best, max(node.dir_best for node in states))
-            self._dirs[path] = (states, anc, best)
-        return self._dirs[directory]
+            entry = self._dirs[path] = self.child(entry, path.rpartition("/")[2])
+        return entry
+
+    def child(self, entry: _State, name: str) -> _State:
+        """The ``(states, ancestor rule ids, best ancestor id)`` of the directory ``name`` inside the
+        directory whose triple is ``entry``; ``entry`` itself when its states stay the same."""
+        states = entry[0]
+        shortcut = self._shortcuts.get(id(states))
+        if shortcut is None:
+            shortcut = self._shortcuts[id(states)] = self._shortcut(states)
+        literals, default = shortcut
+        if literals is None or name in literals:
+            return self._enter(entry, self._step(states, name))
+        if default is states:
+            return entry
+        # Every name no pattern names leads to the same triple: computed once per triple.
+        moved = self._moved.get(id(entry))
+        if moved is None:
+            moved = self._moved[id(entry)] = (entry, self._enter(entry, default))  # keeps ``entry`` alive
+        return moved[1]
+
+    def _enter(self, entry: _State, new: "tuple[_Node, ...]") -> _State:
+        """The triple after ``entry`` when the states become ``new``."""
+        states, anc, best = entry
+        if new is states:  # same states: their directory hits are already in anc
+            return entry
+        new = self._interned.setdefault(new, new)
+        hits = [rule for node in new for rule in node.dir_terms]
+        if hits:
+            seen = set(anc)  # an unanchored pattern can match at several depths
+            anc = anc + tuple(dict.fromkeys(r for r in hits if r not in seen))
+            best = max(best, max(node.dir_best for node in new))
+        return (new, anc, best)
 
     def matches(self, path: str) -> list[int]:
         """Ids of every pattern matching the repo-relative POSIX ``path``, each once (unordered)."""
@@ -292,27 +318,39 @@ class Matcher:
     def last_matches(self, paths: Iterable[str]) -> list[int]:
         """:meth:`last_match` of each path, in order (a tight loop that reuses the table of
         consecutive paths in the same directory, as in sorted ``git ls-files`` output)."""
-        finals = self._finals
+        finals, dirs = self._finals, self._dirs
+        finals_get, dirs_get, shortcuts_get, tables_get = finals.get, dirs.get, self._shortcuts.get, self._tables.get
         out: list[int] = []
         append = out.append
         current = None
         base = -1
-        small_get = _EMPTY_DICT.get
-        table: tuple = (-1, _EMPTY_DICT, _EMPTY_LIST, _EMPTY_LIST)
-        names_only = True
+        lookup = _EMPTY_DICT.get  # (file name, best ancestor id) -> last matching id
         for path in paths:
             directory, _, name = path.rpartition("/")
             if directory != current:
-                table = finals.get(directory)
-                if table is None:
-                    table = self._final_table(directory)
-                base, small_get = table[0], table[1].get
-                names_only = not table[2] and not table[3]
                 current = directory
-            if names_only:
-                append(small_get(name, base))  # the table keeps only names that beat ``base``
-            else:
-                append(self.pick(table, name))
+                table = finals_get(directory)
+                if table is None and directory:
+                    # :meth:`_final_table` inline (once per folder, so its calls add up): the folder's
+                    # triple from its parent's, kept as it is when no pattern names the folder.
+                    parent, _, last = directory.rpartition("/")
+                    entry = dirs_get(parent)
+                    if entry is None:
+                        entry = self._dir(parent)
+                    shortcut = shortcuts_get(id(entry[0]))
+                    if shortcut is None or shortcut[1] is not entry[0] or last in shortcut[0]:
+                        entry = self.child(entry, last)
+                    dirs[directory] = entry
+                    table = tables_get((id(entry[0]), entry[2]))
+                    if table is None:
+                        table = self.table_of(entry)
+                    finals[directory] = table
+                elif table is None:
+                    table = self._final_table(directory)
+                base = table[0]
+                # The table keeps only names that beat ``base``, so most folders answer with a dict lookup.
+                lookup = table[1].get if not table[2] and not table[3] else _Picker(table).pick
+            append(lookup(name, base))
         return out
 
     def _final_table(self, directory: str) -> tuple:
@@ -322,24 +360,22 @@ class Matcher:
         [(glob segment, id)] highest id first)``; entries that cannot beat the
         ancestor's best are dropped. Star states add nothing here: ``**`` never ends a pattern.
         """
-        if directory:
-            # Most directories of a real tree keep their parent's states (a name no pattern names, below
-            # `**` or `*` only): then they keep its table too, without a walk.
-            parent, _, name = directory.rpartition("/")
-            entry = self._dirs.get(parent)
-            if entry is not None:
-                shortcut = self._shortcuts.get(id(entry[0]))
-                if shortcut is not None and shortcut[1] is entry[0] and name not in shortcut[0]:
-                    self._dirs[directory] = entry
-                    table = self._finals.get(parent)
-                    if table is None:
-                        table = self._final_table(parent)
-                    self._finals[directory] = table
-                    return table
-        states, _, best = self._dir(directory)
+        if not directory:
+            table = self._finals[directory] = self.table_of(self._dirs[""])
+            return table
+        parent, _, name = directory.rpartition("/")
+        entry = self._dirs.get(parent)
+        if entry is None:
+            entry = self._dir(parent)
+        new = self._dirs[directory] = self.child(entry, name)
+        table = self._finals[directory] = self.table_of(new)
+        return table
+
+    def table_of(self, entry: _State) -> tuple:
+        """The final table (see :meth:`_final_table`) of the directory whose triple is ``entry``."""
+        states, _, best = entry
         shared = self._tables.get((id(states), best))
         if shared is not None:
-            self._finals[directory] = shared
             return shared
         small: dict[str, int] = {}
         big: list[dict[str, int]] = []
@@ -355,8 +391,7 @@ class Matcher:
             if node.glob_index:
                 globs.extend(pair for pair in node.file_globs() if pair[1] > best)
         globs.sort(key=lambda pair: -pair[1])
-        table = (best, small, big, globs)
-        self._finals[directory] = self._tables[(id(states), best)] = table
+        table = self._tables[(id(states), best)] = (best, small, big, globs)
         return table
 
     def directory_hits(self, directory: str) -> tuple[int, ...]:
