@@ -8,7 +8,8 @@ the exit code (DESIGN.md):
 * 1: findings at or above ``--fail-on``;
 * 2: the tool could not do its job (one line on stderr; traceback only with ``--debug``).
 
-Nothing in the package imports this module except ``__main__``: what the
+Nothing in the package imports this module except :mod:`.front` (the entry of
+``governance-hooks``, which answers a plain ``codeowners --who`` query itself): what the
 lower floors share (options, root resolution, emitting a report, running a
 check) lives in :mod:`.options`, :mod:`.emit` and :mod:`.commands`.
 """
@@ -16,48 +17,26 @@ check) lives in :mod:`.options`, :mod:`.emit` and :mod:`.commands`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
-from . import __version__
-
-# The framework (argparse, configuration, checks, reports) is imported when a command needs it, not
-# here: a plain ``codeowners --who`` query is answered without it (:func:`.codeowners.who.quick`).
+from . import __version__, commands
+from .check import Context
+from .commands import PIPELINE_COMMANDS, PROG, SUMMARIES, build_parser, exit_code
+from .config import load as load_config
+from .errors import ToolError
+from .escape import CommandGuard, terminal_safe
+from .options import fail_threshold, resolve_root
+from .rules import CHECKS, all_rules
 
 __all__ = ["main", "build_parser", "list_rules"]
-
-
-def _framework() -> None:
-    """Import the framework's names into this module (once; a name a test has patched keeps its value)."""
-    from . import commands
-    from .check import Context
-    from .commands import PIPELINE_COMMANDS, PROG, SUMMARIES, build_parser, exit_code
-    from .config import load as load_config
-    from .errors import ToolError
-    from .escape import CommandGuard, terminal_safe
-    from .options import fail_threshold, resolve_root
-    from .rules import CHECKS, all_rules
-
-    names = globals()
-    for name, value in locals().items():
-        if name != "names":
-            names.setdefault(name, value)
-
-
-def __getattr__(name: str):
-    """The framework's names (``cli.build_parser``, ``cli.CHECKS``), imported on first use."""
-    if not name.startswith("__"):
-        _framework()
-        if name in globals():
-            return globals()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: Top-level options that take a value (so ``_command_in`` skips it).
 _VALUED = {"--format"}
 
 
-def _command_in(argv: "Sequence[str]") -> "str | None":
+def _command_in(argv: Sequence[str]) -> "str | None":
     """The subcommand named in ``argv``: its first word that is not an option or an option's value."""
-    _framework()
     skip = False
     for word in argv:
         if skip:
@@ -73,12 +52,11 @@ def _command_in(argv: "Sequence[str]") -> "str | None":
     return None
 
 
-def list_rules(checks: "Sequence[str]", out, fmt: str = "text") -> None:
+def list_rules(checks: Sequence[str], out, fmt: str = "text") -> None:
     """Print the rules of ``checks``: ``rule-id  severity  summary`` lines, or a JSON list with ``fmt="json"``.
 
     The JSON form is ``[{"id", "check", "severity", "summary", "help"}, ...]`` in registry order.
     """
-    _framework()
     rules = [r for r in all_rules().values() if r.check in checks]
     if fmt == "json":
         import json
@@ -92,16 +70,9 @@ def list_rules(checks: "Sequence[str]", out, fmt: str = "text") -> None:
         out.write(f"{r.id:<{width}}  {r.severity.label:<7}  {r.summary}\n")
 
 
-def main(argv: "Sequence[str] | None" = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``governance-hooks``; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["codeowners"] and "--who" in argv:
-        from .codeowners.who import quick
-
-        code = quick(argv, sys.stdout)  # the plain query, without the framework; None: not one
-        if code is not None:
-            return code
-    _framework()
     debug = "--debug" in argv
     stdout = sys.stdout
     # Checks write notes, progress and answers (``--who``) that may quote the repository;
@@ -172,7 +143,7 @@ def _main(argv, debug: bool, stdout, stderr, check_stdout) -> int:
 
 
 def _hook(check: str, *fixed: str):
-    def hook_main(argv: "Sequence[str] | None" = None) -> int:
+    def hook_main(argv: Sequence[str] | None = None) -> int:
         rest = list(sys.argv[1:] if argv is None else argv)
         return main([check, *fixed, *rest])
 

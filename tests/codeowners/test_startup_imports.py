@@ -21,7 +21,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PROBE = """
 import io, sys
 before = set(sys.modules)
-from governance_hooks.cli import main
+from governance_hooks.front import main
 out, sys.stdout = sys.stdout, io.StringIO()
 code = main(sys.argv[1:])
 answer, sys.stdout = sys.stdout.getvalue(), out
@@ -30,11 +30,11 @@ import json
 print(json.dumps({"code": code, "answer": answer, "added": added}))
 """
 
-#: Every project module the command loads: the front door and what answering needs, not the framework
+#: Every project module the command loads: the entry and what answering needs, not the framework
 #: (argparse, configuration, checks, findings, reports), which :func:`governance_hooks.codeowners.who.quick`
 #: leaves to the full command.
 PROJECT_MODULES = {
-    "governance_hooks", "governance_hooks.cli", "governance_hooks.errors", "governance_hooks.escape",
+    "governance_hooks", "governance_hooks.front", "governance_hooks.errors", "governance_hooks.escape",
     "governance_hooks.safe_open", "governance_hooks.codeowners", "governance_hooks.codeowners.who",
     "governance_hooks.codeowners.locate", "governance_hooks.codeowners.matcher", "governance_hooks.codeowners.model",
     "governance_hooks.codeowners.ownership", "governance_hooks.codeowners.parser",

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from governance_hooks.cli import main
+from governance_hooks.front import main
 from governance_hooks.codeowners.who import quick
 
 from ..conftest import shared_path
