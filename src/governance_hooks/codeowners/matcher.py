@@ -100,9 +100,16 @@ _EMPTY_DICT: dict = {}
 _EMPTY_LIST: list = []
 
 
-def trivial(table: tuple) -> bool:
-    """True when no file name can change the answer of a directory's final table."""
-    return not table[1] and not table[2] and not table[3]
+class _Every:
+    """Holds every name: under an affix or glob edge any folder name may change the states."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+_EVERY = _Every()
+
+
 class _Picker:
     """:meth:`Matcher.pick` of one table, called as ``dict.get`` is: ``(name, best ancestor id)``."""
 
@@ -111,7 +118,7 @@ class _Picker:
     def __init__(self, table: tuple) -> None:
         self.table = table
 
-    def pick(self, name: str, _base: int) -> int:
+    def pick(self, name: str, _best: int) -> int:
         return Matcher.pick(self.table, name)
 
 
@@ -139,17 +146,22 @@ class Matcher:
             node.add_terminal(rule_id, pattern.dir_only, pattern.no_subdirs)
         start = self._close([self.root])
         self._dirs: dict[str, _State] = {"": (start, (), -1)}
-        self._finals: dict[str, tuple] = {}
+        # Per folder: ``(best ancestor id, lookup)``, where ``lookup(file name, best ancestor id)`` is the
+        # last matching id of a file there (see :meth:`_answer_of`).
+        self._answers: dict[str, tuple] = {}
         # Final tables by (state set, best ancestor id): most directories of a real tree reach one of
         # a few state sets (often just the `**` states), so the table is built once per set, not per
-        # directory. The state tuples are kept alive by ``_dirs``, so their ids are stable keys.
+        # directory. State sets are interned (``_interned`` keeps them alive), so their ids are stable keys.
         self._tables: dict[tuple[int, int], tuple] = {}
         # Per state set (by id): the names of its literal edges and the step for every other name,
         # when its only other edges are `**` and `*` (see _shortcut).
         self._shortcuts: dict[int, tuple] = {}
-        # One object per state set met (so equal sets share tables), kept alive: their ids key the caches.
         self._interned: dict[tuple, tuple] = {start: start}
-        self._moved: dict[int, tuple] = {}  # id(triple) -> (triple, the triple of a folder no pattern names)
+        # Per triple (by id; each value keeps its triple alive): ``[triple, literal edge names, the triple
+        # of a sub-folder with any other name, that triple's answer pair or None until needed]``; the
+        # names are ``_EVERY`` when an affix or glob edge makes every name count (see :meth:`_moves_of`).
+        self._moves: dict[int, tuple] = {}
+        self._pairs: dict[int, tuple] = {}  # id(triple) -> (triple, its answer pair)
 
     @staticmethod
     def _close(nodes: Iterable[_Node]) -> tuple[_Node, ...]:
@@ -213,11 +225,9 @@ class Matcher:
             return cached
         parent, _, name = directory.rpartition("/")
         entry = self._dirs.get(parent)
-        if entry is not None:  # the common case, without the walk below: the parent's states are kept
-            shortcut = self._shortcuts.get(id(entry[0]))
-            if shortcut is not None and shortcut[1] is entry[0] and name not in shortcut[0]:
-                self._dirs[directory] = entry
-                return entry
+        if entry is not None:  # the common case: the parent is known
+            entry = self._dirs[directory] = self.child(entry, name)
+            return entry
         pending = []  # ancestors not cached yet, deepest first (iterative: paths may be very deep)
         current = directory
         while current not in self._dirs:
@@ -231,20 +241,35 @@ class Matcher:
     def child(self, entry: _State, name: str) -> _State:
         """The ``(states, ancestor rule ids, best ancestor id)`` of the directory ``name`` inside the
         directory whose triple is ``entry``; ``entry`` itself when its states stay the same."""
+        moves = self._moves.get(id(entry))
+        if moves is None:
+            moves = self._moves_of(entry)
+        if name not in moves[1]:
+            return moves[2]
+        return self._enter(entry, self._step(entry[0], name))
+
+    def _moves_of(self, entry: _State) -> tuple:
+        """:attr:`_moves` of ``entry`` (computed once per triple)."""
         states = entry[0]
         shortcut = self._shortcuts.get(id(states))
         if shortcut is None:
             shortcut = self._shortcuts[id(states)] = self._shortcut(states)
         literals, default = shortcut
-        if literals is None or name in literals:
-            return self._enter(entry, self._step(states, name))
-        if default is states:
-            return entry
-        # Every name no pattern names leads to the same triple: computed once per triple.
-        moved = self._moved.get(id(entry))
-        if moved is None:
-            moved = self._moved[id(entry)] = (entry, self._enter(entry, default))  # keeps ``entry`` alive
-        return moved[1]
+        # Every name no pattern names leads to the same triple; its answer pair is filled in when needed.
+        moves = [entry, _EVERY, None, None] if literals is None else [entry, literals, self._enter(entry, default), None]
+        self._moves[id(entry)] = moves
+        return moves
+
+    def _pair(self, entry: _State) -> tuple:
+        """``(best ancestor id, lookup)`` of the folder whose triple is ``entry`` (once per triple)."""
+        known = self._pairs.get(id(entry))
+        if known is not None:
+            return known[1]
+        table = self.table_of(entry)
+        # The table keeps only names that beat its best, so most folders answer with a dict lookup.
+        pair = (table[0], table[1].get if not table[2] and not table[3] else _Picker(table).pick)
+        self._pairs[id(entry)] = (entry, pair)
+        return pair
 
     def _enter(self, entry: _State, new: "tuple[_Node, ...]") -> _State:
         """The triple after ``entry`` when the states become ``new``."""
@@ -272,30 +297,10 @@ class Matcher:
     def last_match(self, path: str) -> int:
         """Id of the last (highest-id) pattern matching ``path``; ``-1`` when none matches."""
         directory, _, name = path.rpartition("/")
-        table = self._finals.get(directory)
-        if table is None:
-            table = self._final_table(directory)
-        best, small, big, globs = table
-        hit = small.get(name, -1)
-        if hit > best:
-            best = hit
-        for names in big:
-            hit = names.get(name, -1)
-            if hit > best:
-                best = hit
-        for seg, rule_id in globs:  # sorted by id, highest first: the first match is the best
-            if rule_id <= best:
-                break
-            if seg.match(name):
-                best = rule_id
-                break
-        return best
-
-    def table(self, directory: str) -> tuple:
-        """The final table of ``directory`` (see :meth:`_final_table`); ``table[0]`` is the answer for
-        every file there when :func:`trivial` holds."""
-        table = self._finals.get(directory)
-        return table if table is not None else self._final_table(directory)
+        pair = self._answers.get(directory)
+        if pair is None:
+            pair = self._answer_of(directory)
+        return pair[1](name, pair[0])
 
     @staticmethod
     def pick(table: tuple, name: str) -> int:
@@ -308,7 +313,7 @@ class Matcher:
             hit = names.get(name, -1)
             if hit > best:
                 best = hit
-        for seg, rule_id in globs:
+        for seg, rule_id in globs:  # sorted by id, highest first: the first match is the best
             if rule_id <= best:
                 break
             if seg.match(name):
@@ -316,63 +321,50 @@ class Matcher:
         return best
 
     def last_matches(self, paths: Iterable[str]) -> list[int]:
-        """:meth:`last_match` of each path, in order (a tight loop that reuses the table of
+        """:meth:`last_match` of each path, in order (a tight loop that reuses the answer pair of
         consecutive paths in the same directory, as in sorted ``git ls-files`` output)."""
-        finals, dirs = self._finals, self._dirs
-        finals_get, dirs_get, shortcuts_get, tables_get = finals.get, dirs.get, self._shortcuts.get, self._tables.get
+        answers, dirs, moves_get = self._answers, self._dirs, self._moves.get
+        answers_get, dirs_get = answers.get, dirs.get
         out: list[int] = []
         append = out.append
         current = None
         base = -1
-        lookup = _EMPTY_DICT.get  # (file name, best ancestor id) -> last matching id
+        lookup = _EMPTY_DICT.get
         for path in paths:
             directory, _, name = path.rpartition("/")
             if directory != current:
                 current = directory
-                table = finals_get(directory)
-                if table is None and directory:
-                    # :meth:`_final_table` inline (once per folder, so its calls add up): the folder's
-                    # triple from its parent's, kept as it is when no pattern names the folder.
+                pair = answers_get(directory)
+                if pair is None:
+                    # :meth:`_answer_of` inline (it runs once per folder, so its calls add up).
                     parent, _, last = directory.rpartition("/")
-                    entry = dirs_get(parent)
-                    if entry is None:
-                        entry = self._dir(parent)
-                    shortcut = shortcuts_get(id(entry[0]))
-                    if shortcut is None or shortcut[1] is not entry[0] or last in shortcut[0]:
-                        entry = self.child(entry, last)
-                    dirs[directory] = entry
-                    table = tables_get((id(entry[0]), entry[2]))
-                    if table is None:
-                        table = self.table_of(entry)
-                    finals[directory] = table
-                elif table is None:
-                    table = self._final_table(directory)
-                base = table[0]
-                # The table keeps only names that beat ``base``, so most folders answer with a dict lookup.
-                lookup = table[1].get if not table[2] and not table[3] else _Picker(table).pick
+                    entry = dirs_get(parent) if directory else None
+                    moves = moves_get(id(entry)) if entry is not None else None
+                    if moves is not None and last not in moves[1]:
+                        dirs[directory] = moves[2]
+                        pair = moves[3]
+                        if pair is None:
+                            pair = moves[3] = self._pair(moves[2])
+                        answers[directory] = pair
+                    else:
+                        pair = self._answer_of(directory)
+                base, lookup = pair
             append(lookup(name, base))
         return out
 
-    def _final_table(self, directory: str) -> tuple:
-        """What the last segment of a file in ``directory`` can still match, flattened once per directory.
+    def _answer_of(self, directory: str) -> tuple:
+        """``(best ancestor id, lookup)`` of the files of ``directory`` (cached in :attr:`_answers`).
 
-        ``(best ancestor id, {name: id} for small literal tables, [large literal tables],
-        [(glob segment, id)] highest id first)``; entries that cannot beat the
-        ancestor's best are dropped. Star states add nothing here: ``**`` never ends a pattern.
+        ``lookup(name, best)`` flattens what the last segment of a file can still match: the final
+        table ``(best ancestor id, {name: id} for small literal tables, [large literal tables],
+        [(glob segment, id)] highest id first)``, where entries that cannot beat the ancestor's best
+        are dropped. Star states add nothing here: ``**`` never ends a pattern.
         """
-        if not directory:
-            table = self._finals[directory] = self.table_of(self._dirs[""])
-            return table
-        parent, _, name = directory.rpartition("/")
-        entry = self._dirs.get(parent)
-        if entry is None:
-            entry = self._dir(parent)
-        new = self._dirs[directory] = self.child(entry, name)
-        table = self._finals[directory] = self.table_of(new)
-        return table
+        pair = self._answers[directory] = self._pair(self._dir(directory))
+        return pair
 
     def table_of(self, entry: _State) -> tuple:
-        """The final table (see :meth:`_final_table`) of the directory whose triple is ``entry``."""
+        """The final table (see :meth:`_answer_of`) of the directory whose triple is ``entry``."""
         states, _, best = entry
         shared = self._tables.get((id(states), best))
         if shared is not None:
@@ -393,7 +385,3 @@ class Matcher:
         globs.sort(key=lambda pair: -pair[1])
         table = self._tables[(id(states), best)] = (best, small, big, globs)
         return table
-
-    def directory_hits(self, directory: str) -> tuple[int, ...]:
-        """Ids of patterns that match ``directory`` itself as a directory (all files below it)."""
-        return self._dir(directory)[1]
