@@ -40,3 +40,36 @@ def test_trie_agrees_with_reference(pattern_texts, path_list):
         assert sorted(matcher.matches(path)) == expected, (pattern_texts, path)
         assert matcher.last_match(path) == (expected[-1] if expected else -1), (pattern_texts, path)
     assert matcher.last_matches(path_list) == [matcher.last_match(p) for p in path_list]
+
+
+#: Deeper than ``matcher._CACHED_DEPTH`` (64): such folders are walked from the root, uncached.
+deep_paths = st.lists(st.sampled_from(NAMES), min_size=66, max_size=90).map("/".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(patterns.filter(lambda t: t.count("**") <= 2), min_size=1, max_size=6),
+       st.lists(st.one_of(paths, deep_paths), min_size=1, max_size=6))
+def test_deep_folders_agree_with_reference(pattern_texts, path_list):
+    compiled = []
+    for text in pattern_texts:
+        try:
+            compiled.append(compile_pattern(text))
+        except PatternError:
+            compiled.append(None)
+    expected = []
+    for path in path_list:
+        ids = [i for i, c in enumerate(compiled) if c is not None and matches(c, path)]
+        expected.append(ids[-1] if ids else -1)
+    assert Matcher(compiled).last_matches(path_list) == expected, (pattern_texts, path_list)
+    one = Matcher(compiled)
+    assert [one.last_match(p) for p in reversed(path_list)][::-1] == expected
+
+
+def test_a_very_deep_path_is_cached_once_not_per_ancestor():
+    """100,000 folders deep: caching every ancestor under its own text would hold about 10^10
+    characters; only the folder itself (and the root) is kept."""
+    compiled = [compile_pattern(t) for t in ("*", "**/a/**/b", "/a/b/", "*.py")]
+    matcher = Matcher(compiled)
+    deep = "a/b/" * 50_000 + "x.py"
+    assert matcher.last_matches([deep, "a/b/c"]) == [3, 2]
+    assert len(matcher._dirs) <= 4

@@ -108,6 +108,8 @@ class _Every:
 
 
 _EVERY = _Every()
+#: Folders deeper than this are not cached ancestor by ancestor (see Matcher._dir).
+_CACHED_DEPTH = 64
 
 
 class _Picker:
@@ -228,7 +230,15 @@ class Matcher:
         if entry is not None:  # the common case: the parent is known
             entry = self._dirs[directory] = self.child(entry, name)
             return entry
-        pending = []  # ancestors not cached yet, deepest first (iterative: paths may be very deep)
+        if directory.count("/") > _CACHED_DEPTH:
+            # A deep folder is walked from the root and only it is cached: caching each ancestor under its
+            # own text would take memory and time quadratic in the depth (a path can be 100,000 folders deep).
+            entry = self._dirs[""]
+            for name in directory.split("/"):
+                entry = self.child(entry, name)
+            self._dirs[directory] = entry
+            return entry
+        pending = []  # ancestors not cached yet, deepest first
         current = directory
         while current not in self._dirs:
             pending.append(current)
