@@ -74,6 +74,16 @@ def test_gitlab_section_headers_as_section_parser_reads_them():
     assert "cannot require approvals" in found[0].message
 
 
+def test_gitlab_approval_counts_are_ascii_digits_as_in_ruby():
+    """GitLab's HEADER_REGEX is Ruby, where ``\\d`` is ``[0-9]``: `[N][٥]` (U+0665) and `[M][３]`
+    (U+FF13) are read as `[N][q]` is, the section with no count (and, the count not consumed, no
+    default owners), never as 5 and 3 approvals."""
+    for header in ("[N][\u0665] @x", "[N][\uff13] @x", "[N][q] @x"):
+        section = model_of(f"{header}\n*.rb\n", "gitlab").sections[0]
+        assert (section.name, section.approvals, section.default_owners) == ("N", None, ())
+    assert model_of("[N][5] @x\n*.rb\n", "gitlab").sections[0].approvals == 5
+
+
 def test_gitlab_rule_with_zero_owners_is_an_error():
     found = findings("*.rb\n[Docs] @docs\ndocs/\n", ["a.rb", "docs/a"], dialect="gitlab")
     assert [(f.rule_id, f.location.line, f.severity.label) for f in found] == [

@@ -5,6 +5,7 @@ Malformed and huge files, UTF-16 files, special files, endless or huge ``--files
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
@@ -103,13 +104,41 @@ def test_odd_fragments_never_crash(tmp_path, capsys, data):
     assert code in (0, 1)
 
 
-def test_pattern_over_the_length_budget_is_reported_not_compiled(tmp_path, capsys):
+def test_pattern_over_the_length_budget_is_an_error_not_compiled(tmp_path, capsys):
+    """The check cannot tell which files such a rule owns: it fails closed."""
     data = ("*a" * 1_400_000 + " @x\n* @y\n").encode()  # 2.8 MB: under GitHub's 3 MB limit
     code, report, _, elapsed = check(tmp_path, capsys, data)
-    assert code == 0
-    assert [(f["rule_id"], f["line"]) for f in report["findings"]] == [("codeowners/analysis-incomplete", 1)]
-    assert report["findings"][0]["message"].startswith("the pattern is 2,800,000 characters long")
+    assert code == 1
+    assert [(f["rule_id"], f["line"], f["severity"]) for f in report["findings"]] == [
+        ("codeowners/pattern-too-long", 1, "error")]
+    assert report["findings"][0]["message"] == (
+        "the pattern is 2,800,000 characters long, over the 131,072-character analysis budget: the files it "
+        "matches were not worked out, so the owners of any file it may match are unknown")
     assert elapsed < 10
+
+
+def test_who_fails_when_a_rule_is_too_long_to_match(tmp_path, capsys):
+    """An owner-less rule after `*` that is too long to match may leave `src/a.py` unowned: the answer is
+    given, with the error, and the query fails (the lean path hands over to say so)."""
+    from governance_hooks.codeowners.who import quick
+    from governance_hooks.front import main as front_main
+
+    (tmp_path / "CODEOWNERS").write_text("* @owners\n" + "**/" * 50_000 + "*.py\n", encoding="utf-8")
+    argv = ["codeowners", "--repo", str(tmp_path), "--who", "src/a.py"]
+    assert quick(argv, io.StringIO()) is None
+    assert front_main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[:2] == [
+        "src/a.py: @owners (line 1)",
+        "CODEOWNERS:2:1: error codeowners/pattern-too-long the pattern is 150,004 characters long, over the "
+        "131,072-character analysis budget: the files it matches were not worked out, so the owners of any file "
+        "it may match are unknown"]
+    assert front_main([*argv, "--format", "json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out) == [{"path": "src/a.py", "owners": ["@owners"], "line": 1}]
+    assert err == ("CODEOWNERS:2: error codeowners/pattern-too-long: the pattern is 150,004 characters long, "
+                   "over the 131,072-character analysis budget: the files it matches were not worked out, so the "
+                   "owners of any file it may match are unknown\n")
 
 
 # ---------------------------------------------------------------------- encodings, special files, file lists

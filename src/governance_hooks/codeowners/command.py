@@ -224,7 +224,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     if args.who == []:
         return _reviews(args, ctx, model, result, changed)
     if args.who is not None:
-        return _who(args, ctx, model, result)
+        return _who(args, ctx, model, result, rel)
 
     require = args.require_owner
     if require is None:
@@ -381,17 +381,20 @@ def _online(args, table, model, rel):
     return findings
 
 
-def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
+def _who(args, ctx: Context, model, result: CheckResult, rel: str) -> CheckResult:
     """Answer ``--who``: owners and deciding line of each path (text lines or a JSON list).
 
     Answers are written as they are computed (:func:`.who.write_answers`), so memory does not grow with
-    the number of paths.
+    the number of paths. A query reports no validation findings, except those that make its answers
+    unreliable (a rule too long to match: :data:`.parser.TOO_LONG`), which fail it.
     """
+    from .analysis import issue_findings
     from .ownership import Ownership
+    from .parser import TOO_LONG
     from .who import write_answers
 
     ownership = Ownership(model)
-    result.findings = []  # a query: only the answers, not the validation findings
+    result.findings = issue_findings([i for i in model.issues if i.rule_id == TOO_LONG], rel)
     as_json = args.format == "json"
     write = ctx.stdout.write
     if as_json:
@@ -401,4 +404,9 @@ def _who(args, ctx: Context, model, result: CheckResult) -> CheckResult:
     if as_json:
         write("\n]\n" if count else "]\n")
         result.replaces_report = True
+        from ..escape import terminal_safe
+
+        for found in result.findings:  # the list replaces the report: say why the exit code is 1
+            line = f"{rel}:{found.location.line}: error {found.rule_id}: {found.message}"
+            ctx.stderr.write(terminal_safe(line) + "\n")
     return result

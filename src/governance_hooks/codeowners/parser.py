@@ -34,17 +34,21 @@ _PLAIN_TOKEN = re.compile(r"[^ \t]+")
 #: A section header as the auto dialect recognises one: optional ``^``, ``[Name]``, optional ``[N]``, then
 #: a blank or the end (strict, so a GitHub pattern such as ``[Ff]oo`` does not make a file GitLab's).
 SECTION_HEADER = re.compile(r"[ \t]*(\^)?\[([^\]]*)\](?:\[([^\]]*)\])?(?=[ \t]|$)")
-#: GitLab's own header match (``Gitlab::CodeOwners::SectionParser::HEADER_REGEX`` on the stripped line):
+#: GitLab's own header match (``Gitlab::CodeOwners::SectionParser::HEADER_REGEX`` on the stripped line; a
+#: Ruby expression, so ``\d`` and ``\w`` are ASCII only):
 #: not anchored at the end, the name is the shortest ``[...]``, the approval count only digits (so
 #: ``[X][q]`` is the section X with the text ``[q]`` ignored), default owners the run of
 #: ``[@\w_.\-/\s+]`` after a blank; anything after that is ignored.
-GITLAB_HEADER = re.compile(r"[ \t]*(\^)?\[(.*?)\](?:\[(\d*?)\])?([ \t]+[@\w_.\-/ \t+]*)?")
+GITLAB_HEADER = re.compile(r"[ \t]*(\^)?\[(.*?)\](?:\[(\d*?)\])?([ \t]+[@\w_.\-/ \t+]*)?", re.ASCII)
 #: GitLab's ``REGEX_INVALID_SECTION``: a ``[`` never closed.
 GITLAB_UNCLOSED = re.compile(r"[ \t]*\^?\[[^\]]+?$")
 
 BOM = "\ufeff"
-#: Longer patterns are not compiled (a budget: real patterns are well under 1,000 characters).
+#: Longer patterns are not compiled (a budget: real patterns are well under 1,000 characters). Such a rule
+#: is an error (``TOO_LONG``): the owners of the files it may match are unknown, and a check that could not
+#: judge fails closed.
 MAX_PATTERN_CHARS = 131_072
+TOO_LONG = "codeowners/pattern-too-long"
 
 
 def decode(data: bytes) -> tuple[str | None, list[Issue]]:
@@ -176,8 +180,8 @@ def classify_owner(token: str, dialect: str) -> str:
 
 #: GitLab's ``ReferenceExtractor``: ``@name`` not preceded by a word character or ``@`` (names may
 #: hold ``/`` for nested groups), and e-mail addresses, found anywhere inside a word.
-_GITLAB_NAME_REF = re.compile(r"(?<![\w@])@([A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*)")
-_GITLAB_EMAIL_REF = re.compile(r"[^@\s]{1,100}@[^@\s]{1,255}(?<!\W)")
+_GITLAB_NAME_REF = re.compile(r"(?<![\w@])@([A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*)", re.ASCII)
+_GITLAB_EMAIL_REF = re.compile(r"[^@\s]{1,100}@[^@\s]{1,255}(?<!\W)", re.ASCII)
 
 
 def gitlab_references(word: str) -> list[str]:
@@ -391,9 +395,10 @@ def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, s
         rule.skipped = True
         return rule
     if len(pattern) > MAX_PATTERN_CHARS:
-        issues.append(Issue("codeowners/analysis-incomplete",
+        issues.append(Issue(TOO_LONG,
                             f"the pattern is {len(pattern):,} characters long, over the {MAX_PATTERN_CHARS:,}-character "
-                            "analysis budget; it was not matched against any file", span))
+                            "analysis budget: the files it matches were not worked out, so the owners of any file it "
+                            "may match are unknown", span, "shorten the pattern (a wildcard or a folder rule)"))
         rule.skipped = True
         return rule
     try:

@@ -161,6 +161,13 @@ RULES = (
         "overridden rule still reads as if it applied. Reported only for rules the change affects.",
     ),
     Rule(
+        "codeowners/pattern-too-long", Severity.ERROR,
+        "A pattern is longer than the analysis budget (131,072 characters), so the files it matches are unknown.",
+        "The rule is not matched against any file, so whether it changes the owners of a file, or leaves a file "
+        "unowned, is unknown; the check cannot judge the file and fails closed. Real patterns are well under "
+        "1,000 characters.",
+    ),
+    Rule(
         "codeowners/analysis-incomplete", Severity.WARNING,
         "Part of the analysis was skipped because a budget was exceeded or a lookup failed.",
         "Dead-rule analysis has a budget on the number of (file, rule) matches, and online verification "

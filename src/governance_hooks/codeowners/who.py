@@ -313,11 +313,14 @@ def _prepare(repo, dialect, given):
     except OSError:
         return None, None
     from .ownership import Ownership
-    from .parser import decode, parse
+    from .parser import TOO_LONG, decode, parse
 
     text, issues = decode(data)
     if text is None:
         return None, None
     if dialect == "auto" and rel.startswith(".github/"):
         dialect = "github"  # GitLab never reads .github/: a `[Section]` there is a GitHub syntax error
-    return Ownership(parse(text, dialect, issues)), root
+    model = parse(text, dialect, issues)
+    if any(issue.rule_id == TOO_LONG for issue in model.issues):
+        return None, None  # answers that may be wrong: the full command says so and fails
+    return Ownership(model), root
