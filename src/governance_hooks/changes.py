@@ -54,6 +54,8 @@ def diff_base(root: Path, rev: str) -> str:
             CI clone: ``git fetch --depth=1 origin REV`` first).
     """
     _require_work_tree(root, "--changed-since")
+    if not rev.strip():  # an unset CI variable: never "no comparison"
+        raise ToolError(f"--changed-since: the revision is empty ({rev!r})")
     if rev.startswith("-"):
         raise ToolError(f"--changed-since: {rev!r} is not a revision")
     out = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False)
@@ -70,17 +72,20 @@ def diff_base(root: Path, rev: str) -> str:
     return base.stdout.decode().strip() if base.returncode == 0 and base.stdout.strip() else commit
 
 
-def changed_since(root: Path, rev: str) -> List[str]:
+def changed_since(root: Path, rev: str, deleted: bool = False) -> List[str]:
     """Files changed between the base of ``rev`` and the working tree, plus untracked files.
 
     Covers commits since the base, staged and unstaged edits, and new files not
-    ignored by ``.gitignore``; sorted, without deleted paths.
+    ignored by ``.gitignore``; sorted, without deleted paths unless ``deleted``
+    (the code owner reviews a change requests cover the files it deletes; a
+    rename is its old path deleted and its new path added).
 
     Raises:
         ToolError: see :func:`diff_base`; git failures.
     """
     base = diff_base(root, rev)
-    diffed = _git(root, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", "--relative", base, "--")
+    keep = () if deleted else ("--diff-filter=d",)
+    diffed = _git(root, "diff", "--name-only", "-z", "--no-renames", *keep, "--relative", base, "--")
     untracked = _git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")
     return sorted(set(_names(diffed.stdout)) | set(_names(untracked.stdout)))
 

@@ -244,15 +244,19 @@ def test_bad_require_owner_glob_exits_2(tmp_path, capsys):
     assert err.strip() == "governance-hooks: error: --require-owner 'src/[abc': unterminated character class `[`"
 
 
-def test_symlinked_codeowners_outside_the_repository_is_refused(tmp_path, capsys):
+def test_symlinked_codeowners_outside_the_repository_is_reported_not_read(tmp_path, capsys):
     outside = tmp_path / "outside.txt"
     outside.write_text("* @a\n")
     repo = tmp_path / "repo"
     (repo / ".github").mkdir(parents=True)
     (repo / ".github" / "CODEOWNERS").symlink_to(outside)
-    code, _, err = run(capsys, "--repo", str(repo))
-    assert code == 2
-    assert "points outside the repository" in err
+    (repo / "a.py").write_text("")
+    code, out, err = run(capsys, "--repo", str(repo), "--format", "json")
+    report = json.loads(out)
+    assert (code, err) == (1, "")
+    assert [(f["rule_id"], f["path"], f["severity"]) for f in report["findings"]] == [
+        ("codeowners/missing-file", "", "note"), ("codeowners/symlinked-file", ".github/CODEOWNERS", "error")]
+    assert report["summary"]["codeowners"]["rules"] == 0  # nothing was read through the link
 
 
 def test_gitlab_location_order(make_repo, capsys):

@@ -76,6 +76,12 @@ def git(root, *args):
                    capture_output=True)
 
 
+def answer(out):
+    """The review lines of a text output, without the summary lines after them."""
+    lines = out.splitlines()
+    return lines[:next(i for i, line in enumerate(lines) if line.startswith("codeowners: "))]
+
+
 def pr_repo(make_repo):
     repo = make_repo({".github/CODEOWNERS": "* @all\n/docs/ @docs\n", "docs/a.md": "", "src/a.py": "", "src/b.py": ""})
     git(repo, "checkout", "-q", "-b", "change")
@@ -104,15 +110,97 @@ def test_base_option_end_to_end(make_repo, capsys):
                                       "e.g. `src/a.py`, `src/b.py`")
 
 
-def test_changed_since_who_lists_requested_reviews(make_repo, capsys):
+def test_changed_since_who_lists_the_reviews_the_base_codeowners_requests(make_repo, capsys):
     repo = pr_repo(make_repo)
     code = main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"])
     out = capsys.readouterr().out
+    commit = subprocess.run(["git", "rev-parse", "main"], cwd=repo, capture_output=True, text=True).stdout[:12]
     assert code == 0
-    assert out.splitlines()[:3] == [
+    # The change gives src/ to @py, but GitHub requests reviews from the base branch's CODEOWNERS.
+    assert answer(out) == [
         "2 changed file(s); code owner approvals requested (one approval from any owner of each rule):",
-        "  line 1 `*`: @all for 1 file(s): .github/CODEOWNERS",
-        "  line 3 `/src/`: @py for 1 file(s): src/a.py",
+        "  line 1 `*`: @all for 2 file(s): .github/CODEOWNERS, src/a.py",
+        f"  this change edits CODEOWNERS: the reviews above come from .github/CODEOWNERS at main ({commit}); "
+        "its .github/CODEOWNERS would request other owners for 1 of the 2 file(s)",
+    ]
+
+
+def test_changed_since_who_json_names_the_base_and_the_edited_codeowners(make_repo, capsys):
+    repo = pr_repo(make_repo)
+    code = main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who", "--format", "json"])
+    document = json.loads(capsys.readouterr().out)
+    commit = subprocess.run(["git", "rev-parse", "main"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    assert code == 0
+    assert document == {
+        "changed_files": 2,
+        "base": {"revision": "main", "commit": commit, "codeowners": ".github/CODEOWNERS"},
+        "reviews": [{"owners": ["@all"], "lines": [1], "approvals": 1, "files": [".github/CODEOWNERS", "src/a.py"],
+                     "pattern": "*"}],
+        "unowned": [],
+        "codeowners_changed": {"path": ".github/CODEOWNERS", "files_with_other_owners": 1},
+    }
+
+
+def test_changed_since_who_without_a_codeowners_change_adds_no_line(make_repo, capsys):
+    repo = make_repo({".github/CODEOWNERS": "* @all\n/src/ @py\n", "src/a.py": ""})
+    git(repo, "checkout", "-q", "-b", "change")
+    (repo / "src/a.py").write_text("x = 1\n")
+    code = main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"])
+    assert code == 0
+    assert answer(capsys.readouterr().out) == [
+        "1 changed file(s); code owner approvals requested (one approval from any owner of each rule):",
+        "  line 2 `/src/`: @py for 1 file(s): src/a.py",
+    ]
+
+
+def test_changed_since_who_counts_deleted_files(make_repo, capsys):
+    repo = make_repo({"CODEOWNERS": "* @default\n/secure/ @org/security\n", "src/a.py": "", "secure/keys.py": "s"})
+    git(repo, "checkout", "-q", "-b", "change")
+    git(repo, "rm", "-q", "secure/keys.py")
+    (repo / "src/a.py").write_text("y\n")
+    git(repo, "commit", "-qam", "delete")
+    code = main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"])
+    assert code == 0
+    assert answer(capsys.readouterr().out) == [
+        "2 changed file(s); code owner approvals requested (one approval from any owner of each rule):",
+        "  line 1 `*`: @default for 1 file(s): src/a.py",
+        "  line 2 `/secure/`: @org/security for 1 file(s): secure/keys.py",
+    ]
+    # The other checks still get the changed files without deletions.
+    from governance_hooks.changes import changed_since
+
+    assert changed_since(repo, "main") == ["src/a.py"]
+    assert changed_since(repo, "main", deleted=True) == ["secure/keys.py", "src/a.py"]
+
+
+def test_changed_since_who_when_the_change_removes_codeowners(make_repo, capsys):
+    repo = make_repo({"CODEOWNERS": "/src/ @py\n", "src/a.py": ""})
+    git(repo, "checkout", "-q", "-b", "change")
+    git(repo, "rm", "-q", "CODEOWNERS")
+    git(repo, "commit", "-qm", "remove")
+    code = main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"])
+    commit = subprocess.run(["git", "rev-parse", "main"], cwd=repo, capture_output=True, text=True).stdout[:12]
+    assert code == 0
+    assert answer(capsys.readouterr().out) == [
+        "1 changed file(s); code owner approvals requested (one approval from any owner of each rule):",
+        "  no code owner: 1 file(s): CODEOWNERS",
+        f"  this change edits CODEOWNERS: the reviews above come from CODEOWNERS at main ({commit}); "
+        "without CODEOWNERS there would be no owners for 0 of the 1 file(s)",
+    ]
+
+
+def test_changed_since_who_gitlab_sections_come_from_the_target_branch(make_repo, capsys):
+    repo = make_repo({"CODEOWNERS": "[Docs][2]\n/docs/ @writers\n", "docs/a.md": ""})
+    git(repo, "checkout", "-q", "-b", "change")
+    (repo / "CODEOWNERS").write_text("[Docs]\n/docs/ @me\n")
+    (repo / "docs/a.md").write_text("x\n")
+    git(repo, "commit", "-qam", "change")
+    code = main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"])
+    assert code == 0
+    assert capsys.readouterr().out.splitlines()[:3] == [
+        "2 changed file(s); code owner approvals requested (one approval rule per section):",
+        "  [Docs] 2 approval(s): @writers (line 2) for 1 file(s): docs/a.md",
+        "  no code owner: 1 file(s): CODEOWNERS",
     ]
 
 
@@ -125,7 +213,7 @@ def test_changed_since_who_shows_control_characters_in_changed_names(make_repo, 
     out = capsys.readouterr().out
     assert code == 0
     assert "\x1b" not in out and "\x07" not in out
-    assert out.splitlines()[2] == "  line 3 `/src/`: @py for 2 file(s): src/a.py, src/x\\x1b]52;c;aGk=\\x07.py"
+    assert out.splitlines()[1] == "  line 1 `*`: @all for 3 file(s): .github/CODEOWNERS, src/a.py, src/x\\x1b]52;c;aGk=\\x07.py"
 
 
 def test_run_changed_since_compares_codeowners_with_the_base(make_repo, capsys):

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     Raises:
         ToolError: bad configuration, an unreadable file list or CODEOWNERS, ``--online`` without a token.
     """
-    from .locate import MAX_BYTES, locate
+    from .locate import MAX_BYTES, dialect_of, locate
     from .parser import decode, parse
 
     table = _options(ctx)
@@ -131,13 +131,18 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     root = ctx.root
     result = CheckResult()
     since = getattr(args, "changed_since", None)
-    base_rev = getattr(args, "base", None) or since or getattr(ctx, "changed_since", None)
+    if since is None:
+        since = getattr(ctx, "changed_since", None)
+    given_base = getattr(args, "base", None)
+    # `is not None`: an empty --base (an unset CI variable) must fail as an unknown revision, not turn the check off.
+    base_rev = given_base if given_base is not None else since
     changed = ctx.changed_files
-    if since is not None:
+    if getattr(args, "changed_since", None) is not None:
         from ..changes import changed_since
 
-        changed = changed_since(root, since)
-    if args.who == [] and changed is None:
+        # Requested reviews cover deleted files too (GitHub matches every changed path); the checks do not.
+        changed = changed_since(root, since, deleted=args.who == [])
+    if args.who == [] and (changed is None or since is None):
         raise ToolError("--who needs one or more paths (or - for stdin), or --changed-since REV for the changed files")
 
     files: List[str] = []
@@ -154,10 +159,13 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         if not target.is_file():
             raise ToolError(f"{args.codeowners}: no such CODEOWNERS file")
         rel = relative_posix(target, root)
-        if dialect == "auto" and rel.startswith(".gitlab/"):
-            dialect = "gitlab"
     else:
         located = locate(root, dialect)
+        result.findings.extend(_link_findings(root, located))
+        if located.links and args.who:
+            # An answer from the next location (or from none) would hide that the one in place is not used.
+            raise ToolError(f"{located.links[0]}: is a symbolic link or lies below one; it is not followed, so "
+                            "it requests no reviews: replace it with the file before asking --who")
         for dead in located.dead:
             result.findings.append(finding(
                 "codeowners/multiple-files",
@@ -165,6 +173,11 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                 "file is ignored", dead, evidence={"in_effect": located.in_effect},
                 suggestion=f"merge its rules into {located.in_effect} and delete it"))
         if located.in_effect is None:
+            if args.who == []:  # the reviews come from the base; this change removes CODEOWNERS
+                from .model import CodeownersFile
+
+                return _reviews(args, ctx, CodeownersFile(dialect="gitlab" if dialect == "gitlab" else "github"),
+                                None, result, changed, since, dialect)
             places = {
                 "github": ".github/, the root or docs/",
                 "gitlab": "the root, docs/ or .gitlab/",
@@ -185,7 +198,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                                   message=missing.message + "; require-owner is configured, so every file is unowned")
             result.findings.append(missing)
             if base_rev is not None:
-                result.findings.extend(_removed_since_base(root, base_rev, files, dialect))
+                option = "--base" if given_base is not None else "--changed-since"
+                result.findings.extend(_removed_since_base(root, base_rev, files, dialect, option))
             result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
             return result
         rel = located.in_effect
@@ -193,8 +207,6 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         if not is_within(target, root):
             raise ToolError(f"{rel}: is a symbolic link that points outside the repository; refusing to read it")
         _refuse_special(target, rel)
-        if located.host == "gitlab" and dialect == "auto":
-            dialect = "gitlab"
     result.inputs = [rel]
 
     try:
@@ -217,12 +229,11 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         result.findings.extend(issue_findings(issues, rel))
         result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
         return result
-    if dialect == "auto" and rel.startswith(".github/"):
-        dialect = "github"  # GitLab never reads .github/: a `[Section]` there is a GitHub syntax error
-    model = parse(text, dialect, issues)
+    model = parse(text, dialect_of(rel, dialect), issues)
 
     if args.who == []:
-        return _reviews(args, ctx, model, result, changed)
+        return _reviews(args, ctx, model, rel, result, changed, since, dialect,
+                        rel if args.codeowners is not None else None)
     if args.who is not None:
         return _who(args, ctx, model, result, rel)
 
@@ -238,7 +249,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     result.findings.extend(analysis.findings)
     result.stats = dict(analysis.stats)
     if base_rev is not None:
-        option = "--base" if getattr(args, "base", None) else "--changed-since"
+        option = "--base" if given_base is not None else "--changed-since"
         result.findings.extend(_compare_with_base(root, base_rev, model, files, rel,
                                                   rel if args.codeowners is not None else None, dialect, option))
 
@@ -257,44 +268,71 @@ def finding(*args, **kwargs):
     return make(*args, **kwargs)
 
 
-def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str,
-                       option: str = "--base"):
-    """``--base``: findings of :func:`.review.compare` against the CODEOWNERS at the merge base of ``rev``."""
+def _link_findings(root: Path, located) -> list:
+    """``codeowners/symlinked-file`` for each CODEOWNERS location skipped as a symbolic link (see :mod:`.locate`)."""
+    from .locate import linked_part
+
+    out = []
+    for link in located.links:
+        part = linked_part(root, link)
+        how = "is a symbolic link" if part == link else f"lies below the symbolic link `{part}`"
+        instead = f"; `{located.in_effect}` is read instead" if located.in_effect else ""
+        out.append(finding(
+            "codeowners/symlinked-file",
+            f"{how}, which is not followed (in git a link is not the file it points to), so this CODEOWNERS "
+            f"requests no reviews{instead}", link,
+            evidence={"link": part, "in_effect": located.in_effect},
+            suggestion="replace the link with the file itself"))
+    return out
+
+
+def _at_base(root: Path, rev: str, dialect: str, explicit: Optional[str], option: str):
+    """``(commit, label, path, model)`` of the CODEOWNERS in effect at the merge base of ``rev`` and HEAD.
+
+    Found as :func:`.revision.codeowners_at` finds it and read with :func:`.locate.dialect_of`, the
+    working tree's rules; ``path`` and ``model`` are ``None`` when there is no file (``model`` also when
+    it is not text). ``label`` names the base in messages: ``rev (commit)``, or the short commit alone.
+
+    Raises:
+        ToolError: an unknown revision (worded for ``option``), git failures.
+    """
     from ..changes import diff_base
-    from .model import CodeownersFile
+    from .locate import dialect_of
     from .parser import decode, parse
-    from .review import compare
     from .revision import codeowners_at
 
     try:
         commit = diff_base(root, rev)
     except ToolError as exc:  # diff_base words its errors for --changed-since
-        raise ToolError(str(exc).replace("--changed-since", "--base" if option == "--base" else option)) from None
-    _, data = codeowners_at(root, commit, dialect if dialect != "auto" else "auto", explicit)
-    old = CodeownersFile(dialect=model.dialect)
-    if data is not None:
-        text, issues = decode(data)
-        if text is not None:
-            old = parse(text, model.dialect, issues)
+        raise ToolError(str(exc).replace("--changed-since", option)) from None
     label = commit[:12] if commit.startswith(rev) else f"{rev} ({commit[:12]})"
-    return compare(old, model, files, rel, label)
+    name, data = codeowners_at(root, commit, dialect, explicit)
+    if data is None:
+        return commit, label, None, None
+    text, issues = decode(data)
+    return commit, label, name, (parse(text, dialect_of(name, dialect), issues) if text is not None else None)
 
 
-def _removed_since_base(root: Path, rev: str, files: List[str], dialect: str):
+def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str,
+                       option: str = "--base"):
+    """``--base``: findings of :func:`.review.compare` against the CODEOWNERS at the merge base of ``rev``."""
+    from .model import CodeownersFile
+    from .review import compare
+
+    _, label, _, old = _at_base(root, rev, dialect, explicit, option)
+    return compare(old if old is not None else CodeownersFile(dialect=model.dialect), model, files, rel, label)
+
+
+def _removed_since_base(root: Path, rev: str, files: List[str], dialect: str, option: str = "--base"):
     """``--base`` when the working tree has no CODEOWNERS: the files that had owners at the base."""
-    from ..changes import diff_base
     from .analysis import finding
     from .ownership import Ownership
-    from .parser import decode, parse
     from .review import SAMPLE
-    from .revision import codeowners_at
 
-    commit = diff_base(root, rev)
-    old_rel, data = codeowners_at(root, commit, dialect)
-    text = decode(data)[0] if data is not None else None
-    if text is None:
+    commit, _, old_rel, old = _at_base(root, rev, dialect, None, option)
+    if old is None:
         return []
-    owned = [f for f, (owners, _) in zip(files, Ownership(parse(text, dialect)).owners_of_all(files)) if owners]
+    owned = [f for f, (owners, _) in zip(files, Ownership(old).owners_of_all(files)) if owners]
     if not owned:
         return []
     return [finding("codeowners/newly-unowned",
@@ -304,27 +342,49 @@ def _removed_since_base(root: Path, rev: str, files: List[str], dialect: str):
                     identity=f"newly-unowned:removed:{old_rel}")]
 
 
-def _reviews(args, ctx: Context, model, result: CheckResult, changed: List[str]) -> CheckResult:
-    """``--changed-since REV --who``: the code owner reviews the changed files request."""
-    from .ownership import Ownership
-    from .review import requested_reviews, review_lines
+def _reviews(args, ctx: Context, model, rel: Optional[str], result: CheckResult, changed: List[str], rev: str,
+             dialect: str, explicit: Optional[str] = None) -> CheckResult:
+    """``--changed-since REV --who``: the code owner reviews the changed files (deleted ones included) request.
 
-    ownership = Ownership(model)
+    They come from the CODEOWNERS at the merge base of REV and HEAD, not from the working tree's
+    (``model`` at ``rel``, ``None`` when the change removes it). GitHub Docs, "About code owners": "For
+    code owners to receive review requests, the CODEOWNERS file must be on the base branch of the pull
+    request"; GitLab Docs, "Troubleshooting Code Owners": "The CODEOWNERS file must be present in the
+    target branch before the merge request is created." When the change edits CODEOWNERS, one more line
+    (JSON: ``codeowners_changed``) says how many changed files its own rules would give other owners.
+    """
+    from .model import CodeownersFile
+    from .ownership import Ownership
+    from .review import differing_owners, requested_reviews, review_lines
+
+    commit, label, base_rel, base = _at_base(ctx.root, rev, dialect, explicit, "--changed-since")
+    if base is None:
+        base = CodeownersFile(dialect=model.dialect)
+    ownership = Ownership(base)
     groups, unowned = requested_reviews(ownership, changed)
+    edited = (base_rel, base.lines) != (rel, model.lines if rel is not None else [])
+    other = len(differing_owners(base, model, changed)) if edited else 0
     result.findings = []
     result.stats = {"paths": len(changed)}
     if args.format == "json":
         import json
 
-        document = {"changed_files": len(changed), "reviews": [g.as_json() for g in groups], "unowned": unowned}
+        document = {"changed_files": len(changed), "base": {"revision": rev, "commit": commit, "codeowners": base_rel},
+                    "reviews": [g.as_json() for g in groups], "unowned": unowned,
+                    "codeowners_changed": {"path": rel, "files_with_other_owners": other} if edited else None}
         ctx.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         result.replaces_report = True
         return result
     from ..escape import terminal_safe
 
+    lines = review_lines(groups, unowned, ownership.gitlab, len(changed))
+    if edited:
+        source = f"the reviews above come from {base_rel} at {label}" if base_rel else \
+            f"there is no CODEOWNERS at {label}, so none is requested"
+        own = f"its {rel} would request other owners" if rel else "without CODEOWNERS there would be no owners"
+        lines.append(f"  this change edits CODEOWNERS: {source}; {own} for {other} of the {len(changed)} file(s)")
     # File names come from the repository (git diff): a name holding ESC or OSC 52 must not reach the terminal.
-    ctx.stdout.write("".join(terminal_safe(line) + "\n"
-                             for line in review_lines(groups, unowned, ownership.gitlab, len(changed))))
+    ctx.stdout.write("".join(terminal_safe(line) + "\n" for line in lines))
     return result
 
 

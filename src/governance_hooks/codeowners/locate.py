@@ -3,6 +3,14 @@
 GitHub reads ``.github/CODEOWNERS``, then ``CODEOWNERS``, then ``docs/CODEOWNERS``
 and uses the first that exists; GitLab reads ``CODEOWNERS``, ``docs/CODEOWNERS``,
 then ``.gitlab/CODEOWNERS``. Files in the other locations are dead.
+
+A symbolic link is never followed, here or at a revision (:mod:`.revision`): a location that is a
+link, or is reached through a linked folder, holds no CODEOWNERS file and the search goes on. GitHub
+reads CODEOWNERS from the git tree, where a link is a blob holding the target's name; its
+documentation says nothing about links, and the reports found (users, other CODEOWNERS tools) say a
+symlinked CODEOWNERS requests no reviews. Whether GitHub then looks at the next location is not known
+either, so the working tree reports every such link as an error (``codeowners/symlinked-file``): the
+check fails until the link is replaced by the file, whichever way GitHub goes.
 """
 
 from __future__ import annotations
@@ -18,13 +26,43 @@ MAX_BYTES = 3 * 1024 * 1024
 
 
 class Located(_Record):
-    """The file in effect (``None`` when there is none), the dead ones, and the host whose order applied."""
+    """The file in effect (``None`` when there is none), the dead ones, the host whose order applied, and
+    the locations skipped because they are symbolic links or lie below one."""
 
-    __slots__ = ("in_effect", "dead", "host")
+    __slots__ = ("in_effect", "dead", "host", "links")
     __hash__ = None
 
-    def __init__(self, in_effect: "str | None", dead: "list[str] | None" = None, host: str = "github") -> None:
+    def __init__(self, in_effect: "str | None", dead: "list[str] | None" = None, host: str = "github",
+                 links: "list[str] | None" = None) -> None:
         self.in_effect, self.dead, self.host = in_effect, [] if dead is None else dead, host
+        self.links = [] if links is None else links
+
+
+def linked_part(root: "str | os.PathLike[str]", rel: str) -> "str | None":
+    """The first part of the repo-relative ``rel`` (a folder on the way, or ``rel`` itself) that is a
+    symbolic link; ``None`` when no part is."""
+    part = ""
+    for name in rel.split("/"):
+        part = f"{part}/{name}" if part else name
+        if os.path.islink(os.path.join(root, part)):
+            return part
+    return None
+
+
+def dialect_of(rel: str, dialect: str) -> str:
+    """The dialect the CODEOWNERS at ``rel`` is read with, in the working tree and at a revision alike.
+
+    ``github`` and ``gitlab`` stand. ``auto`` becomes ``github`` for ``.github/`` (GitLab does not read
+    that folder, so a ``[Section]`` there is a GitHub syntax error) and ``gitlab`` for ``.gitlab/``
+    (GitHub does not read that one); elsewhere it stays ``auto`` (GitLab when a ``[Section]`` appears).
+    """
+    if dialect != "auto":
+        return dialect
+    if rel.startswith(".github/"):
+        return "github"
+    if rel.startswith(".gitlab/"):
+        return "gitlab"
+    return "auto"
 
 
 def locate(root: "str | os.PathLike[str]", dialect: str = "auto") -> Located:
@@ -37,13 +75,24 @@ def locate(root: "str | os.PathLike[str]", dialect: str = "auto") -> Located:
 
     Returns:
         Repo-relative POSIX paths of the file in effect and of the dead files
-        (other locations of the same host that exist).
+        (other locations of the same host that exist), and the locations skipped as links.
     """
+    links: "list[str]" = []
+
     def present(order):
-        # A folder is not a CODEOWNERS file; anything else there (a FIFO, a device, a broken or
-        # looping link) is, and the command refuses it rather than looking past it.
-        return [rel for rel in order if os.path.lexists(os.path.join(root, rel))
-                and not os.path.isdir(os.path.join(root, rel))]
+        # A folder is not a CODEOWNERS file; anything else there (a FIFO, a device) is, and the command
+        # refuses it rather than looking past it. A link, or a file reached through a linked folder, is
+        # skipped as git history skips it (see the module docstring).
+        found = []
+        for rel in order:
+            full = os.path.join(root, rel)
+            if not os.path.lexists(full):
+                continue
+            if linked_part(root, rel) is not None:
+                links.append(rel)
+            elif not os.path.isdir(full):
+                found.append(rel)
+        return found
 
     if dialect == "gitlab":
         found, host = present(GITLAB_LOCATIONS), "gitlab"
@@ -52,5 +101,5 @@ def locate(root: "str | os.PathLike[str]", dialect: str = "auto") -> Located:
         if not found and dialect == "auto":
             found, host = present((".gitlab/CODEOWNERS",)), "gitlab"
     if not found:
-        return Located(None, [], host)
-    return Located(found[0], found[1:], host)
+        return Located(None, [], host, links)
+    return Located(found[0], found[1:], host, links)

@@ -87,7 +87,7 @@ def compare(old: CodeownersFile, new: CodeownersFile, files: Sequence[str], path
 
     groups: Dict[int, List[Tuple[str, Tuple[str, ...], Tuple[str, ...]]]] = {}
     for file, (old_owners, old_lines), (new_owners, new_lines) in zip(files, before, after):
-        if sorted(o.lower() for o in old_owners) == sorted(o.lower() for o in new_owners):
+        if _same_owners(old_owners, new_owners):
             continue
         cause = next((line for line in new_lines if line in changed), None)
         if cause is None:
@@ -158,6 +158,17 @@ def _now_dead(new, before, after, changed, same, files, path, base) -> List[Find
             evidence={"base": base, "decided_before": was, "now_decided_by": [t for t, _ in takers.most_common(10)]},
             identity=f"rule-now-dead:{rule.pattern}"))
     return out
+
+
+def differing_owners(old: CodeownersFile, new: CodeownersFile, files: Sequence[str]) -> List[str]:
+    """The ``files`` whose owners under ``new`` differ from those under ``old`` (compared as sets, case-insensitively,
+    as :func:`compare` compares them)."""
+    pairs = zip(files, decisions(Ownership(old), files), decisions(Ownership(new), files))
+    return [file for file, (a, _), (b, _) in pairs if not _same_owners(a, b)]
+
+
+def _same_owners(a: Sequence[str], b: Sequence[str]) -> bool:
+    return sorted(o.lower() for o in a) == sorted(o.lower() for o in b)
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """The CODEOWNERS file in effect at a git revision (for ``--base`` / ``--changed-since``).
 
 Read with ``git ls-tree`` and ``git cat-file`` (never by checking the revision out), in the
-same search order as :mod:`.locate`; sizes are checked before the blob is read.
+same search order as :mod:`.locate`; sizes are checked before the blob is read. A symbolic link
+(mode 120000) is skipped, and ``ls-tree`` never lists a path below a linked folder: the rule of
+:mod:`.locate` for the working tree, so a commit compared with itself shows no change.
 """
 
 from __future__ import annotations

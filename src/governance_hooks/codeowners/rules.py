@@ -98,6 +98,15 @@ RULES = (
         "Delete them or merge their rules into the one in effect.",
     ),
     Rule(
+        "codeowners/symlinked-file", Severity.ERROR,
+        "A CODEOWNERS location is a symbolic link (or lies below one), which is not followed.",
+        "GitHub reads CODEOWNERS from the git tree, where a link is a blob holding the target's name, not "
+        "the target's rules; reports from users and other CODEOWNERS tools agree that a symlinked "
+        "CODEOWNERS requests no reviews (the documentation says nothing about links). The check never "
+        "reads through the link, in the working tree or at a `--base` revision, and takes the next "
+        "location, if any. Replace the link with the file itself.",
+    ),
+    Rule(
         "codeowners/missing-file", Severity.NOTE,
         "No CODEOWNERS file was found in any location GitHub reads.",
         "Without a CODEOWNERS file no reviewer is requested automatically. Add `.github/CODEOWNERS`.",

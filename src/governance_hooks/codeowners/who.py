@@ -298,7 +298,7 @@ def _prepare(repo, dialect, given):
             dialect = "gitlab"
     else:
         located = locate(root, dialect)
-        if located.in_effect is None:
+        if located.in_effect is None or located.links:  # a symlinked CODEOWNERS: the full command refuses
             return None, None
         rel = located.in_effect
         target = os.path.join(root, rel)
