@@ -249,3 +249,103 @@ def test_unknown_base_revision_is_one_line_exit_2(make_repo, capsys):
     assert main(["codeowners", "--repo", str(repo), "--base", "nosuchrev"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("governance-hooks: error: --base: unknown revision 'nosuchrev'") and err.count("\n") == 1
+
+
+def test_empty_base_revision_is_one_line_exit_2(make_repo, capsys):
+    repo = make_repo({"CODEOWNERS": "* @a\n", "a": ""})
+    for option in ("--base", "--changed-since"):
+        assert main(["codeowners", "--repo", str(repo), option, ""]) == 2
+        assert capsys.readouterr().err == f"governance-hooks: error: {option}: the revision is empty ('')\n"
+
+
+def test_removed_github_codeowners_is_read_as_github_at_the_base(make_repo, capsys):
+    # `/docs` owns the folder on GitHub; read as GitLab (the `[S]` header) it would be only a file named docs.
+    repo = make_repo({".github/CODEOWNERS": "[S]\n/docs @a\n", "docs/x.md": ""})
+    git(repo, "rm", "-q", ".github/CODEOWNERS")
+    git(repo, "commit", "-qm", "remove")
+    code = main(["codeowners", "--repo", str(repo), "--base", "HEAD~1", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [(f["rule_id"], f["path"], (f["evidence"] or {}).get("sample")) for f in report["findings"]] == [
+        ("codeowners/missing-file", "", None), ("codeowners/newly-unowned", ".github/CODEOWNERS", ["docs/x.md"])]
+
+
+def test_dialect_is_decided_by_the_files_place_on_both_sides():
+    from governance_hooks.codeowners.locate import dialect_of
+
+    assert [dialect_of(rel, "auto") for rel in (".github/CODEOWNERS", ".gitlab/CODEOWNERS", "CODEOWNERS",
+                                                 "docs/CODEOWNERS")] == ["github", "gitlab", "auto", "auto"]
+    assert [dialect_of(".github/CODEOWNERS", d) for d in ("github", "gitlab")] == ["github", "gitlab"]
+
+
+def symlinked_repo(make_repo, extra=None):
+    repo = make_repo({"owners.txt": "* @a\n/src/ @b\n", "src/a.py": "", **(extra or {})}, commit=False)
+    (repo / "CODEOWNERS").symlink_to("owners.txt")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "link")
+    return repo
+
+
+def test_symlinked_codeowners_compared_with_its_own_commit_shows_no_change(make_repo, capsys):
+    repo = symlinked_repo(make_repo)
+    code = main(["codeowners", "--repo", str(repo), "--base", "HEAD", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [
+        ("codeowners/missing-file", ""), ("codeowners/symlinked-file", "CODEOWNERS")]
+
+
+def test_symlinked_codeowners_is_skipped_for_the_next_location_on_both_sides(make_repo, capsys):
+    repo = symlinked_repo(make_repo, {"docs/CODEOWNERS": "* @zzz\n"})
+    code = main(["codeowners", "--repo", str(repo), "--base", "HEAD", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [(f["rule_id"], f["path"], f["message"]) for f in report["findings"]] == [
+        ("codeowners/symlinked-file", "CODEOWNERS",
+         "is a symbolic link, which is not followed (in git a link is not the file it points to), so this "
+         "CODEOWNERS requests no reviews; `docs/CODEOWNERS` is read instead")]
+    assert report["summary"]["codeowners"]["rules"] == 1
+
+
+def test_codeowners_below_a_symlinked_folder_is_skipped_on_both_sides(make_repo, capsys):
+    repo = make_repo({"config/CODEOWNERS": "* @linked\n", "CODEOWNERS": "* @root\n", "a.py": ""}, commit=False)
+    (repo / ".github").symlink_to("config")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "linked folder")
+    code = main(["codeowners", "--repo", str(repo), "--base", "HEAD", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [(f["rule_id"], f["path"], f["evidence"]) for f in report["findings"]] == [
+        ("codeowners/symlinked-file", ".github/CODEOWNERS", {"link": ".github", "in_effect": "CODEOWNERS"})]
+    assert report["findings"][0]["message"].startswith("lies below the symbolic link `.github`, which is not followed")
+
+
+def test_a_symlink_after_the_file_in_effect_is_only_a_dead_file(make_repo, capsys):
+    repo = make_repo({".github/CODEOWNERS": "* @a\n", "a.py": ""}, commit=False)
+    (repo / "docs").mkdir()
+    (repo / "docs" / "CODEOWNERS").symlink_to("../.github/CODEOWNERS")
+    code = main(["codeowners", "--repo", str(repo), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [("codeowners/multiple-files", "docs/CODEOWNERS")]
+
+
+def test_who_refuses_to_answer_past_a_symlinked_codeowners(make_repo, capsys):
+    repo = symlinked_repo(make_repo, {"docs/CODEOWNERS": "* @zzz\n"})
+    assert main(["codeowners", "--repo", str(repo), "--who", "src/a.py"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == ("governance-hooks: error: CODEOWNERS: is a symbolic link or lies below one; it is not followed, "
+                   "so it requests no reviews: replace it with the file before asking --who\n")
+
+
+def test_changed_since_who_does_not_read_a_symlinked_base_codeowners(make_repo, capsys):
+    repo = symlinked_repo(make_repo)
+    git(repo, "checkout", "-q", "-b", "change")
+    (repo / "src/a.py").write_text("x\n")
+    git(repo, "commit", "-qam", "change")
+    assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"]) == 0
+    assert answer(capsys.readouterr().out) == [
+        "1 changed file(s); code owner approvals requested (one approval from any owner of each rule):",
+        "  no code owner: 1 file(s): src/a.py",
+    ]

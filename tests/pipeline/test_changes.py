@@ -67,6 +67,8 @@ def test_unknown_or_option_like_revisions_are_refused(pr_repo, tmp_path):
         changes.changed_since(root, "nope")
     with pytest.raises(ToolError, match="is not a revision"):
         changes.changed_since(root, "--output=/tmp/x")
+    with pytest.raises(ToolError, match=r"^--changed-since: the revision is empty \(' '\)$"):
+        changes.changed_since(root, " ")  # an unset CI variable must not mean "compare with nothing"
     with pytest.raises(ToolError, match="needs a git work tree"):
         changes.changed_since(tmp_path, "HEAD")
 

@@ -82,13 +82,14 @@ def locate(root: "str | os.PathLike[str]", dialect: str = "auto") -> Located:
     def present(order):
         # A folder is not a CODEOWNERS file; anything else there (a FIFO, a device) is, and the command
         # refuses it rather than looking past it. A link, or a file reached through a linked folder, is
-        # skipped as git history skips it (see the module docstring).
+        # skipped as git history skips it (see the module docstring); after the file in effect it is
+        # just one more dead file.
         found = []
         for rel in order:
             full = os.path.join(root, rel)
             if not os.path.lexists(full):
                 continue
-            if linked_part(root, rel) is not None:
+            if not found and linked_part(root, rel) is not None:
                 links.append(rel)
             elif not os.path.isdir(full):
                 found.append(rel)
