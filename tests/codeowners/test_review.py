@@ -251,6 +251,12 @@ def test_unknown_base_revision_is_one_line_exit_2(make_repo, capsys):
     assert err.startswith("governance-hooks: error: --base: unknown revision 'nosuchrev'") and err.count("\n") == 1
 
 
+def json_run(capsys, repo, *argv):
+    """``(exit code, JSON report)`` of ``codeowners --repo REPO ARGV --format json``."""
+    code = main(["codeowners", "--repo", str(repo), *argv, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
 def test_empty_base_revision_is_one_line_exit_2(make_repo, capsys):
     repo = make_repo({"CODEOWNERS": "* @a\n", "a": ""})
     for option in ("--base", "--changed-since"):
@@ -263,8 +269,7 @@ def test_removed_github_codeowners_is_read_as_github_at_the_base(make_repo, caps
     repo = make_repo({".github/CODEOWNERS": "[S]\n/docs @a\n", "docs/x.md": ""})
     git(repo, "rm", "-q", ".github/CODEOWNERS")
     git(repo, "commit", "-qm", "remove")
-    code = main(["codeowners", "--repo", str(repo), "--base", "HEAD~1", "--format", "json"])
-    report = json.loads(capsys.readouterr().out)
+    code, report = json_run(capsys, repo, "--base", "HEAD~1")
     assert code == 0
     assert [(f["rule_id"], f["path"], (f["evidence"] or {}).get("sample")) for f in report["findings"]] == [
         ("codeowners/missing-file", "", None), ("codeowners/newly-unowned", ".github/CODEOWNERS", ["docs/x.md"])]
@@ -288,8 +293,7 @@ def symlinked_repo(make_repo, extra=None):
 
 def test_symlinked_codeowners_compared_with_its_own_commit_shows_no_change(make_repo, capsys):
     repo = symlinked_repo(make_repo)
-    code = main(["codeowners", "--repo", str(repo), "--base", "HEAD", "--format", "json"])
-    report = json.loads(capsys.readouterr().out)
+    code, report = json_run(capsys, repo, "--base", "HEAD")
     assert code == 1
     assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [
         ("codeowners/missing-file", ""), ("codeowners/symlinked-file", "CODEOWNERS")]
@@ -297,8 +301,7 @@ def test_symlinked_codeowners_compared_with_its_own_commit_shows_no_change(make_
 
 def test_symlinked_codeowners_is_skipped_for_the_next_location_on_both_sides(make_repo, capsys):
     repo = symlinked_repo(make_repo, {"docs/CODEOWNERS": "* @zzz\n"})
-    code = main(["codeowners", "--repo", str(repo), "--base", "HEAD", "--format", "json"])
-    report = json.loads(capsys.readouterr().out)
+    code, report = json_run(capsys, repo, "--base", "HEAD")
     assert code == 1
     assert [(f["rule_id"], f["path"], f["message"]) for f in report["findings"]] == [
         ("codeowners/symlinked-file", "CODEOWNERS",
@@ -312,8 +315,7 @@ def test_codeowners_below_a_symlinked_folder_is_skipped_on_both_sides(make_repo,
     (repo / ".github").symlink_to("config")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "linked folder")
-    code = main(["codeowners", "--repo", str(repo), "--base", "HEAD", "--format", "json"])
-    report = json.loads(capsys.readouterr().out)
+    code, report = json_run(capsys, repo, "--base", "HEAD")
     assert code == 1
     assert [(f["rule_id"], f["path"], f["evidence"]) for f in report["findings"]] == [
         ("codeowners/symlinked-file", ".github/CODEOWNERS", {"link": ".github", "in_effect": "CODEOWNERS"})]
@@ -349,3 +351,16 @@ def test_changed_since_who_does_not_read_a_symlinked_base_codeowners(make_repo, 
         "1 changed file(s); code owner approvals requested (one approval from any owner of each rule):",
         "  no code owner: 1 file(s): src/a.py",
     ]
+
+
+def test_the_lean_who_path_leaves_a_symlinked_codeowners_to_the_full_command(make_repo, capsys):
+    import io
+
+    from governance_hooks.codeowners.who import quick
+    from governance_hooks.front import main as front_main
+
+    repo = symlinked_repo(make_repo, {"docs/CODEOWNERS": "* @zzz\n"})
+    argv = ["codeowners", "--repo", str(repo), "--who", "src/a.py"]
+    assert quick(argv, io.StringIO()) is None
+    assert front_main(argv) == 2
+    assert capsys.readouterr().err.startswith("governance-hooks: error: CODEOWNERS: is a symbolic link")
