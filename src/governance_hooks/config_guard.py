@@ -1,4 +1,4 @@
-"""A change that weakens the checks reviewing it is itself a finding (``run --changed-since``).
+"""A change that weakens the checks reviewing it is itself a finding (``--changed-since`` / ``--base``).
 
 On a pull request the checked repository's own ``[tool.governance-hooks]`` is part
 of the change under review. Comparing it with the same table at the base
@@ -8,10 +8,16 @@ added, ``require-owner`` dropped, conformance turned off, the baseline
 accepting more findings, a limit moved the weak way (:data:`LIMITS`), a
 setting that accepts more turned on (:data:`LOOSENING_FLAGS`), entries added
 to an allow-list (:data:`ALLOW_LISTS`) or removed from what is scanned
-(:data:`SCOPE_LISTS`), ``known-owners`` dropped, a manifest ``datasets``
-entry remapped. Each becomes a ``<check>/configuration-weakened`` error that
-names what is weakened; these findings are added after ``ignore`` and the
-baseline, so the weakening cannot hide itself.
+(:data:`SCOPE_LISTS`), ``known-owners`` dropped, a choice of what is read
+changed (:data:`CHOICES`), a manifest ``datasets`` entry remapped. Each becomes
+a ``<check>/configuration-weakened`` error that names what is weakened; these
+findings are added after ``ignore`` and the baseline, so the weakening cannot
+hide itself.
+
+One comparison serves both runners: ``governance-hooks run --changed-since`` (all
+checks, :mod:`governance_hooks.pipeline.config_guard`) and a check's own
+subcommand given a base revision (:func:`check_findings`, from
+:func:`governance_hooks.commands.run_check`).
 """
 
 from __future__ import annotations
@@ -22,8 +28,8 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..findings import Finding, Location, Severity
-from ..rules import CHECKS
+from .findings import Finding, Location, Severity
+from .rules import CHECKS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -76,6 +82,10 @@ SCOPE_LISTS: Dict[str, Dict[str, Optional[Tuple[str, ...]]]] = {
     "redos": {"schemas": ("*.schema.json",), "data-keys": (), "data-files": ()},
     "checkpoint": {"extensions": CHECKPOINT_EXTENSIONS},
 }
+#: Per-check settings that choose *what* is read and how, with their defaults: any change weakens, because
+#: each value hides something another reads (codeowners ``dialect``: ``gitlab`` skips ``.github/CODEOWNERS``,
+#: ``github`` skips ``.gitlab/CODEOWNERS``, ``auto`` reads a root file with a ``[Section]`` the GitLab way).
+CHOICES: Dict[str, Dict[str, str]] = {"codeowners": {"dialect": "auto"}}
 
 
 def _show(root: Path, spec: str) -> Optional[bytes]:
@@ -167,7 +177,7 @@ def _fmt(value: float) -> str:
 
 
 def _option_weakenings(check: str, old: Dict[str, Any], new: Dict[str, Any]) -> List[str]:
-    """Reasons from one check's table: limits, loosening flags, allow-lists, scope lists, datasets."""
+    """Reasons from one check's table: limits, loosening flags, allow-lists, scope lists, choices, datasets."""
     reasons: List[str] = []
     for key, (weak, default) in LIMITS.get(check, {}).items():
         was, now = _number(old.get(key, default)), _number(new.get(key, default))
@@ -197,6 +207,11 @@ def _option_weakenings(check: str, old: Dict[str, Any], new: Dict[str, Any]) -> 
             dropped = [v for v in _strings(was) if fold(v) not in kept]
             if dropped:
                 reasons.append(f"{key} drops {_quoted(dropped)}, so less is checked")
+    for key, default in CHOICES.get(check, {}).items():
+        was, now = old.get(key, default), new.get(key, default)
+        if isinstance(was, str) and isinstance(now, str) and was != now:
+            reasons.append(f"{key} changed from {json.dumps(was)} to {json.dumps(now)}, so another file or "
+                           "another reading of it is checked")
     if check == "manifest":
         reasons += _dataset_remaps(old.get("datasets"), new.get("datasets"))
     return reasons
@@ -248,39 +263,47 @@ def findings(weak: Dict[str, List[str]], config_rel: str) -> Dict[str, List[Find
     }
 
 
-def review(root: Path, rev: str, config_source: Optional[Path], head: Dict[str, Any], running: List[str],
-           discovered: List[str], baseline_rel: Optional[str], baseline_counts) -> Dict[str, List[Finding]]:
-    """The ``configuration-weakened`` findings of a ``--changed-since REV`` run, per check.
+def key_of(reason: str) -> str:
+    """The configuration key a reason is about: every reason of :func:`weakenings` starts with it."""
+    return reason.split(" ", 1)[0]
+
+
+def compare(root: Path, rev: str, config_source: Optional[Path],
+            head: Dict[str, Any]) -> Optional[Tuple[str, str, Dict[str, List[str]]]]:
+    """Compare the configuration in force with the same file at the merge base of ``rev`` and HEAD.
 
     Args:
-        config_source: the configuration file in force; one outside the repository
-            (an operator's ``--config``) is trusted and not reviewed.
-        head: that configuration's ``[tool.governance-hooks]`` table as loaded now.
-        running: the checks that run now; discovered: the files discovery sees
-            (a check dropped from ``checks`` counts only if it had inputs).
-        baseline_rel / baseline_counts: the baseline in the repository and its
-            fingerprints now, when one is used.
+        config_source: the configuration file in force (``None``: none, compared as ``pyproject.toml``);
+            one outside the repository (an operator's ``--config``) is trusted and not reviewed.
+        head: its ``[tool.governance-hooks]`` table as loaded now.
+
+    Returns:
+        ``(base commit, configuration path relative to root, weakenings)``, or ``None`` when not reviewed.
+
+    Raises:
+        ToolError: ``rev`` names no commit (from :func:`governance_hooks.changes.diff_base`).
     """
-    from ..repo import is_within, relative_posix
-    from .. import changes
-    from .selection import DISCOVERY
+    from .repo import is_within, relative_posix
+    from . import changes
 
     if config_source is not None and not is_within(config_source, root):
-        return {}
+        return None
     config_rel = relative_posix(config_source, root) if config_source is not None else "pyproject.toml"
     commit = changes.diff_base(root, rev)
-    weak = weakenings(table_at(root, commit, config_rel), head)
-    kept: Dict[str, List[str]] = {}
-    for check, reasons in weak.items():
-        for reason in reasons:
-            if reason.startswith("checks no longer lists") and not DISCOVERY[check][0](discovered):
-                continue  # it had nothing to check anyway
-            if reason.startswith("fail-on") and check not in running:
-                continue
-            kept.setdefault(check, []).append(reason)
-    if baseline_rel is not None and baseline_counts is not None:
-        grown = baseline_growth(root, commit, baseline_rel, baseline_counts)
-        if grown:
-            for check in running:
-                kept.setdefault(check, []).append(f"the baseline {baseline_rel} accepts {grown} more finding(s)")
-    return findings(kept, config_rel)
+    return commit, config_rel, weakenings(table_at(root, commit, config_rel), head)
+
+
+def check_findings(check: str, root: Path, rev: str, config_source: Optional[Path], head: Dict[str, Any],
+                   overridden: Tuple[str, ...] = ()) -> List[Finding]:
+    """The ``configuration-weakened`` finding of ``governance-hooks <check>`` run with a base revision.
+
+    The same comparison as ``run --changed-since``, for one check. Left out: ``checks``
+    (it selects what ``run`` runs; the subcommand runs regardless) and the keys in
+    ``overridden``, which the trusted command line sets, so the repository's value has no effect.
+    """
+    compared = compare(root, rev, config_source, head)
+    if compared is None:
+        return []
+    _, config_rel, weak = compared
+    reasons = [r for r in weak.get(check, []) if key_of(r) not in ("checks",) + tuple(overridden)]
+    return findings({check: reasons}, config_rel)[check] if reasons else []
