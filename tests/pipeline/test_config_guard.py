@@ -73,6 +73,26 @@ def test_pure_comparison_of_exclude_entries():
     assert weakenings({"metrics": {"exclude": ["a/**", "b"]}}, {"metrics": {"exclude": ["a/**"]}}) == {}
 
 
+@pytest.mark.parametrize("base, head, expected", [
+    ({}, {"dialect": "gitlab"}, 'dialect changed from "auto" to "gitlab"'),
+    ({"dialect": "github"}, {}, 'dialect changed from "github" to "auto"'),  # auto reads a [Section] the GitLab way
+    ({"dialect": "gitlab"}, {"dialect": "github"}, 'dialect changed from "gitlab" to "github"'),
+    ({}, {"dialect": "auto"}, None),
+    ({"dialect": "gitlab"}, {"dialect": "gitlab"}, None),
+])
+def test_any_dialect_change_is_a_weakening(base, head, expected):
+    # Each dialect skips a file or a reading another one checks, so no direction is safe.
+    got = weakenings({"codeowners": base}, {"codeowners": head})
+    assert got == ({"codeowners": [f"{expected}, so another file or another reading of it is checked"]}
+                   if expected else {})
+
+
+def test_fail_on_given_on_the_command_line_is_not_the_repositorys_to_weaken(make_repo, capsys):
+    root = _pr(make_repo, BASE.replace('fail-on = "warning"', 'fail-on = "error"'))
+    assert main(["run", "--repo", str(root), "--changed-since", "main", "--fail-on", "warning", "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+
+
 # --------------------------------------------------------------------------- limits, allow-lists, scope, datasets
 
 _RAISED = "past this limit content is refused as an error; a higher one lets checked content claim more memory and time first"
