@@ -115,14 +115,14 @@ def review_configuration(name: str, module, args: argparse.Namespace, ctx: Conte
     rev = revision(args) if revision is not None and ctx.changed_since is None else None
     if not rev:
         return []
-    from . import config_guard
+    from . import weakening
 
     overridden = tuple(key for key, dest in getattr(module, "OVERRIDDEN_BY", {}).items()
                        if getattr(args, dest, None) is not None)
     if getattr(args, "fail_on", None) is not None:
         overridden += ("fail-on",)
-    return config_guard.check_findings(name, ctx.root, rev, ctx.config.source,
-                                       {**ctx.config.settings, **ctx.config.checks}, overridden)
+    return weakening.check_findings(name, ctx.root, rev, ctx.config.source,
+                                    {**ctx.config.settings, **ctx.config.checks}, overridden)
 
 
 def run_check(

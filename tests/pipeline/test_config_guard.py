@@ -7,7 +7,7 @@ import json
 import pytest
 
 from governance_hooks.cli import main
-from governance_hooks.config_guard import weakenings
+from governance_hooks.weakening import weakenings
 from tests.conftest import git
 
 BASE = """[tool.governance-hooks]
@@ -150,7 +150,7 @@ def test_stricter_or_neutral_option_changes_are_not_weakenings(base, head):
 
 def test_checkpoint_extensions_compared_with_the_default_list():
     from governance_hooks.checkpoint.runner import DEFAULT_EXTENSIONS
-    from governance_hooks.config_guard import CHECKPOINT_EXTENSIONS
+    from governance_hooks.weakening import CHECKPOINT_EXTENSIONS
 
     assert CHECKPOINT_EXTENSIONS == DEFAULT_EXTENSIONS  # the guard keeps its own copy (runners do not import checks)
     assert weakenings({}, {"checkpoint": {"extensions": [e.upper() for e in DEFAULT_EXTENSIONS]}}) == {}
@@ -164,7 +164,7 @@ def test_limit_defaults_are_the_checks_own():
     from governance_hooks.checkpoint.runner import Settings
     from governance_hooks.manifest.command import DEFAULT_MAX_MANIFEST_BYTES
     from governance_hooks.metrics.backends import MAX_DEPTH
-    from governance_hooks.config_guard import LIMITS, SCOPE_LISTS
+    from governance_hooks.weakening import LIMITS, SCOPE_LISTS
     from governance_hooks.redos.scan import Options
     from governance_hooks.semgrep import command as semgrep_command
 

@@ -1,4 +1,4 @@
-"""``run --changed-since``: the configuration review of every check (:mod:`governance_hooks.config_guard`).
+"""``run --changed-since``: the configuration review of every check (:mod:`governance_hooks.weakening`).
 
 What is pipeline-only: a check dropped from ``checks`` counts only when discovery
 sees its inputs, ``fail-on`` only for the checks that run, and a baseline in the
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..config_guard import baseline_growth, compare, findings, key_of
+from ..weakening import baseline_growth, compare, findings, key_of
 from ..findings import Finding
 
 
