@@ -6,6 +6,12 @@ Each check has a module ``governance_hooks.<check>.command`` with::
     def add_arguments(parser: argparse.ArgumentParser) -> None
     def run(args: argparse.Namespace, ctx: Context) -> CheckResult
 
+A check with an option that names a base revision (``codeowners --base``/``--changed-since``)
+also defines ``base_revision(args) -> Optional[str]`` (and may define ``OVERRIDDEN_BY``,
+``{config key: option dest}``): run on its own against that revision, the check gets the
+same ``configuration-weakened`` review as ``run --changed-since``
+(:func:`governance_hooks.commands.review_configuration`).
+
 ``run`` calls the check's pure analysis and returns its findings. It may write
 non-finding output that the user asked for (``--who``, ``manifest build``) to
 ``ctx.stdout``; it never exits and never reads ``sys.argv``. It raises

@@ -100,10 +100,35 @@ def exit_code(findings: Sequence[Finding], fail_on: Severity) -> int:
     return 1 if any(f.severity >= fail_on for f in findings) else 0
 
 
+def review_configuration(name: str, module, args: argparse.Namespace, ctx: Context) -> List[Finding]:
+    """``<check>/configuration-weakened`` for a check run on its own against a base revision.
+
+    A check module opts in with ``base_revision(args)`` (the revision its run compares
+    with, or ``None``) and may name in ``OVERRIDDEN_BY`` (``{key: option dest}``) the
+    configuration keys its command-line options replace. ``run --changed-since``
+    reviews every check itself (``ctx.changed_since`` is set), so nothing is added then.
+
+    Raises:
+        ToolError: the revision names no commit.
+    """
+    revision = getattr(module, "base_revision", None)
+    rev = revision(args) if revision is not None and ctx.changed_since is None else None
+    if not rev:
+        return []
+    from . import weakening
+
+    overridden = tuple(key for key, dest in getattr(module, "OVERRIDDEN_BY", {}).items()
+                       if getattr(args, dest, None) is not None)
+    if getattr(args, "fail_on", None) is not None:
+        overridden += ("fail-on",)
+    return weakening.check_findings(name, ctx.root, rev, ctx.config.source,
+                                    {**ctx.config.settings, **ctx.config.checks}, overridden)
+
+
 def run_check(
     name: str, args: argparse.Namespace, ctx: Context, fail_on: Severity = Severity.ERROR,
 ) -> Tuple[CheckSummary, List[Finding], CheckResult]:
-    """Run one check, apply ignores, and summarise it.
+    """Run one check, apply ignores, review its configuration (:func:`review_configuration`), and summarise it.
 
     The summary's status is ``fail`` when a finding reaches ``fail_on``, else
     ``pass`` (or ``skipped`` with the check's reason). An unexpected exception
@@ -132,7 +157,9 @@ def run_check(
         summary = CheckSummary(name, count_by_severity([finding]), status="error", reason=reason)
         return summary, [finding], CheckResult(findings=[finding])
     outcome = result if isinstance(result, CheckResult) else CheckResult(findings=list(result))
-    findings = sorted(apply_ignores(name, list(outcome.findings), ctx.config), key=Finding.sort_key)
+    findings = apply_ignores(name, list(outcome.findings), ctx.config)
+    # After ignore: a change cannot weaken the check and hide that it did.
+    findings = sorted(findings + review_configuration(name, module, args, ctx), key=Finding.sort_key)
     if outcome.skipped:
         summary = CheckSummary(name, count_by_severity(findings), outcome.stats, "skipped", outcome.skipped)
     else:

@@ -58,14 +58,17 @@ def internal_error_rule(check: str) -> Rule:
 
 
 def configuration_weakened_rule(check: str) -> Rule:
-    """The rule under which ``run --changed-since`` reports a change that weakens a check's configuration."""
+    """The rule under which ``run --changed-since`` (and a check's own ``--changed-since``/``--base``) reports a
+    change that weakens a check's configuration."""
     return Rule(
         f"{check}/configuration-weakened",
         Severity.ERROR,
         f"The change weakens the {check} check's configuration (turns it off, raises fail-on, adds ignore or "
         "exclude entries, drops a guard, or grows the baseline).",
         "On a pull request the repository's own [tool.governance-hooks] is part of the change under review, so a "
-        "change that switches off the checks reviewing it must not pass quietly. The finding names what is weakened; "
+        "change that switches off the checks reviewing it must not pass quietly. It is reported by `run "
+        "--changed-since REV` and by a check's own command with `--changed-since REV` or `--base REV` (codeowners). "
+        "The finding names what is weakened; "
         "it is added after ignore and the baseline, so the pull request that weakens the checks fails them; a maintainer "
         "who agrees merges it by review, or reverts the weakening.",
     )

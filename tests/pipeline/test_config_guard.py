@@ -7,7 +7,7 @@ import json
 import pytest
 
 from governance_hooks.cli import main
-from governance_hooks.pipeline.config_guard import weakenings
+from governance_hooks.weakening import weakenings
 from tests.conftest import git
 
 BASE = """[tool.governance-hooks]
@@ -73,6 +73,26 @@ def test_pure_comparison_of_exclude_entries():
     assert weakenings({"metrics": {"exclude": ["a/**", "b"]}}, {"metrics": {"exclude": ["a/**"]}}) == {}
 
 
+@pytest.mark.parametrize("base, head, expected", [
+    ({}, {"dialect": "gitlab"}, 'dialect changed from "auto" to "gitlab"'),
+    ({"dialect": "github"}, {}, 'dialect changed from "github" to "auto"'),  # auto reads a [Section] the GitLab way
+    ({"dialect": "gitlab"}, {"dialect": "github"}, 'dialect changed from "gitlab" to "github"'),
+    ({}, {"dialect": "auto"}, None),
+    ({"dialect": "gitlab"}, {"dialect": "gitlab"}, None),
+])
+def test_any_dialect_change_is_a_weakening(base, head, expected):
+    # Each dialect skips a file or a reading another one checks, so no direction is safe.
+    got = weakenings({"codeowners": base}, {"codeowners": head})
+    assert got == ({"codeowners": [f"{expected}, so another file or another reading of it is checked"]}
+                   if expected else {})
+
+
+def test_fail_on_given_on_the_command_line_is_not_the_repositorys_to_weaken(make_repo, capsys):
+    root = _pr(make_repo, BASE.replace('fail-on = "warning"', 'fail-on = "error"'))
+    assert main(["run", "--repo", str(root), "--changed-since", "main", "--fail-on", "warning", "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+
+
 # --------------------------------------------------------------------------- limits, allow-lists, scope, datasets
 
 _RAISED = "past this limit content is refused as an error; a higher one lets checked content claim more memory and time first"
@@ -130,7 +150,7 @@ def test_stricter_or_neutral_option_changes_are_not_weakenings(base, head):
 
 def test_checkpoint_extensions_compared_with_the_default_list():
     from governance_hooks.checkpoint.runner import DEFAULT_EXTENSIONS
-    from governance_hooks.pipeline.config_guard import CHECKPOINT_EXTENSIONS
+    from governance_hooks.weakening import CHECKPOINT_EXTENSIONS
 
     assert CHECKPOINT_EXTENSIONS == DEFAULT_EXTENSIONS  # the guard keeps its own copy (runners do not import checks)
     assert weakenings({}, {"checkpoint": {"extensions": [e.upper() for e in DEFAULT_EXTENSIONS]}}) == {}
@@ -144,7 +164,7 @@ def test_limit_defaults_are_the_checks_own():
     from governance_hooks.checkpoint.runner import Settings
     from governance_hooks.manifest.command import DEFAULT_MAX_MANIFEST_BYTES
     from governance_hooks.metrics.backends import MAX_DEPTH
-    from governance_hooks.pipeline.config_guard import LIMITS, SCOPE_LISTS
+    from governance_hooks.weakening import LIMITS, SCOPE_LISTS
     from governance_hooks.redos.scan import Options
     from governance_hooks.semgrep import command as semgrep_command
 

@@ -52,6 +52,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "ones) are the changed files; implies --base REV")
 
 
+#: Configuration keys a command-line option replaces (key -> option dest): with the option given, the
+#: repository's value has no effect, so changing it weakens nothing (``commands.review_configuration``).
+OVERRIDDEN_BY = {"dialect": "dialect", "require-owner": "require_owner"}
+
+
+def base_revision(args: argparse.Namespace) -> Optional[str]:
+    """The revision a validating run compares with (``--base``, else ``--changed-since``), ``None`` for a
+    ``--who`` query; the runner compares the repository configuration with the one there too."""
+    if args.who is not None:
+        return None
+    return getattr(args, "base", None) or getattr(args, "changed_since", None)
+
+
 #: Keys that would make the tool send the operator's token somewhere: never taken from the repository.
 NETWORK_KEYS = ("online", "api-url")
 
@@ -166,6 +179,17 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             # An answer from the next location (or from none) would hide that the one in place is not used.
             raise ToolError(f"{located.links[0]}: is a symbolic link or lies below one; it is not followed, so "
                             "it requests no reviews: replace it with the file before asking --who")
+        skipped = _skipped_by_configuration(args, ctx, table, dialect, located.in_effect)
+        if skipped is not None:
+            reason = (f"{'GitLab' if skipped.startswith('.gitlab/') else 'GitHub'} reads `{skipped}`, but the "
+                      f"repository configuration sets dialect = \"{dialect}\", whose search order skips it, "
+                      "so it was not checked")
+            if args.who is not None:
+                raise ToolError(f"{reason}; pass --dialect on the command line")
+            result.findings.append(finding(
+                "codeowners/skipped-file", reason, skipped, evidence={"dialect": dialect, "in_effect": located.in_effect},
+                suggestion="pass --dialect github or --dialect gitlab on the command line, or delete the file the "
+                           "repository's host does not read"))
         for dead in located.dead:
             result.findings.append(finding(
                 "codeowners/multiple-files",
@@ -185,8 +209,10 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             if args.who is not None:
                 # An ownership answer without rules would read as "nobody owns it": refuse instead.
                 raise ToolError(f"{root}: no CODEOWNERS file in {places}; --repo names the repository root")
+            other = locate(root, "auto").in_effect if dialect != "auto" else None
             missing = finding(
-                "codeowners/missing-file", f"no CODEOWNERS file in {places}", "",
+                "codeowners/missing-file",
+                f"no CODEOWNERS file in {places}" + (f" (`{other}` is not in this search order)" if other else ""), "",
                 suggestion="add .github/CODEOWNERS" if located.host == "github" else "add CODEOWNERS")
             if args.require_owner is not None or table.get("require-owner"):
                 # A configured guard whose input was deleted fails: deleting CODEOWNERS is not a way around it.
@@ -311,6 +337,22 @@ def _at_base(root: Path, rev: str, dialect: str, explicit: Optional[str], option
         return commit, label, None, None
     text, issues = decode(data)
     return commit, label, name, (parse(text, dialect_of(name, dialect), issues) if text is not None else None)
+
+
+def _skipped_by_configuration(args, ctx: Context, table: dict, dialect: str, in_effect: Optional[str]) -> Optional[str]:
+    """The CODEOWNERS file the default search order reads that the repository's own ``dialect`` skips, if any.
+
+    ``dialect = "gitlab"`` skips ``.github/CODEOWNERS`` (GitHub reads it first) and ``dialect = "github"``
+    skips ``.gitlab/CODEOWNERS``. The repository's configuration may be hostile, so it cannot leave the file
+    a host may really use unchecked; ``--dialect`` and an operator's ``--config`` outside the repository can.
+    """
+    from .locate import locate
+
+    source = ctx.config.source
+    if args.dialect is not None or dialect == "auto" or source is None or not is_within(source, ctx.root):
+        return None
+    default = locate(ctx.root, "auto").in_effect
+    return default if default is not None and default != in_effect else None
 
 
 def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str,

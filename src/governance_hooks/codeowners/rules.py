@@ -107,6 +107,16 @@ RULES = (
         "location, if any. Replace the link with the file itself.",
     ),
     Rule(
+        "codeowners/skipped-file", Severity.ERROR,
+        "The repository configuration's dialect skips the CODEOWNERS file a host reads, so it was not checked.",
+        "`dialect = \"gitlab\"` in `[tool.governance-hooks.codeowners]` uses GitLab's search order, which never "
+        "reads `.github/CODEOWNERS`, the file GitHub uses first; `dialect = \"github\"` never reads "
+        "`.gitlab/CODEOWNERS`. The configuration is part of the repository (a pull request can change it), so "
+        "it cannot decide that the file a host may really use goes unchecked: the check fails closed. Choose "
+        "the host on the command line (`--dialect github` or `--dialect gitlab`), or delete the file the host "
+        "does not read.",
+    ),
+    Rule(
         "codeowners/missing-file", Severity.NOTE,
         "No CODEOWNERS file was found in any location GitHub reads.",
         "Without a CODEOWNERS file no reviewer is requested automatically. Add `.github/CODEOWNERS`.",

@@ -182,7 +182,8 @@ def execute(args: argparse.Namespace, *, root: Path, config: Config, fail_on: Se
             running=[o.check for o in outcomes if o.summary.status != "skipped"],
             discovered=changes.discoverable(root),
             baseline_rel=relative_posix(accepted_path, root) if in_repo else None,
-            baseline_counts=accepted if in_repo else None)
+            baseline_counts=accepted if in_repo else None,
+            overridden=("fail-on",) if args.fail_on else ())
     for outcome in outcomes:
         if accepted is not None:
             outcome.findings, outcome.absorbed = baseline_file.split(outcome.findings, accepted)
