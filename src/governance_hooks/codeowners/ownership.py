@@ -170,7 +170,6 @@ class Ownership:
             return [max(ids)], []
         best: dict[str, int] = {}
         excluded: dict[str, list[int]] = {}
-        rules = self.rules
         for rule_id in ids:
             key = self.section_of[rule_id]
             if self.excludes[rule_id]:
