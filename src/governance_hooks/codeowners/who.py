@@ -22,20 +22,56 @@ _REPORT = ("codeowners: 0 errors, 0 warnings, 0 notes; paths: {count}\n"
            "total: 1 check run, 0 errors, 0 warnings, 0 notes; exit 0 (nothing at or above error)\n")
 
 
-def normalise(path: str, root) -> str:
-    """``path`` as a repo-relative POSIX path (absolute paths made relative to ``root``, ``./`` dropped);
-    a trailing ``/`` is kept: it names a folder."""
-    if os.sep == "/" and not path.startswith(("/", "./")) and not path.endswith("/"):
-        return path  # already repo-relative POSIX (the common case, kept cheap: --who may get 100,000 paths)
-    if os.path.isabs(path):
-        from ..repo import relative_posix
+#: The answer for a ``--who`` path that names nothing in the repository (see :func:`normalise`).
+NOT_IN_REPOSITORY = "not a path in the repository"
 
-        path = relative_posix(path, root)
-    path = path.replace(os.sep, "/")
-    while path.startswith("./"):
-        path = path[2:]
+
+def normalise(path: str, root):
+    """``path`` as a repo-relative POSIX path, or ``None`` when it is not a path in the repository.
+
+    Relative paths are relative to the repository root ``root`` (a resolved folder). ``.`` segments
+    and empty segments are dropped and ``a/../b`` is resolved lexically (``..`` is not followed through
+    links, as git names files); an absolute path is made relative to ``root`` (as written, else with the
+    links of its folder resolved). A path ending in ``/``, ``/.`` or ``/..`` names a folder and keeps a
+    trailing ``/``. ``None`` for the empty path, the root itself (``.``, ``/`` for a repository at
+    ``/``, ``a/..``) and a path that leaves it (``../x``, ``a/../../x``, an absolute path elsewhere).
+    """
+    if os.sep == "/" and path and path[0] not in "/." and path[-1] != "/" and "/." not in path \
+            and "//" not in path:
+        return path  # already repo-relative POSIX (the common case, kept cheap: --who may get 100,000 paths)
+    if os.sep != "/":
+        path = path.replace(os.sep, "/")
+    folder = path.endswith(("/", "/.", "/.."))
+    if os.path.isabs(path):
+        path = _relative_to_root(path, os.fspath(root))
+        if path is None:
+            return None
+    parts: list = []
+    for part in path.split("/"):
+        if part == "..":
+            if not parts:
+                return None  # above the root
+            parts.pop()
+        elif part and part != ".":
+            parts.append(part)
+    if not parts:
+        return None  # empty, or the root itself: not a file or folder of the repository
     # A trailing "/" names a folder: it stays, so the answer is for the folder, not a file of that name.
-    return path.rstrip("/") + "/" if path.endswith("/") and path.strip("/") else path.rstrip("/")
+    return "/".join(parts) + "/" if folder else "/".join(parts)
+
+
+def _relative_to_root(path: str, root: str):
+    """The absolute ``path`` relative to ``root`` as POSIX text, else ``None`` (outside ``root``).
+
+    Tried with ``..`` resolved lexically, then with the links of its folder resolved (a repository
+    reached through a linked folder); the last name is never resolved: a link is answered as itself.
+    """
+    full = os.path.abspath(path)
+    prefix = root.rstrip(os.sep) + os.sep
+    for candidate in (full, os.path.join(os.path.realpath(os.path.dirname(full)), os.path.basename(full))):
+        if candidate.startswith(prefix) or candidate == root:
+            return candidate[len(prefix):].replace(os.sep, "/")
+    return None
 
 
 def who_paths(who):
@@ -50,62 +86,108 @@ def who_paths(who):
                 yield line
 
 
-def write_answers(ownership, paths, root, write, as_json: bool = False) -> int:
-    """Write the answer for each of ``paths`` (``--who`` arguments) through ``write``; returns the count.
+def write_answers(ownership, paths, root, write, as_json: bool = False) -> tuple:
+    """Write the answer for each of ``paths`` (``--who`` arguments) through ``write``.
 
     Text: one line per path. JSON: the objects of a list, each after ``"\\n  "`` or ``",\\n  "`` (the caller
-    writes the brackets). Answers are written in chunks of 1,024 as they are computed, so memory does not
-    grow with the number of paths.
+    writes the brackets), escaped losslessly for UTF-8 (:func:`..escape.json_safe`: a non-UTF-8 name
+    is written ``\\udcff``). Answers are written in chunks of 1,024 as they are computed, so memory does
+    not grow with the number of paths. A path that is not in the repository (:func:`normalise`) is
+    answered ``PATH: not a path in the repository`` (JSON: ``{"path", "error"}``, no owners), as given.
+
+    Returns:
+        ``(count, refused, first)``: the number of paths, how many were not in the repository, and
+        the first of those as given (``None`` when there is none).
     """
     if not as_json and not ownership.gitlab:
         return _write_github_text(ownership, paths, root, write)
-    from ..escape import terminal_safe_all
+    from ..escape import json_safe, terminal_safe_all
 
     answer = answerer(ownership, as_json)
+    refusal = ": " + NOT_IN_REPOSITORY + "\n"
+    if as_json:
+        import json
+
+        refusal = ', "error": "' + NOT_IN_REPOSITORY + '"}'
     shown: list = []  # text: the paths of the chunk, printed terminal-safe before their answers
     chunk: list = []
-    count = 0
+    count = refused = 0
+    first = None
     for raw in who_paths(paths):
         path = normalise(raw, root)
+        if path is None:
+            refused += 1
+            if first is None:
+                first = raw
         if as_json:
-            chunk.append(("\n  " if count == 0 else ",\n  ") + answer(path))
+            chunk.append(("\n  " if count == 0 else ",\n  ")
+                         + (answer(path) if path is not None else '{"path": ' + json.dumps(raw, ensure_ascii=False)
+                            + refusal))
         else:
-            shown.append(path)
-            chunk.append(answer(path))
+            shown.append(path if path is not None else raw)
+            chunk.append(answer(path) if path is not None else refusal)
         count += 1
         if len(chunk) >= 1024:  # bounded buffer: memory stays flat however many paths come in
-            write("".join(map(str.__add__, terminal_safe_all(shown), chunk)) if shown else "".join(chunk))
+            write("".join(map(str.__add__, terminal_safe_all(shown), chunk)) if shown else _json_text(chunk, json_safe))
             chunk.clear()
             shown.clear()
-    write("".join(map(str.__add__, terminal_safe_all(shown), chunk)) if shown else "".join(chunk))
-    return count
+    write("".join(map(str.__add__, terminal_safe_all(shown), chunk)) if shown else _json_text(chunk, json_safe))
+    return count, refused, first
 
 
-def _write_github_text(ownership, paths, root, write) -> int:
+def _json_text(chunk: list, json_safe) -> str:
+    """The JSON answers of a chunk as one text, valid UTF-8 (most chunks are ASCII and need no escape)."""
+    text = "".join(chunk)
+    return text if text.isascii() else json_safe(text)
+
+
+def _write_github_text(ownership, paths, root, write) -> tuple:
     """:func:`write_answers` for text answers under GitHub's rules, a chunk of paths at a time: the matcher's
     bulk lookup, and the text after the path built once per deciding rule."""
     from itertools import islice
 
     from ..escape import terminal_safe, terminal_safe_all
 
-    tails: dict = {}
+    tails: dict = {None: ": " + NOT_IN_REPOSITORY + "\n"}
     rules, texts, last_matches = ownership.rules, ownership.owner_texts, ownership.matcher.last_matches
     posix = os.sep == "/"
     stream = who_paths(paths)
-    count = 0
+    count = refused = 0
+    first = None
     while True:
         chunk = list(islice(stream, 1024))
         if not chunk:
-            return count
+            return count, refused, first
         count += len(chunk)
-        if not posix or any(p[:1] == "/" or p[:2] == "./" or p[-1:] == "/" for p in chunk):
-            chunk = [normalise(p, root) for p in chunk]
-        bests = last_matches(chunk)
+        shown = chunk
+        if not posix or _unclean("\n".join(chunk)):
+            chunk = [normalise(p, root) for p in shown]
+            if None in chunk:
+                bad = [raw for raw, p in zip(shown, chunk) if p is None]
+                refused += len(bad)
+                if first is None:
+                    first = bad[0]
+                shown = [raw if p is None else p for raw, p in zip(shown, chunk)]
+                bests = iter(last_matches([p for p in chunk if p is not None]))
+                bests = [None if p is None else next(bests) for p in chunk]
+            else:
+                shown = chunk
+                bests = last_matches(chunk)
+        else:
+            bests = last_matches(chunk)
         for best in set(bests).difference(tails):
             owners = list(texts[best]) if best >= 0 else []
             tails[best] = terminal_safe(who_line("", owners, rules[best].line if best >= 0 else None)) + "\n"
         # Paths are matched as given and printed with controls made visible (a file list may hold ESC).
-        write("".join(map(str.__add__, terminal_safe_all(chunk), map(tails.__getitem__, bests))))
+        write("".join(map(str.__add__, terminal_safe_all(shown), map(tails.__getitem__, bests))))
+
+
+def _unclean(joined: str) -> bool:
+    """Whether some path of a chunk (``joined`` with ``\\n``) may need :func:`normalise`: one that is
+    empty, absolute, starts with ``.``, ends with ``/`` or holds ``/.`` or ``//``. A few searches at
+    memory speed instead of a test per path; a chunk with a dotfile takes the per-path test."""
+    return (joined[:1] in ("", "/", ".", "\n") or joined[-1:] in ("/", "\n") or "/." in joined or "//" in joined
+            or "\n/" in joined or "\n." in joined or "/\n" in joined or "\n\n" in joined)
 
 
 def answerer(ownership, as_json: bool):
@@ -150,6 +232,12 @@ def answerer(ownership, as_json: bool):
         return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else text
 
     return answer
+
+
+def refused_message(refused: int, count: int, first: str) -> str:
+    """The one-line error (exit 2) after answers of which ``refused`` of ``count`` were not in the repository."""
+    return (f"--who: {refused} of {count} path(s) not in the repository (empty, the root or outside it), "
+            f"the first: `{first}`")
 
 
 def who_line(path: str, owners, line, lines=None) -> str:
@@ -230,8 +318,11 @@ def quick(argv, stdout, prog: str = "governance-hooks"):
 
     guard = CommandGuard(stdout)  # as the full command: no answer line can start a workflow command
     try:
-        count = write_answers(ownership, query[3], root, guard.write)
+        count, refused, first = write_answers(ownership, query[3], root, guard.write)
         guard.close_line()
+        if refused:  # as the full command: its ToolError, after the answers and instead of the summary
+            sys.stderr.write(terminal_safe(f"{prog}: error: {refused_message(refused, count, first)}") + "\n")
+            return 2
         stdout.write(_REPORT.format(count=count))
     except BrokenPipeError:
         return 1
