@@ -293,3 +293,16 @@ def test_safe_open_says_outside_for_a_plain_file_and_symlink_for_a_link(tmp_path
     assert [in_repository(p, root) for p in (root / "link", tmp_path / "alias" / "link", outside,
                                              tmp_path / "repo-other" / "x", root / ".." / "outside.txt")] == [
         True, True, False, False, False]
+
+
+def test_a_refused_path_with_a_rule_too_long_to_match_names_both_on_stderr(tmp_path, capsys):
+    """No summary follows the answers: the finding that fails the query is printed before the error."""
+    root = _repo(tmp_path, "CODEOWNERS", "* @a\n" + "x" * 140_000 + " @b\n")
+    code = main(["codeowners", "--repo", str(root), "--who", "a", "../x"])
+    assert (code, *capsys.readouterr()) == (
+        2, "a: @a (line 1)\n../x: not a path in the repository\n",
+        "CODEOWNERS:2: error codeowners/pattern-too-long: the pattern is 140,000 characters long, over the "
+        "131,072-character analysis budget: the files it matches were not worked out, so the owners of any file "
+        "it may match are unknown\n"
+        "governance-hooks: error: --who: 1 of 2 path(s) not in the repository (empty, the root or outside it), "
+        "the first: `../x`\n")
