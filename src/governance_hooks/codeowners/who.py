@@ -36,8 +36,8 @@ def normalise(path: str, root):
     trailing ``/``. ``None`` for the empty path, the root itself (``.``, ``/`` for a repository at
     ``/``, ``a/..``) and a path that leaves it (``../x``, ``a/../../x``, an absolute path elsewhere).
     """
-    if os.sep == "/" and path and path[0] not in "/." and path[-1] != "/" and "/." not in path \
-            and "//" not in path:
+    if os.sep == "/" and path and path[0] != "/" and path[-1] not in "/." and "//" not in path \
+            and "/./" not in path and "/../" not in path and path[:2] != "./" and path[:3] != "../":
         return path  # already repo-relative POSIX (the common case, kept cheap: --who may get 100,000 paths)
     if os.sep != "/":
         path = path.replace(os.sep, "/")
@@ -104,90 +104,109 @@ def write_answers(ownership, paths, root, write, as_json: bool = False) -> tuple
     from ..escape import json_safe, terminal_safe_all
 
     answer = answerer(ownership, as_json)
-    refusal = ": " + NOT_IN_REPOSITORY + "\n"
     if as_json:
         import json
 
         refusal = ', "error": "' + NOT_IN_REPOSITORY + '"}'
-    shown: list = []  # text: the paths of the chunk, printed terminal-safe before their answers
-    chunk: list = []
-    count = refused = 0
-    first = None
-    for raw in who_paths(paths):
-        path = normalise(raw, root)
-        if path is None:
-            refused += 1
-            if first is None:
-                first = raw
+    tally = _Tally()
+    for chunk in _chunks(paths):
+        named = tally.normalised(chunk, root)
+        answers = map(answer, named) if named is chunk or None not in named else \
+            [answer(p) if p is not None else None for p in named]
         if as_json:
-            chunk.append(("\n  " if count == 0 else ",\n  ")
-                         + (answer(path) if path is not None else '{"path": ' + json.dumps(raw, ensure_ascii=False)
-                            + refusal))
+            if named is not chunk and None in named:  # refused paths are shown as given
+                answers = ['{"path": ' + json.dumps(raw, ensure_ascii=False) + refusal if text is None else text
+                           for raw, text in zip(chunk, answers)]
+            text = ("\n  " if tally.count == len(chunk) else ",\n  ") + ",\n  ".join(answers)
+            write(text if text.isascii() else json_safe(text))  # most chunks are ASCII and need no escape
         else:
-            shown.append(path if path is not None else raw)
-            chunk.append(answer(path) if path is not None else refusal)
-        count += 1
-        if len(chunk) >= 1024:  # bounded buffer: memory stays flat however many paths come in
-            write("".join(map(str.__add__, terminal_safe_all(shown), chunk)) if shown else _json_text(chunk, json_safe))
-            chunk.clear()
-            shown.clear()
-    write("".join(map(str.__add__, terminal_safe_all(shown), chunk)) if shown else _json_text(chunk, json_safe))
-    return count, refused, first
+            shown = tally.shown(chunk, named)
+            write("".join(map(str.__add__, terminal_safe_all(shown),
+                              (_REFUSED if text is None else text for text in answers))))
+    return tally.count, tally.refused, tally.first
 
 
-def _json_text(chunk: list, json_safe) -> str:
-    """The JSON answers of a chunk as one text, valid UTF-8 (most chunks are ASCII and need no escape)."""
-    text = "".join(chunk)
-    return text if text.isascii() else json_safe(text)
+#: The text answer, after the path, for a path that is not in the repository.
+_REFUSED = ": " + NOT_IN_REPOSITORY + "\n"
+#: A path whose first or last character is one of these may need :func:`normalise` ("": the empty path).
+_ENDS = frozenset(("", "/", "."))
+
+
+def _chunks(paths):
+    """The ``--who`` paths (:func:`who_paths`) in lists of 1,024: a bounded buffer, so memory stays flat
+    however many paths come in."""
+    from itertools import islice
+
+    stream = who_paths(paths)
+    while True:
+        chunk = list(islice(stream, 1024))
+        if not chunk:
+            return
+        yield chunk
+
+
+class _Tally:
+    """The paths answered so far: ``count``, ``refused`` (not in the repository) and the ``first`` of those."""
+
+    def __init__(self) -> None:
+        import re  # loaded already by the parser
+        from operator import itemgetter
+
+        self.count = self.refused = 0
+        self.first = None
+        self._slash_dot = re.compile(r"/[./]").search  # `//`, `/./`, `/../`, a trailing `/.`, a dotfile
+        self._firsts, self._lasts = itemgetter(slice(None, 1)), itemgetter(slice(-1, None))
+
+    def normalised(self, chunk: list, root) -> list:
+        """``chunk`` through :func:`normalise` (``chunk`` itself when no path needs it), counted.
+
+        Most chunks need nothing, and that is decided for the chunk at once: no path empty, starting
+        or ending with ``/`` or ``.`` (the first and last characters, taken in C), and no ``/.`` or
+        ``//`` (one search of the joined chunk). In a chunk that fails, a path passing the same test is
+        kept as it is and only the others (a dotfile, ``./x``, ``a/../b``) go through :func:`normalise`.
+        """
+        self.count += len(chunk)
+        if os.sep == "/" and _ENDS.isdisjoint(map(self._firsts, chunk)) and _ENDS.isdisjoint(map(self._lasts, chunk)) \
+                and self._slash_dot("\n".join(chunk)) is None:
+            return chunk
+        named = [p if p[:1] not in _ENDS and p[-1:] not in _ENDS and "/." not in p and "//" not in p
+                 and os.sep == "/" else normalise(p, root) for p in chunk]
+        if None in named:
+            bad = [raw for raw, p in zip(chunk, named) if p is None]
+            self.refused += len(bad)
+            if self.first is None:
+                self.first = bad[0]
+        return named
+
+    @staticmethod
+    def shown(chunk: list, named: list) -> list:
+        """The paths as printed: normalised, or as given when not in the repository."""
+        if named is chunk or None not in named:
+            return named
+        return [raw if p is None else p for raw, p in zip(chunk, named)]
 
 
 def _write_github_text(ownership, paths, root, write) -> tuple:
     """:func:`write_answers` for text answers under GitHub's rules, a chunk of paths at a time: the matcher's
     bulk lookup, and the text after the path built once per deciding rule."""
-    from itertools import islice
-
     from ..escape import terminal_safe, terminal_safe_all
 
-    tails: dict = {None: ": " + NOT_IN_REPOSITORY + "\n"}
+    tails: dict = {None: _REFUSED}
     rules, texts, last_matches = ownership.rules, ownership.owner_texts, ownership.matcher.last_matches
-    posix = os.sep == "/"
-    stream = who_paths(paths)
-    count = refused = 0
-    first = None
-    while True:
-        chunk = list(islice(stream, 1024))
-        if not chunk:
-            return count, refused, first
-        count += len(chunk)
-        shown = chunk
-        if not posix or _unclean("\n".join(chunk)):
-            chunk = [normalise(p, root) for p in shown]
-            if None in chunk:
-                bad = [raw for raw, p in zip(shown, chunk) if p is None]
-                refused += len(bad)
-                if first is None:
-                    first = bad[0]
-                shown = [raw if p is None else p for raw, p in zip(shown, chunk)]
-                bests = iter(last_matches([p for p in chunk if p is not None]))
-                bests = [None if p is None else next(bests) for p in chunk]
-            else:
-                shown = chunk
-                bests = last_matches(chunk)
+    tally = _Tally()
+    for chunk in _chunks(paths):
+        named = tally.normalised(chunk, root)
+        if named is chunk or None not in named:
+            bests = last_matches(named)
         else:
-            bests = last_matches(chunk)
+            found = iter(last_matches([p for p in named if p is not None]))
+            bests = [None if p is None else next(found) for p in named]
         for best in set(bests).difference(tails):
             owners = list(texts[best]) if best >= 0 else []
             tails[best] = terminal_safe(who_line("", owners, rules[best].line if best >= 0 else None)) + "\n"
         # Paths are matched as given and printed with controls made visible (a file list may hold ESC).
-        write("".join(map(str.__add__, terminal_safe_all(shown), map(tails.__getitem__, bests))))
-
-
-def _unclean(joined: str) -> bool:
-    """Whether some path of a chunk (``joined`` with ``\\n``) may need :func:`normalise`: one that is
-    empty, absolute, starts with ``.``, ends with ``/`` or holds ``/.`` or ``//``. A few searches at
-    memory speed instead of a test per path; a chunk with a dotfile takes the per-path test."""
-    return (joined[:1] in ("", "/", ".", "\n") or joined[-1:] in ("/", "\n") or "/." in joined or "//" in joined
-            or "\n/" in joined or "\n." in joined or "/\n" in joined or "\n\n" in joined)
+        write("".join(map(str.__add__, terminal_safe_all(tally.shown(chunk, named)), map(tails.__getitem__, bests))))
+    return tally.count, tally.refused, tally.first
 
 
 def answerer(ownership, as_json: bool):
