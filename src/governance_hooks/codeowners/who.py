@@ -111,18 +111,18 @@ def write_answers(ownership, paths, root, write, as_json: bool = False) -> tuple
     tally = _Tally()
     for chunk in _chunks(paths):
         named = tally.normalised(chunk, root)
-        answers = map(answer, named) if named is chunk or None not in named else \
-            [answer(p) if p is not None else None for p in named]
+        if named is chunk or None not in named:
+            answers = map(answer, named)
+        elif as_json:  # a path not in the repository: as given, with an error instead of owners
+            answers = [answer(p) if p is not None else '{"path": ' + json.dumps(raw, ensure_ascii=False) + refusal
+                       for raw, p in zip(chunk, named)]
+        else:
+            answers = [answer(p) if p is not None else _REFUSED for p in named]
         if as_json:
-            if named is not chunk and None in named:  # refused paths are shown as given
-                answers = ['{"path": ' + json.dumps(raw, ensure_ascii=False) + refusal if text is None else text
-                           for raw, text in zip(chunk, answers)]
-            text = ("\n  " if tally.count == len(chunk) else ",\n  ") + ",\n  ".join(answers)
+            text = ("\n  " if tally.count == len(chunk) else ",\n  ") + ",\n  ".join(answers)  # first chunk: no comma
             write(text if text.isascii() else json_safe(text))  # most chunks are ASCII and need no escape
         else:
-            shown = tally.shown(chunk, named)
-            write("".join(map(str.__add__, terminal_safe_all(shown),
-                              (_REFUSED if text is None else text for text in answers))))
+            write("".join(map(str.__add__, terminal_safe_all(tally.shown(chunk, named)), answers)))
     return tally.count, tally.refused, tally.first
 
 
