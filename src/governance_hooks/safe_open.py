@@ -115,8 +115,22 @@ def resolve_inside(path: PathLike, root: PathLike | None) -> str:
     except OSError as exc:  # ELOOP and friends
         raise UnsafeFile(path, f"cannot be resolved: {exc.strerror or exc}", os_error=exc) from None
     if root is not None and not inside(real, os.path.realpath(root)):
+        if real == os.path.abspath(path):  # no link on the way: the path itself is elsewhere
+            raise UnsafeFile(path, "is outside the repository")
         raise UnsafeFile(path, f"is a symlink to {real}, outside the repository")
     return real
+
+
+def in_repository(path: PathLike, root: PathLike) -> bool:
+    """Whether a path the operator named lies in the repository ``root``: as written, or once the links
+    of its folder are resolved (its own name is not resolved).
+
+    Such a path is repository content, read with ``root`` (a link in it that leaves the repository is
+    refused); any other path was chosen by the operator and is read with ``root=None``.
+    """
+    full, real_root = os.path.abspath(path), os.path.realpath(root)
+    return (inside(full, os.path.abspath(root)) or inside(full, real_root)
+            or inside(os.path.realpath(os.path.dirname(full)), real_root))
 
 
 def open_repo_file(path: PathLike, root: PathLike | None, *, limit: int | None = DEFAULT_LIMIT,

@@ -14,8 +14,9 @@ from typing import List, Optional
 from ..check import CheckResult, Context
 from ..config import require_keys
 from ..errors import ToolError
+from ..escape import json_safe
 from ..repo import is_within, relative_posix
-from ..safe_open import read_repo_bytes
+from ..safe_open import in_repository, read_repo_bytes
 
 HELP = "Validate CODEOWNERS (GitHub or GitLab semantics): syntax, dead, duplicate and shadowed rules, unowned files."
 
@@ -108,9 +109,9 @@ def read_file_list(path: Path, root: Optional[Path] = None) -> List[str]:
     Raises:
         ToolError: unreadable file, or more than ``MAX_FILE_LIST_BYTES``.
     """
-    from ..safe_open import inside, open_repo_file
+    from ..safe_open import open_repo_file
 
-    in_repo = root is not None and inside(os.path.abspath(path), os.path.abspath(root))
+    in_repo = root is not None and in_repository(path, root)
     try:
         # Bounded: a pipe (`--files-from <(git ls-files)`) is fine, /dev/zero must not exhaust memory.
         with open_repo_file(path, root if in_repo else None, limit=None, streams=not in_repo) as handle:
@@ -139,6 +140,10 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     from .locate import MAX_BYTES, dialect_of, locate
     from .parser import decode, parse
 
+    if args.who is not None and args.format not in ("text", "json"):
+        # Answers are lines or a JSON list, not findings: printed before a SARIF log or annotations they
+        # would make that output invalid.
+        raise ToolError(f"--who answers in text or json; --format {args.format} is not supported with it")
     table = _options(ctx)
     dialect = args.dialect or table.get("dialect", "auto")
     root = ctx.root
@@ -158,6 +163,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     if args.who == [] and (changed is None or since is None):
         raise ToolError("--who needs one or more paths (or - for stdin), or --changed-since REV for the changed files")
 
+    read_root: Optional[Path] = root  # a file of the repository: its links must stay inside
     files: List[str] = []
     if args.who is None:  # --who answers from the rules alone; no need to list the tree
         if args.files_from is not None:
@@ -172,6 +178,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         if not target.is_file():
             raise ToolError(f"{args.codeowners}: no such CODEOWNERS file")
         rel = relative_posix(target, root)
+        if not in_repository(target, root):
+            read_root = None  # named by the operator outside the repository: read as is (safe-open: any place)
     else:
         located = locate(root, dialect)
         result.findings.extend(_link_findings(root, located))
@@ -244,7 +252,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
                 "so no code owner is requested", rel))
             result.stats = {"files": len(files), "rules": 0, "unowned_files": len(files)}
             return result
-        data = read_repo_bytes(target, root, limit=MAX_BYTES)
+        data = read_repo_bytes(target, read_root, limit=MAX_BYTES)
     except OSError as exc:
         raise ToolError(f"{rel}: cannot read: {exc.strerror or exc}") from None
 
@@ -414,7 +422,7 @@ def _reviews(args, ctx: Context, model, rel: Optional[str], result: CheckResult,
         document = {"changed_files": len(changed), "base": {"revision": rev, "commit": commit, "codeowners": base_rel},
                     "reviews": [g.as_json() for g in groups], "unowned": unowned,
                     "codeowners_changed": {"path": rel, "files_with_other_owners": other} if edited else None}
-        ctx.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        ctx.stdout.write(json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n")
         result.replaces_report = True
         return result
     from ..escape import terminal_safe
@@ -493,7 +501,7 @@ def _who(args, ctx: Context, model, result: CheckResult, rel: str) -> CheckResul
     from .analysis import issue_findings
     from .ownership import Ownership
     from .parser import TOO_LONG
-    from .who import write_answers
+    from .who import refused_message, write_answers
 
     ownership = Ownership(model)
     result.findings = issue_findings([i for i in model.issues if i.rule_id == TOO_LONG], rel)
@@ -501,14 +509,17 @@ def _who(args, ctx: Context, model, result: CheckResult, rel: str) -> CheckResul
     write = ctx.stdout.write
     if as_json:
         write("[")
-    count = write_answers(ownership, args.who, ctx.root, write, as_json)
+    count, refused, first = write_answers(ownership, args.who, ctx.root, write, as_json)
     result.stats = {"paths": count}
     if as_json:
         write("\n]\n" if count else "]\n")
         result.replaces_report = True
+    if as_json or refused:
         from ..escape import terminal_safe
 
-        for found in result.findings:  # the list replaces the report: say why the exit code is 1
+        for found in result.findings:  # no report follows the answers: say why the exit code is not 0
             line = f"{rel}:{found.location.line}: error {found.rule_id}: {found.message}"
             ctx.stderr.write(terminal_safe(line) + "\n")
+    if refused:  # bad input: every path was answered, the command still fails (no summary follows)
+        raise ToolError(refused_message(refused, count, first))
     return result

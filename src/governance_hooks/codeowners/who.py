@@ -22,20 +22,56 @@ _REPORT = ("codeowners: 0 errors, 0 warnings, 0 notes; paths: {count}\n"
            "total: 1 check run, 0 errors, 0 warnings, 0 notes; exit 0 (nothing at or above error)\n")
 
 
-def normalise(path: str, root) -> str:
-    """``path`` as a repo-relative POSIX path (absolute paths made relative to ``root``, ``./`` dropped);
-    a trailing ``/`` is kept: it names a folder."""
-    if os.sep == "/" and not path.startswith(("/", "./")) and not path.endswith("/"):
-        return path  # already repo-relative POSIX (the common case, kept cheap: --who may get 100,000 paths)
-    if os.path.isabs(path):
-        from ..repo import relative_posix
+#: The answer for a ``--who`` path that names nothing in the repository (see :func:`normalise`).
+NOT_IN_REPOSITORY = "not a path in the repository"
 
-        path = relative_posix(path, root)
-    path = path.replace(os.sep, "/")
-    while path.startswith("./"):
-        path = path[2:]
+
+def normalise(path: str, root):
+    """``path`` as a repo-relative POSIX path, or ``None`` when it is not a path in the repository.
+
+    Relative paths are relative to the repository root ``root`` (a resolved folder). ``.`` segments
+    and empty segments are dropped and ``a/../b`` is resolved lexically (``..`` is not followed through
+    links, as git names files); an absolute path is made relative to ``root`` (as written, else with the
+    links of its folder resolved). A path ending in ``/``, ``/.`` or ``/..`` names a folder and keeps a
+    trailing ``/``. ``None`` for the empty path, the root itself (``.``, ``/`` for a repository at
+    ``/``, ``a/..``) and a path that leaves it (``../x``, ``a/../../x``, an absolute path elsewhere).
+    """
+    if os.sep == "/" and path and path[0] != "/" and path[-1] not in "/." and "//" not in path \
+            and "/./" not in path and "/../" not in path and path[:2] != "./" and path[:3] != "../":
+        return path  # already repo-relative POSIX (the common case, kept cheap: --who may get 100,000 paths)
+    if os.sep != "/":
+        path = path.replace(os.sep, "/")
+    folder = path.endswith(("/", "/.", "/.."))
+    if os.path.isabs(path):
+        path = _relative_to_root(path, os.fspath(root))
+        if path is None:
+            return None
+    parts: list = []
+    for part in path.split("/"):
+        if part == "..":
+            if not parts:
+                return None  # above the root
+            parts.pop()
+        elif part and part != ".":
+            parts.append(part)
+    if not parts:
+        return None  # empty, or the root itself: not a file or folder of the repository
     # A trailing "/" names a folder: it stays, so the answer is for the folder, not a file of that name.
-    return path.rstrip("/") + "/" if path.endswith("/") and path.strip("/") else path.rstrip("/")
+    return "/".join(parts) + "/" if folder else "/".join(parts)
+
+
+def _relative_to_root(path: str, root: str):
+    """The absolute ``path`` relative to ``root`` as POSIX text, else ``None`` (outside ``root``).
+
+    Tried with ``..`` resolved lexically, then with the links of its folder resolved (a repository
+    reached through a linked folder); the last name is never resolved: a link is answered as itself.
+    """
+    full = os.path.abspath(path)
+    prefix = root.rstrip(os.sep) + os.sep
+    for candidate in (full, os.path.join(os.path.realpath(os.path.dirname(full)), os.path.basename(full))):
+        if candidate.startswith(prefix) or candidate == root:
+            return candidate[len(prefix):].replace(os.sep, "/")
+    return None
 
 
 def who_paths(who):
@@ -50,62 +86,127 @@ def who_paths(who):
                 yield line
 
 
-def write_answers(ownership, paths, root, write, as_json: bool = False) -> int:
-    """Write the answer for each of ``paths`` (``--who`` arguments) through ``write``; returns the count.
+def write_answers(ownership, paths, root, write, as_json: bool = False) -> tuple:
+    """Write the answer for each of ``paths`` (``--who`` arguments) through ``write``.
 
     Text: one line per path. JSON: the objects of a list, each after ``"\\n  "`` or ``",\\n  "`` (the caller
-    writes the brackets). Answers are written in chunks of 1,024 as they are computed, so memory does not
-    grow with the number of paths.
+    writes the brackets), escaped losslessly for UTF-8 (:func:`..escape.json_safe`: a non-UTF-8 name
+    is written ``\\udcff``). Answers are written in chunks of 1,024 as they are computed, so memory does
+    not grow with the number of paths. A path that is not in the repository (:func:`normalise`) is
+    answered ``PATH: not a path in the repository`` (JSON: ``{"path", "error"}``, no owners), as given.
+
+    Returns:
+        ``(count, refused, first)``: the number of paths, how many were not in the repository, and
+        the first of those as given (``None`` when there is none).
     """
     if not as_json and not ownership.gitlab:
         return _write_github_text(ownership, paths, root, write)
-    from ..escape import terminal_safe_all
+    from ..escape import json_safe, terminal_safe_all
 
     answer = answerer(ownership, as_json)
-    shown: list = []  # text: the paths of the chunk, printed terminal-safe before their answers
-    chunk: list = []
-    count = 0
-    for raw in who_paths(paths):
-        path = normalise(raw, root)
-        if as_json:
-            chunk.append(("\n  " if count == 0 else ",\n  ") + answer(path))
+    if as_json:
+        import json
+
+        refusal = ', "error": "' + NOT_IN_REPOSITORY + '"}'
+    tally = _Tally()
+    for chunk in _chunks(paths):
+        named = tally.normalised(chunk, root)
+        if named is chunk or None not in named:
+            answers = map(answer, named)
+        elif as_json:  # a path not in the repository: as given, with an error instead of owners
+            answers = [answer(p) if p is not None else '{"path": ' + json.dumps(raw, ensure_ascii=False) + refusal
+                       for raw, p in zip(chunk, named)]
         else:
-            shown.append(path)
-            chunk.append(answer(path))
-        count += 1
-        if len(chunk) >= 1024:  # bounded buffer: memory stays flat however many paths come in
-            write("".join(map(str.__add__, terminal_safe_all(shown), chunk)) if shown else "".join(chunk))
-            chunk.clear()
-            shown.clear()
-    write("".join(map(str.__add__, terminal_safe_all(shown), chunk)) if shown else "".join(chunk))
-    return count
+            answers = [answer(p) if p is not None else _REFUSED for p in named]
+        if as_json:
+            text = ("\n  " if tally.count == len(chunk) else ",\n  ") + ",\n  ".join(answers)  # first chunk: no comma
+            write(text if text.isascii() else json_safe(text))  # most chunks are ASCII and need no escape
+        else:
+            write("".join(map(str.__add__, terminal_safe_all(tally.shown(chunk, named)), answers)))
+    return tally.count, tally.refused, tally.first
 
 
-def _write_github_text(ownership, paths, root, write) -> int:
-    """:func:`write_answers` for text answers under GitHub's rules, a chunk of paths at a time: the matcher's
-    bulk lookup, and the text after the path built once per deciding rule."""
+#: The text answer, after the path, for a path that is not in the repository.
+_REFUSED = ": " + NOT_IN_REPOSITORY + "\n"
+#: A path whose first or last character is one of these may need :func:`normalise` ("": the empty path).
+_ENDS = frozenset(("", "/", "."))
+
+
+def _chunks(paths):
+    """The ``--who`` paths (:func:`who_paths`) in lists of 1,024: a bounded buffer, so memory stays flat
+    however many paths come in."""
     from itertools import islice
 
-    from ..escape import terminal_safe, terminal_safe_all
-
-    tails: dict = {}
-    rules, texts, last_matches = ownership.rules, ownership.owner_texts, ownership.matcher.last_matches
-    posix = os.sep == "/"
     stream = who_paths(paths)
-    count = 0
     while True:
         chunk = list(islice(stream, 1024))
         if not chunk:
-            return count
-        count += len(chunk)
-        if not posix or any(p[:1] == "/" or p[:2] == "./" or p[-1:] == "/" for p in chunk):
-            chunk = [normalise(p, root) for p in chunk]
-        bests = last_matches(chunk)
+            return
+        yield chunk
+
+
+class _Tally:
+    """The paths answered so far: ``count``, ``refused`` (not in the repository) and the ``first`` of those."""
+
+    def __init__(self) -> None:
+        import re  # loaded already by the parser
+        from operator import itemgetter
+
+        self.count = self.refused = 0
+        self.first = None
+        self._slash_dot = re.compile(r"/[./]").search  # `//`, `/./`, `/../`, a trailing `/.`, a dotfile
+        self._firsts, self._lasts = itemgetter(slice(None, 1)), itemgetter(slice(-1, None))
+
+    def normalised(self, chunk: list, root) -> list:
+        """``chunk`` through :func:`normalise` (``chunk`` itself when no path needs it), counted.
+
+        Most chunks need nothing, and that is decided for the chunk at once: no path empty, starting
+        or ending with ``/`` or ``.`` (the first and last characters, taken in C), and no ``/.`` or
+        ``//`` (one search of the joined chunk). In a chunk that fails, a path passing the same test is
+        kept as it is and only the others (a dotfile, ``./x``, ``a/../b``) go through :func:`normalise`.
+        """
+        self.count += len(chunk)
+        if os.sep == "/" and _ENDS.isdisjoint(map(self._firsts, chunk)) and _ENDS.isdisjoint(map(self._lasts, chunk)) \
+                and self._slash_dot("\n".join(chunk)) is None:
+            return chunk
+        named = [p if p[:1] not in _ENDS and p[-1:] not in _ENDS and "/." not in p and "//" not in p
+                 and os.sep == "/" else normalise(p, root) for p in chunk]
+        if None in named:
+            bad = [raw for raw, p in zip(chunk, named) if p is None]
+            self.refused += len(bad)
+            if self.first is None:
+                self.first = bad[0]
+        return named
+
+    @staticmethod
+    def shown(chunk: list, named: list) -> list:
+        """The paths as printed: normalised, or as given when not in the repository."""
+        if named is chunk or None not in named:
+            return named
+        return [raw if p is None else p for raw, p in zip(chunk, named)]
+
+
+def _write_github_text(ownership, paths, root, write) -> tuple:
+    """:func:`write_answers` for text answers under GitHub's rules, a chunk of paths at a time: the matcher's
+    bulk lookup, and the text after the path built once per deciding rule."""
+    from ..escape import terminal_safe, terminal_safe_all
+
+    tails: dict = {None: _REFUSED}
+    rules, texts, last_matches = ownership.rules, ownership.owner_texts, ownership.matcher.last_matches
+    tally = _Tally()
+    for chunk in _chunks(paths):
+        named = tally.normalised(chunk, root)
+        if named is chunk or None not in named:
+            bests = last_matches(named)
+        else:
+            found = iter(last_matches([p for p in named if p is not None]))
+            bests = [None if p is None else next(found) for p in named]
         for best in set(bests).difference(tails):
             owners = list(texts[best]) if best >= 0 else []
             tails[best] = terminal_safe(who_line("", owners, rules[best].line if best >= 0 else None)) + "\n"
         # Paths are matched as given and printed with controls made visible (a file list may hold ESC).
-        write("".join(map(str.__add__, terminal_safe_all(chunk), map(tails.__getitem__, bests))))
+        write("".join(map(str.__add__, terminal_safe_all(tally.shown(chunk, named)), map(tails.__getitem__, bests))))
+    return tally.count, tally.refused, tally.first
 
 
 def answerer(ownership, as_json: bool):
@@ -150,6 +251,12 @@ def answerer(ownership, as_json: bool):
         return ('{"path": ' + json.dumps(path, ensure_ascii=False) + text) if as_json else text
 
     return answer
+
+
+def refused_message(refused: int, count: int, first: str) -> str:
+    """The one-line error (exit 2) after answers of which ``refused`` of ``count`` were not in the repository."""
+    return (f"--who: {refused} of {count} path(s) not in the repository (empty, the root or outside it), "
+            f"the first: `{first}`")
 
 
 def who_line(path: str, owners, line, lines=None) -> str:
@@ -230,8 +337,11 @@ def quick(argv, stdout, prog: str = "governance-hooks"):
 
     guard = CommandGuard(stdout)  # as the full command: no answer line can start a workflow command
     try:
-        count = write_answers(ownership, query[3], root, guard.write)
+        count, refused, first = write_answers(ownership, query[3], root, guard.write)
         guard.close_line()
+        if refused:  # as the full command: its ToolError, after the answers and instead of the summary
+            sys.stderr.write(terminal_safe(f"{prog}: error: {refused_message(refused, count, first)}") + "\n")
+            return 2
         stdout.write(_REPORT.format(count=count))
     except BrokenPipeError:
         return 1
