@@ -43,6 +43,9 @@ GITLAB_HEADER = re.compile(r"[ \t]*(\^)?\[(.*?)\](?:\[(\d*?)\])?([ \t]+[@\w_.\-/
 GITLAB_UNCLOSED = re.compile(r"[ \t]*\^?\[[^\]]+?$")
 
 BOM = "\ufeff"
+#: ``_tuple_new(Span, (line, column, end_column))`` builds a Span (or an Owner) without the Python-level
+#: ``__new__`` of a namedtuple: the parser makes one per token.
+_tuple_new = tuple.__new__
 #: Longer patterns are not compiled (a budget: real patterns are well under 1,000 characters).
 MAX_PATTERN_CHARS = 131_072
 
@@ -103,13 +106,29 @@ def tokenize(line: str, start: int = 0) -> list[tuple[str, int]]:
     a ``#`` at the start of a token ends the line (inline comment).
     """
     if "\\" not in line and "#" not in line:
-        return [(m.group(), m.start()) for m in _PLAIN_TOKEN.finditer(line, start)]
+        return _plain_tokens(line, start)
     tokens: list[tuple[str, int]] = []
     for match in _TOKEN.finditer(line, start):
         text = match.group()
         if text.startswith("#"):
             break
         tokens.append((text, match.start()))
+    return tokens
+
+
+def _plain_tokens(line: str, start: int) -> list[tuple[str, int]]:
+    """:func:`tokenize` of a line without ``\\`` or ``#``: ``str.split`` and ``find`` are cheaper than the
+    regular expression, and give the same tokens when spaces and tabs are the only blanks in the line
+    (``split`` also splits on other Unicode blanks: then the expression is used)."""
+    words = line.split()
+    if start or sum(map(len, words)) + line.count(" ") + line.count("\t") != len(line):
+        return [(m.group(), m.start()) for m in _PLAIN_TOKEN.finditer(line, start)]
+    tokens = []
+    offset = 0
+    for word in words:
+        offset = line.find(word, offset)  # only blanks lie between the previous word and this one
+        tokens.append((word, offset))
+        offset += len(word)
     return tokens
 
 
@@ -235,7 +254,7 @@ def _owner_problem(token: str, dialect: str) -> tuple[str, str, str | None]:
 def _owners(tokens: list[tuple[str, int]], number: int, dialect: str, issues: list[Issue]) -> list[Owner]:
     owners: list[Owner] = []
     for index, (text, offset) in enumerate(tokens):
-        span = Span(number, offset + 1, offset + 1 + len(text))
+        span = _tuple_new(Span, (number, offset + 1, offset + 1 + len(text)))
         if dialect == "gitlab" and text.startswith("#"):
             # GitLab reads a comment's words as owners: its @mentions count, `#` is a malformed owner.
             words = [(t, o) for t, o in tokens[index:] if classify_owner(t, dialect) != INVALID]
@@ -249,12 +268,15 @@ def _owners(tokens: list[tuple[str, int]], number: int, dialect: str, issues: li
             owners.extend(Owner(t, classify_owner(t, dialect), Span(number, o + 1, o + 1 + len(t))) for t, o in words)
             break
         kind = classify_owner(text, dialect)
-        if kind == INVALID and dialect == "gitlab":
+        if kind != INVALID:  # the common case; what follows deals with invalid owners
+            owners.append(_tuple_new(Owner, (text, kind, span)))
+            continue
+        if dialect == "gitlab":
             references = gitlab_references(text)
             if references:  # GitLab: a word is malformed only when it holds no reference at all
                 owners.extend(Owner(ref, classify_owner(ref, dialect), span) for ref in references)
                 continue
-        if kind == INVALID and "#" in text and not text.startswith("#"):
+        if "#" in text and not text.startswith("#"):
             head = text[:text.index("#")]
             if classify_owner(head, dialect) != INVALID:
                 # GitHub's docs define a comment only as a line starting with `#`; `@a#b` is undocumented.
@@ -266,9 +288,8 @@ def _owners(tokens: list[tuple[str, int]], number: int, dialect: str, issues: li
                 owners.append(Owner(head, classify_owner(head, dialect),
                                     Span(number, offset + 1, offset + 1 + len(head))))
                 break
-        if kind == INVALID:
-            rule_id, message, suggestion = _owner_problem(text, dialect)
-            issues.append(Issue(rule_id, message, span, suggestion))
+        rule_id, message, suggestion = _owner_problem(text, dialect)
+        issues.append(Issue(rule_id, message, span, suggestion))
         owners.append(Owner(text, kind, span))
     return owners
 
@@ -291,9 +312,11 @@ def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -
     if dialect == "auto":
         dialect = detect_dialect(lines)
     result = CodeownersFile(dialect=dialect, lines=lines, issues=list(issues or []))
-    section: Section | None = Section("", 0) if dialect == "gitlab" else None
+    gitlab = dialect == "gitlab"
+    section: Section | None = Section("", 0) if gitlab else None
+    rules = result.rules
     for number, line in enumerate(lines, start=1):
-        if dialect == "gitlab":
+        if gitlab and "[" in line:  # both expressions below need a `[`
             header = GITLAB_HEADER.match(line)
             if header:
                 _gitlab_inline_comment(line, number, result.issues)
@@ -308,10 +331,9 @@ def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -
         tokens = tokenize(line)
         if not tokens:
             continue
-        if dialect == "gitlab":
+        if gitlab:
             tokens = _gitlab_tokens(line, tokens)
-        rule = _rule(tokens, line, number, dialect, section, len(result.rules), result.issues)
-        result.rules.append(rule)
+        rules.append(_rule(tokens, line, number, dialect, section, len(rules), result.issues))
     return result
 
 
@@ -362,7 +384,7 @@ def _looks_like_section(line: str) -> bool:
 def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, section: Section | None,
           index: int, issues: list[Issue]) -> Rule:
     pattern, offset = tokens[0]
-    span = Span(number, offset + 1, offset + 1 + len(pattern))
+    span = _tuple_new(Span, (number, offset + 1, offset + 1 + len(pattern)))
     rule = Rule(index=index, line=number, pattern=pattern, pattern_span=span, section=section, text=line)
     rest = tokens[1:]
     if pattern in ("-", "+", "\u2022"):
@@ -381,8 +403,9 @@ def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, s
                             span, f"* {owners}"))
         rule.skipped = True
         return rule
-    rule.owners = _owners(rest, number, dialect, issues)
-    if dialect != "gitlab" and any(o.kind == INVALID for o in rule.owners):
+    if rest:  # GitLab rules often list none (the section's default owners apply)
+        rule.owners = _owners(rest, number, dialect, issues)
+    if rule.owners and dialect != "gitlab" and any(o.kind == INVALID for o in rule.owners):
         rule.skipped = True  # GitHub skips the line; GitLab keeps its valid owners (File#validate_and_get_owners)
     if dialect != "gitlab" and pattern.startswith(("[", "^[")) and _looks_like_section(line):
         issues.append(Issue("codeowners/invalid-pattern",

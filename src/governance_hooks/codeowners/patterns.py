@@ -281,6 +281,8 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
             "match the file with a wildcard instead, e.g. `?name`",
         )
     if dialect == "gitlab":
+        if text not in ("*", "/") and "//" not in text and not _SPECIAL.search(text):
+            return _compile_gitlab_literal(text, exclusion)  # most real rules: no wildcard, no escape
         return _compile_gitlab(text, pattern, exclusion)
     if text == "/":
         raise PatternError("a lone `/` is not a valid pattern", 0, "use `*` to match every file")
@@ -428,16 +430,21 @@ _STAR_RUN = re.compile(r"(?<!\\)\*{3,}")
 
 def _compile_literal(text: str, exclusion: bool) -> CompiledPattern:
     """Fast path for patterns without wildcards or escapes (most real rules)."""
-    anchored = text.startswith("/")
-    body = text.strip("/")
-    dir_only = text.endswith("/") and len(text) > 1
-    parts = body.split("/")
-    if len(parts) > 1:
-        anchored = True
-    segments = [Segment(LIT, part, a=part) for part in parts]
-    if not anchored:
-        segments.insert(0, STAR2_SEGMENT)
-    return CompiledPattern(tuple(segments), dir_only=dir_only, no_subdirs=False, exclusion=exclusion)
+    # Positional arguments: keywords cost more than the rest of the work here.
+    segments = tuple([Segment(LIT, part, part) for part in text.strip("/").split("/")])
+    if len(segments) == 1 and not text.startswith("/"):  # no slash but a trailing one: any depth
+        segments = (STAR2_SEGMENT,) + segments
+    return CompiledPattern(segments, text.endswith("/") and len(text) > 1, False, exclusion)
+
+
+def _compile_gitlab_literal(text: str, exclusion: bool) -> CompiledPattern:
+    """:func:`_compile_gitlab` of a pattern without wildcards, escapes, ``//`` or the whole text ``/``:
+    any depth unless it starts with ``/``; a trailing ``/`` means every file below, else the whole path."""
+    segments = tuple([Segment(LIT, part, part) for part in text.strip("/").split("/")])
+    if not text.startswith("/"):
+        segments = (STAR2_SEGMENT,) + segments
+    below = text.endswith("/")
+    return CompiledPattern(segments, below, not below, exclusion)
 
 
 def matches(compiled: CompiledPattern, path: str) -> bool:
