@@ -96,6 +96,8 @@ def split_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    if "\r" not in text:
+        return lines
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
@@ -316,7 +318,9 @@ def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -
     section: Section | None = Section("", 0) if gitlab else None
     rules = result.rules
     for number, line in enumerate(lines, start=1):
-        if gitlab and "[" in line:  # both expressions below need a `[`
+        if not line or line[0] == "#":  # most blank and comment lines (no token, no header), cheaply
+            continue
+        if gitlab and "[" in line:  # both header expressions need a `[`  # both expressions below need a `[`
             header = GITLAB_HEADER.match(line)
             if header:
                 _gitlab_inline_comment(line, number, result.issues)
@@ -363,17 +367,20 @@ def _section(header: "re.Match[str]", line: str, number: int, issues: list[Issue
                             Span(number, header.start(3), header.end(3) + 2),
                             f"drop `^` to require {count} approval(s), or drop `[{count}]`"))
     tokens = tokenize(header.group(4) or "")
-    kinds = [(text, offset, classify_owner(text, "gitlab")) for text, offset in tokens]
     start = header.start(4)
-    valid = tuple(Owner(text, kind, Span(number, start + offset + 1, start + offset + 1 + len(text)))
-                  for text, offset, kind in kinds if kind != INVALID)
-    if kinds and not valid:
-        text, offset, _ = kinds[0]
+    valid = []
+    for text, offset in tokens:
+        kind = classify_owner(text, "gitlab")
+        if kind != INVALID:
+            column = start + offset + 1
+            valid.append(_tuple_new(Owner, (text, kind, _tuple_new(Span, (number, column, column + len(text))))))
+    if tokens and not valid:
+        text, offset = tokens[0]
         issues.append(Issue("codeowners/invalid-owner",
-                            f"the default owners `{shorten(' '.join(t for t, _, _ in kinds), 40)}` hold no `@user`, "
+                            f"the default owners `{shorten(' '.join(t for t, _ in tokens), 40)}` hold no `@user`, "
                             "`@group` or email; GitLab reports an invalid section owner format",
                             Span(number, start + offset + 1, start + offset + 1 + len(text))))
-    return Section(name=name, line=number, optional=optional, approvals=count or None, default_owners=valid)
+    return Section(name, number, optional, count or None, tuple(valid))
 
 
 def _looks_like_section(line: str) -> bool:
@@ -385,7 +392,8 @@ def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, s
           index: int, issues: list[Issue]) -> Rule:
     pattern, offset = tokens[0]
     span = _tuple_new(Span, (number, offset + 1, offset + 1 + len(pattern)))
-    rule = Rule(index=index, line=number, pattern=pattern, pattern_span=span, section=section, text=line)
+    # Positional arguments: keywords cost more than building the rest of the object.
+    rule = Rule(index, number, pattern, span, None, section, False, False, line)
     rest = tokens[1:]
     if pattern in ("-", "+", "\u2022"):
         body = " ".join(t for t, _ in rest)
