@@ -14,11 +14,12 @@ that section; the owners of all sections add up.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
 from .matcher import Matcher
-from .model import CodeownersFile, Rule, _Record
+from .model import INVALID, CodeownersFile, Rule, _Record
 
 
 class Resolution(_Record):
@@ -51,12 +52,14 @@ class Ownership:
     def __init__(self, model: CodeownersFile) -> None:
         self.model = model
         self.rules: list[Rule] = model.rules
-        self.matcher = Matcher([None if r.skipped else r.compiled for r in self.rules])
         self.gitlab = model.dialect == "gitlab"
-        # Section key of each rule id ("" for GitHub files and the unnamed GitLab section).
-        self.section_of: list[str] = [r.section.key if r.section is not None else "" for r in self.rules]
-        # Owner texts of each rule, deduplicated once here rather than per looked-up path.
-        self.owner_texts: list[tuple[str, ...]] = [_dedupe(o.text for o in r.effective_owners()) for r in self.rules]
+        if not self.gitlab:  # GitLab lookups use the matchers below; ``matcher`` is built on first use
+            self.matcher = self._all_rules_matcher()
+        # Section key of each rule id ("" for GitHub files and the unnamed GitLab section), and the owner
+        # texts of each rule, deduplicated once here rather than per looked-up path.
+        self.section_of: list[str] = []
+        self.owner_texts: list[tuple[str, ...]] = []
+        _owners_by_rule(self.rules, self.section_of, self.owner_texts)
         # GitLab lookups: owning rules and exclusions in matchers of their own (``matcher`` keeps every
         # rule: the dead-rule analysis needs all matches of a path).
         # GitLab keeps one entry per (section, normalised pattern) in a Ruby Hash: a later line with the
@@ -89,6 +92,14 @@ class Ownership:
             self._plans: dict[tuple, _Plan] = {}
             self._plan_of_dir: dict[str, _Plan] = {}
             self._answers: dict[tuple[int, ...], tuple[tuple[str, ...], int | None]] = {}
+
+    @functools.cached_property
+    def matcher(self) -> Matcher:
+        """Every rule in one matcher (skipped ones never match): GitHub lookups and the dead-rule analysis."""
+        return self._all_rules_matcher()
+
+    def _all_rules_matcher(self) -> Matcher:
+        return Matcher([None if r.skipped else r.compiled for r in self.rules])
 
     def _plan(self, directory: str) -> "_Plan":
         """GitLab: what decides the files of ``directory``, from one walk of each matcher (cached, and
@@ -232,6 +243,29 @@ class Ownership:
         return self.rules[best].line if best >= 0 else 0
 
 
+def _owners_by_rule(rules: "list[Rule]", section_of: "list[str]", owner_texts: "list[tuple[str, ...]]") -> None:
+    """Append each rule's section key to ``section_of`` and its deduplicated effective owner texts
+    (:meth:`Rule.effective_owners`) to ``owner_texts``; both are worked out once per section."""
+    of_section: dict[int, tuple[str, tuple[str, ...]]] = {}  # by id: the sections outlive this call
+    for rule in rules:
+        section = rule.section
+        if section is None:
+            key, defaults = "", ()
+        else:
+            known = of_section.get(id(section))
+            if known is None:
+                known = of_section[id(section)] = (section.key, _dedupe(o.text for o in section.default_owners))
+            key, defaults = known
+        section_of.append(key)
+        owners = rule.owners
+        if not owners:
+            owner_texts.append(defaults)
+        elif len(owners) == 1:  # the common case: nothing to deduplicate
+            owner_texts.append((owners[0].text,) if owners[0].kind != INVALID else ())
+        else:
+            owner_texts.append(_dedupe(o.text for o in owners if o.kind != INVALID))
+
+
 def _dedupe(texts: Iterable[str]) -> tuple[str, ...]:
     """Owner texts without case-insensitive repeats, first spelling kept."""
     seen = set()
@@ -244,6 +278,9 @@ def _dedupe(texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+_ESCAPED_BLANKS = re.compile(r"\\\s+")
+
+
 def gitlab_key(pattern: str) -> str:
     """The key GitLab files an entry under (``File#normalize_pattern`` after ``!`` is removed)."""
     if pattern.startswith("!"):
@@ -252,7 +289,8 @@ def gitlab_key(pattern: str) -> str:
         return "/**/*"
     if pattern.startswith("\\#"):
         pattern = pattern[1:]
-    pattern = re.sub(r"\\\s+", " ", pattern)
+    if "\\" in pattern:
+        pattern = _ESCAPED_BLANKS.sub(" ", pattern)
     if not pattern.startswith("/"):
         pattern = "/**/" + pattern
     if pattern.endswith("/"):

@@ -210,12 +210,17 @@ def gitlab_references(word: str) -> list[str]:
     return list(dict.fromkeys(emails + names))
 
 
+_RUN_SEPARATOR = re.compile(r"[,;]")
+_RUN_SEPARATORS = re.compile(r"[,;]+")
+_RUN_OWNER = re.compile(r"@+[^@]*")
+
+
 def _split_run_together(token: str, dialect: str) -> list[str] | None:
     """``["@a", "@b"]`` for ``@a@b`` or ``@a,@b`` when every part is a valid owner, else ``None``."""
-    if re.search(r"[,;]", token):
-        parts = [p for p in re.split(r"[,;]+", token) if p]
+    if _RUN_SEPARATOR.search(token):
+        parts = [p for p in _RUN_SEPARATORS.split(token) if p]
     elif token.startswith("@") and "@" in token.lstrip("@"):
-        parts = re.findall(r"@+[^@]*", token)
+        parts = _RUN_OWNER.findall(token)
     else:
         return None
     if len(parts) >= 2 and all(classify_owner(p, dialect) != INVALID for p in parts):
@@ -317,10 +322,11 @@ def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -
     gitlab = dialect == "gitlab"
     section: Section | None = Section("", 0) if gitlab else None
     rules = result.rules
+    literals: dict = {}  # one Segment per literal name of this file's patterns (see compile_pattern)
     for number, line in enumerate(lines, start=1):
         if not line or line[0] == "#":  # most blank and comment lines (no token, no header), cheaply
             continue
-        if gitlab and "[" in line:  # both header expressions need a `[`  # both expressions below need a `[`
+        if gitlab and "[" in line:  # both header expressions need a `[`
             header = GITLAB_HEADER.match(line)
             if header:
                 _gitlab_inline_comment(line, number, result.issues)
@@ -332,12 +338,12 @@ def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -
                                            "the section header is never closed with `]`; GitLab reports it as an "
                                            "invalid section format", Span(number, 1, len(line) + 1)))
                 continue
-        tokens = tokenize(line)
+        tokens = _plain_tokens(line, 0) if "\\" not in line and "#" not in line else tokenize(line)
         if not tokens:
             continue
-        if gitlab:
+        if gitlab and "#" in line:
             tokens = _gitlab_tokens(line, tokens)
-        rules.append(_rule(tokens, line, number, dialect, section, len(rules), result.issues))
+        rules.append(_rule(tokens, line, number, dialect, section, len(rules), result.issues, literals))
     return result
 
 
@@ -389,7 +395,7 @@ def _looks_like_section(line: str) -> bool:
 
 
 def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, section: Section | None,
-          index: int, issues: list[Issue]) -> Rule:
+          index: int, issues: list[Issue], literals: "dict | None" = None) -> Rule:
     pattern, offset = tokens[0]
     span = _tuple_new(Span, (number, offset + 1, offset + 1 + len(pattern)))
     # Positional arguments: keywords cost more than building the rest of the object.
@@ -413,8 +419,11 @@ def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, s
         return rule
     if rest:  # GitLab rules often list none (the section's default owners apply)
         rule.owners = _owners(rest, number, dialect, issues)
-    if rule.owners and dialect != "gitlab" and any(o.kind == INVALID for o in rule.owners):
-        rule.skipped = True  # GitHub skips the line; GitLab keeps its valid owners (File#validate_and_get_owners)
+    if dialect != "gitlab":
+        for owner in rule.owners:
+            if owner.kind == INVALID:
+                rule.skipped = True  # GitHub skips the line; GitLab keeps its valid owners (File#validate_and_get_owners)
+                break
     if dialect != "gitlab" and pattern.startswith(("[", "^[")) and _looks_like_section(line):
         issues.append(Issue("codeowners/invalid-pattern",
                             "GitLab section headers are not supported by GitHub; GitHub skips the line",
@@ -428,7 +437,7 @@ def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, s
         rule.skipped = True
         return rule
     try:
-        compiled = compile_pattern(pattern, dialect)
+        compiled = compile_pattern(pattern, dialect, literals)
     except PatternError as exc:
         col = offset + 1 + exc.offset
         issues.append(Issue("codeowners/invalid-pattern",

@@ -249,12 +249,15 @@ def _wildmatch(items, name: str) -> bool:
     return p == np
 
 
-def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
+def compile_pattern(pattern: str, dialect: str = "github", literals: "dict[str, Segment] | None" = None
+                    ) -> CompiledPattern:
     """Validate and compile one pattern (as written, escapes included).
 
     Args:
         pattern: the pattern token; ``\\ `` and ``\\#`` escapes are honoured.
         dialect: ``github`` or ``gitlab``.
+        literals: literal segments of a pattern without wildcards or escapes by name, shared by the
+            patterns of one file (filled here): a name in many rules is one Segment.
 
     Returns:
         The compiled pattern.
@@ -282,12 +285,12 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
         )
     if dialect == "gitlab":
         if text not in ("*", "/") and "//" not in text and not _SPECIAL.search(text):
-            return _compile_gitlab_literal(text, exclusion)  # most real rules: no wildcard, no escape
+            return _compile_literal(text, exclusion, literals, True)  # most real rules: no wildcard, no escape
         return _compile_gitlab(text, pattern, exclusion)
     if text == "/":
         raise PatternError("a lone `/` is not a valid pattern", 0, "use `*` to match every file")
     if "//" not in text and not _SPECIAL.search(text):
-        return _compile_literal(text, exclusion)  # most real rules: no wildcard, no escape
+        return _compile_literal(text, exclusion, literals, False)  # most real rules: no wildcard, no escape
     shift = len(pattern) - len(text)
     star_run = _STAR_RUN.search(text)
     if star_run:
@@ -428,23 +431,32 @@ def _compile_gitlab(text: str, pattern: str, exclusion: bool) -> CompiledPattern
 _STAR_RUN = re.compile(r"(?<!\\)\*{3,}")
 
 
-def _compile_literal(text: str, exclusion: bool) -> CompiledPattern:
-    """Fast path for patterns without wildcards or escapes (most real rules)."""
-    # Positional arguments: keywords cost more than the rest of the work here.
-    segments = tuple([Segment(LIT, part, part) for part in text.strip("/").split("/")])
-    if len(segments) == 1 and not text.startswith("/"):  # no slash but a trailing one: any depth
-        segments = (STAR2_SEGMENT,) + segments
-    return CompiledPattern(segments, text.endswith("/") and len(text) > 1, False, exclusion)
+def _compile_literal(text: str, exclusion: bool, literals: "dict[str, Segment] | None", gitlab: bool
+                     ) -> CompiledPattern:
+    """Fast path for patterns without wildcards, escapes or ``//`` (most real rules), and not ``/``
+    (nor ``*`` for GitLab).
 
-
-def _compile_gitlab_literal(text: str, exclusion: bool) -> CompiledPattern:
-    """:func:`_compile_gitlab` of a pattern without wildcards, escapes, ``//`` or the whole text ``/``:
-    any depth unless it starts with ``/``; a trailing ``/`` means every file below, else the whole path."""
-    segments = tuple([Segment(LIT, part, part) for part in text.strip("/").split("/")])
-    if not text.startswith("/"):
-        segments = (STAR2_SEGMENT,) + segments
-    below = text.endswith("/")
-    return CompiledPattern(segments, below, not below, exclusion)
+    GitHub: any depth when the only slash is a trailing one; a trailing ``/`` matches directories only.
+    GitLab (see :func:`_compile_gitlab`): any depth unless it starts with ``/``; a trailing ``/`` means
+    every file below, else the pattern must match the whole path.
+    """
+    if literals is None:
+        literals = {}
+    get = literals.get
+    segments = []
+    for part in text.strip("/").split("/"):
+        seg = get(part)
+        if seg is None:
+            seg = literals[part] = Segment(LIT, part, part)  # positional: keywords cost more than the rest here
+        segments.append(seg)
+    if gitlab:
+        if not text.startswith("/"):
+            segments.insert(0, STAR2_SEGMENT)
+        below = text.endswith("/")
+        return CompiledPattern(tuple(segments), below, not below, exclusion)
+    if len(segments) == 1 and not text.startswith("/"):
+        segments.insert(0, STAR2_SEGMENT)
+    return CompiledPattern(tuple(segments), text.endswith("/") and len(text) > 1, False, exclusion)
 
 
 def matches(compiled: CompiledPattern, path: str) -> bool:
