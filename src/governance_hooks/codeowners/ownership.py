@@ -75,6 +75,8 @@ class Ownership:
                 if not rule.skipped:
                     groups.setdefault((self.section_of[rule.index], gitlab_key(rule.pattern)), []).append(rule.index)
             for ids in groups.values():
+                if len(ids) == 1:  # a pattern on one line only (most): its entries above are right
+                    continue
                 for rule_id in ids:
                     self.rank[rule_id], self.rep[rule_id] = ids[0], ids[-1]
                     self.excludes[rule_id] = self.rules[ids[-1]].exclusion
@@ -254,7 +256,9 @@ def _owners_by_rule(rules: "list[Rule]", section_of: "list[str]", owner_texts: "
         else:
             known = of_section.get(id(section))
             if known is None:
-                known = of_section[id(section)] = (section.key, _dedupe(o.text for o in section.default_owners))
+                defaults = section.default_owners  # as Rule.effective_owners gives them: not filtered
+                known = of_section[id(section)] = (
+                    section.key, (defaults[0].text,) if len(defaults) == 1 else _dedupe(o.text for o in defaults))
             key, defaults = known
         section_of.append(key)
         owners = rule.owners
