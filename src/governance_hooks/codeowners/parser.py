@@ -123,7 +123,7 @@ def _plain_tokens(line: str, start: int) -> list[tuple[str, int]]:
     regular expression, and give the same tokens when spaces and tabs are the only blanks in the line
     (``split`` also splits on other Unicode blanks: then the expression is used)."""
     words = line.split()
-    if start or sum(map(len, words)) + line.count(" ") + line.count("\t") != len(line):
+    if start or not _only_spaces_and_tabs(line, words):
         return [(m.group(), m.start()) for m in _PLAIN_TOKEN.finditer(line, start)]
     tokens = []
     offset = 0
@@ -132,6 +132,13 @@ def _plain_tokens(line: str, start: int) -> list[tuple[str, int]]:
         tokens.append((word, offset))
         offset += len(word)
     return tokens
+
+
+def _only_spaces_and_tabs(line: str, words: list[str]) -> bool:
+    """Whether ``line.split()`` gave ``words`` by splitting on spaces and tabs only (``split`` also splits
+    on other Unicode blanks; tokens do not). Every other blank is unprintable, so a printable line
+    (the common case, checked in one pass) has none."""
+    return line.isprintable() or sum(map(len, words)) + line.count(" ") + line.count("\t") == len(line)
 
 
 def inline_comment(line: str) -> tuple[int, list[str]] | None:
@@ -338,7 +345,14 @@ def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -
                                            "the section header is never closed with `]`; GitLab reports it as an "
                                            "invalid section format", Span(number, 1, len(line) + 1)))
                 continue
-        tokens = _plain_tokens(line, 0) if "\\" not in line and "#" not in line else tokenize(line)
+        if "\\" not in line and "#" not in line:
+            rule = _plain_rule(line, number, dialect, section, len(rules), literals)
+            if rule is not None:
+                rules.append(rule)
+                continue
+            tokens = _plain_tokens(line, 0)
+        else:
+            tokens = tokenize(line)
         if not tokens:
             continue
         if gitlab and "#" in line:
@@ -389,6 +403,40 @@ def _section(header: "re.Match[str]", line: str, number: int, issues: list[Issue
     return Section(name, number, optional, count or None, tuple(valid))
 
 
+_BULLETS = ("-", "+", "\u2022")
+
+
+def _plain_rule(line: str, number: int, dialect: str, section: Section | None, index: int,
+                literals: dict) -> Rule | None:
+    """:func:`_rule` of the common line, without the checks that cannot fire on it, or ``None`` for any
+    other line (then :func:`_rule` is used): a line without ``\\`` or ``#`` and with no blank but spaces
+    and tabs, a pattern that is not a bullet, does not start with ``@``, ``[`` or ``^``, is within the
+    budget and compiles, and owners that are all valid. Such a line has no issue."""
+    words = line.split()
+    if not words:
+        return None
+    pattern = words[0]
+    if (pattern in _BULLETS or pattern[0] in "@[^" or len(pattern) > MAX_PATTERN_CHARS
+            or not _only_spaces_and_tabs(line, words)):
+        return None
+    offset = line.find(pattern)
+    end = offset + len(pattern)
+    owners = []
+    for word in words[1:]:
+        kind = classify_owner(word, dialect)
+        if kind == INVALID:
+            return None
+        column = line.find(word, end) + 1  # only blanks lie between the previous word and this one
+        end = column - 1 + len(word)
+        owners.append(_tuple_new(Owner, (word, kind, _tuple_new(Span, (number, column, column + len(word))))))
+    try:
+        compiled = compile_pattern(pattern, dialect, literals)
+    except PatternError:
+        return None
+    span = _tuple_new(Span, (number, offset + 1, offset + 1 + len(pattern)))
+    return Rule(index, number, pattern, span, owners, section, compiled.exclusion, False, line, compiled)
+
+
 def _looks_like_section(line: str) -> bool:
     match = SECTION_HEADER.match(line)
     return bool(match and match.group(2).strip())
@@ -401,7 +449,7 @@ def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, s
     # Positional arguments: keywords cost more than building the rest of the object.
     rule = Rule(index, number, pattern, span, None, section, False, False, line)
     rest = tokens[1:]
-    if pattern in ("-", "+", "\u2022"):
+    if pattern in _BULLETS:
         body = " ".join(t for t, _ in rest)
         issues.append(Issue("codeowners/markdown-bullet",
                             f"the line starts with a Markdown bullet `{pattern}`, so `{pattern}` is the pattern "
