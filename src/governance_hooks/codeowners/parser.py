@@ -123,7 +123,7 @@ def _plain_tokens(line: str, start: int) -> list[tuple[str, int]]:
     regular expression, and give the same tokens when spaces and tabs are the only blanks in the line
     (``split`` also splits on other Unicode blanks: then the expression is used)."""
     words = line.split()
-    if start or not _only_spaces_and_tabs(line, words):
+    if start or not (line.isprintable() or _only_spaces_and_tabs(line, words)):
         return [(m.group(), m.start()) for m in _PLAIN_TOKEN.finditer(line, start)]
     tokens = []
     offset = 0
@@ -136,9 +136,9 @@ def _plain_tokens(line: str, start: int) -> list[tuple[str, int]]:
 
 def _only_spaces_and_tabs(line: str, words: list[str]) -> bool:
     """Whether ``line.split()`` gave ``words`` by splitting on spaces and tabs only (``split`` also splits
-    on other Unicode blanks; tokens do not). Every other blank is unprintable, so a printable line
-    (the common case, checked in one pass) has none."""
-    return line.isprintable() or sum(map(len, words)) + line.count(" ") + line.count("\t") == len(line)
+    on other Unicode blanks; tokens do not). Callers first try ``line.isprintable()``: every other blank
+    is unprintable, so a printable line (the common case, one pass in C) has none."""
+    return sum(map(len, words)) + line.count(" ") + line.count("\t") == len(line)
 
 
 def inline_comment(line: str) -> tuple[int, list[str]] | None:
@@ -336,7 +336,8 @@ def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -
         if gitlab and "[" in line:  # both header expressions need a `[`
             header = GITLAB_HEADER.match(line)
             if header:
-                _gitlab_inline_comment(line, number, result.issues)
+                if "#" in line:
+                    _gitlab_inline_comment(line, number, result.issues)
                 section = _section(header, line, number, result.issues)
                 result.sections.append(section)
                 continue
@@ -346,7 +347,8 @@ def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -
                                            "invalid section format", Span(number, 1, len(line) + 1)))
                 continue
         if "\\" not in line and "#" not in line:
-            rule = _plain_rule(line, number, dialect, section, len(rules), literals)
+            # A line with `[` (section-like, or a character class) takes the general path: few rules have one.
+            rule = _plain_rule(line, number, dialect, section, len(rules), literals) if "[" not in line else None
             if rule is not None:
                 rules.append(rule)
                 continue
@@ -374,9 +376,10 @@ def _section(header: "re.Match[str]", line: str, number: int, issues: list[Issue
     (``missing_section_name``), an optional section with an approval count
     (``invalid_approval_requirement``) and default owners without one valid reference
     (``invalid_section_owner_format``) are GitLab syntax errors; ``[0]`` means no count."""
-    optional = header.group(1) is not None
-    name = header.group(2).strip()
-    count = int(header.group(3) or 0)
+    marker, name, count_text, owners_text = header.groups()
+    optional = marker is not None
+    name = name.strip()
+    count = int(count_text or 0)
     if not name:
         issues.append(Issue("codeowners/invalid-section", "a section header needs a name between the brackets",
                             Span(number, header.start(2), header.end(2) + 1)))
@@ -386,7 +389,8 @@ def _section(header: "re.Match[str]", line: str, number: int, issues: list[Issue
                             "reports an invalid approval requirement",
                             Span(number, header.start(3), header.end(3) + 2),
                             f"drop `^` to require {count} approval(s), or drop `[{count}]`"))
-    tokens = tokenize(header.group(4) or "")
+    # The expression's owners part holds no `\\` and no `#`: plain tokens.
+    tokens = _plain_tokens(owners_text, 0) if owners_text else []
     start = header.start(4)
     valid = []
     for text, offset in tokens:
@@ -417,7 +421,7 @@ def _plain_rule(line: str, number: int, dialect: str, section: Section | None, i
         return None
     pattern = words[0]
     if (pattern in _BULLETS or pattern[0] in "@[^" or len(pattern) > MAX_PATTERN_CHARS
-            or not _only_spaces_and_tabs(line, words)):
+            or not (line.isprintable() or _only_spaces_and_tabs(line, words))):
         return None
     offset = line.find(pattern)
     end = offset + len(pattern)
