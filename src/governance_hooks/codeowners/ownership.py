@@ -70,25 +70,29 @@ class Ownership:
         self.rep = list(range(len(self.rules)))
         self.excludes = [r.exclusion for r in self.rules]
         if self.gitlab:
-            groups: dict[tuple[str, str], list[int]] = {}
-            for rule in self.rules:
+            rules, rank, rep, excludes = self.rules, self.rank, self.rep, self.excludes
+            first: dict[tuple[str, str], int] = {}  # entry key: the rule id of its first line
+            repeated: dict[int, list[int]] = {}  # first rule id: every rule id of an entry on several lines
+            for rule in rules:
                 if not rule.skipped:
-                    groups.setdefault((self.section_of[rule.index], gitlab_key(rule.pattern)), []).append(rule.index)
-            for ids in groups.values():
-                if len(ids) == 1:  # a pattern on one line only (most): its entries above are right
-                    continue
+                    rule_id = rule.index
+                    first_id = first.setdefault((self.section_of[rule_id], gitlab_key(rule.pattern)), rule_id)
+                    if first_id != rule_id:
+                        repeated.setdefault(first_id, [first_id]).append(rule_id)
+            for ids in repeated.values():  # a pattern on one line only (most) keeps the entries above
                 for rule_id in ids:
-                    self.rank[rule_id], self.rep[rule_id] = ids[0], ids[-1]
-                    self.excludes[rule_id] = self.rules[ids[-1]].exclusion
-            owning = [None] * len(self.rules)
-            exclusions = [None] * len(self.rules)
-            for rule in self.rules:
-                if rule.skipped or self.rep[rule.index] != rule.index:
+                    rank[rule_id], rep[rule_id] = ids[0], ids[-1]
+                    excludes[rule_id] = rules[ids[-1]].exclusion
+            owning = [None] * len(rules)
+            exclusions = [None] * len(rules)
+            for rule in rules:
+                rule_id = rule.index
+                if rule.skipped or rep[rule_id] != rule_id:
                     continue
-                if self.excludes[rule.index]:
-                    exclusions[rule.index] = rule.compiled
+                if excludes[rule_id]:
+                    exclusions[rule_id] = rule.compiled
                 else:
-                    owning[self.rank[rule.index]] = rule.compiled  # at the first line's place
+                    owning[rank[rule_id]] = rule.compiled  # at the first line's place
             self._owning = Matcher(owning)
             self.exclusions: Matcher | None = Matcher(exclusions) if any(exclusions) else None
             self._plans: dict[tuple, _Plan] = {}
@@ -247,19 +251,19 @@ class Ownership:
 
 def _owners_by_rule(rules: "list[Rule]", section_of: "list[str]", owner_texts: "list[tuple[str, ...]]") -> None:
     """Append each rule's section key to ``section_of`` and its deduplicated effective owner texts
-    (:meth:`Rule.effective_owners`) to ``owner_texts``; both are worked out once per section."""
-    of_section: dict[int, tuple[str, tuple[str, ...]]] = {}  # by id: the sections outlive this call
+    (:meth:`Rule.effective_owners`) to ``owner_texts``; both are worked out once per run of rules of
+    one section (the rules of a section follow each other in a parsed file)."""
+    last = None
+    key, defaults = "", ()
     for rule in rules:
         section = rule.section
-        if section is None:
-            key, defaults = "", ()
-        else:
-            known = of_section.get(id(section))
-            if known is None:
-                defaults = section.default_owners  # as Rule.effective_owners gives them: not filtered
-                known = of_section[id(section)] = (
-                    section.key, (defaults[0].text,) if len(defaults) == 1 else _dedupe(o.text for o in defaults))
-            key, defaults = known
+        if section is not last:
+            last = section
+            if section is None:
+                key, defaults = "", ()
+            else:
+                key, owners = section.key, section.default_owners  # as effective_owners gives them: not filtered
+                defaults = (owners[0].text,) if len(owners) == 1 else _dedupe(o.text for o in owners)
         section_of.append(key)
         owners = rule.owners
         if not owners:
