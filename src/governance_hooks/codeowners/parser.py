@@ -469,12 +469,12 @@ def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, s
                             span, f"* {owners}"))
         rule.skipped = True
         return rule
-    if rest:  # GitLab rules often list none (the section's default owners apply)
-        rule.owners = _owners(rest, number, dialect, issues)
+    rule.owners = _owners(rest, number, dialect, issues)
     if dialect != "gitlab":
+        # GitHub skips the line; GitLab keeps its valid owners (File#validate_and_get_owners).
         for owner in rule.owners:
             if owner.kind == INVALID:
-                rule.skipped = True  # GitHub skips the line; GitLab keeps its valid owners (File#validate_and_get_owners)
+                rule.skipped = True
                 break
     if dialect != "gitlab" and pattern.startswith(("[", "^[")) and _looks_like_section(line):
         issues.append(Issue("codeowners/invalid-pattern",
