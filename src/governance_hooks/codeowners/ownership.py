@@ -70,13 +70,13 @@ class Ownership:
         self.rep = list(range(len(self.rules)))
         self.excludes = [r.exclusion for r in self.rules]
         if self.gitlab:
-            rules, rank, rep, excludes = self.rules, self.rank, self.rep, self.excludes
+            rules, section_of, rank, rep, excludes = self.rules, self.section_of, self.rank, self.rep, self.excludes
             first: dict[tuple[str, str], int] = {}  # entry key: the rule id of its first line
             repeated: dict[int, list[int]] = {}  # first rule id: every rule id of an entry on several lines
             for rule in rules:
                 if not rule.skipped:
                     rule_id = rule.index
-                    first_id = first.setdefault((self.section_of[rule_id], gitlab_key(rule.pattern)), rule_id)
+                    first_id = first.setdefault((section_of[rule_id], gitlab_key(rule.pattern)), rule_id)
                     if first_id != rule_id:
                         repeated.setdefault(first_id, [first_id]).append(rule_id)
             for ids in repeated.values():  # a pattern on one line only (most) keeps the entries above
@@ -291,17 +291,18 @@ _ESCAPED_BLANKS = re.compile(r"\\\s+")
 
 def gitlab_key(pattern: str) -> str:
     """The key GitLab files an entry under (``File#normalize_pattern`` after ``!`` is removed)."""
-    if pattern.startswith("!"):
+    # Slices rather than startswith/endswith: cheaper, and this runs once per rule of a GitLab file.
+    if pattern[:1] == "!":
         pattern = pattern[1:]
     if pattern == "*":
         return "/**/*"
-    if pattern.startswith("\\#"):
-        pattern = pattern[1:]
     if "\\" in pattern:
+        if pattern[:2] == "\\#":
+            pattern = pattern[1:]
         pattern = _ESCAPED_BLANKS.sub(" ", pattern)
-    if not pattern.startswith("/"):
+    if pattern[:1] != "/":
         pattern = "/**/" + pattern
-    if pattern.endswith("/"):
+    if pattern[-1:] == "/":
         pattern += "**/*"
     return pattern
 
