@@ -284,7 +284,7 @@ def compile_pattern(pattern: str, dialect: str = "github", literals: "dict[str, 
             "match the file with a wildcard instead, e.g. `?name`",
         )
     if dialect == "gitlab":
-        if text not in ("*", "/") and "//" not in text and not _SPECIAL.search(text):
+        if text != "/" and "//" not in text and not _SPECIAL.search(text):
             return _compile_literal(text, exclusion, literals, True)  # most real rules: no wildcard, no escape
         return _compile_gitlab(text, pattern, exclusion)
     if text == "/":
@@ -433,8 +433,7 @@ _STAR_RUN = re.compile(r"(?<!\\)\*{3,}")
 
 def _compile_literal(text: str, exclusion: bool, literals: "dict[str, Segment] | None", gitlab: bool
                      ) -> CompiledPattern:
-    """Fast path for patterns without wildcards, escapes or ``//`` (most real rules), and not ``/``
-    (nor ``*`` for GitLab).
+    """Fast path for patterns without wildcards, escapes or ``//`` (most real rules), and not ``/``.
 
     GitHub: any depth when the only slash is a trailing one; a trailing ``/`` matches directories only.
     GitLab (see :func:`_compile_gitlab`): any depth unless it starts with ``/``; a trailing ``/`` means
