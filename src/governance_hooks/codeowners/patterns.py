@@ -104,7 +104,11 @@ class CompiledPattern(_Record):
 
     def __init__(self, segments: "tuple[Segment, ...]", dir_only: bool = False, no_subdirs: bool = False,
                  exclusion: bool = False) -> None:
-        self.segments, self.dir_only, self.no_subdirs, self.exclusion = segments, dir_only, no_subdirs, exclusion
+        # One assignment per attribute: cheaper than unpacking a tuple (one pattern per rule).
+        self.segments = segments
+        self.dir_only = dir_only
+        self.no_subdirs = no_subdirs
+        self.exclusion = exclusion
 
     @property
     def key(self) -> tuple:
