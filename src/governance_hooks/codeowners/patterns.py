@@ -290,7 +290,7 @@ def compile_pattern(pattern: str, dialect: str = "github", literals: "dict[str, 
     if dialect == "gitlab":
         if text != "/" and "//" not in text and not _SPECIAL.search(text):
             return _compile_literal(text, exclusion, literals, True)  # most real rules: no wildcard, no escape
-        return _compile_gitlab(text, pattern, exclusion)
+        return _compile_gitlab(text, pattern, exclusion, literals)
     if text == "/":
         raise PatternError("a lone `/` is not a valid pattern", 0, "use `*` to match every file")
     if "//" not in text and not _SPECIAL.search(text):
@@ -316,7 +316,7 @@ def compile_pattern(pattern: str, dialect: str = "github", literals: "dict[str, 
     if len(segments_items) > 1:
         anchored = True  # a slash at the start or in the middle anchors (gitignore)
     no_subdirs = (len(segments_items) > 1 or anchored) and _lone_star(segments_items[-1]) and not dir_only
-    segments = [_any_segment(seg) for seg in segments_items]
+    segments = [_any_segment(seg, literals) for seg in segments_items]
     # Collapse runs of "**"; a trailing "**" means "everything below" (a directory rule).
     collapsed: list[Segment] = []
     for seg in segments:
@@ -366,12 +366,22 @@ def _lone_star(part: _Part) -> bool:
     return part == "*" if isinstance(part, str) else [k for k, _, _ in part] == ["*"]
 
 
-def _any_segment(part: _Part) -> Segment:
+def _literal_segment(name: str, literals: "dict[str, Segment] | None") -> Segment:
+    """The LIT segment of ``name``, from (and added to) ``literals`` when given (see compile_pattern)."""
+    if literals is None:
+        return Segment(LIT, name, name)
+    seg = literals.get(name)
+    if seg is None:
+        seg = literals[name] = Segment(LIT, name, name)
+    return seg
+
+
+def _any_segment(part: _Part, literals: "dict[str, Segment] | None" = None) -> Segment:
     """:func:`_segment` of a part; a plain string is classified with string operations."""
     if not isinstance(part, str):
         return _segment(part)
     if "*" not in part and "?" not in part:
-        return Segment(LIT, part, a=part)
+        return _literal_segment(part, literals)
     if part == "**":
         return STAR2_SEGMENT
     first, last = part.find("*"), part.rfind("*")
@@ -392,7 +402,8 @@ _ESCAPED = re.compile(r"[ #!]")
 _GITLAB_CATCH_ALL = CompiledPattern((STAR2_SEGMENT, ANY_SEGMENT))
 
 
-def _compile_gitlab(text: str, pattern: str, exclusion: bool) -> CompiledPattern:
+def _compile_gitlab(text: str, pattern: str, exclusion: bool, literals: "dict[str, Segment] | None" = None
+                    ) -> CompiledPattern:
     """GitLab's matching (``Gitlab::CodeOwners::File#normalize_pattern`` then ``File.fnmatch?`` with
     FNM_PATHNAME | FNM_DOTMATCH against ``/path``): ``*`` is every file; a pattern not starting with
     ``/`` gets ``/**/`` in front (any depth, inner ``/`` or not); a trailing ``/`` gets ``**/*`` after
@@ -417,7 +428,7 @@ def _compile_gitlab(text: str, pattern: str, exclusion: bool) -> CompiledPattern
     segments: list[Segment] = []
     for index, part in enumerate(parts):
         last = index == len(parts) - 1 and not below
-        seg = _any_segment(part)
+        seg = _any_segment(part, literals)
         if seg.kind == STAR2 and last:
             seg = ANY_SEGMENT  # "**" not followed by "/" is "*" under FNM_PATHNAME
         if seg.kind == STAR2 and segments and segments[-1].kind == STAR2:
@@ -447,7 +458,7 @@ def _compile_literal(text: str, exclusion: bool, literals: "dict[str, Segment] |
         literals = {}
     get = literals.get
     segments = []
-    for part in text.strip("/").split("/"):
+    for part in text.strip("/").split("/"):  # _literal_segment inline: most segments of most files pass here
         seg = get(part)
         if seg is None:
             seg = literals[part] = Segment(LIT, part, part)  # positional: keywords cost more than the rest here
