@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from governance_hooks.codeowners.model import ROLE
 
+from governance_hooks.codeowners.ownership import Ownership, gitlab_key
+
 from .helpers import brief, findings, model_of, owners
 
 TEXT = """\
@@ -153,3 +155,17 @@ def test_gitlab_takes_references_from_inside_a_word():
     assert brief(findings(text, ["x.rb"], dialect="gitlab")) == [("codeowners/invalid-owner", 1, 44)]
     # GitHub skips the whole line.
     assert owners(text, "x.rb", "github") == ([], None)
+
+
+def test_gitlab_key_normalises_as_gitlab():
+    patterns = ["docs", "docs/", "/docs", "!docs/", "*", "!*", "\\#x", "a\\ \\ b", "a\\#b", ""]
+    assert [gitlab_key(p) for p in patterns] == [
+        "/**/docs", "/**/docs/**/*", "/docs", "/**/docs/**/*", "/**/*", "/**/*", "/**/#x", "/**/a  b", "/**/a\\#b",
+        "/**/**/*"]
+
+
+def test_the_all_rules_matcher_of_a_gitlab_file_is_built_when_asked():
+    ownership = Ownership(model_of("[A]\ndocs/ @a\n[B]\n!docs/x @b\n*.md @c\n", "gitlab"))
+    assert "matcher" not in vars(ownership)  # lookups do not need it
+    assert sorted(ownership.matcher.matches("docs/x")) == [0, 1]
+    assert ownership.matcher is ownership.matcher

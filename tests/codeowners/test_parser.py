@@ -39,6 +39,22 @@ def test_escaped_space_keeps_the_token_together():
     assert tokenize("my\\ dir/ @a") == [("my\\ dir/", 0), ("@a", 9)]
 
 
+def test_only_spaces_and_tabs_separate_tokens():
+    # A no-break space or a vertical tab is part of a token, as in GitHub (str.split would split there).
+    assert tokenize("a\u00a0b\t@x \x0b") == [("a\u00a0b", 0), ("@x", 4), ("\x0b", 7)]
+    rule = model_of("docs/\u2003x  @a\n", "github").rules[0]
+    assert (rule.pattern, rule.pattern_span, [(o.text, o.span) for o in rule.owners]) == (
+        "docs/\u2003x", (1, 1, 8), [("@a", (1, 10, 12))])
+
+
+def test_plain_and_general_lines_give_the_same_spans():
+    # The first line takes the plain-line path, the second (an invalid owner) the general one.
+    model = model_of("\t/a/b/  @x\t @y\n\t/a/b/  @x\t y\n", "github")
+    assert [(r.pattern_span, [(o.text, o.kind, o.span) for o in r.owners], r.skipped) for r in model.rules] == [
+        ((1, 2, 7), [("@x", USER, (1, 9, 11)), ("@y", USER, (1, 13, 15))], False),
+        ((2, 2, 7), [("@x", USER, (2, 9, 11)), ("y", INVALID, (2, 13, 14))], True)]
+
+
 def test_split_lines_only_on_newline():
     assert split_lines("a\x0bb\r\nc\n") == ["a\x0bb", "c"]
 

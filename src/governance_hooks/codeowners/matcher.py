@@ -144,7 +144,14 @@ class Matcher:
                 continue
             node = self.root
             for seg in pattern.segments:
-                node = node.child(seg)
+                # Most segments step to an existing node: taken here without the call to child().
+                if seg.kind == LIT:
+                    step = node.lit.get(seg.a)
+                elif seg.kind == STAR2:
+                    step = node.star
+                else:
+                    step = None
+                node = step if step is not None else node.child(seg)
             node.add_terminal(rule_id, pattern.dir_only, pattern.no_subdirs)
         start = self._close([self.root])
         self._dirs: dict[str, _State] = {"": (start, (), -1)}

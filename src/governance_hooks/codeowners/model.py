@@ -97,9 +97,16 @@ class Rule(_Record):
     def __init__(self, index: int, line: int, pattern: str, pattern_span: Span, owners: "list[Owner] | None" = None,
                  section: "Section | None" = None, exclusion: bool = False, skipped: bool = False, text: str = "",
                  compiled=None) -> None:
-        self.index, self.line, self.pattern, self.pattern_span = index, line, pattern, pattern_span
+        # One assignment per attribute: cheaper than unpacking tuples, and the parser makes a Rule per line.
+        self.index = index
+        self.line = line
+        self.pattern = pattern
+        self.pattern_span = pattern_span
         self.owners = [] if owners is None else owners
-        self.section, self.exclusion, self.skipped, self.text = section, exclusion, skipped, text
+        self.section = section
+        self.exclusion = exclusion
+        self.skipped = skipped
+        self.text = text
         self.compiled = compiled  # patterns.CompiledPattern once the pattern is valid
 
     @property

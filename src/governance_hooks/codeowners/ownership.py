@@ -14,11 +14,12 @@ that section; the owners of all sections add up.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
 from .matcher import Matcher
-from .model import CodeownersFile, Rule, _Record
+from .model import INVALID, CodeownersFile, Rule, _Record
 
 
 class Resolution(_Record):
@@ -51,12 +52,14 @@ class Ownership:
     def __init__(self, model: CodeownersFile) -> None:
         self.model = model
         self.rules: list[Rule] = model.rules
-        self.matcher = Matcher([None if r.skipped else r.compiled for r in self.rules])
         self.gitlab = model.dialect == "gitlab"
-        # Section key of each rule id ("" for GitHub files and the unnamed GitLab section).
-        self.section_of: list[str] = [r.section.key if r.section is not None else "" for r in self.rules]
-        # Owner texts of each rule, deduplicated once here rather than per looked-up path.
-        self.owner_texts: list[tuple[str, ...]] = [_dedupe(o.text for o in r.effective_owners()) for r in self.rules]
+        if not self.gitlab:  # GitLab lookups use the matchers below; ``matcher`` is built on first use
+            self.matcher = self._all_rules_matcher()
+        # Section key of each rule id ("" for GitHub files and the unnamed GitLab section), and the owner
+        # texts of each rule, deduplicated once here rather than per looked-up path.
+        self.section_of: list[str] = []
+        self.owner_texts: list[tuple[str, ...]] = []
+        _owners_by_rule(self.rules, self.section_of, self.owner_texts)
         # GitLab lookups: owning rules and exclusions in matchers of their own (``matcher`` keeps every
         # rule: the dead-rule analysis needs all matches of a path).
         # GitLab keeps one entry per (section, normalised pattern) in a Ruby Hash: a later line with the
@@ -67,28 +70,42 @@ class Ownership:
         self.rep = list(range(len(self.rules)))
         self.excludes = [r.exclusion for r in self.rules]
         if self.gitlab:
-            groups: dict[tuple[str, str], list[int]] = {}
-            for rule in self.rules:
+            rules, section_of, rank, rep, excludes = self.rules, self.section_of, self.rank, self.rep, self.excludes
+            first: dict[tuple[str, str], int] = {}  # entry key: the rule id of its first line
+            repeated: dict[int, list[int]] = {}  # first rule id: every rule id of an entry on several lines
+            for rule in rules:
                 if not rule.skipped:
-                    groups.setdefault((self.section_of[rule.index], gitlab_key(rule.pattern)), []).append(rule.index)
-            for ids in groups.values():
+                    rule_id = rule.index
+                    first_id = first.setdefault((section_of[rule_id], gitlab_key(rule.pattern)), rule_id)
+                    if first_id != rule_id:
+                        repeated.setdefault(first_id, [first_id]).append(rule_id)
+            for ids in repeated.values():  # a pattern on one line only (most) keeps the entries above
                 for rule_id in ids:
-                    self.rank[rule_id], self.rep[rule_id] = ids[0], ids[-1]
-                    self.excludes[rule_id] = self.rules[ids[-1]].exclusion
-            owning = [None] * len(self.rules)
-            exclusions = [None] * len(self.rules)
-            for rule in self.rules:
-                if rule.skipped or self.rep[rule.index] != rule.index:
+                    rank[rule_id], rep[rule_id] = ids[0], ids[-1]
+                    excludes[rule_id] = rules[ids[-1]].exclusion
+            owning = [None] * len(rules)
+            exclusions = [None] * len(rules)
+            for rule in rules:
+                rule_id = rule.index
+                if rule.skipped or rep[rule_id] != rule_id:
                     continue
-                if self.excludes[rule.index]:
-                    exclusions[rule.index] = rule.compiled
+                if excludes[rule_id]:
+                    exclusions[rule_id] = rule.compiled
                 else:
-                    owning[self.rank[rule.index]] = rule.compiled  # at the first line's place
+                    owning[rank[rule_id]] = rule.compiled  # at the first line's place
             self._owning = Matcher(owning)
             self.exclusions: Matcher | None = Matcher(exclusions) if any(exclusions) else None
             self._plans: dict[tuple, _Plan] = {}
             self._plan_of_dir: dict[str, _Plan] = {}
             self._answers: dict[tuple[int, ...], tuple[tuple[str, ...], int | None]] = {}
+
+    @functools.cached_property
+    def matcher(self) -> Matcher:
+        """Every rule in one matcher (skipped ones never match): GitHub lookups and the dead-rule analysis."""
+        return self._all_rules_matcher()
+
+    def _all_rules_matcher(self) -> Matcher:
+        return Matcher([None if r.skipped else r.compiled for r in self.rules])
 
     def _plan(self, directory: str) -> "_Plan":
         """GitLab: what decides the files of ``directory``, from one walk of each matcher (cached, and
@@ -231,6 +248,31 @@ class Ownership:
         return self.rules[best].line if best >= 0 else 0
 
 
+def _owners_by_rule(rules: "list[Rule]", section_of: "list[str]", owner_texts: "list[tuple[str, ...]]") -> None:
+    """Append each rule's section key to ``section_of`` and its deduplicated effective owner texts
+    (:meth:`Rule.effective_owners`) to ``owner_texts``; both are worked out once per run of rules of
+    one section (the rules of a section follow each other in a parsed file)."""
+    last = None
+    key, defaults = "", ()
+    for rule in rules:
+        section = rule.section
+        if section is not last:
+            last = section
+            if section is None:
+                key, defaults = "", ()
+            else:
+                key, owners = section.key, section.default_owners  # as effective_owners gives them: not filtered
+                defaults = (owners[0].text,) if len(owners) == 1 else _dedupe(o.text for o in owners)
+        section_of.append(key)
+        owners = rule.owners
+        if not owners:
+            owner_texts.append(defaults)
+        elif len(owners) == 1:  # the common case: nothing to deduplicate
+            owner_texts.append((owners[0].text,) if owners[0].kind != INVALID else ())
+        else:
+            owner_texts.append(_dedupe(o.text for o in owners if o.kind != INVALID))
+
+
 def _dedupe(texts: Iterable[str]) -> tuple[str, ...]:
     """Owner texts without case-insensitive repeats, first spelling kept."""
     seen = set()
@@ -243,18 +285,23 @@ def _dedupe(texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+_ESCAPED_BLANKS = re.compile(r"\\\s+")
+
+
 def gitlab_key(pattern: str) -> str:
     """The key GitLab files an entry under (``File#normalize_pattern`` after ``!`` is removed)."""
-    if pattern.startswith("!"):
+    # Slices rather than startswith/endswith: cheaper, and this runs once per rule of a GitLab file.
+    if pattern[:1] == "!":
         pattern = pattern[1:]
     if pattern == "*":
         return "/**/*"
-    if pattern.startswith("\\#"):
-        pattern = pattern[1:]
-    pattern = re.sub(r"\\\s+", " ", pattern)
-    if not pattern.startswith("/"):
+    if "\\" in pattern:
+        if pattern[:2] == "\\#":
+            pattern = pattern[1:]
+        pattern = _ESCAPED_BLANKS.sub(" ", pattern)
+    if pattern[:1] != "/":
         pattern = "/**/" + pattern
-    if pattern.endswith("/"):
+    if pattern[-1:] == "/":
         pattern += "**/*"
     return pattern
 

@@ -44,6 +44,9 @@ GITLAB_HEADER = re.compile(r"[ \t]*(\^)?\[(.*?)\](?:\[(\d*?)\])?([ \t]+[@\w_.\-/
 GITLAB_UNCLOSED = re.compile(r"[ \t]*\^?\[[^\]]+?$")
 
 BOM = "\ufeff"
+#: ``_tuple_new(Span, (line, column, end_column))`` builds a Span (or an Owner) without the Python-level
+#: ``__new__`` of a namedtuple: the parser makes one per token.
+_tuple_new = tuple.__new__
 #: Longer patterns are not compiled (a budget: real patterns are well under 1,000 characters). Such a rule
 #: is an error (``TOO_LONG``): the owners of the files it may match are unknown, and a check that could not
 #: judge fails closed.
@@ -97,6 +100,8 @@ def split_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    if "\r" not in text:
+        return lines
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
@@ -107,7 +112,7 @@ def tokenize(line: str, start: int = 0) -> list[tuple[str, int]]:
     a ``#`` at the start of a token ends the line (inline comment).
     """
     if "\\" not in line and "#" not in line:
-        return [(m.group(), m.start()) for m in _PLAIN_TOKEN.finditer(line, start)]
+        return _plain_tokens(line, start)
     tokens: list[tuple[str, int]] = []
     for match in _TOKEN.finditer(line, start):
         text = match.group()
@@ -115,6 +120,29 @@ def tokenize(line: str, start: int = 0) -> list[tuple[str, int]]:
             break
         tokens.append((text, match.start()))
     return tokens
+
+
+def _plain_tokens(line: str, start: int) -> list[tuple[str, int]]:
+    """:func:`tokenize` of a line without ``\\`` or ``#``: ``str.split`` and ``find`` are cheaper than the
+    regular expression, and give the same tokens when spaces and tabs are the only blanks in the line
+    (``split`` also splits on other Unicode blanks: then the expression is used)."""
+    words = line.split()
+    if start or not (line.isprintable() or _only_spaces_and_tabs(line, words)):
+        return [(m.group(), m.start()) for m in _PLAIN_TOKEN.finditer(line, start)]
+    tokens = []
+    offset = 0
+    for word in words:
+        offset = line.find(word, offset)  # only blanks lie between the previous word and this one
+        tokens.append((word, offset))
+        offset += len(word)
+    return tokens
+
+
+def _only_spaces_and_tabs(line: str, words: list[str]) -> bool:
+    """Whether ``line.split()`` gave ``words`` by splitting on spaces and tabs only (``split`` also splits
+    on other Unicode blanks; tokens do not). Callers first try ``line.isprintable()``: every other blank
+    is unprintable, so a printable line (the common case, one pass in C) has none."""
+    return sum(map(len, words)) + line.count(" ") + line.count("\t") == len(line)
 
 
 def inline_comment(line: str) -> tuple[int, list[str]] | None:
@@ -193,12 +221,17 @@ def gitlab_references(word: str) -> list[str]:
     return list(dict.fromkeys(emails + names))
 
 
+_RUN_SEPARATOR = re.compile(r"[,;]")
+_RUN_SEPARATORS = re.compile(r"[,;]+")
+_RUN_OWNER = re.compile(r"@+[^@]*")
+
+
 def _split_run_together(token: str, dialect: str) -> list[str] | None:
     """``["@a", "@b"]`` for ``@a@b`` or ``@a,@b`` when every part is a valid owner, else ``None``."""
-    if re.search(r"[,;]", token):
-        parts = [p for p in re.split(r"[,;]+", token) if p]
+    if _RUN_SEPARATOR.search(token):
+        parts = [p for p in _RUN_SEPARATORS.split(token) if p]
     elif token.startswith("@") and "@" in token.lstrip("@"):
-        parts = re.findall(r"@+[^@]*", token)
+        parts = _RUN_OWNER.findall(token)
     else:
         return None
     if len(parts) >= 2 and all(classify_owner(p, dialect) != INVALID for p in parts):
@@ -239,7 +272,7 @@ def _owner_problem(token: str, dialect: str) -> tuple[str, str, str | None]:
 def _owners(tokens: list[tuple[str, int]], number: int, dialect: str, issues: list[Issue]) -> list[Owner]:
     owners: list[Owner] = []
     for index, (text, offset) in enumerate(tokens):
-        span = Span(number, offset + 1, offset + 1 + len(text))
+        span = _tuple_new(Span, (number, offset + 1, offset + 1 + len(text)))
         if dialect == "gitlab" and text.startswith("#"):
             # GitLab reads a comment's words as owners: its @mentions count, `#` is a malformed owner.
             words = [(t, o) for t, o in tokens[index:] if classify_owner(t, dialect) != INVALID]
@@ -253,12 +286,15 @@ def _owners(tokens: list[tuple[str, int]], number: int, dialect: str, issues: li
             owners.extend(Owner(t, classify_owner(t, dialect), Span(number, o + 1, o + 1 + len(t))) for t, o in words)
             break
         kind = classify_owner(text, dialect)
-        if kind == INVALID and dialect == "gitlab":
+        if kind != INVALID:  # the common case; what follows deals with invalid owners
+            owners.append(_tuple_new(Owner, (text, kind, span)))
+            continue
+        if dialect == "gitlab":
             references = gitlab_references(text)
             if references:  # GitLab: a word is malformed only when it holds no reference at all
                 owners.extend(Owner(ref, classify_owner(ref, dialect), span) for ref in references)
                 continue
-        if kind == INVALID and "#" in text and not text.startswith("#"):
+        if "#" in text and not text.startswith("#"):
             head = text[:text.index("#")]
             if classify_owner(head, dialect) != INVALID:
                 # GitHub's docs define a comment only as a line starting with `#`; `@a#b` is undocumented.
@@ -270,9 +306,8 @@ def _owners(tokens: list[tuple[str, int]], number: int, dialect: str, issues: li
                 owners.append(Owner(head, classify_owner(head, dialect),
                                     Span(number, offset + 1, offset + 1 + len(head))))
                 break
-        if kind == INVALID:
-            rule_id, message, suggestion = _owner_problem(text, dialect)
-            issues.append(Issue(rule_id, message, span, suggestion))
+        rule_id, message, suggestion = _owner_problem(text, dialect)
+        issues.append(Issue(rule_id, message, span, suggestion))
         owners.append(Owner(text, kind, span))
     return owners
 
@@ -295,12 +330,18 @@ def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -
     if dialect == "auto":
         dialect = detect_dialect(lines)
     result = CodeownersFile(dialect=dialect, lines=lines, issues=list(issues or []))
-    section: Section | None = Section("", 0) if dialect == "gitlab" else None
+    gitlab = dialect == "gitlab"
+    section: Section | None = Section("", 0) if gitlab else None
+    rules = result.rules
+    literals: dict = {}  # one Segment per literal name of this file's patterns (see compile_pattern)
     for number, line in enumerate(lines, start=1):
-        if dialect == "gitlab":
+        if not line or line[0] == "#":  # most blank and comment lines (no token, no header), cheaply
+            continue
+        if gitlab and "[" in line:  # both header expressions need a `[`
             header = GITLAB_HEADER.match(line)
             if header:
-                _gitlab_inline_comment(line, number, result.issues)
+                if "#" in line:
+                    _gitlab_inline_comment(line, number, result.issues)
                 section = _section(header, line, number, result.issues)
                 result.sections.append(section)
                 continue
@@ -309,13 +350,20 @@ def parse(text: str, dialect: str = "auto", issues: list[Issue] | None = None) -
                                            "the section header is never closed with `]`; GitLab reports it as an "
                                            "invalid section format", Span(number, 1, len(line) + 1)))
                 continue
-        tokens = tokenize(line)
+        if "\\" not in line and "#" not in line:
+            # A line with `[` (section-like, or a character class) takes the general path: few rules have one.
+            rule = _plain_rule(line, number, dialect, section, len(rules), literals) if "[" not in line else None
+            if rule is not None:
+                rules.append(rule)
+                continue
+            tokens = _plain_tokens(line, 0)
+        else:
+            tokens = tokenize(line)
         if not tokens:
             continue
-        if dialect == "gitlab":
+        if gitlab and "#" in line:
             tokens = _gitlab_tokens(line, tokens)
-        rule = _rule(tokens, line, number, dialect, section, len(result.rules), result.issues)
-        result.rules.append(rule)
+        rules.append(_rule(tokens, line, number, dialect, section, len(rules), result.issues, literals))
     return result
 
 
@@ -332,9 +380,10 @@ def _section(header: "re.Match[str]", line: str, number: int, issues: list[Issue
     (``missing_section_name``), an optional section with an approval count
     (``invalid_approval_requirement``) and default owners without one valid reference
     (``invalid_section_owner_format``) are GitLab syntax errors; ``[0]`` means no count."""
-    optional = header.group(1) is not None
-    name = header.group(2).strip()
-    count = int(header.group(3) or 0)
+    marker, name, count_text, owners_text = header.groups()
+    optional = marker is not None
+    name = name.strip()
+    count = int(count_text or 0)
     if not name:
         issues.append(Issue("codeowners/invalid-section", "a section header needs a name between the brackets",
                             Span(number, header.start(2), header.end(2) + 1)))
@@ -344,18 +393,56 @@ def _section(header: "re.Match[str]", line: str, number: int, issues: list[Issue
                             "reports an invalid approval requirement",
                             Span(number, header.start(3), header.end(3) + 2),
                             f"drop `^` to require {count} approval(s), or drop `[{count}]`"))
-    tokens = tokenize(header.group(4) or "")
-    kinds = [(text, offset, classify_owner(text, "gitlab")) for text, offset in tokens]
+    # The expression's owners part holds no `\\` and no `#`: plain tokens.
+    tokens = _plain_tokens(owners_text, 0) if owners_text else []
     start = header.start(4)
-    valid = tuple(Owner(text, kind, Span(number, start + offset + 1, start + offset + 1 + len(text)))
-                  for text, offset, kind in kinds if kind != INVALID)
-    if kinds and not valid:
-        text, offset, _ = kinds[0]
+    valid = []
+    for text, offset in tokens:
+        kind = classify_owner(text, "gitlab")
+        if kind != INVALID:
+            column = start + offset + 1
+            valid.append(_tuple_new(Owner, (text, kind, _tuple_new(Span, (number, column, column + len(text))))))
+    if tokens and not valid:
+        text, offset = tokens[0]
         issues.append(Issue("codeowners/invalid-owner",
-                            f"the default owners `{shorten(' '.join(t for t, _, _ in kinds), 40)}` hold no `@user`, "
+                            f"the default owners `{shorten(' '.join(t for t, _ in tokens), 40)}` hold no `@user`, "
                             "`@group` or email; GitLab reports an invalid section owner format",
                             Span(number, start + offset + 1, start + offset + 1 + len(text))))
-    return Section(name=name, line=number, optional=optional, approvals=count or None, default_owners=valid)
+    return Section(name, number, optional, count or None, tuple(valid))
+
+
+_BULLETS = ("-", "+", "\u2022")
+
+
+def _plain_rule(line: str, number: int, dialect: str, section: Section | None, index: int,
+                literals: dict) -> Rule | None:
+    """:func:`_rule` of the common line, without the checks that cannot fire on it, or ``None`` for any
+    other line (then :func:`_rule` is used): a line without ``\\`` or ``#`` and with no blank but spaces
+    and tabs, a pattern that is not a bullet, does not start with ``@``, ``[`` or ``^``, is within the
+    budget and compiles, and owners that are all valid. Such a line has no issue."""
+    words = line.split()
+    if not words:
+        return None
+    pattern = words[0]
+    if (pattern in _BULLETS or pattern[0] in "@[^" or len(pattern) > MAX_PATTERN_CHARS
+            or not (line.isprintable() or _only_spaces_and_tabs(line, words))):
+        return None
+    offset = line.find(pattern)
+    end = offset + len(pattern)
+    owners = []
+    for word in words[1:]:
+        kind = classify_owner(word, dialect)
+        if kind == INVALID:
+            return None
+        column = line.find(word, end) + 1  # only blanks lie between the previous word and this one
+        end = column - 1 + len(word)
+        owners.append(_tuple_new(Owner, (word, kind, _tuple_new(Span, (number, column, column + len(word))))))
+    try:
+        compiled = compile_pattern(pattern, dialect, literals)
+    except PatternError:
+        return None
+    span = _tuple_new(Span, (number, offset + 1, offset + 1 + len(pattern)))
+    return Rule(index, number, pattern, span, owners, section, compiled.exclusion, False, line, compiled)
 
 
 def _looks_like_section(line: str) -> bool:
@@ -364,12 +451,13 @@ def _looks_like_section(line: str) -> bool:
 
 
 def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, section: Section | None,
-          index: int, issues: list[Issue]) -> Rule:
+          index: int, issues: list[Issue], literals: "dict | None" = None) -> Rule:
     pattern, offset = tokens[0]
-    span = Span(number, offset + 1, offset + 1 + len(pattern))
-    rule = Rule(index=index, line=number, pattern=pattern, pattern_span=span, section=section, text=line)
+    span = _tuple_new(Span, (number, offset + 1, offset + 1 + len(pattern)))
+    # Positional arguments: keywords cost more than building the rest of the object.
+    rule = Rule(index, number, pattern, span, None, section, False, False, line)
     rest = tokens[1:]
-    if pattern in ("-", "+", "\u2022"):
+    if pattern in _BULLETS:
         body = " ".join(t for t, _ in rest)
         issues.append(Issue("codeowners/markdown-bullet",
                             f"the line starts with a Markdown bullet `{pattern}`, so `{pattern}` is the pattern "
@@ -386,8 +474,12 @@ def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, s
         rule.skipped = True
         return rule
     rule.owners = _owners(rest, number, dialect, issues)
-    if dialect != "gitlab" and any(o.kind == INVALID for o in rule.owners):
-        rule.skipped = True  # GitHub skips the line; GitLab keeps its valid owners (File#validate_and_get_owners)
+    if dialect != "gitlab":
+        # GitHub skips the line; GitLab keeps its valid owners (File#validate_and_get_owners).
+        for owner in rule.owners:
+            if owner.kind == INVALID:
+                rule.skipped = True
+                break
     if dialect != "gitlab" and pattern.startswith(("[", "^[")) and _looks_like_section(line):
         issues.append(Issue("codeowners/invalid-pattern",
                             "GitLab section headers are not supported by GitHub; GitHub skips the line",
@@ -402,7 +494,7 @@ def _rule(tokens: list[tuple[str, int]], line: str, number: int, dialect: str, s
         rule.skipped = True
         return rule
     try:
-        compiled = compile_pattern(pattern, dialect)
+        compiled = compile_pattern(pattern, dialect, literals)
     except PatternError as exc:
         col = offset + 1 + exc.offset
         issues.append(Issue("codeowners/invalid-pattern",

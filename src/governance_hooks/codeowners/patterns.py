@@ -104,7 +104,11 @@ class CompiledPattern(_Record):
 
     def __init__(self, segments: "tuple[Segment, ...]", dir_only: bool = False, no_subdirs: bool = False,
                  exclusion: bool = False) -> None:
-        self.segments, self.dir_only, self.no_subdirs, self.exclusion = segments, dir_only, no_subdirs, exclusion
+        # One assignment per attribute: cheaper than unpacking a tuple (one pattern per rule).
+        self.segments = segments
+        self.dir_only = dir_only
+        self.no_subdirs = no_subdirs
+        self.exclusion = exclusion
 
     @property
     def key(self) -> tuple:
@@ -249,12 +253,15 @@ def _wildmatch(items, name: str) -> bool:
     return p == np
 
 
-def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
+def compile_pattern(pattern: str, dialect: str = "github", literals: "dict[str, Segment] | None" = None
+                    ) -> CompiledPattern:
     """Validate and compile one pattern (as written, escapes included).
 
     Args:
         pattern: the pattern token; ``\\ `` and ``\\#`` escapes are honoured.
         dialect: ``github`` or ``gitlab``.
+        literals: literal segments of a pattern without wildcards or escapes by name, shared by the
+            patterns of one file (filled here): a name in many rules is one Segment.
 
     Returns:
         The compiled pattern.
@@ -281,11 +288,13 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
             "match the file with a wildcard instead, e.g. `?name`",
         )
     if dialect == "gitlab":
-        return _compile_gitlab(text, pattern, exclusion)
+        if text != "/" and "//" not in text and not _SPECIAL.search(text):
+            return _compile_literal(text, exclusion, literals, True)  # most real rules: no wildcard, no escape
+        return _compile_gitlab(text, pattern, exclusion, literals)
     if text == "/":
         raise PatternError("a lone `/` is not a valid pattern", 0, "use `*` to match every file")
     if "//" not in text and not _SPECIAL.search(text):
-        return _compile_literal(text, exclusion)  # most real rules: no wildcard, no escape
+        return _compile_literal(text, exclusion, literals, False)  # most real rules: no wildcard, no escape
     shift = len(pattern) - len(text)
     star_run = _STAR_RUN.search(text)
     if star_run:
@@ -307,7 +316,7 @@ def compile_pattern(pattern: str, dialect: str = "github") -> CompiledPattern:
     if len(segments_items) > 1:
         anchored = True  # a slash at the start or in the middle anchors (gitignore)
     no_subdirs = (len(segments_items) > 1 or anchored) and _lone_star(segments_items[-1]) and not dir_only
-    segments = [_any_segment(seg) for seg in segments_items]
+    segments = [_any_segment(seg, literals) for seg in segments_items]
     # Collapse runs of "**"; a trailing "**" means "everything below" (a directory rule).
     collapsed: list[Segment] = []
     for seg in segments:
@@ -357,12 +366,22 @@ def _lone_star(part: _Part) -> bool:
     return part == "*" if isinstance(part, str) else [k for k, _, _ in part] == ["*"]
 
 
-def _any_segment(part: _Part) -> Segment:
+def _literal_segment(name: str, literals: "dict[str, Segment] | None") -> Segment:
+    """The LIT segment of ``name``, from (and added to) ``literals`` when given (see compile_pattern)."""
+    if literals is None:
+        return Segment(LIT, name, name)
+    seg = literals.get(name)
+    if seg is None:
+        seg = literals[name] = Segment(LIT, name, name)
+    return seg
+
+
+def _any_segment(part: _Part, literals: "dict[str, Segment] | None" = None) -> Segment:
     """:func:`_segment` of a part; a plain string is classified with string operations."""
     if not isinstance(part, str):
         return _segment(part)
     if "*" not in part and "?" not in part:
-        return Segment(LIT, part, a=part)
+        return _literal_segment(part, literals)
     if part == "**":
         return STAR2_SEGMENT
     first, last = part.find("*"), part.rfind("*")
@@ -383,7 +402,8 @@ _ESCAPED = re.compile(r"[ #!]")
 _GITLAB_CATCH_ALL = CompiledPattern((STAR2_SEGMENT, ANY_SEGMENT))
 
 
-def _compile_gitlab(text: str, pattern: str, exclusion: bool) -> CompiledPattern:
+def _compile_gitlab(text: str, pattern: str, exclusion: bool, literals: "dict[str, Segment] | None" = None
+                    ) -> CompiledPattern:
     """GitLab's matching (``Gitlab::CodeOwners::File#normalize_pattern`` then ``File.fnmatch?`` with
     FNM_PATHNAME | FNM_DOTMATCH against ``/path``): ``*`` is every file; a pattern not starting with
     ``/`` gets ``/**/`` in front (any depth, inner ``/`` or not); a trailing ``/`` gets ``**/*`` after
@@ -408,7 +428,7 @@ def _compile_gitlab(text: str, pattern: str, exclusion: bool) -> CompiledPattern
     segments: list[Segment] = []
     for index, part in enumerate(parts):
         last = index == len(parts) - 1 and not below
-        seg = _any_segment(part)
+        seg = _any_segment(part, literals)
         if seg.kind == STAR2 and last:
             seg = ANY_SEGMENT  # "**" not followed by "/" is "*" under FNM_PATHNAME
         if seg.kind == STAR2 and segments and segments[-1].kind == STAR2:
@@ -426,18 +446,31 @@ def _compile_gitlab(text: str, pattern: str, exclusion: bool) -> CompiledPattern
 _STAR_RUN = re.compile(r"(?<!\\)\*{3,}")
 
 
-def _compile_literal(text: str, exclusion: bool) -> CompiledPattern:
-    """Fast path for patterns without wildcards or escapes (most real rules)."""
-    anchored = text.startswith("/")
-    body = text.strip("/")
-    dir_only = text.endswith("/") and len(text) > 1
-    parts = body.split("/")
-    if len(parts) > 1:
-        anchored = True
-    segments = [Segment(LIT, part, a=part) for part in parts]
-    if not anchored:
+def _compile_literal(text: str, exclusion: bool, literals: "dict[str, Segment] | None", gitlab: bool
+                     ) -> CompiledPattern:
+    """Fast path for patterns without wildcards, escapes or ``//`` (most real rules), and not ``/``.
+
+    GitHub: any depth when the only slash is a trailing one; a trailing ``/`` matches directories only.
+    GitLab (see :func:`_compile_gitlab`): any depth unless it starts with ``/``; a trailing ``/`` means
+    every file below, else the pattern must match the whole path.
+    """
+    if literals is None:
+        literals = {}
+    get = literals.get
+    segments = []
+    for part in text.strip("/").split("/"):  # _literal_segment inline: most segments of most files pass here
+        seg = get(part)
+        if seg is None:
+            seg = literals[part] = Segment(LIT, part, part)  # positional: keywords cost more than the rest here
+        segments.append(seg)
+    if gitlab:
+        if not text.startswith("/"):
+            segments.insert(0, STAR2_SEGMENT)
+        below = text.endswith("/")
+        return CompiledPattern(tuple(segments), below, not below, exclusion)
+    if len(segments) == 1 and not text.startswith("/"):
         segments.insert(0, STAR2_SEGMENT)
-    return CompiledPattern(tuple(segments), dir_only=dir_only, no_subdirs=False, exclusion=exclusion)
+    return CompiledPattern(tuple(segments), text.endswith("/") and len(text) > 1, False, exclusion)
 
 
 def matches(compiled: CompiledPattern, path: str) -> bool:
