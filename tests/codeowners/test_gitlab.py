@@ -169,3 +169,17 @@ def test_the_all_rules_matcher_of_a_gitlab_file_is_built_when_asked():
     assert "matcher" not in vars(ownership)  # lookups do not need it
     assert sorted(ownership.matcher.matches("docs/x")) == [0, 1]
     assert ownership.matcher is ownership.matcher
+
+
+def test_character_classes_read_as_ruby_fnmatch_reads_them():
+    """A reversed range (`e-A`) matches nothing instead of crashing the regex compiler; class text
+    that Python's `re` would read as a set operation (`&&`) or an escape is literal."""
+    base = "* @all\n"
+    assert owners(base + "a[e-A] @x\n", "aE", "gitlab") == (["@all"], 1)
+    assert owners(base + "a[!e-A] @x\n", "aE", "gitlab") == (["@x"], 2)
+    assert [owners(base + "a[a-cz-x] @x\n", name, "gitlab")[0] for name in ("ab", "ay", "aa")] == [
+        ["@x"], ["@all"], ["@x"]]
+    assert [owners(base + "a[&&b] @x\n", name, "gitlab")[0] for name in ("a&", "ab", "aa")] == [
+        ["@x"], ["@x"], ["@all"]]
+    assert [owners(base + "a[-a] @x\n", name, "gitlab")[0] for name in ("a-", "aa", "ab")] == [
+        ["@x"], ["@x"], ["@all"]]

@@ -220,11 +220,32 @@ def _regex(kind: str, text: str) -> str:
     if kind == "?":
         return "[^/]"
     if kind == "[":
-        body = text
-        if body.startswith("!"):  # fnmatch negation, as in shell globs
-            body = "^" + body[1:]
-        return "[" + body.replace("\\", "\\\\") + "]"
+        return _class_regex(text)
     return re.escape(text)
+
+
+def _class_regex(body: str) -> str:
+    """The regex of a GitLab character class ``[body]`` as Ruby's ``File.fnmatch`` reads it: a leading
+    ``!`` or ``^`` negates; ``a-z`` is a range, and a reversed one (``e-A``) matches nothing, as fnmatch
+    compares ``lo <= c <= hi``; every other character is itself (escaped here, so no class text can
+    make an invalid or set-operation regex). A class left empty matches no character."""
+    negate = body[:1] in ("!", "^")
+    if negate:
+        body = body[1:]
+    parts = []
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            low, high = body[i], body[i + 2]
+            if low <= high:
+                parts.append(re.escape(low) + "-" + re.escape(high))
+            i += 3
+        else:
+            parts.append(re.escape(body[i]))
+            i += 1
+    if not parts:
+        return "[^/]" if negate else "(?!)"
+    return "[" + ("^" if negate else "") + "".join(parts) + "]"
 
 
 def _wildmatch(items, name: str) -> bool:
