@@ -6,6 +6,7 @@ Its ``dialect`` cannot leave the CODEOWNERS file a host reads unchecked, and ``c
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -225,3 +226,45 @@ def test_queries_and_runs_without_a_base_are_not_reviewed(make_repo, capsys, tmp
     operator.write_text(head, encoding="utf-8")
     code, report, _ = _json(capsys, "codeowners", "--repo", str(root), "--base", "main", "--config", str(operator))
     assert (code, _weakened(report)) == (0, [])
+
+
+# --------------------------------------------------------------------------- the host from the environment
+
+SECTIONED = "[Sec] @a\n!x @b\n* @c\n"
+
+
+@pytest.mark.parametrize("environ, expected_code, expected", [
+    ({}, 0, []),  # no host named: a `[Section]` makes the root file GitLab's
+    ({"GITHUB_ACTIONS": "true"}, 1, [("codeowners/invalid-pattern", 1), ("codeowners/invalid-pattern", 2)]),
+    ({"GITLAB_CI": "true"}, 0, []),
+    ({"GITHUB_ACTIONS": "true", "GITLAB_CI": "true"}, 0, []),  # both named: content decides, as without either
+])
+def test_the_runner_names_the_host_so_a_section_line_cannot_switch_the_rules(
+        make_repo, capsys, monkeypatch, environ, expected_code, expected):
+    for name in ("GITHUB_ACTIONS", "GITLAB_CI"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    repo = make_repo({"CODEOWNERS": SECTIONED, "x": "x\n"})
+    code, report, _ = _json(capsys, "codeowners", "--repo", str(repo))
+    assert code == expected_code
+    assert [(f["rule_id"], f["line"]) for f in report["findings"]
+            if f["rule_id"] != "codeowners/unmatched-pattern"] == expected
+
+
+def test_the_lean_who_path_takes_the_host_from_the_environment_too(make_repo, capsys, monkeypatch):
+    from governance_hooks.codeowners.who import quick
+    from governance_hooks.front import main as front_main
+
+    monkeypatch.delenv("GITLAB_CI", raising=False)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    repo = make_repo({"CODEOWNERS": SECTIONED, "x": "x\n"})
+    argv = ["codeowners", "--repo", str(repo), "--who", "x"]
+    lean = io.StringIO()
+    assert quick(argv, lean) == 0
+    assert lean.getvalue().splitlines()[0] == "x: @c (line 3)"  # GitHub skips lines 1 and 2
+    assert main([*argv, "--fail-on", "error"]) == 0  # the full command
+    assert capsys.readouterr().out.splitlines()[0] == "x: @c (line 3)"
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    assert front_main(argv) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "x: no owners (no rule matches)"  # GitLab: `!x` in [Sec]

@@ -137,7 +137,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     Raises:
         ToolError: bad configuration, an unreadable file list or CODEOWNERS, ``--online`` without a token.
     """
-    from .locate import MAX_BYTES, dialect_of, locate
+    from .locate import MAX_BYTES, dialect_of, host_dialect, locate
     from .parser import decode, parse
 
     if args.who is not None and args.format not in ("text", "json"):
@@ -145,7 +145,8 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
         # would make that output invalid.
         raise ToolError(f"--who answers in text or json; --format {args.format} is not supported with it")
     table = _options(ctx)
-    dialect = args.dialect or table.get("dialect", "auto")
+    configured = args.dialect or table.get("dialect", "auto")
+    dialect = host_dialect(configured)
     root = ctx.root
     result = CheckResult()
     since = getattr(args, "changed_since", None)
@@ -187,7 +188,7 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
             # An answer from the next location (or from none) would hide that the one in place is not used.
             raise ToolError(f"{located.links[0]}: is a symbolic link or lies below one; it is not followed, so "
                             "it requests no reviews: replace it with the file before asking --who")
-        skipped = _skipped_by_configuration(args, ctx, table, dialect, located.in_effect)
+        skipped = _skipped_by_configuration(args, ctx, table, configured, located.in_effect)
         if skipped is not None:
             reason = (f"{'GitLab' if skipped.startswith('.gitlab/') else 'GitHub'} reads `{skipped}`, but the "
                       f"repository configuration sets dialect = \"{dialect}\", whose search order skips it, "

@@ -49,6 +49,18 @@ def linked_part(root: "str | os.PathLike[str]", rel: str) -> "str | None":
     return None
 
 
+def host_dialect(dialect: str, environ: "os._Environ[str] | dict[str, str]" = os.environ) -> str:
+    """``dialect``, with ``auto`` made the host's when the (trusted) environment names it: ``github`` on a
+    GitHub Actions runner (``GITHUB_ACTIONS=true``), ``gitlab`` in GitLab CI (``GITLAB_CI=true``; GitHub
+    Docs, "Variables reference"; GitLab Docs, "Predefined CI/CD variables"). There the repository's
+    content must not pick the semantics: a `[Section]` line would otherwise read a GitHub file with
+    GitLab rules and hide its GitHub syntax errors."""
+    if dialect != "auto":
+        return dialect
+    github, gitlab = environ.get("GITHUB_ACTIONS") == "true", environ.get("GITLAB_CI") == "true"
+    return "github" if github and not gitlab else "gitlab" if gitlab and not github else "auto"
+
+
 def dialect_of(rel: str, dialect: str) -> str:
     """The dialect the CODEOWNERS at ``rel`` is read with, in the working tree and at a revision alike.
 

@@ -389,9 +389,9 @@ def _prepare(repo, dialect, given):
 
     if not _no_configuration(root, read_repo_bytes):
         return None, None
-    from .locate import MAX_BYTES, locate
+    from .locate import MAX_BYTES, host_dialect, locate
 
-    dialect = dialect or "auto"
+    dialect = host_dialect(dialect or "auto")
     if given is not None:
         target = given if os.path.isabs(given) else os.path.join(os.getcwd(), given)
         if not os.path.isfile(target):
