@@ -175,10 +175,17 @@ def markdown_code(text: str) -> str:
 
 _LINE_BREAK = re.compile(r"[\n\r]")
 _BLANK_CLASS = "[" + "".join(f"\\u{ord(c):04x}" for c in RUNNER_BLANKS) + "]"
+#: Blanks inside a line: the runner's line reader splits at CR and LF.
+_INLINE_BLANKS = RUNNER_BLANKS.replace("\n", "").replace("\r", "")
+_INLINE_CLASS = "[" + "".join(f"\\u{ord(c):04x}" for c in _INLINE_BLANKS) + "]"
 #: A line start (of the text or after a break) whose first non-blank character is ``:``.
 _COLON_LINE_START = re.compile(r"(?:^|[\n\r])" + _BLANK_CLASS + "*:")
 _NEWLINE_COLON = re.compile(r"\n" + _BLANK_CLASS + "*:")
 _LEAD = RUNNER_BLANKS + ":"
+#: A line break and the blanks after it, before a ``::`` (searched in ``"\n" + lines``; the literal ``\n`` first
+#: is searched at memory speed, so the class is used only for text with a ``\r``).
+_NEWLINE_COMMAND = re.compile(r"\n" + _INLINE_CLASS + "*(?=::)")
+_BREAK_COMMAND = re.compile(r"[\n\r]" + _INLINE_CLASS + "*(?=::)")
 
 
 def _colon_line_start(text: str) -> bool:
@@ -191,6 +198,26 @@ def _colon_line_start(text: str) -> bool:
     if text[:1] in _LEAD or "\r" in text:
         return _COLON_LINE_START.search(text) is not None
     return _NEWLINE_COLON.search(text) is not None
+
+
+def _has_legacy(text: str) -> bool:
+    """``LEGACY_PREFIX in text``; a text without ``#`` or ``[`` (nearly all) is ruled out by ``memchr``, many times faster."""
+    return "#" in text and "[" in text and LEGACY_PREFIX in text
+
+
+def _guard_lines(lines: str) -> str:
+    """Whole lines (``lines`` starts a line and ends with a break), each as :func:`no_workflow_command` makes it."""
+    if _has_legacy(lines):
+        lines = lines.replace(LEGACY_PREFIX, LEGACY_BROKEN)
+    if not _colon_line_start(lines):
+        return lines
+    framed = "\n" + lines  # the first line starts after a break too
+    parts, done = [], 1
+    for match in (_BREAK_COMMAND if "\r" in lines else _NEWLINE_COMMAND).finditer(framed):
+        parts += (framed[done:match.end()], "\\")  # a backslash before the `::`
+        done = match.end()
+    parts.append(framed[done:])
+    return "".join(parts)
 
 
 class CommandGuard:
@@ -215,53 +242,52 @@ class CommandGuard:
         self._hashes = ""  # the `#` ending the decided line so far, not yet written (a `[` may follow)
 
     def write(self, text: str) -> int:
-        if not self._hashes and (self._head is None or self._head == "") and text.endswith(("\n", "\r")) \
-                and LEGACY_PREFIX not in text and not _colon_line_start(text):
+        fresh = self._head == "" and not self._hashes  # at a line start, nothing held
+        if (fresh or self._head is None and not self._hashes) and text.endswith(("\n", "\r")) \
+                and not _has_legacy(text) and not _colon_line_start(text):
             # Whole lines, none starting with `:` nor holding `##[`: nothing to guard or hold back
-            # (``--who`` answers: two searches at memory speed).
+            # (``--who`` answers: a few searches at memory speed).
             self._stream.write(text)
             self._head = ""
             return len(text)
-        out = []
-        line = self._hashes  # the decided part of the current line, not yet written
-        self._hashes = ""
-        pos, end = 0, len(text)
-        while pos < end:
-            if self._head is None:
-                # The rest of a decided line is copied whole: only line starts are inspected
-                # (``--who`` writes its answers through here, a character loop was most of its time).
-                brk = _LINE_BREAK.search(text, pos)
-                if brk is None:
-                    line += text[pos:]
-                    break
-                out.append((line + text[pos:brk.end()]).replace(LEGACY_PREFIX, LEGACY_BROKEN))
-                line = ""
-                self._head = ""
-                pos = brk.end()
-                continue
-            ch = text[pos]
-            pos += 1
-            if ch in "\n\r":
-                out.append(self._head + ch)
-                self._head = ""
-                continue
-            self._head += ch
-            body = self._head.lstrip(RUNNER_BLANKS)
-            if body in ("", ":"):
-                continue
-            if body.startswith("::"):
-                line = self._head[: len(self._head) - len(body)] + "\\" + body
-            else:
-                line = self._head
-            self._head = None
-        if line:
-            kept = len(line.rstrip("#"))
-            kept = max(kept, len(line) - 2)  # `##[` needs at most the last two
-            self._hashes = line[kept:]
-            out.append(line[:kept].replace(LEGACY_PREFIX, LEGACY_BROKEN))
+        out: list = []
+        pos = 0
+        if not fresh:  # first the rest of the current line
+            brk = _LINE_BREAK.search(text)
+            pos = len(text) if brk is None else brk.end()
+            self._line(text[:pos], out)
+        last = max(text.rfind("\n"), text.rfind("\r")) + 1
+        if last > pos:  # whole lines: guarded at once (``--who`` answers with a hostile path among them)
+            out.append(_guard_lines(text[pos:last]))
+            pos = last
+        if pos < len(text):
+            self._line(text[pos:], out)
         if out:
             self._stream.write("".join(out))
         return len(text)
+
+    def _line(self, piece: str, out: list) -> None:
+        """Guard ``piece``, a part of the current line (ending with its break, if it has one), into ``out``."""
+        ended = piece.endswith(("\n", "\r"))
+        text = piece[:-1] if ended else piece
+        if self._head is None:
+            line = self._hashes + text
+        else:
+            head = self._head + text
+            body = head.lstrip(_INLINE_BLANKS)
+            if body in ("", ":") and not ended:
+                self._head = head  # still undecided
+                return
+            line = head[: len(head) - len(body)] + "\\" + body if body.startswith("::") else head
+        self._hashes = ""
+        if ended:
+            out.append(line.replace(LEGACY_PREFIX, LEGACY_BROKEN) + piece[-1])
+            self._head = ""
+            return
+        self._head = None
+        kept = max(len(line.rstrip("#")), len(line) - 2)  # `##[` needs at most the last two
+        self._hashes = line[kept:]
+        out.append(line[:kept].replace(LEGACY_PREFIX, LEGACY_BROKEN))
 
     def close_line(self) -> None:
         """Write a held-back line start (blanks or a single ``:``) or ``#``, harmless on their own."""
