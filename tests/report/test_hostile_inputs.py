@@ -268,12 +268,8 @@ def test_a_file_named_like_a_workflow_command_cannot_start_one(make_repo):
     assert not any(line.lstrip().startswith("::") for line in lines)
 
 
-@pytest.mark.parametrize("pieces", [
-    ["note: ok\n::stop-commands::tok\n  ::error::x\n:a\n"],
-    ["note: ok\n:", ":stop-commands::tok\n", " ", " :", ":error::x\n", ":", "a\n"],
-    list("note: ok\n::stop-commands::tok\n  ::error::x\n:a\n"),
-])
-def test_check_streams_cannot_start_a_workflow_command_whatever_the_write_boundaries(pieces):
+def guarded(pieces) -> str:
+    """What ``CommandGuard`` writes for ``pieces`` written one after the other, then ``close_line``."""
     import io
 
     from governance_hooks.escape import CommandGuard
@@ -283,10 +279,20 @@ def test_check_streams_cannot_start_a_workflow_command_whatever_the_write_bounda
     for piece in pieces:
         guard.write(piece)
     guard.close_line()
-    assert sink.getvalue() == "note: ok\n\\::stop-commands::tok\n  \\::error::x\n:a\n"
+    return sink.getvalue()
 
 
-def test_a_check_writing_to_its_streams_goes_through_the_guard(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("pieces", [
+    ["note: ok\n::stop-commands::tok\n  ::error::x\n:a\n"],
+    ["note: ok\n:", ":stop-commands::tok\n", " ", " :", ":error::x\n", ":", "a\n"],
+    list("note: ok\n::stop-commands::tok\n  ::error::x\n:a\n"),
+])
+def test_check_streams_cannot_start_a_workflow_command_whatever_the_write_boundaries(pieces):
+    assert guarded(pieces) == "note: ok\n\\::stop-commands::tok\n  \\::error::x\n:a\n"
+
+
+def chatty_check(monkeypatch, capsys, tmp_path, err: str, out: str):
+    """``(stdout, stderr)`` of the command line when a check writes ``err`` and ``out`` to its streams."""
     from governance_hooks import commands
     from governance_hooks.check import CheckResult
     from governance_hooks.cli import main
@@ -300,14 +306,18 @@ def test_a_check_writing_to_its_streams_goes_through_the_guard(tmp_path, capsys,
 
         @staticmethod
         def run(args, ctx):
-            ctx.stderr.write("::stop-commands::tok\n")
-            ctx.stdout.write("::add-mask::x\n")
+            ctx.stderr.write(err)
+            ctx.stdout.write(out)
             return CheckResult(replaces_report=True)
 
     real = commands.command_module
     monkeypatch.setattr(commands, "command_module", lambda name: Chatty if name == "redos" else real(name))
     assert main(["redos", "--repo", str(tmp_path)]) == 0
-    out, err = capsys.readouterr()
+    return capsys.readouterr()
+
+
+def test_a_check_writing_to_its_streams_goes_through_the_guard(tmp_path, capsys, monkeypatch):
+    out, err = chatty_check(monkeypatch, capsys, tmp_path, "::stop-commands::tok\n", "::add-mask::x\n")
     assert (out, err) == ("\\::add-mask::x\n", "\\::stop-commands::tok\n")
 
 
@@ -357,19 +367,12 @@ def test_no_line_escape_breaks_the_legacy_prefix_anywhere(line, safe):
 
 def test_the_common_case_is_unchanged():
     """Text that holds no command is written as it is by every guard, whatever the write boundaries."""
-    import io
-
-    from governance_hooks.escape import CommandGuard, json_safe, markdown_code, no_workflow_command
+    from governance_hooks.escape import json_safe, markdown_code, no_workflow_command
 
     text = ("src/a.py: @org/team (line 3)\n## heading # [x] #[y] a::b é\u00a0: \t:x\n"
             "docs/é.md: no owners (no rule matches)\n:\n #\n")
     for pieces in ([text], list(text), re.split("(:|#)", text)):
-        sink = io.StringIO()
-        guard = CommandGuard(sink)
-        for piece in pieces:
-            guard.write(piece)
-        guard.close_line()
-        assert sink.getvalue() == text
+        assert guarded(pieces) == text
     assert [no_workflow_command(line) for line in text.splitlines()] == text.splitlines()
     assert json_safe('{"a": "# [x] #[y] a::b"}') == '{"a": "# [x] #[y] a::b"}'
     assert markdown_code("a#[b] ##x") == "`a#[b] ##x`"
@@ -377,18 +380,9 @@ def test_the_common_case_is_unchanged():
 
 @pytest.mark.parametrize("white", RUNNER_WHITE, ids=lambda c: f"U+{ord(c):04X}")
 def test_check_streams_skip_every_runner_white_space(white):
-    import io
-
-    from governance_hooks.escape import CommandGuard
-
     text = f"note\n{white}::error::x\n"
     for pieces in ([text], list(text), ["note\n" + white, ":", ":error::x\n"]):
-        sink = io.StringIO()
-        guard = CommandGuard(sink)
-        for piece in pieces:
-            guard.write(piece)
-        guard.close_line()
-        assert sink.getvalue() == f"note\n{white}\\::error::x\n"
+        assert guarded(pieces) == f"note\n{white}\\::error::x\n"
 
 
 @pytest.mark.parametrize("pieces", [
@@ -398,16 +392,7 @@ def test_check_streams_skip_every_runner_white_space(white):
     ["##", "[error]x\nx ##", "[add-mask]y\n"],
 ])
 def test_check_streams_break_the_legacy_prefix_whatever_the_write_boundaries(pieces):
-    import io
-
-    from governance_hooks.escape import CommandGuard
-
-    sink = io.StringIO()
-    guard = CommandGuard(sink)
-    for piece in pieces:
-        guard.write(piece)
-    guard.close_line()
-    assert sink.getvalue() == "#\\u0023[error]x\nx #\\u0023[add-mask]y\n"
+    assert guarded(pieces) == "#\\u0023[error]x\nx #\\u0023[add-mask]y\n"
 
 
 def test_held_hashes_are_written_by_close_line():
@@ -426,50 +411,24 @@ def test_held_hashes_are_written_by_close_line():
 def test_the_guard_agrees_with_the_line_escape_for_every_short_text_and_split():
     """Every text of up to five characters over the characters that matter, written whole, one character at
     a time and cut once anywhere: the guard writes what :func:`no_workflow_command` makes of each line."""
-    import io
     from itertools import product
 
-    from governance_hooks.escape import CommandGuard, no_workflow_command
+    from governance_hooks.escape import no_workflow_command
 
     def expected(text):
         parts = re.split("([\r\n])", text)
         return "".join(part if i % 2 else no_workflow_command(part) for i, part in enumerate(parts))
 
     for size in range(6):
-        for chars in product(":#[ \u3000\n", repeat=size):
+        for chars in product(":#[ \u3000\n\r", repeat=size):
             text = "".join(chars)
             for pieces in ([text], list(text), *([text[:cut], text[cut:]] for cut in range(1, size))):
-                sink = io.StringIO()
-                guard = CommandGuard(sink)
-                for piece in pieces:
-                    guard.write(piece)
-                guard.close_line()
-                assert sink.getvalue() == expected(text), (text, pieces)
+                assert guarded(pieces) == expected(text), (text, pieces)
 
 
 def test_a_check_writing_hostile_lines_to_its_streams_is_guarded(tmp_path, capsys, monkeypatch):
-    from governance_hooks import commands
-    from governance_hooks.check import CheckResult
-    from governance_hooks.cli import main
-
-    class Chatty:
-        HELP = "writes repository text to its streams"
-
-        @staticmethod
-        def add_arguments(parser):
-            parser.add_argument("paths", nargs="*")
-
-        @staticmethod
-        def run(args, ctx):
-            for white in RUNNER_WHITE:
-                ctx.stderr.write(f"{white}::error::x\n")
-            ctx.stdout.write("a ##[add-mask]y\n")
-            return CheckResult(replaces_report=True)
-
-    real = commands.command_module
-    monkeypatch.setattr(commands, "command_module", lambda name: Chatty if name == "redos" else real(name))
-    assert main(["redos", "--repo", str(tmp_path)]) == 0
-    out, err = capsys.readouterr()
+    lines = "".join(f"{white}::error::x\n" for white in RUNNER_WHITE)
+    out, err = chatty_check(monkeypatch, capsys, tmp_path, lines, "a ##[add-mask]y\n")
     assert (out, err) == ("a #\\u0023[add-mask]y\n", "".join(f"{white}\\::error::x\n" for white in RUNNER_WHITE))
 
 
