@@ -13,6 +13,16 @@ PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
 
 
+#: Every character .NET's ``char.IsWhiteSpace`` is true for, which the GitHub runner's ``TrimStart()`` skips
+#: before ``::`` (actions/runner ``ActionCommand.TryParseV2``); written out, not taken from the code under test.
+RUNNER_WHITE = ["\t", "\n", "\x0b", "\x0c", "\r", " ", "\x85", "\xa0", "\u1680", "\u2000", "\u2001", "\u2002",
+                "\u2003", "\u2004", "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200a", "\u2028", "\u2029",
+                "\u202f", "\u205f", "\u3000"]
+#: How ``terminal_safe`` shows those of them that are controls or line separators (the rest are printed as they are).
+SHOWN_WHITE = {"\t": "\\t", "\n": "\\n", "\x0b": "\\x0b", "\x0c": "\\x0c", "\r": "\\r", "\x85": "\\x85",
+               "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, or skip the test with the reason when it is absent."""
     path = SHARED.joinpath(*parts)

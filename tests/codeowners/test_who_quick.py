@@ -14,7 +14,7 @@ import pytest
 from governance_hooks.front import main
 from governance_hooks.codeowners.who import quick
 
-from ..conftest import shared_path
+from ..conftest import RUNNER_WHITE, SHOWN_WHITE, shared_path
 
 
 GITHUB = "* @org/team\n/docs/ @docs\n*.md @writers\n/empty/ \n"
@@ -241,3 +241,29 @@ def test_the_chunk_fast_test_agrees_with_terminal_safe_on_every_character():
     for code in [*range(0x10000), 0x1F600, 0xE0001, 0x10FFFF]:
         text = "p/" + chr(code)
         assert terminal_safe_all([text]) == [terminal_safe(text)], hex(code)
+
+
+def test_who_paths_cannot_forge_a_workflow_command(tmp_path, capsys, monkeypatch):
+    """Lean and full command, paths on stdin: ``::`` after any white space the runner trims (.NET
+    ``char.IsWhiteSpace``) gets a ``\\``, ``##[`` anywhere becomes ``#\\u0023[``; JSON answers decode to the paths."""
+    import json
+
+    (tmp_path / "CODEOWNERS").write_text(GITHUB, encoding="utf-8")
+    whites = [white for white in RUNNER_WHITE if white != "\n"]  # stdin splits at "\n"
+    paths = [f"{white}::error::x" for white in whites] + ["##[error]x", "x ##[add-mask]y"]
+    shown = [f"{SHOWN_WHITE[white]}::error::x" if white in SHOWN_WHITE else f"{white}\\::error::x" for white in whites]
+    shown += ["#\\u0023[error]x", "x #\\u0023[add-mask]y"]
+    expected = "".join(f"{line}: @org/team (line 1)\n" for line in shown)
+    stdin = "".join(path + "\n" for path in paths)
+    argv = ["--repo", str(tmp_path), "--who", "-"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    assert lean_takes(argv)
+    for code, out, err in both(capsys, monkeypatch, argv, stdin=stdin):
+        assert (code, err) == (0, "")
+        assert out == expected + (f"codeowners: 0 errors, 0 warnings, 0 notes; paths: {len(paths)}\n"
+                                  "total: 1 check run, 0 errors, 0 warnings, 0 notes; exit 0 (nothing at or above error)\n")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    assert main(["codeowners", *argv, "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert '  {"path": "#\\u0023[error]x", "owners": ["@org/team"], "line": 1},' in out.splitlines()
+    assert [answer["path"] for answer in json.loads(out)] == paths

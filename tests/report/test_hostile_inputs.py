@@ -29,7 +29,7 @@ from governance_hooks.escape import markdown_code, markdown_text, path_bytes, te
 from governance_hooks.report.github import render_summary
 from governance_hooks.report.sarif import artifact_location
 
-from ..conftest import PROJECT, git
+from ..conftest import PROJECT, RUNNER_WHITE, SHOWN_WHITE, git
 
 NON_UTF8 = os.fsdecode(b"data/bad\xffname.py")
 CONTROL_NAME = "ctl\x1b[2K\x07name.py"
@@ -268,12 +268,8 @@ def test_a_file_named_like_a_workflow_command_cannot_start_one(make_repo):
     assert not any(line.lstrip().startswith("::") for line in lines)
 
 
-@pytest.mark.parametrize("pieces", [
-    ["note: ok\n::stop-commands::tok\n  ::error::x\n:a\n"],
-    ["note: ok\n:", ":stop-commands::tok\n", " ", " :", ":error::x\n", ":", "a\n"],
-    list("note: ok\n::stop-commands::tok\n  ::error::x\n:a\n"),
-])
-def test_check_streams_cannot_start_a_workflow_command_whatever_the_write_boundaries(pieces):
+def guarded(pieces) -> str:
+    """What ``CommandGuard`` writes for ``pieces`` written one after the other, then ``close_line``."""
     import io
 
     from governance_hooks.escape import CommandGuard
@@ -283,10 +279,20 @@ def test_check_streams_cannot_start_a_workflow_command_whatever_the_write_bounda
     for piece in pieces:
         guard.write(piece)
     guard.close_line()
-    assert sink.getvalue() == "note: ok\n\\::stop-commands::tok\n  \\::error::x\n:a\n"
+    return sink.getvalue()
 
 
-def test_a_check_writing_to_its_streams_goes_through_the_guard(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("pieces", [
+    ["note: ok\n::stop-commands::tok\n  ::error::x\n:a\n"],
+    ["note: ok\n:", ":stop-commands::tok\n", " ", " :", ":error::x\n", ":", "a\n"],
+    list("note: ok\n::stop-commands::tok\n  ::error::x\n:a\n"),
+])
+def test_check_streams_cannot_start_a_workflow_command_whatever_the_write_boundaries(pieces):
+    assert guarded(pieces) == "note: ok\n\\::stop-commands::tok\n  \\::error::x\n:a\n"
+
+
+def chatty_check(monkeypatch, capsys, tmp_path, err: str, out: str):
+    """``(stdout, stderr)`` of the command line when a check writes ``err`` and ``out`` to its streams."""
     from governance_hooks import commands
     from governance_hooks.check import CheckResult
     from governance_hooks.cli import main
@@ -300,12 +306,201 @@ def test_a_check_writing_to_its_streams_goes_through_the_guard(tmp_path, capsys,
 
         @staticmethod
         def run(args, ctx):
-            ctx.stderr.write("::stop-commands::tok\n")
-            ctx.stdout.write("::add-mask::x\n")
+            ctx.stderr.write(err)
+            ctx.stdout.write(out)
             return CheckResult(replaces_report=True)
 
     real = commands.command_module
     monkeypatch.setattr(commands, "command_module", lambda name: Chatty if name == "redos" else real(name))
     assert main(["redos", "--repo", str(tmp_path)]) == 0
-    out, err = capsys.readouterr()
+    return capsys.readouterr()
+
+
+def test_a_check_writing_to_its_streams_goes_through_the_guard(tmp_path, capsys, monkeypatch):
+    out, err = chatty_check(monkeypatch, capsys, tmp_path, "::stop-commands::tok\n", "::add-mask::x\n")
     assert (out, err) == ("\\::add-mask::x\n", "\\::stop-commands::tok\n")
+
+
+# ------------------------------------------------------------------ what the GitHub runner reads as a command
+
+LEGACY_NAMES = ["##[error]x", "x ##[add-mask]y"]
+
+
+def runner_commands(text: str) -> list:
+    """The lines of ``text`` the runner would take for a workflow command: ``::`` after ``TrimStart()``
+    (``TryParseV2``) or ``##[`` anywhere (``TryParse``), lines split at CR and LF as its reader does."""
+    return [line for line in re.split("\r\n|\r|\n", text)
+            if line.lstrip("".join(RUNNER_WHITE)).startswith("::") or "##[" in line]
+
+
+def test_the_runner_white_space_is_dotnet_char_is_white_space():
+    """.NET documents ``char.IsWhiteSpace`` as the categories Zs, Zl, Zp plus U+0009-000D and U+0085."""
+    import unicodedata
+
+    from governance_hooks.escape import RUNNER_BLANKS
+
+    dotnet = {chr(c) for c in range(0x10000)
+              if unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp") or 0x09 <= c <= 0x0D or c == 0x85}
+    assert sorted(RUNNER_BLANKS) == sorted(dotnet) == sorted(RUNNER_WHITE)
+
+
+@pytest.mark.parametrize("white", RUNNER_WHITE, ids=lambda c: f"U+{ord(c):04X}")
+def test_no_line_escape_skips_every_runner_white_space(white):
+    from governance_hooks.escape import no_workflow_command
+
+    assert no_workflow_command(f"{white}::error::x") == f"{white}\\::error::x"
+    assert no_workflow_command(f"{white}{white}:x") == f"{white}{white}:x"
+
+
+@pytest.mark.parametrize("line, safe", [
+    ("##[error]x", "#\\u0023[error]x"),
+    ("x ##[add-mask]y", "x #\\u0023[add-mask]y"),
+    ("###[a]##[b]", "##\\u0023[a]#\\u0023[b]"),
+    ("\u3000::warning::##[error]x", "\u3000\\::warning::#\\u0023[error]x"),
+])
+def test_no_line_escape_breaks_the_legacy_prefix_anywhere(line, safe):
+    from governance_hooks.escape import no_workflow_command
+
+    assert no_workflow_command(line) == safe
+    assert runner_commands(safe) == []
+
+
+def test_the_common_case_is_unchanged():
+    """Text that holds no command is written as it is by every guard, whatever the write boundaries."""
+    from governance_hooks.escape import json_safe, markdown_code, no_workflow_command
+
+    text = ("src/a.py: @org/team (line 3)\n## heading # [x] #[y] a::b é\u00a0: \t:x\n"
+            "docs/é.md: no owners (no rule matches)\n:\n #\n")
+    for pieces in ([text], list(text), re.split("(:|#)", text)):
+        assert guarded(pieces) == text
+    assert [no_workflow_command(line) for line in text.splitlines()] == text.splitlines()
+    assert json_safe('{"a": "# [x] #[y] a::b"}') == '{"a": "# [x] #[y] a::b"}'
+    assert markdown_code("a#[b] ##x") == "`a#[b] ##x`"
+
+
+@pytest.mark.parametrize("white", RUNNER_WHITE, ids=lambda c: f"U+{ord(c):04X}")
+def test_check_streams_skip_every_runner_white_space(white):
+    text = f"note\n{white}::error::x\n"
+    for pieces in ([text], list(text), ["note\n" + white, ":", ":error::x\n"]):
+        assert guarded(pieces) == f"note\n{white}\\::error::x\n"
+
+
+@pytest.mark.parametrize("pieces", [
+    ["##[error]x\nx ##[add-mask]y\n"],
+    list("##[error]x\nx ##[add-mask]y\n"),
+    ["#", "#", "[error]x\nx #", "#[add-mask]y\n"],
+    ["##", "[error]x\nx ##", "[add-mask]y\n"],
+])
+def test_check_streams_break_the_legacy_prefix_whatever_the_write_boundaries(pieces):
+    assert guarded(pieces) == "#\\u0023[error]x\nx #\\u0023[add-mask]y\n"
+
+
+def test_held_hashes_are_written_by_close_line():
+    import io
+
+    from governance_hooks.escape import CommandGuard
+
+    sink = io.StringIO()
+    guard = CommandGuard(sink)
+    guard.write("progress ##")
+    assert sink.getvalue() == "progress "
+    guard.close_line()
+    assert sink.getvalue() == "progress ##"
+
+
+def test_the_guard_agrees_with_the_line_escape_for_every_short_text_and_split():
+    """Every text of up to five characters over the characters that matter, written whole, one character at
+    a time and cut once anywhere: the guard writes what :func:`no_workflow_command` makes of each line."""
+    from itertools import product
+
+    from governance_hooks.escape import no_workflow_command
+
+    def expected(text):
+        parts = re.split("([\r\n])", text)
+        return "".join(part if i % 2 else no_workflow_command(part) for i, part in enumerate(parts))
+
+    for size in range(6):
+        for chars in product(":#[ \u3000\n\r", repeat=size):
+            text = "".join(chars)
+            for pieces in ([text], list(text), *([text[:cut], text[cut:]] for cut in range(1, size))):
+                assert guarded(pieces) == expected(text), (text, pieces)
+
+
+def test_a_check_writing_hostile_lines_to_its_streams_is_guarded(tmp_path, capsys, monkeypatch):
+    lines = "".join(f"{white}::error::x\n" for white in RUNNER_WHITE)
+    out, err = chatty_check(monkeypatch, capsys, tmp_path, lines, "a ##[add-mask]y\n")
+    assert (out, err) == ("a #\\u0023[add-mask]y\n", "".join(f"{white}\\::error::x\n" for white in RUNNER_WHITE))
+
+
+def legacy_report() -> Report:
+    findings = [Finding("codeowners/unowned-file", Severity.ERROR, f"`{name}` has no code owner", Location(name, 1))
+                for name in LEGACY_NAMES]
+    return Report(findings, [CheckSummary("codeowners", {"error": 2, "warning": 0, "note": 0}, status="fail")],
+                  "0.1.0", root="/work/repo")
+
+
+def test_legacy_prefix_in_names_in_text():
+    assert render("text", legacy_report()).splitlines()[:2] == [
+        "#\\u0023[error]x:1: error codeowners/unowned-file `#\\u0023[error]x` has no code owner",
+        "x #\\u0023[add-mask]y:1: error codeowners/unowned-file `x #\\u0023[add-mask]y` has no code owner"]
+
+
+def test_legacy_prefix_in_names_in_annotations_is_kept():
+    """An annotation line starts with ``::error``: ``TryParseV2`` reads it, so ``TryParse`` (``##[``) never runs
+    on it; the file property stays the real name, or GitHub could not place the annotation."""
+    assert render("github", legacy_report()).splitlines() == [
+        "::error file=##[error]x,line=1,title=codeowners/unowned-file::`##[error]x` has no code owner",
+        "::error file=x ##[add-mask]y,line=1,title=codeowners/unowned-file::`x ##[add-mask]y` has no code owner"]
+
+
+def test_legacy_prefix_in_names_in_json_and_sarif_decodes_to_the_name():
+    text = render("json", legacy_report())
+    assert '      "path": "#\\u0023[error]x",' in text.splitlines()
+    assert runner_commands(text) == []
+    assert [f["path"] for f in json.loads(text)["findings"]] == LEGACY_NAMES
+    sarif = render("sarif", legacy_report())
+    assert runner_commands(sarif) == []
+    results = json.loads(sarif)["runs"][0]["results"]
+    assert [r["message"]["text"] for r in results] == [f"`{name}` has no code owner" for name in LEGACY_NAMES]
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results] == [
+        "%23%23%5Berror%5Dx", "x%20%23%23%5Badd-mask%5Dy"]
+
+
+def test_legacy_prefix_in_names_in_the_job_summary():
+    markdown = render_summary(legacy_report())
+    assert runner_commands(markdown) == []
+    rows = [line for line in markdown.splitlines() if line.startswith("| `")]
+    assert rows == ["| `#\\u0023[error]x:1` | `codeowners/unowned-file` | \\`##\\[error\\]x\\` has no code owner |",
+                    "| `x #\\u0023[add-mask]y:1` | `codeowners/unowned-file` | \\`x ##\\[add-mask\\]y\\` has no code owner |"]
+    html = gfm_html(markdown)
+    assert "<code>#\\u0023[error]x:1</code>" in html and "<td>`##[error]x` has no code owner</td>" in html
+
+
+def test_committed_names_with_runner_white_space_or_legacy_prefix_in_the_text_report(make_repo):
+    names = [f"{white}::error::x.py" for white in RUNNER_WHITE] + LEGACY_NAMES
+    repo = make_repo({**{name: "x\n" for name in names}, "CODEOWNERS": "/src/ @src\n"})
+    code, out, err = _cli("codeowners", "--require-owner", cwd=repo)
+    assert (code, err) == (1, b"")
+    text = out.decode("utf-8")
+    assert runner_commands(text) == []
+    lines = text.splitlines()
+    for white in RUNNER_WHITE:
+        shown = SHOWN_WHITE.get(white)
+        where = f"{shown}::error::x.py" if shown else f"./{white}::error::x.py"
+        quoted = f"{shown or white}::error::x.py"
+        assert f"{where}: error codeowners/unowned-file `{quoted}` has no code owner: no rule matches it" in lines
+    assert "#\\u0023[error]x: error codeowners/unowned-file `#\\u0023[error]x` has no code owner: no rule matches it" \
+        in lines
+    assert ("x #\\u0023[add-mask]y: error codeowners/unowned-file `x #\\u0023[add-mask]y` has no code owner: "
+            "no rule matches it") in lines
+
+
+def test_a_sarif_merge_error_quoting_an_input_breaks_the_legacy_prefix(tmp_path, capsys):
+    from governance_hooks.report.sarif_merge import main
+
+    other = tmp_path / "other.sarif"
+    other.write_text(json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x ##[add-mask]y"}}}]}),
+                     encoding="utf-8")
+    assert main([str(tmp_path / "out.sarif"), str(other)]) == 2
+    assert capsys.readouterr().err == \
+        f"governance-hooks sarif-merge: error: {other}: a run of 'x #\\u0023[add-mask]y', not governance-hooks\n"

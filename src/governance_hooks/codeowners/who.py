@@ -333,7 +333,7 @@ def quick(argv, stdout, prog: str = "governance-hooks"):
         return None
     if ownership is None:
         return None
-    from ..escape import CommandGuard, terminal_safe
+    from ..escape import CommandGuard, no_workflow_command, terminal_safe
 
     guard = CommandGuard(stdout)  # as the full command: no answer line can start a workflow command
     try:
@@ -350,8 +350,8 @@ def quick(argv, stdout, prog: str = "governance-hooks"):
         return 130
     except Exception as exc:  # noqa: BLE001 - answers were written: no second run, one line and exit 2
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        sys.stderr.write(terminal_safe(f"{prog}: internal error in codeowners: {reason} "
-                                       "(re-run with --debug for the traceback)") + "\n")
+        sys.stderr.write(no_workflow_command(terminal_safe(f"{prog}: internal error in codeowners: {reason} "
+                                                           "(re-run with --debug for the traceback)")) + "\n")
         return 2
     return 0
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from ..errors import ToolError
-from ..escape import json_safe, terminal_safe
+from ..escape import json_safe, no_workflow_command, terminal_safe
 from ..safe_open import read_repo_bytes
 from .sarif import FINGERPRINT_KEY
 
@@ -108,10 +108,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         write_atomic(out, text)
     except OSError as exc:
-        sys.stderr.write(terminal_safe(f"governance-hooks sarif-merge: error: {out}: cannot write: {exc.strerror or exc}") + "\n")
+        sys.stderr.write(no_workflow_command(terminal_safe(
+            f"governance-hooks sarif-merge: error: {out}: cannot write: {exc.strerror or exc}")) + "\n")
         return 2
     except ToolError as exc:
-        sys.stderr.write(terminal_safe(f"governance-hooks sarif-merge: error: {exc}") + "\n")
+        # The message may quote an input log (a run's tool name): no legacy `##[command]` either.
+        sys.stderr.write(no_workflow_command(terminal_safe(f"governance-hooks sarif-merge: error: {exc}")) + "\n")
         return 2
     sys.stderr.write(f"governance-hooks sarif-merge: {len(log['runs'][0]['results'])} results from {len(inputs)} logs in {out}\n")
     return 0

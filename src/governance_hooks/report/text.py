@@ -8,7 +8,9 @@ supports them, rule ids as OSC 8 hyperlinks to their documentation.
 Every piece of repository-derived text (paths, messages, suggestions,
 reasons) goes through :func:`.escape.terminal_safe`, on a terminal and in
 files alike: no escape sequence from a checked file reaches the terminal, and
-no line can be taken for a GitHub workflow command.
+no line can be taken for a GitHub workflow command (:func:`.escape.no_workflow_command`
+on every line: a leading ``::``, after any white space the runner skips, and
+``##[`` anywhere).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import List
 
 from ..rules import help_uri
 from . import Report
-from ..escape import no_workflow_command, terminal_safe
+from ..escape import no_workflow_command, starts_like_command, terminal_safe
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _STATUS_COLORS = {"fail": "\033[31m", "error": "\033[31m", "pass": "\033[32m", "skipped": "\033[2m"}
@@ -27,9 +29,10 @@ _BOLD = "\033[1m"
 
 
 def _path(path: str) -> str:
-    """A repository path for display: escaped; ``./`` before a name starting with ``:`` (same file, no workflow command)."""
+    """A repository path for display: escaped; ``./`` before a name whose first character after the runner's
+    white space (``escape.RUNNER_BLANKS``) is ``:`` (the same file, and no workflow command)."""
     shown = terminal_safe(path) if path else "."
-    return f"./{shown}" if shown.startswith(":") else shown
+    return f"./{shown}" if starts_like_command(shown) else shown
 
 
 def _position(finding) -> str:
