@@ -19,7 +19,10 @@ For each corpus of ../shared/corpora/codeowners (a real CODEOWNERS file and ever
 
 Targets: (a) >= 10x the package on every corpus (the minimum is the figure); (b) >= 3x; (c) flat.
 
-    python bench/codeowners_bench.py [--repeat 3] [--corpus NAME ...]
+With ``--phases``, only where (a)'s time goes instead: per corpus and dialect, the CPU ms of decode +
+parse, ``Ownership(...)`` and ``owners_of_all``, each the best of ``--repeat`` (default 200 there).
+
+    python bench/codeowners_bench.py [--repeat 3] [--corpus NAME ...] [--phases]
 """
 
 from __future__ import annotations
@@ -150,6 +153,30 @@ def corpus_row(folder: Path, repeat: int) -> dict:
             **{f"t_{k}": v for k, v in best.items()}, **{f"cmd_{k}": v for k, v in cmd.items()}}
 
 
+def phase_rows(folder: Path, repeat: int) -> list:
+    """``(dialect, parse ms, Ownership ms, owners_of_all ms)`` of one corpus, each the best of ``repeat``."""
+    from governance_hooks.codeowners.ownership import Ownership
+    from governance_hooks.codeowners.parser import decode, parse
+
+    files = (folder / "files.txt").read_text(encoding="utf-8").splitlines()
+    data = (folder / "CODEOWNERS").read_bytes()
+    rows = []
+    for dialect in ("github", "gitlab"):
+        best = [float("inf")] * 3
+        for _ in range(repeat):
+            start = cpu()
+            text, issues = decode(data)
+            model = parse(text, dialect, issues)
+            parsed = cpu()
+            ownership = Ownership(model)
+            built = cpu()
+            ownership.owners_of_all(files)
+            done = cpu()
+            best = [min(b, t) for b, t in zip(best, (parsed - start, built - parsed, done - built))]
+        rows.append((dialect, *(t * 1000 for t in best)))
+    return rows
+
+
 def memory_rows(folder: Path) -> list:
     files = (folder / "files.txt").read_text(encoding="utf-8").splitlines()
     rows = []
@@ -164,7 +191,8 @@ def memory_rows(folder: Path) -> list:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", nargs="*", help="corpus folder names (default: every corpus)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=None, help="best of N (default 3; 200 with --phases)")
+    parser.add_argument("--phases", action="store_true", help="only the in-process time of each phase of (a)")
     args = parser.parse_args(argv)
     if not CORPORA.is_dir():
         print(f"{CORPORA} is absent", file=sys.stderr)
@@ -172,6 +200,16 @@ def main(argv=None) -> int:
     folders = sorted(p for p in CORPORA.iterdir() if (p / "files.txt").is_file())
     if args.corpus:
         folders = [CORPORA / name for name in args.corpus]
+    if args.phases:
+        repeat = args.repeat or 200
+        print(f"load average {os.getloadavg()[0]:.2f}; CPU ms, best of {repeat}")
+        print("| corpus | dialect | decode + parse | Ownership | owners_of_all | total |")
+        print("|---|---|---:|---:|---:|---:|")
+        for folder in folders:
+            for dialect, *times in phase_rows(folder, repeat):
+                print(f"| {folder.name} | {dialect} | " + " | ".join(f"{t:.3f}" for t in times) + f" | {sum(times):.3f} |")
+        return 0
+    args.repeat = args.repeat or 3
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; "
           f"CPU seconds, best of {args.repeat}, interleaved")
     print("| corpus | rules | files | (a) ours ms | package ms | ratio | own dialect ms | lines differ "
