@@ -306,3 +306,18 @@ def test_a_refused_path_with_a_rule_too_long_to_match_names_both_on_stderr(tmp_p
         "it may match are unknown\n"
         "governance-hooks: error: --who: 1 of 2 path(s) not in the repository (empty, the root or outside it), "
         "the first: `../x`\n")
+
+
+def test_the_refusal_line_cannot_carry_a_workflow_command_on_either_path(tmp_path, capsys, monkeypatch):
+    """The first refused path is quoted on stderr: it comes from an untrusted list, so its `##[` is broken
+    there as on the full command's guarded stderr (the runner reads `##[` anywhere in a line)."""
+    (tmp_path / "CODEOWNERS").write_text("* @all\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    results = both(capsys, monkeypatch, ["--repo", str(tmp_path), "--who", "-"],
+                   stdin="a.py\n../##[add-mask]x\n")
+    assert results[0] == results[1]
+    code, out, err = results[0]
+    assert code == 2
+    assert out == "a.py: @all (line 1)\n../#\\u0023[add-mask]x: not a path in the repository\n"
+    assert err == ("governance-hooks: error: --who: 1 of 2 path(s) not in the repository (empty, the root or "
+                   "outside it), the first: `../#\\u0023[add-mask]x`\n")

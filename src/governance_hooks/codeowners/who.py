@@ -340,7 +340,9 @@ def quick(argv, stdout, prog: str = "governance-hooks"):
         count, refused, first = write_answers(ownership, query[3], root, guard.write)
         guard.close_line()
         if refused:  # as the full command: its ToolError, after the answers and instead of the summary
-            sys.stderr.write(terminal_safe(f"{prog}: error: {refused_message(refused, count, first)}") + "\n")
+            # The first refused path comes from the (untrusted) list: guarded as the full command's stderr is.
+            sys.stderr.write(no_workflow_command(terminal_safe(f"{prog}: error: {refused_message(refused, count, first)}"))
+                             + "\n")
             return 2
         stdout.write(_REPORT.format(count=count))
     except BrokenPipeError:
