@@ -74,3 +74,28 @@ def test_a_very_deep_path_is_cached_once_not_per_ancestor():
     deep = "a/b/" * 50_000 + "x.py"
     assert matcher.last_matches([deep, "a/b/c"]) == [3, 2]
     assert len(matcher._dirs) <= 4
+
+
+def test_the_folder_caches_stay_bounded_and_answers_do_not_change(monkeypatch):
+    """A stream names any number of folders: past ``FOLDER_LIMIT`` the per-folder caches start again from
+    the root (GitHub lookups and GitLab plans alike), with the same answers."""
+    from governance_hooks.codeowners import matcher as matcher_module
+    from governance_hooks.codeowners.ownership import Ownership
+    from governance_hooks.codeowners.parser import parse
+
+    text = "* @all\n/a/ @a\ndocs/ @docs\n*.md @md\n"
+    paths = [f"{top}{i}/docs/x{i % 3}.md" for i in range(40) for top in ("a/", "b/")]
+    expected_github = [Ownership(parse(text, "github")).resolve(p).line for p in paths]
+    expected_gitlab = [Ownership(parse(text, "gitlab")).resolve(p).line for p in paths]
+    monkeypatch.setattr(matcher_module, "FOLDER_LIMIT", 8)
+    monkeypatch.setattr("governance_hooks.codeowners.ownership.FOLDER_LIMIT", 8)
+    github, gitlab = Ownership(parse(text, "github")), Ownership(parse(text, "gitlab"))
+    sizes = []
+    for start in range(0, len(paths), 4):  # chunks, as --who - streams them
+        chunk = paths[start:start + 4]
+        assert [github.rules[i].line if i >= 0 else None for i in github.matcher.last_matches(chunk)] == \
+            expected_github[start:start + 4]
+        assert [github.resolve(p).line for p in chunk] == expected_github[start:start + 4]
+        assert [gitlab.resolve(p).line for p in chunk] == expected_gitlab[start:start + 4]
+        sizes.append((len(github.matcher._dirs), len(gitlab._owning._dirs), len(gitlab._plan_of_dir)))
+    assert max(max(s) for s in sizes) <= 8 + 4 * 3  # the limit, plus one chunk's folders and their parents

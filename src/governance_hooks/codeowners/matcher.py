@@ -108,6 +108,8 @@ class _Every:
 
 
 _EVERY = _Every()
+#: Folders kept in the per-folder caches between two bulk lookups (see Matcher.forget_folders).
+FOLDER_LIMIT = 65_536
 #: Folders deeper than this are not cached ancestor by ancestor (see Matcher._dir).
 _CACHED_DEPTH = 64
 
@@ -255,6 +257,19 @@ class Matcher:
             entry = self._dirs[path] = self.child(entry, path.rpartition("/")[2])
         return entry
 
+    def forget_folders(self) -> None:
+        """Drop what is cached per folder once it holds more than :data:`FOLDER_LIMIT` folders.
+
+        A stream of paths (``--who -``) may name any number of folders; the caches are rebuilt from the
+        root as needed, so memory stays bounded and answers do not change. One call of
+        :meth:`last_matches` keeps all it learns (the owners of every file of a repository reuse it).
+        """
+        if len(self._dirs) > FOLDER_LIMIT:
+            self._dirs = {"": self._dirs[""]}
+            self._answers = {}
+            self._moves.clear()
+            self._pairs.clear()
+
     def child(self, entry: _State, name: str) -> _State:
         """The ``(states, ancestor rule ids, best ancestor id)`` of the directory ``name`` inside the
         directory whose triple is ``entry``; ``entry`` itself when its states stay the same."""
@@ -340,6 +355,7 @@ class Matcher:
     def last_matches(self, paths: Iterable[str]) -> list[int]:
         """:meth:`last_match` of each path, in order (a tight loop that reuses the answer pair of
         consecutive paths in the same directory, as in sorted ``git ls-files`` output)."""
+        self.forget_folders()
         answers, dirs, moves_get = self._answers, self._dirs, self._moves.get
         answers_get, dirs_get = answers.get, dirs.get
         out: list[int] = []

@@ -18,7 +18,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 
-from .matcher import Matcher
+from .matcher import FOLDER_LIMIT, Matcher
 from .model import INVALID, CodeownersFile, Rule, _Record
 
 
@@ -113,6 +113,12 @@ class Ownership:
         plan = self._plan_of_dir.get(directory)
         if plan is not None:
             return plan
+        # A stream of paths may name any number of folders: every per-folder cache stays bounded.
+        if len(self._plan_of_dir) > FOLDER_LIMIT:
+            self._plan_of_dir.clear()
+        self._owning.forget_folders()
+        if self.exclusions is not None:
+            self.exclusions.forget_folders()
         states, anc, _ = self._owning._dir(directory)
         xstates, xanc = self.exclusions._dir(directory)[:2] if self.exclusions is not None else ((), ())
         key = (id(states), anc, id(xstates), xanc)
