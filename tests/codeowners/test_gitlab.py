@@ -172,10 +172,20 @@ def test_the_all_rules_matcher_of_a_gitlab_file_is_built_when_asked():
 
 
 def test_character_classes_read_as_ruby_fnmatch_reads_them():
-    """A reversed range (`e-A`) matches nothing instead of crashing the regex compiler; class text
-    that Python's `re` would read as a set operation (`&&`) or an escape is literal."""
+    """As ``bracket`` in Ruby's dir.c: a reversed range (`e-A`) matches its two ends only (never a crash
+    of the regex compiler); `\\` escapes inside a class; the class ends at the first `]` that is not an
+    item, so `[]` is empty and `]` outside a class is an ordinary character; class text that Python's
+    `re` would read as a set operation (`&&`) is literal."""
     base = "* @all\n"
     assert owners(base + "a[e-A] @x\n", "aE", "gitlab") == (["@all"], 1)
+    assert [owners(base + "a[e-A] @x\n", name, "gitlab")[0] for name in ("ae", "aA", "ab")] == [
+        ["@x"], ["@x"], ["@all"]]
+    assert [owners(base + "a[a\\-z] @x\n", name, "gitlab")[0] for name in ("a-", "ab", "az")] == [
+        ["@x"], ["@all"], ["@x"]]
+    assert [owners(base + "a[]] @x\n", name, "gitlab")[0] for name in ("a]", "a")] == [["@all"], ["@all"]]
+    assert [owners(base + "a[^]]x @x\n", name, "gitlab")[0] for name in ("ab]x", "abx")] == [["@x"], ["@all"]]
+    assert owners(base + "a]b @x\n", "a]b", "gitlab") == (["@x"], 2)
+    assert findings(base + "a[^]]x @x\na]b @y\n", ["ab]x", "a]b", "c"], dialect="gitlab") == []
     assert owners(base + "a[!e-A] @x\n", "aE", "gitlab") == (["@x"], 2)
     assert [owners(base + "a[a-cz-x] @x\n", name, "gitlab")[0] for name in ("ab", "ay", "aa")] == [
         ["@x"], ["@all"], ["@x"]]

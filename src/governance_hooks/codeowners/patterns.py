@@ -152,9 +152,11 @@ def _lex(pattern: str, dialect: str) -> list[tuple[str, str, int]]:
                     "character ranges `[...]` are not supported by GitHub CODEOWNERS", i,
                     "write one rule per alternative, or escape a literal bracket as `\\[`",
                 )
-            if ch == "]":
-                raise PatternError("unmatched `]`", i, "escape a literal bracket as `\\]`")
-            end = pattern.find("]", i + 2)
+            if ch == "]":  # outside a class, `]` is an ordinary character to fnmatch
+                items.append(("c", ch, i))
+                i += 1
+                continue
+            end = _class_end(pattern, i + 1)
             if end < 0:
                 raise PatternError("unterminated character class `[`", i, "close it with `]` or escape it as `\\[`")
             body = pattern[i + 1:end]
@@ -224,25 +226,46 @@ def _regex(kind: str, text: str) -> str:
     return re.escape(text)
 
 
+def _class_end(pattern: str, start: int) -> int:
+    """The index of the ``]`` that closes the class opened just before ``start``, as Ruby's
+    ``File.fnmatch`` finds it (``dir.c``, ``bracket``: after an optional ``!``/``^`` the class ends at
+    the first ``]`` that is not an item, so ``[]`` is empty; ``\\`` escapes the next character; ``a-b``
+    is a range unless ``-`` is followed by ``]``); ``-1`` when the class is not closed."""
+    n = len(pattern)
+    p = start + 1 if start < n and pattern[start] in "!^" else start
+    while p < n and pattern[p] != "]":
+        p += 2 if pattern[p] == "\\" else 1
+        if p < n and pattern[p] == "-" and (p + 1 >= n or pattern[p + 1] != "]"):
+            p += 2 if p + 1 < n and pattern[p + 1] == "\\" else 1
+            if p >= n:
+                return -1
+            p += 1
+    return p if p < n else -1
+
+
 def _class_regex(body: str) -> str:
-    """The regex of a GitLab character class ``[body]`` as Ruby's ``File.fnmatch`` reads it: a leading
-    ``!`` or ``^`` negates; ``a-z`` is a range, and a reversed one (``e-A``) matches nothing, as fnmatch
-    compares ``lo <= c <= hi``; every other character is itself (escaped here, so no class text can
-    make an invalid or set-operation regex). A class left empty matches no character."""
+    """The regex of a GitLab character class ``[body]`` as Ruby's ``File.fnmatch`` reads it (``dir.c``,
+    ``bracket``): a leading ``!`` or ``^`` negates; ``\\`` escapes the next character; ``a-z`` is a range
+    that also matches its two ends, so a reversed one (``e-A``) matches just ``e`` and ``A``; every other
+    character is itself (escaped here, so no class text can make an invalid or set-operation regex). An
+    empty class matches no character, an empty negated one any."""
     negate = body[:1] in ("!", "^")
-    if negate:
-        body = body[1:]
+    i = 1 if negate else 0
     parts = []
-    i = 0
     while i < len(body):
-        if i + 2 < len(body) and body[i + 1] == "-":
-            low, high = body[i], body[i + 2]
-            if low <= high:
-                parts.append(re.escape(low) + "-" + re.escape(high))
-            i += 3
-        else:
-            parts.append(re.escape(body[i]))
+        if body[i] == "\\" and i + 1 < len(body):
             i += 1
+        low = body[i]
+        i += 1
+        if i + 1 < len(body) and body[i] == "-":
+            i += 1
+            if body[i] == "\\" and i + 1 < len(body):
+                i += 1
+            high = body[i]
+            i += 1
+            parts.append(re.escape(low) + "-" + re.escape(high) if low <= high else re.escape(low) + re.escape(high))
+        else:
+            parts.append(re.escape(low))
     if not parts:
         return "[^/]" if negate else "(?!)"
     return "[" + ("^" if negate else "") + "".join(parts) + "]"
