@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from governance_hooks.cli import main
 
 from .helpers import model_of
@@ -341,16 +343,45 @@ def test_who_refuses_to_answer_past_a_symlinked_codeowners(make_repo, capsys):
                    "so it requests no reviews: replace it with the file before asking --who\n")
 
 
-def test_changed_since_who_does_not_read_a_symlinked_base_codeowners(make_repo, capsys):
-    repo = symlinked_repo(make_repo)
+@pytest.mark.parametrize("extra, fixed", [
+    (None, False),  # no next location
+    ({"docs/CODEOWNERS": "* @zzz\n"}, False),  # the next location would answer @zzz
+    ({"docs/CODEOWNERS": "* @zzz\n"}, True),  # the change replaces the link: the base still decides the reviews
+])
+def test_changed_since_who_refuses_to_answer_past_a_symlinked_base_codeowners(make_repo, capsys, extra, fixed):
+    # As --who PATH refuses in the working tree: whether GitHub then takes the next location is not known.
+    repo = symlinked_repo(make_repo, extra)
+    git(repo, "checkout", "-q", "-b", "change")
+    (repo / "src/a.py").write_text("x\n")
+    if fixed:
+        (repo / "CODEOWNERS").unlink()
+        (repo / "CODEOWNERS").write_text("* @a\n")
+    git(repo, "commit", "-qam", "change")
+    base = subprocess.run(["git", "rev-parse", "main"], cwd=repo, capture_output=True, text=True).stdout[:12]
+    for fmt in ("text", "json"):
+        assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who", "--format", fmt]) == 2
+        assert capsys.readouterr() == ("", (
+            f"governance-hooks: error: CODEOWNERS at main ({base}): is a symbolic link or lies below one; it is not "
+            "followed, so it requests no reviews: replace it with the file before asking --who\n"))
+
+
+def test_a_link_below_a_linked_folder_at_the_base_is_refused_too(make_repo, capsys):
+    repo = make_repo({"conf/CODEOWNERS": "* @a\n", "CODEOWNERS": "* @b\n", "src/a.py": ""}, commit=False)
+    (repo / ".github").symlink_to("conf")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "linked folder")
     git(repo, "checkout", "-q", "-b", "change")
     (repo / "src/a.py").write_text("x\n")
     git(repo, "commit", "-qam", "change")
-    assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"]) == 0
-    assert answer(capsys.readouterr().out) == [
-        "1 changed file(s); code owner approvals requested (one approval from any owner of each rule):",
-        "  no code owner: 1 file(s): src/a.py",
-    ]
+    base = subprocess.run(["git", "rev-parse", "main"], cwd=repo, capture_output=True, text=True).stdout[:12]
+    assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"governance-hooks: error: .github/CODEOWNERS at main ({base}): is a symbolic link or lies below one;")
+    # GitLab's order reads CODEOWNERS first and never .github/: nothing linked comes before it.
+    from governance_hooks.codeowners.revision import codeowners_at
+
+    assert codeowners_at(repo, base, "github") == ("CODEOWNERS", b"* @b\n", [".github/CODEOWNERS"])
+    assert codeowners_at(repo, base, "gitlab") == ("CODEOWNERS", b"* @b\n", [])
 
 
 def test_the_lean_who_path_leaves_a_symlinked_codeowners_to_the_full_command(make_repo, capsys):
