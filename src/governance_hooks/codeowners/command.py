@@ -384,6 +384,7 @@ def _skipped_by_configuration(args, ctx: Context, table: dict, dialect: str, in_
     ``dialect = "gitlab"`` skips ``.github/CODEOWNERS`` (GitHub reads it first) and ``dialect = "github"``
     skips ``.gitlab/CODEOWNERS``. The repository's configuration may be hostile, so it cannot leave the file
     a host may really use unchecked; ``--dialect`` and an operator's ``--config`` outside the repository can.
+    The default order is the host's when the environment names one (:func:`.locate.host_dialect`).
     """
     from .locate import host_dialect, locate
 
@@ -447,6 +448,11 @@ def _reviews(args, ctx: Context, model, rel: Optional[str], result: CheckResult,
     request"; GitLab Docs, "Troubleshooting Code Owners": "The CODEOWNERS file must be present in the
     target branch before the merge request is created." When the change edits CODEOWNERS, one more line
     (JSON: ``codeowners_changed``) says how many changed files its own rules would give other owners.
+
+    Raises:
+        ToolError: a location at the base before the file in effect is a symbolic link (or below one): which
+            file the host then reads is not known. A base file that is not text gives no list but a
+            ``codeowners/base-unreadable`` error (:func:`_unknown_reviews`).
     """
     from .model import CodeownersFile
     from .ownership import Ownership
