@@ -112,6 +112,10 @@ def _main(argv, debug: bool, stdout, stderr, check_stdout) -> int:
         ctx = Context(root=root, config=config, check=args.command, stdout=check_stdout, stderr=stderr, debug=args.debug)
         summary, findings, outcome = commands.run_check(args.command, args, ctx, fail_on)
         if outcome.replaces_report and summary.status != "error":
+            for found in findings:  # added by the runner (a weakened configuration): say why the exit is not 0
+                if found.severity >= fail_on and found not in outcome.findings:
+                    stderr.write(terminal_safe(f"{found.location.path or '.'}: {found.severity.label} {found.rule_id}: "
+                                               f"{found.message}") + "\n")
             return exit_code(findings, fail_on)
         from .emit import emit
         from .report import Report

@@ -268,3 +268,112 @@ def test_the_lean_who_path_takes_the_host_from_the_environment_too(make_repo, ca
     monkeypatch.delenv("GITHUB_ACTIONS")
     assert front_main(argv) == 0
     assert capsys.readouterr().out.splitlines()[0] == "x: no owners (no rule matches)"  # GitLab: `!x` in [Sec]
+
+
+# --------------------------------------------------------------------------- the reviews list (--changed-since --who)
+
+DIALECT_WEAKENED = ('pyproject.toml: error codeowners/configuration-weakened this change weakens the codeowners check: '
+                    'dialect changed from "auto" to "gitlab", so another file or another reading of it is checked')
+
+
+def _dialect_pr(make_repo, codeowners_path: str, delete: bool):
+    """A change that edits secure/k.py and sets dialect = "gitlab" (and deletes the CODEOWNERS when ``delete``)."""
+    root = make_repo({codeowners_path: "* @default\n/secure/ @org/security\n", "secure/k.py": "s\n"})
+    git(root, "checkout", "-q", "-b", "pr")
+    (root / "secure" / "k.py").write_text("y\n", encoding="utf-8")
+    (root / "pyproject.toml").write_text(GITLAB, encoding="utf-8")
+    if delete:
+        (root / codeowners_path).unlink()
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "pr")
+    return root
+
+
+@pytest.mark.parametrize("codeowners_path, delete, reviews", [
+    # GitLab's rules: one approval rule for the whole (unnamed) section instead of one per line.
+    ("CODEOWNERS", False, ["2 changed file(s); code owner approvals requested (one approval rule per section):",
+                           "  (no section) 1 approval(s): @default @org/security (line 1, line 2) for 2 file(s): "
+                           "pyproject.toml, secure/k.py"]),
+    # GitLab's order does not read .github/: no owner at all for the deletion of the file GitHub reads.
+    (".github/CODEOWNERS", True, ["3 changed file(s); code owner approvals requested (one approval rule per section):",
+                                  "  no code owner: 3 file(s): .github/CODEOWNERS, pyproject.toml, secure/k.py"]),
+])
+def test_the_reviews_list_reviews_the_configuration_it_reads_the_base_with(make_repo, capsys, codeowners_path, delete,
+                                                                           reviews):
+    root = _dialect_pr(make_repo, codeowners_path, delete)
+    assert main(["codeowners", "--repo", str(root), "--changed-since", "main", "--who"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[:len(reviews) + 1] == [*reviews, DIALECT_WEAKENED]
+    # JSON: the document is the answer, so the finding that fails it is said on stderr.
+    assert main(["codeowners", "--repo", str(root), "--changed-since", "main", "--who", "--format", "json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["changed_files"] == int(reviews[0].split()[0])
+    assert err == DIALECT_WEAKENED.replace(" error codeowners/configuration-weakened ",
+                                           " error codeowners/configuration-weakened: ") + "\n"
+    # The command line's --dialect replaces the repository's value: nothing is weakened.
+    assert main(["codeowners", "--repo", str(root), "--changed-since", "main", "--who", "--dialect", "github"]) == 0
+    capsys.readouterr()
+
+
+# --------------------------------------------------------------------------- a dialect that is not the host's
+
+MISMATCH = ('the environment names {runner}, but the repository configuration sets dialect = "{dialect}"; {host} reads '
+            "CODEOWNERS with its own search order and rules")
+
+
+def test_in_gitlab_ci_a_github_dialect_cannot_check_a_decoy(make_repo, capsys, monkeypatch):
+    monkeypatch.setenv("GITLAB_CI", "true")
+    repo = make_repo({".github/CODEOWNERS": "* @a\n", "CODEOWNERS": "[Sec]\n* @a\n/src/ bad-owner\n",
+                      "pyproject.toml": GITHUB, "src/a.py": "x\n"})
+    reason = MISMATCH.format(runner="GitLab CI (GITLAB_CI=true)", dialect="github", host="GitLab")
+    code, report, _ = _json(capsys, "codeowners", "--repo", str(repo))
+    assert code == 1
+    assert [(f["rule_id"], f["severity"], f["path"], f["line"]) for f in report["findings"]] == [
+        ("codeowners/owner-less-rule", "note", "CODEOWNERS", 3),
+        ("codeowners/invalid-owner", "error", "CODEOWNERS", 3),  # the file GitLab reads is checked
+        ("codeowners/host-dialect-mismatch", "error", "pyproject.toml", None)]
+    assert report["findings"][2]["message"] == f"{reason}, so they were checked instead"
+    assert report["findings"][2]["evidence"] == {"dialect": "github", "host": "gitlab"}
+    assert report["summary"]["codeowners"]["dialect"] == "gitlab"
+    assert main(["codeowners", "--repo", str(repo), "--who", "src/a.py"]) == 2
+    assert capsys.readouterr() == ("", f"governance-hooks: error: {reason}; pass --dialect on the command line\n")
+
+
+def test_on_github_actions_a_gitlab_dialect_cannot_hide_github_syntax_errors(make_repo, capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    repo = make_repo({"CODEOWNERS": "[S]\n* @a\n!src/ @x\n/src/ @b,@c\n", "pyproject.toml": GITLAB, "src/a.py": "x\n"})
+    code, report, _ = _json(capsys, "codeowners", "--repo", str(repo))
+    assert code == 1
+    assert [f["rule_id"] for f in report["findings"] if f["severity"] == "error"] == [
+        "codeowners/invalid-pattern", "codeowners/invalid-pattern", "codeowners/run-together-owners",
+        "codeowners/host-dialect-mismatch"]
+    assert report["summary"]["codeowners"]["dialect"] == "github"
+    # The reviews list refuses as --who PATH does.
+    assert main(["codeowners", "--repo", str(repo), "--changed-since", "HEAD", "--who"]) == 2
+    assert capsys.readouterr().err == (
+        "governance-hooks: error: " + MISMATCH.format(runner="GitHub Actions (GITHUB_ACTIONS=true)", dialect="gitlab",
+                                                      host="GitHub") + "; pass --dialect on the command line\n")
+
+
+def test_the_hosts_own_dialect_and_the_trusted_choices_are_not_a_mismatch(make_repo, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    repo = make_repo({".github/CODEOWNERS": "* @a\n", "pyproject.toml": GITHUB, "src/a.py": "x\n"})
+    code, report, _ = _json(capsys, "codeowners", "--repo", str(repo))
+    assert (code, _brief(report)) == (0, [])
+    # --dialect and an operator's --config outside the repository are trusted (a mirror checked on another host).
+    code, report, _ = _json(capsys, "codeowners", "--repo", str(repo), "--dialect", "gitlab")
+    assert (code, [f["rule_id"] for f in report["findings"]]) == (0, ["codeowners/missing-file"])
+    operator = tmp_path / "operator.toml"
+    operator.write_text(GITLAB, encoding="utf-8")
+    code, report, _ = _json(capsys, "codeowners", "--repo", str(repo), "--config", str(operator))
+    assert (code, [f["rule_id"] for f in report["findings"]]) == (0, ["codeowners/missing-file"])
+
+
+def test_skipped_file_follows_the_order_of_the_host_the_environment_names(make_repo, capsys, monkeypatch):
+    repo = make_repo({"pyproject.toml": GITHUB, ".gitlab/CODEOWNERS": "[Core] @core\nsrc/\n", "src/a.py": "x\n"})
+    code, report, _ = _json(capsys, "codeowners", "--repo", str(repo))
+    assert [f["rule_id"] for f in report["findings"]] == ["codeowners/missing-file", "codeowners/skipped-file"]
+    # On GitHub's runner GitLab's folder is read by nobody: the missing file is the answer, nothing is skipped.
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, report, _ = _json(capsys, "codeowners", "--repo", str(repo))
+    assert (code, [f["rule_id"] for f in report["findings"]]) == (0, ["codeowners/missing-file"])

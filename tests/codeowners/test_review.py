@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from governance_hooks.cli import main
 
 from .helpers import model_of
@@ -341,16 +343,45 @@ def test_who_refuses_to_answer_past_a_symlinked_codeowners(make_repo, capsys):
                    "so it requests no reviews: replace it with the file before asking --who\n")
 
 
-def test_changed_since_who_does_not_read_a_symlinked_base_codeowners(make_repo, capsys):
-    repo = symlinked_repo(make_repo)
+@pytest.mark.parametrize("extra, fixed", [
+    (None, False),  # no next location
+    ({"docs/CODEOWNERS": "* @zzz\n"}, False),  # the next location would answer @zzz
+    ({"docs/CODEOWNERS": "* @zzz\n"}, True),  # the change replaces the link: the base still decides the reviews
+])
+def test_changed_since_who_refuses_to_answer_past_a_symlinked_base_codeowners(make_repo, capsys, extra, fixed):
+    # As --who PATH refuses in the working tree: whether GitHub then takes the next location is not known.
+    repo = symlinked_repo(make_repo, extra)
+    git(repo, "checkout", "-q", "-b", "change")
+    (repo / "src/a.py").write_text("x\n")
+    if fixed:
+        (repo / "CODEOWNERS").unlink()
+        (repo / "CODEOWNERS").write_text("* @a\n")
+    git(repo, "commit", "-qam", "change")
+    base = subprocess.run(["git", "rev-parse", "main"], cwd=repo, capture_output=True, text=True).stdout[:12]
+    for fmt in ("text", "json"):
+        assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who", "--format", fmt]) == 2
+        assert capsys.readouterr() == ("", (
+            f"governance-hooks: error: CODEOWNERS at main ({base}): is a symbolic link or lies below one; it is not "
+            "followed, so it requests no reviews: replace it with the file before asking --who\n"))
+
+
+def test_a_link_below_a_linked_folder_at_the_base_is_refused_too(make_repo, capsys):
+    repo = make_repo({"conf/CODEOWNERS": "* @a\n", "CODEOWNERS": "* @b\n", "src/a.py": ""}, commit=False)
+    (repo / ".github").symlink_to("conf")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "linked folder")
     git(repo, "checkout", "-q", "-b", "change")
     (repo / "src/a.py").write_text("x\n")
     git(repo, "commit", "-qam", "change")
-    assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"]) == 0
-    assert answer(capsys.readouterr().out) == [
-        "1 changed file(s); code owner approvals requested (one approval from any owner of each rule):",
-        "  no code owner: 1 file(s): src/a.py",
-    ]
+    base = subprocess.run(["git", "rev-parse", "main"], cwd=repo, capture_output=True, text=True).stdout[:12]
+    assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"governance-hooks: error: .github/CODEOWNERS at main ({base}): is a symbolic link or lies below one;")
+    # GitLab's order reads CODEOWNERS first and never .github/: nothing linked comes before it.
+    from governance_hooks.codeowners.revision import codeowners_at
+
+    assert codeowners_at(repo, base, "github") == ("CODEOWNERS", b"* @b\n", [".github/CODEOWNERS"])
+    assert codeowners_at(repo, base, "gitlab") == ("CODEOWNERS", b"* @b\n", [])
 
 
 def test_the_lean_who_path_leaves_a_symlinked_codeowners_to_the_full_command(make_repo, capsys):
@@ -364,3 +395,70 @@ def test_the_lean_who_path_leaves_a_symlinked_codeowners_to_the_full_command(mak
     assert quick(argv, io.StringIO()) is None
     assert front_main(argv) == 2
     assert capsys.readouterr().err.startswith("governance-hooks: error: CODEOWNERS: is a symbolic link")
+
+
+# --------------------------------------------------------------------------- a base CODEOWNERS that is not text
+
+NUL_BASE = b"# \0\n* @default\n/secure/ @org/security\n"
+UTF16_BASE = "* @default\n/secure/ @org/security\n".encode("utf-16")
+NUL_REASON = "the file is binary (NUL byte on line 1)"
+UTF16_REASON = "the file is UTF-16 (it starts with a UTF-16 byte order mark)"
+
+
+def unreadable_base_repo(make_repo, base: bytes, head):
+    """A change that edits secure/k.py and sets CODEOWNERS to ``head`` (``None``: deletes it)."""
+    repo = make_repo({"CODEOWNERS": base, "secure/k.py": "s\n"})
+    git(repo, "checkout", "-q", "-b", "change")
+    if head is None:
+        git(repo, "rm", "-q", "CODEOWNERS")
+    else:
+        (repo / "CODEOWNERS").write_text(head)
+    (repo / "secure/k.py").write_text("y\n")
+    git(repo, "commit", "-qam", "change")
+    label = f"main ({subprocess.run(['git', 'rev-parse', 'main'], cwd=repo, capture_output=True, text=True).stdout[:12]})"
+    return repo, label
+
+
+@pytest.mark.parametrize("base, reason", [(NUL_BASE, NUL_REASON), (UTF16_BASE, UTF16_REASON)])
+def test_an_unreadable_base_codeowners_is_not_read_as_empty(make_repo, capsys, base, reason):
+    # Read as empty, a change handing /secure/ to someone else looked like files gaining owners (notes only).
+    repo, label = unreadable_base_repo(make_repo, base, "* @default\n/secure/ @attacker\n")
+    unknown = f"CODEOWNERS at {label} cannot be read as rules: {reason}, so"
+    for option in ("--base", "--changed-since"):
+        code, report = json_run(capsys, repo, option, "main")
+        assert code == 1
+        assert [(f["rule_id"], f["severity"], f["path"], f["message"]) for f in report["findings"]] == [
+            ("codeowners/base-unreadable", "error", "CODEOWNERS",
+             f"{unknown} which files this change gives other owners is unknown")]
+    # The reviews list: one line instead of a list that would read "no code owner", and the error (exit 1).
+    assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [
+        f"2 changed file(s); the code owner reviews requested are unknown: CODEOWNERS at {label} cannot be read as "
+        f"rules: {reason}",
+        f"CODEOWNERS: error codeowners/base-unreadable {unknown} which reviews this change requests is unknown"]
+    assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who", "--format", "json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert (document["base"]["unreadable"], document["reviews"], document["unowned"]) == (reason, None, None)
+
+
+def test_an_unreadable_base_of_a_change_that_deletes_codeowners(make_repo, capsys):
+    repo, label = unreadable_base_repo(make_repo, NUL_BASE, None)
+    code, report = json_run(capsys, repo, "--base", "main")
+    assert code == 1
+    assert [(f["rule_id"], f["path"], f["message"]) for f in report["findings"]] == [
+        ("codeowners/base-unreadable", "",
+         f"CODEOWNERS at {label} cannot be read as rules: {NUL_REASON}, so which files lose their code owners is "
+         "unknown"),
+        ("codeowners/missing-file", "", "no CODEOWNERS file in .github/, the root, docs/ or .gitlab/")]
+    assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"]) == 1
+    assert capsys.readouterr().out.splitlines()[1].startswith("CODEOWNERS: error codeowners/base-unreadable ")
+
+
+def test_a_base_with_invalid_utf8_is_still_read(make_repo, capsys):
+    # Invalid UTF-8 is replaced on its line (the working tree reports it); the other rules still compare.
+    repo, _ = unreadable_base_repo(make_repo, b"# \xff\n* @default\n/secure/ @org/security\n",
+                                   "* @default\n/secure/ @attacker\n")
+    assert main(["codeowners", "--repo", str(repo), "--changed-since", "main", "--who"]) == 0
+    assert answer(capsys.readouterr().out)[1:3] == [
+        "  line 2 `*`: @default for 1 file(s): CODEOWNERS", "  line 3 `/secure/`: @org/security for 1 file(s): secure/k.py"]

@@ -59,9 +59,11 @@ OVERRIDDEN_BY = {"dialect": "dialect", "require-owner": "require_owner"}
 
 
 def base_revision(args: argparse.Namespace) -> Optional[str]:
-    """The revision a validating run compares with (``--base``, else ``--changed-since``), ``None`` for a
-    ``--who`` query; the runner compares the repository configuration with the one there too."""
-    if args.who is not None:
+    """The revision a validating run, or the reviews list (``--changed-since REV --who``), compares with
+    (``--base``, else ``--changed-since``); ``None`` for ``--who PATH``. The runner compares the repository
+    configuration with the one there too: the reviews list reads the base's CODEOWNERS with the dialect the
+    change's own configuration sets."""
+    if args.who:
         return None
     return getattr(args, "base", None) or getattr(args, "changed_since", None)
 
@@ -149,6 +151,19 @@ def run(args: argparse.Namespace, ctx: Context) -> CheckResult:
     dialect = host_dialect(configured)
     root = ctx.root
     result = CheckResult()
+    host = host_dialect("auto")
+    if host != "auto" and dialect != host and _from_repository(args, ctx):
+        # The (trusted) environment names the host; the repository cannot make it read CODEOWNERS another way.
+        name, runner = _HOSTS[host]
+        reason = (f"the environment names {runner}, but the repository configuration sets dialect = \"{dialect}\"; "
+                  f"{name} reads CODEOWNERS with its own search order and rules")
+        if args.who is not None:
+            raise ToolError(f"{reason}; pass --dialect on the command line")
+        result.findings.append(finding(
+            "codeowners/host-dialect-mismatch", f"{reason}, so they were checked instead",
+            relative_posix(ctx.config.source, root), evidence={"dialect": dialect, "host": host},
+            suggestion=f"set dialect = \"{host}\" or remove the key, or pass --dialect on the command line"))
+        dialect = host
     since = getattr(args, "changed_since", None)
     if since is None:
         since = getattr(ctx, "changed_since", None)
@@ -322,11 +337,14 @@ def _link_findings(root: Path, located) -> list:
 
 
 def _at_base(root: Path, rev: str, dialect: str, explicit: Optional[str], option: str):
-    """``(commit, label, path, model)`` of the CODEOWNERS in effect at the merge base of ``rev`` and HEAD.
+    """``(commit, label, path, model, unreadable, links)`` of the CODEOWNERS in effect at the merge base of
+    ``rev`` and HEAD.
 
-    Found as :func:`.revision.codeowners_at` finds it and read with :func:`.locate.dialect_of`, the
-    working tree's rules; ``path`` and ``model`` are ``None`` when there is no file (``model`` also when
-    it is not text). ``label`` names the base in messages: ``rev (commit)``, or the short commit alone.
+    Found as :func:`.revision.codeowners_at` finds it (``links``: the locations before it that are links) and
+    read with :func:`.locate.dialect_of`, the working tree's rules; ``path`` and ``model`` are ``None`` when
+    there is no file. A file that is not text (UTF-16, a NUL byte) has ``model`` ``None`` and ``unreadable``
+    the reason; it is not taken as empty. ``label`` names the base in messages: ``rev (commit)``, or the
+    short commit alone.
 
     Raises:
         ToolError: an unknown revision (worded for ``option``), git failures.
@@ -341,11 +359,23 @@ def _at_base(root: Path, rev: str, dialect: str, explicit: Optional[str], option
     except ToolError as exc:  # diff_base words its errors for --changed-since
         raise ToolError(str(exc).replace("--changed-since", option)) from None
     label = commit[:12] if commit.startswith(rev) else f"{rev} ({commit[:12]})"
-    name, data = codeowners_at(root, commit, dialect, explicit)
+    name, data, links = codeowners_at(root, commit, dialect, explicit)
     if data is None:
-        return commit, label, None, None
+        return commit, label, None, None, None, links
     text, issues = decode(data)
-    return commit, label, name, (parse(text, dialect_of(name, dialect), issues) if text is not None else None)
+    if text is None:
+        return commit, label, name, None, issues[0].message.split(";")[0], links  # "the file is binary (...)"
+    return commit, label, name, parse(text, dialect_of(name, dialect), issues), None, links
+
+
+def _unreadable_base(path: str, label: str, base_rel: str, reason: str, whose: str):
+    """``codeowners/base-unreadable``: the comparison with a base CODEOWNERS that is not text is unknown."""
+    return finding(
+        "codeowners/base-unreadable",
+        f"{base_rel} at {label} cannot be read as rules: {reason}, so {whose} is unknown", path,
+        evidence={"base": label, "base_codeowners": base_rel, "reason": reason},
+        suggestion="review the ownership this change gives by hand; once a readable CODEOWNERS is on the base "
+                   "branch the comparison works again")
 
 
 def _skipped_by_configuration(args, ctx: Context, table: dict, dialect: str, in_effect: Optional[str]) -> Optional[str]:
@@ -354,14 +384,25 @@ def _skipped_by_configuration(args, ctx: Context, table: dict, dialect: str, in_
     ``dialect = "gitlab"`` skips ``.github/CODEOWNERS`` (GitHub reads it first) and ``dialect = "github"``
     skips ``.gitlab/CODEOWNERS``. The repository's configuration may be hostile, so it cannot leave the file
     a host may really use unchecked; ``--dialect`` and an operator's ``--config`` outside the repository can.
+    The default order is the host's when the environment names one (:func:`.locate.host_dialect`).
     """
-    from .locate import locate
+    from .locate import host_dialect, locate
 
-    source = ctx.config.source
-    if args.dialect is not None or dialect == "auto" or source is None or not is_within(source, ctx.root):
+    if dialect == "auto" or not _from_repository(args, ctx):
         return None
-    default = locate(ctx.root, "auto").in_effect
+    default = locate(ctx.root, host_dialect("auto")).in_effect  # the order of the host the environment names
     return default if default is not None and default != in_effect else None
+
+
+#: The hosts :func:`.locate.host_dialect` recognises, as messages name them.
+_HOSTS = {"github": ("GitHub", "GitHub Actions (GITHUB_ACTIONS=true)"), "gitlab": ("GitLab", "GitLab CI (GITLAB_CI=true)")}
+
+
+def _from_repository(args, ctx: Context) -> bool:
+    """Whether the dialect comes from the repository's own configuration (hostile), not from ``--dialect``
+    or an operator's ``--config`` outside the repository."""
+    source = ctx.config.source
+    return args.dialect is None and source is not None and is_within(source, ctx.root)
 
 
 def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, explicit: Optional[str], dialect: str,
@@ -370,7 +411,9 @@ def _compare_with_base(root: Path, rev: str, model, files: List[str], rel: str, 
     from .model import CodeownersFile
     from .review import compare
 
-    _, label, _, old = _at_base(root, rev, dialect, explicit, option)
+    _, label, base_rel, old, unreadable, _ = _at_base(root, rev, dialect, explicit, option)
+    if unreadable is not None:
+        return [_unreadable_base(rel, label, base_rel, unreadable, "which files this change gives other owners")]
     return compare(old if old is not None else CodeownersFile(dialect=model.dialect), model, files, rel, label)
 
 
@@ -380,7 +423,9 @@ def _removed_since_base(root: Path, rev: str, files: List[str], dialect: str, op
     from .ownership import Ownership
     from .review import SAMPLE
 
-    commit, _, old_rel, old = _at_base(root, rev, dialect, None, option)
+    commit, label, old_rel, old, unreadable, _ = _at_base(root, rev, dialect, None, option)
+    if unreadable is not None:
+        return [_unreadable_base("", label, old_rel, unreadable, "which files lose their code owners")]
     if old is None:
         return []
     owned = [f for f, (owners, _) in zip(files, Ownership(old).owners_of_all(files)) if owners]
@@ -403,12 +448,22 @@ def _reviews(args, ctx: Context, model, rel: Optional[str], result: CheckResult,
     request"; GitLab Docs, "Troubleshooting Code Owners": "The CODEOWNERS file must be present in the
     target branch before the merge request is created." When the change edits CODEOWNERS, one more line
     (JSON: ``codeowners_changed``) says how many changed files its own rules would give other owners.
+
+    Raises:
+        ToolError: a location at the base before the file in effect is a symbolic link (or below one): which
+            file the host then reads is not known. A base file that is not text gives no list but a
+            ``codeowners/base-unreadable`` error (:func:`_unknown_reviews`).
     """
     from .model import CodeownersFile
     from .ownership import Ownership
     from .review import differing_owners, requested_reviews, review_lines
 
-    commit, label, base_rel, base = _at_base(ctx.root, rev, dialect, explicit, "--changed-since")
+    commit, label, base_rel, base, unreadable, links = _at_base(ctx.root, rev, dialect, explicit, "--changed-since")
+    if links:  # as --who PATH refuses in the working tree: which file GitHub then reads is not known
+        raise ToolError(f"{links[0]} at {label}: is a symbolic link or lies below one; it is not followed, so it "
+                        "requests no reviews: replace it with the file before asking --who")
+    if unreadable is not None:
+        return _unknown_reviews(args, ctx, result, changed, rev, commit, label, base_rel, unreadable, rel)
     if base is None:
         base = CodeownersFile(dialect=model.dialect)
     ownership = Ownership(base)
@@ -436,6 +491,28 @@ def _reviews(args, ctx: Context, model, rel: Optional[str], result: CheckResult,
         lines.append(f"  this change edits CODEOWNERS: {source}; {own} for {other} of the {len(changed)} file(s)")
     # File names come from the repository (git diff): a name holding ESC or OSC 52 must not reach the terminal.
     ctx.stdout.write("".join(terminal_safe(line) + "\n" for line in lines))
+    return result
+
+
+def _unknown_reviews(args, ctx: Context, result: CheckResult, changed: List[str], rev: str, commit: str, label: str,
+                     base_rel: str, reason: str, rel: Optional[str]) -> CheckResult:
+    """``--changed-since REV --who`` when the base CODEOWNERS is not text: no list (an empty one would read
+    as "nobody owns these files"), one line saying why, and a ``codeowners/base-unreadable`` error (exit 1)."""
+    result.findings = [_unreadable_base(rel or base_rel, label, base_rel, reason, "which reviews this change requests")]
+    result.stats = {"paths": len(changed)}
+    if args.format == "json":
+        import json
+
+        document = {"changed_files": len(changed),
+                    "base": {"revision": rev, "commit": commit, "codeowners": base_rel, "unreadable": reason},
+                    "reviews": None, "unowned": None, "codeowners_changed": None}
+        ctx.stdout.write(json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n")
+        result.replaces_report = True
+        return result
+    from ..escape import terminal_safe
+
+    ctx.stdout.write(terminal_safe(f"{len(changed)} changed file(s); the code owner reviews requested are unknown: "
+                                   f"{base_rel} at {label} cannot be read as rules: {reason}") + "\n")
     return result
 
 

@@ -2,7 +2,7 @@
 
 Read with ``git ls-tree`` and ``git cat-file`` (never by checking the revision out), in the
 same search order as :mod:`.locate`; sizes are checked before the blob is read. A symbolic link
-(mode 120000) is skipped, and ``ls-tree`` never lists a path below a linked folder: the rule of
+(mode 120000), or a location below a linked folder, is skipped and reported (``links``): the rule of
 :mod:`.locate` for the working tree, so a commit compared with itself shows no change.
 """
 
@@ -31,9 +31,11 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
     return out
 
 
-def codeowners_at(root: Path, commit: str, dialect: str, rel: Optional[str] = None) -> Tuple[Optional[str], Optional[bytes]]:
-    """``(repo-relative path, bytes)`` of the CODEOWNERS in effect at ``commit``; ``(None, None)`` when
-    there is none.
+def codeowners_at(root: Path, commit: str, dialect: str,
+                  rel: Optional[str] = None) -> Tuple[Optional[str], Optional[bytes], List[str]]:
+    """``(repo-relative path, bytes, links)`` of the CODEOWNERS in effect at ``commit``; path and bytes are
+    ``None`` when there is none. ``links`` are the locations before it (all of them when there is none)
+    skipped because they are symbolic links or lie below a linked folder, as :attr:`.locate.Located.links`.
 
     Args:
         root: the repository root (paths are relative to it, also below the git top level).
@@ -51,22 +53,29 @@ def codeowners_at(root: Path, commit: str, dialect: str, rel: Optional[str] = No
         order = GITLAB_LOCATIONS
     else:
         order = GITHUB_LOCATIONS + ((".gitlab/CODEOWNERS",) if dialect == "auto" else ())
-    listing = _git(root, "ls-tree", "-z", "--long", commit, "--", *order).stdout.decode("utf-8", "surrogateescape")
-    present = {}
+    # The folders too: ls-tree lists nothing below a linked folder, only the link itself.
+    folders = sorted({name.rpartition("/")[0] for name in order if "/" in name})
+    listing = _git(root, "ls-tree", "-z", "--long", commit, "--", *order, *folders).stdout.decode(
+        "utf-8", "surrogateescape")
+    present, linked = {}, set()
     for entry in listing.split("\0"):
         if not entry:
             continue
         meta, _, name = entry.partition("\t")
         mode, kind, _, size = meta.split()
-        if kind == "blob" and mode != "120000":  # a regular file: a link is not followed into history
+        if mode == "120000":  # a link is not followed into history
+            linked.add(name)
+        elif kind == "blob":
             present[name] = int(size)
     found: List[str] = [name for name in order if name in present]
     if dialect == "auto" and rel is None and any(name in GITHUB_LOCATIONS for name in found):
         found = [name for name in found if name in GITHUB_LOCATIONS]
+    before = order[:order.index(found[0])] if found else order
+    links = [name for name in before if name in linked or name.rpartition("/")[0] in linked]
     if not found:
-        return None, None
+        return None, None, links
     name = found[0]
     if present[name] >= MAX_BYTES:
         raise ToolError(f"{name} at {commit[:12]} is {present[name]:,} bytes; GitHub ignores CODEOWNERS files of 3 MB "
                         "or more, so there is nothing to compare with")
-    return name, _git(root, "cat-file", "blob", f"{commit}:./{name}").stdout
+    return name, _git(root, "cat-file", "blob", f"{commit}:./{name}").stdout, links

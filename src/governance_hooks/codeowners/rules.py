@@ -117,6 +117,23 @@ RULES = (
         "does not read.",
     ),
     Rule(
+        "codeowners/host-dialect-mismatch", Severity.ERROR,
+        "The repository configuration's dialect names another host than the CI environment does.",
+        "On a GitHub Actions runner (`GITHUB_ACTIONS=true`) or in GitLab CI (`GITLAB_CI=true`) the host reads "
+        "CODEOWNERS with its own search order and rules; `dialect` in `[tool.governance-hooks.codeowners]` is "
+        "part of the repository (a pull request can change it) and cannot make the check read the file another "
+        "way. The check fails closed and checks what the host reads. Set the host's dialect, remove the key, "
+        "or pass `--dialect` on the command line.",
+    ),
+    Rule(
+        "codeowners/base-unreadable", Severity.ERROR,
+        "The CODEOWNERS at the `--base` / `--changed-since` revision is not text, so the comparison is unknown.",
+        "A UTF-16 or binary (NUL byte) CODEOWNERS at the base revision cannot be read as rules; taking it as "
+        "empty would report a change that hands files to new owners as files gaining owners, and would list "
+        "no code owner reviews. The comparison (or the reviews list) fails closed. A change that replaces the "
+        "file with UTF-8 text gets this error once; review its ownership by hand.",
+    ),
+    Rule(
         "codeowners/missing-file", Severity.NOTE,
         "No CODEOWNERS file was found in any location GitHub reads.",
         "Without a CODEOWNERS file no reviewer is requested automatically. Add `.github/CODEOWNERS`.",
