@@ -73,6 +73,52 @@ def test_gitlab_reviews_are_one_per_section_with_its_approval_count():
     assert unowned == []
 
 
+
+SECTIONED = ("* @all\n[Python][2] @Py\n*.py @py @ML\nsrc/legacy/ @old @ml\nsrc/legacy/c.py @OLD\n"
+             "^[Docs] @docs\n*.md\n[Empty]\nnone/\n")
+
+
+def test_gitlab_review_owners_are_merged_once_per_rule_case_insensitively_first_spelling_kept():
+    from governance_hooks.codeowners.review import review_lines
+
+    files = ["src/a.py", "src/legacy/b.py", "x.md", "src/legacy/c.py", "src/z.py", "none/f"]
+    ownership = Ownership(model_of(SECTIONED, "gitlab"))
+    groups, unowned = requested_reviews(ownership, files)
+    assert review_lines(groups, unowned, True, len(files)) == [
+        "6 changed file(s); code owner approvals requested (one approval rule per section):",
+        "  (no section) 1 approval(s): @all (line 1) for 6 file(s): src/a.py, src/legacy/b.py, x.md, "
+        "src/legacy/c.py, src/z.py and 1 more",
+        "  [Python] 2 approval(s): @py @ML @old (line 3, line 4, line 5) for 4 file(s): src/a.py, "
+        "src/legacy/b.py, src/legacy/c.py, src/z.py",
+        "  [Docs] optional: @docs (line 7) for 1 file(s): x.md",
+    ]
+    assert unowned == []
+
+
+class _CountedOwners(tuple):
+    """A rule's owner texts that count how often they are read in full."""
+
+    reads = 0
+
+    def __iter__(self):
+        type(self).reads += 1
+        return super().__iter__()
+
+
+def test_gitlab_reviews_read_each_rules_owners_once_however_many_files_it_decides():
+    # 300 changed files decided by one entry of a section with 2,000 owners: the owners are merged into the
+    # review once, not once per file (each merge used to rebuild the set of the owners so far: files x owners^2).
+    owners = [f"@o{i}" for i in range(2000)]
+    ownership = Ownership(model_of("[S]\n* " + " ".join(owners) + "\n", "gitlab"))
+    ownership.owner_texts = [_CountedOwners(texts) for texts in ownership.owner_texts]
+    files = [f"src/f{i}.py" for i in range(300)]
+    _CountedOwners.reads = 0
+    groups, unowned = requested_reviews(ownership, files)
+    assert _CountedOwners.reads == 1
+    assert [(g.section, g.owners, g.lines, g.files, g.approvals) for g in groups] == [("S", owners, [2], files, 1)]
+    assert unowned == []
+
+
 def git(root, *args):
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=root, check=True,
                    capture_output=True)

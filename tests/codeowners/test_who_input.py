@@ -321,3 +321,39 @@ def test_the_refusal_line_cannot_carry_a_workflow_command_on_either_path(tmp_pat
     assert out == "a.py: @all (line 1)\n../#\\u0023[add-mask]x: not a path in the repository\n"
     assert err == ("governance-hooks: error: --who: 1 of 2 path(s) not in the repository (empty, the root or "
                    "outside it), the first: `../#\\u0023[add-mask]x`\n")
+
+
+STDIN_BYTES = b"src/a.py\nsrc/b\xff.py\r\n\n\xc3\xa9\xfe/x\n"
+STDIN_ANSWERS = ("src/a.py: @src (line 2)\nsrc/b\\xff.py: @src (line 2)\n\u00e9\\xfe/x: @all (line 1)\n"
+                 "codeowners: 0 errors, 0 warnings, 0 notes; paths: 3\n"
+                 "total: 1 check run, 0 errors, 0 warnings, 0 notes; exit 0 (nothing at or above error)\n")
+
+
+@pytest.mark.parametrize("encoding, errors", [("utf-8", "strict"), ("utf-8", "surrogateescape"),
+                                              ("latin-1", "strict"), ("ascii", "strict")])
+def test_stdin_is_read_as_file_name_bytes_whatever_its_text_encoding(tmp_path, capsys, monkeypatch,
+                                                                    encoding, errors):
+    """Lean and full command: non-UTF-8 bytes on a strict UTF-8 (or Latin-1, ASCII) stdin are decoded as
+    file names are (``0xff`` is shown ``\\xff``), the same answers for every stdio encoding."""
+    root = _repo(tmp_path, "CODEOWNERS", GITHUB)
+    argv = ["--repo", str(root), "--who", "-"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert lean_takes(argv)
+    results = []
+    for extra in ([], ["--fail-on", "error"]):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(STDIN_BYTES), encoding=encoding, errors=errors))
+        code = main(["codeowners", *extra, *argv])
+        results.append((code, *capsys.readouterr()))
+    assert results == [(0, STDIN_ANSWERS, "")] * 2
+
+
+def test_stdin_encoding_does_not_change_the_answer_in_a_real_process(tmp_path):
+    root = _repo(tmp_path, "CODEOWNERS", GITHUB)
+    outputs = {}
+    for encoding in ("utf-8", "utf-8:strict", "latin-1"):
+        proc = subprocess.run([sys.executable, "-m", "governance_hooks", "codeowners", "--repo", str(root), "--who", "-"],
+                              input=STDIN_BYTES, capture_output=True, check=False, timeout=60,
+                              env=dict(os.environ, PYTHONPATH=str(SRC), PYTHONIOENCODING=encoding))
+        outputs[encoding] = (proc.returncode, proc.stdout.replace(b"\xe9", "\u00e9".encode()), proc.stderr)
+    # stdout is written in PYTHONIOENCODING: the one non-ASCII answer (é) is é's byte in Latin-1
+    assert set(outputs.values()) == {(0, STDIN_ANSWERS.encode("utf-8"), b"")}, outputs

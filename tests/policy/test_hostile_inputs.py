@@ -133,3 +133,28 @@ def test_anomaly_budget_does_not_change_a_small_policy():
     text = _overlapping_policy(6, "first-match")
     assert summary(findings(text, anomaly_queries=10_000)) == summary(findings(text))
     assert not [f for f in findings(text) if f.rule_id == "policy/analysis-incomplete"]
+
+
+def test_python_warnings_about_a_scanned_file_never_reach_stderr(make_repo, capsys, monkeypatch):
+    # An invalid escape makes the compiler warn with the file's name and source line; printed, a line of the
+    # repository (here a workflow command) would reach the runner's stderr. Python 3.12 prints such
+    # SyntaxWarnings by default; "always" and a printing showwarning force the same on every version.
+    evil = ('import mlflow\nmlflow.set_tracking_uri("http://x.example.com")\n'
+            'x = f"""\n::error file=src/a.py,line=1::FORGED \\d"""\n')
+    root = make_repo({POLICY_PATH: POLICY + "tracking:\n  mlflow:\n    allowed_uris: [file:./mlruns]\n",
+                      "src/evil.py": evil})
+    import sys
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        monkeypatch.setattr(warnings, "showwarning", show)
+        code = main(["policy", "--repo", str(root), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert [line for line in err.splitlines() if "FORGED" in line or "escape" in line or "::" in line] == []
+    assert code == 1
+    assert [(f["path"], f["line"], f["rule_id"]) for f in json.loads(out)["findings"]] == [
+        ("src/evil.py", 2, "policy/endpoint-not-allowed")]

@@ -7,7 +7,6 @@ the pre-0.9.3 ``ZF`` header), the safetensors README (8-byte header length).
 
 from __future__ import annotations
 
-import ast
 import bz2
 import io
 import lzma
@@ -16,6 +15,8 @@ import tokenize
 import zlib
 from dataclasses import dataclass
 from typing import Optional, Tuple
+
+from .. import pysource
 
 NPY_MAGIC = b"\x93NUMPY"
 #: Larger ``.npy`` headers are refused (NumPy's own default limit is 10 000 bytes).
@@ -201,12 +202,12 @@ def parse_npy_header(buf, size: int, start: int = 0) -> NpyHeader:
     try:
         text = raw.decode("utf-8" if major == 3 else "latin-1")
         try:
-            header = ast.literal_eval(text)
+            header = pysource.literal(text)
         except SyntaxError:
             if major == 3:
                 raise
             # Python 2 wrote long integers as 2L; numpy.lib.format._filter_header drops the L, so must we.
-            header = ast.literal_eval(_drop_long_suffix(text))
+            header = pysource.literal(_drop_long_suffix(text))
     except (UnicodeDecodeError, ValueError, SyntaxError, MemoryError, RecursionError, TypeError,
             tokenize.TokenError, IndentationError) as exc:
         raise FormatProblem(f".npy header is not a Python literal: {type(exc).__name__}") from None

@@ -210,6 +210,14 @@ class Ownership:
         texts = [text for rule_id in decided for text in self.owner_texts[rule_id]]
         return Resolution(list(_dedupe(texts)), [self.rules[rule_id] for rule_id in decided])
 
+    def decided(self, path: str) -> tuple[int, ...]:
+        """The deciding rule ids of ``path``, ascending: GitHub the last matching rule (none when no rule
+        matches), GitLab one per section (:meth:`gitlab_decided`). Their owners are ``owner_texts[id]``."""
+        if not self.gitlab:
+            best = self.matcher.last_match(path)
+            return (best,) if best >= 0 else ()
+        return self.gitlab_decided(path)
+
     def resolve(self, path: str) -> Resolution:
         """Owners of the repo-relative POSIX ``path`` and the rule(s) that decided."""
         if not self.gitlab:

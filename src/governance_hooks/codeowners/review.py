@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ..findings import Finding
 from .analysis import finding
@@ -211,18 +211,24 @@ def requested_reviews(ownership: Ownership, files: Sequence[str]) -> Tuple[List[
     """
     groups: Dict[object, ReviewGroup] = {}
     unowned: List[str] = []
+    # Per GitLab group: the rule ids already merged and the lowercased owners, so each rule's owners are
+    # read once however many files it decides (time linear in files + owners).
+    merged: Dict[object, Set[int]] = {}
+    lowered: Dict[object, Set[str]] = {}
+    owner_texts, rules = ownership.owner_texts, ownership.rules
     for path in files:
-        decision = ownership.resolve(path)
-        if not decision.owners:
+        decided = ownership.decided(path)
+        if not any(owner_texts[index] for index in decided):
             unowned.append(path)
-        for rule in decision.rules:
-            texts = list(ownership.owner_texts[rule.index])
+        for index in decided:
+            texts = owner_texts[index]
             if not texts:
                 continue
+            rule = rules[index]
             if not ownership.gitlab:
-                group = groups.get(rule.index)
+                group = groups.get(index)
                 if group is None:
-                    group = groups[rule.index] = ReviewGroup(texts, [rule.line], pattern=rule.pattern)
+                    group = groups[index] = ReviewGroup(list(texts), [rule.line], pattern=rule.pattern)
                 group.files.append(path)
                 continue
             section = rule.section
@@ -233,11 +239,15 @@ def requested_reviews(ownership: Ownership, files: Sequence[str]) -> Tuple[List[
                     section.approvals if section is not None and section.approvals else 1)
                 group = groups[key] = ReviewGroup([], [], section=section.name if section is not None else "",
                                                   approvals=approvals)
-            for text in texts:
-                if text.lower() not in {o.lower() for o in group.owners}:
-                    group.owners.append(text)
-            if rule.line not in group.lines:
-                group.lines.append(rule.line)
+                merged[key], lowered[key] = set(), set()
+            if index not in merged[key]:
+                merged[key].add(index)
+                seen = lowered[key]
+                for text in texts:
+                    if text.lower() not in seen:
+                        seen.add(text.lower())
+                        group.owners.append(text)
+                group.lines.append(rule.line)  # a rule is one line
             if not group.files or group.files[-1] != path:
                 group.files.append(path)
     ordered = sorted(groups.values(), key=lambda g: min(g.lines))

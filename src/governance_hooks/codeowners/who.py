@@ -75,12 +75,23 @@ def _relative_to_root(path: str, root: str):
 
 
 def who_paths(who):
-    """The paths of ``--who``: its arguments, where ``-`` stands for one path per line of stdin (streamed); yields ``str``."""
+    """The paths of ``--who``: its arguments, where ``-`` stands for one path per line of stdin (streamed); yields ``str``.
+
+    Stdin is read as bytes, split at ``\\n`` and decoded as file names are (:func:`os.fsdecode`: byte
+    ``0xff`` is ``U+DCFF``), so the answer does not depend on the stdio encoding (``PYTHONIOENCODING``,
+    the locale). A stream without bytes (a ``StringIO``) is read as text.
+    """
     for raw in who:
         if raw != "-":
             yield raw
             continue
-        for line in sys.stdin:
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            lines = sys.stdin
+        else:  # os.fsdecode, without its per-call overhead
+            encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+            lines = (line.decode(encoding, errors) for line in stream)
+        for line in lines:
             line = line.rstrip("\r\n")
             if line:
                 yield line

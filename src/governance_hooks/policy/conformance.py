@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, List, Optional
 from urllib.parse import urlsplit
 
+from .. import pysource
 from ..errors import ToolError
 from ..findings import Finding, Location, Severity
 from ..safe_open import UnsafeFile, read_repo_text
@@ -152,7 +153,7 @@ def scan_python(text: str, path: str) -> List[Setting]:
 
 def _scan_python(text: str, path: str) -> Iterator[Setting]:
     try:
-        tree = ast.parse(text, filename=path)
+        tree = pysource.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     for node in ast.walk(tree):

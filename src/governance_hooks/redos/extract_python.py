@@ -27,8 +27,9 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple, Union
 
+from .. import pysource
 from .constfold import Evaluator, Scope, Unresolved, describe, origin
-from .modinfo import FLAGS_POSITION, ModuleInfo, Modules, parse_source, resolve_re_call
+from .modinfo import FLAGS_POSITION, ModuleInfo, Modules, resolve_re_call
 from .regex_syntax import REGEX_ONLY
 from .sites import RegexSite, SourceProblem
 
@@ -705,7 +706,7 @@ def extract(path: str, data: bytes, modules: Optional[Modules] = None) -> Tuple[
     """
     ready = modules.take_parsed(path) if modules is not None else None
     try:
-        tree = ready[0] if ready is not None else parse_source(data, path)
+        tree = ready[0] if ready is not None else pysource.parse(data, path)
     except SyntaxError as exc:
         reason = exc.msg or "syntax error"
         if "codec" in reason or "unicode" in reason.lower() or "encoding" in reason.lower():

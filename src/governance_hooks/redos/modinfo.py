@@ -10,11 +10,11 @@ in ``django/utils/regex_helper.py`` and is called from dozens of modules).
 from __future__ import annotations
 
 import ast
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Dict, List, Optional, Tuple
 
+from .. import pysource
 from .constfold import Scope
 
 MODULES = ("re", "regex")
@@ -361,12 +361,6 @@ def resolve_re_call(func: ast.AST, module: ModuleInfo) -> Optional[Tuple[str, st
     return None
 
 
-def parse_source(data: bytes, path: str) -> ast.Module:
-    with warnings.catch_warnings():  # invalid escapes in the scanned file are its business
-        warnings.simplefilter("ignore")
-        return ast.parse(data, filename=path)
-
-
 def module_name(rel: str) -> Tuple[str, bool]:
     """Dotted module name guessed from a repository-relative path, and whether it is a package."""
     parts = list(PurePosixPath(rel).with_suffix("").parts)
@@ -434,7 +428,7 @@ class Modules:
                 if data is None or len(data) > MAX_MODULE_BYTES:
                     continue
                 try:
-                    tree = parse_source(data, rel)
+                    tree = pysource.parse(data, rel)
                 except (SyntaxError, ValueError, MemoryError, RecursionError):
                     continue
                 info = ModuleInfo(tree, dotted, is_package)

@@ -40,6 +40,8 @@ import posixpath
 import re
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
+from .. import pysource
+
 _MAX_DEPTH = 16
 _MAX_VALUES = 64
 _BUDGET = 50_000  # expressions looked at in one resolution
@@ -178,7 +180,7 @@ class World:
         if path not in self._files:
             text = self.text(path)
             try:
-                self._files[path] = _File(path, ast.parse(text)) if text is not None else None
+                self._files[path] = _File(path, pysource.parse(text, path)) if text is not None else None
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 self._files[path] = None
         return self._files[path]

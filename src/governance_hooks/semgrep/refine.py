@@ -50,6 +50,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
+from .. import pysource
+
 DESERIALISING = {
     "torch-load-without-weights-only", "pickle-load-untrusted", "joblib-load-untrusted", "numpy-load-allow-pickle",
 }
@@ -174,7 +176,7 @@ class _Module:
         if text is None:
             return None
         try:
-            return cls(ast.parse(text))
+            return cls(pysource.parse(text))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
 
