@@ -171,7 +171,7 @@ class Matcher:
         # Per triple (by id; each value keeps its triple alive): ``[triple, literal edge names, the triple
         # of a sub-folder with any other name, that triple's answer pair or None until needed]``; the
         # names are ``_EVERY`` when an affix or glob edge makes every name count (see :meth:`_moves_of`).
-        self._moves: dict[int, tuple] = {}
+        self._moves: dict[int, list] = {}
         self._pairs: dict[int, tuple] = {}  # id(triple) -> (triple, its answer pair)
 
     @staticmethod
@@ -280,7 +280,7 @@ class Matcher:
             return moves[2]
         return self._enter(entry, self._step(entry[0], name))
 
-    def _moves_of(self, entry: _State) -> tuple:
+    def _moves_of(self, entry: _State) -> list:
         """:attr:`_moves` of ``entry`` (computed once per triple)."""
         states = entry[0]
         shortcut = self._shortcuts.get(id(states))

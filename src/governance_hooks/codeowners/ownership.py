@@ -256,11 +256,6 @@ class Ownership:
         answers.append(((), None))  # index -1: no rule matches
         return [answers[best] for best in self.matcher.last_matches(paths)]
 
-    def owner_line(self, path: str) -> int:
-        """GitHub fast path: the 1-based line of the deciding rule, or 0 when none matches."""
-        best = self.matcher.last_match(path)
-        return self.rules[best].line if best >= 0 else 0
-
 
 def _owners_by_rule(rules: "list[Rule]", section_of: "list[str]", owner_texts: "list[tuple[str, ...]]") -> None:
     """Append each rule's section key to ``section_of`` and its deduplicated effective owner texts
